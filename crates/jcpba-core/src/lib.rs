@@ -1,0 +1,26 @@
+//! JCPBA core: joint client-specific pruning and bandwidth allocation for federated
+//! fine-tuning over a shared wireless uplink. MODEL.md is the math contract and
+//! docs/CORE_API.md the boundary contract; the bindings only convert to and from these
+//! types and hold no numerics.
+
+pub mod channel;
+pub mod error;
+pub mod method;
+pub mod methods;
+pub mod options;
+pub mod problem;
+pub mod solution;
+pub mod solve;
+
+pub use error::{Error, ErrorCode};
+pub use method::Method;
+pub use options::{SolveOptions, DEFAULT_MAX_ITERATIONS, DEFAULT_TOLERANCE};
+pub use problem::{validate, BatchView, Problem, ProblemView, SCALAR_COUNT};
+pub use solution::{Solution, Status};
+pub use solve::{solve, solve_many};
+
+/// The crate version, reported by the bindings' `version()`.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+#[cfg(test)]
+mod tests;

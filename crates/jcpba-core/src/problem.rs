@@ -1,0 +1,252 @@
+//! The per-round problem P (MODEL.md section 2) in columnar form, and its validation.
+
+use crate::error::Error;
+
+/// Number of shared scalars a binding passes as one array, in this order:
+/// `[bandwidthHz, noisePsdWPerHz, payloadBits, pruningBudget]`.
+pub const SCALAR_COUNT: usize = 4;
+
+/// A problem over borrowed columns, so the bindings can solve straight from
+/// JavaScript typed arrays or WASM linear memory without copying.
+#[derive(Clone, Copy, Debug)]
+pub struct ProblemView<'a> {
+    /// B, Hz.
+    pub bandwidth_hz: f64,
+    /// N0, W/Hz.
+    pub noise_psd_w_per_hz: f64,
+    /// S, bits of the unpruned update.
+    pub payload_bits: f64,
+    /// Cap on the data-weighted mean pruning rate, in [0, 1).
+    pub pruning_budget: f64,
+    /// c_k, seconds of one local update on the unpruned model.
+    pub compute_seconds: &'a [f64],
+    /// p_k, W.
+    pub tx_power_w: &'a [f64],
+    /// g_k, linear channel power gain.
+    pub channel_gain: &'a [f64],
+    /// w_k > 0, normalized internally.
+    pub data_weight: &'a [f64],
+    /// rmax_k in [0, 1).
+    pub max_pruning: &'a [f64],
+}
+
+impl<'a> ProblemView<'a> {
+    /// Builds a view from the binding layout: the four scalars in one array
+    /// (see [`SCALAR_COUNT`]) and the five client columns.
+    pub fn from_scalars(
+        scalars: &[f64],
+        compute_seconds: &'a [f64],
+        tx_power_w: &'a [f64],
+        channel_gain: &'a [f64],
+        data_weight: &'a [f64],
+        max_pruning: &'a [f64],
+    ) -> Result<ProblemView<'a>, Error> {
+        if scalars.len() != SCALAR_COUNT {
+            return Err(Error::invalid_input(
+                "scalars",
+                format!(
+                    "scalars must hold {} numbers [bandwidthHz, noisePsdWPerHz, payloadBits, pruningBudget], got {}",
+                    SCALAR_COUNT,
+                    scalars.len()
+                ),
+            ));
+        }
+        Ok(ProblemView {
+            bandwidth_hz: scalars[0],
+            noise_psd_w_per_hz: scalars[1],
+            payload_bits: scalars[2],
+            pruning_budget: scalars[3],
+            compute_seconds,
+            tx_power_w,
+            channel_gain,
+            data_weight,
+            max_pruning,
+        })
+    }
+
+    /// K, the number of clients (the length of `compute_seconds`, as validation defines it).
+    pub fn clients(&self) -> usize {
+        self.compute_seconds.len()
+    }
+}
+
+/// An owned problem, for tests and for callers that build problems in Rust.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Problem {
+    pub bandwidth_hz: f64,
+    pub noise_psd_w_per_hz: f64,
+    pub payload_bits: f64,
+    pub pruning_budget: f64,
+    pub compute_seconds: Vec<f64>,
+    pub tx_power_w: Vec<f64>,
+    pub channel_gain: Vec<f64>,
+    pub data_weight: Vec<f64>,
+    pub max_pruning: Vec<f64>,
+}
+
+impl Problem {
+    pub fn view(&self) -> ProblemView<'_> {
+        ProblemView {
+            bandwidth_hz: self.bandwidth_hz,
+            noise_psd_w_per_hz: self.noise_psd_w_per_hz,
+            payload_bits: self.payload_bits,
+            pruning_budget: self.pruning_budget,
+            compute_seconds: &self.compute_seconds,
+            tx_power_w: &self.tx_power_w,
+            channel_gain: &self.channel_gain,
+            data_weight: &self.data_weight,
+            max_pruning: &self.max_pruning,
+        }
+    }
+}
+
+fn is_positive_finite(x: f64) -> bool {
+    x.is_finite() && x > 0.0
+}
+
+fn is_unit_fraction(x: f64) -> bool {
+    x.is_finite() && (0.0..1.0).contains(&x)
+}
+
+/// Checks P's inputs in the order fixed by docs/CORE_API.md and reports the first
+/// failure with the contract's exact message.
+pub fn validate(p: &ProblemView) -> Result<(), Error> {
+    let scalars = [
+        ("bandwidthHz", p.bandwidth_hz),
+        ("noisePsdWPerHz", p.noise_psd_w_per_hz),
+        ("payloadBits", p.payload_bits),
+    ];
+    for &(name, value) in scalars.iter() {
+        if !is_positive_finite(value) {
+            return Err(Error::invalid_input(name, format!("{} must be a positive finite number", name)));
+        }
+    }
+    if !is_unit_fraction(p.pruning_budget) {
+        return Err(Error::invalid_input(
+            "pruningBudget",
+            "pruningBudget must be a finite number in [0, 1)",
+        ));
+    }
+
+    let k_count = p.clients();
+    if k_count == 0 {
+        return Err(Error::invalid_input("clients", "clients must hold at least one client (K = 0)"));
+    }
+    let others = [
+        ("txPowerW", p.tx_power_w),
+        ("channelGain", p.channel_gain),
+        ("dataWeight", p.data_weight),
+        ("maxPruning", p.max_pruning),
+    ];
+    for &(name, column) in others.iter() {
+        if column.len() != k_count {
+            return Err(Error::invalid_input(
+                format!("clients.{}", name),
+                format!(
+                    "clients.{} has {} entries but clients.computeSeconds has {}",
+                    name,
+                    column.len(),
+                    k_count
+                ),
+            ));
+        }
+    }
+
+    for k in 0..k_count {
+        let positive = [
+            ("computeSeconds", p.compute_seconds[k]),
+            ("txPowerW", p.tx_power_w[k]),
+            ("channelGain", p.channel_gain[k]),
+            ("dataWeight", p.data_weight[k]),
+        ];
+        for &(name, value) in positive.iter() {
+            if !is_positive_finite(value) {
+                let field = format!("clients[{}].{}", k, name);
+                let message = format!("{} must be a positive finite number", field);
+                return Err(Error::invalid_input(field, message).for_client(k));
+            }
+        }
+        if !is_unit_fraction(p.max_pruning[k]) {
+            let field = format!("clients[{}].maxPruning", k);
+            let message = format!("{} must be a finite number in [0, 1)", field);
+            return Err(Error::invalid_input(field, message).for_client(k));
+        }
+    }
+    Ok(())
+}
+
+/// Many problems in the binding layout: `scalars` holds [`SCALAR_COUNT`] numbers per
+/// problem, and problem i owns rows `offsets[i]..offsets[i + 1]` of every column.
+#[derive(Clone, Copy, Debug)]
+pub struct BatchView<'a> {
+    pub scalars: &'a [f64],
+    pub offsets: &'a [u32],
+    pub compute_seconds: &'a [f64],
+    pub tx_power_w: &'a [f64],
+    pub channel_gain: &'a [f64],
+    pub data_weight: &'a [f64],
+    pub max_pruning: &'a [f64],
+}
+
+impl<'a> BatchView<'a> {
+    /// Checks the batch layout itself (not the problems in it) and returns the number
+    /// of problems. The layout is built by the facade, so these errors mean a caller
+    /// bypassed it; they are still reported as input errors, never as a crash.
+    pub fn check_layout(&self) -> Result<usize, Error> {
+        if self.offsets.is_empty() {
+            return Err(Error::invalid_input(
+                "offsets",
+                "batch offsets must hold n + 1 entries for n problems, got 0",
+            ));
+        }
+        let n = self.offsets.len() - 1;
+        if self.offsets[0] != 0 || self.offsets.windows(2).any(|w| w[1] < w[0]) {
+            return Err(Error::invalid_input("offsets", "batch offsets must start at 0 and never decrease"));
+        }
+        if self.scalars.len() != SCALAR_COUNT * n {
+            return Err(Error::invalid_input(
+                "scalars",
+                format!(
+                    "batch scalars hold {} numbers but {} problems need {}",
+                    self.scalars.len(),
+                    n,
+                    SCALAR_COUNT * n
+                ),
+            ));
+        }
+        let rows = self.offsets[n] as usize;
+        let columns = [
+            ("computeSeconds", self.compute_seconds),
+            ("txPowerW", self.tx_power_w),
+            ("channelGain", self.channel_gain),
+            ("dataWeight", self.data_weight),
+            ("maxPruning", self.max_pruning),
+        ];
+        for &(name, column) in columns.iter() {
+            if column.len() != rows {
+                return Err(Error::invalid_input(
+                    name,
+                    format!("batch column {} has {} entries but the offsets end at {}", name, column.len(), rows),
+                ));
+            }
+        }
+        Ok(n)
+    }
+
+    /// Problem i of a batch whose layout passed [`BatchView::check_layout`].
+    pub fn problem(&self, i: usize) -> ProblemView<'a> {
+        let rows = self.offsets[i] as usize..self.offsets[i + 1] as usize;
+        let s = &self.scalars[SCALAR_COUNT * i..SCALAR_COUNT * (i + 1)];
+        ProblemView {
+            bandwidth_hz: s[0],
+            noise_psd_w_per_hz: s[1],
+            payload_bits: s[2],
+            pruning_budget: s[3],
+            compute_seconds: &self.compute_seconds[rows.clone()],
+            tx_power_w: &self.tx_power_w[rows.clone()],
+            channel_gain: &self.channel_gain[rows.clone()],
+            data_weight: &self.data_weight[rows.clone()],
+            max_pruning: &self.max_pruning[rows],
+        }
+    }
+}

@@ -1,0 +1,227 @@
+//! Unit tests of the boundary contract: validation order and messages, method ids,
+//! options, and `equal` against a hand computation.
+
+use crate::*;
+
+/// Three clients built so every rate is a whole number of Mbit/s at B/K = 1 MHz:
+/// a_k = p_k g_k / N0 = 1, 3, 7 MHz, so r_k = log2(2, 4, 8) Mbit/s = 1, 2, 3 Mbit/s,
+/// S / r_k = 6, 3, 2 s, and tau_k = c_k + S / r_k = 7, 8, 4 s: T = 8 s (client 1).
+fn three_clients() -> Problem {
+    Problem {
+        bandwidth_hz: 3e6,
+        noise_psd_w_per_hz: 1e-20,
+        payload_bits: 6e6,
+        pruning_budget: 0.3,
+        compute_seconds: vec![1.0, 5.0, 2.0],
+        tx_power_w: vec![0.1, 0.3, 0.7],
+        channel_gain: vec![1e-13; 3],
+        data_weight: vec![10.0, 20.0, 30.0],
+        max_pruning: vec![0.5; 3],
+    }
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-12 * b.abs()
+}
+
+fn message_of(p: &Problem) -> String {
+    validate(&p.view()).unwrap_err().message
+}
+
+#[test]
+fn valid_problem_passes() {
+    assert_eq!(validate(&three_clients().view()), Ok(()));
+}
+
+#[test]
+fn scalars_are_checked_first_and_in_order() {
+    let mut p = three_clients();
+    p.bandwidth_hz = f64::NAN;
+    p.noise_psd_w_per_hz = 0.0;
+    assert_eq!(message_of(&p), "bandwidthHz must be a positive finite number");
+    p.bandwidth_hz = 1.0;
+    assert_eq!(message_of(&p), "noisePsdWPerHz must be a positive finite number");
+    p.noise_psd_w_per_hz = 1.0;
+    p.payload_bits = f64::INFINITY;
+    assert_eq!(message_of(&p), "payloadBits must be a positive finite number");
+    p.payload_bits = 1.0;
+    for &bad in [1.0, -0.1, f64::NAN].iter() {
+        p.pruning_budget = bad;
+        let e = validate(&p.view()).unwrap_err();
+        assert_eq!(e.message, "pruningBudget must be a finite number in [0, 1)");
+        assert_eq!((e.code, e.field.as_str(), e.client), (ErrorCode::InvalidInput, "pruningBudget", None));
+    }
+    p.pruning_budget = 0.0;
+    assert_eq!(validate(&p.view()), Ok(()));
+}
+
+#[test]
+fn empty_problem_is_rejected() {
+    let mut p = three_clients();
+    p.compute_seconds.clear();
+    assert_eq!(message_of(&p), "clients must hold at least one client (K = 0)");
+}
+
+#[test]
+fn column_lengths_are_checked_in_contract_order() {
+    let mut p = three_clients();
+    p.channel_gain.pop();
+    p.max_pruning.push(0.1);
+    let e = validate(&p.view()).unwrap_err();
+    assert_eq!(e.message, "clients.channelGain has 2 entries but clients.computeSeconds has 3");
+    assert_eq!(e.field, "clients.channelGain");
+    p.channel_gain.push(1e-13);
+    assert_eq!(message_of(&p), "clients.maxPruning has 4 entries but clients.computeSeconds has 3");
+}
+
+#[test]
+fn clients_are_checked_client_by_client() {
+    let mut p = three_clients();
+    p.tx_power_w[1] = f64::NAN;
+    p.compute_seconds[2] = -1.0;
+    let e = validate(&p.view()).unwrap_err();
+    assert_eq!(e.message, "clients[1].txPowerW must be a positive finite number");
+    assert_eq!((e.code, e.field.as_str(), e.client), (ErrorCode::InvalidInput, "clients[1].txPowerW", Some(1)));
+
+    // Within one client, the positive columns come before maxPruning.
+    let mut p = three_clients();
+    p.max_pruning[0] = 1.0;
+    p.data_weight[0] = 0.0;
+    assert_eq!(message_of(&p), "clients[0].dataWeight must be a positive finite number");
+    p.data_weight[0] = 1.0;
+    assert_eq!(message_of(&p), "clients[0].maxPruning must be a finite number in [0, 1)");
+}
+
+#[test]
+fn scalars_array_must_hold_four_numbers() {
+    let p = three_clients();
+    let e = ProblemView::from_scalars(&[1.0, 2.0], &p.compute_seconds, &[], &[], &[], &[]).unwrap_err();
+    assert_eq!(
+        e.message,
+        "scalars must hold 4 numbers [bandwidthHz, noisePsdWPerHz, payloadBits, pruningBudget], got 2"
+    );
+}
+
+#[test]
+fn method_ids_and_codes_round_trip() {
+    for (i, &m) in Method::ALL.iter().enumerate() {
+        assert_eq!(m.code() as usize, i);
+        assert_eq!(Method::from_id(m.id()), Ok(m));
+        assert_eq!(Method::from_code(m.code()), Ok(m));
+    }
+    let e = Method::from_id("Equal").unwrap_err();
+    assert_eq!(e.code, ErrorCode::UnknownMethod);
+    assert_eq!(
+        e.message,
+        "unknown method \"Equal\"; expected one of equal, bandwidth-only, uniform-prune, \
+         uniform-prune-bandwidth, prune-only, bcd, optimal"
+    );
+    assert!(Method::from_code(7).is_err());
+}
+
+#[test]
+fn options_are_validated() {
+    assert_eq!(SolveOptions::default(), SolveOptions { tolerance: 1e-10, max_iterations: 500 });
+    for &bad in [0.0, 1.0, f64::NAN, -1e-3].iter() {
+        let e = SolveOptions::from_numbers(bad, 10.0).unwrap_err();
+        assert_eq!((e.code, e.message.as_str()), (ErrorCode::InvalidOption, "tolerance must be a finite number in (0, 1)"));
+    }
+    for &bad in [0.0, 1.5, -3.0, f64::NAN, f64::INFINITY].iter() {
+        let e = SolveOptions::from_numbers(1e-6, bad).unwrap_err();
+        assert_eq!((e.field.as_str(), e.message.as_str()), ("maxIterations", "maxIterations must be a positive integer"));
+    }
+    // Tolerance is reported first when both are bad.
+    assert_eq!(SolveOptions::from_numbers(2.0, 0.5).unwrap_err().field, "tolerance");
+    assert_eq!(SolveOptions::from_numbers(1e-6, 1e12).unwrap().max_iterations, u32::MAX);
+}
+
+#[test]
+fn equal_matches_hand_computation() {
+    let p = three_clients();
+    let s = solve(&p.view(), Method::Equal, &SolveOptions::default()).unwrap();
+    assert_eq!(s.method, Method::Equal);
+    assert!(close(s.latency, 8.0), "latency {}", s.latency);
+    for (&got, &want) in s.client_latency.iter().zip([7.0, 8.0, 4.0].iter()) {
+        assert!(close(got, want), "client latency {} vs {}", got, want);
+    }
+    assert_eq!(s.bandwidth, vec![1e6; 3]);
+    assert_eq!(s.pruning, vec![0.0; 3]);
+    assert_eq!((s.status, s.iterations, s.lower_bound, s.upper_bound), (Status::Converged, 0, None, None));
+}
+
+#[test]
+fn rate_keeps_precision_when_bandwidth_dwarfs_snr_bandwidth() {
+    // r(b) -> a / ln 2 as b grows; the naive log2(1 + a/b) loses this entirely.
+    let a = 1.0;
+    let r = channel::rate(a, 1e20);
+    assert!(close(r, a / std::f64::consts::LN_2));
+}
+
+#[test]
+fn unported_methods_report_internal() {
+    let e = solve(&three_clients().view(), Method::Bcd, &SolveOptions::default()).unwrap_err();
+    assert_eq!(e.code, ErrorCode::Internal);
+    assert_eq!(e.message, "method bcd is not implemented in this backend yet");
+}
+
+fn batch_of(problems: &[Problem]) -> (Vec<f64>, Vec<u32>, [Vec<f64>; 5]) {
+    let mut scalars = Vec::new();
+    let mut offsets = vec![0u32];
+    let mut columns: [Vec<f64>; 5] = Default::default();
+    for p in problems {
+        scalars.extend_from_slice(&[p.bandwidth_hz, p.noise_psd_w_per_hz, p.payload_bits, p.pruning_budget]);
+        columns[0].extend_from_slice(&p.compute_seconds);
+        columns[1].extend_from_slice(&p.tx_power_w);
+        columns[2].extend_from_slice(&p.channel_gain);
+        columns[3].extend_from_slice(&p.data_weight);
+        columns[4].extend_from_slice(&p.max_pruning);
+        offsets.push(columns[0].len() as u32);
+    }
+    (scalars, offsets, columns)
+}
+
+fn view<'a>(scalars: &'a [f64], offsets: &'a [u32], c: &'a [Vec<f64>; 5]) -> BatchView<'a> {
+    BatchView {
+        scalars,
+        offsets,
+        compute_seconds: &c[0],
+        tx_power_w: &c[1],
+        channel_gain: &c[2],
+        data_weight: &c[3],
+        max_pruning: &c[4],
+    }
+}
+
+#[test]
+fn batch_solves_each_problem_and_prefixes_errors() {
+    let mut second = three_clients();
+    second.bandwidth_hz = 6e6;
+    let (s, o, c) = batch_of(&[three_clients(), second.clone()]);
+    let out = solve_many(&view(&s, &o, &c), Method::Equal, &SolveOptions::default()).unwrap();
+    assert_eq!(out.len(), 2);
+    assert!(close(out[0].latency, 8.0));
+    assert_eq!(out[1], solve(&second.view(), Method::Equal, &SolveOptions::default()).unwrap());
+
+    second.tx_power_w[1] = f64::NAN;
+    let (s, o, c) = batch_of(&[three_clients(), second]);
+    let e = solve_many(&view(&s, &o, &c), Method::Equal, &SolveOptions::default()).unwrap_err();
+    assert_eq!(e.message, "problems[1]: clients[1].txPowerW must be a positive finite number");
+    assert_eq!((e.field.as_str(), e.client), ("clients[1].txPowerW", Some(1)));
+
+    let (s, o, c) = batch_of(&[]);
+    assert_eq!(solve_many(&view(&s, &o, &c), Method::Equal, &SolveOptions::default()), Ok(vec![]));
+}
+
+#[test]
+fn batch_layout_errors_are_input_errors() {
+    let (s, o, c) = batch_of(&[three_clients()]);
+    let bad_offsets = [0u32, 4];
+    let e = view(&s, &bad_offsets, &c).check_layout().unwrap_err();
+    assert_eq!(e.message, "batch column computeSeconds has 3 entries but the offsets end at 4");
+    let e = view(&s[..3], &o, &c).check_layout().unwrap_err();
+    assert_eq!(e.message, "batch scalars hold 3 numbers but 1 problems need 4");
+    let e = view(&s, &[1u32, 3], &c).check_layout().unwrap_err();
+    assert_eq!(e.message, "batch offsets must start at 0 and never decrease");
+    let e = view(&s, &[], &c).check_layout().unwrap_err();
+    assert_eq!(e.message, "batch offsets must hold n + 1 entries for n problems, got 0");
+}

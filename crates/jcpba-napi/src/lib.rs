@@ -1,0 +1,187 @@
+//! Node-API binding of the JCPBA core, with no crate dependencies. It converts JS
+//! arguments to core types, calls the core, and converts results and errors back;
+//! every decision (validation, defaults, numerics) stays in `jcpba-core`.
+//!
+//! Exported JS functions (signatures in bindings/types.ts):
+//! - `solve(scalars, computeSeconds, txPowerW, channelGain, dataWeight, maxPruning,
+//!    method, tolerance, maxIterations)`
+//! - `solveMany(scalars, offsets, computeSeconds, ..., maxPruning, method, tolerance,
+//!    maxIterations)`
+//! - `version()`
+
+mod js;
+mod sys;
+
+use std::any::Any;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::ptr;
+
+use jcpba_core::{BatchView, Error, Method, ProblemView, SolveOptions};
+
+use js::{cstr, Failure, Js, JsResult};
+use sys::*;
+
+const SOLVE_ARGS: [&str; 9] = [
+    "scalars",
+    "computeSeconds",
+    "txPowerW",
+    "channelGain",
+    "dataWeight",
+    "maxPruning",
+    "method",
+    "tolerance",
+    "maxIterations",
+];
+
+const SOLVE_MANY_ARGS: [&str; 10] = [
+    "scalars",
+    "offsets",
+    "computeSeconds",
+    "txPowerW",
+    "channelGain",
+    "dataWeight",
+    "maxPruning",
+    "method",
+    "tolerance",
+    "maxIterations",
+];
+
+/// Method first, then options: the same order in which the core validates them.
+unsafe fn method_and_options(js: &Js, args: &[napi_value]) -> JsResult<(Method, SolveOptions)> {
+    let n = args.len();
+    let method = Method::from_id(&js.string(args[n - 3], "method")?)?;
+    let tolerance = js.number(args[n - 2], "tolerance")?;
+    let max_iterations = js.number(args[n - 1], "maxIterations")?;
+    Ok((method, SolveOptions::from_numbers(tolerance, max_iterations)?))
+}
+
+unsafe fn solve(js: &Js, info: napi_callback_info) -> JsResult<napi_value> {
+    let a = js.args(info, &SOLVE_ARGS)?;
+    let scalars = js.f64_array(a[0], SOLVE_ARGS[0])?;
+    let mut columns: [&[f64]; 5] = [&[]; 5];
+    for (i, column) in columns.iter_mut().enumerate() {
+        *column = js.f64_array(a[1 + i], SOLVE_ARGS[1 + i])?;
+    }
+    let (method, options) = method_and_options(js, &a)?;
+    let problem = ProblemView::from_scalars(scalars, columns[0], columns[1], columns[2], columns[3], columns[4])?;
+    let solution = jcpba_core::solve(&problem, method, &options)?;
+    js.solution(&solution)
+}
+
+unsafe fn solve_many(js: &Js, info: napi_callback_info) -> JsResult<napi_value> {
+    let a = js.args(info, &SOLVE_MANY_ARGS)?;
+    let scalars = js.f64_array(a[0], SOLVE_MANY_ARGS[0])?;
+    let offsets = js.u32_array(a[1], SOLVE_MANY_ARGS[1])?;
+    let mut columns: [&[f64]; 5] = [&[]; 5];
+    for (i, column) in columns.iter_mut().enumerate() {
+        *column = js.f64_array(a[2 + i], SOLVE_MANY_ARGS[2 + i])?;
+    }
+    let (method, options) = method_and_options(js, &a)?;
+    let batch = BatchView {
+        scalars,
+        offsets,
+        compute_seconds: columns[0],
+        tx_power_w: columns[1],
+        channel_gain: columns[2],
+        data_weight: columns[3],
+        max_pruning: columns[4],
+    };
+    let solutions = jcpba_core::solve_many(&batch, method, &options)?;
+    let array = js.new_array(solutions.len())?;
+    for (i, s) in solutions.iter().enumerate() {
+        js.set_element(array, i, js.solution(s)?)?;
+    }
+    Ok(array)
+}
+
+unsafe fn version(js: &Js, info: napi_callback_info) -> JsResult<napi_value> {
+    js.args(info, &[])?;
+    js.new_string(jcpba_core::VERSION)
+}
+
+fn panic_message(payload: &(dyn Any + Send)) -> &str {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        s
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s
+    } else {
+        "unknown panic payload"
+    }
+}
+
+/// Runs one entry point. A panic must never unwind into Node (undefined behaviour
+/// across `extern "C"`), so it is caught here and thrown as an `internal` error.
+unsafe fn run(
+    env: napi_env,
+    info: napi_callback_info,
+    function: &'static str,
+    body: unsafe fn(&Js, napi_callback_info) -> JsResult<napi_value>,
+) -> napi_value {
+    let js = Js { env, function };
+    let outcome = catch_unwind(AssertUnwindSafe(|| body(&js, info)));
+    let failure = match outcome {
+        Ok(Ok(value)) => return value,
+        Ok(Err(failure)) => failure,
+        Err(payload) => Failure::Core(Error::internal(format!(
+            "{}: internal error (panic in the native addon): {}",
+            function,
+            panic_message(payload.as_ref())
+        ))),
+    };
+    // Throwing calls into Node-API again; a panic there would have nowhere to go.
+    let _ = catch_unwind(AssertUnwindSafe(|| js.throw(failure)));
+    ptr::null_mut()
+}
+
+unsafe extern "C" fn solve_cb(env: napi_env, info: napi_callback_info) -> napi_value {
+    run(env, info, "solve", solve)
+}
+
+unsafe extern "C" fn solve_many_cb(env: napi_env, info: napi_callback_info) -> napi_value {
+    run(env, info, "solveMany", solve_many)
+}
+
+unsafe extern "C" fn version_cb(env: napi_env, info: napi_callback_info) -> napi_value {
+    run(env, info, "version", version)
+}
+
+unsafe fn register(js: &Js, exports: napi_value) -> JsResult<()> {
+    let functions: [(&str, unsafe extern "C" fn(napi_env, napi_callback_info) -> napi_value); 3] =
+        [("solve", solve_cb), ("solveMany", solve_many_cb), ("version", version_cb)];
+    for &(name, callback) in functions.iter() {
+        let mut function = ptr::null_mut();
+        js.check(
+            napi_create_function(
+                js.env,
+                name.as_ptr() as *const _,
+                name.len(),
+                Some(callback),
+                ptr::null_mut(),
+                &mut function,
+            ),
+            "napi_create_function",
+        )?;
+        let key = js.new_string(name)?;
+        js.check(napi_set_property(js.env, exports, key, function), "napi_set_property")?;
+    }
+    Ok(())
+}
+
+/// The well-known symbol Node looks up when it loads an addon that did not register
+/// itself through a static constructor.
+#[no_mangle]
+pub unsafe extern "C" fn napi_register_module_v1(env: napi_env, exports: napi_value) -> napi_value {
+    let js = Js { env, function: "load" };
+    let outcome = catch_unwind(AssertUnwindSafe(|| register(&js, exports)));
+    match outcome {
+        Ok(Ok(())) => exports,
+        Ok(Err(failure)) => {
+            js.throw(failure);
+            ptr::null_mut()
+        }
+        Err(_) => {
+            napi_throw_error(env, cstr!("internal"), cstr!("jcpba: panic while loading the native addon"));
+            ptr::null_mut()
+        }
+    }
+}

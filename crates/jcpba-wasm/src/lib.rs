@@ -1,0 +1,306 @@
+//! WebAssembly exports of the JCPBA core over linear memory, for
+//! wasm32-unknown-unknown without wasm-bindgen. The TypeScript loader
+//! (bindings/wasm.ts) copies inputs into memory from `jcpba_alloc`, calls an entry
+//! point, and reads outputs and the last error back. Like the N-API binding, this
+//! crate converts and decides nothing.
+//!
+//! Conventions:
+//! - Arrays cross as (pointer, length in elements). A zero length never dereferences
+//!   its pointer.
+//! - Entry points return 0 on success and 1 on error; the error is then readable
+//!   through the `jcpba_error_*` accessors until the next call.
+//! - A panic aborts, which traps; the panic hook first stores the panic message as
+//!   the last error so the loader can report it.
+
+use std::cell::RefCell;
+use std::slice;
+use std::sync::Once;
+
+use jcpba_core::{BatchView, Error, ErrorCode, Method, ProblemView, Solution, SolveOptions};
+
+/// f64 slots per solution header: latency, iterations, status code, lowerBound,
+/// upperBound (NaN when absent).
+pub const HEADER_LEN: usize = 5;
+
+/// Block alignment of `jcpba_alloc`: enough for every f64 and u32 array.
+const ALIGN: usize = 8;
+
+struct LastError {
+    message: String,
+    field: String,
+    code: &'static str,
+    client: i32,
+}
+
+thread_local! {
+    // wasm32-unknown-unknown is single-threaded, so this is just a global.
+    static LAST_ERROR: RefCell<LastError> = RefCell::new(LastError {
+        message: String::new(),
+        field: String::new(),
+        code: "",
+        client: -1,
+    });
+}
+
+fn set_last_error(e: Error) {
+    LAST_ERROR.with(|last| {
+        *last.borrow_mut() = LastError {
+            message: e.message,
+            field: e.field,
+            code: e.code.as_str(),
+            // A client index always fits: K columns of f64 must fit in 4 GiB of memory.
+            client: e.client.map_or(-1, |k| k as i32),
+        };
+    });
+}
+
+/// Installs (once) a panic hook that records the panic as the last error before the
+/// abort traps: the loader reads it from the trapped instance's memory.
+fn install_panic_hook() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        std::panic::set_hook(Box::new(|info| {
+            let message = format!("internal error (panic in the WASM module): {}", info);
+            // try_borrow_mut: the panic may have happened while the error was borrowed.
+            let _ = LAST_ERROR.try_with(|last| {
+                if let Ok(mut last) = last.try_borrow_mut() {
+                    *last = LastError { message, field: String::new(), code: ErrorCode::Internal.as_str(), client: -1 };
+                }
+            });
+        }));
+    });
+}
+
+/// Maps a core result onto the 0/1 return convention.
+fn report(result: Result<(), Error>) -> u32 {
+    match result {
+        Ok(()) => 0,
+        Err(e) => {
+            set_last_error(e);
+            1
+        }
+    }
+}
+
+unsafe fn input<'a, T>(ptr: *const T, len: usize) -> &'a [T] {
+    if len == 0 {
+        &[]
+    } else {
+        slice::from_raw_parts(ptr, len)
+    }
+}
+
+unsafe fn output<'a, T>(ptr: *mut T, len: usize) -> &'a mut [T] {
+    if len == 0 {
+        &mut []
+    } else {
+        slice::from_raw_parts_mut(ptr, len)
+    }
+}
+
+fn write_header(header: &mut [f64], s: &Solution) {
+    header[0] = s.latency;
+    header[1] = s.iterations as f64;
+    header[2] = s.status.code() as f64;
+    header[3] = s.lower_bound.unwrap_or(f64::NAN);
+    header[4] = s.upper_bound.unwrap_or(f64::NAN);
+}
+
+/// Allocates `bytes` bytes aligned to 8; returns null when memory cannot grow.
+#[no_mangle]
+pub extern "C" fn jcpba_alloc(bytes: usize) -> *mut u8 {
+    install_panic_hook();
+    if bytes == 0 {
+        // A well-aligned dangling pointer: never dereferenced for zero-length arrays.
+        return ALIGN as *mut u8;
+    }
+    match std::alloc::Layout::from_size_align(bytes, ALIGN) {
+        Ok(layout) => unsafe { std::alloc::alloc(layout) },
+        Err(_) => std::ptr::null_mut(),
+    }
+}
+
+/// Frees a block from `jcpba_alloc`; `bytes` must be the size it was allocated with.
+#[no_mangle]
+pub unsafe extern "C" fn jcpba_free(ptr: *mut u8, bytes: usize) {
+    if bytes == 0 || ptr.is_null() {
+        return;
+    }
+    if let Ok(layout) = std::alloc::Layout::from_size_align(bytes, ALIGN) {
+        std::alloc::dealloc(ptr, layout);
+    }
+}
+
+/// Parses a UTF-8 method id. Returns its code (docs/CORE_API.md), or -1 with the
+/// core's `unknown-method` error as the last error.
+#[no_mangle]
+pub unsafe extern "C" fn jcpba_method_code(id: *const u8, len: usize) -> i32 {
+    install_panic_hook();
+    // The loader encodes a JS string, which is always valid UTF-8 after TextEncoder.
+    let id = String::from_utf8_lossy(input(id, len));
+    match Method::from_id(&id) {
+        Ok(m) => m.code() as i32,
+        Err(e) => {
+            set_last_error(e);
+            -1
+        }
+    }
+}
+
+/// Solves one problem. Inputs: the 4 scalars and the 5 client columns, each with its
+/// own length (so the core reports length mismatches itself). Outputs, allocated by
+/// the caller: pruning, bandwidth and clientLatency with `compute_len` slots each, and
+/// a header of `HEADER_LEN` slots.
+#[no_mangle]
+pub unsafe extern "C" fn jcpba_solve(
+    scalars: *const f64,
+    scalars_len: usize,
+    compute_seconds: *const f64,
+    compute_len: usize,
+    tx_power_w: *const f64,
+    tx_power_len: usize,
+    channel_gain: *const f64,
+    channel_gain_len: usize,
+    data_weight: *const f64,
+    data_weight_len: usize,
+    max_pruning: *const f64,
+    max_pruning_len: usize,
+    method: u32,
+    tolerance: f64,
+    max_iterations: f64,
+    pruning_out: *mut f64,
+    bandwidth_out: *mut f64,
+    client_latency_out: *mut f64,
+    header_out: *mut f64,
+) -> u32 {
+    install_panic_hook();
+    report((|| {
+        let method = Method::from_code(method)?;
+        let options = SolveOptions::from_numbers(tolerance, max_iterations)?;
+        let problem = ProblemView::from_scalars(
+            input(scalars, scalars_len),
+            input(compute_seconds, compute_len),
+            input(tx_power_w, tx_power_len),
+            input(channel_gain, channel_gain_len),
+            input(data_weight, data_weight_len),
+            input(max_pruning, max_pruning_len),
+        )?;
+        let s = jcpba_core::solve(&problem, method, &options)?;
+        output(pruning_out, compute_len).copy_from_slice(&s.pruning);
+        output(bandwidth_out, compute_len).copy_from_slice(&s.bandwidth);
+        output(client_latency_out, compute_len).copy_from_slice(&s.client_latency);
+        write_header(output(header_out, HEADER_LEN), &s);
+        Ok(())
+    })())
+}
+
+/// Solves a batch (layout of `jcpba_core::BatchView`). Outputs: pruning, bandwidth
+/// and clientLatency concatenated like the inputs (`compute_len` slots each), and
+/// `HEADER_LEN` header slots per problem (`offsets_len - 1` problems).
+#[no_mangle]
+pub unsafe extern "C" fn jcpba_solve_many(
+    scalars: *const f64,
+    scalars_len: usize,
+    offsets: *const u32,
+    offsets_len: usize,
+    compute_seconds: *const f64,
+    compute_len: usize,
+    tx_power_w: *const f64,
+    tx_power_len: usize,
+    channel_gain: *const f64,
+    channel_gain_len: usize,
+    data_weight: *const f64,
+    data_weight_len: usize,
+    max_pruning: *const f64,
+    max_pruning_len: usize,
+    method: u32,
+    tolerance: f64,
+    max_iterations: f64,
+    pruning_out: *mut f64,
+    bandwidth_out: *mut f64,
+    client_latency_out: *mut f64,
+    headers_out: *mut f64,
+) -> u32 {
+    install_panic_hook();
+    report((|| {
+        let method = Method::from_code(method)?;
+        let options = SolveOptions::from_numbers(tolerance, max_iterations)?;
+        let batch = BatchView {
+            scalars: input(scalars, scalars_len),
+            offsets: input(offsets, offsets_len),
+            compute_seconds: input(compute_seconds, compute_len),
+            tx_power_w: input(tx_power_w, tx_power_len),
+            channel_gain: input(channel_gain, channel_gain_len),
+            data_weight: input(data_weight, data_weight_len),
+            max_pruning: input(max_pruning, max_pruning_len),
+        };
+        let solutions = jcpba_core::solve_many(&batch, method, &options)?;
+        // solve_many succeeded, so the offsets are a valid partition of compute_len rows.
+        let pruning = output(pruning_out, compute_len);
+        let bandwidth = output(bandwidth_out, compute_len);
+        let client_latency = output(client_latency_out, compute_len);
+        let headers = output(headers_out, HEADER_LEN * solutions.len());
+        for (i, s) in solutions.iter().enumerate() {
+            let rows = batch.offsets[i] as usize..batch.offsets[i + 1] as usize;
+            pruning[rows.clone()].copy_from_slice(&s.pruning);
+            bandwidth[rows.clone()].copy_from_slice(&s.bandwidth);
+            client_latency[rows].copy_from_slice(&s.client_latency);
+            write_header(&mut headers[HEADER_LEN * i..HEADER_LEN * (i + 1)], s);
+        }
+        Ok(())
+    })())
+}
+
+fn with_last_error<T>(f: impl FnOnce(&LastError) -> T) -> T {
+    LAST_ERROR.with(|last| f(&last.borrow()))
+}
+
+/// The last error's message (UTF-8): pointer and byte length.
+#[no_mangle]
+pub extern "C" fn jcpba_error_ptr() -> *const u8 {
+    with_last_error(|e| e.message.as_ptr())
+}
+
+#[no_mangle]
+pub extern "C" fn jcpba_error_len() -> usize {
+    with_last_error(|e| e.message.len())
+}
+
+/// The last error's `field` (UTF-8).
+#[no_mangle]
+pub extern "C" fn jcpba_error_field_ptr() -> *const u8 {
+    with_last_error(|e| e.field.as_ptr())
+}
+
+#[no_mangle]
+pub extern "C" fn jcpba_error_field_len() -> usize {
+    with_last_error(|e| e.field.len())
+}
+
+/// The last error's `code` (ASCII, e.g. `invalid-input`).
+#[no_mangle]
+pub extern "C" fn jcpba_error_code_ptr() -> *const u8 {
+    with_last_error(|e| e.code.as_ptr())
+}
+
+#[no_mangle]
+pub extern "C" fn jcpba_error_code_len() -> usize {
+    with_last_error(|e| e.code.len())
+}
+
+/// The last error's client index, or -1 when no client is at fault.
+#[no_mangle]
+pub extern "C" fn jcpba_error_client() -> i32 {
+    with_last_error(|e| e.client)
+}
+
+/// The core's version string (ASCII).
+#[no_mangle]
+pub extern "C" fn jcpba_version_ptr() -> *const u8 {
+    jcpba_core::VERSION.as_ptr()
+}
+
+#[no_mangle]
+pub extern "C" fn jcpba_version_len() -> usize {
+    jcpba_core::VERSION.len()
+}

@@ -1,0 +1,6 @@
+export * from './errors.js';
+export * from './problem.js';
+export * from './rate.js';
+export { pruningBlock, uniformPruning } from './pruning.js';
+export { bandwidthBlock, roundLatency, clientLatency } from './bandwidth.js';
+export * from './methods.js';

@@ -1,0 +1,196 @@
+/**
+ * The seven methods of MODEL.md section 3 behind one entry point, `solve`.
+ */
+import { JcpbaError } from './errors.js';
+import { type Instance, type Problem, instance, toProblem } from './problem.js';
+import { bandwidthBlock, roundLatency, unprunedLatencies } from './bandwidth.js';
+import { pruningBlock, uniformPruning } from './pruning.js';
+import { optimal } from './optimal.js';
+
+export const METHODS = [
+  'equal',
+  'bandwidth-only',
+  'uniform-prune',
+  'uniform-prune-bandwidth',
+  'prune-only',
+  'bcd',
+  'optimal',
+] as const;
+export type MethodId = (typeof METHODS)[number];
+
+export type Status = 'converged' | 'iteration-limit';
+
+export interface SolveOptions {
+  method: MethodId;
+  /** Relative tolerance: the bracket width of `optimal`, the stopping decrease of `bcd`. Default 1e-10. */
+  tolerance?: number;
+  /** Iteration cap of `bcd` and `optimal`. Default 500. */
+  maxIterations?: number;
+}
+
+export interface SolveResult {
+  method: MethodId;
+  /** Round latency T = max_k tau_k of the returned point, s. */
+  latency: number;
+  /** rho_k, fraction of parameters pruned. */
+  pruning: Float64Array;
+  /** b_k, Hz. */
+  bandwidth: Float64Array;
+  /** tau_k, s. */
+  clientLatency: Float64Array;
+  iterations: number;
+  status: Status;
+  /** `optimal` only: a certified lower bound on T*, s. */
+  lowerBound?: number;
+  /** `optimal` only: the latency of the returned point, >= T*, s. */
+  upperBound?: number;
+}
+
+export const DEFAULT_TOLERANCE = 1e-10;
+export const DEFAULT_MAX_ITERATIONS = 500;
+
+export function methodId(id: unknown): MethodId {
+  if (typeof id === 'string' && (METHODS as readonly string[]).includes(id)) return id as MethodId;
+  throw new JcpbaError('unknown-method', `unknown method ${JSON.stringify(String(id))}; expected one of ${METHODS.join(', ')}`, 'method');
+}
+
+export function checkOptions(options: SolveOptions): { method: MethodId; tolerance: number; maxIterations: number } {
+  const method = methodId(options?.method);
+  const tolerance = options.tolerance ?? DEFAULT_TOLERANCE;
+  const maxIterations = options.maxIterations ?? DEFAULT_MAX_ITERATIONS;
+  if (typeof tolerance !== 'number' || !(tolerance > 0 && tolerance < 1)) {
+    throw new JcpbaError('invalid-option', 'tolerance must be a finite number in (0, 1)', 'tolerance');
+  }
+  if (typeof maxIterations !== 'number' || !Number.isInteger(maxIterations) || maxIterations < 1) {
+    throw new JcpbaError('invalid-option', 'maxIterations must be a positive integer', 'maxIterations');
+  }
+  return { method, tolerance, maxIterations };
+}
+
+/** Solves one problem (any accepted form) with one method on the TypeScript reference. */
+export function solve(problem: unknown, options: SolveOptions): SolveResult {
+  const opts = checkOptions(options);
+  return solveInstance(instance(toProblem(problem)), opts.method, opts.tolerance, opts.maxIterations);
+}
+
+export function solveProblem(problem: Problem, options: SolveOptions): SolveResult {
+  return solve(problem, options);
+}
+
+interface Point {
+  pruning: Float64Array;
+  bandwidth: Float64Array;
+  iterations: number;
+  status: Status;
+  lowerBound?: number;
+  upperBound?: number;
+}
+
+export function solveInstance(inst: Instance, method: MethodId, tolerance: number, maxIterations: number): SolveResult {
+  const point = run(inst, method, tolerance, maxIterations);
+  const clientLatency = new Float64Array(inst.K);
+  const latency = roundLatency(inst, point.pruning, point.bandwidth, clientLatency);
+  const result: SolveResult = {
+    method,
+    latency,
+    pruning: point.pruning,
+    bandwidth: point.bandwidth,
+    clientLatency,
+    iterations: point.iterations,
+    status: point.status,
+  };
+  if (point.lowerBound !== undefined) {
+    result.lowerBound = point.lowerBound;
+    result.upperBound = latency;
+  }
+  return result;
+}
+
+function equalSplit(inst: Instance): Float64Array {
+  return new Float64Array(inst.K).fill(inst.B / inst.K);
+}
+
+function exact(pruning: Float64Array, bandwidth: Float64Array): Point {
+  return { pruning, bandwidth, iterations: 1, status: 'converged' };
+}
+
+function run(inst: Instance, method: MethodId, tolerance: number, maxIterations: number): Point {
+  const K = inst.K;
+  switch (method) {
+    case 'equal':
+      return exact(new Float64Array(K), equalSplit(inst));
+    case 'bandwidth-only': {
+      const rho = new Float64Array(K);
+      return exact(rho, bandwidthBlock(inst, rho).bandwidth);
+    }
+    case 'uniform-prune':
+      return exact(uniformPruning(inst), equalSplit(inst));
+    case 'uniform-prune-bandwidth': {
+      const rho = uniformPruning(inst);
+      return exact(rho, bandwidthBlock(inst, rho).bandwidth);
+    }
+    case 'prune-only': {
+      const b = equalSplit(inst);
+      return exact(pruningBlock(inst, unprunedLatencies(inst, b)).pruning, b);
+    }
+    case 'bcd':
+      return bcd(inst, tolerance, maxIterations);
+    case 'optimal':
+      return optimalPoint(inst, tolerance, maxIterations);
+  }
+}
+
+/**
+ * Block coordinate descent (MODEL.md section 4): from b = B/K, rho = 0, alternate
+ * block A (pruning) and block B (bandwidth) until T falls by less than `tolerance`
+ * (relative); returns the best iterate.
+ */
+function bcd(inst: Instance, tolerance: number, maxIterations: number): Point {
+  const K = inst.K;
+  const rho = new Float64Array(K);
+  const b = equalSplit(inst);
+  const U = new Float64Array(K);
+  const best = { pruning: Float64Array.from(rho), bandwidth: Float64Array.from(b) };
+  let bestT = roundLatency(inst, rho, b);
+  let previous = bestT;
+  let status: Status = 'iteration-limit';
+  let iterations = 0;
+  while (iterations < maxIterations) {
+    iterations++;
+    pruningBlock(inst, unprunedLatencies(inst, b, U), rho);
+    bandwidthBlock(inst, rho, b);
+    const T = roundLatency(inst, rho, b);
+    if (T < bestT) {
+      bestT = T;
+      best.pruning.set(rho);
+      best.bandwidth.set(b);
+    }
+    if (previous - T <= tolerance * previous) {
+      status = 'converged';
+      break;
+    }
+    previous = T;
+  }
+  return { ...best, iterations, status };
+}
+
+function optimalPoint(inst: Instance, tolerance: number, maxIterations: number): Point {
+  // Open the bracket at the better of two cheap feasible points.
+  const candidates = [run(inst, 'prune-only', tolerance, maxIterations), run(inst, 'uniform-prune-bandwidth', tolerance, maxIterations)];
+  let start = candidates[0];
+  let startT = roundLatency(inst, start.pruning, start.bandwidth);
+  const other = roundLatency(inst, candidates[1].pruning, candidates[1].bandwidth);
+  if (other < startT) {
+    start = candidates[1];
+    startT = other;
+  }
+  const r = optimal(inst, { pruning: start.pruning, bandwidth: start.bandwidth, latency: startT }, tolerance, maxIterations);
+  return {
+    pruning: r.pruning,
+    bandwidth: r.bandwidth,
+    iterations: r.iterations,
+    status: r.converged ? 'converged' : 'iteration-limit',
+    lowerBound: r.lowerBound,
+    upperBound: r.upperBound,
+  };
+}

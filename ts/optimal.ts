@@ -1,0 +1,258 @@
+/**
+ * `optimal`: the certified global optimum of P (MODEL.md section 5).
+ *
+ * For a fixed round latency T, F(T) = min_rho sum_k b_k(rho_k; T) over the box and the
+ * budget is a separable convex problem. We solve it through its Lagrangian: with a
+ * price lambda >= 0 on weighted pruning each client minimizes b + lambda w_k rho alone,
+ * and lambda is set so the budget binds. Rather than b as a function of rho (which needs
+ * the inverse rate inside every step), each client is parametrized by its bandwidth b,
+ * with rho(b) = 1 - T / U(b), U(b) = c + S / r(b): the inverse of a convex decreasing
+ * bijection is convex decreasing, so the per-client problem min_b b + mu rho(b) is convex
+ * too, and its stationarity condition mu T S r'(b) = (c r(b) + S)^2 is explicit.
+ *
+ * T is feasible iff F(T) <= B. The outer search keeps a certified bracket:
+ * - lower bound: a T proven infeasible, because some client cannot meet it even with
+ *   infinite bandwidth at full pruning, or the minimum weighted pruning at infinite
+ *   bandwidth exceeds the budget, or the Lagrangian dual value exceeds B (weak duality);
+ * - upper bound: the round latency of a feasible point actually built (budget met,
+ *   bandwidth rescaled onto the band), which is the point returned.
+ * Newton's method on F(T) - B (dF/dT by the envelope theorem) drives T; bisection
+ * safeguards it.
+ */
+import type { Instance } from './problem.js';
+import { LN2, lnGap, rateInverse } from './rate.js';
+import { roundLatency } from './bandwidth.js';
+import { weighted } from './pruning.js';
+
+export interface OptimalResult {
+  latency: number;
+  pruning: Float64Array;
+  bandwidth: Float64Array;
+  lowerBound: number;
+  upperBound: number;
+  iterations: number;
+  converged: boolean;
+}
+
+/** Stop the price search when the weighted pruning is this close to the budget. */
+const BUDGET_TOL = 1e-14;
+const PRICE_STEPS = 200;
+const CLIENT_STEPS = 100;
+
+/** Scratch arrays reused across every T and every price. */
+export class Workspace {
+  readonly bLo: Float64Array;
+  readonly bHi: Float64Array;
+  readonly s: Float64Array; // ln b, the warm start of each client's search
+  readonly gs: Float64Array; // dG/ds at the client's solution, 0 at a bound
+  readonly rho: Float64Array;
+  readonly b: Float64Array;
+  logPrice = NaN;
+  constructor(K: number) {
+    this.bLo = new Float64Array(K);
+    this.bHi = new Float64Array(K);
+    this.s = new Float64Array(K).fill(NaN);
+    this.gs = new Float64Array(K);
+    this.rho = new Float64Array(K);
+    this.b = new Float64Array(K);
+  }
+}
+
+/**
+ * G(b) = ln(T S r'(b)) - 2 ln(c r(b) + S) and dG/d(ln b). The client's stationarity
+ * condition is G(b) = -ln mu; G decreases in b.
+ */
+function stationarity(a: number, c: number, S: number, T: number, b: number): [number, number] {
+  const x = a / b;
+  const gap = lnGap(x);
+  const r = (b * Math.log1p(x)) / LN2;
+  const rp = gap / LN2;
+  const denom = c * r + S;
+  const g = Math.log(T * S * rp) - 2 * Math.log(denom);
+  const onePlus = 1 + x;
+  const gs = -(x * x) / (onePlus * onePlus * gap) - (2 * c * b * rp) / denom;
+  return [g, gs];
+}
+
+/** rho(b) = clip(1 - T / (c + S / r(b)), 0, rmax). */
+function pruningFor(a: number, c: number, S: number, rmax: number, T: number, b: number): number {
+  const r = (b * Math.log1p(a / b)) / LN2;
+  const rho = 1 - T / (c + S / r);
+  return rho < 0 ? 0 : rho > rmax ? rmax : rho;
+}
+
+/** Client k's best bandwidth at price mu (Hz per unit pruning), written to ws. */
+export function solveClient(inst: Instance, ws: Workspace, k: number, T: number, logMu: number): void {
+  const a = inst.a[k];
+  const c = inst.c[k];
+  const S = inst.S;
+  const bLo = ws.bLo[k];
+  const bHi = ws.bHi[k];
+  ws.gs[k] = 0;
+  let b: number;
+  if (logMu === -Infinity || bLo >= bHi) {
+    b = bLo;
+  } else if (stationarity(a, c, S, T, bLo)[0] + logMu <= 0) {
+    b = bLo; // even full pruning's marginal saving is below the price
+  } else if (bHi < Infinity && stationarity(a, c, S, T, bHi)[0] + logMu >= 0) {
+    b = bHi; // no pruning: the first bit of pruning is not worth its price
+  } else {
+    let lo = Math.log(bLo);
+    let hi = bHi < Infinity ? Math.log(bHi) : Infinity;
+    let s = ws.s[k];
+    if (!(s > lo && s < hi)) s = hi < Infinity ? 0.5 * (lo + hi) : lo + 1;
+    let gs = 0;
+    for (let i = 0; i < CLIENT_STEPS; i++) {
+      const [g, d] = stationarity(a, c, S, T, Math.exp(s));
+      const phi = g + logMu;
+      gs = d;
+      if (phi > 0) lo = s;
+      else hi = s;
+      const step = phi / d;
+      if (phi === 0 || Math.abs(step) <= 1e-15 * Math.max(1, Math.abs(s))) {
+        if (s - step >= lo && s - step <= hi) s -= step;
+        break;
+      }
+      let next = s - step;
+      if (!(next > lo && next < hi)) next = hi < Infinity ? 0.5 * (lo + hi) : s + 2;
+      s = next;
+    }
+    ws.s[k] = s;
+    ws.gs[k] = gs;
+    b = Math.exp(s);
+  }
+  ws.b[k] = b;
+  ws.rho[k] = b === bLo ? inst.rmax[k] : b === bHi ? 0 : pruningFor(a, c, S, inst.rmax[k], T, b);
+}
+
+/** Weighted pruning sum_k w_k rho_k(lambda) and its derivative in ln lambda. */
+function priceResponse(inst: Instance, ws: Workspace, T: number, logPrice: number): [number, number] {
+  let used = 0;
+  let slope = 0;
+  for (let k = 0; k < inst.K; k++) {
+    solveClient(inst, ws, k, T, logPrice + Math.log(inst.w[k]));
+    used += inst.w[k] * ws.rho[k];
+    // Interior clients: d rho / d ln lambda = b / (mu dG/ds), so w d rho = b / (lambda dG/ds).
+    if (ws.gs[k] !== 0) slope += ws.b[k] / (Math.exp(logPrice) * ws.gs[k]);
+  }
+  return [used, slope];
+}
+
+interface Evaluation {
+  /** Certified: T < T*. */
+  infeasible: boolean;
+  /** sum_k b_k at the budget-meeting price: F(T) up to the budget tolerance. */
+  demand: number;
+  /** dF/dT at that point (negative). */
+  slope: number;
+}
+
+/** Decides F(T) <= B and leaves the budget-feasible primal point in ws.rho, ws.b. */
+export function evaluate(inst: Instance, ws: Workspace, T: number): Evaluation {
+  const { K, c, a, S, rmax, w, budget, B } = inst;
+  let minUsed = 0; // weighted pruning needed with infinite bandwidth
+  for (let k = 0; k < K; k++) {
+    const full = c[k] + (S * LN2) / a[k]; // U_k with infinite bandwidth
+    const mLo = 1 - rmax[k];
+    if (!(T > mLo * full)) return { infeasible: true, demand: Infinity, slope: NaN };
+    ws.bLo[k] = rateInverse(a[k], (S * mLo) / (T - mLo * c[k]));
+    ws.bHi[k] = T > full ? rateInverse(a[k], S / (T - c[k])) : Infinity;
+    if (T < full) minUsed += w[k] * (1 - T / full);
+  }
+  if (minUsed > budget) return { infeasible: true, demand: Infinity, slope: NaN };
+
+  let used: number;
+  let price = -Infinity; // ln lambda
+  [used] = priceResponse(inst, ws, T, price);
+  if (used > budget) {
+    // The budget binds: search ln lambda, Newton safeguarded by a bracket.
+    let lo = -Infinity; // used > budget here
+    let hi = Infinity; // used <= budget here
+    price = Number.isFinite(ws.logPrice) ? ws.logPrice : Math.log(B);
+    for (let i = 0; i < PRICE_STEPS; i++) {
+      const [u, du] = priceResponse(inst, ws, T, price);
+      used = u;
+      if (u > budget) lo = price;
+      else hi = price;
+      if (Math.abs(u - budget) <= BUDGET_TOL) break;
+      if (hi - lo <= 1e-15 * Math.max(1, Math.abs(price))) break;
+      let next = du < 0 ? price - (u - budget) / du : NaN;
+      if (!(next > lo && next < hi)) {
+        if (lo === -Infinity) next = price - 4;
+        else if (hi === Infinity) next = price + 4;
+        else next = 0.5 * (lo + hi);
+      }
+      price = next;
+    }
+    if (used > budget + BUDGET_TOL && hi < Infinity) {
+      price = hi;
+      [used] = priceResponse(inst, ws, T, price);
+    }
+    ws.logPrice = price;
+  }
+  let demand = 0;
+  let slope = 0;
+  for (let k = 0; k < K; k++) {
+    demand += ws.b[k];
+    const m = 1 - ws.rho[k];
+    const q = (S * m) / (T - m * c[k]);
+    slope -= (q * q) / (S * m) / (lnGap(a[k] / ws.b[k]) / LN2);
+  }
+  // Weak duality: sum_k min_rho (b_k + lambda w_k rho_k) - lambda budget <= F(T).
+  const lambda = Math.exp(price);
+  const dual = demand + (lambda > 0 ? lambda * (used - budget) : 0);
+  return { infeasible: dual > B, demand, slope };
+}
+
+/**
+ * Minimizes the round latency exactly. `start` is a feasible point (pruning, bandwidth)
+ * whose latency opens the bracket; `tolerance` is the relative bracket width to reach.
+ */
+export function optimal(
+  inst: Instance,
+  start: { pruning: Float64Array; bandwidth: Float64Array; latency: number },
+  tolerance: number,
+  maxIterations: number,
+): OptimalResult {
+  const { K, c, a, S, rmax, B } = inst;
+  const ws = new Workspace(K);
+  const pruning = Float64Array.from(start.pruning);
+  const bandwidth = Float64Array.from(start.bandwidth);
+  let hi = start.latency;
+  // Infinite bandwidth and full pruning still leave client k (1 - rmax_k) U_k(inf).
+  let lo = 0;
+  for (let k = 0; k < K; k++) lo = Math.max(lo, (1 - rmax[k]) * (c[k] + (S * LN2) / a[k]));
+
+  const scratch = new Float64Array(K);
+  let T = hi;
+  let iterations = 0;
+  let converged = hi - lo <= tolerance * hi;
+  while (!converged && iterations < maxIterations) {
+    iterations++;
+    const ev = evaluate(inst, ws, T);
+    if (ev.infeasible) lo = Math.max(lo, T);
+    if (Number.isFinite(ev.demand) && weighted(inst.w, ws.rho) <= inst.budget + 1e-13) {
+      // A feasible point from this T: its bandwidth rescaled onto the band (down when T
+      // is infeasible, which lengthens the round a little; up when it is feasible).
+      const scale = B / ev.demand;
+      for (let k = 0; k < K; k++) scratch[k] = ws.b[k] * scale;
+      const T1 = roundLatency(inst, ws.rho, scratch);
+      if (T1 < hi) {
+        hi = T1;
+        pruning.set(ws.rho);
+        bandwidth.set(scratch);
+      }
+    }
+    converged = hi - lo <= tolerance * hi;
+    if (converged) break;
+    let next = Number.isFinite(ev.demand) && ev.slope < 0 ? T - (ev.demand - B) / ev.slope : NaN;
+    if (!(next > lo && next < hi)) next = 0.5 * (lo + hi);
+    // Near the optimum Newton's steps shrink below the tolerance while the bracket stays
+    // open on one side: probe just inside the far end so the bracket closes.
+    const probe = 0.5 * tolerance * hi;
+    if (next - lo < probe) next = Math.min(lo + probe, 0.5 * (lo + hi));
+    else if (hi - next < probe) next = Math.max(hi - probe, 0.5 * (lo + hi));
+    T = next;
+  }
+  return { latency: hi, pruning, bandwidth, lowerBound: lo, upperBound: hi, iterations, converged };
+}
