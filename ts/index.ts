@@ -4,3 +4,5 @@ export * from './rate.js';
 export { pruningBlock, uniformPruning } from './pruning.js';
 export { bandwidthBlock, roundLatency, clientLatency } from './bandwidth.js';
 export * from './methods.js';
+export * from './rng.js';
+export * from './scenario.js';
