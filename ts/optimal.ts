@@ -38,6 +38,10 @@ export interface OptimalResult {
 const BUDGET_TOL = 1e-14;
 const PRICE_STEPS = 200;
 const CLIENT_STEPS = 100;
+/** Relative rounding noise allowed for in the dual value (a few ulps per term, K terms). */
+const DUAL_NOISE = 1e-14;
+/** Absolute rounding noise of a weighted pruning sum (weights sum to 1). */
+const RHO_NOISE = 1e-15;
 
 /** Scratch arrays reused across every T and every price. */
 export class Workspace {
@@ -147,6 +151,13 @@ interface Evaluation {
   slope: number;
 }
 
+/** d b_k / dT at fixed rho: (dq/dT) / r'(b) with dq/dT = -q^2 / (S m). */
+function demandSlope(inst: Instance, k: number, T: number, rho: number, b: number): number {
+  const m = 1 - rho;
+  const q = (inst.S * m) / (T - m * inst.c[k]);
+  return -(q * q) / (inst.S * m) / (lnGap(inst.a[k] / b) / LN2);
+}
+
 /** Decides F(T) <= B and leaves the budget-feasible primal point in ws.rho, ws.b. */
 export function evaluate(inst: Instance, ws: Workspace, T: number): Evaluation {
   const { K, c, a, S, rmax, w, budget, B } = inst;
@@ -161,6 +172,18 @@ export function evaluate(inst: Instance, ws: Workspace, T: number): Evaluation {
   }
   if (minUsed > budget) return { infeasible: true, demand: Infinity, slope: NaN };
 
+  if (budget === 0) {
+    // Nobody may prune: F(T) is the unpruned demand, exactly; no price is involved.
+    let demand = 0;
+    let slope = 0;
+    for (let k = 0; k < K; k++) {
+      ws.rho[k] = 0;
+      ws.b[k] = ws.bHi[k];
+      demand += ws.bHi[k];
+      slope += demandSlope(inst, k, T, 0, ws.bHi[k]);
+    }
+    return { infeasible: demand > B, demand, slope };
+  }
   let used: number;
   let price = -Infinity; // ln lambda
   [used] = priceResponse(inst, ws, T, price);
@@ -194,14 +217,15 @@ export function evaluate(inst: Instance, ws: Workspace, T: number): Evaluation {
   let slope = 0;
   for (let k = 0; k < K; k++) {
     demand += ws.b[k];
-    const m = 1 - ws.rho[k];
-    const q = (S * m) / (T - m * c[k]);
-    slope -= (q * q) / (S * m) / (lnGap(a[k] / ws.b[k]) / LN2);
+    slope += demandSlope(inst, k, T, ws.rho[k], ws.b[k]);
   }
   // Weak duality: sum_k min_rho (b_k + lambda w_k rho_k) - lambda budget <= F(T).
   const lambda = Math.exp(price);
   const dual = demand + (lambda > 0 ? lambda * (used - budget) : 0);
-  return { infeasible: dual > B, demand, slope };
+  // Each rho carries a rounding error of a few ulps, which the price magnifies; only a
+  // dual value clear of that noise certifies infeasibility.
+  const noise = DUAL_NOISE * demand + (lambda > 0 ? RHO_NOISE * lambda : 0);
+  return { infeasible: dual - noise > B, demand, slope };
 }
 
 /**

@@ -85,8 +85,10 @@ function solveSegment(inst: Instance, U: Float64Array, floor: number, top: numbe
       slope += w[k] / U[k];
     }
   }
-  const T = (constant - budget) / slope;
-  return clip(T, lo, hi);
+  // A segment of zero width (breakpoints equal up to rounding) has no active client:
+  // then hi, where D is already within the budget, is the answer.
+  if (!(slope > 0)) return hi;
+  return clip((constant - budget) / slope, lo, hi);
 }
 
 /**

@@ -1,0 +1,63 @@
+// Shared helpers of the test suite: random problems over wide ranges, and the
+// feasibility checks of MODEL.md section 6 written out independently of the solver.
+import { Random } from '../dist/index.js';
+
+/** A random problem in canonical form; ranges span several decades on purpose. */
+export function randomProblem(rng, K, overrides = {}) {
+  const u = () => rng.uniform();
+  const logUniform = (lo, hi) => Math.exp(Math.log(lo) + u() * (Math.log(hi) - Math.log(lo)));
+  const p = {
+    bandwidthHz: logUniform(1e5, 1e9),
+    noisePsdWPerHz: 10 ** ((-174 - 30) / 10),
+    payloadBits: logUniform(1e5, 1e10),
+    pruningBudget: u() < 0.1 ? 0 : u() * 0.9,
+    computeSeconds: new Float64Array(K),
+    txPowerW: new Float64Array(K),
+    channelGain: new Float64Array(K),
+    dataWeight: new Float64Array(K),
+    maxPruning: new Float64Array(K),
+  };
+  for (let k = 0; k < K; k++) {
+    p.computeSeconds[k] = logUniform(1e-2, 1e3);
+    p.txPowerW[k] = logUniform(1e-3, 1);
+    p.channelGain[k] = logUniform(1e-15, 1e-8);
+    p.dataWeight[k] = logUniform(1, 1e4);
+    p.maxPruning[k] = u() < 0.1 ? 0 : u() * 0.95;
+  }
+  return Object.assign(p, overrides);
+}
+
+export function rngFor(seed) {
+  return new Random(seed, 99, 0, 0);
+}
+
+export function rate(a, b) {
+  // log1p: 1 + a/b would round away a/b when b >> a.
+  return (b * Math.log1p(a / b)) / Math.LN2;
+}
+
+/** Checks a returned point against MODEL.md section 6; returns a description of the first failure or null. */
+export function infeasibility(p, r) {
+  const K = p.computeSeconds.length;
+  let sumB = 0;
+  let wsum = 0;
+  let wrho = 0;
+  let T = 0;
+  for (let k = 0; k < K; k++) wsum += p.dataWeight[k];
+  for (let k = 0; k < K; k++) {
+    const b = r.bandwidth[k];
+    const rho = r.pruning[k];
+    if (!(b > 0)) return `bandwidth[${k}] = ${b} is not positive`;
+    if (!(rho >= 0 && rho <= p.maxPruning[k])) return `pruning[${k}] = ${rho} outside [0, ${p.maxPruning[k]}]`;
+    sumB += b;
+    wrho += (p.dataWeight[k] / wsum) * rho;
+    const a = (p.txPowerW[k] * p.channelGain[k]) / p.noisePsdWPerHz;
+    const tau = (1 - rho) * (p.computeSeconds[k] + p.payloadBits / rate(a, b));
+    if (Math.abs(tau - r.clientLatency[k]) > 1e-12 * tau) return `clientLatency[${k}] = ${r.clientLatency[k]} but recomputes to ${tau}`;
+    T = Math.max(T, tau);
+  }
+  if (sumB > p.bandwidthHz * (1 + 1e-12)) return `sum b = ${sumB} exceeds B = ${p.bandwidthHz}`;
+  if (wrho > p.pruningBudget + 1e-12) return `sum w rho = ${wrho} exceeds the budget ${p.pruningBudget}`;
+  if (Math.abs(T - r.latency) > 1e-12 * T) return `latency ${r.latency} but the point recomputes to ${T}`;
+  return null;
+}

@@ -1,0 +1,126 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { bandwidthBlock, instance, solve, toProblem } from '../dist/index.js';
+import { infeasibility, randomProblem, rngFor } from './helpers.mjs';
+
+/**
+ * Brute force on a tiny instance: pruning more never lengthens a round, so at the optimum
+ * the last client takes whatever budget (up to its cap) the others leave. Scan the
+ * others' pruning on a grid, give the last client the rest, solve block B exactly for
+ * each pruning vector, then refine around the best grid cell by pattern search.
+ */
+function bruteForce(p) {
+  const inst = instance(toProblem(p));
+  const K = inst.K;
+  const T = (free) => {
+    const rho = new Float64Array(K);
+    let used = 0;
+    for (let k = 0; k < K - 1; k++) {
+      rho[k] = Math.min(Math.max(free[k], 0), inst.rmax[k]);
+      used += inst.w[k] * rho[k];
+    }
+    if (used > inst.budget) return Infinity;
+    rho[K - 1] = Math.min(inst.rmax[K - 1], (inst.budget - used) / inst.w[K - 1]);
+    return bandwidthBlock(inst, rho).latency;
+  };
+  const n = K === 2 ? 2000 : 120;
+  let best = Infinity;
+  let arg = [];
+  const walk = (k, free) => {
+    if (k === K - 1) {
+      const t = T(free);
+      if (t < best) {
+        best = t;
+        arg = [...free];
+      }
+      return;
+    }
+    for (let i = 0; i <= n; i++) walk(k + 1, [...free, (inst.rmax[k] * i) / n]);
+  };
+  walk(0, []);
+  // Pattern search from the best grid point.
+  let step = Math.max(...inst.rmax) / n;
+  while (step > 1e-13) {
+    let moved = false;
+    for (let k = 0; k < K - 1; k++) {
+      for (const s of [step, -step]) {
+        const trial = [...arg];
+        trial[k] = Math.min(Math.max(trial[k] + s, 0), inst.rmax[k]);
+        const t = T(trial);
+        if (t < best) {
+          best = t;
+          arg = trial;
+          moved = true;
+        }
+      }
+    }
+    if (!moved) step /= 2;
+  }
+  return best;
+}
+
+test('optimal matches a brute force on tiny instances (K = 2, 3)', () => {
+  const rng = rngFor(7);
+  for (let i = 0; i < 24; i++) {
+    const K = i < 16 ? 2 : 3;
+    const p = randomProblem(rng, K);
+    const brute = bruteForce(p);
+    const r = solve(p, { method: 'optimal' });
+    assert.ok(r.latency <= brute * (1 + 1e-9), `#${i} K=${K}: optimal ${r.latency} above brute force ${brute}`);
+    assert.ok(r.latency >= brute * (1 - 1e-7), `#${i} K=${K}: optimal ${r.latency} far below brute force ${brute}`);
+    assert.ok(r.lowerBound <= brute * (1 + 1e-12), `#${i}: certified lower bound ${r.lowerBound} above a feasible point ${brute}`);
+  }
+});
+
+test('the certificate: lowerBound <= upperBound = latency, bracket within the tolerance', () => {
+  const rng = rngFor(11);
+  for (let i = 0; i < 60; i++) {
+    const p = randomProblem(rng, 1 + Math.floor(rng.uniform() * 40));
+    for (const tolerance of [1e-10, 1e-4]) {
+      const r = solve(p, { method: 'optimal', tolerance });
+      assert.is(r.status, 'converged');
+      assert.is(r.upperBound, r.latency);
+      assert.ok(r.lowerBound <= r.upperBound, `#${i}: ${r.lowerBound} > ${r.upperBound}`);
+      assert.ok(r.upperBound - r.lowerBound <= tolerance * r.upperBound, `#${i}: bracket ${r.lowerBound}..${r.upperBound}`);
+    }
+  }
+});
+
+const ORDER_TOL = 1e-9;
+const leq = (x, y) => x <= y * (1 + ORDER_TOL);
+
+test('MODEL.md section 5 orderings and feasibility on hundreds of random instances', () => {
+  const rng = rngFor(3);
+  const methods = ['equal', 'bandwidth-only', 'uniform-prune', 'uniform-prune-bandwidth', 'prune-only', 'bcd', 'optimal'];
+  for (let i = 0; i < 300; i++) {
+    const K = 1 + Math.floor(rng.uniform() ** 2 * 60);
+    const p = randomProblem(rng, K);
+    const T = {};
+    for (const method of methods) {
+      const r = solve(p, { method });
+      const bad = infeasibility(p, r);
+      assert.is(bad, null, `#${i} K=${K} ${method}: ${bad}`);
+      T[method] = r.latency;
+    }
+    for (const m of methods) assert.ok(leq(T.optimal, T[m]), `#${i}: optimal ${T.optimal} > ${m} ${T[m]}`);
+    assert.ok(leq(T.bcd, T['prune-only']), `#${i}: bcd > prune-only`);
+    assert.ok(leq(T['prune-only'], T['uniform-prune']), `#${i}: prune-only > uniform-prune`);
+    assert.ok(leq(T['uniform-prune'], T.equal), `#${i}: uniform-prune > equal`);
+    assert.ok(leq(T['uniform-prune-bandwidth'], T['bandwidth-only']), `#${i}: uniform-prune-bandwidth > bandwidth-only`);
+    assert.ok(leq(T['bandwidth-only'], T.equal), `#${i}: bandwidth-only > equal`);
+  }
+});
+
+test('bcd never rises and says why it stopped', () => {
+  const rng = rngFor(5);
+  for (let i = 0; i < 30; i++) {
+    const p = randomProblem(rng, 20);
+    const one = solve(p, { method: 'bcd', maxIterations: 1 });
+    const many = solve(p, { method: 'bcd' });
+    assert.ok(many.latency <= one.latency);
+    assert.ok(['converged', 'iteration-limit'].includes(one.status));
+    assert.is(many.status, 'converged');
+  }
+});
+
+test.run();

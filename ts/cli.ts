@@ -1,0 +1,226 @@
+/**
+ * The `jcpba` command line: generate | solve (sweep, merge and bench join as they land).
+ * Errors print one line on stderr, `jcpba: <message>`, and exit non-zero; no stack trace.
+ */
+import { readFileSync } from 'node:fs';
+import { JcpbaError } from './errors.js';
+import { type FlagSpec, formatHelp, parseArgs, parseNumber, usageError } from './args.js';
+import { METHODS, type MethodId, type SolveResult, methodId } from './methods.js';
+import { toJson } from './problem.js';
+import { SCENARIO_DEFAULTS, SCENARIO_HELP, type ScenarioOptions, generate } from './scenario.js';
+import { BACKENDS, type BackendName, createSolver } from './facade.js';
+
+export const VERSION = '0.1.0';
+
+/** Scenario options as flags: flag name -> option key, with the unit in the help. */
+export const SCENARIO_FLAGS: Record<string, keyof ScenarioOptions> = {
+  clients: 'clients',
+  seed: 'seed',
+  drop: 'drop',
+  realization: 'realization',
+  'cell-radius': 'cellRadiusM',
+  'min-distance': 'minDistanceM',
+  shadowing: 'shadowingDb',
+  'tx-power': 'txPowerDbm',
+  'noise-psd': 'noisePsdDbmPerHz',
+  bandwidth: 'bandwidthHz',
+  model: 'model',
+  dataset: 'dataset',
+  'samples-min': 'samplesMin',
+  'samples-max': 'samplesMax',
+  epochs: 'epochs',
+  'throughput-min': 'throughputMin',
+  'throughput-max': 'throughputMax',
+  'max-pruning': 'maxPruning',
+  budget: 'budget',
+};
+
+const STRING_OPTIONS = new Set<keyof ScenarioOptions>(['model', 'dataset']);
+
+export function scenarioFlagSpecs(valueName = 'X'): Record<string, FlagSpec> {
+  const specs: Record<string, FlagSpec> = {};
+  for (const [flag, key] of Object.entries(SCENARIO_FLAGS)) {
+    const def = SCENARIO_DEFAULTS[key];
+    specs[flag] = {
+      value: STRING_OPTIONS.has(key) ? 'PRESET' : valueName,
+      help: SCENARIO_HELP[key],
+      default: def === undefined ? undefined : String(def),
+    };
+  }
+  return specs;
+}
+
+/** Reads one scenario flag's value: a number, or a preset name. */
+export function scenarioValue(flag: string, text: string): number | string {
+  const key = SCENARIO_FLAGS[flag];
+  return STRING_OPTIONS.has(key) ? text : parseNumber(text, `--${flag}`);
+}
+
+const GENERATE_FLAGS: Record<string, FlagSpec> = {
+  ...scenarioFlagSpecs(),
+  columnar: { boolean: true, help: 'print clients as columns (arrays per field) instead of rows' },
+  help: { boolean: true, help: 'show this help' },
+};
+
+const SOLVE_FLAGS: Record<string, FlagSpec> = {
+  method: { value: 'ID[,ID...]|all', help: `methods to run, in order: ${METHODS.join(', ')}`, default: 'optimal' },
+  format: { value: 'json|table', help: 'json for tools, table for people', default: 'json' },
+  tolerance: { value: 'X', help: 'relative tolerance of bcd and optimal', default: '1e-10' },
+  'max-iterations': { value: 'N', help: 'iteration cap of bcd and optimal', default: '500' },
+  backend: { value: 'auto|native|wasm|ts', help: 'solver backend (also JCPBA_BACKEND)', default: 'auto' },
+  help: { boolean: true, help: 'show this help' },
+};
+
+const MAIN_HELP = `jcpba ${VERSION}: joint client-specific pruning and bandwidth allocation (JCPBA)
+for federated fine-tuning of LLMs over wireless networks.
+
+Usage: jcpba <command> [options]
+
+Commands:
+  generate   print a problem (JSON) drawn from the scenario generator
+  solve      solve a problem file (or - for stdin) with one or more methods
+
+Run 'jcpba <command> --help' for a command's options. Units are SI (s, Hz, W, bits)
+unless an option says otherwise.
+`;
+
+export interface Io {
+  out: (text: string) => void;
+  err: (text: string) => void;
+  readStdin: () => string;
+}
+
+const nodeIo: Io = {
+  out: (t) => process.stdout.write(t),
+  err: (t) => process.stderr.write(t),
+  readStdin: () => readFileSync(0, 'utf8'),
+};
+
+/** Runs the CLI; returns the exit code (0 ok, 1 bad input or failure, 2 usage). */
+export async function main(argv: string[], io: Io = nodeIo): Promise<number> {
+  try {
+    const [command, ...rest] = argv;
+    switch (command) {
+      case 'generate':
+        return generateCommand(rest, io);
+      case 'solve':
+        return await solveCommand(rest, io);
+      case '--version':
+      case 'version':
+        io.out(`${VERSION}\n`);
+        return 0;
+      case undefined:
+      case '--help':
+      case 'help':
+        io.out(MAIN_HELP);
+        return command === undefined ? 2 : 0;
+      default:
+        throw usageError(`unknown command ${JSON.stringify(command)}; expected generate or solve (see jcpba --help)`, 'command');
+    }
+  } catch (e) {
+    if (e instanceof JcpbaError) {
+      io.err(`jcpba: ${e.message}\n`);
+      return e.code === 'invalid-option' ? 2 : 1;
+    }
+    const message = e instanceof Error ? e.message : String(e);
+    io.err(`jcpba: internal error: ${message}\n`);
+    return 1;
+  }
+}
+
+function generateCommand(argv: string[], io: Io): number {
+  const { flags, positionals } = parseArgs(argv, GENERATE_FLAGS);
+  if (flags.has('help')) {
+    io.out(formatHelp('Usage: jcpba generate [options]', 'Draws one problem (drop, realization) from the scenario generator and prints it as JSON.', GENERATE_FLAGS));
+    return 0;
+  }
+  if (positionals.length > 0) throw usageError(`generate takes no positional arguments (got ${JSON.stringify(positionals[0])})`);
+  const options: Record<string, number | string> = {};
+  for (const [flag, value] of flags) {
+    if (flag in SCENARIO_FLAGS) options[SCENARIO_FLAGS[flag]] = scenarioValue(flag, value);
+  }
+  const problem = generate(options as Partial<ScenarioOptions>);
+  io.out(`${JSON.stringify(toJson(problem, flags.has('columnar')), null, 2)}\n`);
+  return 0;
+}
+
+export function parseMethods(text: string): MethodId[] {
+  if (text === 'all') return [...METHODS];
+  const ids = text.split(',').map((s) => s.trim());
+  if (ids.some((s) => s === '')) throw usageError(`--method: empty method name in ${JSON.stringify(text)}`, 'method');
+  return ids.map(methodId);
+}
+
+function readProblemText(path: string, io: Io): string {
+  if (path === '-') return io.readStdin();
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new JcpbaError('invalid-input', `cannot read ${path}: ${code === 'ENOENT' ? 'no such file' : code ?? String(e)}`, 'file');
+  }
+}
+
+export function parseProblemJson(text: string, source: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new JcpbaError('parse-error', `${source} is not valid JSON: ${(e as Error).message}`, 'problem');
+  }
+}
+
+/** A result as plain JSON (typed arrays become arrays). */
+export function resultJson(r: SolveResult): Record<string, unknown> {
+  return {
+    ...r,
+    pruning: Array.from(r.pruning),
+    bandwidth: Array.from(r.bandwidth),
+    clientLatency: Array.from(r.clientLatency),
+  };
+}
+
+function backendOption(text: string | undefined): BackendName | 'auto' | undefined {
+  if (text === undefined) return undefined;
+  if (text === 'auto' || (BACKENDS as readonly string[]).includes(text)) return text as BackendName | 'auto';
+  throw new JcpbaError('unknown-backend', `unknown backend ${JSON.stringify(text)}; expected one of auto, ${BACKENDS.join(', ')}`, 'backend');
+}
+
+async function solveCommand(argv: string[], io: Io): Promise<number> {
+  const { flags, positionals } = parseArgs(argv, SOLVE_FLAGS);
+  if (flags.has('help')) {
+    io.out(formatHelp('Usage: jcpba solve FILE|- [options]', 'Solves a problem (JSON, SI units; see README) with each method asked for, in order.', SOLVE_FLAGS));
+    return 0;
+  }
+  if (positionals.length !== 1) throw usageError('solve needs exactly one problem file (or - for stdin)', 'file');
+  const methods = parseMethods(flags.get('method') ?? 'optimal');
+  const format = flags.get('format') ?? 'json';
+  if (format !== 'json' && format !== 'table') throw usageError(`--format must be json or table (got ${JSON.stringify(format)})`, 'format');
+  const tolerance = flags.has('tolerance') ? parseNumber(flags.get('tolerance')!, '--tolerance') : undefined;
+  const maxIterations = flags.has('max-iterations') ? parseNumber(flags.get('max-iterations')!, '--max-iterations') : undefined;
+  const source = positionals[0] === '-' ? 'stdin' : positionals[0];
+  const problem = parseProblemJson(readProblemText(positionals[0], io), source);
+  const solver = await createSolver({ backend: backendOption(flags.get('backend')) });
+  const results = methods.map((method) => solver.solve(problem, { method, tolerance, maxIterations }));
+  if (format === 'json') {
+    io.out(`${JSON.stringify({ backend: solver.backend, results: results.map(resultJson) }, null, 2)}\n`);
+  } else {
+    const equal = results.find((r) => r.method === 'equal') ?? solver.solve(problem, { method: 'equal' });
+    io.out(resultTable(results, equal.latency, solver.backend));
+  }
+  return 0;
+}
+
+export function resultTable(results: SolveResult[], equalLatency: number, backend: string): string {
+  const header = ['method', 'latency (s)', 'vs equal', 'iterations', 'status'];
+  const rows = results.map((r) => [
+    r.method,
+    r.latency.toPrecision(8),
+    `${(-(1 - r.latency / equalLatency) * 100).toFixed(2)}%`,
+    String(r.iterations),
+    r.status,
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  const rule = widths.map((w) => '-'.repeat(w)).join('  ');
+  return `${[line(header), rule, ...rows.map(line)].join('\n')}\n(backend: ${backend}; round latency T = max_k tau_k)\n`;
+}
