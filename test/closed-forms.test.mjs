@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { METHODS, solve } from '../dist/index.js';
-import { infeasibility, rate } from './helpers.mjs';
+import { METHODS } from '../dist/ts/index.js';
+import { infeasibility, rate, solve } from './helpers.mjs';
 
 const N0 = 10 ** ((-174 - 30) / 10);
 const rel = (x, y) => Math.abs(x / y - 1);

@@ -1,6 +1,10 @@
 // Shared helpers of the test suite: random problems over wide ranges, and the
 // feasibility checks of MODEL.md section 6 written out independently of the solver.
-import { Random } from '../dist/index.js';
+import { Random, createSolver } from '../dist/ts/index.js';
+
+/** The backend under test: JCPBA_BACKEND (native, wasm or ts) or the automatic choice. */
+export const solver = await createSolver();
+export const solve = (problem, options) => solver.solve(problem, options);
 
 /** A random problem in canonical form; ranges span several decades on purpose. */
 export function randomProblem(rng, K, overrides = {}) {

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { bandwidthBlock, instance, solve, toProblem } from '../dist/index.js';
-import { infeasibility, randomProblem, rngFor } from './helpers.mjs';
+import { bandwidthBlock, instance, toProblem } from '../dist/ts/index.js';
+import { infeasibility, randomProblem, rngFor, solve } from './helpers.mjs';
 
 /**
  * Brute force on a tiny instance: pruning more never lengthens a round, so at the optimum

@@ -7,3 +7,4 @@ export * from './methods.js';
 export * from './rng.js';
 export * from './scenario.js';
 export * from './facade.js';
+export * from './montecarlo.js';

@@ -38,7 +38,7 @@ export interface OptimalResult {
 const BUDGET_TOL = 1e-14;
 const PRICE_STEPS = 200;
 const CLIENT_STEPS = 100;
-/** Relative rounding noise allowed for in the dual value (a few ulps per term, K terms). */
+/** Relative rounding noise allowed per well-conditioned bandwidth term (about 45 ulps). */
 const DUAL_NOISE = 1e-14;
 /** Absolute rounding noise of a weighted pruning sum (weights sum to 1). */
 const RHO_NOISE = 1e-15;
@@ -158,6 +158,17 @@ function demandSlope(inst: Instance, k: number, T: number, rho: number, b: numbe
   return -(q * q) / (inst.S * m) / (lnGap(inst.a[k] / b) / LN2);
 }
 
+/**
+ * The rounding noise in sum_k b_k: each b_k = r^{-1}(q_k) carries a relative error of a
+ * few ulps times its condition number, about 1 + 2 b_k / a_k (large for a weak client
+ * given much more bandwidth than its SNR bandwidth a_k).
+ */
+function demandNoise(inst: Instance, b: Float64Array): number {
+  let noise = 0;
+  for (let k = 0; k < inst.K; k++) noise += b[k] * (1 + (2 * b[k]) / inst.a[k]);
+  return DUAL_NOISE * noise;
+}
+
 /** Decides F(T) <= B and leaves the budget-feasible primal point in ws.rho, ws.b. */
 export function evaluate(inst: Instance, ws: Workspace, T: number): Evaluation {
   const { K, c, a, S, rmax, w, budget, B } = inst;
@@ -182,7 +193,7 @@ export function evaluate(inst: Instance, ws: Workspace, T: number): Evaluation {
       demand += ws.bHi[k];
       slope += demandSlope(inst, k, T, 0, ws.bHi[k]);
     }
-    return { infeasible: demand > B, demand, slope };
+    return { infeasible: demand - demandNoise(inst, ws.b) > B, demand, slope };
   }
   let used: number;
   let price = -Infinity; // ln lambda
@@ -224,7 +235,7 @@ export function evaluate(inst: Instance, ws: Workspace, T: number): Evaluation {
   const dual = demand + (lambda > 0 ? lambda * (used - budget) : 0);
   // Each rho carries a rounding error of a few ulps, which the price magnifies; only a
   // dual value clear of that noise certifies infeasibility.
-  const noise = DUAL_NOISE * demand + (lambda > 0 ? RHO_NOISE * lambda : 0);
+  const noise = demandNoise(inst, ws.b) + (lambda > 0 ? RHO_NOISE * lambda : 0);
   return { infeasible: dual - noise > B, demand, slope };
 }
 

@@ -77,6 +77,14 @@ export function toProblem(input: unknown): Problem {
   return problem;
 }
 
+/**
+ * The canonical form of a problem without the numeric checks: the compiled backends make
+ * those themselves (with the same messages), so they are not done twice.
+ */
+export function toProblemShape(input: unknown): Problem {
+  return isProblem(input) ? input : parseShape(input);
+}
+
 function parseShape(input: unknown): Problem {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw new JcpbaError('invalid-input', `problem must be a JSON object (got ${describe(input)})`, 'problem');

@@ -25,8 +25,8 @@ function rotl(x: number, k: number): number {
   return ((x << k) | (x >>> (32 - k))) >>> 0;
 }
 
-/** 2^-53: one unit in the last place of a double in [0.5, 1). */
-const ULP53 = 1 / 9007199254740992;
+/** 2^-52. */
+const ULP52 = 1 / 4503599627370496;
 
 export class Random {
   private s0: number;
@@ -59,10 +59,13 @@ export class Random {
     return result;
   }
 
-  /** Uniform in the open interval (0, 1): (n + 1/2) 2^-53 with n a 53-bit integer. */
+  /**
+   * Uniform in the open interval (0, 1): (n + 1/2) 2^-52 with n a 52-bit integer. n + 1/2
+   * needs 53 bits, so it is exact, and the largest value is 1 - 2^-53 < 1.
+   */
   uniform(): number {
-    const hi = this.nextU32() >>> 5; // 27 bits
+    const hi = this.nextU32() >>> 6; // 26 bits
     const lo = this.nextU32() >>> 6; // 26 bits
-    return (hi * 67108864 + lo + 0.5) * ULP53;
+    return (hi * 67108864 + lo + 0.5) * ULP52;
   }
 }

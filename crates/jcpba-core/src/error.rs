@@ -60,7 +60,12 @@ pub struct Error {
 
 impl Error {
     pub fn new(code: ErrorCode, field: impl Into<String>, message: impl Into<String>) -> Error {
-        Error { code, field: field.into(), client: None, message: message.into() }
+        Error {
+            code,
+            field: field.into(),
+            client: None,
+            message: message.into(),
+        }
     }
 
     pub fn invalid_input(field: impl Into<String>, message: impl Into<String>) -> Error {

@@ -3,19 +3,31 @@
 //! docs/CORE_API.md the boundary contract; the bindings only convert to and from these
 //! types and hold no numerics.
 
+#![forbid(unsafe_code)]
+
+pub mod bandwidth;
 pub mod channel;
 pub mod error;
+pub mod instance;
 pub mod method;
 pub mod methods;
+pub mod optimal;
 pub mod options;
 pub mod problem;
+pub mod pruning;
+pub mod rate;
+pub mod rng;
+pub mod scenario;
 pub mod solution;
 pub mod solve;
 
 pub use error::{Error, ErrorCode};
+pub use instance::{instance, Instance};
 pub use method::Method;
 pub use options::{SolveOptions, DEFAULT_MAX_ITERATIONS, DEFAULT_TOLERANCE};
 pub use problem::{validate, BatchView, Problem, ProblemView, SCALAR_COUNT};
+pub use rng::Random;
+pub use scenario::{generate_from_params, ScenarioParams};
 pub use solution::{Solution, Status};
 pub use solve::{solve, solve_many};
 

@@ -58,7 +58,11 @@ impl Method {
                 Err(Error::new(
                     ErrorCode::UnknownMethod,
                     "method",
-                    format!("unknown method \"{}\"; expected one of {}", id, ids.join(", ")),
+                    format!(
+                        "unknown method {}; expected one of {}",
+                        json_quote(id),
+                        ids.join(", ")
+                    ),
                 ))
             }
         }
@@ -71,8 +75,34 @@ impl Method {
             None => Err(Error::new(
                 ErrorCode::UnknownMethod,
                 "method",
-                format!("unknown method code {}; expected 0 to {}", code, Method::ALL.len() - 1),
+                format!(
+                    "unknown method code {}; expected 0 to {}",
+                    code,
+                    Method::ALL.len() - 1
+                ),
             )),
         }
     }
+}
+
+/// Quotes `s` exactly as JavaScript's `JSON.stringify` does, so that an id with quotes or
+/// control characters yields the same message as the TypeScript reference.
+fn json_quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for ch in s.chars() {
+        match ch {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }

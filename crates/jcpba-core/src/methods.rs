@@ -1,44 +1,190 @@
-//! The methods of MODEL.md section 3. Only `equal` lives here for now; the numeric
-//! port replaces this module and keeps `solve_method`'s signature.
+//! The seven methods of MODEL.md section 3 behind one entry point; mirrors ts/methods.ts.
 
-use crate::channel::{client_latency, rate, snr_bandwidth};
-use crate::error::{Error, ErrorCode};
+use crate::bandwidth::{bandwidth_block, round_latency, unpruned_latencies};
+use crate::error::Error;
+use crate::instance::{instance, Instance};
 use crate::method::Method;
+use crate::optimal::optimal;
 use crate::options::SolveOptions;
 use crate::problem::ProblemView;
+use crate::pruning::{pruning_block, uniform_pruning};
 use crate::solution::{Solution, Status};
 
 /// Runs one method on a problem that already passed validation.
-pub fn solve_method(p: &ProblemView, method: Method, _opts: &SolveOptions) -> Result<Solution, Error> {
-    match method {
-        Method::Equal => Ok(equal(p)),
-        other => Err(Error::new(
-            ErrorCode::Internal,
-            "method",
-            format!("method {} is not implemented in this backend yet", other.id()),
-        )),
+pub fn solve_method(
+    p: &ProblemView,
+    method: Method,
+    opts: &SolveOptions,
+) -> Result<Solution, Error> {
+    Ok(solve_instance(
+        &instance(p),
+        method,
+        opts.tolerance,
+        opts.max_iterations,
+    ))
+}
+
+/// What a method returns before the round latency is recomputed from it.
+struct Point {
+    pruning: Vec<f64>,
+    bandwidth: Vec<f64>,
+    iterations: u32,
+    status: Status,
+    lower_bound: Option<f64>,
+}
+
+/// Solves one instance; the reported latency is always max_k tau_k of the returned point
+/// (and is the upper bound of `optimal`).
+pub fn solve_instance(
+    inst: &Instance,
+    method: Method,
+    tolerance: f64,
+    max_iterations: u32,
+) -> Solution {
+    let point = run(inst, method, tolerance, max_iterations);
+    let mut client_latency = vec![0.0; inst.clients];
+    let latency = round_latency(
+        inst,
+        &point.pruning,
+        &point.bandwidth,
+        Some(&mut client_latency),
+    );
+    Solution {
+        method,
+        latency,
+        pruning: point.pruning,
+        bandwidth: point.bandwidth,
+        client_latency,
+        iterations: point.iterations,
+        status: point.status,
+        lower_bound: point.lower_bound,
+        upper_bound: point.lower_bound.map(|_| latency),
     }
 }
 
-/// Plain FedAvg: no pruning, B/K each. Closed form, so zero iterations.
-fn equal(p: &ProblemView) -> Solution {
-    let k_count = p.clients();
-    let share = p.bandwidth_hz / k_count as f64;
-    let client_latency: Vec<f64> = (0..k_count)
-        .map(|k| {
-            let a = snr_bandwidth(p.tx_power_w[k], p.channel_gain[k], p.noise_psd_w_per_hz);
-            client_latency(0.0, p.compute_seconds[k], p.payload_bits, rate(a, share))
-        })
-        .collect();
-    Solution {
-        method: Method::Equal,
-        latency: client_latency.iter().cloned().fold(f64::NEG_INFINITY, f64::max),
-        pruning: vec![0.0; k_count],
-        bandwidth: vec![share; k_count],
-        client_latency,
-        iterations: 0,
+fn equal_split(inst: &Instance) -> Vec<f64> {
+    vec![inst.bandwidth_hz / inst.clients as f64; inst.clients]
+}
+
+/// A closed-form (or exactly solved) point: one iteration, converged.
+fn exact(pruning: Vec<f64>, bandwidth: Vec<f64>) -> Point {
+    Point {
+        pruning,
+        bandwidth,
+        iterations: 1,
         status: Status::Converged,
         lower_bound: None,
-        upper_bound: None,
+    }
+}
+
+fn run(inst: &Instance, method: Method, tolerance: f64, max_iterations: u32) -> Point {
+    let k_count = inst.clients;
+    match method {
+        Method::Equal => exact(vec![0.0; k_count], equal_split(inst)),
+        Method::BandwidthOnly => {
+            let rho = vec![0.0; k_count];
+            let mut b = vec![0.0; k_count];
+            bandwidth_block(inst, &rho, &mut b);
+            exact(rho, b)
+        }
+        Method::UniformPrune => {
+            let mut rho = vec![0.0; k_count];
+            uniform_pruning(inst, &mut rho);
+            exact(rho, equal_split(inst))
+        }
+        Method::UniformPruneBandwidth => {
+            let mut rho = vec![0.0; k_count];
+            uniform_pruning(inst, &mut rho);
+            let mut b = vec![0.0; k_count];
+            bandwidth_block(inst, &rho, &mut b);
+            exact(rho, b)
+        }
+        Method::PruneOnly => {
+            let b = equal_split(inst);
+            let mut u = vec![0.0; k_count];
+            unpruned_latencies(inst, &b, &mut u);
+            let mut rho = vec![0.0; k_count];
+            pruning_block(inst, &u, &mut rho, &mut Vec::with_capacity(2 * k_count + 2));
+            exact(rho, b)
+        }
+        Method::Bcd => bcd(inst, tolerance, max_iterations),
+        Method::Optimal => optimal_point(inst, tolerance, max_iterations),
+    }
+}
+
+/// Block coordinate descent (MODEL.md section 4): from b = B/K, rho = 0, alternate
+/// block A (pruning) and block B (bandwidth) until T falls by less than `tolerance`
+/// (relative); returns the best iterate.
+fn bcd(inst: &Instance, tolerance: f64, max_iterations: u32) -> Point {
+    let k_count = inst.clients;
+    let mut rho = vec![0.0; k_count];
+    let mut b = equal_split(inst);
+    let mut u = vec![0.0; k_count];
+    let mut points = Vec::with_capacity(2 * k_count + 2);
+    let mut best_pruning = rho.clone();
+    let mut best_bandwidth = b.clone();
+    let mut best_t = round_latency(inst, &rho, &b, None);
+    let mut previous = best_t;
+    let mut status = Status::IterationLimit;
+    let mut iterations = 0;
+    while iterations < max_iterations {
+        iterations += 1;
+        unpruned_latencies(inst, &b, &mut u);
+        pruning_block(inst, &u, &mut rho, &mut points);
+        bandwidth_block(inst, &rho, &mut b);
+        let t = round_latency(inst, &rho, &b, None);
+        if t < best_t {
+            best_t = t;
+            best_pruning.copy_from_slice(&rho);
+            best_bandwidth.copy_from_slice(&b);
+        }
+        if previous - t <= tolerance * previous {
+            status = Status::Converged;
+            break;
+        }
+        previous = t;
+    }
+    Point {
+        pruning: best_pruning,
+        bandwidth: best_bandwidth,
+        iterations,
+        status,
+        lower_bound: None,
+    }
+}
+
+fn optimal_point(inst: &Instance, tolerance: f64, max_iterations: u32) -> Point {
+    // Open the bracket at the better of two cheap feasible points.
+    let mut start = run(inst, Method::PruneOnly, tolerance, max_iterations);
+    let mut start_t = round_latency(inst, &start.pruning, &start.bandwidth, None);
+    let other = run(
+        inst,
+        Method::UniformPruneBandwidth,
+        tolerance,
+        max_iterations,
+    );
+    let other_t = round_latency(inst, &other.pruning, &other.bandwidth, None);
+    if other_t < start_t {
+        start = other;
+        start_t = other_t;
+    }
+    let r = optimal(
+        inst,
+        &start.pruning,
+        &start.bandwidth,
+        start_t,
+        tolerance,
+        max_iterations,
+    );
+    Point {
+        pruning: r.pruning,
+        bandwidth: r.bandwidth,
+        iterations: r.iterations,
+        status: if r.converged {
+            Status::Converged
+        } else {
+            Status::IterationLimit
+        },
+        lower_bound: Some(r.lower_bound),
     }
 }

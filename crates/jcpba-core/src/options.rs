@@ -17,7 +17,10 @@ pub struct SolveOptions {
 
 impl Default for SolveOptions {
     fn default() -> SolveOptions {
-        SolveOptions { tolerance: DEFAULT_TOLERANCE, max_iterations: DEFAULT_MAX_ITERATIONS }
+        SolveOptions {
+            tolerance: DEFAULT_TOLERANCE,
+            max_iterations: DEFAULT_MAX_ITERATIONS,
+        }
     }
 }
 
@@ -46,14 +49,23 @@ impl SolveOptions {
     pub fn from_numbers(tolerance: f64, max_iterations: f64) -> Result<SolveOptions, Error> {
         if !(max_iterations.is_finite() && max_iterations >= 1.0 && max_iterations.fract() == 0.0) {
             // Tolerance comes first in the contract's option order.
-            let options = SolveOptions { tolerance, max_iterations: 1 };
+            let options = SolveOptions {
+                tolerance,
+                max_iterations: 1,
+            };
             options.validate()?;
             return Err(max_iterations_error());
         }
-        let max_iterations = if max_iterations >= u32::MAX as f64 { u32::MAX } else { max_iterations as u32 };
-        let options = SolveOptions { tolerance, max_iterations };
+        let max_iterations = if max_iterations >= u32::MAX as f64 {
+            u32::MAX
+        } else {
+            max_iterations as u32
+        };
+        let options = SolveOptions {
+            tolerance,
+            max_iterations,
+        };
         options.validate()?;
         Ok(options)
     }
 }
-

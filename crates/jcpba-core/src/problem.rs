@@ -118,7 +118,10 @@ pub fn validate(p: &ProblemView) -> Result<(), Error> {
     ];
     for &(name, value) in scalars.iter() {
         if !is_positive_finite(value) {
-            return Err(Error::invalid_input(name, format!("{} must be a positive finite number", name)));
+            return Err(Error::invalid_input(
+                name,
+                format!("{} must be a positive finite number", name),
+            ));
         }
     }
     if !is_unit_fraction(p.pruning_budget) {
@@ -130,7 +133,10 @@ pub fn validate(p: &ProblemView) -> Result<(), Error> {
 
     let k_count = p.clients();
     if k_count == 0 {
-        return Err(Error::invalid_input("clients", "clients must hold at least one client (K = 0)"));
+        return Err(Error::invalid_input(
+            "clients",
+            "clients must hold at least one client (K = 0)",
+        ));
     }
     let others = [
         ("txPowerW", p.tx_power_w),
@@ -201,7 +207,10 @@ impl<'a> BatchView<'a> {
         }
         let n = self.offsets.len() - 1;
         if self.offsets[0] != 0 || self.offsets.windows(2).any(|w| w[1] < w[0]) {
-            return Err(Error::invalid_input("offsets", "batch offsets must start at 0 and never decrease"));
+            return Err(Error::invalid_input(
+                "offsets",
+                "batch offsets must start at 0 and never decrease",
+            ));
         }
         if self.scalars.len() != SCALAR_COUNT * n {
             return Err(Error::invalid_input(
@@ -226,7 +235,12 @@ impl<'a> BatchView<'a> {
             if column.len() != rows {
                 return Err(Error::invalid_input(
                     name,
-                    format!("batch column {} has {} entries but the offsets end at {}", name, column.len(), rows),
+                    format!(
+                        "batch column {} has {} entries but the offsets end at {}",
+                        name,
+                        column.len(),
+                        rows
+                    ),
                 ));
             }
         }

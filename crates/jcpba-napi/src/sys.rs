@@ -55,9 +55,23 @@ extern "C" {
         result: *mut napi_value,
     ) -> napi_status;
     pub fn napi_create_object(env: napi_env, result: *mut napi_value) -> napi_status;
-    pub fn napi_create_array_with_length(env: napi_env, length: usize, result: *mut napi_value) -> napi_status;
-    pub fn napi_set_element(env: napi_env, object: napi_value, index: u32, value: napi_value) -> napi_status;
-    pub fn napi_set_property(env: napi_env, object: napi_value, key: napi_value, value: napi_value) -> napi_status;
+    pub fn napi_create_array_with_length(
+        env: napi_env,
+        length: usize,
+        result: *mut napi_value,
+    ) -> napi_status;
+    pub fn napi_set_element(
+        env: napi_env,
+        object: napi_value,
+        index: u32,
+        value: napi_value,
+    ) -> napi_status;
+    pub fn napi_set_property(
+        env: napi_env,
+        object: napi_value,
+        key: napi_value,
+        value: napi_value,
+    ) -> napi_status;
     pub fn napi_set_named_property(
         env: napi_env,
         object: napi_value,
@@ -71,8 +85,13 @@ extern "C" {
         length: usize,
         result: *mut napi_value,
     ) -> napi_status;
-    pub fn napi_typeof(env: napi_env, value: napi_value, result: *mut napi_valuetype) -> napi_status;
-    pub fn napi_get_value_double(env: napi_env, value: napi_value, result: *mut f64) -> napi_status;
+    pub fn napi_typeof(
+        env: napi_env,
+        value: napi_value,
+        result: *mut napi_valuetype,
+    ) -> napi_status;
+    pub fn napi_get_value_double(env: napi_env, value: napi_value, result: *mut f64)
+        -> napi_status;
     pub fn napi_get_value_string_utf8(
         env: napi_env,
         value: napi_value,
@@ -104,7 +123,12 @@ extern "C" {
         byte_offset: usize,
         result: *mut napi_value,
     ) -> napi_status;
-    pub fn napi_create_error(env: napi_env, code: napi_value, msg: napi_value, result: *mut napi_value) -> napi_status;
+    pub fn napi_create_error(
+        env: napi_env,
+        code: napi_value,
+        msg: napi_value,
+        result: *mut napi_value,
+    ) -> napi_status;
     pub fn napi_throw(env: napi_env, error: napi_value) -> napi_status;
     pub fn napi_throw_error(env: napi_env, code: *const c_char, msg: *const c_char) -> napi_status;
     pub fn napi_is_exception_pending(env: napi_env, result: *mut bool) -> napi_status;

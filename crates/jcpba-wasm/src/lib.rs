@@ -10,7 +10,7 @@
 //! - Entry points return 0 on success and 1 on error; the error is then readable
 //!   through the `jcpba_error_*` accessors until the next call.
 //! - A panic aborts, which traps; the panic hook first stores the panic message as
-//!   the last error so the loader can report it.
+//!   the last error (cleared when each entry point starts), so the loader can report it.
 
 use std::cell::RefCell;
 use std::slice;
@@ -34,12 +34,9 @@ struct LastError {
 
 thread_local! {
     // wasm32-unknown-unknown is single-threaded, so this is just a global.
-    static LAST_ERROR: RefCell<LastError> = RefCell::new(LastError {
-        message: String::new(),
-        field: String::new(),
-        code: "",
-        client: -1,
-    });
+    static LAST_ERROR: RefCell<LastError> = const {
+        RefCell::new(LastError { message: String::new(), field: String::new(), code: "", client: -1 })
+    };
 }
 
 fn set_last_error(e: Error) {
@@ -60,14 +57,50 @@ fn install_panic_hook() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         std::panic::set_hook(Box::new(|info| {
-            let message = format!("internal error (panic in the WASM module): {}", info);
+            let payload = info.payload();
+            let what = match (
+                payload.downcast_ref::<&str>(),
+                payload.downcast_ref::<String>(),
+            ) {
+                (Some(s), _) => s,
+                (None, Some(s)) => s.as_str(),
+                (None, None) => "unknown panic payload",
+            };
+            // No stderr here, so the location travels in the message.
+            let message = match info.location() {
+                Some(at) => format!(
+                    "internal error (panic in the WASM module): {} ({}:{})",
+                    what,
+                    at.file(),
+                    at.line()
+                ),
+                None => format!("internal error (panic in the WASM module): {}", what),
+            };
             // try_borrow_mut: the panic may have happened while the error was borrowed.
             let _ = LAST_ERROR.try_with(|last| {
                 if let Ok(mut last) = last.try_borrow_mut() {
-                    *last = LastError { message, field: String::new(), code: ErrorCode::Internal.as_str(), client: -1 };
+                    *last = LastError {
+                        message,
+                        field: String::new(),
+                        code: ErrorCode::Internal.as_str(),
+                        client: -1,
+                    };
                 }
             });
         }));
+    });
+}
+
+/// Starts an entry point: makes sure panics are recorded, and clears the last error
+/// so that after a trap the loader can tell a recorded panic from a stale error.
+fn begin() {
+    install_panic_hook();
+    LAST_ERROR.with(|last| {
+        let mut last = last.borrow_mut();
+        last.message.clear();
+        last.field.clear();
+        last.code = "";
+        last.client = -1;
     });
 }
 
@@ -120,7 +153,10 @@ pub extern "C" fn jcpba_alloc(bytes: usize) -> *mut u8 {
     }
 }
 
-/// Frees a block from `jcpba_alloc`; `bytes` must be the size it was allocated with.
+/// Frees a block from `jcpba_alloc`.
+///
+/// # Safety
+/// `ptr` must come from `jcpba_alloc(bytes)` with the same `bytes`, and not be freed twice.
 #[no_mangle]
 pub unsafe extern "C" fn jcpba_free(ptr: *mut u8, bytes: usize) {
     if bytes == 0 || ptr.is_null() {
@@ -133,9 +169,12 @@ pub unsafe extern "C" fn jcpba_free(ptr: *mut u8, bytes: usize) {
 
 /// Parses a UTF-8 method id. Returns its code (docs/CORE_API.md), or -1 with the
 /// core's `unknown-method` error as the last error.
+///
+/// # Safety
+/// `id` must point to `len` readable bytes (any pointer when `len` is 0).
 #[no_mangle]
 pub unsafe extern "C" fn jcpba_method_code(id: *const u8, len: usize) -> i32 {
-    install_panic_hook();
+    begin();
     // The loader encodes a JS string, which is always valid UTF-8 after TextEncoder.
     let id = String::from_utf8_lossy(input(id, len));
     match Method::from_id(&id) {
@@ -151,6 +190,10 @@ pub unsafe extern "C" fn jcpba_method_code(id: *const u8, len: usize) -> i32 {
 /// own length (so the core reports length mismatches itself). Outputs, allocated by
 /// the caller: pruning, bandwidth and clientLatency with `compute_len` slots each, and
 /// a header of `HEADER_LEN` slots.
+///
+/// # Safety
+/// Every (pointer, length) pair must be readable for that many elements, and the
+/// outputs writable for the sizes above and disjoint from the inputs.
 #[no_mangle]
 pub unsafe extern "C" fn jcpba_solve(
     scalars: *const f64,
@@ -173,7 +216,7 @@ pub unsafe extern "C" fn jcpba_solve(
     client_latency_out: *mut f64,
     header_out: *mut f64,
 ) -> u32 {
-    install_panic_hook();
+    begin();
     report((|| {
         let method = Method::from_code(method)?;
         let options = SolveOptions::from_numbers(tolerance, max_iterations)?;
@@ -197,6 +240,9 @@ pub unsafe extern "C" fn jcpba_solve(
 /// Solves a batch (layout of `jcpba_core::BatchView`). Outputs: pruning, bandwidth
 /// and clientLatency concatenated like the inputs (`compute_len` slots each), and
 /// `HEADER_LEN` header slots per problem (`offsets_len - 1` problems).
+///
+/// # Safety
+/// As for `jcpba_solve`.
 #[no_mangle]
 pub unsafe extern "C" fn jcpba_solve_many(
     scalars: *const f64,
@@ -221,7 +267,7 @@ pub unsafe extern "C" fn jcpba_solve_many(
     client_latency_out: *mut f64,
     headers_out: *mut f64,
 ) -> u32 {
-    install_panic_hook();
+    begin();
     report((|| {
         let method = Method::from_code(method)?;
         let options = SolveOptions::from_numbers(tolerance, max_iterations)?;

@@ -1,0 +1,69 @@
+// The raw interface shared by the native addon and the WASM module: both take the
+// columnar layout of docs/CORE_API.md and return the same result objects, so the
+// facade can swap one for the other without knowing which it holds.
+
+/** The result of one solve, exactly as both backends build it. */
+export interface CoreSolution {
+  method: string;
+  /** T = max_k tau_k, seconds. */
+  latency: number;
+  pruning: Float64Array;
+  /** Hz. */
+  bandwidth: Float64Array;
+  /** Seconds. */
+  clientLatency: Float64Array;
+  iterations: number;
+  status: 'converged' | 'iteration-limit';
+  /** Present only when the method certifies a bracket (`optimal`). */
+  lowerBound?: number;
+  upperBound?: number;
+}
+
+/**
+ * What a backend throws: a plain `Error` whose message is the core's message, with
+ * the core's `code`; `field` only when an input is at fault (not for `internal`), and
+ * `client` only when one client is at fault. Same shape as ts/errors.ts JcpbaError.
+ */
+export interface CoreError extends Error {
+  code: string;
+  field?: string;
+  client?: number;
+}
+
+export interface CoreBackend {
+  /**
+   * @param scalars `[bandwidthHz, noisePsdWPerHz, payloadBits, pruningBudget]`
+   * @param method a method id (`equal`, `bcd`, ...)
+   */
+  solve(
+    scalars: Float64Array,
+    computeSeconds: Float64Array,
+    txPowerW: Float64Array,
+    channelGain: Float64Array,
+    dataWeight: Float64Array,
+    maxPruning: Float64Array,
+    method: string,
+    tolerance: number,
+    maxIterations: number,
+  ): CoreSolution;
+
+  /**
+   * Many problems at once: `scalars` holds 4 numbers per problem, problem i owns
+   * rows `offsets[i]..offsets[i + 1]` of every (concatenated) column.
+   */
+  solveMany(
+    scalars: Float64Array,
+    offsets: Uint32Array,
+    computeSeconds: Float64Array,
+    txPowerW: Float64Array,
+    channelGain: Float64Array,
+    dataWeight: Float64Array,
+    maxPruning: Float64Array,
+    method: string,
+    tolerance: number,
+    maxIterations: number,
+  ): CoreSolution[];
+
+  /** The Rust core's crate version. */
+  version(): string;
+}

@@ -1,0 +1,391 @@
+// Loads the WASM build of the core (scripts/build-wasm.sh) and gives it the same
+// interface as the native addon. Runs in Node and in browsers: nothing here imports a
+// Node built-in statically; `node:fs/promises` is imported only under Node, only to
+// read a local file.
+//
+// The module exports plain C functions over linear memory (crates/jcpba-wasm): this
+// file copies inputs in, calls, copies outputs out, and turns the module's last error
+// into a thrown Error identical to the native addon's. Argument checks repeat the
+// native binding's (crates/jcpba-napi/src/js.rs) word for word.
+
+import { coreError } from './errors.js';
+import type { CoreBackend, CoreError, CoreSolution } from './types.js';
+
+export type WasmModule = CoreBackend;
+
+/** Where the build script puts the module, relative to dist/bindings/wasm.js. */
+const DEFAULT_WASM_URL = new URL('../../bindings/wasm/jcpba.wasm', import.meta.url);
+
+/** f64 slots per solution header: latency, iterations, status, lowerBound, upperBound. */
+const HEADER_LEN = 5;
+const F64 = 8;
+const U32 = 4;
+const STATUSES = ['converged', 'iteration-limit'] as const;
+
+const SOLVE_ARGS = [
+  'scalars',
+  'computeSeconds',
+  'txPowerW',
+  'channelGain',
+  'dataWeight',
+  'maxPruning',
+  'method',
+  'tolerance',
+  'maxIterations',
+] as const;
+const SOLVE_MANY_ARGS = [
+  'scalars',
+  'offsets',
+  'computeSeconds',
+  'txPowerW',
+  'channelGain',
+  'dataWeight',
+  'maxPruning',
+  'method',
+  'tolerance',
+  'maxIterations',
+] as const;
+
+/** The exports of crates/jcpba-wasm. Pointers and lengths are wasm32 i32s. */
+interface Exports {
+  memory: WebAssembly.Memory;
+  jcpba_alloc(bytes: number): number;
+  jcpba_free(ptr: number, bytes: number): void;
+  jcpba_method_code(ptr: number, len: number): number;
+  jcpba_solve(...args: number[]): number;
+  jcpba_solve_many(...args: number[]): number;
+  jcpba_error_ptr(): number;
+  jcpba_error_len(): number;
+  jcpba_error_field_ptr(): number;
+  jcpba_error_field_len(): number;
+  jcpba_error_code_ptr(): number;
+  jcpba_error_code_len(): number;
+  jcpba_error_client(): number;
+  jcpba_version_ptr(): number;
+  jcpba_version_len(): number;
+}
+
+type Source = URL | string | BufferSource | Response;
+
+function isNode(): boolean {
+  return typeof process !== 'undefined' && typeof process.versions?.node === 'string';
+}
+
+/** A URL scheme of two letters or more (so `C:\...` stays a Windows path). */
+const HAS_SCHEME = /^[a-zA-Z][a-zA-Z\d+.-]+:/;
+
+function unavailable(where: string, cause: unknown): CoreError {
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  return coreError('backend-unavailable', 'backend', `failed to load the WASM module from ${where}: ${reason}`);
+}
+
+async function compileResponse(response: Response): Promise<WebAssembly.Module> {
+  if (!response.ok) {
+    throw unavailable(response.url, new Error(`HTTP ${response.status}`));
+  }
+  if (typeof WebAssembly.compileStreaming === 'function') {
+    try {
+      return await WebAssembly.compileStreaming(response.clone());
+    } catch {
+      // Usually a server sending the wrong MIME type; compiling the bytes still works.
+    }
+  }
+  return WebAssembly.compile(await response.arrayBuffer());
+}
+
+function isResponse(source: Source): source is Response {
+  // Response is missing from old Node versions; nothing else could be one then.
+  return typeof Response !== 'undefined' && source instanceof Response;
+}
+
+async function compile(source: Source): Promise<WebAssembly.Module> {
+  if (isResponse(source)) {
+    return compileResponse(source);
+  }
+  if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) {
+    return WebAssembly.compile(source);
+  }
+  if (isNode()) {
+    const url = typeof source === 'string' && HAS_SCHEME.test(source) ? new URL(source) : source;
+    if (typeof url === 'string' || url.protocol === 'file:') {
+      const { readFile } = await import('node:fs/promises');
+      return WebAssembly.compile(await readFile(url));
+    }
+  }
+  return compileResponse(await fetch(source));
+}
+
+/**
+ * Compiles and instantiates the WASM core. `source` defaults to
+ * `bindings/wasm/jcpba.wasm` of the package; it may be a URL, a file path or URL
+ * string (Node), a URL string (browsers), the module's bytes, or a fetch Response.
+ */
+export async function loadWasm(source: Source = DEFAULT_WASM_URL): Promise<WasmModule> {
+  try {
+    const module = await compile(source);
+    const instance = await WebAssembly.instantiate(module, {});
+    return new WasmBackend(module, instance);
+  } catch (error) {
+    if ((error as Partial<CoreError>).code === 'backend-unavailable') throw error;
+    throw unavailable(describe(source), error);
+  }
+}
+
+function describe(source: Source): string {
+  if (typeof source === 'string' || source instanceof URL) return String(source);
+  return isResponse(source) ? source.url || 'a Response' : `${source.byteLength} bytes`;
+}
+
+function tagOf(value: unknown): string {
+  return Object.prototype.toString.call(value);
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+class WasmBackend implements WasmModule {
+  readonly #module: WebAssembly.Module;
+  #exports: Exports | undefined;
+  /** Method id to code: ids are parsed by the core once, then remembered. */
+  readonly #methodCodes = new Map<string, number>();
+
+  constructor(module: WebAssembly.Module, instance: WebAssembly.Instance) {
+    this.#module = module;
+    this.#exports = instance.exports as unknown as Exports;
+  }
+
+  solve(...args: unknown[]): CoreSolution {
+    return this.#run((x) => {
+      checkCount('solve', SOLVE_ARGS, args);
+      const [scalars, ...columns] = SOLVE_ARGS.slice(0, 6).map((name, i) => f64Array('solve', name, args[i]));
+      const [method, tolerance, maxIterations] = this.#methodAndOptions(x, 'solve', args.slice(6));
+      const k = columns[0]!.length;
+      const inputs: Float64Array[] = [scalars!, ...columns];
+      const outputs = [k, k, k, HEADER_LEN];
+      const result = withBlock(x, inputs, undefined, outputs, (inPtrs, _offsetsPtr, outPtrs) => {
+        const pointerArgs = inputs.flatMap((a, i) => [inPtrs[i]!, a.length]);
+        const rc = x.jcpba_solve(...pointerArgs, method.code, tolerance, maxIterations, ...outPtrs);
+        if (rc !== 0) return lastError(x);
+        const [pruning, bandwidth, clientLatency, header] = outputs.map((n, i) => readF64(x, outPtrs[i]!, n));
+        return solution(method.id, header!, 0, pruning!, bandwidth!, clientLatency!);
+      });
+      if (result instanceof Error) throw result;
+      return result;
+    });
+  }
+
+  solveMany(...args: unknown[]): CoreSolution[] {
+    return this.#run((x) => {
+      checkCount('solveMany', SOLVE_MANY_ARGS, args);
+      const scalars = f64Array('solveMany', 'scalars', args[0]);
+      const offsets = u32Array('solveMany', 'offsets', args[1]);
+      const columns = SOLVE_MANY_ARGS.slice(2, 7).map((name, i) => f64Array('solveMany', name, args[2 + i]));
+      const [method, tolerance, maxIterations] = this.#methodAndOptions(x, 'solveMany', args.slice(7));
+      const rows = columns[0]!.length;
+      // On success the core has checked that offsets hold n + 1 entries.
+      const problems = Math.max(offsets.length - 1, 0);
+      const inputs = [scalars, ...columns];
+      const outputs = [rows, rows, rows, HEADER_LEN * problems];
+      const result = withBlock(x, inputs, offsets, outputs, (inPtrs, offsetsPtr, outPtrs) => {
+        const pointerArgs = [inPtrs[0]!, scalars.length, offsetsPtr, offsets.length];
+        columns.forEach((c, i) => pointerArgs.push(inPtrs[1 + i]!, c.length));
+        const rc = x.jcpba_solve_many(...pointerArgs, method.code, tolerance, maxIterations, ...outPtrs);
+        if (rc !== 0) return lastError(x);
+        const [pruning, bandwidth, clientLatency, headers] = outputs.map((n, i) => readF64(x, outPtrs[i]!, n));
+        const out: CoreSolution[] = [];
+        for (let i = 0; i < problems; i++) {
+          const from = offsets[i]!;
+          const to = offsets[i + 1]!;
+          out.push(
+            solution(
+              method.id,
+              headers!,
+              HEADER_LEN * i,
+              pruning!.slice(from, to),
+              bandwidth!.slice(from, to),
+              clientLatency!.slice(from, to),
+            ),
+          );
+        }
+        return out;
+      });
+      if (result instanceof Error) throw result;
+      return result;
+    });
+  }
+
+  version(...args: unknown[]): string {
+    return this.#run((x) => {
+      checkCount('version', [], args);
+      return readString(x, x.jcpba_version_ptr(), x.jcpba_version_len());
+    });
+  }
+
+  /** Method, then options, in the native binding's order; values are checked by the core. */
+  #methodAndOptions(x: Exports, fn: string, args: unknown[]): [{ id: string; code: number }, number, number] {
+    const [method, tolerance, maxIterations] = args;
+    if (typeof method !== 'string') throw argumentError(fn, 'method', 'a string');
+    const code = this.#methodCode(x, method);
+    if (typeof tolerance !== 'number') throw argumentError(fn, 'tolerance', 'a number');
+    if (typeof maxIterations !== 'number') throw argumentError(fn, 'maxIterations', 'a number');
+    return [{ id: method, code }, tolerance, maxIterations];
+  }
+
+  #methodCode(x: Exports, id: string): number {
+    const known = this.#methodCodes.get(id);
+    if (known !== undefined) return known;
+    const bytes = encoder.encode(id);
+    const ptr = alloc(x, bytes.length);
+    new Uint8Array(x.memory.buffer, ptr, bytes.length).set(bytes);
+    const code = x.jcpba_method_code(ptr, bytes.length);
+    x.jcpba_free(ptr, bytes.length);
+    if (code < 0) throw lastError(x);
+    this.#methodCodes.set(id, code);
+    return code;
+  }
+
+  /**
+   * Runs one call. A trap (a panic in Rust aborts, or memory ran out) leaves the
+   * instance in an unknown state: it becomes an `internal` error, and the instance is
+   * replaced so the next call starts clean.
+   */
+  #run<T>(body: (x: Exports) => T): T {
+    const x = this.#exports;
+    if (x === undefined) {
+      throw coreError('backend-unavailable', 'backend', 'the WASM instance is being re-created after a trap; retry');
+    }
+    try {
+      return body(x);
+    } catch (error) {
+      if (!(error instanceof WebAssembly.RuntimeError)) throw error;
+      // The panic hook stores its message before the trap; the memory outlives the trap.
+      let message = '';
+      try {
+        message = readString(x, x.jcpba_error_ptr(), x.jcpba_error_len());
+      } catch {
+        // The instance is too broken to read from; fall back to the trap's message.
+      }
+      this.#reinstantiate();
+      throw coreError('internal', '', message || `internal error (WASM trap): ${error.message}`);
+    }
+  }
+
+  #reinstantiate(): void {
+    try {
+      this.#exports = new WebAssembly.Instance(this.#module, {}).exports as unknown as Exports;
+    } catch {
+      // Some browsers refuse synchronous instantiation on the main thread.
+      this.#exports = undefined;
+      void WebAssembly.instantiate(this.#module, {}).then((instance) => {
+        this.#exports = instance.exports as unknown as Exports;
+      });
+    }
+  }
+}
+
+function argumentError(fn: string, name: string, kind: string): CoreError {
+  return coreError('invalid-input', name, `${fn}: ${name} must be ${kind}`);
+}
+
+function checkCount(fn: string, names: readonly string[], args: unknown[]): void {
+  if (args.length !== names.length) {
+    throw coreError(
+      'invalid-input',
+      'arguments',
+      `${fn} expects ${names.length} arguments (${names.join(', ')}), got ${args.length}`,
+    );
+  }
+}
+
+function f64Array(fn: string, name: string, value: unknown): Float64Array {
+  // The tag check works across realms (iframes, vm contexts), like napi_is_typedarray.
+  if (tagOf(value) !== '[object Float64Array]') throw argumentError(fn, name, 'a Float64Array');
+  return value as Float64Array;
+}
+
+function u32Array(fn: string, name: string, value: unknown): Uint32Array {
+  if (tagOf(value) !== '[object Uint32Array]') throw argumentError(fn, name, 'a Uint32Array');
+  return value as Uint32Array;
+}
+
+function alloc(x: Exports, bytes: number): number {
+  const ptr = x.jcpba_alloc(bytes) >>> 0;
+  if (ptr === 0) throw coreError('internal', '', `internal error: the WASM module could not allocate ${bytes} bytes`);
+  return ptr;
+}
+
+/**
+ * Allocates one block for all inputs and outputs of a call, copies the inputs in,
+ * runs `use` with the pointers, and frees the block. When `use` traps the block is
+ * not freed: the instance is discarded anyway.
+ */
+function withBlock<T>(
+  x: Exports,
+  inputs: Float64Array[],
+  offsets: Uint32Array | undefined,
+  outputLengths: number[],
+  use: (inputPtrs: number[], offsetsPtr: number, outputPtrs: number[]) => T,
+): T {
+  const f64Lengths = [...inputs.map((a) => a.length), ...outputLengths];
+  const f64Bytes = F64 * f64Lengths.reduce((sum, n) => sum + n, 0);
+  // u32 offsets go last so every f64 array stays 8-byte aligned.
+  const bytes = f64Bytes + U32 * (offsets?.length ?? 0);
+  const base = alloc(x, bytes);
+  // Views are made after alloc: growing memory detaches older views.
+  const heap = new Float64Array(x.memory.buffer);
+  const pointers: number[] = [];
+  let at = base;
+  f64Lengths.forEach((n, i) => {
+    pointers.push(at);
+    if (i < inputs.length) heap.set(inputs[i]!, at / F64);
+    at += F64 * n;
+  });
+  const offsetsPtr = at;
+  if (offsets !== undefined) new Uint32Array(x.memory.buffer).set(offsets, offsetsPtr / U32);
+  const result = use(pointers.slice(0, inputs.length), offsetsPtr, pointers.slice(inputs.length));
+  x.jcpba_free(base, bytes);
+  return result;
+}
+
+function readF64(x: Exports, ptr: number, length: number): Float64Array {
+  return new Float64Array(x.memory.buffer, ptr, length).slice();
+}
+
+function readString(x: Exports, ptr: number, length: number): string {
+  return decoder.decode(new Uint8Array(x.memory.buffer, ptr >>> 0, length >>> 0));
+}
+
+function lastError(x: Exports): CoreError {
+  const client = x.jcpba_error_client();
+  return coreError(
+    readString(x, x.jcpba_error_code_ptr(), x.jcpba_error_code_len()),
+    readString(x, x.jcpba_error_field_ptr(), x.jcpba_error_field_len()),
+    readString(x, x.jcpba_error_ptr(), x.jcpba_error_len()),
+    client >= 0 ? client : undefined,
+  );
+}
+
+/** Builds a result with the native addon's property order; absent bounds are omitted. */
+function solution(
+  method: string,
+  headers: Float64Array,
+  at: number,
+  pruning: Float64Array,
+  bandwidth: Float64Array,
+  clientLatency: Float64Array,
+): CoreSolution {
+  const out: CoreSolution = {
+    method,
+    latency: headers[at]!,
+    pruning,
+    bandwidth,
+    clientLatency,
+    iterations: headers[at + 1]!,
+    status: STATUSES[headers[at + 2]!]!,
+  };
+  const lower = headers[at + 3]!;
+  const upper = headers[at + 4]!;
+  if (!Number.isNaN(lower)) out.lowerBound = lower;
+  if (!Number.isNaN(upper)) out.upperBound = upper;
+  return out;
+}

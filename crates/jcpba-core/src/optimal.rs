@@ -1,0 +1,445 @@
+//! `optimal`: the certified global optimum of P (MODEL.md section 5); mirrors ts/optimal.ts.
+//!
+//! For a fixed round latency T, F(T) = min_rho sum_k b_k(rho_k; T) over the box and the
+//! budget is a separable convex problem. We solve it through its Lagrangian: with a
+//! price lambda >= 0 on weighted pruning each client minimizes b + lambda w_k rho alone,
+//! and lambda is set so the budget binds. Rather than b as a function of rho (which needs
+//! the inverse rate inside every step), each client is parametrized by its bandwidth b,
+//! with rho(b) = 1 - T / U(b), U(b) = c + S / r(b): the inverse of a convex decreasing
+//! bijection is convex decreasing, so the per-client problem min_b b + mu rho(b) is convex
+//! too, and its stationarity condition mu T S r'(b) = (c r(b) + S)^2 is explicit.
+//!
+//! T is feasible iff F(T) <= B. The outer search keeps a certified bracket:
+//! - lower bound: a T proven infeasible, because some client cannot meet it even with
+//!   infinite bandwidth at full pruning, or the minimum weighted pruning at infinite
+//!   bandwidth exceeds the budget, or the Lagrangian dual value exceeds B (weak duality);
+//! - upper bound: the round latency of a feasible point actually built (budget met,
+//!   bandwidth rescaled onto the band), which is the point returned.
+//!
+//! Newton's method on F(T) - B (dF/dT by the envelope theorem) drives T; bisection
+//! safeguards it.
+
+// The numerics mirror ts/ line by line: index loops over the client columns, and negated
+// comparisons (`!(x < y)`) wherever NaN must take the same branch as in the reference.
+#![allow(clippy::needless_range_loop, clippy::neg_cmp_op_on_partial_ord)]
+
+use crate::bandwidth::round_latency;
+use crate::instance::Instance;
+use crate::pruning::weighted;
+use crate::rate::{ln_gap, rate_inverse, LN2};
+
+/// Stop the price search when the weighted pruning is this close to the budget.
+const BUDGET_TOL: f64 = 1e-14;
+const PRICE_STEPS: u32 = 200;
+const CLIENT_STEPS: u32 = 100;
+/// Relative rounding noise allowed per well-conditioned bandwidth term (about 45 ulps).
+const DUAL_NOISE: f64 = 1e-14;
+/// Absolute rounding noise of a weighted pruning sum (weights sum to 1).
+const RHO_NOISE: f64 = 1e-15;
+/// Slack on the budget when accepting a primal point as feasible (above BUDGET_TOL,
+/// below the 1e-12 of the accuracy contract).
+const ACCEPT_TOL: f64 = 1e-13;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct OptimalResult {
+    pub latency: f64,
+    pub pruning: Vec<f64>,
+    pub bandwidth: Vec<f64>,
+    pub lower_bound: f64,
+    pub upper_bound: f64,
+    pub iterations: u32,
+    pub converged: bool,
+}
+
+/// Scratch arrays reused across every T and every price: nothing is allocated inside
+/// the search.
+#[derive(Clone, Debug)]
+pub struct Workspace {
+    pub b_lo: Vec<f64>,
+    pub b_hi: Vec<f64>,
+    /// ln b, the warm start of each client's search.
+    pub s: Vec<f64>,
+    /// dG/ds at the client's solution, 0 at a bound.
+    pub gs: Vec<f64>,
+    pub rho: Vec<f64>,
+    pub b: Vec<f64>,
+    /// ln w_k: the same value the reference recomputes at every price.
+    log_w: Vec<f64>,
+    pub log_price: f64,
+}
+
+impl Workspace {
+    pub fn new(inst: &Instance) -> Workspace {
+        let k_count = inst.clients;
+        Workspace {
+            b_lo: vec![0.0; k_count],
+            b_hi: vec![0.0; k_count],
+            s: vec![f64::NAN; k_count],
+            gs: vec![0.0; k_count],
+            rho: vec![0.0; k_count],
+            b: vec![0.0; k_count],
+            log_w: inst.w.iter().map(|w| w.ln()).collect(),
+            log_price: f64::NAN,
+        }
+    }
+}
+
+/// G(b) = ln(T S r'(b)) - 2 ln(c r(b) + S) and dG/d(ln b). The client's stationarity
+/// condition is G(b) = -ln mu; G decreases in b.
+pub fn stationarity(a: f64, c: f64, bits: f64, t: f64, b: f64) -> (f64, f64) {
+    let x = a / b;
+    let gap = ln_gap(x);
+    let r = (b * x.ln_1p()) / LN2;
+    let rp = gap / LN2;
+    let denom = c * r + bits;
+    let g = (t * bits * rp).ln() - 2.0 * denom.ln();
+    let one_plus = 1.0 + x;
+    let gs = -(x * x) / (one_plus * one_plus * gap) - (2.0 * c * b * rp) / denom;
+    (g, gs)
+}
+
+/// rho(b) = clip(1 - T / (c + S / r(b)), 0, rmax).
+fn pruning_for(a: f64, c: f64, bits: f64, rmax: f64, t: f64, b: f64) -> f64 {
+    let r = (b * (a / b).ln_1p()) / LN2;
+    let rho = 1.0 - t / (c + bits / r);
+    if rho < 0.0 {
+        0.0
+    } else if rho > rmax {
+        rmax
+    } else {
+        rho
+    }
+}
+
+/// Client k's best bandwidth at price mu (Hz per unit pruning), written to ws.
+pub fn solve_client(inst: &Instance, ws: &mut Workspace, k: usize, t: f64, log_mu: f64) {
+    let a = inst.a[k];
+    let c = inst.c[k];
+    let bits = inst.payload_bits;
+    let b_lo = ws.b_lo[k];
+    let b_hi = ws.b_hi[k];
+    ws.gs[k] = 0.0;
+    let b;
+    if log_mu == f64::NEG_INFINITY || b_lo >= b_hi {
+        b = b_lo;
+    } else if stationarity(a, c, bits, t, b_lo).0 + log_mu <= 0.0 {
+        b = b_lo; // even full pruning's marginal saving is below the price
+    } else if b_hi < f64::INFINITY && stationarity(a, c, bits, t, b_hi).0 + log_mu >= 0.0 {
+        b = b_hi; // no pruning: the first bit of pruning is not worth its price
+    } else {
+        let mut lo = b_lo.ln();
+        let mut hi = if b_hi < f64::INFINITY {
+            b_hi.ln()
+        } else {
+            f64::INFINITY
+        };
+        let mut s = ws.s[k];
+        if !(s > lo && s < hi) {
+            s = if hi < f64::INFINITY {
+                0.5 * (lo + hi)
+            } else {
+                lo + 1.0
+            };
+        }
+        let mut gs = 0.0;
+        for _ in 0..CLIENT_STEPS {
+            let (g, d) = stationarity(a, c, bits, t, s.exp());
+            let phi = g + log_mu;
+            gs = d;
+            if phi > 0.0 {
+                lo = s;
+            } else {
+                hi = s;
+            }
+            let step = phi / d;
+            if phi == 0.0 || step.abs() <= 1e-15 * s.abs().max(1.0) {
+                if s - step >= lo && s - step <= hi {
+                    s -= step;
+                }
+                break;
+            }
+            let mut next = s - step;
+            if !(next > lo && next < hi) {
+                next = if hi < f64::INFINITY {
+                    0.5 * (lo + hi)
+                } else {
+                    s + 2.0
+                };
+            }
+            s = next;
+        }
+        ws.s[k] = s;
+        ws.gs[k] = gs;
+        b = s.exp();
+    }
+    ws.b[k] = b;
+    ws.rho[k] = if b == b_lo {
+        inst.rmax[k]
+    } else if b == b_hi {
+        0.0
+    } else {
+        pruning_for(a, c, bits, inst.rmax[k], t, b)
+    };
+}
+
+/// Weighted pruning sum_k w_k rho_k(lambda) and its derivative in ln lambda.
+pub fn price_response(inst: &Instance, ws: &mut Workspace, t: f64, log_price: f64) -> (f64, f64) {
+    let mut used = 0.0;
+    let mut slope = 0.0;
+    let price = log_price.exp();
+    for k in 0..inst.clients {
+        let log_mu = log_price + ws.log_w[k];
+        solve_client(inst, ws, k, t, log_mu);
+        used += inst.w[k] * ws.rho[k];
+        // Interior clients: d rho / d ln lambda = b / (mu dG/ds), so w d rho = b / (lambda dG/ds).
+        if ws.gs[k] != 0.0 {
+            slope += ws.b[k] / (price * ws.gs[k]);
+        }
+    }
+    (used, slope)
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Evaluation {
+    /// Certified: T < T*.
+    pub infeasible: bool,
+    /// sum_k b_k at the budget-meeting price: F(T) up to the budget tolerance.
+    pub demand: f64,
+    /// dF/dT at that point (negative).
+    pub slope: f64,
+}
+
+/// d b_k / dT at fixed rho: (dq/dT) / r'(b) with dq/dT = -q^2 / (S m).
+fn demand_slope(inst: &Instance, k: usize, t: f64, rho: f64, b: f64) -> f64 {
+    let m = 1.0 - rho;
+    let q = (inst.payload_bits * m) / (t - m * inst.c[k]);
+    -(q * q) / (inst.payload_bits * m) / (ln_gap(inst.a[k] / b) / LN2)
+}
+
+/// Decides F(T) <= B and leaves the budget-feasible primal point in ws.rho, ws.b.
+/// The rounding noise in sum_k b_k: each b_k = r^{-1}(q_k) carries a relative error of
+/// a few ulps times its condition number, about 1 + 2 b_k / a_k (large for a weak client
+/// given much more bandwidth than its SNR bandwidth a_k).
+fn demand_noise(inst: &Instance, b: &[f64]) -> f64 {
+    let mut noise = 0.0;
+    for k in 0..inst.clients {
+        noise += b[k] * (1.0 + (2.0 * b[k]) / inst.a[k]);
+    }
+    DUAL_NOISE * noise
+}
+
+pub fn evaluate(inst: &Instance, ws: &mut Workspace, t: f64) -> Evaluation {
+    let (k_count, c, a, bits, rmax, w, budget, b_total) = (
+        inst.clients,
+        inst.c,
+        &inst.a,
+        inst.payload_bits,
+        inst.rmax,
+        &inst.w,
+        inst.budget,
+        inst.bandwidth_hz,
+    );
+    let certified_infeasible = Evaluation {
+        infeasible: true,
+        demand: f64::INFINITY,
+        slope: f64::NAN,
+    };
+    let mut min_used = 0.0; // weighted pruning needed with infinite bandwidth
+    for k in 0..k_count {
+        let full = c[k] + (bits * LN2) / a[k]; // U_k with infinite bandwidth
+        let m_lo = 1.0 - rmax[k];
+        if !(t > m_lo * full) {
+            return certified_infeasible;
+        }
+        ws.b_lo[k] = rate_inverse(a[k], (bits * m_lo) / (t - m_lo * c[k]));
+        ws.b_hi[k] = if t > full {
+            rate_inverse(a[k], bits / (t - c[k]))
+        } else {
+            f64::INFINITY
+        };
+        if t < full {
+            min_used += w[k] * (1.0 - t / full);
+        }
+    }
+    if min_used > budget {
+        return certified_infeasible;
+    }
+
+    if budget == 0.0 {
+        // Nobody may prune: F(T) is the unpruned demand, exactly; no price is involved.
+        let mut demand = 0.0;
+        let mut slope = 0.0;
+        for k in 0..k_count {
+            ws.rho[k] = 0.0;
+            ws.b[k] = ws.b_hi[k];
+            demand += ws.b_hi[k];
+            slope += demand_slope(inst, k, t, 0.0, ws.b_hi[k]);
+        }
+        return Evaluation {
+            infeasible: demand - demand_noise(inst, &ws.b) > b_total,
+            demand,
+            slope,
+        };
+    }
+
+    let mut price = f64::NEG_INFINITY; // ln lambda
+    let mut used = price_response(inst, ws, t, price).0;
+    if used > budget {
+        // The budget binds: search ln lambda, Newton safeguarded by a bracket.
+        let mut lo = f64::NEG_INFINITY; // used > budget here
+        let mut hi = f64::INFINITY; // used <= budget here
+        price = if ws.log_price.is_finite() {
+            ws.log_price
+        } else {
+            b_total.ln()
+        };
+        for _ in 0..PRICE_STEPS {
+            let (u, du) = price_response(inst, ws, t, price);
+            used = u;
+            if u > budget {
+                lo = price;
+            } else {
+                hi = price;
+            }
+            if (u - budget).abs() <= BUDGET_TOL {
+                break;
+            }
+            if hi - lo <= 1e-15 * price.abs().max(1.0) {
+                break;
+            }
+            let mut next = if du < 0.0 {
+                price - (u - budget) / du
+            } else {
+                f64::NAN
+            };
+            if !(next > lo && next < hi) {
+                next = if lo == f64::NEG_INFINITY {
+                    price - 4.0
+                } else if hi == f64::INFINITY {
+                    price + 4.0
+                } else {
+                    0.5 * (lo + hi)
+                };
+            }
+            price = next;
+        }
+        if used > budget + BUDGET_TOL && hi < f64::INFINITY {
+            price = hi;
+            used = price_response(inst, ws, t, price).0;
+        }
+        ws.log_price = price;
+    }
+    let mut demand = 0.0;
+    let mut slope = 0.0;
+    for k in 0..k_count {
+        demand += ws.b[k];
+        slope += demand_slope(inst, k, t, ws.rho[k], ws.b[k]);
+    }
+    // Weak duality: sum_k min_rho (b_k + lambda w_k rho_k) - lambda budget <= F(T).
+    let lambda = price.exp();
+    let dual = demand
+        + if lambda > 0.0 {
+            lambda * (used - budget)
+        } else {
+            0.0
+        };
+    // Each rho carries a rounding error of a few ulps, which the price magnifies; only a
+    // dual value clear of that noise certifies infeasibility.
+    let noise = demand_noise(inst, &ws.b)
+        + if lambda > 0.0 {
+            RHO_NOISE * lambda
+        } else {
+            0.0
+        };
+    Evaluation {
+        infeasible: dual - noise > b_total,
+        demand,
+        slope,
+    }
+}
+
+/// Minimizes the round latency exactly. `start` is a feasible point (pruning, bandwidth)
+/// whose latency `start_latency` opens the bracket; `tolerance` is the relative bracket
+/// width to reach.
+pub fn optimal(
+    inst: &Instance,
+    start_pruning: &[f64],
+    start_bandwidth: &[f64],
+    start_latency: f64,
+    tolerance: f64,
+    max_iterations: u32,
+) -> OptimalResult {
+    let (k_count, c, a, bits, rmax, b_total) = (
+        inst.clients,
+        inst.c,
+        &inst.a,
+        inst.payload_bits,
+        inst.rmax,
+        inst.bandwidth_hz,
+    );
+    let mut ws = Workspace::new(inst);
+    let mut pruning = start_pruning.to_vec();
+    let mut bandwidth = start_bandwidth.to_vec();
+    let mut hi = start_latency;
+    // Infinite bandwidth and full pruning still leave client k (1 - rmax_k) U_k(inf).
+    let mut lo: f64 = 0.0;
+    for k in 0..k_count {
+        lo = lo.max((1.0 - rmax[k]) * (c[k] + (bits * LN2) / a[k]));
+    }
+
+    let mut scratch = vec![0.0; k_count];
+    let mut t = hi;
+    let mut iterations = 0;
+    let mut converged = hi - lo <= tolerance * hi;
+    while !converged && iterations < max_iterations {
+        iterations += 1;
+        let ev = evaluate(inst, &mut ws, t);
+        if ev.infeasible {
+            lo = lo.max(t);
+        }
+        if ev.demand.is_finite() && weighted(&inst.w, &ws.rho) <= inst.budget + ACCEPT_TOL {
+            // A feasible point from this T: its bandwidth rescaled onto the band (down when T
+            // is infeasible, which lengthens the round a little; up when it is feasible).
+            let scale = b_total / ev.demand;
+            for k in 0..k_count {
+                scratch[k] = ws.b[k] * scale;
+            }
+            let t1 = round_latency(inst, &ws.rho, &scratch, None);
+            if t1 < hi {
+                hi = t1;
+                pruning.copy_from_slice(&ws.rho);
+                bandwidth.copy_from_slice(&scratch);
+            }
+        }
+        converged = hi - lo <= tolerance * hi;
+        if converged {
+            break;
+        }
+        let mut next = if ev.demand.is_finite() && ev.slope < 0.0 {
+            t - (ev.demand - b_total) / ev.slope
+        } else {
+            f64::NAN
+        };
+        if !(next > lo && next < hi) {
+            next = 0.5 * (lo + hi);
+        }
+        // Near the optimum Newton's steps shrink below the tolerance while the bracket stays
+        // open on one side: probe just inside the far end so the bracket closes.
+        let probe = 0.5 * tolerance * hi;
+        if next - lo < probe {
+            next = (lo + probe).min(0.5 * (lo + hi));
+        } else if hi - next < probe {
+            next = (hi - probe).max(0.5 * (lo + hi));
+        }
+        t = next;
+    }
+    OptimalResult {
+        latency: hi,
+        pruning,
+        bandwidth,
+        lower_bound: lo,
+        upper_bound: hi,
+        iterations,
+        converged,
+    }
+}

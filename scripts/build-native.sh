@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Builds the N-API addon into bindings/native/jcpba.<platform>.node with @napi-rs/cli
+# (a devDependency; run `npm install` first). The napi config (binary name, targets)
+# lives in crates/jcpba-napi/napi.json, so package.json needs no `napi` field.
+# Extra arguments go to `napi build` (e.g. --target x86_64-unknown-linux-gnu).
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+# The addon is built by rustup's toolchain when there is one; Debian's cargo 1.65 sits
+# in /usr/bin and must not shadow it.
+[ -d "$HOME/.cargo/bin" ] && export PATH="$HOME/.cargo/bin:$PATH"
+
+if [ -x node_modules/.bin/napi ]; then
+  napi=node_modules/.bin/napi
+elif command -v napi >/dev/null 2>&1; then
+  napi=napi
+else
+  echo "build-native: @napi-rs/cli not found; run npm install (it is a devDependency)" >&2
+  exit 1
+fi
+
+"$napi" build --platform --release \
+  --manifest-path crates/jcpba-napi/Cargo.toml \
+  --config-path crates/jcpba-napi/napi.json \
+  --package-json-path package.json \
+  --output-dir bindings/native \
+  --no-js \
+  "$@"
+ls -l bindings/native/*.node

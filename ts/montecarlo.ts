@@ -1,0 +1,243 @@
+/**
+ * The Monte Carlo loop of a sweep (MODEL.md section 7), in units of work that do not
+ * depend on threads, shards or backends.
+ *
+ * A unit is (grid point, drop, block): BLOCK_TRIALS consecutive trials of one drop.
+ * A trial is one fine-tuning run of R rounds; round r of trial t uses realization
+ * t R + r. Each unit returns a summary per method: Welford moments, min and max of the
+ * round latency, a sparse log-histogram for percentiles, and sums for the other
+ * statistics. Summaries are folded in the canonical order (grid, drop, block), so a
+ * sweep's numbers are the same whatever ran the units and in what order they finished.
+ */
+import { type MethodId, solveInstance } from './methods.js';
+import { instance } from './problem.js';
+import { type ScenarioParams, generateFromParams } from './scenario.js';
+import { weighted } from './pruning.js';
+
+/** Trials per unit of work: fixed, so results never depend on how work is split. */
+export const BLOCK_TRIALS = 16;
+/** Histogram bins per unit of ln T: bin width is a factor e^0.001, so a percentile read
+ * from the bin centre is within 0.05% of an exact order statistic of the sample. */
+export const BINS_PER_LN = 1000;
+
+export interface MethodSummary {
+  /** Rounds seen, and the Welford mean and sum of squared deviations of their latency, s. */
+  n: number;
+  mean: number;
+  m2: number;
+  min: number;
+  max: number;
+  /** Sparse histogram of the round latency: [bin, count] sorted by bin, bin = floor(ln T x 1000). */
+  hist: [number, number][];
+  /** Sum over rounds of the weighted pruning used, sum_k w_k rho_k. */
+  pruningSum: number;
+  /** Sum of iterations, and rounds that stopped at the iteration limit. */
+  iterationSum: number;
+  iterationLimited: number;
+  /** Fine-tuning latency (sum of a trial's R rounds): trials, Welford mean and m2, s. */
+  ftN: number;
+  ftMean: number;
+  ftM2: number;
+  /** For `bcd` when `optimal` runs too: relative gap T_bcd / T_opt - 1, summed and max. */
+  gapN: number;
+  gapSum: number;
+  gapMax: number;
+}
+
+export interface UnitSpec {
+  grid: number;
+  drop: number;
+  block: number;
+}
+
+export interface UnitSummary extends UnitSpec {
+  methods: MethodSummary[];
+}
+
+export interface MonteCarloOptions {
+  methods: MethodId[];
+  /** Trials per drop (each of `rounds` rounds). */
+  trials: number;
+  rounds: number;
+  tolerance: number;
+  maxIterations: number;
+}
+
+export function emptySummary(): MethodSummary {
+  return {
+    n: 0,
+    mean: 0,
+    m2: 0,
+    min: Infinity,
+    max: -Infinity,
+    hist: [],
+    pruningSum: 0,
+    iterationSum: 0,
+    iterationLimited: 0,
+    ftN: 0,
+    ftMean: 0,
+    ftM2: 0,
+    gapN: 0,
+    gapSum: 0,
+    gapMax: 0,
+  };
+}
+
+/** Welford's update of (n, mean, m2) with one value; returns the new triple. */
+function welford(n: number, mean: number, m2: number, x: number): [number, number, number] {
+  const n1 = n + 1;
+  const d = x - mean;
+  const mean1 = mean + d / n1;
+  return [n1, mean1, m2 + d * (x - mean1)];
+}
+
+/** Chan et al.'s merge of two (n, mean, m2) triples. */
+function chan(na: number, ma: number, m2a: number, nb: number, mb: number, m2b: number): [number, number, number] {
+  if (nb === 0) return [na, ma, m2a];
+  if (na === 0) return [nb, mb, m2b];
+  const n = na + nb;
+  const d = mb - ma;
+  return [n, ma + (d * nb) / n, m2a + m2b + (d * d * na * nb) / n];
+}
+
+export function binOf(T: number): number {
+  return Math.floor(Math.log(T) * BINS_PER_LN);
+}
+
+/** Runs one unit: trials [block x BLOCK_TRIALS, ...) of one drop of one scenario. */
+export function runUnit(params: ScenarioParams, spec: UnitSpec, o: MonteCarloOptions): UnitSummary {
+  const M = o.methods.length;
+  const sums = o.methods.map(() => emptySummary());
+  const hists = o.methods.map(() => new Map<number, number>());
+  const iBcd = o.methods.indexOf('bcd');
+  const iOpt = o.methods.indexOf('optimal');
+  const first = spec.block * BLOCK_TRIALS;
+  const last = Math.min(first + BLOCK_TRIALS, o.trials);
+  const T = new Float64Array(M);
+  const ft = new Float64Array(M);
+  for (let trial = first; trial < last; trial++) {
+    ft.fill(0);
+    for (let round = 0; round < o.rounds; round++) {
+      const problem = generateFromParams({ ...params, drop: spec.drop, realization: trial * o.rounds + round });
+      const inst = instance(problem);
+      for (let m = 0; m < M; m++) {
+        const r = solveInstance(inst, o.methods[m], o.tolerance, o.maxIterations);
+        const s = sums[m];
+        T[m] = r.latency;
+        ft[m] += r.latency;
+        [s.n, s.mean, s.m2] = welford(s.n, s.mean, s.m2, r.latency);
+        s.min = Math.min(s.min, r.latency);
+        s.max = Math.max(s.max, r.latency);
+        const bin = binOf(r.latency);
+        hists[m].set(bin, (hists[m].get(bin) ?? 0) + 1);
+        s.pruningSum += weighted(inst.w, r.pruning);
+        s.iterationSum += r.iterations;
+        if (r.status === 'iteration-limit') s.iterationLimited++;
+      }
+      if (iBcd >= 0 && iOpt >= 0) {
+        const gap = T[iBcd] / T[iOpt] - 1;
+        const s = sums[iBcd];
+        s.gapN++;
+        s.gapSum += gap;
+        s.gapMax = Math.max(s.gapMax, gap);
+      }
+    }
+    for (let m = 0; m < M; m++) {
+      const s = sums[m];
+      [s.ftN, s.ftMean, s.ftM2] = welford(s.ftN, s.ftMean, s.ftM2, ft[m]);
+    }
+  }
+  for (let m = 0; m < M; m++) sums[m].hist = [...hists[m].entries()].sort((a, b) => a[0] - b[0]);
+  return { ...spec, methods: sums };
+}
+
+/** Folds b into a (a is modified and returned). Call in canonical unit order. */
+export function mergeSummary(a: MethodSummary, b: MethodSummary): MethodSummary {
+  [a.n, a.mean, a.m2] = chan(a.n, a.mean, a.m2, b.n, b.mean, b.m2);
+  a.min = Math.min(a.min, b.min);
+  a.max = Math.max(a.max, b.max);
+  const h = new Map(a.hist);
+  for (const [bin, count] of b.hist) h.set(bin, (h.get(bin) ?? 0) + count);
+  a.hist = [...h.entries()].sort((x, y) => x[0] - y[0]);
+  a.pruningSum += b.pruningSum;
+  a.iterationSum += b.iterationSum;
+  a.iterationLimited += b.iterationLimited;
+  [a.ftN, a.ftMean, a.ftM2] = chan(a.ftN, a.ftMean, a.ftM2, b.ftN, b.ftMean, b.ftM2);
+  a.gapN += b.gapN;
+  a.gapSum += b.gapSum;
+  a.gapMax = Math.max(a.gapMax, b.gapMax);
+  return a;
+}
+
+/** Units sort in canonical order: grid point, then drop, then block. */
+export function compareUnits(a: UnitSpec, b: UnitSpec): number {
+  return a.grid - b.grid || a.drop - b.drop || a.block - b.block;
+}
+
+/** Student t quantile t_{0.975, df}: exact table to df 30, then the normal value. */
+const T975 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042];
+export function t975(df: number): number {
+  if (df < 1) return NaN;
+  return df <= 30 ? T975[df - 1] : 1.959964;
+}
+
+/** The p-quantile (p in (0, 1]) from the histogram: the bin holding order statistic ceil(p n). */
+export function percentile(s: MethodSummary, p: number): number {
+  const rank = Math.max(1, Math.ceil(p * s.n));
+  let seen = 0;
+  for (const [bin, count] of s.hist) {
+    seen += count;
+    if (seen >= rank) return Math.min(s.max, Math.max(s.min, Math.exp((bin + 0.5) / BINS_PER_LN)));
+  }
+  return s.max;
+}
+
+export interface MethodStats {
+  rounds: number;
+  mean: number;
+  std: number;
+  ci95Low: number;
+  ci95High: number;
+  min: number;
+  median: number;
+  p90: number;
+  p99: number;
+  max: number;
+  meanPruning: number;
+  meanIterations: number;
+  iterationLimited: number;
+  /** Fine-tuning latency of R rounds: mean and 95% CI half-width over trials, s. */
+  fineTuningMean: number;
+  fineTuningCi95: number;
+  /** bcd only, when optimal ran: mean and max relative gap to optimal. */
+  gapMean?: number;
+  gapMax?: number;
+}
+
+export function finalize(s: MethodSummary): MethodStats {
+  const std = s.n > 1 ? Math.sqrt(s.m2 / (s.n - 1)) : 0;
+  const half = s.n > 1 ? (t975(s.n - 1) * std) / Math.sqrt(s.n) : 0;
+  const ftStd = s.ftN > 1 ? Math.sqrt(s.ftM2 / (s.ftN - 1)) : 0;
+  const stats: MethodStats = {
+    rounds: s.n,
+    mean: s.mean,
+    std,
+    ci95Low: s.mean - half,
+    ci95High: s.mean + half,
+    min: s.min,
+    median: percentile(s, 0.5),
+    p90: percentile(s, 0.9),
+    p99: percentile(s, 0.99),
+    max: s.max,
+    meanPruning: s.pruningSum / s.n,
+    meanIterations: s.iterationSum / s.n,
+    iterationLimited: s.iterationLimited,
+    fineTuningMean: s.ftMean,
+    fineTuningCi95: s.ftN > 1 ? (t975(s.ftN - 1) * ftStd) / Math.sqrt(s.ftN) : 0,
+  };
+  if (s.gapN > 0) {
+    stats.gapMean = s.gapSum / s.gapN;
+    stats.gapMax = s.gapMax;
+  }
+  return stats;
+}
