@@ -64,6 +64,30 @@ export interface CoreBackend {
     maxIterations: number,
   ): CoreSolution[];
 
+  /**
+   * Runs a batch of Monte Carlo units (ts/montecarlo.ts `runUnit`) in one call.
+   * @param params 18 numbers per grid point, the fields of `ScenarioParams` in this
+   *   order: clients, seed, drop, realization, cellRadiusM, minDistanceM, shadowingDb,
+   *   txPowerW, noisePsdWPerHz, bandwidthHz, payloadBits, flopsPerSample, samplesMin,
+   *   samplesMax, throughputMin, throughputMax, maxPruning, budget (drop and
+   *   realization are ignored: each unit names its drop)
+   * @param specs 3 numbers per unit: grid index into `params`, drop, block
+   * @param methods comma-separated method ids, e.g. `bcd,optimal`
+   * @param threads OS threads of the native addon (ignored by the WASM module, which
+   *   runs the units in order; still checked to be a positive integer)
+   * @returns the JSON array of the units' `UnitSummary`, in spec order
+   */
+  runUnits(
+    params: Float64Array,
+    specs: Uint32Array,
+    methods: string,
+    trials: number,
+    rounds: number,
+    tolerance: number,
+    maxIterations: number,
+    threads: number,
+  ): string;
+
   /** The Rust core's crate version. */
   version(): string;
 }

@@ -45,6 +45,16 @@ const SOLVE_MANY_ARGS = [
   'tolerance',
   'maxIterations',
 ] as const;
+const RUN_UNITS_ARGS = [
+  'params',
+  'specs',
+  'methods',
+  'trials',
+  'rounds',
+  'tolerance',
+  'maxIterations',
+  'threads',
+] as const;
 
 /** The exports of crates/jcpba-wasm. Pointers and lengths are wasm32 i32s. */
 interface Exports {
@@ -54,6 +64,9 @@ interface Exports {
   jcpba_method_code(ptr: number, len: number): number;
   jcpba_solve(...args: number[]): number;
   jcpba_solve_many(...args: number[]): number;
+  jcpba_run_units(...args: number[]): number;
+  jcpba_result_ptr(): number;
+  jcpba_result_len(): number;
   jcpba_error_ptr(): number;
   jcpba_error_len(): number;
   jcpba_error_field_ptr(): number;
@@ -211,6 +224,43 @@ class WasmBackend implements WasmModule {
       });
       if (result instanceof Error) throw result;
       return result;
+    });
+  }
+
+  /** Same checks and result as the native addon's; `threads` is checked, then unused. */
+  runUnits(...args: unknown[]): string {
+    return this.#run((x) => {
+      checkCount('runUnits', RUN_UNITS_ARGS, args);
+      const params = f64Array('runUnits', 'params', args[0]);
+      const specs = u32Array('runUnits', 'specs', args[1]);
+      const methods = args[2];
+      if (typeof methods !== 'string') throw argumentError('runUnits', 'methods', 'a string');
+      const numbers = RUN_UNITS_ARGS.slice(3).map((name, i) => {
+        const value = args[3 + i];
+        if (typeof value !== 'number') throw argumentError('runUnits', name, 'a number');
+        return value;
+      });
+      const text = encoder.encode(methods);
+      // f64 params, then u32 specs, then the method bytes: each stays aligned.
+      const bytes = F64 * params.length + U32 * specs.length + text.length;
+      const base = alloc(x, bytes);
+      const specsPtr = base + F64 * params.length;
+      const textPtr = specsPtr + U32 * specs.length;
+      new Float64Array(x.memory.buffer).set(params, base / F64);
+      new Uint32Array(x.memory.buffer).set(specs, specsPtr / U32);
+      new Uint8Array(x.memory.buffer).set(text, textPtr);
+      const rc = x.jcpba_run_units(
+        base,
+        params.length,
+        specsPtr,
+        specs.length,
+        textPtr,
+        text.length,
+        ...numbers,
+      );
+      x.jcpba_free(base, bytes);
+      if (rc !== 0) throw lastError(x);
+      return readString(x, x.jcpba_result_ptr(), x.jcpba_result_len());
     });
   }
 

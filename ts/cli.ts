@@ -4,13 +4,16 @@
  */
 import { readFileSync } from 'node:fs';
 import { JcpbaError } from './errors.js';
+import { VERSION } from './version.js';
 import { type FlagSpec, formatHelp, parseArgs, parseNumber, usageError } from './args.js';
 import { METHODS, type MethodId, type SolveResult, methodId } from './methods.js';
 import { toJson } from './problem.js';
 import { SCENARIO_DEFAULTS, SCENARIO_HELP, type ScenarioOptions, generate } from './scenario.js';
 import { BACKENDS, type BackendName, createSolver } from './facade.js';
+import { GRID_PARAMS, type SweepConfig, methodsOption, resultsTable } from './sweep.js';
+import { mergeShards, runSweep } from './sweep-run.js';
 
-export const VERSION = '0.1.0';
+export { VERSION } from './version.js';
 
 /** Scenario options as flags: flag name -> option key, with the unit in the help. */
 export const SCENARIO_FLAGS: Record<string, keyof ScenarioOptions> = {
@@ -71,6 +74,37 @@ const SOLVE_FLAGS: Record<string, FlagSpec> = {
   help: { boolean: true, help: 'show this help' },
 };
 
+const GRID_FLAG_NAMES = new Set(GRID_PARAMS.map((p) => p.flag));
+
+const SWEEP_FLAGS: Record<string, FlagSpec> = {
+  ...Object.fromEntries(
+    Object.entries(scenarioFlagSpecs()).filter(([flag]) => !['seed', 'drop', 'realization'].includes(flag)).map(([flag, spec]) => [
+      flag,
+      GRID_FLAG_NAMES.has(flag) ? { ...spec, value: `${spec.value}[,${spec.value}...]`, help: `${spec.help}; a comma list sweeps it` } : spec,
+    ]),
+  ),
+  drops: { value: 'N', help: 'drops (client placements) per grid point', default: '4' },
+  realizations: { value: 'N', help: 'fading realizations (trials) per drop', default: '32' },
+  rounds: { value: 'R', help: 'rounds per trial, each its own realization (fine-tuning latency = their sum)', default: '1' },
+  methods: { value: 'ID[,ID...]|all', help: 'methods to compare', default: 'all' },
+  seed: { value: 'S', help: 'random seed, integer in [0, 2^32)', default: '1' },
+  tolerance: { value: 'X', help: 'relative tolerance of bcd and optimal', default: '1e-10' },
+  'max-iterations': { value: 'N', help: 'iteration cap of bcd and optimal', default: '500' },
+  threads: { value: 'N', help: 'threads (native) or workers (wasm, ts)', default: 'all cores' },
+  backend: { value: 'auto|native|wasm|ts', help: 'solver backend (also JCPBA_BACKEND)', default: 'auto' },
+  out: { value: 'DIR', help: 'output folder: results.csv, results.json, SVG figures, units.jsonl', default: 'results' },
+  shard: { value: 'i/n', help: 'run only slice i of n (0-based); combine slices with jcpba merge' },
+  resume: { boolean: true, help: 'continue the sweep already in --out' },
+  quiet: { boolean: true, help: 'no progress on stderr' },
+  help: { boolean: true, help: 'show this help' },
+};
+
+const MERGE_FLAGS: Record<string, FlagSpec> = {
+  out: { value: 'DIR', help: 'folder for the merged results (required)' },
+  quiet: { boolean: true, help: 'print nothing on stdout' },
+  help: { boolean: true, help: 'show this help' },
+};
+
 const MAIN_HELP = `jcpba ${VERSION}: joint client-specific pruning and bandwidth allocation (JCPBA)
 for federated fine-tuning of LLMs over wireless networks.
 
@@ -79,6 +113,8 @@ Usage: jcpba <command> [options]
 Commands:
   generate   print a problem (JSON) drawn from the scenario generator
   solve      solve a problem file (or - for stdin) with one or more methods
+  sweep      Monte Carlo over a grid of scenarios: table, CSV, JSON and SVG figures
+  merge      combine the folders of a sharded sweep into one result
 
 Run 'jcpba <command> --help' for a command's options. Units are SI (s, Hz, W, bits)
 unless an option says otherwise.
@@ -105,6 +141,10 @@ export async function main(argv: string[], io: Io = nodeIo): Promise<number> {
         return generateCommand(rest, io);
       case 'solve':
         return await solveCommand(rest, io);
+      case 'sweep':
+        return await sweepCommand(rest, io);
+      case 'merge':
+        return await mergeCommand(rest, io);
       case '--version':
       case 'version':
         io.out(`${VERSION}\n`);
@@ -115,7 +155,7 @@ export async function main(argv: string[], io: Io = nodeIo): Promise<number> {
         io.out(MAIN_HELP);
         return command === undefined ? 2 : 0;
       default:
-        throw usageError(`unknown command ${JSON.stringify(command)}; expected generate or solve (see jcpba --help)`, 'command');
+        throw usageError(`unknown command ${JSON.stringify(command)}; expected generate, solve, sweep or merge (see jcpba --help)`, 'command');
     }
   } catch (e) {
     if (e instanceof JcpbaError) {
@@ -223,4 +263,130 @@ export function resultTable(results: SolveResult[], equalLatency: number, backen
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   const rule = widths.map((w) => '-'.repeat(w)).join('  ');
   return `${[line(header), rule, ...rows.map(line)].join('\n')}\n(backend: ${backend}; round latency T = max_k tau_k)\n`;
+}
+
+function positiveInteger(text: string, flag: string): number {
+  const v = parseNumber(text, `--${flag}`);
+  if (!Number.isInteger(v) || v < 1) throw usageError(`--${flag} must be a positive integer (got ${text})`, flag);
+  return v;
+}
+
+/** A comma list of grid values; empty items are errors. */
+function gridValues(flag: string, text: string): (number | string)[] {
+  const items = text.split(',').map((x) => x.trim());
+  if (items.length === 0 || items.some((x) => x === '')) throw usageError(`--${flag}: empty value in ${JSON.stringify(text)}`, flag);
+  return items.map((x) => scenarioValue(flag, x));
+}
+
+export function sweepConfig(flags: Map<string, string>): SweepConfig {
+  const grid: SweepConfig['grid'] = [];
+  const base: Record<string, number | string> = {};
+  for (const p of GRID_PARAMS) {
+    if (flags.has(p.flag)) grid.push({ key: p.key, values: gridValues(p.flag, flags.get(p.flag)!) });
+  }
+  for (const [flag, value] of flags) {
+    if (flag in SCENARIO_FLAGS && !GRID_FLAG_NAMES.has(flag)) base[SCENARIO_FLAGS[flag]] = scenarioValue(flag, value);
+  }
+  if (grid.length === 0) grid.push({ key: 'clients', values: [SCENARIO_DEFAULTS.clients] });
+  const seed = parseNumber(flags.get('seed') ?? '1', '--seed');
+  return {
+    grid,
+    base,
+    seed,
+    drops: positiveInteger(flags.get('drops') ?? '4', 'drops'),
+    realizations: positiveInteger(flags.get('realizations') ?? '32', 'realizations'),
+    rounds: positiveInteger(flags.get('rounds') ?? '1', 'rounds'),
+    methods: methodsOption(flags.get('methods') ?? 'all'),
+    tolerance: flags.has('tolerance') ? parseNumber(flags.get('tolerance')!, '--tolerance') : 1e-10,
+    maxIterations: flags.has('max-iterations') ? positiveInteger(flags.get('max-iterations')!, 'max-iterations') : 500,
+  };
+}
+
+function parseShard(text: string | undefined): { index: number; count: number } | undefined {
+  if (text === undefined) return undefined;
+  const m = /^(\d+)\/(\d+)$/.exec(text);
+  if (!m || Number(m[2]) < 1 || Number(m[1]) >= Number(m[2])) throw usageError(`--shard must be i/n with 0 <= i < n (got ${JSON.stringify(text)})`, 'shard');
+  return { index: Number(m[1]), count: Number(m[2]) };
+}
+
+function clock(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '--:--';
+  const s = Math.round(seconds);
+  const h = Math.floor(s / 3600);
+  const mm = String(Math.floor((s % 3600) / 60)).padStart(2, '0');
+  const ss = String(s % 60).padStart(2, '0');
+  return h > 0 ? `${h}:${mm}:${ss}` : `${mm}:${ss}`;
+}
+
+async function sweepCommand(argv: string[], io: Io): Promise<number> {
+  const { flags, positionals } = parseArgs(argv, SWEEP_FLAGS);
+  if (flags.has('help')) {
+    io.out(
+      formatHelp(
+        'Usage: jcpba sweep [grid flags] [--drops N] [--realizations N] [--methods a,b|all] [--seed S] [--rounds R]\n                   [--threads N] [--backend B] [--out DIR] [--shard i/n] [--resume] [--quiet]',
+        'Monte Carlo over a grid: every combination of the comma lists, times drops, times realizations,\ntimes methods. Example: jcpba sweep --clients 10,20,50,100 --budget 0.1,0.3 --out results',
+        SWEEP_FLAGS,
+      ),
+    );
+    return 0;
+  }
+  if (positionals.length > 0) throw usageError(`sweep takes no positional arguments (got ${JSON.stringify(positionals[0])})`);
+  const config = sweepConfig(flags);
+  const out = flags.get('out') ?? 'results';
+  const quiet = flags.has('quiet');
+  const tty = !quiet && process.stderr.isTTY === true;
+  let stop = false;
+  const onSignal = () => {
+    if (stop) process.exit(130); // second signal: the journal is consistent, leave now
+    stop = true;
+    io.err('\njcpba: stopping after the current batch (again to stop at once); --resume continues\n');
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const started = Date.now();
+  let first: { done: number; at: number } | undefined;
+  const outcome = await runSweep(config, {
+    out,
+    backend: backendOption(flags.get('backend')),
+    threads: flags.has('threads') ? positiveInteger(flags.get('threads')!, 'threads') : undefined,
+    shard: parseShard(flags.get('shard')),
+    resume: flags.has('resume'),
+    shouldStop: () => stop,
+    onProgress: (done, total) => {
+      if (!tty) return;
+      const now = Date.now();
+      if (!first) first = { done, at: now };
+      const rate = (done - first.done) / Math.max(1e-3, (now - first.at) / 1000);
+      const eta = rate > 0 ? (total - done) / rate : Infinity;
+      io.err(`\r\x1b[Ksweep: ${done}/${total} units (${((100 * done) / Math.max(1, total)).toFixed(0)}%)  ${rate.toFixed(1)} units/s  ETA ${clock(eta)}`);
+    },
+  }).finally(() => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  });
+  if (tty) io.err('\n');
+  const seconds = (Date.now() - started) / 1000;
+  if (!quiet) io.out(resultsTable(config, outcome.rows));
+  io.err(
+    `jcpba: ${outcome.unitsDone}/${outcome.unitsTotal} units on ${outcome.backend} (${outcome.threads} threads) in ${seconds.toFixed(1)} s; wrote ${out}/results.csv, results.json and ${outcome.files.filter((f) => f.endsWith('.svg')).length} figures\n`,
+  );
+  if (outcome.unitsDone < outcome.unitsTotal) {
+    io.err(`jcpba: interrupted; results cover complete grid points only; continue with the same command and --resume\n`);
+    return 130;
+  }
+  return 0;
+}
+
+async function mergeCommand(argv: string[], io: Io): Promise<number> {
+  const { flags, positionals } = parseArgs(argv, MERGE_FLAGS);
+  if (flags.has('help')) {
+    io.out(formatHelp('Usage: jcpba merge --out DIR SHARD_DIR...', 'Combines the output folders of a sharded sweep (--shard i/n) into what one run would have produced.', MERGE_FLAGS));
+    return 0;
+  }
+  const out = flags.get('out');
+  if (!out) throw usageError('merge needs --out DIR', 'out');
+  const merged = await mergeShards(out, positionals);
+  if (!flags.has('quiet')) io.out(resultsTable(merged.config, merged.rows));
+  io.err(`jcpba: merged ${positionals.length} folders into ${out} (${merged.complete ? 'complete' : 'INCOMPLETE: some units are missing'})\n`);
+  return merged.complete ? 0 : 1;
 }

@@ -8,3 +8,4 @@ export * from './rng.js';
 export * from './scenario.js';
 export * from './facade.js';
 export * from './montecarlo.js';
+export * from './sweep.js';

@@ -11,6 +11,7 @@ pub mod error;
 pub mod instance;
 pub mod method;
 pub mod methods;
+pub mod montecarlo;
 pub mod optimal;
 pub mod options;
 pub mod problem;
@@ -24,6 +25,10 @@ pub mod solve;
 pub use error::{Error, ErrorCode};
 pub use instance::{instance, Instance};
 pub use method::Method;
+pub use montecarlo::{
+    run_unit, run_units, run_units_flat, MethodSummary, MonteCarloOptions, UnitSpec, UnitSummary,
+    BINS_PER_LN, BLOCK_TRIALS,
+};
 pub use options::{SolveOptions, DEFAULT_MAX_ITERATIONS, DEFAULT_TOLERANCE};
 pub use problem::{validate, BatchView, Problem, ProblemView, SCALAR_COUNT};
 pub use rng::Random;

@@ -7,6 +7,8 @@
 //!    method, tolerance, maxIterations)`
 //! - `solveMany(scalars, offsets, computeSeconds, ..., maxPruning, method, tolerance,
 //!    maxIterations)`
+//! - `runUnits(params, specs, methods, trials, rounds, tolerance, maxIterations,
+//!    threads)`: Monte Carlo units (jcpba_core::montecarlo), as a JSON array
 //! - `version()`
 
 mod js;
@@ -44,6 +46,17 @@ const SOLVE_MANY_ARGS: [&str; 10] = [
     "method",
     "tolerance",
     "maxIterations",
+];
+
+const RUN_UNITS_ARGS: [&str; 8] = [
+    "params",
+    "specs",
+    "methods",
+    "trials",
+    "rounds",
+    "tolerance",
+    "maxIterations",
+    "threads",
 ];
 
 /// Method first, then options: the same order in which the core validates them.
@@ -99,6 +112,23 @@ unsafe fn solve_many(js: &Js, info: napi_callback_info) -> JsResult<napi_value> 
     Ok(array)
 }
 
+/// The arguments are only converted here; the core checks their values (in argument
+/// order) and runs the units on `threads` threads while this call blocks.
+unsafe fn run_units(js: &Js, info: napi_callback_info) -> JsResult<napi_value> {
+    let a = js.args(info, &RUN_UNITS_ARGS)?;
+    let params = js.f64_array(a[0], RUN_UNITS_ARGS[0])?;
+    let specs = js.u32_array(a[1], RUN_UNITS_ARGS[1])?;
+    let methods = js.string(a[2], RUN_UNITS_ARGS[2])?;
+    let mut numbers = [0.0; 5];
+    for (i, x) in numbers.iter_mut().enumerate() {
+        *x = js.number(a[3 + i], RUN_UNITS_ARGS[3 + i])?;
+    }
+    let json = jcpba_core::run_units_flat(
+        params, specs, &methods, numbers[0], numbers[1], numbers[2], numbers[3], numbers[4],
+    )?;
+    js.new_string(&json)
+}
+
 unsafe fn version(js: &Js, info: napi_callback_info) -> JsResult<napi_value> {
     js.args(info, &[])?;
     js.new_string(jcpba_core::VERSION)
@@ -147,6 +177,10 @@ unsafe extern "C" fn solve_many_cb(env: napi_env, info: napi_callback_info) -> n
     run(env, info, "solveMany", solve_many)
 }
 
+unsafe extern "C" fn run_units_cb(env: napi_env, info: napi_callback_info) -> napi_value {
+    run(env, info, "runUnits", run_units)
+}
+
 unsafe extern "C" fn version_cb(env: napi_env, info: napi_callback_info) -> napi_value {
     run(env, info, "version", version)
 }
@@ -155,9 +189,10 @@ unsafe fn register(js: &Js, exports: napi_value) -> JsResult<()> {
     let functions: [(
         &str,
         unsafe extern "C" fn(napi_env, napi_callback_info) -> napi_value,
-    ); 3] = [
+    ); 4] = [
         ("solve", solve_cb),
         ("solveMany", solve_many_cb),
+        ("runUnits", run_units_cb),
         ("version", version_cb),
     ];
     for &(name, callback) in functions.iter() {

@@ -33,6 +33,8 @@ struct LastError {
 }
 
 thread_local! {
+    /// The last `jcpba_run_units` result (JSON), readable until the next call.
+    static RESULT: RefCell<String> = const { RefCell::new(String::new()) };
     // wasm32-unknown-unknown is single-threaded, so this is just a global.
     static LAST_ERROR: RefCell<LastError> = const {
         RefCell::new(LastError { message: String::new(), field: String::new(), code: "", client: -1 })
@@ -295,6 +297,58 @@ pub unsafe extern "C" fn jcpba_solve_many(
         }
         Ok(())
     })())
+}
+
+/// Runs a batch of Monte Carlo units (`jcpba_core::run_units_flat`; there are no
+/// threads here, so `threads` is only checked). Inputs: `params` (18 f64 per grid
+/// point), `specs` (3 u32 per unit) and the comma-separated method ids (UTF-8). On
+/// success the JSON array of unit summaries is readable through `jcpba_result_ptr` and
+/// `jcpba_result_len` until the next call.
+///
+/// # Safety
+/// Every (pointer, length) pair must be readable for that many elements.
+#[no_mangle]
+pub unsafe extern "C" fn jcpba_run_units(
+    params: *const f64,
+    params_len: usize,
+    specs: *const u32,
+    specs_len: usize,
+    methods: *const u8,
+    methods_len: usize,
+    trials: f64,
+    rounds: f64,
+    tolerance: f64,
+    max_iterations: f64,
+    threads: f64,
+) -> u32 {
+    begin();
+    RESULT.with(|r| *r.borrow_mut() = String::new());
+    report((|| {
+        let methods = String::from_utf8_lossy(input(methods, methods_len));
+        let json = jcpba_core::run_units_flat(
+            input(params, params_len),
+            input(specs, specs_len),
+            &methods,
+            trials,
+            rounds,
+            tolerance,
+            max_iterations,
+            threads,
+        )?;
+        RESULT.with(|r| *r.borrow_mut() = json);
+        Ok(())
+    })())
+}
+
+/// The last `jcpba_run_units` result (UTF-8 JSON): pointer and byte length.
+#[no_mangle]
+pub extern "C" fn jcpba_result_ptr() -> *const u8 {
+    RESULT.with(|r| r.borrow().as_ptr())
+}
+
+#[no_mangle]
+pub extern "C" fn jcpba_result_len() -> usize {
+    RESULT.with(|r| r.borrow().len())
 }
 
 fn with_last_error<T>(f: impl FnOnce(&LastError) -> T) -> T {

@@ -1,0 +1,247 @@
+/**
+ * Running a sweep: units on a backend, the journal, progress, interruption, results.
+ */
+import { existsSync, readdirSync, unlinkSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { JcpbaError } from './errors.js';
+import { type UnitSpec, type UnitSummary, runUnit } from './montecarlo.js';
+import { type BackendName, createSolver } from './facade.js';
+import { sweepFigures } from './figures.js';
+import {
+  JOURNAL,
+  type JournalHeader,
+  type ResultRow,
+  type SweepConfig,
+  aggregate,
+  appendLines,
+  ensureDir,
+  flattenParams,
+  gridPoints,
+  identity,
+  monteCarloOptions,
+  readJournal,
+  resultsCsv,
+  resultsJson,
+  scenarioOf,
+  units,
+  writeAtomic,
+} from './sweep.js';
+import type { CoreBackend } from '../bindings/types.js';
+
+export interface Shard {
+  index: number;
+  count: number;
+}
+
+export interface RunOptions {
+  out: string;
+  backend?: BackendName | 'auto';
+  /** Threads (native) or workers (WASM, TypeScript); default: every core. */
+  threads?: number;
+  shard?: Shard;
+  resume?: boolean;
+  /** Called after every batch of units. */
+  onProgress?: (done: number, total: number) => void;
+  /** Polled between batches: true stops the sweep, keeping what is done. */
+  shouldStop?: () => boolean;
+}
+
+export interface SweepOutcome {
+  backend: BackendName;
+  threads: number;
+  complete: boolean;
+  rows: ResultRow[];
+  unitsDone: number;
+  unitsTotal: number;
+  files: string[];
+}
+
+interface Runner {
+  run(specs: UnitSpec[]): Promise<UnitSummary[]>;
+  close(): Promise<void>;
+}
+
+function nativeRunner(core: CoreBackend, c: SweepConfig, threads: number): Runner {
+  const params = flattenParams(gridPoints(c).map((p) => scenarioOf(c, p)));
+  const o = monteCarloOptions(c);
+  return {
+    run: async (specs) => {
+      const packed = Uint32Array.from(specs.flatMap((s) => [s.grid, s.drop, s.block]));
+      return JSON.parse(core.runUnits(params, packed, o.methods.join(','), o.trials, o.rounds, o.tolerance, o.maxIterations, threads)) as UnitSummary[];
+    },
+    close: async () => {},
+  };
+}
+
+/** A pool of worker threads, each running whole units; results come back in input order. */
+function workerRunner(backend: 'ts' | 'wasm', c: SweepConfig, threads: number): Runner {
+  const params = gridPoints(c).map((p) => scenarioOf(c, p));
+  const options = monteCarloOptions(c);
+  const url = new URL('./sweep-worker.js', import.meta.url);
+  const workers = Array.from({ length: threads }, () => new Worker(url, { workerData: { backend, params, options } }));
+  let nextId = 0;
+  const call = (w: Worker, spec: UnitSpec) =>
+    new Promise<UnitSummary>((resolve, reject) => {
+      const id = nextId++;
+      const onMessage = (msg: { id?: number; summaries?: UnitSummary[]; error?: { message: string; code?: string; field?: string; client?: number } }) => {
+        if (msg.id !== id) return;
+        w.off('message', onMessage);
+        w.off('error', reject);
+        if (msg.error) reject(new JcpbaError((msg.error.code as never) ?? 'internal', msg.error.message, msg.error.field, msg.error.client));
+        else resolve(msg.summaries![0]);
+      };
+      w.on('message', onMessage);
+      w.once('error', reject);
+      w.postMessage({ id, units: [spec] });
+    });
+  return {
+    run: async (specs) => {
+      const out: UnitSummary[] = new Array(specs.length);
+      let next = 0;
+      await Promise.all(
+        workers.map(async (w) => {
+          while (next < specs.length) {
+            const i = next++;
+            out[i] = await call(w, specs[i]);
+          }
+        }),
+      );
+      return out;
+    },
+    close: async () => {
+      await Promise.all(workers.map((w) => w.terminate()));
+    },
+  };
+}
+
+/** In-process TypeScript, for one thread (no worker start-up cost). */
+function inlineRunner(c: SweepConfig): Runner {
+  const params = gridPoints(c).map((p) => scenarioOf(c, p));
+  const o = monteCarloOptions(c);
+  return { run: async (specs) => specs.map((s) => runUnit(params[s.grid], s, o)), close: async () => {} };
+}
+
+const key = (u: UnitSpec) => `${u.grid}/${u.drop}/${u.block}`;
+
+function sameShard(a?: Shard, b?: Shard): boolean {
+  return (a?.index ?? 0) === (b?.index ?? 0) && (a?.count ?? 1) === (b?.count ?? 1);
+}
+
+/** Opens or starts the journal; returns the units already done. */
+function openJournal(c: SweepConfig, o: RunOptions, backend: BackendName): { units: UnitSummary[]; backends: string[] } {
+  const path = join(o.out, JOURNAL);
+  const existing = readJournal(o.out);
+  if (existing) {
+    if (!o.resume) {
+      throw new JcpbaError('invalid-option', `${o.out} already holds a sweep (${JOURNAL}); pass --resume to continue it, or choose another --out`, 'out');
+    }
+    if (existing.header.identity !== identity(c) || !sameShard(existing.header.shard, o.shard)) {
+      throw new JcpbaError('invalid-option', `${o.out} holds a different sweep (other grid, methods, counts or shard); --resume needs the same arguments`, 'resume');
+    }
+    return { units: existing.units, backends: [...new Set([...(existing.header.backends ?? []), backend])] };
+  }
+  const header: JournalHeader = { kind: 'jcpba-sweep-journal', identity: identity(c), config: c, backends: [backend] };
+  if (o.shard) header.shard = o.shard;
+  writeAtomic(path, `${JSON.stringify(header)}\n`);
+  return { units: [], backends: [backend] };
+}
+
+export async function writeResults(dir: string, c: SweepConfig, summaries: UnitSummary[], backends: string[], threads?: number): Promise<{ rows: ResultRow[]; complete: boolean; files: string[] }> {
+  const { rows, complete } = aggregate(c, summaries);
+  const files: string[] = [];
+  const put = (name: string, text: string) => {
+    writeAtomic(join(dir, name), text);
+    files.push(join(dir, name));
+  };
+  put('results.csv', resultsCsv(c, rows));
+  put('results.json', resultsJson(c, rows, complete, { backends, threads }));
+  // Figures of an earlier, smaller state would mislead: replace them all.
+  for (const f of readdirSync(dir)) if (f.startsWith('latency-vs-') && f.endsWith('.svg')) unlinkSync(join(dir, f));
+  for (const fig of await sweepFigures(c, rows)) put(fig.file, fig.svg);
+  return { rows, complete, files };
+}
+
+export async function runSweep(c: SweepConfig, o: RunOptions): Promise<SweepOutcome> {
+  if (o.shard && !(Number.isInteger(o.shard.count) && o.shard.count >= 1 && Number.isInteger(o.shard.index) && o.shard.index >= 0 && o.shard.index < o.shard.count)) {
+    throw new JcpbaError('invalid-option', '--shard must be i/n with 0 <= i < n', 'shard');
+  }
+  const threads = o.threads ?? availableParallelism();
+  if (!(Number.isInteger(threads) && threads >= 1)) throw new JcpbaError('invalid-option', '--threads must be a positive integer', 'threads');
+  // Every grid point must resolve (presets, ranges) before any work starts.
+  gridPoints(c).forEach((p) => scenarioOf(c, p));
+  ensureDir(o.out);
+  const solver = await createSolver({ backend: o.backend });
+  const { units: done, backends } = openJournal(c, o, solver.backend);
+  const doneKeys = new Set(done.map(key));
+  const mine = units(c, o.shard);
+  const todo = mine.filter((u) => !doneKeys.has(key(u)));
+  const runner: Runner =
+    solver.backend === 'native' && solver.core
+      ? nativeRunner(solver.core, c, threads)
+      : threads === 1 && solver.backend === 'ts'
+        ? inlineRunner(c)
+        : workerRunner(solver.backend as 'ts' | 'wasm', c, threads);
+  const summaries = [...done];
+  const journal = join(o.out, JOURNAL);
+  // Batches of a few units per thread: large enough to keep every thread busy, small
+  // enough that an interruption or progress update waits at most one batch.
+  const batch = Math.max(1, threads * 2);
+  try {
+    o.onProgress?.(mine.length - todo.length, mine.length);
+    for (let i = 0; i < todo.length; i += batch) {
+      if (o.shouldStop?.()) break;
+      const results = await runner.run(todo.slice(i, i + batch));
+      appendLines(journal, results.map((r) => JSON.stringify(r)));
+      summaries.push(...results);
+      o.onProgress?.(mine.length - todo.length + Math.min(i + batch, todo.length), mine.length);
+    }
+  } finally {
+    await runner.close();
+  }
+  const written = await writeResults(o.out, c, summaries, backends, threads);
+  return {
+    backend: solver.backend,
+    threads,
+    complete: written.complete && !o.shard,
+    rows: written.rows,
+    unitsDone: summaries.length,
+    unitsTotal: mine.length,
+    files: written.files,
+  };
+}
+
+/** Combines shard folders into `out`: exactly the numbers one run would have produced. */
+export async function mergeShards(out: string, dirs: string[]): Promise<{ config: SweepConfig; rows: ResultRow[]; complete: boolean; files: string[] }> {
+  if (dirs.length === 0) throw new JcpbaError('invalid-option', 'merge needs at least one shard folder', 'dirs');
+  let config: SweepConfig | undefined;
+  let id: string | undefined;
+  const backends = new Set<string>();
+  const byKey = new Map<string, UnitSummary>();
+  for (const dir of dirs) {
+    if (!existsSync(join(dir, JOURNAL))) throw new JcpbaError('invalid-input', `${dir} holds no sweep (${JOURNAL} is missing)`, 'dirs');
+    const j = readJournal(dir)!;
+    if (id === undefined) {
+      id = j.header.identity;
+      config = j.header.config;
+    } else if (j.header.identity !== id) {
+      throw new JcpbaError('invalid-input', `${dir} holds a different sweep from ${dirs[0]}`, 'dirs');
+    }
+    for (const b of j.header.backends ?? []) backends.add(b);
+    for (const u of j.units) {
+      if (byKey.has(key(u))) throw new JcpbaError('invalid-input', `unit ${key(u)} appears twice (in ${dir} and an earlier folder)`, 'dirs');
+      byKey.set(key(u), u);
+    }
+  }
+  const c = config!;
+  const missing = units(c).filter((u) => !byKey.has(key(u))).length;
+  ensureDir(out);
+  const merged = [...byKey.values()];
+  const header: JournalHeader = { kind: 'jcpba-sweep-journal', identity: id!, config: c, backends: [...backends] };
+  writeAtomic(join(out, JOURNAL), [header, ...merged].map((x) => `${JSON.stringify(x)}\n`).join(''));
+  const written = await writeResults(out, c, merged, [...backends]);
+  if (missing > 0) process.stderr.write(`jcpba: merge: ${missing} units are missing; results cover complete grid points only\n`);
+  return { config: c, ...written };
+}
+
