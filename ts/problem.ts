@@ -185,7 +185,16 @@ export function validateProblem(p: Problem): void {
     if (!isPositive(p.channelGain[k])) throw invalidField('channelGain', POSITIVE, k);
     if (!isPositive(p.dataWeight[k])) throw invalidField('dataWeight', POSITIVE, k);
     if (!isFraction(p.maxPruning[k])) throw invalidField('maxPruning', FRACTION, k);
+    // Each input can be valid while the SNR bandwidth a_k = p g / N0 over- or
+    // underflows; every method divides by it.
+    if (!isPositive((p.txPowerW[k] * p.channelGain[k]) / p.noisePsdWPerHz)) {
+      const field = `clients[${k}].channelGain`;
+      throw new JcpbaError('invalid-input', `clients[${k}]: txPowerW x channelGain / noisePsdWPerHz must be a positive finite number of Hz`, field, k);
+    }
   }
+  let weightSum = 0;
+  for (let k = 0; k < K; k++) weightSum += p.dataWeight[k];
+  if (!Number.isFinite(weightSum)) throw new JcpbaError('invalid-input', 'clients.dataWeight must have a finite sum', 'clients.dataWeight');
 }
 
 /** The problem in the row JSON form (for printing). */

@@ -99,6 +99,8 @@ const BAD = [
   [with_((p) => (p.channelGain[0] = Infinity)), /^clients\[0\]\.channelGain/],
   [with_((p) => (p.dataWeight[2] = NaN)), /^clients\[2\]\.dataWeight/],
   [with_((p) => (p.maxPruning[1] = 1)), /^clients\[1\]\.maxPruning must be a finite number in \[0, 1\)$/],
+  [with_((p) => (p.txPowerW[1] = 1e-320)), /^clients\[1\]: txPowerW x channelGain \/ noisePsdWPerHz must be a positive finite number of Hz$/],
+  [with_((p) => (p.dataWeight[0] = p.dataWeight[1] = 1e308)), /^clients\.dataWeight must have a finite sum$/],
 ];
 
 test('every bad input gives the same error, naming the field and client, from every backend', () => {

@@ -177,6 +177,23 @@ pub fn validate(p: &ProblemView) -> Result<(), Error> {
             let message = format!("{} must be a finite number in [0, 1)", field);
             return Err(Error::invalid_input(field, message).for_client(k));
         }
+        // Each input can be valid while the SNR bandwidth a_k = p g / N0 over- or
+        // underflows; every method divides by it.
+        if !is_positive_finite(p.tx_power_w[k] * p.channel_gain[k] / p.noise_psd_w_per_hz) {
+            let field = format!("clients[{}].channelGain", k);
+            let message = format!(
+                "clients[{}]: txPowerW x channelGain / noisePsdWPerHz must be a positive finite number of Hz",
+                k
+            );
+            return Err(Error::invalid_input(field, message).for_client(k));
+        }
+    }
+    let weight_sum: f64 = p.data_weight.iter().sum();
+    if !weight_sum.is_finite() {
+        return Err(Error::invalid_input(
+            "clients.dataWeight",
+            "clients.dataWeight must have a finite sum",
+        ));
     }
     Ok(())
 }
