@@ -59,7 +59,7 @@ export async function sweepFigures(c: SweepConfig, rows: ResultRow[]): Promise<F
         },
         {
           mark: { type: 'errorbar', ticks: true },
-          encoding: { x, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' }, color },
+          encoding: { x, y: { field: 'lo', type: 'quantitative', title: 'mean round latency (s)' }, y2: { field: 'hi' }, color },
         },
       ],
     };
