@@ -6,7 +6,6 @@
 #![forbid(unsafe_code)]
 
 pub mod bandwidth;
-pub mod channel;
 pub mod error;
 pub mod instance;
 pub mod method;

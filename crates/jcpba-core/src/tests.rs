@@ -213,7 +213,7 @@ fn equal_matches_hand_computation() {
 fn rate_keeps_precision_when_bandwidth_dwarfs_snr_bandwidth() {
     // r(b) -> a / ln 2 as b grows; the naive log2(1 + a/b) loses this entirely.
     let a = 1.0;
-    let r = channel::rate(a, 1e20);
+    let r = crate::rate::rate(a, 1e20);
     assert!(close(r, a / std::f64::consts::LN_2));
 }
 
