@@ -1,7 +1,7 @@
 /**
  * Running a sweep: units on a backend, the journal, progress, interruption, results.
  */
-import { existsSync, readdirSync, unlinkSync } from 'node:fs';
+import { existsSync, readdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -20,6 +20,9 @@ import {
   flattenParams,
   gridPoints,
   identity,
+  journalUnits,
+  mergeOrdered,
+  unitKey,
   monteCarloOptions,
   readJournal,
   resultsCsv,
@@ -123,14 +126,13 @@ function inlineRunner(c: SweepConfig): Runner {
   return { run: async (specs) => specs.map((s) => runUnit(params[s.grid], s, o)), close: async () => {} };
 }
 
-const key = (u: UnitSpec) => `${u.grid}/${u.drop}/${u.block}`;
 
 function sameShard(a?: Shard, b?: Shard): boolean {
   return (a?.index ?? 0) === (b?.index ?? 0) && (a?.count ?? 1) === (b?.count ?? 1);
 }
 
-/** Opens or starts the journal; returns the units already done. */
-function openJournal(c: SweepConfig, o: RunOptions, backend: BackendName): { units: UnitSummary[]; backends: string[] } {
+/** Opens or starts the journal; returns the keys of the units already done. */
+function openJournal(c: SweepConfig, o: RunOptions, backend: BackendName): { done: Set<string>; backends: string[] } {
   const path = join(o.out, JOURNAL);
   const existing = readJournal(o.out);
   if (existing) {
@@ -140,15 +142,16 @@ function openJournal(c: SweepConfig, o: RunOptions, backend: BackendName): { uni
     if (existing.header.identity !== identity(c) || !sameShard(existing.header.shard, o.shard)) {
       throw new JcpbaError('invalid-option', `${o.out} holds a different sweep (other grid, methods, counts or shard); --resume needs the same arguments`, 'resume');
     }
-    return { units: existing.units, backends: [...new Set([...(existing.header.backends ?? []), backend])] };
+    const backends = [...new Set([...(existing.header.backends ?? []), backend])];
+    return { done: existing.keys, backends };
   }
   const header: JournalHeader = { kind: 'jcpba-sweep-journal', identity: identity(c), config: c, backends: [backend] };
   if (o.shard) header.shard = o.shard;
   writeAtomic(path, `${JSON.stringify(header)}\n`);
-  return { units: [], backends: [backend] };
+  return { done: new Set(), backends: [backend] };
 }
 
-export async function writeResults(dir: string, c: SweepConfig, summaries: UnitSummary[], backends: string[], threads?: number): Promise<{ rows: ResultRow[]; complete: boolean; files: string[] }> {
+export async function writeResults(dir: string, c: SweepConfig, summaries: Iterable<UnitSummary>, backends: string[], threads?: number): Promise<{ rows: ResultRow[]; complete: boolean; files: string[] }> {
   const { rows, complete } = aggregate(c, summaries);
   const files: string[] = [];
   const put = (name: string, text: string) => {
@@ -173,17 +176,17 @@ export async function runSweep(c: SweepConfig, o: RunOptions): Promise<SweepOutc
   gridPoints(c).forEach((p) => scenarioOf(c, p));
   ensureDir(o.out);
   const solver = await createSolver({ backend: o.backend });
-  const { units: done, backends } = openJournal(c, o, solver.backend);
-  const doneKeys = new Set(done.map(key));
+  const { done, backends } = openJournal(c, o, solver.backend);
   const mine = units(c, o.shard);
-  const todo = mine.filter((u) => !doneKeys.has(key(u)));
+  // The journal is a prefix of this list (units run and are written in canonical
+  // order), so the remaining units keep the journal in canonical order.
+  const todo = mine.filter((u) => !done.has(unitKey(u)));
   const runner: Runner =
     solver.backend === 'native' && solver.core
       ? nativeRunner(solver.core, c, threads)
       : threads === 1 && solver.backend === 'ts'
         ? inlineRunner(c)
         : workerRunner(solver.backend as 'ts' | 'wasm', c, threads);
-  const summaries = [...done];
   const journal = join(o.out, JOURNAL);
   // Batches of a few units per thread: large enough to keep every thread busy, small
   // enough that an interruption or progress update waits at most one batch.
@@ -194,19 +197,18 @@ export async function runSweep(c: SweepConfig, o: RunOptions): Promise<SweepOutc
       if (o.shouldStop?.()) break;
       const results = await runner.run(todo.slice(i, i + batch));
       appendLines(journal, results.map((r) => JSON.stringify(r)));
-      summaries.push(...results);
       o.onProgress?.(mine.length - todo.length + Math.min(i + batch, todo.length), mine.length);
     }
   } finally {
     await runner.close();
   }
-  const written = await writeResults(o.out, c, summaries, backends, threads);
+  const written = await writeResults(o.out, c, journalUnits(o.out), backends, threads);
   return {
     backend: solver.backend,
     threads,
     complete: written.complete && !o.shard,
     rows: written.rows,
-    unitsDone: summaries.length,
+    unitsDone: readJournal(o.out)!.keys.size,
     unitsTotal: mine.length,
     files: written.files,
   };
@@ -215,33 +217,39 @@ export async function runSweep(c: SweepConfig, o: RunOptions): Promise<SweepOutc
 /** Combines shard folders into `out`: exactly the numbers one run would have produced. */
 export async function mergeShards(out: string, dirs: string[]): Promise<{ config: SweepConfig; rows: ResultRow[]; complete: boolean; files: string[] }> {
   if (dirs.length === 0) throw new JcpbaError('invalid-option', 'merge needs at least one shard folder', 'dirs');
-  let config: SweepConfig | undefined;
-  let id: string | undefined;
+  let header: JournalHeader | undefined;
   const backends = new Set<string>();
-  const byKey = new Map<string, UnitSummary>();
+  const seen = new Set<string>();
   for (const dir of dirs) {
     if (!existsSync(join(dir, JOURNAL))) throw new JcpbaError('invalid-input', `${dir} holds no sweep (${JOURNAL} is missing)`, 'dirs');
     const j = readJournal(dir)!;
-    if (id === undefined) {
-      id = j.header.identity;
-      config = j.header.config;
-    } else if (j.header.identity !== id) {
-      throw new JcpbaError('invalid-input', `${dir} holds a different sweep from ${dirs[0]}`, 'dirs');
-    }
+    if (!header) header = j.header;
+    else if (j.header.identity !== header.identity) throw new JcpbaError('invalid-input', `${dir} holds a different sweep from ${dirs[0]}`, 'dirs');
     for (const b of j.header.backends ?? []) backends.add(b);
-    for (const u of j.units) {
-      if (byKey.has(key(u))) throw new JcpbaError('invalid-input', `unit ${key(u)} appears twice (in ${dir} and an earlier folder)`, 'dirs');
-      byKey.set(key(u), u);
+    for (const k of j.keys) {
+      if (seen.has(k)) throw new JcpbaError('invalid-input', `unit ${k} appears twice (in ${dir} and an earlier folder)`, 'dirs');
+      seen.add(k);
     }
   }
-  const c = config!;
-  const missing = units(c).filter((u) => !byKey.has(key(u))).length;
+  const c = header!.config;
+  const missing = units(c).filter((u) => !seen.has(unitKey(u))).length;
   ensureDir(out);
-  const merged = [...byKey.values()];
-  const header: JournalHeader = { kind: 'jcpba-sweep-journal', identity: id!, config: c, backends: [...backends] };
-  writeAtomic(join(out, JOURNAL), [header, ...merged].map((x) => `${JSON.stringify(x)}\n`).join(''));
-  const written = await writeResults(out, c, merged, [...backends]);
+  // The merged journal, in canonical order, streamed from the shards' journals.
+  const merged: JournalHeader = { kind: 'jcpba-sweep-journal', identity: header!.identity, config: c, backends: [...backends] };
+  const path = join(out, JOURNAL);
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, `${JSON.stringify(merged)}\n`);
+  let batch: string[] = [];
+  for (const u of mergeOrdered(dirs.map((d) => journalUnits(d)))) {
+    batch.push(JSON.stringify(u));
+    if (batch.length >= 256) {
+      appendLines(tmp, batch);
+      batch = [];
+    }
+  }
+  appendLines(tmp, batch);
+  renameSync(tmp, path);
+  const written = await writeResults(out, c, journalUnits(out), [...backends]);
   if (missing > 0) process.stderr.write(`jcpba: merge: ${missing} units are missing; results cover complete grid points only\n`);
-  return { config: c, ...written };
+  return { config: c, ...written, complete: written.complete && missing === 0 };
 }
-

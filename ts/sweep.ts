@@ -7,7 +7,7 @@
  * interrupted sweep loses nothing and `--resume` skips what is done. Results are folded
  * in canonical unit order, so they do not depend on threads, shards or finishing order.
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync, openSync, fsyncSync, closeSync, ftruncateSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { JcpbaError } from './errors.js';
 import { VERSION } from './version.js';
@@ -17,6 +17,7 @@ import {
   type MethodStats,
   type MonteCarloOptions,
   type UnitSpec,
+  type MethodSummary,
   type UnitSummary,
   compareUnits,
   emptySummary,
@@ -118,41 +119,99 @@ export interface JournalHeader {
 
 export const JOURNAL = 'units.jsonl';
 
-/** Reads a journal; a torn last line (a kill mid-write) is dropped and cut from the file. */
-export function readJournal(dir: string): { header: JournalHeader; units: UnitSummary[] } | undefined {
+/** The lines of a file, read in chunks (a journal may be far larger than memory should hold). */
+export function* fileLines(path: string): Generator<{ line: string; end: number; complete: boolean }> {
+  const fd = openSync(path, 'r');
+  try {
+    const chunk = Buffer.alloc(1 << 20);
+    let carry = Buffer.alloc(0);
+    let offset = 0; // bytes consumed before carry
+    for (;;) {
+      const n = readSync(fd, chunk, 0, chunk.length, null);
+      if (n === 0) break;
+      let buf = Buffer.concat([carry, chunk.subarray(0, n)]);
+      let from = 0;
+      for (let nl = buf.indexOf(10, from); nl >= 0; nl = buf.indexOf(10, from)) {
+        offset += nl + 1 - from;
+        yield { line: buf.toString('utf8', from, nl), end: offset, complete: true };
+        from = nl + 1;
+      }
+      carry = Buffer.from(buf.subarray(from));
+      buf = carry;
+    }
+    if (carry.length > 0) yield { line: carry.toString('utf8'), end: offset + carry.length, complete: false };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Reads a journal's header and the keys of its finished units, without holding the
+ * units. A torn last line (a kill mid-write) is cut from the file.
+ */
+export function readJournal(dir: string): { header: JournalHeader; keys: Set<string> } | undefined {
   const path = join(dir, JOURNAL);
   if (!existsSync(path)) return undefined;
-  const text = readFileSync(path, 'utf8');
-  const lines = text.split('\n');
-  const units: UnitSummary[] = [];
   let header: JournalHeader | undefined;
-  let goodBytes = 0;
-  for (const line of lines) {
-    if (line === '') break;
-    let value: unknown;
+  const keys = new Set<string>();
+  let good = 0;
+  let torn = false;
+  for (const { line, end, complete } of fileLines(path)) {
+    let value: UnitSummary | JournalHeader;
     try {
+      if (!complete) throw new Error('torn');
       value = JSON.parse(line);
     } catch {
-      break; // torn write: everything before it is intact
+      torn = true; // a torn write: everything before it is intact
+      break;
     }
-    if (!text.startsWith('\n', goodBytes + Buffer.byteLength(line))) break; // no newline: torn
-    goodBytes += Buffer.byteLength(line) + 1;
+    good = end;
     if (!header) header = value as JournalHeader;
-    else units.push(value as UnitSummary);
+    else keys.add(unitKey(value as UnitSummary));
   }
   if (!header || header.kind !== 'jcpba-sweep-journal') {
     throw new JcpbaError('invalid-input', `${path} is not a jcpba sweep journal`, 'out');
   }
-  if (goodBytes < Buffer.byteLength(text)) {
+  if (torn) {
     const fd = openSync(path, 'r+');
-    ftruncateSync(fd, goodBytes);
+    ftruncateSync(fd, good);
     closeSync(fd);
   }
-  return { header, units };
+  return { header, keys };
+}
+
+/** The finished units of a journal, in the order written (canonical order, see runSweep). */
+export function* journalUnits(dir: string): Generator<UnitSummary> {
+  let first = true;
+  for (const { line, complete } of fileLines(join(dir, JOURNAL))) {
+    if (!complete) return;
+    if (first) {
+      first = false;
+      continue;
+    }
+    yield JSON.parse(line) as UnitSummary;
+  }
+}
+
+export const unitKey = (u: UnitSpec) => `${u.grid}/${u.drop}/${u.block}`;
+
+/** Merges streams that are each in canonical order into one stream in canonical order. */
+export function* mergeOrdered(streams: Iterator<UnitSummary>[]): Generator<UnitSummary> {
+  const heads = streams.map((s) => s.next());
+  for (;;) {
+    let best = -1;
+    for (let i = 0; i < heads.length; i++) {
+      if (heads[i].done) continue;
+      if (best < 0 || compareUnits(heads[i].value as UnitSummary, heads[best].value as UnitSummary) < 0) best = i;
+    }
+    if (best < 0) return;
+    yield heads[best].value as UnitSummary;
+    heads[best] = streams[best].next();
+  }
 }
 
 function appendLines(path: string, lines: string[]): void {
-  // One write per batch; a kill can tear only the last line, which readJournal drops.
+  // One write per batch; a kill can tear only the last line, which readJournal cuts.
   appendFileSync(path, lines.map((l) => `${l}\n`).join(''));
 }
 
@@ -182,29 +241,51 @@ export interface ResultRow {
   reductionVsEqual?: number;
 }
 
-/** Folds unit summaries (any order, no duplicates) into one row per complete grid point and method. */
-export function aggregate(c: SweepConfig, summaries: UnitSummary[]): { rows: ResultRow[]; complete: boolean } {
+/**
+ * Folds unit summaries into one row per complete grid point and method. The units must
+ * come in canonical order (a journal is written in it; shards are merged back into it):
+ * only the current grid point's accumulators are held, so memory does not grow with the
+ * number of realizations. Out-of-order or repeated units are an error.
+ */
+export function aggregate(c: SweepConfig, summaries: Iterable<UnitSummary>): { rows: ResultRow[]; complete: boolean } {
   const points = gridPoints(c);
   const perPoint = units(c).length / points.length;
-  const sorted = [...summaries].sort(compareUnits);
   const rows: ResultRow[] = [];
   let complete = true;
-  for (let g = 0; g < points.length; g++) {
-    const mine = sorted.filter((u) => u.grid === g);
-    if (mine.length !== perPoint) {
+  let grid = -1;
+  let seen = 0;
+  let folded: MethodSummary[] = [];
+  let last: UnitSummary | undefined;
+  const close = () => {
+    if (grid < 0) return;
+    if (seen !== perPoint) {
       complete = false;
-      continue;
+      return;
     }
-    const folded = c.methods.map(() => emptySummary());
-    for (const u of mine) u.methods.forEach((s, m) => mergeSummary(folded[m], s));
     const stats = folded.map(finalize);
     const iEqual = c.methods.indexOf('equal');
     c.methods.forEach((method, m) => {
-      const row: ResultRow = { grid: g, point: points[g], method, stats: stats[m] };
+      const row: ResultRow = { grid, point: points[grid], method, stats: stats[m] };
       if (iEqual >= 0) row.reductionVsEqual = 1 - stats[m].mean / stats[iEqual].mean;
       rows.push(row);
     });
+  };
+  for (const u of summaries) {
+    if (last && compareUnits(last, u) >= 0) {
+      throw new JcpbaError('internal', `sweep units out of order: ${unitKey(last)} before ${unitKey(u)}`, 'units');
+    }
+    last = u;
+    if (u.grid !== grid) {
+      close();
+      grid = u.grid;
+      seen = 0;
+      folded = c.methods.map(() => emptySummary());
+    }
+    u.methods.forEach((s, m) => mergeSummary(folded[m], s));
+    seen++;
   }
+  close();
+  if (rows.length !== points.length * c.methods.length) complete = false;
   return { rows, complete };
 }
 
