@@ -240,6 +240,7 @@ async function solveCommand(argv: string[], io: Io): Promise<number> {
   const source = positionals[0] === '-' ? 'stdin' : positionals[0];
   const problem = parseProblemJson(readProblemText(positionals[0], io), source);
   const solver = await createSolver({ backend: backendOption(flags.get('backend')) });
+  for (const s of solver.skipped) io.err(`jcpba: note: skipped the ${s.backend} backend: ${s.reason}\n`);
   const results = methods.map((method) => solver.solve(problem, { method, tolerance, maxIterations }));
   if (format === 'json') {
     io.out(`${JSON.stringify({ backend: solver.backend, results: results.map(resultJson) }, null, 2)}\n`);
@@ -365,6 +366,7 @@ async function sweepCommand(argv: string[], io: Io): Promise<number> {
     process.off('SIGTERM', onSignal);
   });
   if (tty) io.err('\n');
+  for (const s of outcome.skipped) io.err(`jcpba: note: skipped the ${s.backend} backend: ${s.reason}\n`);
   const seconds = (Date.now() - started) / 1000;
   if (!quiet) io.out(resultsTable(config, outcome.rows));
   io.err(

@@ -53,6 +53,8 @@ export interface RunOptions {
 
 export interface SweepOutcome {
   backend: BackendName;
+  /** Faster backends that `auto` could not load, and why. */
+  skipped: { backend: BackendName; reason: string }[];
   threads: number;
   complete: boolean;
   rows: ResultRow[];
@@ -205,6 +207,7 @@ export async function runSweep(c: SweepConfig, o: RunOptions): Promise<SweepOutc
   const written = await writeResults(o.out, c, journalUnits(o.out), backends, threads);
   return {
     backend: solver.backend,
+    skipped: solver.skipped,
     threads,
     complete: written.complete && !o.shard,
     rows: written.rows,
