@@ -121,7 +121,7 @@ async function compile(source: Source): Promise<WebAssembly.Module> {
   if (isNode()) {
     const url = typeof source === 'string' && HAS_SCHEME.test(source) ? new URL(source) : source;
     if (typeof url === 'string' || url.protocol === 'file:') {
-      const { readFile } = await import('node:fs/promises');
+      const { readFile } = await import(/* @vite-ignore */ /* webpackIgnore: true */ 'node:fs/promises');
       return WebAssembly.compile(await readFile(url));
     }
   }

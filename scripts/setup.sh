@@ -32,16 +32,24 @@ if ! { command -v rustup >/dev/null 2>&1 && rustup target list --installed 2>/de
   }
 fi
 
-# 2. A host toolchain for the native addon (rustup's, or Debian's as a last resort).
+# 2. Chromium for the browser tests (Debian's; playwright-core drives it, no download).
+if [ ! -x /usr/bin/chromium ] && [ -z "${CHROMIUM_PATH:-}" ]; then
+  apt_install chromium fonts-liberation || {
+    say "could not install chromium; the browser tests need it (or set CHROMIUM_PATH)"
+    exit 1
+  }
+fi
+
+# 3. A host toolchain for the native addon (rustup's, or Debian's as a last resort).
 if ! command -v cargo >/dev/null 2>&1; then
   say "no cargo found: install rustup (https://rustup.rs) or Debian's cargo"
   exit 1
 fi
 
-# 3. npm packages, exactly as locked.
+# 4. npm packages, exactly as locked.
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund
 fi
 
-# 4. Every backend.
+# 5. Every backend.
 npm run build

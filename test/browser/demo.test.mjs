@@ -1,0 +1,295 @@
+// The demo page (web/) in a real browser: Debian's Chromium driven by playwright-core.
+// Starts `node scripts/demo-server.mjs --port 0`, loads the page with fixed settings
+// and checks that what it shows is what the Node API computes for the same settings.
+// Needs /usr/bin/chromium (apt-get install -y chromium) and a built tree (npm run build).
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { METHODS, createSolver, generate, solve, t975 } from '../../dist/ts/index.js';
+
+const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+const ARTIFACTS = join(ROOT, 'test/browser/artifacts');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+  '--disable-quic',
+  '--disable-sync',
+];
+/** Longest wait for one solve or one Monte Carlo run in the page, ms. */
+const SOLVE_TIMEOUT_MS = 30_000;
+const MC_TIMEOUT_MS = 180_000;
+
+/** The settings under test, as the page takes them and as generate() takes them. */
+const QUERY = 'clients=20&bandwidth=20&budget=0.3&rmax=0.5&model=llama2-7b-lora&dataset=gsm8k&seed=3&drop=0&realization=0&method=optimal&mc=200';
+const SCENARIO = { clients: 20, bandwidthHz: 20e6, budget: 0.3, maxPruning: 0.5, model: 'llama2-7b-lora', dataset: 'gsm8k', seed: 3, drop: 0, realization: 0 };
+const REALIZATIONS = 200;
+
+const rel = (x, y) => Math.abs(x - y) / Math.abs(y);
+
+const demo = suite('demo page in Chromium');
+const ctx = { server: undefined, url: '', browser: undefined, page: undefined, profile: '', problems: [] };
+
+/** Starts the demo server on a free port; resolves with its page URL (its first line). */
+function startServer() {
+  const child = spawn(process.execPath, [join(ROOT, 'scripts/demo-server.mjs'), '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  return new Promise((resolvePromise, reject) => {
+    let out = '';
+    let err = '';
+    child.stderr.on('data', (d) => (err += d));
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = out.match(/^jcpba demo: (\S+)$/m);
+      if (m) resolvePromise({ child, url: m[1] });
+    });
+    child.once('exit', (code) => reject(new Error(`demo server exited with ${code}: ${err}`)));
+  });
+}
+
+/** Latencies shown in the latency table: method -> { text, value } (value: data-value). */
+async function shownLatencies(page) {
+  return page.$$eval('#latency-table tbody tr', (rows) =>
+    Object.fromEntries(
+      rows.map((tr) => {
+        const td = tr.querySelector(`#latency-${tr.dataset.method}`);
+        return [tr.dataset.method, { text: td.textContent, value: Number(td.dataset.value) }];
+      }),
+    ),
+  );
+}
+
+async function solveAndWait(page) {
+  await page.click('#solve');
+  await page.waitForSelector('#status[data-state="done"], #status[data-state="invalid"], #status[data-state="error"]', { timeout: SOLVE_TIMEOUT_MS });
+}
+
+demo.before(async () => {
+  for (const file of ['dist/ts/browser.js', 'bindings/wasm/jcpba.wasm']) {
+    if (!existsSync(join(ROOT, file))) throw new Error(`${file} is missing: run npm run build first`);
+  }
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
+  const started = await startServer();
+  ctx.server = started.child;
+  ctx.url = started.url;
+  // launchPersistentContext gives Chromium a fresh, empty profile of our own.
+  ctx.profile = mkdtempSync(join(tmpdir(), 'jcpba-chromium-'));
+  ctx.browser = await chromium.launchPersistentContext(ctx.profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1280, height: 900 },
+  });
+  ctx.page = ctx.browser.pages()[0] ?? (await ctx.browser.newPage());
+  ctx.page.on('pageerror', (e) => ctx.problems.push(`page error: ${e.message}`));
+  ctx.page.on('console', (m) => m.type() === 'error' && ctx.problems.push(`console error: ${m.text()}`));
+  ctx.page.on('requestfailed', (r) => ctx.problems.push(`request failed: ${r.url()}`));
+});
+
+demo.after(async () => {
+  await ctx.browser?.close();
+  ctx.server?.kill('SIGTERM');
+  if (ctx.profile) rmSync(ctx.profile, { recursive: true, force: true });
+});
+
+demo('the page loads with the settings of its address and runs the WASM backend', async () => {
+  const { page } = ctx;
+  await page.goto(`${ctx.url}?${QUERY}`);
+  await page.waitForSelector('#backend[data-backend]', { timeout: SOLVE_TIMEOUT_MS });
+  assert.is(await page.getAttribute('#backend', 'data-backend'), 'wasm');
+  assert.is(await page.inputValue('#clients'), '20');
+  assert.is(await page.inputValue('#seed'), '3');
+  assert.is(await page.inputValue('#model'), 'llama2-7b-lora');
+  // The page solves on load when the address holds valid settings; solve again by hand.
+  await page.waitForSelector('#status[data-state="done"]', { timeout: SOLVE_TIMEOUT_MS });
+  await solveAndWait(page);
+  assert.is(await page.getAttribute('#status', 'data-state'), 'done');
+});
+
+demo('the latency of every method equals the Node API for the same settings', async () => {
+  const shown = await shownLatencies(ctx.page);
+  assert.equal(Object.keys(shown), [...METHODS]);
+  const problem = generate(SCENARIO);
+  for (const method of METHODS) {
+    const expected = solve(problem, { method }).latency; // the TypeScript reference
+    const { text, value } = shown[method];
+    assert.ok(rel(value, expected) <= 1e-9, `${method}: page ${value} vs node ${expected}`);
+    assert.is(text, value.toPrecision(6), `${method}: shown text`);
+    assert.ok(rel(Number(text), expected) <= 5e-6, `${method}: shown ${text} vs node ${expected}`);
+  }
+  const canvasLabel = await ctx.page.getAttribute('#latency-chart', 'aria-label');
+  assert.match(canvasLabel, `optimal ${shown.optimal.text} s`);
+});
+
+demo('the per-client pruning and bandwidth are those of the chosen method', async () => {
+  const { page } = ctx;
+  const wasm = await createSolver({ backend: 'wasm' });
+  const problem = generate(SCENARIO);
+  for (const method of ['optimal', 'bcd']) {
+    await page.selectOption('#method', method);
+    await page.waitForSelector(`#clients-section[data-method="${method}"]`);
+    const rows = await page.$$eval('#clients-table tbody tr', (trs) =>
+      trs.map((tr) => Object.fromEntries([...tr.querySelectorAll('[data-field]')].map((td) => [td.dataset.field, Number(td.dataset.value)]))),
+    );
+    // The same WASM module, run by Node. The generator runs in each engine's JavaScript,
+    // whose Math functions may differ in the last bit, so allow rounding-level drift.
+    const r = wasm.solve(problem, { method });
+    assert.is(rows.length, SCENARIO.clients);
+    rows.forEach((row, k) => {
+      assert.ok(Math.abs(row.pruning - r.pruning[k]) <= 1e-9, `${method} pruning[${k}]: ${row.pruning} vs ${r.pruning[k]}`);
+      assert.ok(Math.abs(row.bandwidth - r.bandwidth[k]) <= 1e-9 * SCENARIO.bandwidthHz, `${method} bandwidth[${k}]: ${row.bandwidth} vs ${r.bandwidth[k]}`);
+      assert.ok(rel(row.clientLatency, r.clientLatency[k]) <= 1e-9, `${method} clientLatency[${k}]`);
+    });
+    assert.match(page.url(), `method=${method}`);
+  }
+  await page.selectOption('#method', 'optimal');
+});
+
+demo('the Monte Carlo runs to 100% and its means equal the Node API', async () => {
+  const { page } = ctx;
+  await page.click('#mc-run');
+  await page.waitForSelector('#mc-section[data-state="running"]');
+  await page.waitForSelector('#mc-section[data-state="done"]', { timeout: MC_TIMEOUT_MS });
+  const progress = await page.$eval('#mc-progress', (p) => [p.value, p.max]);
+  assert.equal(progress, [REALIZATIONS, REALIZATIONS]);
+  assert.match(await page.textContent('#mc-progress-text'), '(100%)');
+  const shown = await page.$$eval('#mc-table tbody tr', (rows) =>
+    rows.map((tr) => {
+      const mean = tr.querySelector(`#mc-mean-${tr.dataset.method}`);
+      const median = tr.querySelector(`#mc-median-${tr.dataset.method}`);
+      const ci = tr.querySelector('[data-low]');
+      return {
+        method: tr.dataset.method,
+        mean: Number(mean.dataset.value),
+        text: mean.textContent,
+        median: Number(median.dataset.value),
+        low: Number(ci.dataset.low),
+        high: Number(ci.dataset.high),
+      };
+    }),
+  );
+  assert.equal(shown.map((s) => s.method), [...METHODS]);
+  const wasm = await createSolver({ backend: 'wasm' });
+  const samples = METHODS.map(() => []);
+  for (let i = 0; i < REALIZATIONS; i++) {
+    const problem = generate({ ...SCENARIO, realization: i });
+    METHODS.forEach((method, j) => samples[j].push(wasm.solve(problem, { method }).latency));
+  }
+  METHODS.forEach((method, j) => {
+    const xs = samples[j];
+    const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+    const std = Math.sqrt(xs.reduce((a, x) => a + (x - mean) ** 2, 0) / (xs.length - 1));
+    const half = (t975(xs.length - 1) * std) / Math.sqrt(xs.length);
+    const sorted = [...xs].sort((a, b) => a - b);
+    const median = (sorted[REALIZATIONS / 2 - 1] + sorted[REALIZATIONS / 2]) / 2;
+    const s = shown[j];
+    assert.ok(rel(s.median, median) <= 1e-9, `${method}: page median ${s.median} vs node ${median}`);
+    assert.ok(rel(s.mean, mean) <= 1e-9, `${method}: page mean ${s.mean} vs node ${mean}`);
+    assert.ok(rel(s.high - s.low, 2 * half) <= 1e-6, `${method}: CI width`);
+    assert.is(s.text, s.mean.toPrecision(6));
+  });
+  assert.match(page.url(), `mc=${REALIZATIONS}`);
+});
+
+demo('a long Monte Carlo can be cancelled while the page stays responsive', async () => {
+  const { page } = ctx;
+  await page.fill('#mc', '5000');
+  await page.click('#mc-run');
+  await page.waitForFunction(() => document.querySelector('#mc-progress').value >= 10, null, { timeout: SOLVE_TIMEOUT_MS });
+  // The main thread answers while the worker solves: switch the per-client method.
+  await page.selectOption('#method', 'bcd');
+  await page.waitForSelector('#clients-section[data-method="bcd"]', { timeout: 1000 });
+  assert.is(await page.getAttribute('#mc-section', 'data-state'), 'running');
+  await page.click('#mc-cancel');
+  await page.waitForSelector('#mc-section[data-state="cancelled"]', { timeout: SOLVE_TIMEOUT_MS });
+  assert.match(await page.textContent('#mc-progress-text'), /^cancelled after \d+ realizations$/);
+  await page.selectOption('#method', 'optimal');
+  await page.fill('#mc', String(REALIZATIONS));
+});
+
+demo('a bad input shows a message next to its field and the page keeps working', async () => {
+  const { page } = ctx;
+  const before = await shownLatencies(page);
+  await page.fill('#clients', '-3');
+  await page.fill('#budget', '1');
+  await solveAndWait(page);
+  assert.is(await page.getAttribute('#status', 'data-state'), 'invalid');
+  assert.match(await page.textContent('#clients-error'), 'Clients must be a positive integer');
+  assert.is(await page.getAttribute('#clients', 'aria-invalid'), 'true');
+  assert.match(await page.textContent('#budget-error'), 'Budget must be a number in [0, 1)');
+  assert.is(await page.textContent('#seed-error'), '');
+  assert.equal(await shownLatencies(page), before, 'the last results stay on the page');
+  assert.match(page.url(), 'clients=20', 'a bad value does not reach the address');
+
+  await page.fill('#clients', '25');
+  await page.fill('#budget', '0.3');
+  await solveAndWait(page);
+  assert.is(await page.getAttribute('#status', 'data-state'), 'done');
+  assert.is(await page.textContent('#clients-error'), '');
+  assert.is(await page.getAttribute('#clients', 'aria-invalid'), null);
+  const shown = await shownLatencies(page);
+  const expected = solve(generate({ ...SCENARIO, clients: 25 }), { method: 'optimal' }).latency;
+  assert.ok(rel(shown.optimal.value, expected) <= 1e-9, `K = 25 optimal: page ${shown.optimal.value} vs node ${expected}`);
+  assert.match(page.url(), 'clients=25');
+
+  await page.fill('#mc', '0');
+  await page.click('#mc-run');
+  await page.waitForSelector('#mc-section[data-state="invalid"]');
+  assert.match(await page.textContent('#mc-error'), 'Realizations must be an integer from 1 to');
+  await page.fill('#mc', String(REALIZATIONS));
+
+  // A bad value in a shared address is reported the same way, never a blank page.
+  await page.goto(`${ctx.url}?clients=abc&seed=3`);
+  await page.waitForSelector('#status[data-state="invalid"]', { timeout: SOLVE_TIMEOUT_MS });
+  assert.match(await page.textContent('#clients-error'), 'Clients must be a positive integer');
+});
+
+demo('reloading restores the view from the address', async () => {
+  const { page } = ctx;
+  await page.goto(`${ctx.url}?${QUERY}`);
+  await page.waitForSelector('#status[data-state="done"]', { timeout: SOLVE_TIMEOUT_MS });
+  await page.fill('#seed', '7');
+  await page.selectOption('#dataset', 'yahoo-answers');
+  await solveAndWait(page);
+  await page.reload();
+  await page.waitForSelector('#status[data-state="done"]', { timeout: SOLVE_TIMEOUT_MS });
+  assert.is(await page.inputValue('#seed'), '7');
+  assert.is(await page.inputValue('#dataset'), 'yahoo-answers');
+  const expected = solve(generate({ ...SCENARIO, seed: 7, dataset: 'yahoo-answers' }), { method: 'optimal' }).latency;
+  assert.ok(rel((await shownLatencies(page)).optimal.value, expected) <= 1e-9);
+});
+
+demo('backend=ts in the address runs the TypeScript reference and says so', async () => {
+  const { page } = ctx;
+  await page.goto(`${ctx.url}?${QUERY}&backend=ts`);
+  await page.waitForSelector('#status[data-state="done"]', { timeout: SOLVE_TIMEOUT_MS });
+  assert.is(await page.getAttribute('#backend', 'data-backend'), 'ts');
+  const shown = await shownLatencies(page);
+  const problem = generate(SCENARIO);
+  for (const method of METHODS) {
+    const expected = solve(problem, { method }).latency;
+    assert.ok(rel(shown[method].value, expected) <= 1e-9, `${method}: page ${shown[method].value} vs node ${expected}`);
+  }
+});
+
+demo('a screenshot of the full page after a Monte Carlo run', async () => {
+  const { page } = ctx;
+  await page.goto(`${ctx.url}?${QUERY}`);
+  await page.waitForSelector('#status[data-state="done"]', { timeout: SOLVE_TIMEOUT_MS });
+  await page.click('#mc-run');
+  await page.waitForSelector('#mc-section[data-state="done"]', { timeout: MC_TIMEOUT_MS });
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const path = join(ARTIFACTS, 'demo.png');
+  await page.screenshot({ path, fullPage: true });
+  assert.ok(existsSync(path));
+  assert.equal(ctx.problems, [], 'no page errors, console errors or failed requests');
+});
+
+demo.run();

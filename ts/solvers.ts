@@ -1,0 +1,125 @@
+/**
+ * The Solver interface over each backend, shared by the Node facade (ts/facade.ts) and the
+ * browser entry (ts/browser.ts). Nothing here imports a Node built-in: loading a backend
+ * is the entries' business; this module only adapts a loaded core (or the reference).
+ */
+import { type ErrorCode, JcpbaError } from './errors.js';
+import { type MethodId, type SolveOptions, type SolveResult, type Status, checkOptions, solve as solveTs } from './methods.js';
+import { type Problem, CLIENT_FIELDS, toProblemShape } from './problem.js';
+import type { CoreBackend, CoreSolution } from '../bindings/types.js';
+
+export const BACKENDS = ['native', 'wasm', 'ts'] as const;
+export type BackendName = (typeof BACKENDS)[number];
+
+export interface Solver {
+  /** The backend that runs. */
+  readonly backend: BackendName;
+  /** Why `auto` skipped each faster backend (empty when forced or when the first loaded). */
+  readonly skipped: { backend: BackendName; reason: string }[];
+  solve(problem: unknown, options: SolveOptions): SolveResult;
+  /** Many problems in one crossing of the boundary; errors name `problems[i]`. */
+  solveMany(problems: unknown[], options: SolveOptions): SolveResult[];
+  /** The compiled core, for batch entry points beyond solve (undefined on `ts`). */
+  readonly core?: CoreBackend;
+}
+
+/** Prefixes an error about one problem of a batch with `problems[i]: `. */
+export function inBatch(e: unknown, i: number): unknown {
+  if (!(e instanceof JcpbaError)) return e;
+  return new JcpbaError(e.code, `problems[${i}]: ${e.message}`, e.field, e.client);
+}
+
+/** Re-throws a backend's plain Error as the JcpbaError the reference would throw. */
+export function asJcpbaError(e: unknown): unknown {
+  if (e instanceof JcpbaError || !(e instanceof Error)) return e;
+  const { code, field, client } = e as Error & { code?: string; field?: string; client?: number };
+  if (typeof code !== 'string') return e;
+  return new JcpbaError(code as ErrorCode, e.message, field, client);
+}
+
+export function tsSolver(skipped: Solver['skipped']): Solver {
+  return {
+    backend: 'ts',
+    skipped,
+    solve: (problem, options) => solveTs(problem, options),
+    solveMany: (problems, options) =>
+      problems.map((p, i) => {
+        try {
+          return solveTs(p, options);
+        } catch (e) {
+          throw inBatch(e, i);
+        }
+      }),
+  };
+}
+
+function fromCore(r: CoreSolution): SolveResult {
+  const out: SolveResult = {
+    method: r.method as MethodId,
+    latency: r.latency,
+    pruning: r.pruning,
+    bandwidth: r.bandwidth,
+    clientLatency: r.clientLatency,
+    iterations: r.iterations,
+    status: r.status as Status,
+  };
+  if (r.lowerBound !== undefined) {
+    out.lowerBound = r.lowerBound;
+    out.upperBound = r.upperBound;
+  }
+  return out;
+}
+
+const scalarsOf = (p: Problem) => new Float64Array([p.bandwidthHz, p.noisePsdWPerHz, p.payloadBits, p.pruningBudget]);
+
+/** A solver over a compiled core: the facade only reshapes; the core validates and solves. */
+export function coreSolver(backend: BackendName, core: CoreBackend, skipped: Solver['skipped']): Solver {
+  const solve = (problem: unknown, options: SolveOptions): SolveResult => {
+    try {
+      const { method, tolerance, maxIterations } = checkOptions(options);
+      const p = toProblemShape(problem);
+      return fromCore(
+        core.solve(scalarsOf(p), p.computeSeconds, p.txPowerW, p.channelGain, p.dataWeight, p.maxPruning, method, tolerance, maxIterations),
+      );
+    } catch (e) {
+      throw asJcpbaError(e);
+    }
+  };
+  const solveMany = (problems: unknown[], options: SolveOptions): SolveResult[] => {
+    try {
+      const { method, tolerance, maxIterations } = checkOptions(options);
+      const shaped = problems.map((p, i) => {
+        try {
+          return toProblemShape(p);
+        } catch (e) {
+          throw inBatch(e, i);
+        }
+      });
+      const offsets = new Uint32Array(shaped.length + 1);
+      for (let i = 0; i < shaped.length; i++) offsets[i + 1] = offsets[i] + shaped[i].computeSeconds.length;
+      const total = offsets[shaped.length];
+      const scalars = new Float64Array(4 * shaped.length);
+      const cols = CLIENT_FIELDS.map(() => new Float64Array(total));
+      shaped.forEach((p, i) => {
+        scalars.set(scalarsOf(p), 4 * i);
+        CLIENT_FIELDS.forEach((name, j) => {
+          // A mismatched column is caught by the core for a single problem; in a batch the
+          // offsets come from computeSeconds, so check the others here with the same words.
+          if (p[name].length !== p.computeSeconds.length) {
+            throw new JcpbaError(
+              'invalid-input',
+              `problems[${i}]: clients.${name} has ${p[name].length} entries but clients.computeSeconds has ${p.computeSeconds.length}`,
+              `clients.${name}`,
+            );
+          }
+          cols[j].set(p[name], offsets[i]);
+        });
+      });
+      return core.solveMany(scalars, offsets, cols[0], cols[1], cols[2], cols[3], cols[4], method, tolerance, maxIterations).map(fromCore);
+    } catch (e) {
+      throw asJcpbaError(e);
+    }
+  };
+  return { backend, skipped, solve, solveMany, core };
+}
+

@@ -1,0 +1,593 @@
+// The demo page: reads the form (and the address, where the settings live), checks it,
+// asks the worker to solve, and draws the answers. The solver runs only in the worker.
+import { BarController, BarElement, CategoryScale, Chart, Legend, LinearScale, LogarithmicScale, Tooltip } from 'chart.js';
+import { DATASET_PRESETS, METHODS, MODEL_PRESETS, SCENARIO_DEFAULTS } from '../dist/ts/browser.js';
+
+Chart.register(BarController, BarElement, CategoryScale, LinearScale, LogarithmicScale, Tooltip, Legend);
+
+const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
+
+const HZ_PER_MHZ = 1e6;
+/** Largest K the page accepts: the solve is O(K log K) per method, the charts are not. */
+const MAX_CLIENTS = 1000;
+const MAX_REALIZATIONS = 10000;
+const DEFAULT_REALIZATIONS = 200;
+const UINT32_MAX = 0xffffffff;
+/** Significant digits of a latency shown in the page (data-value holds the full number). */
+const LATENCY_DIGITS = 6;
+
+/** Okabe-Ito, a palette that colour-blind readers can tell apart; one colour per method. */
+const PALETTE = ['#999999', '#56B4E9', '#E69F00', '#009E73', '#CC79A7', '#0072B2', '#D55E00'];
+const COLOR = Object.fromEntries(METHODS.map((m, i) => [m, PALETTE[i % PALETTE.length]]));
+
+/**
+ * The form's fields: URL parameter = element id, its default, and how to read it. A
+ * reader returns the value or throws the message shown next to the field.
+ */
+const FIELDS = {
+  clients: { initial: SCENARIO_DEFAULTS.clients, read: integer(1, MAX_CLIENTS, `Clients must be a positive integer (1 to ${MAX_CLIENTS}).`) },
+  bandwidth: { initial: SCENARIO_DEFAULTS.bandwidthHz / HZ_PER_MHZ, read: positive('Bandwidth must be a positive number of MHz.') },
+  budget: { initial: SCENARIO_DEFAULTS.budget, read: fraction('Budget must be a number in [0, 1).') },
+  rmax: { initial: SCENARIO_DEFAULTS.maxPruning, read: fraction('Max pruning must be a number in [0, 1).') },
+  model: { initial: SCENARIO_DEFAULTS.model, read: choice(MODEL_PRESETS, 'model') },
+  dataset: { initial: SCENARIO_DEFAULTS.dataset, read: choice(DATASET_PRESETS, 'dataset') },
+  seed: { initial: SCENARIO_DEFAULTS.seed, read: integer(0, UINT32_MAX, 'Seed must be an integer in [0, 2^32).') },
+  drop: { initial: SCENARIO_DEFAULTS.drop, read: integer(0, UINT32_MAX, 'Drop must be an integer in [0, 2^32).') },
+  realization: { initial: SCENARIO_DEFAULTS.realization, read: integer(0, UINT32_MAX, 'Realization must be an integer in [0, 2^32).') },
+};
+
+/** Where a solver error about a field is shown: JcpbaError.field -> form field. */
+const ERROR_FIELD = {
+  clients: 'clients',
+  bandwidthHz: 'bandwidth',
+  budget: 'budget',
+  pruningBudget: 'budget',
+  maxPruning: 'rmax',
+  model: 'model',
+  dataset: 'dataset',
+  seed: 'seed',
+  drop: 'drop',
+  realization: 'realization',
+};
+
+function number(text) {
+  const t = text.trim();
+  return t === '' ? NaN : Number(t);
+}
+function integer(lo, hi, message) {
+  return (text) => {
+    const v = number(text);
+    if (!Number.isInteger(v) || v < lo || v > hi) throw new Error(message);
+    return v;
+  };
+}
+function positive(message) {
+  return (text) => {
+    const v = number(text);
+    if (!(Number.isFinite(v) && v > 0)) throw new Error(message);
+    return v;
+  };
+}
+function fraction(message) {
+  return (text) => {
+    const v = number(text);
+    if (!(Number.isFinite(v) && v >= 0 && v < 1)) throw new Error(message);
+    return v;
+  };
+}
+function choice(table, what) {
+  return (text) => {
+    if (!Object.hasOwn(table, text)) throw new Error(`Unknown ${what} preset "${text}"; pick one of the list.`);
+    return text;
+  };
+}
+
+// ---------------------------------------------------------------- form and address
+
+function fillSelect(select, entries) {
+  for (const [value, label] of entries) select.append(new Option(label, value));
+}
+
+function setFieldError(id, message) {
+  const input = $(id);
+  const box = $(`${id}-error`);
+  box.textContent = message ?? '';
+  if (input instanceof HTMLInputElement || input instanceof HTMLSelectElement) {
+    if (message) input.setAttribute('aria-invalid', 'true');
+    else input.removeAttribute('aria-invalid');
+  }
+}
+
+function clearErrors() {
+  for (const id of [...Object.keys(FIELDS), 'mc', 'mc-methods']) setFieldError(id, '');
+  $('error-box').hidden = true;
+  $('error-box').textContent = '';
+}
+
+/** Reads the scenario fields; shows a message next to each bad one. */
+function readScenario() {
+  const values = {};
+  let ok = true;
+  for (const [id, field] of Object.entries(FIELDS)) {
+    try {
+      values[id] = field.read(/** @type {HTMLInputElement} */ ($(id)).value);
+      setFieldError(id, '');
+    } catch (e) {
+      setFieldError(id, e.message);
+      ok = false;
+    }
+  }
+  if (!ok) return undefined;
+  return {
+    clients: values.clients,
+    bandwidthHz: values.bandwidth * HZ_PER_MHZ,
+    budget: values.budget,
+    maxPruning: values.rmax,
+    model: values.model,
+    dataset: values.dataset,
+    seed: values.seed,
+    drop: values.drop,
+    realization: values.realization,
+  };
+}
+
+function readMonteCarlo() {
+  let ok = true;
+  let realizations;
+  try {
+    realizations = integer(1, MAX_REALIZATIONS, `Realizations must be an integer from 1 to ${MAX_REALIZATIONS}.`)(
+      /** @type {HTMLInputElement} */ ($('mc')).value,
+    );
+    setFieldError('mc', '');
+  } catch (e) {
+    setFieldError('mc', e.message);
+    ok = false;
+  }
+  const methods = METHODS.filter((m) => /** @type {HTMLInputElement} */ ($(`mc-${m}`)).checked);
+  if (methods.length === 0) {
+    setFieldError('mc-methods', 'Pick at least one method.');
+    ok = false;
+  } else setFieldError('mc-methods', '');
+  return ok ? { realizations, methods } : undefined;
+}
+
+/** Puts the address's settings into the form (defaults for the missing ones). */
+function restoreFromAddress() {
+  const q = new URLSearchParams(location.search);
+  for (const [id, field] of Object.entries(FIELDS)) {
+    /** @type {HTMLInputElement} */ ($(id)).value = q.get(id) ?? String(field.initial);
+  }
+  const method = q.get('method');
+  /** @type {HTMLSelectElement} */ ($('method')).value = method && METHODS.includes(method) ? method : 'optimal';
+  /** @type {HTMLInputElement} */ ($('mc')).value = q.get('mc') ?? String(DEFAULT_REALIZATIONS);
+  const chosen = q.get('mcMethods')?.split(',');
+  for (const m of METHODS) /** @type {HTMLInputElement} */ ($(`mc-${m}`)).checked = !chosen || chosen.includes(m);
+  return q.get('backend') ?? 'auto';
+}
+
+/** Writes the form into the address, so the view can be shared and survives a reload. */
+function saveToAddress() {
+  const q = new URLSearchParams(location.search);
+  for (const id of Object.keys(FIELDS)) q.set(id, /** @type {HTMLInputElement} */ ($(id)).value.trim());
+  q.set('method', /** @type {HTMLSelectElement} */ ($('method')).value);
+  q.set('mc', /** @type {HTMLInputElement} */ ($('mc')).value.trim());
+  const chosen = METHODS.filter((m) => /** @type {HTMLInputElement} */ ($(`mc-${m}`)).checked);
+  if (chosen.length === METHODS.length) q.delete('mcMethods');
+  else q.set('mcMethods', chosen.join(','));
+  const url = `${location.pathname}?${q}`;
+  history.replaceState(null, '', url);
+  /** @type {HTMLAnchorElement} */ ($('share')).href = url;
+}
+
+// ---------------------------------------------------------------- formatting
+
+const fmtSeconds = (s) => s.toPrecision(LATENCY_DIGITS);
+const fmtPercent = (x) => (100 * x).toFixed(2);
+const fmtMHz = (hz) => (hz / HZ_PER_MHZ).toFixed(3);
+
+function cell(text, className = 'num', attrs = {}) {
+  const td = document.createElement('td');
+  td.textContent = text;
+  if (className) td.className = className;
+  for (const [k, v] of Object.entries(attrs)) td.setAttribute(k, String(v));
+  return td;
+}
+
+function methodCell(method) {
+  const td = document.createElement('td');
+  td.className = 'method';
+  const swatch = document.createElement('span');
+  swatch.className = 'swatch';
+  swatch.style.background = COLOR[method];
+  swatch.setAttribute('aria-hidden', 'true');
+  td.append(swatch, method);
+  return td;
+}
+
+// ---------------------------------------------------------------- charts
+
+function axis(title, extra = {}) {
+  return { title: { display: true, text: title }, ...extra };
+}
+
+/** True for 1, 2 and 5 times a power of ten: the labelled ticks of a log axis. */
+function isOneTwoFive(v) {
+  const mantissa = v / 10 ** Math.floor(Math.log10(v));
+  return [1, 2, 5].some((d) => Math.abs(mantissa - d) < 1e-9);
+}
+
+function barChart(canvasId, options) {
+  return new Chart(/** @type {HTMLCanvasElement} */ ($(canvasId)), {
+    type: 'bar',
+    data: { labels: [], datasets: [] },
+    options: { animation: false, responsive: true, maintainAspectRatio: false, ...options },
+    plugins: options.extraPlugins ?? [],
+  });
+}
+
+/** Draws the 95% CI whiskers stored in chart.$ci over the bars of dataset 0. */
+const ciWhiskers = {
+  id: 'ciWhiskers',
+  afterDatasetsDraw(chart) {
+    const intervals = chart.$ci;
+    if (!intervals) return;
+    const { ctx, chartArea } = chart;
+    const y = chart.scales.y;
+    ctx.save();
+    // An interval can reach below 0 or past the axis: draw only what is inside.
+    ctx.beginPath();
+    ctx.rect(chartArea.left, chartArea.top, chartArea.right - chartArea.left, chartArea.bottom - chartArea.top);
+    ctx.clip();
+    ctx.strokeStyle = '#1b1f24';
+    ctx.lineWidth = 1.5;
+    chart.getDatasetMeta(0).data.forEach((bar, i) => {
+      const [lo, hi] = intervals[i];
+      const top = y.getPixelForValue(hi);
+      const bottom = y.getPixelForValue(lo);
+      const half = Math.min(10, bar.width / 4);
+      ctx.beginPath();
+      ctx.moveTo(bar.x, top);
+      ctx.lineTo(bar.x, bottom);
+      ctx.moveTo(bar.x - half, top);
+      ctx.lineTo(bar.x + half, top);
+      ctx.moveTo(bar.x - half, bottom);
+      ctx.lineTo(bar.x + half, bottom);
+      ctx.stroke();
+    });
+    ctx.restore();
+  },
+};
+
+const latencyChart = barChart('latency-chart', {
+  plugins: { legend: { display: false }, tooltip: { callbacks: { label: (c) => `${fmtSeconds(c.parsed.y)} s` } } },
+  scales: { x: axis('Method'), y: axis('Round latency T (s)', { beginAtZero: true }) },
+});
+const clientsChart = barChart('clients-chart', {
+  plugins: { legend: { position: 'top' } },
+  scales: {
+    x: axis('Client k'),
+    y: axis('Pruning rate ρ_k (%)', { beginAtZero: true, position: 'left' }),
+    // Bandwidth shares span orders of magnitude (far clients get most of the band).
+    y1: axis('Bandwidth b_k (MHz, log scale)', {
+      type: 'logarithmic',
+      position: 'right',
+      grid: { drawOnChartArea: false },
+      ticks: { callback: (v) => (isOneTwoFive(v) ? String(Number(v.toPrecision(3))) : '') },
+    }),
+  },
+});
+const mcChart = barChart('mc-chart', {
+  plugins: {
+    legend: { display: false },
+    tooltip: {
+      callbacks: {
+        label: (c) => {
+          const [lo, hi] = c.chart.$ci[c.dataIndex];
+          return `mean ${fmtSeconds(c.parsed.y)} s, 95% CI [${fmtSeconds(lo)}, ${fmtSeconds(hi)}] s`;
+        },
+      },
+    },
+  },
+  scales: { x: axis('Method'), y: axis('Mean round latency (s)', { beginAtZero: true }) },
+  extraPlugins: [ciWhiskers],
+});
+
+// ---------------------------------------------------------------- results
+
+/** The last solve: { scenario, problem, results }. */
+let last;
+
+function renderLatency() {
+  const { results, problem } = last;
+  const optimal = results.find((r) => r.method === 'optimal');
+  const weightSum = problem.dataWeight.reduce((a, b) => a + b, 0);
+  const tbody = /** @type {HTMLTableElement} */ ($('latency-table')).tBodies[0];
+  tbody.replaceChildren(
+    ...results.map((r) => {
+      const tr = document.createElement('tr');
+      tr.dataset.method = r.method;
+      const meanPruning = r.pruning.reduce((s, rho, k) => s + rho * problem.dataWeight[k], 0) / weightSum;
+      const gap = optimal ? r.latency / optimal.latency - 1 : NaN;
+      tr.append(
+        methodCell(r.method),
+        cell(fmtSeconds(r.latency), 'num', { id: `latency-${r.method}`, 'data-value': r.latency }),
+        cell(Number.isFinite(gap) ? `+${fmtPercent(gap)}%` : '–', 'num', { 'data-value': gap }),
+        cell(fmtPercent(meanPruning), 'num', { 'data-value': meanPruning }),
+        cell(String(r.iterations)),
+        cell(r.status, ''),
+      );
+      return tr;
+    }),
+  );
+  latencyChart.data.labels = results.map((r) => r.method);
+  latencyChart.data.datasets = [
+    { label: 'Round latency (s)', data: results.map((r) => r.latency), backgroundColor: results.map((r) => COLOR[r.method]) },
+  ];
+  latencyChart.update();
+  $('latency-chart').setAttribute(
+    'aria-label',
+    `Bar chart of the round latency of each method, in seconds: ${results.map((r) => `${r.method} ${fmtSeconds(r.latency)} s`).join('; ')}.`,
+  );
+  const s = last.scenario;
+  $('latency-caption').textContent =
+    `Round latency T = max over clients of τ_k, in seconds, for K = ${s.clients} clients, B = ${s.bandwidthHz / HZ_PER_MHZ} MHz, ` +
+    `budget ${s.budget}, ρ_max ${s.maxPruning}, ${s.model} on ${s.dataset}, seed ${s.seed}, drop ${s.drop}, realization ${s.realization}. ` +
+    'The table below has the same numbers.';
+  $('certificate').textContent = optimal
+    ? `optimal is certified: T* lies in [${optimal.lowerBound}, ${optimal.upperBound}] s (relative width ${((optimal.upperBound - optimal.lowerBound) / optimal.upperBound).toExponential(1)}).`
+    : '';
+}
+
+function renderClients() {
+  if (!last) return;
+  const method = /** @type {HTMLSelectElement} */ ($('method')).value;
+  const r = last.results.find((x) => x.method === method);
+  const p = last.problem;
+  const K = r.pruning.length;
+  const labels = Array.from({ length: K }, (_, k) => String(k + 1));
+  clientsChart.data.labels = labels;
+  clientsChart.data.datasets = [
+    { label: 'Pruning rate ρ_k (%)', data: Array.from(r.pruning, (x) => 100 * x), backgroundColor: '#D55E00', yAxisID: 'y' },
+    { label: 'Bandwidth b_k (MHz)', data: Array.from(r.bandwidth, (x) => x / HZ_PER_MHZ), backgroundColor: '#0072B2', yAxisID: 'y1' },
+  ];
+  clientsChart.update();
+  const pruned = Array.from(r.pruning).filter((x) => x > 0).length;
+  $('clients-chart').setAttribute(
+    'aria-label',
+    `Bar chart for method ${method}: pruning rate in percent and bandwidth in MHz of each of ${K} clients; ` +
+      `${pruned} clients prune, up to ${fmtPercent(Math.max(...r.pruning))}%; bandwidth from ${fmtMHz(Math.min(...r.bandwidth))} ` +
+      `to ${fmtMHz(Math.max(...r.bandwidth))} MHz. The table below lists every client.`,
+  );
+  $('clients-caption').textContent =
+    `Method ${method}: pruning rate ρ_k (%, left axis) and bandwidth b_k (MHz, right axis, log scale) of each client; round latency ${fmtSeconds(r.latency)} s.`;
+  const tbody = /** @type {HTMLTableElement} */ ($('clients-table')).tBodies[0];
+  tbody.replaceChildren(
+    ...labels.map((label, k) => {
+      const tr = document.createElement('tr');
+      tr.dataset.client = String(k);
+      tr.append(
+        cell(label),
+        cell(p.computeSeconds[k].toPrecision(4), 'num', { 'data-value': p.computeSeconds[k] }),
+        cell(String(p.dataWeight[k])),
+        cell((10 * Math.log10(p.channelGain[k])).toFixed(1), 'num', { 'data-value': p.channelGain[k] }),
+        cell(fmtPercent(r.pruning[k]), 'num', { 'data-field': 'pruning', 'data-value': r.pruning[k] }),
+        cell(fmtMHz(r.bandwidth[k]), 'num', { 'data-field': 'bandwidth', 'data-value': r.bandwidth[k] }),
+        cell(fmtSeconds(r.clientLatency[k]), 'num', { 'data-field': 'clientLatency', 'data-value': r.clientLatency[k] }),
+      );
+      return tr;
+    }),
+  );
+  $('clients-section').dataset.method = method;
+}
+
+function renderMonteCarlo(stats, scenario, realizations) {
+  const tbody = /** @type {HTMLTableElement} */ ($('mc-table')).tBodies[0];
+  tbody.replaceChildren(
+    ...stats.map((s) => {
+      const tr = document.createElement('tr');
+      tr.dataset.method = s.method;
+      tr.append(
+        methodCell(s.method),
+        cell(fmtSeconds(s.mean), 'num', { id: `mc-mean-${s.method}`, 'data-value': s.mean }),
+        cell(`[${fmtSeconds(s.ci95Low)}, ${fmtSeconds(s.ci95High)}]`, 'num', { 'data-low': s.ci95Low, 'data-high': s.ci95High }),
+        cell(fmtSeconds(s.median), 'num', { id: `mc-median-${s.method}`, 'data-value': s.median }),
+        cell(fmtSeconds(s.std), 'num', { 'data-value': s.std }),
+        cell(String(s.n)),
+      );
+      return tr;
+    }),
+  );
+  mcChart.data.labels = stats.map((s) => s.method);
+  mcChart.data.datasets = [{ label: 'Mean round latency (s)', data: stats.map((s) => s.mean), backgroundColor: stats.map((s) => COLOR[s.method]) }];
+  mcChart.$ci = stats.map((s) => [s.ci95Low, s.ci95High]);
+  // The axis reaches the top of every interval, so no whisker is cut off at the top.
+  mcChart.options.scales.y.suggestedMax = Math.max(...stats.map((s) => s.ci95High));
+  $('mc-results').hidden = false;
+  mcChart.update();
+  $('mc-chart').setAttribute(
+    'aria-label',
+    `Bar chart of the mean round latency over ${realizations} realizations, in seconds, with 95% confidence intervals: ` +
+      stats.map((s) => `${s.method} ${fmtSeconds(s.mean)} s [${fmtSeconds(s.ci95Low)}, ${fmtSeconds(s.ci95High)}]`).join('; ') + '.',
+  );
+  $('mc-caption').textContent =
+    `Mean round latency over realizations 0 to ${realizations - 1} of drop ${scenario.drop} (K = ${scenario.clients}, seed ${scenario.seed}), ` +
+    'in seconds, with 95% confidence intervals (Student t). The table below has the same numbers.' +
+    // Rayleigh fading: a deep fade of one client can make one round far slower than the rest.
+    (stats.some((s) => s.std > s.mean) ? ' The latency is heavy-tailed here (deep fades), so the mean and its interval are wide: the median is steadier.' : '');
+}
+
+// ---------------------------------------------------------------- the worker
+
+const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+let nextId = 1;
+/** The solve whose answer the page shows when it arrives (older answers are dropped). */
+let latestSolve;
+let mcRun;
+
+function setStatus(state, text) {
+  const status = $('status');
+  status.dataset.state = state;
+  status.textContent = text;
+  $('latency-section').setAttribute('aria-busy', String(state === 'solving'));
+}
+
+/** Shows a solver error next to its field when it names one, else in the error box. */
+function showError(error, fallbackTitle) {
+  const target = error.field && ERROR_FIELD[error.field.replace(/^clients\[\d+\]\./, '')];
+  if (target) setFieldError(target, error.message);
+  else {
+    $('error-box').hidden = false;
+    $('error-box').textContent = `${fallbackTitle}: ${error.message}${error.code ? ` (${error.code})` : ''}`;
+  }
+}
+
+function request(message) {
+  const id = nextId++;
+  worker.postMessage({ ...message, id });
+  return id;
+}
+
+function solve() {
+  clearErrors();
+  const scenario = readScenario();
+  if (!scenario) {
+    setStatus('invalid', 'Fix the highlighted fields, then solve again.');
+    return;
+  }
+  saveToAddress();
+  setStatus('solving', 'Solving every method…');
+  latestSolve = { id: request({ type: 'solve', scenario }), scenario, started: performance.now() };
+}
+
+function runMonteCarlo() {
+  const scenario = readScenario();
+  const mc = readMonteCarlo();
+  if (!scenario || !mc) {
+    $('mc-section').dataset.state = 'invalid';
+    return;
+  }
+  saveToAddress();
+  if (mcRun) worker.postMessage({ type: 'cancel', id: mcRun.id });
+  const progress = /** @type {HTMLProgressElement} */ ($('mc-progress'));
+  progress.max = mc.realizations;
+  progress.value = 0;
+  $('mc-progress-text').textContent = `0 / ${mc.realizations} (0%)`;
+  $('mc-section').dataset.state = 'running';
+  /** @type {HTMLButtonElement} */ ($('mc-cancel')).disabled = false;
+  const id = request({ type: 'montecarlo', scenario, methods: mc.methods, realizations: mc.realizations });
+  mcRun = { id, scenario, realizations: mc.realizations, started: performance.now() };
+}
+
+function mcFinished(state, text) {
+  $('mc-section').dataset.state = state;
+  $('mc-progress-text').textContent = text;
+  /** @type {HTMLButtonElement} */ ($('mc-cancel')).disabled = true;
+  mcRun = undefined;
+}
+
+worker.onmessage = ({ data }) => {
+  switch (data.type) {
+    case 'ready': {
+      const backend = $('backend');
+      backend.dataset.backend = data.backend;
+      backend.textContent = data.backend === 'wasm' ? 'WASM' : 'TypeScript reference';
+      $('backend-note').textContent =
+        (data.skipped.length ? `(WASM skipped: ${data.skipped.map((s) => s.reason).join('; ')}) ` : '') + `jcpba ${data.version}`;
+      /** @type {HTMLButtonElement} */ ($('solve')).disabled = false;
+      /** @type {HTMLButtonElement} */ ($('mc-run')).disabled = false;
+      if (readScenario()) solve();
+      else setStatus('invalid', 'Fix the highlighted fields, then solve.');
+      break;
+    }
+    case 'solved': {
+      const job = latestSolve;
+      if (!job || data.id !== job.id) return;
+      last = { scenario: job.scenario, problem: data.problem, results: data.results };
+      renderLatency();
+      renderClients();
+      $('latency-section').dataset.state = 'done';
+      setStatus('done', `Solved ${data.results.length} methods for ${job.scenario.clients} clients in ${Math.round(performance.now() - job.started)} ms.`);
+      break;
+    }
+    case 'progress': {
+      if (!mcRun || data.id !== mcRun.id) return;
+      const progress = /** @type {HTMLProgressElement} */ ($('mc-progress'));
+      progress.value = data.done;
+      $('mc-progress-text').textContent = `${data.done} / ${data.total} (${Math.floor((100 * data.done) / data.total)}%)`;
+      break;
+    }
+    case 'mc-done': {
+      if (!mcRun || data.id !== mcRun.id) return;
+      renderMonteCarlo(data.stats, mcRun.scenario, mcRun.realizations);
+      const seconds = ((performance.now() - mcRun.started) / 1000).toFixed(1);
+      mcFinished('done', `${mcRun.realizations} / ${mcRun.realizations} (100%) in ${seconds} s`);
+      break;
+    }
+    case 'mc-cancelled': {
+      if (mcRun && data.id === mcRun.id) mcFinished('cancelled', `cancelled after ${data.done} realizations`);
+      break;
+    }
+    case 'error': {
+      if (data.request === 'init') {
+        $('backend').textContent = 'unavailable';
+        showError(data.error, 'The solver could not start');
+        setStatus('error', 'The solver could not start.');
+      } else if (data.request === 'montecarlo') {
+        showError(data.error, 'Monte Carlo failed');
+        if (mcRun && data.id === mcRun.id) mcFinished('error', 'failed');
+      } else {
+        if (!latestSolve || data.id !== latestSolve.id) return;
+        showError(data.error, 'The solver failed');
+        setStatus('error', 'The solver reported an error: see the message above.');
+      }
+      break;
+    }
+  }
+};
+
+worker.onerror = (event) => {
+  event.preventDefault();
+  $('error-box').hidden = false;
+  $('error-box').textContent = `The solver worker failed: ${event.message || 'it could not be loaded'}`;
+  setStatus('error', 'The solver is not running.');
+};
+
+// ---------------------------------------------------------------- start
+
+fillSelect($('model'), Object.entries(MODEL_PRESETS).map(([id, m]) => [id, `${id}: ${m.description}`]));
+fillSelect($('dataset'), Object.entries(DATASET_PRESETS).map(([id, d]) => [id, `${id}: ${d.description}`]));
+fillSelect($('method'), METHODS.map((m) => [m, m]));
+const mcMethods = $('mc-methods');
+for (const m of METHODS) {
+  const label = document.createElement('label');
+  const box = document.createElement('input');
+  box.type = 'checkbox';
+  box.id = `mc-${m}`;
+  box.value = m;
+  label.append(box, ` ${m}`);
+  mcMethods.insertBefore(label, $('mc-methods-error'));
+}
+/** @type {HTMLButtonElement} */ ($('solve')).disabled = true;
+/** @type {HTMLButtonElement} */ ($('mc-run')).disabled = true;
+
+const backend = restoreFromAddress();
+/** @type {HTMLAnchorElement} */ ($('share')).href = location.href;
+
+$('scenario').addEventListener('submit', (e) => {
+  e.preventDefault();
+  solve();
+});
+$('method').addEventListener('change', () => {
+  saveToAddress();
+  renderClients();
+});
+$('mc-form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  runMonteCarlo();
+});
+$('mc-cancel').addEventListener('click', () => {
+  if (mcRun) worker.postMessage({ type: 'cancel', id: mcRun.id });
+});
+
+setStatus('loading', 'Loading the solver…');
+worker.postMessage({ type: 'init', backend });

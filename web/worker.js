@@ -1,0 +1,121 @@
+// The demo's solver, in a module worker so the page never freezes. It owns the one
+// Solver of the page (WASM, or the TypeScript reference when WASM cannot run) and
+// answers three messages:
+//   { type: 'init', backend }                       -> { type: 'ready', backend, skipped, version }
+//   { type: 'solve', id, scenario }                 -> { type: 'solved', id, problem, results }
+//   { type: 'montecarlo', id, scenario, methods, realizations }
+//                                                   -> { type: 'progress', ... } ..., { type: 'mc-done', id, stats }
+//   { type: 'cancel', id } stops a Monte Carlo run   -> { type: 'mc-cancelled', id, done }
+// Failures answer { type: 'error', id, error: { code, field, client, message } }.
+import { METHODS, VERSION, createSolver, generate, t975 } from '../dist/ts/browser.js';
+
+/** Longest stretch of solving between two looks at the message queue (a cancel), ms. */
+const YIELD_EVERY_MS = 25;
+
+/** @type {Promise<import('../dist/ts/browser.js').Solver> | undefined} */
+let solverReady;
+const cancelled = new Set();
+
+function post(message, transfer = []) {
+  self.postMessage(message, transfer);
+}
+
+function errorOf(e) {
+  if (e && typeof e === 'object') {
+    const { code, field, client, message } = /** @type {any} */ (e);
+    return { code: code ?? 'internal', field, client, message: String(message ?? e) };
+  }
+  return { code: 'internal', message: String(e) };
+}
+
+function median(xs) {
+  const sorted = Float64Array.from(xs).sort();
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+const yieldToEvents = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+function solveAll(solver, scenario) {
+  const problem = generate(scenario);
+  const results = METHODS.map((method) => {
+    const r = solver.solve(problem, { method });
+    return {
+      method: r.method,
+      latency: r.latency,
+      pruning: r.pruning,
+      bandwidth: r.bandwidth,
+      clientLatency: r.clientLatency,
+      iterations: r.iterations,
+      status: r.status,
+      lowerBound: r.lowerBound,
+      upperBound: r.upperBound,
+    };
+  });
+  return { problem, results };
+}
+
+async function monteCarlo(id, solver, scenario, methods, realizations) {
+  // Welford's running mean and sum of squared deviations, per method.
+  const acc = methods.map(() => ({ n: 0, mean: 0, m2: 0 }));
+  // Every latency is kept for the median: deep fades make the mean a poor summary alone.
+  const samples = methods.map(() => new Float64Array(realizations));
+  let since = performance.now();
+  for (let i = 0; i < realizations; i++) {
+    const problem = generate({ ...scenario, realization: i });
+    methods.forEach((method, j) => {
+      const T = solver.solve(problem, { method }).latency;
+      samples[j][i] = T;
+      const a = acc[j];
+      a.n += 1;
+      const d = T - a.mean;
+      a.mean += d / a.n;
+      a.m2 += d * (T - a.mean);
+    });
+    post({ type: 'progress', id, done: i + 1, total: realizations });
+    if (performance.now() - since > YIELD_EVERY_MS) {
+      await yieldToEvents();
+      since = performance.now();
+      if (cancelled.delete(id)) return post({ type: 'mc-cancelled', id, done: i + 1 });
+    }
+  }
+  const stats = methods.map((method, j) => {
+    const { n, mean, m2 } = acc[j];
+    const std = n > 1 ? Math.sqrt(m2 / (n - 1)) : 0;
+    const half = n > 1 ? (t975(n - 1) * std) / Math.sqrt(n) : 0;
+    return { method, n, mean, std, ci95Low: mean - half, ci95High: mean + half, median: median(samples[j]) };
+  });
+  post({ type: 'mc-done', id, stats });
+}
+
+self.onmessage = async (event) => {
+  const message = event.data;
+  try {
+    switch (message.type) {
+      case 'init': {
+        solverReady = createSolver({ backend: message.backend ?? 'auto' });
+        const solver = await solverReady;
+        post({ type: 'ready', backend: solver.backend, skipped: solver.skipped, version: VERSION });
+        break;
+      }
+      case 'solve': {
+        const solver = await solverReady;
+        const { problem, results } = solveAll(solver, message.scenario);
+        post({ type: 'solved', id: message.id, problem, results });
+        break;
+      }
+      case 'montecarlo': {
+        const solver = await solverReady;
+        await monteCarlo(message.id, solver, message.scenario, message.methods, message.realizations);
+        break;
+      }
+      case 'cancel':
+        cancelled.add(message.id);
+        break;
+      default:
+        throw new Error(`unknown message type ${JSON.stringify(message.type)}`);
+    }
+  } catch (e) {
+    post({ type: 'error', id: message.id, request: message.type, error: errorOf(e) });
+  }
+};
