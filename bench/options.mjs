@@ -1,0 +1,58 @@
+// The command line of `npm run bench`: which parts, sizes, methods and backends run.
+import { BACKENDS, METHODS } from '../dist/ts/index.js';
+
+export const PARTS = ['solve', 'suites', 'sweep', 'counts'];
+export const FULL_SIZES = [10, 100, 1000, 10000];
+export const QUICK_SIZES = [10, 100];
+
+export const USAGE = `Usage: npm run bench -- [--quick] [--methods a,b|all] [--backends a,b|all] [--sizes K,K...]
+                       [--parts ${PARTS.join(',')}] [--out DIR]
+
+Per-solve timings (tinybench), backend and batching suites (benny), sweep throughput at
+1 and all threads, and rate evaluations per client. Writes DIR/latest.json, DIR/latest.md
+and benny's files (default DIR: bench/results). Build first: npm run build.
+
+  --quick      sizes ${QUICK_SIZES.join(', ')}, few iterations, small suites and sweep (a CI smoke test, < 60 s)
+  --methods    methods of the per-solve table (default: all); suites and counts use bcd and optimal among them
+  --backends   ${BACKENDS.join(', ')} (default: all)
+  --sizes      client counts K of the per-solve table (default: ${FULL_SIZES.join(', ')})
+  --parts      parts to run (default: all)
+  --out        output folder (default: bench/results)`;
+
+function list(flag, text, allowed) {
+  if (text === 'all') return [...allowed];
+  const items = text.split(',').map((s) => s.trim());
+  for (const item of items) {
+    if (!allowed.includes(item)) throw new Error(`${flag}: unknown ${JSON.stringify(item)}; expected one of ${allowed.join(', ')} or all`);
+  }
+  return allowed.filter((a) => items.includes(a));
+}
+
+function sizes(text) {
+  return text.split(',').map((s) => {
+    const K = Number(s);
+    if (!Number.isInteger(K) || K < 1) throw new Error(`--sizes: ${JSON.stringify(s)} is not a positive integer`);
+    return K;
+  });
+}
+
+export function parseOptions(argv) {
+  const o = { quick: false, methods: [...METHODS], backends: [...BACKENDS], sizes: undefined, parts: [...PARTS], out: 'bench/results', help: false };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    const value = () => {
+      if (i + 1 >= argv.length) throw new Error(`${flag} needs a value`);
+      return argv[++i];
+    };
+    if (flag === '--quick') o.quick = true;
+    else if (flag === '--help' || flag === '-h') o.help = true;
+    else if (flag === '--methods') o.methods = list(flag, value(), METHODS);
+    else if (flag === '--backends') o.backends = list(flag, value(), BACKENDS);
+    else if (flag === '--sizes') o.sizes = sizes(value());
+    else if (flag === '--parts') o.parts = list(flag, value(), PARTS);
+    else if (flag === '--out') o.out = value();
+    else throw new Error(`unknown option ${flag}\n\n${USAGE}`);
+  }
+  o.sizes ??= o.quick ? QUICK_SIZES : FULL_SIZES;
+  return o;
+}
