@@ -2,7 +2,9 @@
  * The `jcpba` command line: generate | solve (sweep, merge and bench join as they land).
  * Errors print one line on stderr, `jcpba: <message>`, and exit non-zero; no stack trace.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { JcpbaError } from './errors.js';
 import { VERSION } from './version.js';
 import { type FlagSpec, formatHelp, parseArgs, parseNumber, usageError } from './args.js';
@@ -115,6 +117,7 @@ Commands:
   solve      solve a problem file (or - for stdin) with one or more methods
   sweep      Monte Carlo over a grid of scenarios: table, CSV, JSON and SVG figures
   merge      combine the folders of a sharded sweep into one result
+  bench      benchmark the backends (per solve, suites, sweep throughput; see --help)
 
 Run 'jcpba <command> --help' for a command's options. Units are SI (s, Hz, W, bits)
 unless an option says otherwise.
@@ -145,6 +148,8 @@ export async function main(argv: string[], io: Io = nodeIo): Promise<number> {
         return await sweepCommand(rest, io);
       case 'merge':
         return await mergeCommand(rest, io);
+      case 'bench':
+        return await benchCommand(rest);
       case '--version':
       case 'version':
         io.out(`${VERSION}\n`);
@@ -155,7 +160,7 @@ export async function main(argv: string[], io: Io = nodeIo): Promise<number> {
         io.out(MAIN_HELP);
         return command === undefined ? 2 : 0;
       default:
-        throw usageError(`unknown command ${JSON.stringify(command)}; expected generate, solve, sweep or merge (see jcpba --help)`, 'command');
+        throw usageError(`unknown command ${JSON.stringify(command)}; expected generate, solve, sweep, merge or bench (see jcpba --help)`, 'command');
     }
   } catch (e) {
     if (e instanceof JcpbaError) {
@@ -391,4 +396,12 @@ async function mergeCommand(argv: string[], io: Io): Promise<number> {
   if (!flags.has('quiet')) io.out(resultsTable(merged.config, merged.rows));
   io.err(`jcpba: merged ${positionals.length} folders into ${out} (${merged.complete ? 'complete' : 'INCOMPLETE: some units are missing'})\n`);
   return merged.complete ? 0 : 1;
+}
+
+/** `jcpba bench`: the benchmark harness of the repository (bench/run.mjs), in a child process. */
+async function benchCommand(argv: string[]): Promise<number> {
+  const script = fileURLToPath(new URL('../../bench/run.mjs', import.meta.url));
+  if (!existsSync(script)) throw new JcpbaError('invalid-input', `the benchmarks are not in this installation (${script}); run them from a clone of the repository`, 'bench');
+  const child = spawn(process.execPath, [script, ...argv], { stdio: 'inherit' });
+  return new Promise((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
 }
