@@ -1,0 +1,30 @@
+// Smoke test of the benchmark harness: it runs, covers every backend and method, and
+// writes its report. It asserts no timing (speed is reported, never asserted).
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const BIN = fileURLToPath(new URL('../../bin/jcpba.js', import.meta.url));
+
+test('jcpba bench --quick reports every backend and method, ratios and the machine', () => {
+  const out = mkdtempSync(join(tmpdir(), 'jcpba-bench-'));
+  const r = spawnSync(process.execPath, [BIN, 'bench', '--quick', '--out', out], { encoding: 'utf8' });
+  assert.is(r.status, 0, r.stderr);
+  const report = JSON.parse(readFileSync(join(out, 'latest.json'), 'utf8'));
+  const seen = new Set(report.perSolve.rows.map((row) => `${row.backend}/${row.method}`));
+  for (const backend of ['native', 'wasm', 'ts']) {
+    for (const method of ['equal', 'bandwidth-only', 'uniform-prune', 'uniform-prune-bandwidth', 'prune-only', 'bcd', 'optimal']) {
+      assert.ok(seen.has(`${backend}/${method}`), `${backend}/${method}`);
+    }
+  }
+  for (const row of report.perSolve.rows) assert.ok(row.meanMs > 0 && row.p99Ms >= 0 && row.opsPerSecond > 0);
+  assert.ok(report.ratios.every((x) => x.nativeOverTs > 0 && x.wasmOverTs > 0));
+  assert.type(report.machine.cpu, 'string');
+  assert.match(readFileSync(join(out, 'latest.md'), 'utf8'), /native/);
+});
+
+test.run();
