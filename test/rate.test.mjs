@@ -44,6 +44,73 @@ test('lambertT solves c (e^t - 1) = t across the range of c', () => {
   assert.ok(Math.abs(lambertT(Math.LN2) - Math.LN2) < 1e-15);
 });
 
+/** [c, t] with t = -W_{-1}(-c e^-c) - c to 17 digits, from 60-digit arithmetic (mpmath). */
+const LAMBERT_TABLE = [
+  [5e-324, 751.06155953987908],
+  [1e-310, 720.38115928798791],
+  [1e-300, 697.32277629546016],
+  [1e-200, 466.66262516534691],
+  [1e-100, 235.72115887568531],
+  [1e-50, 119.91604653543682],
+  [1e-20, 49.962984276674473],
+  [1e-12, 31.067172842017264],
+  [1e-08, 21.488183944497883],
+  [1e-05, 14.163601575480432],
+  [0.001, 9.1181296448337879],
+  [0.01, 6.4746003795893581],
+  [0.05, 4.5139125430161851],
+  [0.1, 3.6149504270875306],
+  [0.2, 2.6603990584636849],
+  [0.3, 2.0645682525377886],
+  [0.35, 1.8284236378162165],
+  [0.39999999999999997, 1.6187881252646833],
+  [0.4, 1.6187881252646831],
+  [0.4000000000000001, 1.6187881252646829],
+  [0.45, 1.4295288071518689],
+  [0.5, 1.2564312086261697],
+  [0.6, 0.94740488161515166],
+  [0.7, 0.67547159293210786],
+  [0.8, 0.43084220978425893],
+  [0.9, 0.20714650294424991],
+  [0.93, 0.14342739465616245],
+  [0.94, 0.12250043408546069],
+  [0.9499999999999998, 0.10172434295994368],
+  [0.95, 0.10172434295994345],
+  [0.9500000000000001, 0.10172434295994322],
+  [0.97, 0.060612270398324347],
+  [0.99, 0.020067114396262855],
+  [0.999, 0.0020006671114372958],
+  [0.999999, 2.0000006667246225e-6],
+  [0.9999999999, 2.0000001655474087e-10],
+  [0.9999999999999, 2.0006218903745988e-13],
+  [0.9999999999999998, 4.4408920985006265e-16],
+  [0.9999999999999999, 2.2204460492503132e-16],
+];
+
+test('lambertT matches 60-digit values to 4e-15 from the least double c to c one ulp below 1', () => {
+  for (const [c, want] of LAMBERT_TABLE) {
+    const t = lambertT(c);
+    assert.ok(Math.abs(t / want - 1) <= 4e-15, `c=${c}: t=${t}, want ${want}, relative ${t / want - 1}`);
+  }
+});
+
+test('lambertT is monotone and continuous across its branch switches', () => {
+  // t decreases in c; the two starts meet at c = 0.4 and the series ends at c = 0.95.
+  let prev = Infinity;
+  for (let e = -320; e < 0; e += 0.01) {
+    const t = lambertT(10 ** e);
+    assert.ok(t < prev, `c=1e${e}`);
+    prev = t;
+  }
+  for (const c0 of [0.4, 0.95]) {
+    const below = lambertT(c0 * (1 - 1e-15));
+    const above = lambertT(c0 * (1 + 1e-15));
+    // t moves by about 4e-14 relative over these two ulps of c near 0.95.
+    assert.ok(Math.abs(below / above - 1) < 1e-13, `c=${c0}`);
+  }
+  assert.is(lambertT(0), Infinity);
+});
+
 test('lnGap matches log1p(x) - x/(1+x) in long double-free form', () => {
   // Against a high-precision series sum computed here directly, for small x.
   for (const x of [1e-8, 1e-4, 0.01, 0.049]) {

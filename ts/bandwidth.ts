@@ -4,10 +4,14 @@
  * For a target T client k needs b_k(T) = r_k^{-1}(q_k(T)) Hz, with
  * q_k(T) = S m_k / (T - m_k c_k) and m_k = 1 - rho_k. G(T) = sum_k b_k(T) - B is convex
  * and decreasing on (T_lo, inf); its root is the block optimum, where every client
- * finishes at the same T. Safeguarded Newton on G, bracketed by bisection.
+ * finishes at the same T. b_k(T) has a pole at P_k = m_k (c_k + S ln2 / a_k), where
+ * q_k reaches a_k / ln 2, and b_k ~ 1 / (T - P_k) there; far from the poles the sum
+ * falls like a power of T. Both are straight lines in (ln(T - P), ln sum), P = max_k P_k,
+ * so Newton's method in those coordinates takes a handful of steps from the feasible
+ * end (and never crosses the pole); bisection on the bracket safeguards it.
  */
 import type { Instance } from './problem.js';
-import { LN2, rate, rateDerivative, rateInverse } from './rate.js';
+import { LN2, lambertT, rate } from './rate.js';
 
 export interface BandwidthBlockResult {
   latency: number;
@@ -29,16 +33,38 @@ function demand(inst: Instance, rho: Float64Array, T: number, out: Float64Array)
     const m = 1 - rho[k];
     const slack = T - m * c[k];
     const q = slack > 0 ? (S * m) / slack : Infinity;
-    const b = rateInverse(a[k], q);
+    // rateInverse(a, q) = q ln2 / t, t = lambertT(c), kept here for the slope.
+    const z = (q * LN2) / a[k]; // the c of lambertT
+    if (!(z < 1)) {
+      out[k] = Infinity;
+      sum = Infinity;
+      slope = -Infinity;
+      continue;
+    }
+    const t = lambertT(z);
+    const b = (q * LN2) / t;
     out[k] = b;
     sum += b;
-    // db/dT = (dq/dT) / r'(b), dq/dT = -q^2 / (S m).
-    slope -= (q * q) / (S * m) / rateDerivative(a[k], b);
+    // db/dT = (dq/dT) / r'(b) with dq/dT = -q / slack and, at the root, ln(1 + a/b) = t,
+    // a/b = t/z: r'(b) ln2 = t (z + t - 1) / (z + t); z + t - 1 = t - (1 - z) stays
+    // accurate as z -> 1 (t ~ 2 (1 - z)).
+    slope -= (b * (z + t)) / (slack * (z - 1 + t));
   }
   return { sum, slope };
 }
 
-export function bandwidthBlock(inst: Instance, rho: Float64Array, bandwidth: Float64Array = new Float64Array(inst.K)): BandwidthBlockResult {
+/**
+ * The block optimum for pruning `rho`, written to `bandwidth` (summing to B). `upper`,
+ * when given, is the round latency of some split of the band with this pruning (bcd
+ * passes block A's latency): a feasible T that starts the search closer than the equal
+ * split's.
+ */
+export function bandwidthBlock(
+  inst: Instance,
+  rho: Float64Array,
+  bandwidth: Float64Array = new Float64Array(inst.K),
+  upper?: number,
+): BandwidthBlockResult {
   const { K, B, S, c, a } = inst;
   // Below T_lo some client needs infinite bandwidth; at T_hi the equal split suffices.
   let lo = 0;
@@ -47,8 +73,10 @@ export function bandwidthBlock(inst: Instance, rho: Float64Array, bandwidth: Flo
   for (let k = 0; k < K; k++) {
     const m = 1 - rho[k];
     lo = Math.max(lo, m * (c[k] + (S * LN2) / a[k]));
-    hi = Math.max(hi, m * (c[k] + S / rate(a[k], equal)));
+    if (upper === undefined) hi = Math.max(hi, m * (c[k] + S / rate(a[k], equal)));
   }
+  if (upper !== undefined) hi = upper;
+  const pole = lo;
   let T = hi;
   let steps = 0;
   for (; steps < MAX_STEPS; steps++) {
@@ -57,9 +85,12 @@ export function bandwidthBlock(inst: Instance, rho: Float64Array, bandwidth: Flo
     if (g > 0) lo = T;
     else hi = T;
     if (g === 0 || hi - lo <= T_TOL * hi) break;
-    let next = Number.isFinite(g) && slope < 0 ? T - g / slope : NaN;
-    if (!(next > lo && next < hi)) next = 0.5 * (lo + hi);
+    // Newton on ln sum = ln B in y = ln(T - pole): dy = -ln(sum / B) / (d ln sum / dy).
+    let next = Number.isFinite(g) && slope < 0 ? pole + (T - pole) * Math.exp(-Math.log(sum / B) / (((T - pole) * slope) / sum)) : NaN;
+    // A step below the tolerance ends the search, before the bracket test: such a step
+    // can round onto the bracket end just set, which must not trigger bisection.
     if (Math.abs(next - T) <= T_TOL * T) break;
+    if (!(next > lo && next < hi)) next = 0.5 * (lo + hi);
     T = next;
   }
   // `bandwidth` holds b(T) for the last T; its sum is within rounding of B. Rescale onto

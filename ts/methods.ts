@@ -157,9 +157,9 @@ function bcd(inst: Instance, tolerance: number, maxIterations: number): Point {
   let iterations = 0;
   while (iterations < maxIterations) {
     iterations++;
-    pruningBlock(inst, unprunedLatencies(inst, b, U), rho);
-    bandwidthBlock(inst, rho, b);
-    const T = roundLatency(inst, rho, b);
+    // Block A's latency is reached by (rho, b): a feasible start for block B.
+    const pruned = pruningBlock(inst, unprunedLatencies(inst, b, U), rho).latency;
+    const T = bandwidthBlock(inst, rho, b, pruned).latency;
     if (T < bestT) {
       bestT = T;
       best.pruning.set(rho);

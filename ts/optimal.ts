@@ -38,6 +38,8 @@ export interface OptimalResult {
 const BUDGET_TOL = 1e-14;
 const PRICE_STEPS = 200;
 const CLIENT_STEPS = 100;
+/** Relative Newton step in ln b after which one more step would be below rounding. */
+const CLIENT_STOP = 1e-9;
 /** Relative rounding noise allowed per well-conditioned bandwidth term (about 45 ulps). */
 const DUAL_NOISE = 1e-14;
 /** Absolute rounding noise of a weighted pruning sum (weights sum to 1). */
@@ -52,6 +54,9 @@ export class Workspace {
   readonly rho: Float64Array;
   readonly b: Float64Array;
   logPrice = NaN;
+  /** The T of the last price search, and d ln(lambda) / dT there: the predictor's data. */
+  lastT = NaN;
+  priceSlope = NaN;
   constructor(K: number) {
     this.bLo = new Float64Array(K);
     this.bHi = new Float64Array(K);
@@ -85,7 +90,14 @@ function pruningFor(a: number, c: number, S: number, rmax: number, T: number, b:
   return rho < 0 ? 0 : rho > rmax ? rmax : rho;
 }
 
-/** Client k's best bandwidth at price mu (Hz per unit pruning), written to ws. */
+/**
+ * Client k's best bandwidth at price mu (Hz per unit pruning), written to ws: Newton's
+ * method on G(s) = -ln mu in s = ln b over the box [ln bLo, ln bHi], from the warm start
+ * ws.s[k] (projected onto the box). A box end is evaluated only when the warm start or a
+ * Newton step reaches it; there the sign of G + ln mu decides whether the client stays
+ * clipped. Newton converges quadratically, so once a step falls below CLIENT_STOP the
+ * step is applied and the search ends: the next one would be below rounding.
+ */
 export function solveClient(inst: Instance, ws: Workspace, k: number, T: number, logMu: number): void {
   const a = inst.a[k];
   const c = inst.c[k];
@@ -96,34 +108,54 @@ export function solveClient(inst: Instance, ws: Workspace, k: number, T: number,
   let b: number;
   if (logMu === -Infinity || bLo >= bHi) {
     b = bLo;
-  } else if (stationarity(a, c, S, T, bLo)[0] + logMu <= 0) {
-    b = bLo; // even full pruning's marginal saving is below the price
-  } else if (bHi < Infinity && stationarity(a, c, S, T, bHi)[0] + logMu >= 0) {
-    b = bHi; // no pruning: the first bit of pruning is not worth its price
   } else {
-    let lo = Math.log(bLo);
-    let hi = bHi < Infinity ? Math.log(bHi) : Infinity;
+    const boxLo = Math.log(bLo);
+    const boxHi = bHi < Infinity ? Math.log(bHi) : Infinity;
+    let lo = boxLo;
+    let hi = boxHi;
     let s = ws.s[k];
-    if (!(s > lo && s < hi)) s = hi < Infinity ? 0.5 * (lo + hi) : lo + 1;
+    if (s !== s) s = boxHi < Infinity ? 0.5 * (boxLo + boxHi) : boxLo + 1;
+    else if (s <= boxLo) s = boxLo;
+    else if (s >= boxHi) s = boxHi;
     let gs = 0;
+    b = NaN;
     for (let i = 0; i < CLIENT_STEPS; i++) {
-      const [g, d] = stationarity(a, c, S, T, Math.exp(s));
+      const bs = s === boxLo ? bLo : s === boxHi ? bHi : Math.exp(s);
+      const [g, d] = stationarity(a, c, S, T, bs);
       const phi = g + logMu;
+      if (s === boxLo && phi <= 0) {
+        b = bLo; // even full pruning's marginal saving is below the price
+        break;
+      }
+      if (s === boxHi && phi >= 0) {
+        b = bHi; // no pruning: the first bit of pruning is not worth its price
+        break;
+      }
       gs = d;
       if (phi > 0) lo = s;
       else hi = s;
       const step = phi / d;
-      if (phi === 0 || Math.abs(step) <= 1e-15 * Math.max(1, Math.abs(s))) {
-        if (s - step >= lo && s - step <= hi) s -= step;
+      let next = s - step;
+      if (phi === 0 || Math.abs(step) <= CLIENT_STOP * Math.max(1, Math.abs(s))) {
+        if (!(next >= lo && next <= hi)) next = s;
+        s = next;
         break;
       }
-      let next = s - step;
-      if (!(next > lo && next < hi)) next = hi < Infinity ? 0.5 * (lo + hi) : s + 2;
+      if (!(next > lo && next < hi)) {
+        // Leaving through a box end not yet evaluated: try that end; else bisect.
+        if (next <= lo && lo === boxLo && s !== boxLo) next = boxLo;
+        else if (next >= hi && hi === boxHi && boxHi < Infinity && s !== boxHi) next = boxHi;
+        else next = hi < Infinity ? 0.5 * (lo + hi) : s + 2;
+      }
       s = next;
     }
-    ws.s[k] = s;
-    ws.gs[k] = gs;
-    b = Math.exp(s);
+    if (b !== b) {
+      ws.s[k] = s;
+      ws.gs[k] = gs;
+      b = Math.exp(s);
+    } else {
+      ws.s[k] = b === bLo ? boxLo : boxHi;
+    }
   }
   ws.b[k] = b;
   ws.rho[k] = b === bLo ? inst.rmax[k] : b === bHi ? 0 : pruningFor(a, c, S, inst.rmax[k], T, b);
@@ -195,6 +227,15 @@ export function evaluate(inst: Instance, ws: Workspace, T: number): Evaluation {
     }
     return { infeasible: demand - demandNoise(inst, ws.b) > B, demand, slope };
   }
+  // Predict the price and each interior client's ln b at this T to first order from the
+  // last search (at fixed b, dG/dT = 1 / T): Newton then starts a few digits closer.
+  const dT = T - ws.lastT;
+  const dy = ws.priceSlope * dT;
+  if (Number.isFinite(dy) && Number.isFinite(ws.logPrice)) {
+    ws.logPrice += dy;
+    const relative = dT / ws.lastT;
+    for (let k = 0; k < K; k++) if (ws.gs[k] !== 0) ws.s[k] -= (relative + dy) / ws.gs[k];
+  }
   let used: number;
   let price = -Infinity; // ln lambda
   [used] = priceResponse(inst, ws, T, price);
@@ -203,9 +244,11 @@ export function evaluate(inst: Instance, ws: Workspace, T: number): Evaluation {
     let lo = -Infinity; // used > budget here
     let hi = Infinity; // used <= budget here
     price = Number.isFinite(ws.logPrice) ? ws.logPrice : Math.log(B);
+    let slope = NaN;
     for (let i = 0; i < PRICE_STEPS; i++) {
       const [u, du] = priceResponse(inst, ws, T, price);
       used = u;
+      slope = du;
       if (u > budget) lo = price;
       else hi = price;
       if (Math.abs(u - budget) <= BUDGET_TOL) break;
@@ -223,6 +266,12 @@ export function evaluate(inst: Instance, ws: Workspace, T: number): Evaluation {
       [used] = priceResponse(inst, ws, T, price);
     }
     ws.logPrice = price;
+    // d ln(lambda)/dT = -U_T / U_y, U_y = slope, U_T = (U_y - sum_interior w (1 - rho)) / T
+    // (d rho/dT at fixed lambda: -(1 - rho)/T directly, plus the move of b).
+    let interior = 0;
+    for (let k = 0; k < K; k++) if (ws.gs[k] !== 0) interior += w[k] * (1 - ws.rho[k]);
+    ws.lastT = T;
+    ws.priceSlope = (interior / slope - 1) / T;
   }
   let demand = 0;
   let slope = 0;

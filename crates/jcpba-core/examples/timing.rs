@@ -1,15 +1,21 @@
 //! Times every method on generated scenarios (llama2-7b-lora on gsm8k, the generator's
-//! defaults) at several K: `cargo run --release -p jcpba-core --example timing [K...]`.
+//! defaults, as `generate({clients: K, seed: s})` for s = 1..5) at several K:
+//! `cargo run --release -p jcpba-core --example timing [K...]`. With
+//! `--features counters` it also reports the kernel evaluations per client and solve
+//! (rate inverses, Newton/Halley steps inside them, client stationarity evaluations).
 
+use jcpba_core::rate::counters;
 use jcpba_core::scenario::{generate_from_params, ScenarioParams};
 use jcpba_core::{solve, Method, SolveOptions};
 use std::time::Instant;
 
-fn params(clients: usize, drop: u32) -> ScenarioParams {
+const SEEDS: u32 = 5;
+
+fn params(clients: usize, seed: u32) -> ScenarioParams {
     ScenarioParams {
         clients,
-        seed: 1,
-        drop,
+        seed,
+        drop: 0,
         realization: 0,
         cell_radius_m: 500.0,
         min_distance_m: 10.0,
@@ -38,28 +44,51 @@ fn main() {
     } else {
         sizes
     };
-    let drops = 5;
     for &k_count in sizes.iter() {
-        let problems: Vec<_> = (0..drops)
-            .map(|d| generate_from_params(&params(k_count, d)).unwrap())
+        let problems: Vec<_> = (1..=SEEDS)
+            .map(|s| generate_from_params(&params(k_count, s)).unwrap())
             .collect();
+        // Repeat small sizes so each timing covers at least ~0.2 s of work.
+        let repeats = (200_000 / k_count).clamp(1, 2000);
         for &m in Method::ALL.iter() {
-            let start = Instant::now();
             let mut iterations = 0;
-            let mut latency = 0.0;
+            counters::reset();
             for p in problems.iter() {
-                let s = solve(&p.view(), m, &SolveOptions::default()).unwrap();
-                iterations += s.iterations;
-                latency += s.latency;
+                iterations += solve(&p.view(), m, &SolveOptions::default())
+                    .unwrap()
+                    .iterations;
             }
-            let ms = start.elapsed().as_secs_f64() * 1e3 / drops as f64;
+            let counts = counters::read();
+            let start = Instant::now();
+            // The latencies are summed (and printed below) so no solve can be optimized away.
+            let mut check = 0.0;
+            for _ in 0..repeats {
+                for p in problems.iter() {
+                    check += solve(&p.view(), m, &SolveOptions::default())
+                        .unwrap()
+                        .latency;
+                }
+            }
+            let ms = start.elapsed().as_secs_f64() * 1e3 / (repeats as f64 * SEEDS as f64);
+            let per = (k_count as f64) * SEEDS as f64;
+            let evaluations = if counters::ENABLED {
+                format!(
+                    "  per client: rate inverses {:.2} (steps {:.2}), stationarity {:.2}",
+                    counts[0] as f64 / per,
+                    counts[1] as f64 / per,
+                    counts[2] as f64 / per
+                )
+            } else {
+                String::new()
+            };
             println!(
-                "K {:>5} {:<24} {:>9.3} ms/solve  mean T {:>10.4} s  mean iterations {:.1}",
+                "K {:>5} {:<24} {:>9.4} ms/solve  mean T {:>10.4} s  mean iterations {:.1}{}",
                 k_count,
                 m.id(),
                 ms,
-                latency / drops as f64,
-                iterations as f64 / drops as f64
+                check / (repeats * SEEDS as usize) as f64,
+                iterations as f64 / SEEDS as f64,
+                evaluations
             );
         }
     }

@@ -4,14 +4,18 @@
 //! For a target T client k needs b_k(T) = r_k^{-1}(q_k(T)) Hz, with
 //! q_k(T) = S m_k / (T - m_k c_k) and m_k = 1 - rho_k. G(T) = sum_k b_k(T) - B is convex
 //! and decreasing on (T_lo, inf); its root is the block optimum, where every client
-//! finishes at the same T. Safeguarded Newton on G, bracketed by bisection.
+//! finishes at the same T. b_k(T) has a pole at P_k = m_k (c_k + S ln2 / a_k), where
+//! q_k reaches a_k / ln 2, and b_k ~ 1 / (T - P_k) there; far from the poles the sum
+//! falls like a power of T. Both are straight lines in (ln(T - P), ln sum), P = max_k P_k,
+//! so Newton's method in those coordinates takes a handful of steps from the feasible
+//! end (and never crosses the pole); bisection on the bracket safeguards it.
 
 // The numerics mirror ts/ line by line: index loops over the client columns, and negated
 // comparisons (`!(x < y)`) wherever NaN must take the same branch as in the reference.
 #![allow(clippy::needless_range_loop, clippy::neg_cmp_op_on_partial_ord)]
 
 use crate::instance::Instance;
-use crate::rate::{rate, rate_derivative, rate_inverse, LN2};
+use crate::rate::{counters, lambert_t, rate, Kernel, LN2};
 
 const MAX_STEPS: u32 = 200;
 /// Relative width at which the T bracket counts as closed (a few ulps).
@@ -31,11 +35,23 @@ fn demand(inst: &Instance, rho: &[f64], t: f64, out: &mut [f64]) -> (f64, f64) {
         } else {
             f64::INFINITY
         };
-        let b = rate_inverse(a[k], q);
+        // rate_inverse(a, q) = q ln2 / t, t = lambert_t(c), kept here for the slope.
+        counters::count(Kernel::RateInverse);
+        let z = (q * LN2) / a[k]; // the c of lambert_t
+        if !(z < 1.0) {
+            out[k] = f64::INFINITY;
+            sum = f64::INFINITY;
+            slope = f64::NEG_INFINITY;
+            continue;
+        }
+        let tk = lambert_t(z);
+        let b = (q * LN2) / tk;
         out[k] = b;
         sum += b;
-        // db/dT = (dq/dT) / r'(b), dq/dT = -q^2 / (S m).
-        slope -= (q * q) / (bits * m) / rate_derivative(a[k], b);
+        // db/dT = (dq/dT) / r'(b) with dq/dT = -q / slack and, at the root, ln(1 + a/b) = t,
+        // a/b = t/z: r'(b) ln2 = t (z + t - 1) / (z + t); z + t - 1 = t - (1 - z) stays
+        // accurate as z -> 1 (t ~ 2 (1 - z)).
+        slope -= (b * (z + tk)) / (slack * (z - 1.0 + tk));
     }
     (sum, slope)
 }
@@ -43,6 +59,18 @@ fn demand(inst: &Instance, rho: &[f64], t: f64, out: &mut [f64]) -> (f64, f64) {
 /// The block optimum for pruning `rho`: writes the bandwidth (summing to B) and returns
 /// (T, steps), T the round latency of that point and steps the Newton/bisection steps.
 pub fn bandwidth_block(inst: &Instance, rho: &[f64], bandwidth: &mut [f64]) -> (f64, u32) {
+    bandwidth_block_from(inst, rho, bandwidth, None)
+}
+
+/// `bandwidth_block` with `upper`, when given, the round latency of some split of the
+/// band with this pruning (bcd passes block A's latency): a feasible T that starts the
+/// search closer than the equal split's.
+pub fn bandwidth_block_from(
+    inst: &Instance,
+    rho: &[f64],
+    bandwidth: &mut [f64],
+    upper: Option<f64>,
+) -> (f64, u32) {
     let (k_count, b_total, bits, c, a) = (
         inst.clients,
         inst.bandwidth_hz,
@@ -57,8 +85,14 @@ pub fn bandwidth_block(inst: &Instance, rho: &[f64], bandwidth: &mut [f64]) -> (
     for k in 0..k_count {
         let m = 1.0 - rho[k];
         lo = lo.max(m * (c[k] + (bits * LN2) / a[k]));
-        hi = hi.max(m * (c[k] + bits / rate(a[k], equal)));
+        if upper.is_none() {
+            hi = hi.max(m * (c[k] + bits / rate(a[k], equal)));
+        }
     }
+    if let Some(upper) = upper {
+        hi = upper;
+    }
+    let pole = lo;
     let mut t = hi;
     let mut steps = 0;
     while steps < MAX_STEPS {
@@ -72,16 +106,19 @@ pub fn bandwidth_block(inst: &Instance, rho: &[f64], bandwidth: &mut [f64]) -> (
         if g == 0.0 || hi - lo <= T_TOL * hi {
             break;
         }
+        // Newton on ln sum = ln B in y = ln(T - pole): dy = -ln(sum / B) / (d ln sum / dy).
         let mut next = if g.is_finite() && slope < 0.0 {
-            t - g / slope
+            pole + (t - pole) * (-(sum / b_total).ln() / (((t - pole) * slope) / sum)).exp()
         } else {
             f64::NAN
         };
-        if !(next > lo && next < hi) {
-            next = 0.5 * (lo + hi);
-        }
+        // A step below the tolerance ends the search, before the bracket test: such a step
+        // can round onto the bracket end just set, which must not trigger bisection.
         if (next - t).abs() <= T_TOL * t {
             break;
+        }
+        if !(next > lo && next < hi) {
+            next = 0.5 * (lo + hi);
         }
         t = next;
         steps += 1;

@@ -1,6 +1,6 @@
 //! The seven methods of MODEL.md section 3 behind one entry point; mirrors ts/methods.ts.
 
-use crate::bandwidth::{bandwidth_block, round_latency, unpruned_latencies};
+use crate::bandwidth::{bandwidth_block, bandwidth_block_from, round_latency, unpruned_latencies};
 use crate::error::Error;
 use crate::instance::{instance, Instance};
 use crate::method::Method;
@@ -130,9 +130,9 @@ fn bcd(inst: &Instance, tolerance: f64, max_iterations: u32) -> Point {
     while iterations < max_iterations {
         iterations += 1;
         unpruned_latencies(inst, &b, &mut u);
-        pruning_block(inst, &u, &mut rho, &mut points);
-        bandwidth_block(inst, &rho, &mut b);
-        let t = round_latency(inst, &rho, &b, None);
+        // Block A's latency is reached by (rho, b): a feasible start for block B.
+        let pruned = pruning_block(inst, &u, &mut rho, &mut points);
+        let t = bandwidth_block_from(inst, &rho, &mut b, Some(pruned)).0;
         if t < best_t {
             best_t = t;
             best_pruning.copy_from_slice(&rho);

@@ -26,12 +26,14 @@
 use crate::bandwidth::round_latency;
 use crate::instance::Instance;
 use crate::pruning::weighted;
-use crate::rate::{ln_gap, rate_inverse, LN2};
+use crate::rate::{counters, ln_gap, rate_inverse, Kernel, LN2};
 
 /// Stop the price search when the weighted pruning is this close to the budget.
 const BUDGET_TOL: f64 = 1e-14;
 const PRICE_STEPS: u32 = 200;
 const CLIENT_STEPS: u32 = 100;
+/// Relative Newton step in ln b after which one more step would be below rounding.
+const CLIENT_STOP: f64 = 1e-9;
 /// Relative rounding noise allowed per well-conditioned bandwidth term (about 45 ulps).
 const DUAL_NOISE: f64 = 1e-14;
 /// Absolute rounding noise of a weighted pruning sum (weights sum to 1).
@@ -66,6 +68,9 @@ pub struct Workspace {
     /// ln w_k: the same value the reference recomputes at every price.
     log_w: Vec<f64>,
     pub log_price: f64,
+    /// The T of the last price search, and d ln(lambda) / dT there: the predictor's data.
+    pub last_t: f64,
+    pub price_slope: f64,
 }
 
 impl Workspace {
@@ -80,6 +85,8 @@ impl Workspace {
             b: vec![0.0; k_count],
             log_w: inst.w.iter().map(|w| w.ln()).collect(),
             log_price: f64::NAN,
+            last_t: f64::NAN,
+            price_slope: f64::NAN,
         }
     }
 }
@@ -87,6 +94,7 @@ impl Workspace {
 /// G(b) = ln(T S r'(b)) - 2 ln(c r(b) + S) and dG/d(ln b). The client's stationarity
 /// condition is G(b) = -ln mu; G decreases in b.
 pub fn stationarity(a: f64, c: f64, bits: f64, t: f64, b: f64) -> (f64, f64) {
+    counters::count(Kernel::Stationarity);
     let x = a / b;
     let gap = ln_gap(x);
     let r = (b * x.ln_1p()) / LN2;
@@ -111,7 +119,12 @@ fn pruning_for(a: f64, c: f64, bits: f64, rmax: f64, t: f64, b: f64) -> f64 {
     }
 }
 
-/// Client k's best bandwidth at price mu (Hz per unit pruning), written to ws.
+/// Client k's best bandwidth at price mu (Hz per unit pruning), written to ws: Newton's
+/// method on G(s) = -ln mu in s = ln b over the box [ln bLo, ln bHi], from the warm start
+/// ws.s[k] (projected onto the box). A box end is evaluated only when the warm start or a
+/// Newton step reaches it; there the sign of G + ln mu decides whether the client stays
+/// clipped. Newton converges quadratically, so once a step falls below CLIENT_STOP the
+/// step is applied and the search ends: the next one would be below rounding.
 pub fn solve_client(inst: &Instance, ws: &mut Workspace, k: usize, t: f64, log_mu: f64) {
     let a = inst.a[k];
     let c = inst.c[k];
@@ -119,32 +132,50 @@ pub fn solve_client(inst: &Instance, ws: &mut Workspace, k: usize, t: f64, log_m
     let b_lo = ws.b_lo[k];
     let b_hi = ws.b_hi[k];
     ws.gs[k] = 0.0;
-    let b;
+    let mut b;
     if log_mu == f64::NEG_INFINITY || b_lo >= b_hi {
         b = b_lo;
-    } else if stationarity(a, c, bits, t, b_lo).0 + log_mu <= 0.0 {
-        b = b_lo; // even full pruning's marginal saving is below the price
-    } else if b_hi < f64::INFINITY && stationarity(a, c, bits, t, b_hi).0 + log_mu >= 0.0 {
-        b = b_hi; // no pruning: the first bit of pruning is not worth its price
     } else {
-        let mut lo = b_lo.ln();
-        let mut hi = if b_hi < f64::INFINITY {
+        let box_lo = b_lo.ln();
+        let box_hi = if b_hi < f64::INFINITY {
             b_hi.ln()
         } else {
             f64::INFINITY
         };
+        let mut lo = box_lo;
+        let mut hi = box_hi;
         let mut s = ws.s[k];
-        if !(s > lo && s < hi) {
-            s = if hi < f64::INFINITY {
-                0.5 * (lo + hi)
+        if s.is_nan() {
+            s = if box_hi < f64::INFINITY {
+                0.5 * (box_lo + box_hi)
             } else {
-                lo + 1.0
+                box_lo + 1.0
             };
+        } else if s <= box_lo {
+            s = box_lo;
+        } else if s >= box_hi {
+            s = box_hi;
         }
         let mut gs = 0.0;
+        b = f64::NAN;
         for _ in 0..CLIENT_STEPS {
-            let (g, d) = stationarity(a, c, bits, t, s.exp());
+            let bs = if s == box_lo {
+                b_lo
+            } else if s == box_hi {
+                b_hi
+            } else {
+                s.exp()
+            };
+            let (g, d) = stationarity(a, c, bits, t, bs);
             let phi = g + log_mu;
+            if s == box_lo && phi <= 0.0 {
+                b = b_lo; // even full pruning's marginal saving is below the price
+                break;
+            }
+            if s == box_hi && phi >= 0.0 {
+                b = b_hi; // no pruning: the first bit of pruning is not worth its price
+                break;
+            }
             gs = d;
             if phi > 0.0 {
                 lo = s;
@@ -152,15 +183,21 @@ pub fn solve_client(inst: &Instance, ws: &mut Workspace, k: usize, t: f64, log_m
                 hi = s;
             }
             let step = phi / d;
-            if phi == 0.0 || step.abs() <= 1e-15 * s.abs().max(1.0) {
-                if s - step >= lo && s - step <= hi {
-                    s -= step;
+            let mut next = s - step;
+            if phi == 0.0 || step.abs() <= CLIENT_STOP * s.abs().max(1.0) {
+                if !(next >= lo && next <= hi) {
+                    next = s;
                 }
+                s = next;
                 break;
             }
-            let mut next = s - step;
             if !(next > lo && next < hi) {
-                next = if hi < f64::INFINITY {
+                // Leaving through a box end not yet evaluated: try that end; else bisect.
+                next = if next <= lo && lo == box_lo && s != box_lo {
+                    box_lo
+                } else if next >= hi && hi == box_hi && box_hi < f64::INFINITY && s != box_hi {
+                    box_hi
+                } else if hi < f64::INFINITY {
                     0.5 * (lo + hi)
                 } else {
                     s + 2.0
@@ -168,9 +205,13 @@ pub fn solve_client(inst: &Instance, ws: &mut Workspace, k: usize, t: f64, log_m
             }
             s = next;
         }
-        ws.s[k] = s;
-        ws.gs[k] = gs;
-        b = s.exp();
+        if b.is_nan() {
+            ws.s[k] = s;
+            ws.gs[k] = gs;
+            b = s.exp();
+        } else {
+            ws.s[k] = if b == b_lo { box_lo } else { box_hi };
+        }
     }
     ws.b[k] = b;
     ws.rho[k] = if b == b_lo {
@@ -282,6 +323,19 @@ pub fn evaluate(inst: &Instance, ws: &mut Workspace, t: f64) -> Evaluation {
         };
     }
 
+    // Predict the price and each interior client's ln b at this T to first order from the
+    // last search (at fixed b, dG/dT = 1 / T): Newton then starts a few digits closer.
+    let dt = t - ws.last_t;
+    let dy = ws.price_slope * dt;
+    if dy.is_finite() && ws.log_price.is_finite() {
+        ws.log_price += dy;
+        let relative = dt / ws.last_t;
+        for k in 0..k_count {
+            if ws.gs[k] != 0.0 {
+                ws.s[k] -= (relative + dy) / ws.gs[k];
+            }
+        }
+    }
     let mut price = f64::NEG_INFINITY; // ln lambda
     let mut used = price_response(inst, ws, t, price).0;
     if used > budget {
@@ -293,9 +347,11 @@ pub fn evaluate(inst: &Instance, ws: &mut Workspace, t: f64) -> Evaluation {
         } else {
             b_total.ln()
         };
+        let mut slope = f64::NAN;
         for _ in 0..PRICE_STEPS {
             let (u, du) = price_response(inst, ws, t, price);
             used = u;
+            slope = du;
             if u > budget {
                 lo = price;
             } else {
@@ -328,6 +384,16 @@ pub fn evaluate(inst: &Instance, ws: &mut Workspace, t: f64) -> Evaluation {
             used = price_response(inst, ws, t, price).0;
         }
         ws.log_price = price;
+        // d ln(lambda)/dT = -U_T / U_y, U_y = slope, U_T = (U_y - sum_interior w (1 - rho)) / T
+        // (d rho/dT at fixed lambda: -(1 - rho)/T directly, plus the move of b).
+        let mut interior = 0.0;
+        for k in 0..k_count {
+            if ws.gs[k] != 0.0 {
+                interior += w[k] * (1.0 - ws.rho[k]);
+            }
+        }
+        ws.last_t = t;
+        ws.price_slope = (interior / slope - 1.0) / t;
     }
     let mut demand = 0.0;
     let mut slope = 0.0;
