@@ -63,6 +63,10 @@ export interface SweepOutcome {
   files: string[];
 }
 
+/** Target duration of one batch of units, s. */
+const BATCH_SECONDS = 1;
+const MAX_BATCH_PER_THREAD = 256;
+
 interface Runner {
   run(specs: UnitSpec[]): Promise<UnitSummary[]>;
   close(): Promise<void>;
@@ -190,16 +194,24 @@ export async function runSweep(c: SweepConfig, o: RunOptions): Promise<SweepOutc
         ? inlineRunner(c)
         : workerRunner(solver.backend as 'ts' | 'wasm', c, threads);
   const journal = join(o.out, JOURNAL);
-  // Batches of a few units per thread: large enough to keep every thread busy, small
-  // enough that an interruption or progress update waits at most one batch.
-  const batch = Math.max(1, threads * 2);
+  // Batches sized to take about BATCH_SECONDS: long enough that the threads rarely idle
+  // at a batch's end or while JavaScript writes the journal, short enough that progress
+  // and an interruption wait at most about that long. Whole multiples of the thread count.
+  let batch = threads * 2;
   try {
     o.onProgress?.(mine.length - todo.length, mine.length);
-    for (let i = 0; i < todo.length; i += batch) {
+    for (let i = 0; i < todo.length; ) {
       if (o.shouldStop?.()) break;
-      const results = await runner.run(todo.slice(i, i + batch));
+      const specs = todo.slice(i, i + batch);
+      const started = performance.now();
+      const results = await runner.run(specs);
+      const seconds = (performance.now() - started) / 1000;
       appendLines(journal, results.map((r) => JSON.stringify(r)));
-      o.onProgress?.(mine.length - todo.length + Math.min(i + batch, todo.length), mine.length);
+      i += specs.length;
+      o.onProgress?.(mine.length - todo.length + i, mine.length);
+      const perUnit = seconds / specs.length;
+      const fit = perUnit > 0 ? Math.floor((BATCH_SECONDS / perUnit) / threads) * threads : batch * 2;
+      batch = Math.min(MAX_BATCH_PER_THREAD * threads, Math.max(threads * 2, fit));
     }
   } finally {
     await runner.close();
