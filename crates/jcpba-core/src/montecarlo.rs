@@ -23,7 +23,7 @@ use crate::options::SolveOptions;
 use crate::problem::{validate, ProblemView};
 use crate::pruning::weighted;
 use crate::rng::{Random, STREAM_FADING};
-use crate::scenario::{draw_drop, path_loss_db, ScenarioParams};
+use crate::scenario::{drop_problem, ScenarioParams};
 use crate::solution::Status;
 
 /// Trials per unit of work: fixed, so results never depend on how work is split.
@@ -203,29 +203,21 @@ impl DropProblems {
     fn new(o: &ScenarioParams, drop: u32) -> DropProblems {
         let mut params = o.clone();
         params.drop = drop;
-        let draws = draw_drop(&params);
-        let k_count = o.clients;
-        let mut p = DropProblems {
+        let base = drop_problem(&params);
+        DropProblems {
             seed: o.seed,
             drop,
-            path_gain: vec![0.0; k_count],
-            bandwidth_hz: o.bandwidth_hz,
-            noise_psd_w_per_hz: o.noise_psd_w_per_hz,
-            payload_bits: o.payload_bits,
-            budget: o.budget,
-            compute_seconds: vec![0.0; k_count],
-            tx_power_w: vec![o.tx_power_w; k_count],
-            channel_gain: vec![0.0; k_count],
-            data_weight: vec![0.0; k_count],
-            max_pruning: vec![o.max_pruning; k_count],
-        };
-        for k in 0..k_count {
-            let loss_db = path_loss_db(draws.distance_m[k]) + draws.shadow_db[k];
-            p.path_gain[k] = 10f64.powf(-loss_db / 10.0);
-            p.compute_seconds[k] = (draws.samples[k] * o.flops_per_sample) / draws.throughput[k];
-            p.data_weight[k] = draws.samples[k];
+            path_gain: base.channel_gain.clone(),
+            bandwidth_hz: base.bandwidth_hz,
+            noise_psd_w_per_hz: base.noise_psd_w_per_hz,
+            payload_bits: base.payload_bits,
+            budget: base.pruning_budget,
+            compute_seconds: base.compute_seconds,
+            tx_power_w: base.tx_power_w,
+            channel_gain: base.channel_gain,
+            data_weight: base.data_weight,
+            max_pruning: base.max_pruning,
         }
-        p
     }
 
     /// Draws realization `realization`'s fading (the stream of `draw_fading`) and returns

@@ -95,11 +95,11 @@ pub fn draw_fading(o: &ScenarioParams) -> Vec<f64> {
     (0..o.clients).map(|_| -rng.uniform().ln()).collect()
 }
 
-/// One problem: drop `o.drop`, realization `o.realization` of the scenario. Fails only
-/// when the parameters produce an invalid problem (e.g. a non-positive power).
-pub fn generate_from_params(o: &ScenarioParams) -> Result<Problem, Error> {
+/// The drop-level part of a problem, before fading: `channel_gain` holds each client's
+/// large-scale path gain (path loss and shadowing, linear). The Monte Carlo loop builds
+/// it once per drop and applies each realization's fading to it.
+pub fn drop_problem(o: &ScenarioParams) -> Problem {
     let drop = draw_drop(o);
-    let h2 = draw_fading(o);
     let k_count = o.clients;
     let mut p = Problem {
         bandwidth_hz: o.bandwidth_hz,
@@ -114,9 +114,19 @@ pub fn generate_from_params(o: &ScenarioParams) -> Result<Problem, Error> {
     };
     for k in 0..k_count {
         let loss_db = path_loss_db(drop.distance_m[k]) + drop.shadow_db[k];
-        p.channel_gain[k] = 10f64.powf(-loss_db / 10.0) * h2[k];
+        p.channel_gain[k] = 10f64.powf(-loss_db / 10.0);
         p.compute_seconds[k] = (drop.samples[k] * o.flops_per_sample) / drop.throughput[k];
         p.data_weight[k] = drop.samples[k];
+    }
+    p
+}
+
+/// One problem: drop `o.drop`, realization `o.realization` of the scenario. Fails only
+/// when the parameters produce an invalid problem (e.g. a non-positive power).
+pub fn generate_from_params(o: &ScenarioParams) -> Result<Problem, Error> {
+    let mut p = drop_problem(o);
+    for (g, h2) in p.channel_gain.iter_mut().zip(draw_fading(o)) {
+        *g *= h2;
     }
     validate(&p.view())?;
     Ok(p)
