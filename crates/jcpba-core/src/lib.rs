@@ -2,11 +2,17 @@
 //! fine-tuning over a shared wireless uplink. MODEL.md is the math contract and
 //! docs/CORE_API.md the boundary contract; the bindings only convert to and from these
 //! types and hold no numerics.
+//!
+//! The Monte Carlo sweep spans four modules, split by concern: `montecarlo` (the loop
+//! over units of work and the accumulation of the statistics), `summary` (the unit
+//! summaries and their JSON), `flat` (the flat boundary layout, `run_units_flat`, the one
+//! entry point the bindings call) and `threads` (the thread pool, crate-private).
 
 #![forbid(unsafe_code)]
 
 pub mod bandwidth;
 pub mod error;
+pub mod flat;
 pub mod instance;
 pub mod method;
 pub mod methods;
@@ -20,20 +26,21 @@ pub mod rng;
 pub mod scenario;
 pub mod solution;
 pub mod solve;
+pub mod summary;
+mod threads;
 
 pub use error::{Error, ErrorCode};
+pub use flat::run_units_flat;
 pub use instance::{instance, Instance};
 pub use method::Method;
-pub use montecarlo::{
-    run_unit, run_units, run_units_flat, MethodSummary, MonteCarloOptions, UnitSpec, UnitSummary,
-    BINS_PER_LN, BLOCK_TRIALS,
-};
+pub use montecarlo::{run_unit, run_units, MonteCarloOptions, UnitSpec, BINS_PER_LN, BLOCK_TRIALS};
 pub use options::{SolveOptions, DEFAULT_MAX_ITERATIONS, DEFAULT_TOLERANCE};
 pub use problem::{validate, BatchView, Problem, ProblemView, SCALAR_COUNT};
 pub use rng::Random;
 pub use scenario::{generate_from_params, ScenarioParams};
 pub use solution::{Solution, Status};
 pub use solve::{solve, solve_many};
+pub use summary::{MethodSummary, UnitSummary};
 
 /// The crate version, reported by the bindings' `version()`.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
