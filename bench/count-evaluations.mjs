@@ -4,7 +4,7 @@
 //
 // The TypeScript reference is counted as it is shipped, unmodified: V8's precise
 // coverage with call counts (the inspector's Profiler domain) reports how many times
-// each function of dist/ts/rate.js ran. A calibration checks first that the count of a
+// each function of dist/ts/core/rate.js ran. A calibration checks first that the count of a
 // known number of direct calls is exact. The compiled core is counted only through a
 // counter hook of its own (an exported `evaluationCounts()` or `globalThis.__jcpbaCount`);
 // until one exists, its column says "pending".
@@ -12,7 +12,7 @@
 // Usage: node bench/count-evaluations.mjs [--sizes 10,100] [--methods bcd,optimal] [--json]
 import { Session } from 'node:inspector/promises';
 
-/** Functions of ts/rate.ts that are counted: the two evaluations, and the helpers under them. */
+/** Functions of ts/core/rate.ts that are counted: the two evaluations, and the helpers under them. */
 export const COUNTED = ['rate', 'rateInverse', 'rateDerivative', 'lnGap', 'lambertT'];
 export const COUNT_METHODS = ['bcd', 'optimal'];
 const POOL = 4;
@@ -61,7 +61,7 @@ export async function countEvaluations({ sizes, methods }) {
   // Before the module loads, so that every function of it is counted from its first call.
   await session.post('Profiler.startPreciseCoverage', { callCount: true, detailed: false });
   const mod = await import('../dist/ts/index.js');
-  const rateUrl = new URL('../dist/ts/rate.js', import.meta.url).href;
+  const rateUrl = new URL('../dist/ts/core/rate.js', import.meta.url).href;
   /** Calls per counted function since the last read (taking coverage resets the counts). */
   const take = async () => {
     const { result } = await session.post('Profiler.takePreciseCoverage');
@@ -127,7 +127,7 @@ export async function countEvaluations({ sizes, methods }) {
   await session.post('Profiler.stopPreciseCoverage');
   session.disconnect();
   return {
-    how: `TypeScript reference: V8 precise coverage call counts of dist/ts/rate.js functions, calibrated; core: ${hooks.length ? `its counter hook ${hooks.join(', ')}` : 'pending (no counter hook yet)'}`,
+    how: `TypeScript reference: V8 precise coverage call counts of dist/ts/core/rate.js functions, calibrated; core: ${hooks.length ? `its counter hook ${hooks.join(', ')}` : 'pending (no counter hook yet)'}`,
     poolSeeds: `seeds 1..${POOL}, drop 0, realization 0`,
     calibration: { calls: CALIBRATION_CALLS, counted: calibration.rate },
     coreHooks: hooks,

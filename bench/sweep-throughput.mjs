@@ -4,8 +4,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { flattenParams, gridPoints, monteCarloOptions, scenarioOf, units } from '../dist/ts/index.js';
-import { runSweep } from '../dist/ts/sweep-run.js';
+import { flattenParams, gridPoints, monteCarloOptions, scenarioOf, units } from '../dist/ts/sweep/config.js';
+import { runSweep } from '../dist/ts/index.js';
 import { otherWork } from './machine.mjs';
 
 /**

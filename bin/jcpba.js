@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { main } from '../dist/ts/cli.js';
+import { main } from '../dist/ts/cli/main.js';
 
 main(process.argv.slice(2)).then((code) => {
   process.exitCode = code;

@@ -22,7 +22,7 @@ export interface CoreSolution {
 /**
  * What a backend throws: a plain `Error` whose message is the core's message, with
  * the core's `code`; `field` only when an input is at fault (not for `internal`), and
- * `client` only when one client is at fault. Same shape as ts/errors.ts JcpbaError.
+ * `client` only when one client is at fault. Same shape as ts/core/error.ts JcpbaError.
  */
 export interface CoreError extends Error {
   code: string;
@@ -65,7 +65,7 @@ export interface CoreBackend {
   ): CoreSolution[];
 
   /**
-   * Runs a batch of Monte Carlo units (ts/montecarlo.ts `runUnit`) in one call.
+   * Runs a batch of Monte Carlo units (ts/core/montecarlo.ts `runUnit`) in one call.
    * @param params 18 numbers per grid point, the fields of `ScenarioParams` in this
    *   order: clients, seed, drop, realization, cellRadiusM, minDistanceM, shadowingDb,
    *   txPowerW, noisePsdWPerHz, bandwidthHz, payloadBits, flopsPerSample, samplesMin,

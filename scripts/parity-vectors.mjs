@@ -12,14 +12,14 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-// tsconfig's rootDir is the repository, so ts/x.ts compiles to dist/ts/x.js.
-const dist = resolve(root, 'dist/ts');
+// tsconfig's rootDir is the repository, so ts/core/x.ts compiles to dist/ts/core/x.js.
+const dist = resolve(root, 'dist/ts/core');
 const out = resolve(root, 'crates/jcpba-core/tests/data/parity_data.rs');
 
 // The reference must be compiled from the current sources.
 const newest = (dir, ext) =>
   Math.max(...readdirSync(dir).filter((f) => f.endsWith(ext)).map((f) => statSync(resolve(dir, f)).mtimeMs));
-if (newest(dist, '.js') < newest(resolve(root, 'ts'), '.ts')) {
+if (newest(dist, '.js') < newest(resolve(root, 'ts/core'), '.ts')) {
   console.error('dist/ is older than ts/: run `npm run build` first');
   process.exit(1);
 }

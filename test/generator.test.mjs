@@ -1,6 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { JcpbaError, MODEL_PRESETS, Random, generate, mix32, pathLossDb, resolveScenario } from '../dist/ts/index.js';
+import { JcpbaError, MODEL_PRESETS, generate, resolveScenario } from '../dist/ts/index.js';
+import { Random, mix32 } from '../dist/ts/core/rng.js';
+import { pathLossDb } from '../dist/ts/core/scenario.js';
 
 const same = (x, y) => assert.equal(Array.from(x), Array.from(y));
 

@@ -1,6 +1,7 @@
 // Shared helpers of the test suite: random problems over wide ranges, and the
 // feasibility checks of MODEL.md section 6 written out independently of the solver.
-import { Random, createSolver } from '../dist/ts/index.js';
+import { createSolver } from '../dist/ts/index.js';
+import { Random } from '../dist/ts/core/rng.js';
 
 /** The backend under test: JCPBA_BACKEND (native, wasm or ts) or the automatic choice. */
 export const solver = await createSolver();

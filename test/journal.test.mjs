@@ -3,7 +3,9 @@ import * as assert from 'uvu/assert';
 import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { JcpbaError, aggregate, journalUnits, mergeOrdered, readJournal } from '../dist/ts/index.js';
+import { JcpbaError } from '../dist/ts/index.js';
+import { journalUnits, mergeOrdered, readJournal } from '../dist/ts/sweep/journal.js';
+import { aggregate } from '../dist/ts/sweep/results.js';
 
 const unit = (grid, drop, block) => ({ grid, drop, block, methods: [] });
 const header = { kind: 'jcpba-sweep-journal', identity: 'x', config: {} };

@@ -1,6 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { bandwidthBlock, instance, toProblem } from '../dist/ts/index.js';
+import { toProblem } from '../dist/ts/index.js';
+import { bandwidthBlock } from '../dist/ts/core/bandwidth.js';
+import { instance } from '../dist/ts/core/problem.js';
 import { infeasibility, randomProblem, rngFor, solve } from './helpers.mjs';
 
 /**

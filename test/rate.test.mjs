@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { LN2, lambertT, lnGap, rate, rateInverse } from '../dist/ts/index.js';
+import { LN2, lambertT, lnGap, rate, rateInverse } from '../dist/ts/core/rate.js';
 
 test('rateInverse(rate(b)) = b to 1e-12 wherever the problem is well conditioned', () => {
   // Relative condition number of b given q is about 2 / (a / b) for b >> a, so the

@@ -8,22 +8,32 @@
  * ts/solvers.ts with the Node facade but not ts/facade.ts, whose native path imports
  * bindings/native.js, which bundlers would follow into `node:fs`.
  */
-import { JcpbaError } from './errors.js';
+import { JcpbaError } from './core/error.js';
 import { type Solver, coreSolver, tsSolver } from './solvers.js';
 import { loadWasm } from '../bindings/wasm.js';
 import type { CoreBackend } from '../bindings/types.js';
 
-export * from './errors.js';
-export * from './problem.js';
-export * from './rate.js';
-export { pruningBlock, uniformPruning } from './pruning.js';
-export { bandwidthBlock, roundLatency, clientLatency, unprunedLatencies } from './bandwidth.js';
-export * from './methods.js';
-export * from './rng.js';
-export * from './scenario.js';
-export * from './montecarlo.js';
-export { VERSION } from './version.js';
+// The public API for browsers, listed by name like ts/index.ts (test/api.test.mjs pins
+// both lists): the same solver, problem and generator names; no sweep (it needs Node).
+
+// Solver.
 export type { BackendName, Solver } from './solvers.js';
+export { METHODS, DEFAULT_TOLERANCE, DEFAULT_MAX_ITERATIONS, solve } from './core/methods.js';
+export type { MethodId, SolveOptions, SolveResult, Status } from './core/methods.js';
+
+// Problem and generator.
+export { CLIENT_FIELDS, dbmToWatts, toProblem, toJson, validateProblem } from './core/problem.js';
+export type { ClientField, ClientInput, ClientColumns, Problem, ProblemInput } from './core/problem.js';
+export { rate, rateInverse } from './core/rate.js';
+export { DATASET_PRESETS, MODEL_PRESETS, SCENARIO_DEFAULTS, SCENARIO_HELP, generate, resolveScenario } from './core/scenario.js';
+export type { DatasetPreset, ModelPreset, ScenarioOptions, ScenarioParams } from './core/scenario.js';
+
+// Errors.
+export { JcpbaError } from './core/error.js';
+export type { ErrorCode } from './core/error.js';
+
+// Version.
+export { VERSION } from './version.js';
 
 /** The backends a browser can run: the native addon needs Node. */
 export const BROWSER_BACKENDS = ['wasm', 'ts'] as const;

@@ -4,7 +4,7 @@
  * TypeScript reference, and records why it skipped one; `JCPBA_BACKEND` or `backend`
  * forces one, and a forced backend that cannot load is an error, never a fallback.
  */
-import { JcpbaError } from './errors.js';
+import { JcpbaError } from './core/error.js';
 import { BACKENDS, type BackendName, type Solver, coreSolver, tsSolver } from './solvers.js';
 import type { CoreBackend } from '../bindings/types.js';
 

@@ -1,11 +1,34 @@
-export * from './errors.js';
-export * from './problem.js';
-export * from './rate.js';
-export { pruningBlock, uniformPruning } from './pruning.js';
-export { bandwidthBlock, roundLatency, clientLatency, unprunedLatencies } from './bandwidth.js';
-export * from './methods.js';
-export * from './rng.js';
-export * from './scenario.js';
-export * from './facade.js';
-export * from './montecarlo.js';
-export * from './sweep.js';
+/**
+ * The package entry for Node (package.json `exports` "."). Every name is listed on
+ * purpose and grouped; test/api.test.mjs pins the list, so a change to the public API is
+ * a visible, deliberate diff. Helpers that only the CLI, the sweep or the tests use stay
+ * in their modules (ts/core/, ts/sweep/, ts/cli/).
+ */
+
+// Solver: the facade over the native, WASM and TypeScript backends.
+export { createSolver, BACKENDS } from './facade.js';
+export type { BackendName, CreateSolverOptions, Solver } from './facade.js';
+export { METHODS, DEFAULT_TOLERANCE, DEFAULT_MAX_ITERATIONS, solve } from './core/methods.js';
+export type { MethodId, SolveOptions, SolveResult, Status } from './core/methods.js';
+
+// Problem and generator.
+export { CLIENT_FIELDS, dbmToWatts, toProblem, toJson, validateProblem } from './core/problem.js';
+export type { ClientField, ClientInput, ClientColumns, Problem, ProblemInput } from './core/problem.js';
+export { rate, rateInverse } from './core/rate.js';
+export { DATASET_PRESETS, MODEL_PRESETS, SCENARIO_DEFAULTS, SCENARIO_HELP, generate, resolveScenario } from './core/scenario.js';
+export type { DatasetPreset, ModelPreset, ScenarioOptions, ScenarioParams } from './core/scenario.js';
+
+// Sweep: Monte Carlo over a grid, with its journal, shards and result files.
+export { runSweep, mergeShards } from './sweep/run.js';
+export type { RunOptions, Shard, SweepOutcome } from './sweep/run.js';
+export { GRID_PARAMS } from './sweep/config.js';
+export type { SweepConfig } from './sweep/config.js';
+export type { ResultRow } from './sweep/results.js';
+export type { MethodStats } from './core/montecarlo.js';
+
+// Errors.
+export { JcpbaError } from './core/error.js';
+export type { ErrorCode } from './core/error.js';
+
+// Version.
+export { VERSION } from './version.js';

@@ -3,9 +3,9 @@
  * browser entry (ts/browser.ts). Nothing here imports a Node built-in: loading a backend
  * is the entries' business; this module only adapts a loaded core (or the reference).
  */
-import { type ErrorCode, JcpbaError } from './errors.js';
-import { type MethodId, type SolveOptions, type SolveResult, type Status, checkOptions, solve as solveTs } from './methods.js';
-import { type Problem, CLIENT_FIELDS, toProblemShape } from './problem.js';
+import { type ErrorCode, JcpbaError } from './core/error.js';
+import { type MethodId, type SolveOptions, type SolveResult, type Status, checkOptions, solve as solveTs } from './core/methods.js';
+import { type Problem, CLIENT_FIELDS, toProblemShape } from './core/problem.js';
 import type { CoreBackend, CoreSolution } from '../bindings/types.js';
 
 export const BACKENDS = ['native', 'wasm', 'ts'] as const;

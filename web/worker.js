@@ -7,7 +7,8 @@
 //                                                   -> { type: 'progress', ... } ..., { type: 'mc-done', id, stats }
 //   { type: 'cancel', id } stops a Monte Carlo run   -> { type: 'mc-cancelled', id, done }
 // Failures answer { type: 'error', id, error: { code, field, client, message } }.
-import { METHODS, VERSION, createSolver, generate, t975 } from '../dist/ts/browser.js';
+import { METHODS, VERSION, createSolver, generate } from '../dist/ts/browser.js';
+import { t975 } from '../dist/ts/core/montecarlo.js';
 
 /** Longest stretch of solving between two looks at the message queue (a cancel), ms. */
 const YIELD_EVERY_MS = 25;

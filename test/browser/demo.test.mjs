@@ -10,7 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { METHODS, createSolver, generate, solve, t975 } from '../../dist/ts/index.js';
+import { METHODS, createSolver, generate, solve } from '../../dist/ts/index.js';
+import { t975 } from '../../dist/ts/core/montecarlo.js';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const ARTIFACTS = join(ROOT, 'test/browser/artifacts');

@@ -1,5 +1,5 @@
 //! Block B of MODEL.md section 3: the best bandwidth split for fixed pruning; mirrors
-//! ts/bandwidth.ts.
+//! ts/core/bandwidth.ts.
 //!
 //! For a target T client k needs b_k(T) = r_k^{-1}(q_k(T)) Hz, with
 //! q_k(T) = S m_k / (T - m_k c_k) and m_k = 1 - rho_k. G(T) = sum_k b_k(T) - B is convex

@@ -4,7 +4,7 @@
 //! Monte Carlo loop (montecarlo.rs) because it is decoding and argument checking for the
 //! bindings, whose order and messages are part of the boundary contract.
 
-// The checks mirror ts/scenario.ts rule by rule: index loops over the fields, and
+// The checks mirror ts/core/scenario.ts rule by rule: index loops over the fields, and
 // negated comparisons so that NaN fails every check.
 #![allow(clippy::needless_range_loop, clippy::neg_cmp_op_on_partial_ord)]
 
@@ -20,7 +20,7 @@ pub const PARAM_COUNT: usize = 18;
 /// Numbers per unit in the flat `specs` layout: grid index, drop, block.
 pub const SPEC_COUNT: usize = 3;
 
-/// The flat `params` layout: the fields of ts/scenario.ts `ScenarioParams`, in this order.
+/// The flat `params` layout: the fields of ts/core/scenario.ts `ScenarioParams`, in this order.
 pub const PARAM_NAMES: [&str; PARAM_COUNT] = [
     "clients",
     "seed",
@@ -51,7 +51,7 @@ fn is_positive_integer(x: f64) -> bool {
 }
 
 /// Reads grid point `g` of the flat `params` (the [`PARAM_NAMES`] order) and checks it
-/// with the rules of ts/scenario.ts `scenarioOptions`, applied to the resolved numbers.
+/// with the rules of ts/core/scenario.ts `scenarioOptions`, applied to the resolved numbers.
 /// `drop` and `realization` are not read: units name their own.
 pub fn params_from_flat(values: &[f64], g: usize) -> Result<ScenarioParams, Error> {
     let v = &values[g * PARAM_COUNT..(g + 1) * PARAM_COUNT];

@@ -1,4 +1,4 @@
-//! Derived constants of a validated problem (the `Instance` of ts/problem.ts).
+//! Derived constants of a validated problem (the `Instance` of ts/core/problem.ts).
 
 use crate::problem::ProblemView;
 

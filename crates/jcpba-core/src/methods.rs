@@ -1,4 +1,4 @@
-//! The seven methods of MODEL.md section 3 behind one entry point; mirrors ts/methods.ts.
+//! The seven methods of MODEL.md section 3 behind one entry point; mirrors ts/core/methods.ts.
 
 use crate::bandwidth::{bandwidth_block, bandwidth_block_from, round_latency, unpruned_latencies};
 use crate::error::Error;

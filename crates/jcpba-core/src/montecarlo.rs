@@ -1,5 +1,5 @@
 //! The Monte Carlo loop of a sweep (MODEL.md section 7) in units of work; mirrors
-//! ts/montecarlo.ts `runUnit` step for step, so a unit's summary is the same whichever
+//! ts/core/montecarlo.ts `runUnit` step for step, so a unit's summary is the same whichever
 //! backend ran it (up to the rounding of the solvers' own arithmetic).
 //!
 //! A unit is (grid point, drop, block): [`BLOCK_TRIALS`] consecutive trials of one drop.
@@ -48,7 +48,7 @@ pub struct UnitSpec {
     pub block: u32,
 }
 
-/// ts/montecarlo.ts `MonteCarloOptions`.
+/// ts/core/montecarlo.ts `MonteCarloOptions`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct MonteCarloOptions {
     pub methods: Vec<Method>,
@@ -99,7 +99,7 @@ fn js_max(a: f64, b: f64) -> f64 {
     }
 }
 
-/// ts/montecarlo.ts `binOf`: floor(ln T x 1000) (saturating, as no real T reaches it).
+/// ts/core/montecarlo.ts `binOf`: floor(ln T x 1000) (saturating, as no real T reaches it).
 pub fn bin_of(t: f64) -> i32 {
     (t.ln() * BINS_PER_LN).floor() as i32
 }
@@ -175,7 +175,7 @@ pub fn block_count(trials: u32) -> u32 {
 }
 
 /// Runs one unit: trials [block x BLOCK_TRIALS, ...) of one drop of one scenario
-/// (ts/montecarlo.ts `runUnit`). `params.drop` and `params.realization` are ignored.
+/// (ts/core/montecarlo.ts `runUnit`). `params.drop` and `params.realization` are ignored.
 pub fn run_unit(
     params: &ScenarioParams,
     spec: UnitSpec,
@@ -301,7 +301,7 @@ pub(crate) mod tests {
     use crate::scenario::generate_from_params;
     use crate::solve::solve;
 
-    /// ts/scenario.ts `resolveScenario({ clients, seed })` with the default presets.
+    /// ts/core/scenario.ts `resolveScenario({ clients, seed })` with the default presets.
     pub(crate) fn scenario(clients: usize, seed: u32) -> ScenarioParams {
         let dbm = |x: f64| 10f64.powf((x - 30.0) / 10.0);
         ScenarioParams {

@@ -1,4 +1,4 @@
-//! `optimal`: the certified global optimum of P (MODEL.md section 5); mirrors ts/optimal.ts.
+//! `optimal`: the certified global optimum of P (MODEL.md section 5); mirrors ts/core/optimal.ts.
 //!
 //! For a fixed round latency T, F(T) = min_rho sum_k b_k(rho_k; T) over the box and the
 //! budget is a separable convex problem. We solve it through its Lagrangian: with a

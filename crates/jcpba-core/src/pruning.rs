@@ -1,5 +1,5 @@
 //! Block A of MODEL.md section 3: the best pruning for fixed bandwidth, and the uniform
-//! pruning rule of the baselines; mirrors ts/pruning.ts. Both are exact: the constraint
+//! pruning rule of the baselines; mirrors ts/core/pruning.ts. Both are exact: the constraint
 //! functions are piecewise linear, so after sorting the breakpoints the answer is one
 //! linear equation.
 

@@ -1,4 +1,4 @@
-//! The uplink rate model and its inverse (MODEL.md section 2); mirrors ts/rate.ts.
+//! The uplink rate model and its inverse (MODEL.md section 2); mirrors ts/core/rate.ts.
 //!
 //! `a` is the client's SNR bandwidth, a = p g / N0 in Hz; the rate with b Hz is
 //! r(b) = b log2(1 + a / b), increasing and concave, tending to a / ln 2.

@@ -1,4 +1,4 @@
-//! The random stream of the scenario generator (MODEL.md section 7); mirrors ts/rng.ts
+//! The random stream of the scenario generator (MODEL.md section 7); mirrors ts/core/rng.ts
 //! bit for bit.
 //!
 //! xoshiro128** seeded by hashing (seed, stream, drop, realization) with Wellons'

@@ -1,4 +1,4 @@
-//! The scenario generator (MODEL.md section 7); mirrors ts/scenario.ts. One drop places
+//! The scenario generator (MODEL.md section 7); mirrors ts/core/scenario.ts. One drop places
 //! K clients in a cell and draws their data and compute; one realization draws Rayleigh
 //! fading for a drop. Presets (models, datasets, dBm) are resolved to numbers by the
 //! TypeScript facade (`resolveScenario`); the core takes only the numbers.
@@ -11,7 +11,7 @@ use crate::error::Error;
 use crate::problem::{validate, Problem};
 use crate::rng::{Random, STREAM_DROP, STREAM_FADING};
 
-/// A scenario with its presets resolved to numbers (ts/scenario.ts `ScenarioParams`).
+/// A scenario with its presets resolved to numbers (ts/core/scenario.ts `ScenarioParams`).
 #[derive(Clone, Debug, PartialEq)]
 pub struct ScenarioParams {
     /// K.

@@ -1,11 +1,11 @@
-//! Unit summaries (ts/montecarlo.ts `MethodSummary` and `UnitSummary`) and their JSON,
+//! Unit summaries (ts/core/montecarlo.ts `MethodSummary` and `UnitSummary`) and their JSON,
 //! byte for byte what `JSON.stringify` writes for the TypeScript types. Kept apart from
 //! the Monte Carlo loop (montecarlo.rs), which only fills the summaries: the JSON is a
 //! boundary format of its own, with its own number formatting and tests.
 
 use std::fmt::Write as _;
 
-/// ts/montecarlo.ts `MethodSummary`: one method's statistics over the rounds of a unit.
+/// ts/core/montecarlo.ts `MethodSummary`: one method's statistics over the rounds of a unit.
 #[derive(Clone, Debug, PartialEq)]
 pub struct MethodSummary {
     /// Rounds seen, and the Welford mean and sum of squared deviations of their latency, s.
@@ -32,7 +32,7 @@ pub struct MethodSummary {
 }
 
 impl MethodSummary {
-    /// ts/montecarlo.ts `emptySummary`.
+    /// ts/core/montecarlo.ts `emptySummary`.
     pub fn empty() -> MethodSummary {
         MethodSummary {
             n: 0,
@@ -54,7 +54,7 @@ impl MethodSummary {
     }
 }
 
-/// ts/montecarlo.ts `UnitSummary`: the spec and one summary per method, in method order.
+/// ts/core/montecarlo.ts `UnitSummary`: the spec and one summary per method, in method order.
 #[derive(Clone, Debug, PartialEq)]
 pub struct UnitSummary {
     pub grid: u32,

@@ -4,8 +4,9 @@
  */
 import * as vega from 'vega';
 import { compile } from 'vega-lite';
-import type { ScenarioOptions } from './scenario.js';
-import { GRID_PARAMS, type ResultRow, type SweepConfig, gridPoints } from './sweep.js';
+import type { ScenarioOptions } from '../core/scenario.js';
+import { GRID_PARAMS, type SweepConfig, gridPoints } from './config.js';
+import type { ResultRow } from './results.js';
 
 export interface Figure {
   file: string;

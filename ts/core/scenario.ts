@@ -2,7 +2,7 @@
  * The scenario generator (MODEL.md section 7): one drop places K clients in a cell and
  * draws their data and compute; one realization draws Rayleigh fading for a drop.
  */
-import { JcpbaError } from './errors.js';
+import { JcpbaError } from './error.js';
 import { type Problem, dbmToWatts, validateProblem } from './problem.js';
 import { Random, STREAM_DROP, STREAM_FADING } from './rng.js';
 

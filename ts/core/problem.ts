@@ -2,7 +2,7 @@
  * The per-round problem P (MODEL.md section 2): its JSON forms, parsing, validation,
  * and the derived per-client constants every method uses.
  */
-import { FRACTION, JcpbaError, POSITIVE, invalidField } from './errors.js';
+import { FRACTION, JcpbaError, POSITIVE, invalidField } from './error.js';
 
 /** One client, as in the row form of the problem JSON (SI units). */
 export interface ClientInput {

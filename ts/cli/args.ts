@@ -2,7 +2,7 @@
  * A small, strict command-line parser: `--name value`, `--name=value`, boolean flags,
  * positionals. Unknown flags and missing values are errors that name the flag.
  */
-import { JcpbaError } from './errors.js';
+import { JcpbaError } from '../core/error.js';
 
 export interface FlagSpec {
   /** Takes no value. */

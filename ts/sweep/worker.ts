@@ -3,10 +3,10 @@
  * and posts their summaries back. The native backend uses its own threads instead.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { type MonteCarloOptions, type UnitSpec, type UnitSummary, runUnit } from './montecarlo.js';
-import type { ScenarioParams } from './scenario.js';
-import { flattenParams } from './sweep.js';
-import type { CoreBackend } from '../bindings/types.js';
+import { type MonteCarloOptions, type UnitSpec, type UnitSummary, runUnit } from '../core/montecarlo.js';
+import type { ScenarioParams } from '../core/scenario.js';
+import { flattenParams } from './config.js';
+import type { CoreBackend } from '../../bindings/types.js';
 
 interface Setup {
   backend: 'ts' | 'wasm';
@@ -17,7 +17,7 @@ interface Setup {
 const setup = workerData as Setup;
 let core: CoreBackend | undefined;
 if (setup.backend === 'wasm') {
-  const { loadWasm } = await import('../bindings/wasm.js');
+  const { loadWasm } = await import('../../bindings/wasm.js');
   core = await loadWasm();
 }
 const flat = flattenParams(setup.params);

@@ -1,7 +1,7 @@
 /**
  * The seven methods of MODEL.md section 3 behind one entry point, `solve`.
  */
-import { JcpbaError } from './errors.js';
+import { JcpbaError } from './error.js';
 import { type Instance, type Problem, instance, toProblem } from './problem.js';
 import { bandwidthBlock, roundLatency, unprunedLatencies } from './bandwidth.js';
 import { pruningBlock, uniformPruning } from './pruning.js';

@@ -5,33 +5,14 @@ import { existsSync, readdirSync, renameSync, unlinkSync, writeFileSync } from '
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { JcpbaError } from './errors.js';
-import { type UnitSpec, type UnitSummary, runUnit } from './montecarlo.js';
-import { type BackendName, createSolver } from './facade.js';
+import { JcpbaError } from '../core/error.js';
+import { type UnitSpec, type UnitSummary, runUnit } from '../core/montecarlo.js';
+import { type BackendName, createSolver } from '../facade.js';
 import { sweepFigures } from './figures.js';
-import {
-  JOURNAL,
-  type JournalHeader,
-  type ResultRow,
-  type SweepConfig,
-  aggregate,
-  appendLines,
-  ensureDir,
-  flattenParams,
-  gridPoints,
-  identity,
-  journalUnits,
-  mergeOrdered,
-  unitKey,
-  monteCarloOptions,
-  readJournal,
-  resultsCsv,
-  resultsJson,
-  scenarioOf,
-  units,
-  writeAtomic,
-} from './sweep.js';
-import type { CoreBackend } from '../bindings/types.js';
+import { type SweepConfig, flattenParams, gridPoints, identity, monteCarloOptions, scenarioOf, units } from './config.js';
+import { JOURNAL, type JournalHeader, appendLines, ensureDir, journalUnits, mergeOrdered, readJournal, unitKey, writeAtomic } from './journal.js';
+import { type ResultRow, aggregate, resultsCsv, resultsJson } from './results.js';
+import type { CoreBackend } from '../../bindings/types.js';
 
 export interface Shard {
   index: number;
@@ -88,7 +69,7 @@ function nativeRunner(core: CoreBackend, c: SweepConfig, threads: number): Runne
 function workerRunner(backend: 'ts' | 'wasm', c: SweepConfig, threads: number): Runner {
   const params = gridPoints(c).map((p) => scenarioOf(c, p));
   const options = monteCarloOptions(c);
-  const url = new URL('./sweep-worker.js', import.meta.url);
+  const url = new URL('./worker.js', import.meta.url);
   const workers = Array.from({ length: threads }, () => new Worker(url, { workerData: { backend, params, options } }));
   let nextId = 0;
   const call = (w: Worker, spec: UnitSpec) =>

@@ -1,0 +1,72 @@
+/**
+ * The `jcpba` command line: generate | solve | sweep | merge | bench, one module per
+ * command. Errors print one line on stderr, `jcpba: <message>`, and exit non-zero
+ * (2 for usage errors); no stack trace.
+ */
+import { JcpbaError } from '../core/error.js';
+import { VERSION } from '../version.js';
+import { usageError } from './args.js';
+import { type Io, nodeIo } from './io.js';
+import { generateCommand } from './generate.js';
+import { solveCommand } from './solve.js';
+import { sweepCommand } from './sweep.js';
+import { mergeCommand } from './merge.js';
+import { benchCommand } from './bench.js';
+
+export { VERSION } from '../version.js';
+export type { Io } from './io.js';
+
+const MAIN_HELP = `jcpba ${VERSION}: joint client-specific pruning and bandwidth allocation (JCPBA)
+for federated fine-tuning of LLMs over wireless networks.
+
+Usage: jcpba <command> [options]
+
+Commands:
+  generate   print a problem (JSON) drawn from the scenario generator
+  solve      solve a problem file (or - for stdin) with one or more methods
+  sweep      Monte Carlo over a grid of scenarios: table, CSV, JSON and SVG figures
+  merge      combine the folders of a sharded sweep into one result
+  bench      benchmark the backends (per solve, suites, sweep throughput; see --help)
+
+Run 'jcpba <command> --help' for a command's options. Units are SI (s, Hz, W, bits)
+unless an option says otherwise.
+`;
+
+/** Runs the CLI; returns the exit code (0 ok, 1 bad input or failure, 2 usage). */
+export async function main(argv: string[], io: Io = nodeIo): Promise<number> {
+  try {
+    const [command, ...rest] = argv;
+    switch (command) {
+      case 'generate':
+        return generateCommand(rest, io);
+      case 'solve':
+        return await solveCommand(rest, io);
+      case 'sweep':
+        return await sweepCommand(rest, io);
+      case 'merge':
+        return await mergeCommand(rest, io);
+      case 'bench':
+        return await benchCommand(rest);
+      case '--version':
+      case 'version':
+        io.out(`${VERSION}\n`);
+        return 0;
+      case undefined:
+      case '--help':
+      case 'help':
+        io.out(MAIN_HELP);
+        return command === undefined ? 2 : 0;
+      default:
+        throw usageError(`unknown command ${JSON.stringify(command)}; expected generate, solve, sweep, merge or bench (see jcpba --help)`, 'command');
+    }
+  } catch (e) {
+    if (e instanceof JcpbaError) {
+      io.err(`jcpba: ${e.message}\n`);
+      return e.code === 'invalid-option' ? 2 : 1;
+    }
+    const message = e instanceof Error ? e.message : String(e);
+    io.err(`jcpba: internal error: ${message}\n`);
+    return 1;
+  }
+}
+

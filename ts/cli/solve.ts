@@ -1,0 +1,101 @@
+/**
+ * `jcpba solve`: a problem file (or stdin) solved by one or more methods; JSON for tools, a table for people.
+ */
+import { readFileSync } from 'node:fs';
+import { JcpbaError } from '../core/error.js';
+import { METHODS, type MethodId, type SolveResult, methodId } from '../core/methods.js';
+import { BACKENDS, type BackendName, createSolver } from '../facade.js';
+import { type FlagSpec, formatHelp, parseArgs, parseNumber, usageError } from './args.js';
+import type { Io } from './io.js';
+
+const SOLVE_FLAGS: Record<string, FlagSpec> = {
+  method: { value: 'ID[,ID...]|all', help: `methods to run, in order: ${METHODS.join(', ')}`, default: 'optimal' },
+  format: { value: 'json|table', help: 'json for tools, table for people', default: 'json' },
+  tolerance: { value: 'X', help: 'relative tolerance of bcd and optimal', default: '1e-10' },
+  'max-iterations': { value: 'N', help: 'iteration cap of bcd and optimal', default: '500' },
+  backend: { value: 'auto|native|wasm|ts', help: 'solver backend (also JCPBA_BACKEND)', default: 'auto' },
+  help: { boolean: true, help: 'show this help' },
+};
+
+export function parseMethods(text: string): MethodId[] {
+  if (text === 'all') return [...METHODS];
+  const ids = text.split(',').map((s) => s.trim());
+  if (ids.some((s) => s === '')) throw usageError(`--method: empty method name in ${JSON.stringify(text)}`, 'method');
+  return ids.map(methodId);
+}
+
+function readProblemText(path: string, io: Io): string {
+  if (path === '-') return io.readStdin();
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new JcpbaError('invalid-input', `cannot read ${path}: ${code === 'ENOENT' ? 'no such file' : code ?? String(e)}`, 'file');
+  }
+}
+
+export function parseProblemJson(text: string, source: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new JcpbaError('parse-error', `${source} is not valid JSON: ${(e as Error).message}`, 'problem');
+  }
+}
+
+/** A result as plain JSON (typed arrays become arrays). */
+export function resultJson(r: SolveResult): Record<string, unknown> {
+  return {
+    ...r,
+    pruning: Array.from(r.pruning),
+    bandwidth: Array.from(r.bandwidth),
+    clientLatency: Array.from(r.clientLatency),
+  };
+}
+
+export function backendOption(text: string | undefined): BackendName | 'auto' | undefined {
+  if (text === undefined) return undefined;
+  if (text === 'auto' || (BACKENDS as readonly string[]).includes(text)) return text as BackendName | 'auto';
+  throw new JcpbaError('unknown-backend', `unknown backend ${JSON.stringify(text)}; expected one of auto, ${BACKENDS.join(', ')}`, 'backend');
+}
+
+export async function solveCommand(argv: string[], io: Io): Promise<number> {
+  const { flags, positionals } = parseArgs(argv, SOLVE_FLAGS);
+  if (flags.has('help')) {
+    io.out(formatHelp('Usage: jcpba solve FILE|- [options]', 'Solves a problem (JSON, SI units; see README) with each method asked for, in order.', SOLVE_FLAGS));
+    return 0;
+  }
+  if (positionals.length !== 1) throw usageError('solve needs exactly one problem file (or - for stdin)', 'file');
+  const methods = parseMethods(flags.get('method') ?? 'optimal');
+  const format = flags.get('format') ?? 'json';
+  if (format !== 'json' && format !== 'table') throw usageError(`--format must be json or table (got ${JSON.stringify(format)})`, 'format');
+  const tolerance = flags.has('tolerance') ? parseNumber(flags.get('tolerance')!, '--tolerance') : undefined;
+  const maxIterations = flags.has('max-iterations') ? parseNumber(flags.get('max-iterations')!, '--max-iterations') : undefined;
+  const source = positionals[0] === '-' ? 'stdin' : positionals[0];
+  const problem = parseProblemJson(readProblemText(positionals[0], io), source);
+  const solver = await createSolver({ backend: backendOption(flags.get('backend')) });
+  for (const s of solver.skipped) io.err(`jcpba: note: skipped the ${s.backend} backend: ${s.reason}\n`);
+  const results = methods.map((method) => solver.solve(problem, { method, tolerance, maxIterations }));
+  if (format === 'json') {
+    io.out(`${JSON.stringify({ backend: solver.backend, results: results.map(resultJson) }, null, 2)}\n`);
+  } else {
+    const equal = results.find((r) => r.method === 'equal') ?? solver.solve(problem, { method: 'equal' });
+    io.out(resultTable(results, equal.latency, solver.backend));
+  }
+  return 0;
+}
+
+export function resultTable(results: SolveResult[], equalLatency: number, backend: string): string {
+  const header = ['method', 'latency (s)', 'vs equal', 'iterations', 'status'];
+  const rows = results.map((r) => [
+    r.method,
+    r.latency.toPrecision(8),
+    `${(-(1 - r.latency / equalLatency) * 100).toFixed(2)}%`,
+    String(r.iterations),
+    r.status,
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  const rule = widths.map((w) => '-'.repeat(w)).join('  ');
+  return `${[line(header), rule, ...rows.map(line)].join('\n')}\n(backend: ${backend}; round latency T = max_k tau_k)\n`;
+}
+

@@ -1,0 +1,150 @@
+/**
+ * `jcpba sweep`: the grid flags, the configuration they make, progress on stderr, and interruption by signal.
+ */
+import { SCENARIO_DEFAULTS } from '../core/scenario.js';
+import { GRID_PARAMS, type SweepConfig, methodsOption } from '../sweep/config.js';
+import { resultsTable } from '../sweep/results.js';
+import { runSweep } from '../sweep/run.js';
+import { type FlagSpec, formatHelp, parseArgs, parseNumber, usageError } from './args.js';
+import type { Io } from './io.js';
+import { SCENARIO_FLAGS, scenarioFlagSpecs, scenarioValue } from './scenario-flags.js';
+import { backendOption } from './solve.js';
+
+const GRID_FLAG_NAMES = new Set(GRID_PARAMS.map((p) => p.flag));
+
+const SWEEP_FLAGS: Record<string, FlagSpec> = {
+  ...Object.fromEntries(
+    Object.entries(scenarioFlagSpecs()).filter(([flag]) => !['seed', 'drop', 'realization'].includes(flag)).map(([flag, spec]) => [
+      flag,
+      GRID_FLAG_NAMES.has(flag) ? { ...spec, value: `${spec.value}[,${spec.value}...]`, help: `${spec.help}; a comma list sweeps it` } : spec,
+    ]),
+  ),
+  drops: { value: 'N', help: 'drops (client placements) per grid point', default: '4' },
+  realizations: { value: 'N', help: 'fading realizations (trials) per drop', default: '32' },
+  rounds: { value: 'R', help: 'rounds per trial, each its own realization (fine-tuning latency = their sum)', default: '1' },
+  methods: { value: 'ID[,ID...]|all', help: 'methods to compare', default: 'all' },
+  seed: { value: 'S', help: 'random seed, integer in [0, 2^32)', default: '1' },
+  tolerance: { value: 'X', help: 'relative tolerance of bcd and optimal', default: '1e-10' },
+  'max-iterations': { value: 'N', help: 'iteration cap of bcd and optimal', default: '500' },
+  threads: { value: 'N', help: 'threads (native) or workers (wasm, ts)', default: 'all cores' },
+  backend: { value: 'auto|native|wasm|ts', help: 'solver backend (also JCPBA_BACKEND)', default: 'auto' },
+  out: { value: 'DIR', help: 'output folder: results.csv, results.json, SVG figures, units.jsonl', default: 'results' },
+  shard: { value: 'i/n', help: 'run only slice i of n (0-based); combine slices with jcpba merge' },
+  resume: { boolean: true, help: 'continue the sweep already in --out' },
+  quiet: { boolean: true, help: 'no progress on stderr' },
+  help: { boolean: true, help: 'show this help' },
+};
+
+function positiveInteger(text: string, flag: string): number {
+  const v = parseNumber(text, `--${flag}`);
+  if (!Number.isInteger(v) || v < 1) throw usageError(`--${flag} must be a positive integer (got ${text})`, flag);
+  return v;
+}
+
+/** A comma list of grid values; empty items are errors. */
+function gridValues(flag: string, text: string): (number | string)[] {
+  const items = text.split(',').map((x) => x.trim());
+  if (items.length === 0 || items.some((x) => x === '')) throw usageError(`--${flag}: empty value in ${JSON.stringify(text)}`, flag);
+  return items.map((x) => scenarioValue(flag, x));
+}
+
+export function sweepConfig(flags: Map<string, string>): SweepConfig {
+  const grid: SweepConfig['grid'] = [];
+  const base: Record<string, number | string> = {};
+  for (const p of GRID_PARAMS) {
+    if (flags.has(p.flag)) grid.push({ key: p.key, values: gridValues(p.flag, flags.get(p.flag)!) });
+  }
+  for (const [flag, value] of flags) {
+    if (flag in SCENARIO_FLAGS && !GRID_FLAG_NAMES.has(flag)) base[SCENARIO_FLAGS[flag]] = scenarioValue(flag, value);
+  }
+  if (grid.length === 0) grid.push({ key: 'clients', values: [SCENARIO_DEFAULTS.clients] });
+  const seed = parseNumber(flags.get('seed') ?? '1', '--seed');
+  return {
+    grid,
+    base,
+    seed,
+    drops: positiveInteger(flags.get('drops') ?? '4', 'drops'),
+    realizations: positiveInteger(flags.get('realizations') ?? '32', 'realizations'),
+    rounds: positiveInteger(flags.get('rounds') ?? '1', 'rounds'),
+    methods: methodsOption(flags.get('methods') ?? 'all'),
+    tolerance: flags.has('tolerance') ? parseNumber(flags.get('tolerance')!, '--tolerance') : 1e-10,
+    maxIterations: flags.has('max-iterations') ? positiveInteger(flags.get('max-iterations')!, 'max-iterations') : 500,
+  };
+}
+
+function parseShard(text: string | undefined): { index: number; count: number } | undefined {
+  if (text === undefined) return undefined;
+  const m = /^(\d+)\/(\d+)$/.exec(text);
+  if (!m || Number(m[2]) < 1 || Number(m[1]) >= Number(m[2])) throw usageError(`--shard must be i/n with 0 <= i < n (got ${JSON.stringify(text)})`, 'shard');
+  return { index: Number(m[1]), count: Number(m[2]) };
+}
+
+function clock(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '--:--';
+  const s = Math.round(seconds);
+  const h = Math.floor(s / 3600);
+  const mm = String(Math.floor((s % 3600) / 60)).padStart(2, '0');
+  const ss = String(s % 60).padStart(2, '0');
+  return h > 0 ? `${h}:${mm}:${ss}` : `${mm}:${ss}`;
+}
+
+export async function sweepCommand(argv: string[], io: Io): Promise<number> {
+  const { flags, positionals } = parseArgs(argv, SWEEP_FLAGS);
+  if (flags.has('help')) {
+    io.out(
+      formatHelp(
+        'Usage: jcpba sweep [grid flags] [--drops N] [--realizations N] [--methods a,b|all] [--seed S] [--rounds R]\n                   [--threads N] [--backend B] [--out DIR] [--shard i/n] [--resume] [--quiet]',
+        'Monte Carlo over a grid: every combination of the comma lists, times drops, times realizations,\ntimes methods. Example: jcpba sweep --clients 10,20,50,100 --budget 0.1,0.3 --out results',
+        SWEEP_FLAGS,
+      ),
+    );
+    return 0;
+  }
+  if (positionals.length > 0) throw usageError(`sweep takes no positional arguments (got ${JSON.stringify(positionals[0])})`);
+  const config = sweepConfig(flags);
+  const out = flags.get('out') ?? 'results';
+  const quiet = flags.has('quiet');
+  const tty = !quiet && process.stderr.isTTY === true;
+  let stop = false;
+  const onSignal = () => {
+    if (stop) process.exit(130); // second signal: the journal is consistent, leave now
+    stop = true;
+    io.err('\njcpba: stopping after the current batch (again to stop at once); --resume continues\n');
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const started = Date.now();
+  let first: { done: number; at: number } | undefined;
+  const outcome = await runSweep(config, {
+    out,
+    backend: backendOption(flags.get('backend')),
+    threads: flags.has('threads') ? positiveInteger(flags.get('threads')!, 'threads') : undefined,
+    shard: parseShard(flags.get('shard')),
+    resume: flags.has('resume'),
+    shouldStop: () => stop,
+    onProgress: (done, total) => {
+      if (!tty) return;
+      const now = Date.now();
+      if (!first) first = { done, at: now };
+      const rate = (done - first.done) / Math.max(1e-3, (now - first.at) / 1000);
+      const eta = rate > 0 ? (total - done) / rate : Infinity;
+      io.err(`\r\x1b[Ksweep: ${done}/${total} units (${((100 * done) / Math.max(1, total)).toFixed(0)}%)  ${rate.toFixed(1)} units/s  ETA ${clock(eta)}`);
+    },
+  }).finally(() => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  });
+  if (tty) io.err('\n');
+  for (const s of outcome.skipped) io.err(`jcpba: note: skipped the ${s.backend} backend: ${s.reason}\n`);
+  const seconds = (Date.now() - started) / 1000;
+  if (!quiet) io.out(resultsTable(config, outcome.rows));
+  io.err(
+    `jcpba: ${outcome.unitsDone}/${outcome.unitsTotal} units on ${outcome.backend} (${outcome.threads} threads) in ${seconds.toFixed(1)} s; wrote ${out}/results.csv, results.json and ${outcome.files.filter((f) => f.endsWith('.svg')).length} figures\n`,
+  );
+  if (outcome.unitsDone < outcome.unitsTotal) {
+    io.err(`jcpba: interrupted; results cover complete grid points only; continue with the same command and --resume\n`);
+    return 130;
+  }
+  return 0;
+}
+
