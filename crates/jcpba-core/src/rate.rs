@@ -39,6 +39,15 @@ pub mod counters {
         let _ = kernel;
     }
 
+    /// Adds `n` evaluations of `kernel` (a batch kernel's column); nothing without the feature.
+    #[inline(always)]
+    pub fn add(kernel: Kernel, n: u64) {
+        #[cfg(feature = "counters")]
+        COUNTS[kernel as usize].fetch_add(n, Ordering::Relaxed);
+        #[cfg(not(feature = "counters"))]
+        let _ = (kernel, n);
+    }
+
     /// The counts since the last `reset`, indexed by `Kernel as usize` (zeros without the feature).
     pub fn read() -> [u64; 3] {
         #[cfg(feature = "counters")]
@@ -195,7 +204,7 @@ pub fn lambert_t(c: f64) -> f64 {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     fn rel(x: f64, y: f64) -> f64 {
@@ -259,7 +268,7 @@ mod tests {
 
     /// (c, t) with t = -W_{-1}(-c e^-c) - c to 17 digits, from 60-digit arithmetic (mpmath).
     #[allow(clippy::excessive_precision)]
-    const LAMBERT_TABLE: [(f64, f64); 39] = [
+    pub(crate) const LAMBERT_TABLE: [(f64, f64); 39] = [
         (5e-324, 751.06155953987908),
         (1e-310, 720.38115928798791),
         (1e-300, 697.32277629546016),
