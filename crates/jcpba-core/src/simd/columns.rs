@@ -5,8 +5,8 @@
 use super::{dispatch, math, Kernel, Lanes, Level};
 use crate::rate::{counters, Kernel as Count};
 
-/// The widest lane count of any level (AVX-512: 8).
-pub const MAX_LANES: usize = 8;
+/// The widest lane count of any kernel (four AVX-512 vectors of 8).
+pub const MAX_LANES: usize = 32;
 
 /// Lanes from `s` (fewer than `V::N` values), the rest `fill`.
 #[inline(always)]
@@ -23,23 +23,6 @@ pub fn store_tail<V: Lanes>(v: V, out: &mut [f64]) {
     v.store(&mut buf);
     let n = out.len();
     out.copy_from_slice(&buf[..n]);
-}
-
-/// Adds the Halley steps `rate::lambert_t` takes for each c (counters feature only).
-#[inline(always)]
-fn count_lambert_steps(c: &[f64]) {
-    if counters::ENABLED {
-        for &c in c {
-            let steps = if c > 0.4 {
-                1.0 - c >= 0.05
-            } else {
-                c > 0.0
-            };
-            if steps {
-                counters::add(Count::LambertStep, 2);
-            }
-        }
-    }
 }
 
 struct RateInverse<'a> {
@@ -71,8 +54,8 @@ impl<'a> Kernel for RateInverse<'a> {
             counters::add(Count::RateInverse, n as u64);
             for k in 0..n {
                 let c = (self.q[k] * ln2) / self.a[k];
-                if self.q[k] > 0.0 && c < 1.0 {
-                    count_lambert_steps(&[c]);
+                if self.q[k] > 0.0 && c < 1.0 && math::lambert_steps(c) {
+                    counters::add(Count::LambertStep, math::HALLEY_STEPS as u64);
                 }
             }
         }

@@ -8,9 +8,11 @@
 //! the C library over wide ranges (tests in simd/tests.rs): at most 1 ulp apart for `ln`,
 //! `exp`, `expm1` and 2 ulps for `log1p`.
 //!
-//! `ln_gap`, `lambert_t`, `rate` and `rate_inverse` repeat the formulas of `rate.rs`
-//! operation for operation on lanes; where `rate.rs` branches per client, both sides are
-//! computed for a vector whose lanes disagree and the lanes pick theirs.
+//! `ln_gap`, `lambert_t`, `rate` and `rate_inverse` are the one implementation of the
+//! rate model's numerics (rate.rs documents them and calls them on `f64`, whose lanes use
+//! the C library's ln and exp). Where the method branches per client, a vector whose
+//! lanes disagree computes both sides and each lane picks its own; a side no lane needs
+//! is skipped.
 
 // The formulas mirror rate.rs, which writes `2.0 * h * d1` and the like.
 #![allow(clippy::excessive_precision)]
@@ -22,7 +24,7 @@ pub const LN2: f64 = std::f64::consts::LN_2;
 const LN2_HI: f64 = 0.693147180559663;
 /// ln 2 - LN2_HI.
 const LN2_LO: f64 = 2.8235290563031577e-13;
-const INV_LN2: f64 = 1.4426950408889634;
+const INV_LN2: f64 = std::f64::consts::LOG2_E;
 
 /// With f = m - 1, s = f / (2 + f), z = s^2: ln(1 + f) = 2 s + s z P(z), P on
 /// [0, (3 - 2 sqrt 2)^2]; relative error of P 4.6e-16, which s z P scales by at most
@@ -63,6 +65,52 @@ fn poly<V: Lanes>(x: V, c: &[f64]) -> V {
     p
 }
 
+/// c[i] + c[i + 1] x (c[i] alone past the end).
+#[inline(always)]
+fn estrin2<V: Lanes>(x: V, c: &[f64], i: usize) -> V {
+    if i + 1 < c.len() {
+        x.mul_add(V::splat(c[i + 1]), V::splat(c[i]))
+    } else {
+        V::splat(c[i])
+    }
+}
+
+/// c[i] + ... + c[i + 3] x^3 (fewer terms past the end).
+#[inline(always)]
+fn estrin4<V: Lanes>(x: V, x2: V, c: &[f64], i: usize) -> V {
+    if i + 2 < c.len() {
+        x2.mul_add(estrin2(x, c, i + 2), estrin2(x, c, i))
+    } else {
+        estrin2(x, c, i)
+    }
+}
+
+/// c[i] + ... + c[i + 7] x^7 (fewer terms past the end).
+#[inline(always)]
+fn estrin8<V: Lanes>(x: V, x2: V, x4: V, c: &[f64], i: usize) -> V {
+    if i + 4 < c.len() {
+        x4.mul_add(estrin4(x, x2, c, i + 4), estrin4(x, x2, c, i))
+    } else {
+        estrin4(x, x2, c, i)
+    }
+}
+
+/// c[0] + c[1] x + ... (at most 16 terms) by Estrin's scheme: the polynomial of `poly`
+/// with a dependency chain of about log2(n) multiply-adds instead of n. The rounding
+/// differs from Horner's by far less than an ulp of the kernels' results, where these
+/// polynomials are small corrections.
+#[inline(always)]
+fn estrin<V: Lanes>(x: V, c: &[f64]) -> V {
+    let x2 = x * x;
+    let x4 = x2 * x2;
+    if c.len() <= 8 {
+        estrin8(x, x2, x4, c, 0)
+    } else {
+        let x8 = x4 * x4;
+        x8.mul_add(estrin8(x, x2, x4, c, 8), estrin8(x, x2, x4, c, 0))
+    }
+}
+
 /// k ln 2 + ln(1 + f) for f in [sqrt(1/2) - 1, sqrt(2) - 1] and an integer k.
 /// ln(1 + f) = f - f^2/2 + s (f^2/2 + z P(z)), summed from the smallest term.
 #[inline(always)]
@@ -70,7 +118,7 @@ fn ln_reduced<V: Lanes>(f: V, k: V) -> V {
     let hfsq = V::splat(0.5) * f * f;
     let s = f / (V::splat(2.0) + f);
     let z = s * s;
-    let r = z * poly(z, &LN_P);
+    let r = z * estrin(z, &LN_P);
     let t = s.mul_add(hfsq + r, k * V::splat(LN2_LO)) - hfsq + f;
     k.mul_add(V::splat(LN2_HI), t)
 }
@@ -147,7 +195,7 @@ fn keep_nan<V: Lanes>(x: V, y: V) -> V {
 #[inline(always)]
 pub fn exp_poly<V: Lanes>(x: V) -> V {
     let (k, r) = reduce(x.clamp(-746.0, 710.0));
-    let p = V::splat(1.0) + (r * r).mul_add(poly(r, &EXP_Q), r);
+    let p = V::splat(1.0) + (r * r).mul_add(estrin(r, &EXP_Q), r);
     // 2^k in two factors, each a normal number even where 2^k is not.
     let k1 = (k * V::splat(0.5)).round();
     keep_nan(x, p * k1.pow2() * (k - k1).pow2())
@@ -158,9 +206,9 @@ pub fn exp_poly<V: Lanes>(x: V) -> V {
 pub fn expm1_poly<V: Lanes>(x: V) -> V {
     // Below -40, e^x - 1 rounds to -1.
     let (k, r) = reduce(x.clamp(-40.0, 710.0));
-    let pm = (r * r).mul_add(poly(r, &EXP_Q), r); // e^r - 1
-    // e^x - 1 = 2^k pm + (2^k - 1), with 2^k - 1 exact for the k that matter; where
-    // 2^k would overflow (k > 1000) it is split as 2^(k - 512) 2^512, and the -1 dropped.
+    let pm = (r * r).mul_add(estrin(r, &EXP_Q), r); // e^r - 1
+                                                    // e^x - 1 = 2^k pm + (2^k - 1), with 2^k - 1 exact for the k that matter; where
+                                                    // 2^k would overflow (k > 1000) it is split as 2^(k - 512) 2^512, and the -1 dropped.
     let big = k.gt(V::splat(1000.0));
     let zero = V::splat(0.0);
     let t = (k - V::select(big, V::splat(512.0), zero)).pow2();
@@ -173,11 +221,12 @@ pub fn expm1_poly<V: Lanes>(x: V) -> V {
     keep_nan(x, y)
 }
 
-/// Below this x, `ln_gap` sums its Taylor series (as rate::ln_gap).
-const SERIES_LIMIT: f64 = 0.05;
+/// Below this x, `ln_gap` sums its Taylor series.
+pub(crate) const SERIES_LIMIT: f64 = 0.05;
+/// 0.05^15 is far below double precision.
 const SERIES_TERMS: u32 = 16;
 
-/// log1p(x) - x / (1 + x) for x > 0: rate::ln_gap on lanes.
+/// log1p(x) - x / (1 + x) for x > 0 (see rate::ln_gap).
 #[inline(always)]
 pub fn ln_gap<V: Lanes>(x: V) -> V {
     let one = V::splat(1.0);
@@ -199,15 +248,18 @@ pub fn ln_gap<V: Lanes>(x: V) -> V {
     y
 }
 
-/// Uplink rate in bit/s with b Hz: rate::rate on lanes.
+/// Uplink rate in bit/s with b Hz: b log2(1 + a / b).
 #[inline(always)]
 pub fn rate<V: Lanes>(a: V, b: V) -> V {
     (b * (a / b).ln_1p()) / V::splat(LN2)
 }
 
-const LAMBERT_SPLIT: f64 = 0.4;
-const LAMBERT_NEAR: f64 = 0.05;
-const HALLEY_STEPS: u32 = 2;
+/// Below this c the asymptotic start is used, above it the series in 1 - c.
+pub(crate) const LAMBERT_SPLIT: f64 = 0.4;
+/// Below this u = 1 - c the 12-term series is exact to rounding (next term ~ 1e-18 t).
+pub(crate) const LAMBERT_NEAR: f64 = 0.05;
+pub(crate) const HALLEY_STEPS: u32 = 2;
+/// Taylor coefficients of t(u) / u, u = 1 - c: 2, 2/3, 4/9, 44/135, 104/405, ...
 const NEAR_ONE: [f64; 12] = [
     2.0,
     2.0 / 3.0,
@@ -223,8 +275,17 @@ const NEAR_ONE: [f64; 12] = [
     1441952704.0 / 14105329875.0,
 ];
 
-/// The root t > 0 of c expm1(t) = t for c in (0, 1): rate::lambert_t on lanes (see
-/// there for the method and its accuracy); +inf where !(c > 0).
+/// Whether `lambert_t(c)` takes Halley steps (for the evaluation counters).
+pub(crate) fn lambert_steps(c: f64) -> bool {
+    if c > LAMBERT_SPLIT {
+        1.0 - c >= LAMBERT_NEAR
+    } else {
+        c > 0.0
+    }
+}
+
+/// The root t > 0 of c expm1(t) = t for c in (0, 1): see rate::lambert_t for the method
+/// and its accuracy; +inf where !(c > 0).
 #[inline(always)]
 pub fn lambert_t<V: Lanes>(c: V) -> V {
     let near = c.gt(V::splat(LAMBERT_SPLIT));
@@ -289,8 +350,8 @@ fn lambert_far<V: Lanes>(c: V) -> V {
     V::select(c.gt(V::splat(0.0)), t, V::splat(f64::INFINITY))
 }
 
-/// The bandwidth that carries q bit/s: rate::rate_inverse on lanes (0 where !(q > 0),
-/// +inf where q >= a / ln 2).
+/// The bandwidth that carries q bit/s (see rate::rate_inverse): 0 where !(q > 0), +inf
+/// where q >= a / ln 2.
 #[inline(always)]
 pub fn rate_inverse<V: Lanes>(a: V, q: V) -> V {
     let ql = q * V::splat(LN2);

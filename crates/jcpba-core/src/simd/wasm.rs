@@ -135,7 +135,10 @@ impl Lanes for F64x2 {
     #[inline(always)]
     fn frexp(self) -> (F64x2, F64x2) {
         let bits = i64x2_add(self.0, u64x2_splat(FREXP_OFFSET));
-        let m = i64x2_add(v128_and(bits, u64x2_splat(MANTISSA)), u64x2_splat(FREXP_BASE));
+        let m = i64x2_add(
+            v128_and(bits, u64x2_splat(MANTISSA)),
+            u64x2_splat(FREXP_BASE),
+        );
         let e = v128_or(u64x2_shr(bits, 52), u64x2_splat(TWO52_BITS));
         (F64x2(m), F64x2(f64x2_sub(e, f64x2_splat(POW2_MAGIC))))
     }

@@ -13,7 +13,7 @@
 //! Loads and stores go through slices (bounds-checked) before the raw pointer is taken.
 //! Everything else in the crate stays `#![deny(unsafe_code)]`.
 
-use super::{Kernel, Lanes, Level, Mask};
+use super::{Kernel, Lanes, Level, Mask, Pair};
 use std::arch::x86_64::*;
 use std::ops::{Add, BitAnd, BitOr, Div, Mul, Neg, Not, Sub};
 
@@ -59,13 +59,21 @@ pub(super) fn run<K: Kernel>(level: Level, kernel: K) -> K::Output {
 
 #[target_feature(enable = "avx2,fma")]
 unsafe fn run_avx2<K: Kernel>(kernel: K) -> K::Output {
-    kernel.run::<F64x4>()
+    match K::CHAINS {
+        1 => kernel.run::<F64x4>(),
+        2 => kernel.run::<Pair<F64x4>>(),
+        _ => kernel.run::<Pair<Pair<F64x4>>>(),
+    }
 }
 
 #[cfg(jcpba_avx512)]
 #[target_feature(enable = "avx512f")]
 unsafe fn run_avx512<K: Kernel>(kernel: K) -> K::Output {
-    kernel.run::<F64x8>()
+    match K::CHAINS {
+        1 => kernel.run::<F64x8>(),
+        2 => kernel.run::<Pair<F64x8>>(),
+        _ => kernel.run::<Pair<Pair<F64x8>>>(),
+    }
 }
 
 /// Four f64 lanes in an AVX register; exists only where AVX2 and FMA run (module docs).
@@ -104,7 +112,10 @@ impl Not for M4 {
     type Output = M4;
     #[inline(always)]
     fn not(self) -> M4 {
-        M4(avx!(_mm256_xor_pd(self.0, _mm256_castsi256_pd(_mm256_set1_epi64x(-1)))))
+        M4(avx!(_mm256_xor_pd(
+            self.0,
+            _mm256_castsi256_pd(_mm256_set1_epi64x(-1))
+        )))
     }
 }
 
@@ -241,7 +252,9 @@ impl Lanes for F64x4 {
 #[cfg(jcpba_avx512)]
 pub(super) use avx512::F64x8;
 
+// Compiled only by Rust 1.89 and later (build.rs), whatever rust-version says.
 #[cfg(jcpba_avx512)]
+#[allow(clippy::incompatible_msrv)]
 mod avx512 {
     use super::super::{Lanes, Mask};
     use super::{EXP_BIAS_MAGIC, FREXP_BASE, FREXP_OFFSET, MANTISSA, POW2_MAGIC, TWO52_BITS};
