@@ -11,10 +11,53 @@
 import { coreError } from './errors.js';
 import type { CoreBackend, CoreError, CoreSolution } from './types.js';
 
-export type WasmModule = CoreBackend;
+export interface WasmModule extends CoreBackend {
+  /**
+   * Set when the module built without SIMD runs because the faster one was passed over:
+   * why (the engine lacks WebAssembly SIMD, or `JCPBA_SIMD=off`). The facades report it
+   * in `solver.skipped`.
+   */
+  readonly simdSkipped?: string;
+}
 
-/** Where the build script puts the module, relative to dist/bindings/wasm.js. */
-const DEFAULT_WASM_URL = new URL('../../bindings/wasm/jcpba.wasm', import.meta.url);
+/**
+ * Where the build script puts the two modules, relative to dist/bindings/wasm.js: the
+ * one with WebAssembly SIMD (simd128) and the one without, for engines that lack it.
+ */
+export const WASM_SIMD_URL = new URL('../../bindings/wasm/jcpba.wasm', import.meta.url);
+export const WASM_NO_SIMD_URL = new URL('../../bindings/wasm/jcpba-nosimd.wasm', import.meta.url);
+
+/**
+ * The smallest module that uses a SIMD instruction: one function returning
+ * i8x16.splat(i32.const 0). Engines without WebAssembly SIMD reject it.
+ */
+const SIMD_PROBE = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version 1
+  0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b, // type section: () -> v128
+  0x03, 0x02, 0x01, 0x00, // function section: one function of type 0
+  0x0a, 0x08, 0x01, 0x06, 0x00, 0x41, 0x00, 0xfd, 0x0f, 0x0b, // code: i32.const 0, i8x16.splat, end
+]);
+
+/** Whether this engine runs WebAssembly SIMD (simd128). */
+export function wasmSimdSupported(): boolean {
+  try {
+    return WebAssembly.validate(SIMD_PROBE);
+  } catch {
+    return false;
+  }
+}
+
+/** Why the SIMD module should be passed over here, if it should. */
+function simdUnwanted(): string | undefined {
+  const env = typeof process !== 'undefined' ? process.env?.JCPBA_SIMD : undefined;
+  if (env !== undefined && ['off', '0', 'scalar', 'none'].includes(env.trim().toLowerCase())) {
+    return `JCPBA_SIMD=${env} asks for the scalar kernels: running the WASM module built without SIMD`;
+  }
+  if (!wasmSimdSupported()) {
+    return 'this WebAssembly engine lacks SIMD: running the WASM module built without it';
+  }
+  return undefined;
+}
 
 /** f64 slots per solution header: latency, iterations, status, lowerBound, upperBound. */
 const HEADER_LEN = 5;
@@ -76,6 +119,8 @@ interface Exports {
   jcpba_error_client(): number;
   jcpba_version_ptr(): number;
   jcpba_version_len(): number;
+  jcpba_kernels_ptr(): number;
+  jcpba_kernels_len(): number;
 }
 
 type Source = URL | string | BufferSource | Response;
@@ -129,15 +174,22 @@ async function compile(source: Source): Promise<WebAssembly.Module> {
 }
 
 /**
- * Compiles and instantiates the WASM core. `source` defaults to
- * `bindings/wasm/jcpba.wasm` of the package; it may be a URL, a file path or URL
- * string (Node), a URL string (browsers), the module's bytes, or a fetch Response.
+ * Compiles and instantiates the WASM core. `source` may be a URL, a file path or URL
+ * string (Node), a URL string (browsers), the module's bytes, or a fetch Response. By
+ * default it is the package's `bindings/wasm/jcpba.wasm` (with SIMD) where the engine
+ * runs WebAssembly SIMD, else `bindings/wasm/jcpba-nosimd.wasm`; `JCPBA_SIMD=off` in
+ * Node's environment picks the latter too.
  */
-export async function loadWasm(source: Source = DEFAULT_WASM_URL): Promise<WasmModule> {
+export async function loadWasm(source?: Source): Promise<WasmModule> {
+  let simdSkipped: string | undefined;
+  if (source === undefined) {
+    simdSkipped = simdUnwanted();
+    source = simdSkipped === undefined ? WASM_SIMD_URL : WASM_NO_SIMD_URL;
+  }
   try {
     const module = await compile(source);
     const instance = await WebAssembly.instantiate(module, {});
-    return new WasmBackend(module, instance);
+    return new WasmBackend(module, instance, simdSkipped);
   } catch (error) {
     if ((error as Partial<CoreError>).code === 'backend-unavailable') throw error;
     throw unavailable(describe(source), error);
@@ -161,10 +213,12 @@ class WasmBackend implements WasmModule {
   #exports: Exports | undefined;
   /** Method id to code: ids are parsed by the core once, then remembered. */
   readonly #methodCodes = new Map<string, number>();
+  readonly simdSkipped?: string;
 
-  constructor(module: WebAssembly.Module, instance: WebAssembly.Instance) {
+  constructor(module: WebAssembly.Module, instance: WebAssembly.Instance, simdSkipped?: string) {
     this.#module = module;
     this.#exports = instance.exports as unknown as Exports;
+    if (simdSkipped !== undefined) this.simdSkipped = simdSkipped;
   }
 
   solve(...args: unknown[]): CoreSolution {
@@ -268,6 +322,13 @@ class WasmBackend implements WasmModule {
     return this.#run((x) => {
       checkCount('version', [], args);
       return readString(x, x.jcpba_version_ptr(), x.jcpba_version_len());
+    });
+  }
+
+  kernels(...args: unknown[]): string {
+    return this.#run((x) => {
+      checkCount('kernels', [], args);
+      return readString(x, x.jcpba_kernels_ptr(), x.jcpba_kernels_len());
     });
   }
 

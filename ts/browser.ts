@@ -46,14 +46,18 @@ export interface BrowserSolverOptions {
   wasm?: URL | string | BufferSource | Response;
 }
 
-/** bindings/wasm/jcpba.wasm of the package, relative to dist/ts/browser.js. */
+/**
+ * bindings/wasm/jcpba.wasm of the package (the module with WebAssembly SIMD), relative
+ * to dist/ts/browser.js. Without a `wasm` option the loader takes it where the engine
+ * runs SIMD, else its sibling bindings/wasm/jcpba-nosimd.wasm (reported in `skipped`).
+ */
 export const DEFAULT_WASM_URL = new URL('../../bindings/wasm/jcpba.wasm', import.meta.url);
 
 async function loadCore(options: BrowserSolverOptions): Promise<CoreBackend> {
   if (typeof WebAssembly === 'undefined') {
     throw new JcpbaError('backend-unavailable', 'WebAssembly is not available here', 'backend');
   }
-  return loadWasm(options.wasm ?? DEFAULT_WASM_URL);
+  return loadWasm(options.wasm);
 }
 
 /**

@@ -10,6 +10,8 @@
 //! - `runUnits(params, specs, methods, trials, rounds, tolerance, maxIterations,
 //!    threads)`: Monte Carlo units (jcpba_core::montecarlo), as a JSON array
 //! - `version()`
+//! - `kernels()`: the instruction set of the core's vector kernels on this CPU
+//!   (`avx512f`, `avx2+fma` or `scalar`; `JCPBA_SIMD=off` forces `scalar`)
 
 mod js;
 mod sys;
@@ -134,6 +136,11 @@ unsafe fn version(js: &Js, info: napi_callback_info) -> JsResult<napi_value> {
     js.new_string(jcpba_core::VERSION)
 }
 
+unsafe fn kernels(js: &Js, info: napi_callback_info) -> JsResult<napi_value> {
+    js.args(info, &[])?;
+    js.new_string(jcpba_core::simd::level().name())
+}
+
 fn panic_message(payload: &(dyn Any + Send)) -> &str {
     if let Some(s) = payload.downcast_ref::<&str>() {
         s
@@ -185,15 +192,20 @@ unsafe extern "C" fn version_cb(env: napi_env, info: napi_callback_info) -> napi
     run(env, info, "version", version)
 }
 
+unsafe extern "C" fn kernels_cb(env: napi_env, info: napi_callback_info) -> napi_value {
+    run(env, info, "kernels", kernels)
+}
+
 unsafe fn register(js: &Js, exports: napi_value) -> JsResult<()> {
     let functions: [(
         &str,
         unsafe extern "C" fn(napi_env, napi_callback_info) -> napi_value,
-    ); 4] = [
+    ); 5] = [
         ("solve", solve_cb),
         ("solveMany", solve_many_cb),
         ("runUnits", run_units_cb),
         ("version", version_cb),
+        ("kernels", kernels_cb),
     ];
     for &(name, callback) in functions.iter() {
         let mut function = ptr::null_mut();
