@@ -1,6 +1,6 @@
 //! The seven methods of MODEL.md section 3 behind one entry point; mirrors ts/core/methods.ts.
 
-use crate::bandwidth::{bandwidth_block, bandwidth_block_from, round_latency, unpruned_latencies};
+use crate::bandwidth::{bandwidth_block, bandwidth_block_from, pruning_coefficients, round_latency};
 use crate::error::Error;
 use crate::instance::{instance, Instance};
 use crate::method::Method;
@@ -102,9 +102,10 @@ fn run(inst: &Instance, method: Method, tolerance: f64, max_iterations: u32) -> 
         Method::PruneOnly => {
             let b = equal_split(inst);
             let mut u = vec![0.0; k_count];
-            unpruned_latencies(inst, &b, &mut u);
+            let mut v = vec![0.0; k_count];
+            pruning_coefficients(inst, &b, &mut u, &mut v);
             let mut rho = vec![0.0; k_count];
-            pruning_block(inst, &u, &mut rho, &mut Vec::with_capacity(2 * k_count + 2));
+            pruning_block(inst, &u, &v, &mut rho, &mut Vec::with_capacity(2 * k_count + 2));
             exact(rho, b)
         }
         Method::Bcd => bcd(inst, tolerance, max_iterations),
@@ -120,6 +121,7 @@ fn bcd(inst: &Instance, tolerance: f64, max_iterations: u32) -> Point {
     let mut rho = vec![0.0; k_count];
     let mut b = equal_split(inst);
     let mut u = vec![0.0; k_count];
+    let mut v = vec![0.0; k_count];
     let mut points = Vec::with_capacity(2 * k_count + 2);
     let mut best_pruning = rho.clone();
     let mut best_bandwidth = b.clone();
@@ -129,9 +131,9 @@ fn bcd(inst: &Instance, tolerance: f64, max_iterations: u32) -> Point {
     let mut iterations = 0;
     while iterations < max_iterations {
         iterations += 1;
-        unpruned_latencies(inst, &b, &mut u);
+        pruning_coefficients(inst, &b, &mut u, &mut v);
         // Block A's latency is reached by (rho, b): a feasible start for block B.
-        let pruned = pruning_block(inst, &u, &mut rho, &mut points);
+        let pruned = pruning_block(inst, &u, &v, &mut rho, &mut points);
         let t = bandwidth_block_from(inst, &rho, &mut b, Some(pruned)).0;
         if t < best_t {
             best_t = t;

@@ -84,6 +84,7 @@ fn every_method_matches_the_reference_latency() {
             channel_gain: case.channel_gain.to_vec(),
             data_weight: case.data_weight.to_vec(),
             max_pruning: case.max_pruning.to_vec(),
+            ..Problem::default()
         };
         for (i, id) in data::METHOD_IDS.iter().enumerate() {
             let m = Method::from_id(id).unwrap();
