@@ -29,6 +29,7 @@ const SOLVE_ARGS = [
   'channelGain',
   'dataWeight',
   'maxPruning',
+  'fixedSeconds',
   'method',
   'tolerance',
   'maxIterations',
@@ -41,6 +42,7 @@ const SOLVE_MANY_ARGS = [
   'channelGain',
   'dataWeight',
   'maxPruning',
+  'fixedSeconds',
   'method',
   'tolerance',
   'maxIterations',
@@ -170,8 +172,8 @@ class WasmBackend implements WasmModule {
   solve(...args: unknown[]): CoreSolution {
     return this.#run((x) => {
       checkCount('solve', SOLVE_ARGS, args);
-      const [scalars, ...columns] = SOLVE_ARGS.slice(0, 6).map((name, i) => f64Array('solve', name, args[i]));
-      const [method, tolerance, maxIterations] = this.#methodAndOptions(x, 'solve', args.slice(6));
+      const [scalars, ...columns] = SOLVE_ARGS.slice(0, 7).map((name, i) => f64Array('solve', name, args[i]));
+      const [method, tolerance, maxIterations] = this.#methodAndOptions(x, 'solve', args.slice(7));
       const k = columns[0]!.length;
       const inputs: Float64Array[] = [scalars!, ...columns];
       const outputs = [k, k, k, HEADER_LEN];
@@ -192,8 +194,8 @@ class WasmBackend implements WasmModule {
       checkCount('solveMany', SOLVE_MANY_ARGS, args);
       const scalars = f64Array('solveMany', 'scalars', args[0]);
       const offsets = u32Array('solveMany', 'offsets', args[1]);
-      const columns = SOLVE_MANY_ARGS.slice(2, 7).map((name, i) => f64Array('solveMany', name, args[2 + i]));
-      const [method, tolerance, maxIterations] = this.#methodAndOptions(x, 'solveMany', args.slice(7));
+      const columns = SOLVE_MANY_ARGS.slice(2, 8).map((name, i) => f64Array('solveMany', name, args[2 + i]));
+      const [method, tolerance, maxIterations] = this.#methodAndOptions(x, 'solveMany', args.slice(8));
       const rows = columns[0]!.length;
       // On success the core has checked that offsets hold n + 1 entries.
       const problems = Math.max(offsets.length - 1, 0);
