@@ -24,6 +24,10 @@ export interface BandwidthBlockResult {
 const MAX_STEPS = 200;
 /** Relative width at which the T bracket counts as closed (a few ulps). */
 const T_TOL = 4e-16;
+/** A split over the band by at most this (relative) is scaled down onto it: that lengthens no round by more than this relative amount. */
+const SCALE_SLACK = 1e-13;
+/** Steps to the right of a T whose split is over the band by more than SCALE_SLACK. */
+const RIGHT_STEPS = 3;
 
 /** Bandwidth each client needs to finish by T with pruning rho; writes `out`, returns sum and dG/dT. */
 function demand(inst: Instance, rho: Float64Array, T: number, out: Float64Array): { sum: number; slope: number } {
@@ -78,8 +82,13 @@ export function bandwidthBlock(
   const pole = lo;
   let T = hi;
   let steps = 0;
+  // The last T evaluated and dG/dT there.
+  let lastT = T;
+  let lastSlope = NaN;
   for (; steps < MAX_STEPS; steps++) {
     const { sum, slope } = demand(inst, rho, T, bandwidth);
+    lastT = T;
+    lastSlope = slope;
     const g = sum - B;
     if (g > 0) lo = T;
     else hi = T;
@@ -92,12 +101,28 @@ export function bandwidthBlock(
     if (!(next > lo && next < hi)) next = 0.5 * (lo + hi);
     T = next;
   }
-  // `bandwidth` holds b(T) for the last T; its sum is within rounding of B. Rescale onto
-  // the band exactly: scaling down keeps feasibility, scaling up only shortens rounds.
+  // `bandwidth` holds b(T) for the last T, whose sum is B up to the resolution of T.
+  // Rescale onto the band exactly: scaling down keeps feasibility, scaling up only
+  // shortens rounds. But scaling down by a factor 1 - e lengthens the rounds of clients
+  // whose latency is mostly upload by about e: when one client near its pole holds most
+  // of the band, its demand moves by much more than B e over the last ulps of T, and e
+  // is far above the resolution of T. Then step T right of the root instead.
   let sum = 0;
   for (let k = 0; k < K; k++) sum += bandwidth[k];
-  if (!Number.isFinite(sum)) {
-    // The last T was left of some client's asymptote: fall back to the feasible end.
+  if (Number.isFinite(sum) && sum > B * (1 + SCALE_SLACK) && lastSlope < 0) {
+    let up = lastT;
+    for (let i = 0; i < RIGHT_STEPS; i++) {
+      // Twice Newton's correction: G is convex, so Newton from the left falls short.
+      up += Math.max((2 * (sum - B)) / -lastSlope, T_TOL * up);
+      if (!(up < hi)) break;
+      const next = demand(inst, rho, up, bandwidth);
+      sum = next.sum;
+      lastSlope = next.slope;
+      if (!(sum > B * (1 + SCALE_SLACK) && lastSlope < 0)) break;
+    }
+  }
+  if (!(sum <= B * (1 + SCALE_SLACK))) {
+    // Left of some client's asymptote, or still over the band: the feasible end.
     demand(inst, rho, hi, bandwidth);
     sum = 0;
     for (let k = 0; k < K; k++) sum += bandwidth[k];

@@ -178,8 +178,11 @@ function bcd(inst: Instance, tolerance: number, maxIterations: number): Point {
 }
 
 function optimalPoint(inst: Instance, tolerance: number, maxIterations: number): Point {
-  // Open the bracket at the better of two cheap feasible points.
-  const candidates = [run(inst, 'prune-only', tolerance, maxIterations), run(inst, 'uniform-prune-bandwidth', tolerance, maxIterations)];
+  // Open the bracket at the better of two cheap feasible points. When pruning changes no
+  // latency (phi_c = phi_s = 0), uniform pruning would only add pruning for nothing: its
+  // latency is bandwidth-only's, and so is the optimum.
+  const uniform = inst.phiC > 0 || inst.phiS > 0 ? 'uniform-prune-bandwidth' : 'bandwidth-only';
+  const candidates = [run(inst, 'prune-only', tolerance, maxIterations), run(inst, uniform, tolerance, maxIterations)];
   let start = candidates[0];
   let startT = roundLatency(inst, start.pruning, start.bandwidth);
   const other = roundLatency(inst, candidates[1].pruning, candidates[1].bandwidth);

@@ -43,8 +43,41 @@ export function pruningBlock(
   } else {
     T = solveSegment(inst, U, V, floor, top);
   }
+  // rho_k = U_k / V_k - T / V_k loses a few ulps of U_k / V_k, which is large when little
+  // of a client's latency can be pruned (t0 large, phi small): the rounded pruning can
+  // then exceed the budget by more than rounding of the budget. Move T up past the excess
+  // and that error (never in the model of section 2, where U / V = 1).
+  for (let i = 0; i < MAX_BUDGET_STEPS; i++) {
+    const [used, slope, noise] = budgetExcess(inst, U, V, T);
+    if (!(used > budget + BUDGET_SLACK && slope > 0)) break;
+    T += (used - budget + noise) / slope;
+  }
   for (let k = 0; k < K; k++) pruning[k] = rateAt(U[k], V[k], rmax[k], T);
   return { latency: T, pruning };
+}
+
+/** Weighted pruning above the budget by less than this is rounding (the accuracy contract allows 1e-12). */
+const BUDGET_SLACK = 1e-13;
+const MAX_BUDGET_STEPS = 4;
+
+/**
+ * D(T), its slope -dD/dT = sum over the clients strictly between their breakpoints of
+ * w_k / V_k, and a bound on the rounding error of D(T): 4 ulps of each such client's
+ * U_k / V_k + T / V_k.
+ */
+function budgetExcess(inst: Instance, U: Float64Array, V: Float64Array, T: number): [number, number, number] {
+  let used = 0;
+  let slope = 0;
+  let noise = 0;
+  for (let k = 0; k < inst.K; k++) {
+    const rho = rateAt(U[k], V[k], inst.rmax[k], T);
+    used += inst.w[k] * rho;
+    if (rho > 0 && rho < inst.rmax[k]) {
+      slope += inst.w[k] / V[k];
+      noise += (inst.w[k] * (U[k] + T)) / V[k];
+    }
+  }
+  return [used, slope, 4 * Number.EPSILON * noise];
 }
 
 function clip(x: number, lo: number, hi: number): number {

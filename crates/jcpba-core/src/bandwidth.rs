@@ -21,6 +21,11 @@ use crate::rate::{counters, lambert_t, rate, Kernel, LN2};
 const MAX_STEPS: u32 = 200;
 /// Relative width at which the T bracket counts as closed (a few ulps).
 const T_TOL: f64 = 4e-16;
+/// A split over the band by at most this (relative) is scaled down onto it: that
+/// lengthens no round by more than this relative amount.
+const SCALE_SLACK: f64 = 1e-13;
+/// Steps to the right of a T whose split is over the band by more than SCALE_SLACK.
+const RIGHT_STEPS: u32 = 3;
 
 /// Bandwidth each client needs to finish by T with pruning rho; writes `out`, returns
 /// (sum, dG/dT).
@@ -93,8 +98,13 @@ pub fn bandwidth_block_from(
     let pole = lo;
     let mut t = hi;
     let mut steps = 0;
+    // The last T evaluated and dG/dT there.
+    let mut last_t = t;
+    let mut last_slope = f64::NAN;
     while steps < MAX_STEPS {
         let (sum, slope) = demand(inst, rho, t, bandwidth);
+        last_t = t;
+        last_slope = slope;
         let g = sum - b_total;
         if g > 0.0 {
             lo = t;
@@ -121,14 +131,34 @@ pub fn bandwidth_block_from(
         t = next;
         steps += 1;
     }
-    // `bandwidth` holds b(T) for the last T; its sum is within rounding of B. Rescale onto
-    // the band exactly: scaling down keeps feasibility, scaling up only shortens rounds.
+    // `bandwidth` holds b(T) for the last T, whose sum is B up to the resolution of T.
+    // Rescale onto the band exactly: scaling down keeps feasibility, scaling up only
+    // shortens rounds. But scaling down by a factor 1 - e lengthens the rounds of clients
+    // whose latency is mostly upload by about e: when one client near its pole holds most
+    // of the band, its demand moves by much more than B e over the last ulps of T, and e
+    // is far above the resolution of T. Then step T right of the root instead.
     let mut sum = 0.0;
     for k in 0..k_count {
         sum += bandwidth[k];
     }
-    if !sum.is_finite() {
-        // The last T was left of some client's asymptote: fall back to the feasible end.
+    if sum.is_finite() && sum > b_total * (1.0 + SCALE_SLACK) && last_slope < 0.0 {
+        let mut t_up = last_t;
+        for _ in 0..RIGHT_STEPS {
+            // Twice Newton's correction: G is convex, so Newton from the left falls short.
+            t_up += (2.0 * (sum - b_total) / -last_slope).max(T_TOL * t_up);
+            if !(t_up < hi) {
+                break;
+            }
+            let (s, slope) = demand(inst, rho, t_up, bandwidth);
+            sum = s;
+            last_slope = slope;
+            if !(sum > b_total * (1.0 + SCALE_SLACK) && slope < 0.0) {
+                break;
+            }
+        }
+    }
+    if !(sum <= b_total * (1.0 + SCALE_SLACK)) {
+        // Left of some client's asymptote, or still over the band: the feasible end.
         demand(inst, rho, hi, bandwidth);
         sum = 0.0;
         for k in 0..k_count {

@@ -156,15 +156,17 @@ fn bcd(inst: &Instance, tolerance: f64, max_iterations: u32) -> Point {
 }
 
 fn optimal_point(inst: &Instance, tolerance: f64, max_iterations: u32) -> Point {
-    // Open the bracket at the better of two cheap feasible points.
+    // Open the bracket at the better of two cheap feasible points. When pruning changes no
+    // latency (phi_c = phi_s = 0), uniform pruning would only add pruning for nothing: its
+    // latency is bandwidth-only's, and so is the optimum.
+    let uniform = if inst.phi_c > 0.0 || inst.phi_s > 0.0 {
+        Method::UniformPruneBandwidth
+    } else {
+        Method::BandwidthOnly
+    };
     let mut start = run(inst, Method::PruneOnly, tolerance, max_iterations);
     let mut start_t = round_latency(inst, &start.pruning, &start.bandwidth, None);
-    let other = run(
-        inst,
-        Method::UniformPruneBandwidth,
-        tolerance,
-        max_iterations,
-    );
+    let other = run(inst, uniform, tolerance, max_iterations);
     let other_t = round_latency(inst, &other.pruning, &other.bandwidth, None);
     if other_t < start_t {
         start = other;
