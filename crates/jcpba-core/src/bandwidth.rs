@@ -76,12 +76,7 @@ pub fn bandwidth_block_from(
     bandwidth: &mut [f64],
     upper: Option<f64>,
 ) -> (f64, u32) {
-    let (k_count, b_total, bits, a) = (
-        inst.clients,
-        inst.bandwidth_hz,
-        inst.payload_bits,
-        &inst.a,
-    );
+    let (k_count, b_total, bits, a) = (inst.clients, inst.bandwidth_hz, inst.payload_bits, &inst.a);
     // Below T_lo some client needs infinite bandwidth; at T_hi the equal split suffices.
     let mut lo: f64 = 0.0;
     let mut hi: f64 = 0.0;

@@ -1,6 +1,8 @@
 //! The seven methods of MODEL.md section 3 behind one entry point; mirrors ts/core/methods.ts.
 
-use crate::bandwidth::{bandwidth_block, bandwidth_block_from, pruning_coefficients, round_latency};
+use crate::bandwidth::{
+    bandwidth_block, bandwidth_block_from, pruning_coefficients, round_latency,
+};
 use crate::error::Error;
 use crate::instance::{instance, Instance};
 use crate::method::Method;
@@ -105,7 +107,13 @@ fn run(inst: &Instance, method: Method, tolerance: f64, max_iterations: u32) -> 
             let mut v = vec![0.0; k_count];
             pruning_coefficients(inst, &b, &mut u, &mut v);
             let mut rho = vec![0.0; k_count];
-            pruning_block(inst, &u, &v, &mut rho, &mut Vec::with_capacity(2 * k_count + 2));
+            pruning_block(
+                inst,
+                &u,
+                &v,
+                &mut rho,
+                &mut Vec::with_capacity(2 * k_count + 2),
+            );
             exact(rho, b)
         }
         Method::Bcd => bcd(inst, tolerance, max_iterations),

@@ -342,12 +342,7 @@ pub fn client_box(inst: &Instance, ws: &mut Workspace, k: usize, t: f64) -> Opti
 }
 
 pub fn evaluate(inst: &Instance, ws: &mut Workspace, t: f64) -> Evaluation {
-    let (k_count, w, budget, b_total) = (
-        inst.clients,
-        &inst.w,
-        inst.budget,
-        inst.bandwidth_hz,
-    );
+    let (k_count, w, budget, b_total) = (inst.clients, &inst.w, inst.budget, inst.bandwidth_hz);
     let certified_infeasible = Evaluation {
         infeasible: true,
         demand: f64::INFINITY,

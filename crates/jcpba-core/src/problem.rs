@@ -249,7 +249,9 @@ pub fn validate(p: &ProblemView) -> Result<(), Error> {
             let message = format!("{} must be a finite number in [0, 1)", field);
             return Err(Error::invalid_input(field, message).for_client(k));
         }
-        if !p.fixed_seconds.is_empty() && !(p.fixed_seconds[k].is_finite() && p.fixed_seconds[k] >= 0.0) {
+        if !p.fixed_seconds.is_empty()
+            && !(p.fixed_seconds[k].is_finite() && p.fixed_seconds[k] >= 0.0)
+        {
             let field = format!("clients[{}].fixedSeconds", k);
             let message = format!("{} must be a finite number >= 0", field);
             return Err(Error::invalid_input(field, message).for_client(k));

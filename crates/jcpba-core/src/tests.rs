@@ -129,9 +129,8 @@ fn clients_are_checked_client_by_client() {
 #[test]
 fn scalars_array_must_hold_four_numbers() {
     let p = three_clients();
-    let e =
-        ProblemView::from_scalars(&[1.0, 2.0], &p.compute_seconds, &[], &[], &[], &[], &[])
-            .unwrap_err();
+    let e = ProblemView::from_scalars(&[1.0, 2.0], &p.compute_seconds, &[], &[], &[], &[], &[])
+        .unwrap_err();
     assert_eq!(
         e.message,
         "scalars must hold 6 numbers [bandwidthHz, noisePsdWPerHz, payloadBits, pruningBudget, \
