@@ -34,6 +34,8 @@ scratch=''
 conf=''
 job=''
 daemons_started=0
+passed=0
+skipped=0
 munged_pid='' ctld_pid='' slurmd_pid=''
 
 # Runs a Slurm command against this test's cluster only.
@@ -49,12 +51,14 @@ show_logs() {
   done
   if [ -n "$job" ]; then
     printf '\n===== scontrol show job %s =====\n' "$job" >&2
-    sl scontrol show job "$job" >&2 2>&1 || true
+    sl scontrol -o show job "$job" 2>&1 |
+      sed -E 's/.*(JobId=[^ ]*).*(ArrayTaskId=[^ ]*).*(JobState=[^ ]*).*(Restarts=[^ ]*).*(ExitCode=[^ ]*).*(RunTime=[^ ]*).*/\1 \2 \3 \4 \5 \6/' >&2 || true
   fi
-  for f in "$scratch"/log/*; do
+  # The daemons' stderr (everything their log files hold, and errors from before they open them).
+  for f in "$scratch"/log/slurmctld.out "$scratch"/log/slurmd.out "$scratch"/log/munged.log; do
     [ -s "$f" ] || continue
-    printf '\n===== %s (last 40 lines) =====\n' "${f#"$scratch"/}" >&2
-    tail -n 40 "$f" >&2
+    printf '\n===== %s (last 30 lines) =====\n' "${f#"$scratch"/}" >&2
+    tail -n 30 "$f" >&2
   done
 }
 
@@ -66,6 +70,8 @@ unavailable() {
     exit 1
   fi
   say "SKIPPED: Slurm cannot run here: $* (with CI=true this fails)"
+  show_logs
+  skipped=1
   exit 0
 }
 
@@ -119,7 +125,7 @@ cleanup() {
     for p in $(pids_with_env "SLURM_CONF=$conf"); do kill -9 "$p" 2>/dev/null; done
   fi
   if [ -n "$scratch" ]; then
-    if [ "$status" = 0 ]; then rm -rf "$scratch"; else say "kept the scratch folder for inspection: $scratch"; fi
+    if [ "$passed" = 1 ] || [ "$skipped" = 1 ]; then rm -rf "$scratch"; else say "kept the scratch folder for inspection: $scratch"; fi
   fi
   exit "$status"
 }
@@ -311,4 +317,5 @@ grep -q '"complete": true' merged/results.json || fail "merged results.json is n
 node "$repo/bin/jcpba.js" sweep "${SWEEP[@]}" --out reference --quiet || fail "the unsharded reference sweep failed"
 cmp merged/results.csv reference/results.csv ||
   fail "merged results.csv differs from the unsharded run's ($scratch/work/merged, $scratch/work/reference)"
+passed=1
 say "PASS: merged results.csv ($(($(lines merged/results.csv) - 1)) rows) is byte-identical to the unsharded run; total $(elapsed)"
