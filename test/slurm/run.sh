@@ -263,7 +263,7 @@ for p in "${pids[@]}"; do
 done
 [ "${#node_pids[@]}" -ge 1 ] || fail "task $CANCEL runs no 'jcpba sweep' process (pids ${pids[*]})"
 say "cancelling task ${job}_$CANCEL after $(($(lines "$journal") - 1)) units (processes ${pids[*]}; jcpba: ${node_pids[*]})"
-sl scancel "${job}_$CANCEL"
+sl scancel "${job}_$CANCEL" || fail "scancel ${job}_$CANCEL failed"
 # Every process of the task must end: SIGTERM, then SIGKILL after KillWait (10 s).
 deadline=$(($(date +%s) + 30))
 while :; do
