@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { CLIENT_FIELDS, METHODS, createSolver, generate } from '../../dist/ts/index.js';
-import { loadWasm, wasmSimdSupported, WASM_NO_SIMD_URL, WASM_SIMD_URL } from '../../dist/bindings/wasm.js';
+import { defaultWasmNoSimdUrl, defaultWasmUrl, loadWasm, wasmSimdSupported } from '../../dist/bindings/wasm.js';
 import { coreSolver } from '../../dist/ts/solvers.js';
 import { randomProblem, rngFor } from '../helpers.mjs';
 
@@ -82,8 +82,8 @@ test('native: the vector kernels and JCPBA_SIMD=off agree on T within 1e-12 for 
 });
 
 test('wasm: the module with SIMD and the one without agree on T within 1e-12 for every method', async () => {
-  const simd = coreSolver('wasm', await loadWasm(WASM_SIMD_URL), []);
-  const plain = coreSolver('wasm', await loadWasm(WASM_NO_SIMD_URL), []);
+  const simd = coreSolver('wasm', await loadWasm(defaultWasmUrl()), []);
+  const plain = coreSolver('wasm', await loadWasm(defaultWasmNoSimdUrl()), []);
   assert.is(simd.kernels, 'simd128');
   assert.is(plain.kernels, 'scalar');
   agree(solveAll(simd, list), solveAll(plain, list), 'wasm simd128 vs scalar');
@@ -102,7 +102,7 @@ test('wasm: the loader takes the SIMD module where the engine has SIMD, and repo
     assert.equal(solver.skipped, []);
   }
   // A module given explicitly runs as given, with nothing to report.
-  const given = await createSolver({ backend: 'wasm', wasm: WASM_NO_SIMD_URL });
+  const given = await createSolver({ backend: 'wasm', wasm: defaultWasmNoSimdUrl() });
   assert.is(given.kernels, 'scalar');
   assert.equal(given.skipped, []);
 });
