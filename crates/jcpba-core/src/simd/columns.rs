@@ -112,27 +112,38 @@ pub enum Function {
     LambertT,
 }
 
-struct Map<'a> {
-    f: Function,
+/// One elementary function on lanes, named by a type so each `Map` kernel holds only its
+/// own code (a `match` over all of them in one kernel makes one huge function).
+pub trait LaneFunction {
+    fn apply<V: Lanes>(x: V) -> V;
+}
+
+macro_rules! lane_function {
+    ($name:ident, $x:ident => $e:expr) => {
+        struct $name;
+        impl LaneFunction for $name {
+            #[inline(always)]
+            fn apply<V: Lanes>($x: V) -> V {
+                $e
+            }
+        }
+    };
+}
+
+lane_function!(LnF, x => x.ln());
+lane_function!(Log1pF, x => x.ln_1p());
+lane_function!(ExpF, x => x.exp());
+lane_function!(Expm1F, x => x.exp_m1());
+lane_function!(LnGapF, x => math::ln_gap(x));
+lane_function!(LambertF, x => math::lambert_t(x));
+
+struct Map<'a, F> {
     x: &'a [f64],
     out: &'a mut [f64],
+    f: std::marker::PhantomData<F>,
 }
 
-impl<'a> Map<'a> {
-    #[inline(always)]
-    fn apply<V: Lanes>(f: Function, x: V) -> V {
-        match f {
-            Function::Ln => x.ln(),
-            Function::Log1p => x.ln_1p(),
-            Function::Exp => x.exp(),
-            Function::Expm1 => x.exp_m1(),
-            Function::LnGap => math::ln_gap(x),
-            Function::LambertT => math::lambert_t(x),
-        }
-    }
-}
-
-impl<'a> Kernel for Map<'a> {
+impl<'a, F: LaneFunction> Kernel for Map<'a, F> {
     type Output = ();
     #[inline(always)]
     fn run<V: Lanes>(self) {
@@ -140,12 +151,12 @@ impl<'a> Kernel for Map<'a> {
         let step = V::N;
         let mut i = 0;
         while i + step <= n {
-            Self::apply(self.f, V::load(&self.x[i..])).store(&mut self.out[i..]);
+            F::apply(V::load(&self.x[i..])).store(&mut self.out[i..]);
             i += step;
         }
         if i < n {
             let x: V = load_tail(&self.x[i..n], 1.0);
-            store_tail(Self::apply(self.f, x), &mut self.out[i..n]);
+            store_tail(F::apply(x), &mut self.out[i..n]);
         }
     }
 }
@@ -154,5 +165,22 @@ impl<'a> Kernel for Map<'a> {
 /// for tests and the kernel benchmark.
 pub fn map(level: Level, f: Function, x: &[f64], out: &mut [f64]) {
     assert!(x.len() == out.len());
-    dispatch(level, Map { f, x, out });
+    fn go<F: LaneFunction>(level: Level, x: &[f64], out: &mut [f64]) {
+        dispatch(
+            level,
+            Map::<F> {
+                x,
+                out,
+                f: std::marker::PhantomData,
+            },
+        );
+    }
+    match f {
+        Function::Ln => go::<LnF>(level, x, out),
+        Function::Log1p => go::<Log1pF>(level, x, out),
+        Function::Exp => go::<ExpF>(level, x, out),
+        Function::Expm1 => go::<Expm1F>(level, x, out),
+        Function::LnGap => go::<LnGapF>(level, x, out),
+        Function::LambertT => go::<LambertF>(level, x, out),
+    }
 }
