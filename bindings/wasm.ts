@@ -15,9 +15,9 @@ import type { CoreBackend, CoreError, CoreSolution } from './types.js';
 
 export interface WasmModule extends CoreBackend {
   /**
-   * Set when the module built without SIMD runs because the faster one was passed over:
-   * why (the engine lacks WebAssembly SIMD, or `JCPBA_SIMD=off`). The facades report it
-   * in `solver.skipped`.
+   * Set when the module built without SIMD runs because the engine lacks WebAssembly
+   * SIMD (not when `JCPBA_SIMD=off` asked for it): the facades report it in
+   * `solver.skipped`.
    */
   readonly simdSkipped?: string;
 }
@@ -66,16 +66,10 @@ export function wasmSimdSupported(): boolean {
   }
 }
 
-/** Why the SIMD module should be passed over here, if it should. */
-function simdUnwanted(): string | undefined {
+/** Whether `JCPBA_SIMD` (Node's environment) asks for the scalar kernels. */
+function simdOff(): boolean {
   const env = typeof process !== 'undefined' ? process.env?.JCPBA_SIMD : undefined;
-  if (env !== undefined && ['off', '0', 'scalar', 'none'].includes(env.trim().toLowerCase())) {
-    return `JCPBA_SIMD=${env} asks for the scalar kernels: running the WASM module built without SIMD`;
-  }
-  if (!wasmSimdSupported()) {
-    return 'this WebAssembly engine lacks SIMD: running the WASM module built without it';
-  }
-  return undefined;
+  return env !== undefined && ['off', '0', 'scalar', 'none'].includes(env.trim().toLowerCase());
 }
 
 /** Reads a local file (a path or a file: URL) into bytes. */
@@ -221,8 +215,10 @@ export async function loadWasm(source?: Source, readFile?: FileReader): Promise<
   let simdSkipped: string | undefined;
   let from = source;
   if (from === undefined) {
-    simdSkipped = simdUnwanted();
-    from = simdSkipped === undefined ? defaultWasmUrl() : defaultWasmNoSimdUrl();
+    // JCPBA_SIMD=off is the caller's choice, not a skip: only a missing feature is reported.
+    const simd = !simdOff() && wasmSimdSupported();
+    if (!simdOff() && !simd) simdSkipped = 'this WebAssembly engine lacks SIMD: running the WASM module built without it';
+    from = simd ? defaultWasmUrl() : defaultWasmNoSimdUrl();
   }
   if (from === undefined) {
     throw coreError(

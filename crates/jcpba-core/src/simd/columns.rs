@@ -25,6 +25,65 @@ pub fn store_tail<V: Lanes>(v: V, out: &mut [f64]) {
     out.copy_from_slice(&buf[..n]);
 }
 
+/// 0, 1, 2, ...: lane indices, for the mask of a column's last, partial step.
+const IOTA: [f64; MAX_LANES] = {
+    let mut a = [0.0; MAX_LANES];
+    let mut i = 0;
+    while i < MAX_LANES {
+        a[i] = i as f64;
+        i += 1;
+    }
+    a
+};
+
+/// One step of `V::N` clients from `start` in a column of `len`: how many are real
+/// (`count`, the rest padding) and the mask of those lanes.
+#[derive(Clone, Copy)]
+pub struct Step<V: Lanes> {
+    pub start: usize,
+    pub count: usize,
+    pub valid: V::M,
+}
+
+impl<V: Lanes> Step<V> {
+    /// The steps of a column are `Step::at(0, len)`, `Step::at(V::N, len)`, ... while
+    /// `start < len`.
+    #[inline(always)]
+    pub fn at(start: usize, len: usize) -> Step<V> {
+        let count = (len - start).min(V::N);
+        let valid = V::load(&IOTA).lt(V::splat(count as f64));
+        Step { start, count, valid }
+    }
+
+    /// The step's clients of column `s`, padding lanes `fill`.
+    #[inline(always)]
+    pub fn load(&self, s: &[f64], fill: f64) -> V {
+        if self.count == V::N {
+            V::load(&s[self.start..])
+        } else {
+            load_tail(&s[self.start..self.start + self.count], fill)
+        }
+    }
+
+    /// The step's real lanes of `v` into column `s`.
+    #[inline(always)]
+    pub fn store(&self, v: V, s: &mut [f64]) {
+        if self.count == V::N {
+            v.store(&mut s[self.start..]);
+        } else {
+            store_tail(v, &mut s[self.start..self.start + self.count]);
+        }
+    }
+
+    /// The real lanes of `v` as f64s (the rest 0), for scalar passes over a step.
+    #[inline(always)]
+    pub fn lanes(&self, v: V) -> [f64; MAX_LANES] {
+        let mut buf = [0.0; MAX_LANES];
+        v.store(&mut buf);
+        buf
+    }
+}
+
 struct RateInverse<'a> {
     a: &'a [f64],
     q: &'a [f64],
