@@ -229,23 +229,37 @@ const SERIES_TERMS: u32 = 16;
 /// log1p(x) - x / (1 + x) for x > 0 (see rate::ln_gap).
 #[inline(always)]
 pub fn ln_gap<V: Lanes>(x: V) -> V {
-    let one = V::splat(1.0);
     let small = x.lt(V::splat(SERIES_LIMIT));
-    let mut y = V::splat(0.0);
-    if !small.all() {
-        y = x.ln_1p() - x / (one + x);
+    if small.all() {
+        return gap_series(x);
     }
+    ln_gap_from(x, x.ln_1p())
+}
+
+/// `ln_gap(x)` given `l1p` = log1p(x) (callers that need log1p(x) anyway).
+#[inline(always)]
+pub fn ln_gap_from<V: Lanes>(x: V, l1p: V) -> V {
+    let small = x.lt(V::splat(SERIES_LIMIT));
+    let y = l1p - x / (V::splat(1.0) + x);
     if small.any() {
-        let mut sum = V::splat(0.0);
-        let mut n = SERIES_TERMS;
-        while n >= 2 {
-            let nf = n as f64;
-            sum = V::splat((nf - 1.0) / nf) - x * sum;
-            n -= 1;
-        }
-        y = V::select(small, x * x * sum, y);
+        V::select(small, gap_series(x), y)
+    } else {
+        y
     }
-    y
+}
+
+/// The Taylor series of `ln_gap` below SERIES_LIMIT.
+#[inline(always)]
+fn gap_series<V: Lanes>(x: V) -> V {
+    let mut sum = V::splat(0.0);
+    let mut n = SERIES_TERMS;
+    while n >= 2 {
+        let nf = n as f64;
+        sum = V::splat((nf - 1.0) / nf) - x * sum;
+        n -= 1;
+    }
+    // The loop evaluated sum_{n>=2} (-1)^n (n-1)/n x^(n-2) by Horner's rule.
+    x * x * sum
 }
 
 /// Uplink rate in bit/s with b Hz: b log2(1 + a / b).
