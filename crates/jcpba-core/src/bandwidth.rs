@@ -49,7 +49,12 @@ impl<'a, 'b> simd::Kernel for Demand<'a, 'b> {
     fn run<V: Lanes>(self) -> (f64, f64) {
         let inst = self.inst;
         let n = inst.clients;
-        let (t, ln2, one, zero) = (V::splat(self.t), V::splat(LN2), V::splat(1.0), V::splat(0.0));
+        let (t, ln2, one, zero) = (
+            V::splat(self.t),
+            V::splat(LN2),
+            V::splat(1.0),
+            V::splat(0.0),
+        );
         let (phi_c, phi_s, bits) = (
             V::splat(inst.phi_c),
             V::splat(inst.phi_s),
@@ -300,7 +305,10 @@ impl<'a, 'b> simd::Kernel for Coefficients<'a, 'b> {
             let upload = V::splat(inst.payload_bits) / math::rate(a, b);
             // Instance::unpruned and Instance::prunable.
             step.store(t0 + c + upload, self.u);
-            step.store(V::splat(inst.phi_c) * c + V::splat(inst.phi_s) * upload, self.v);
+            step.store(
+                V::splat(inst.phi_c) * c + V::splat(inst.phi_s) * upload,
+                self.v,
+            );
             start += V::N;
         }
     }

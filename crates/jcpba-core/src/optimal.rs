@@ -442,7 +442,11 @@ impl<'a, 'b> simd::Kernel for Interior<'a, 'b> {
             let mut s = step.load(&d.s, 0.5);
             let mut lo = box_lo;
             let mut hi = box_hi;
-            let middle = V::select(box_hi.lt(inf), V::splat(0.5) * (box_lo + box_hi), box_lo + one);
+            let middle = V::select(
+                box_hi.lt(inf),
+                V::splat(0.5) * (box_lo + box_hi),
+                box_lo + one,
+            );
             let projected = V::select(s.le(box_lo), box_lo, V::select(s.ge(box_hi), box_hi, s));
             s = V::select(s.eq(s), projected, middle);
             let mut gs = zero;
@@ -786,7 +790,8 @@ pub fn optimal(
         // converges quadratically.
         let mut next = if ev.demand.is_finite() && ev.slope < 0.0 {
             let newton = pole
-                + (t - pole) * (-(ev.demand / b_total).ln() / (((t - pole) * ev.slope) / ev.demand)).exp();
+                + (t - pole)
+                    * (-(ev.demand / b_total).ln() / (((t - pole) * ev.slope) / ev.demand)).exp();
             // Once a feasible T's step is below sqrt(tolerance), the new estimate is within
             // about tolerance^2 of the root: aim a quarter tolerance left of it, where the
             // dual certifies the lower bound and the rescaled point closes the bracket in

@@ -8,7 +8,9 @@ use jcpba_core::instance::instance;
 use jcpba_core::methods::solve_instance;
 use jcpba_core::scenario::{generate_from_params, ScenarioParams};
 use jcpba_core::simd::Level;
-use jcpba_core::{validate, Method, Problem, Random, Solution, DEFAULT_MAX_ITERATIONS, DEFAULT_TOLERANCE};
+use jcpba_core::{
+    validate, Method, Problem, Random, Solution, DEFAULT_MAX_ITERATIONS, DEFAULT_TOLERANCE,
+};
 
 /// N0 = -174 dBm/Hz, W/Hz.
 const N0: f64 = 3.981_071_705_534_969e-21;
@@ -53,7 +55,11 @@ fn random_problem(i: u32) -> Problem {
         bandwidth_hz: log_uniform(&mut r, 1e5, 1e9),
         noise_psd_w_per_hz: N0,
         payload_bits: log_uniform(&mut r, 1e5, 1e10),
-        pruning_budget: if r.uniform() < 0.1 { 0.0 } else { 0.9 * r.uniform() },
+        pruning_budget: if r.uniform() < 0.1 {
+            0.0
+        } else {
+            0.9 * r.uniform()
+        },
         prunable_compute_fraction: if v2 { r.uniform() } else { 1.0 },
         prunable_payload_fraction: if v2 { r.uniform() } else { 1.0 },
         ..Problem::default()
@@ -64,9 +70,17 @@ fn random_problem(i: u32) -> Problem {
         p.tx_power_w.push(log_uniform(&mut r, 1e-3, 1.0));
         p.channel_gain.push(log_uniform(&mut r, 1e-15, 1e-8));
         p.data_weight.push(log_uniform(&mut r, 1.0, 1e4));
-        p.max_pruning.push(if r.uniform() < 0.1 { 0.0 } else { 0.95 * r.uniform() });
+        p.max_pruning.push(if r.uniform() < 0.1 {
+            0.0
+        } else {
+            0.95 * r.uniform()
+        });
         if v2 {
-            p.fixed_seconds.push(if r.uniform() < 0.3 { 0.0 } else { r.uniform() * c });
+            p.fixed_seconds.push(if r.uniform() < 0.3 {
+                0.0
+            } else {
+                r.uniform() * c
+            });
         }
     }
     p
@@ -91,14 +105,30 @@ fn solve_at(p: &Problem, method: Method, level: Level) -> Solution {
 /// T recomputed from the point, and the point's feasibility (budget and band).
 fn check_point(p: &Problem, s: &Solution, label: &str) {
     let band: f64 = s.bandwidth.iter().sum();
-    assert!(band <= p.bandwidth_hz * (1.0 + 1e-12), "{}: band {}", label, band);
+    assert!(
+        band <= p.bandwidth_hz * (1.0 + 1e-12),
+        "{}: band {}",
+        label,
+        band
+    );
     let wsum: f64 = p.data_weight.iter().sum();
     let used: f64 = (0..p.compute_seconds.len())
         .map(|k| p.data_weight[k] / wsum * s.pruning[k])
         .sum();
-    assert!(used <= p.pruning_budget + 1e-12, "{}: pruning {}", label, used);
+    assert!(
+        used <= p.pruning_budget + 1e-12,
+        "{}: pruning {}",
+        label,
+        used
+    );
     for (k, &rho) in s.pruning.iter().enumerate() {
-        assert!(rho >= 0.0 && rho <= p.max_pruning[k], "{}: rho[{}] {}", label, k, rho);
+        assert!(
+            rho >= 0.0 && rho <= p.max_pruning[k],
+            "{}: rho[{}] {}",
+            label,
+            k,
+            rho
+        );
     }
 }
 
@@ -120,7 +150,14 @@ fn compare(p: &Problem, label: &str) -> f64 {
                 scalar.latency
             );
             if let (Some(lo), Some(lo0)) = (s.lower_bound, scalar.lower_bound) {
-                assert!(rel(lo, lo0) <= 1e-12, "{} {:?}: lower bound {} vs {}", label, level, lo, lo0);
+                assert!(
+                    rel(lo, lo0) <= 1e-12,
+                    "{} {:?}: lower bound {} vs {}",
+                    label,
+                    level,
+                    lo,
+                    lo0
+                );
                 assert!(lo <= s.latency, "{} {:?}: bracket", label, level);
             }
             check_point(p, &s, label);
@@ -137,7 +174,10 @@ fn every_level_agrees_with_the_scalar_path_on_the_default_scenario() {
             worst = worst.max(compare(&scenario(k, 3, v2), &format!("K {} v2 {}", k, v2)));
         }
     }
-    println!("worst relative difference in T from the scalar path: {:e}", worst);
+    println!(
+        "worst relative difference in T from the scalar path: {:e}",
+        worst
+    );
 }
 
 #[test]
@@ -146,5 +186,8 @@ fn every_level_agrees_with_the_scalar_path_on_random_problems() {
     for i in 0..150 {
         worst = worst.max(compare(&random_problem(i), &format!("random {}", i)));
     }
-    println!("worst relative difference in T from the scalar path: {:e}", worst);
+    println!(
+        "worst relative difference in T from the scalar path: {:e}",
+        worst
+    );
 }

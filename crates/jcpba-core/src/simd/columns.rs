@@ -52,7 +52,11 @@ impl<V: Lanes> Step<V> {
     pub fn at(start: usize, len: usize) -> Step<V> {
         let count = (len - start).min(V::N);
         let valid = V::load(&IOTA).lt(V::splat(count as f64));
-        Step { start, count, valid }
+        Step {
+            start,
+            count,
+            valid,
+        }
     }
 
     /// The step's clients of column `s`, padding lanes `fill`.
