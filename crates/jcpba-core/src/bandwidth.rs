@@ -16,8 +16,8 @@
 #![allow(clippy::needless_range_loop, clippy::neg_cmp_op_on_partial_ord)]
 
 use crate::instance::Instance;
-use crate::rate::{counters, rate, Kernel, LN2};
-use crate::simd::columns::Step;
+use crate::rate::{counters, rate, LN2};
+use crate::simd::columns::{self, Step};
 use crate::simd::{self, dispatch, math, Lanes, Mask};
 
 const MAX_STEPS: u32 = 200;
@@ -88,7 +88,7 @@ impl<'a, 'b> simd::Kernel for Demand<'a, 'b> {
             // t - (1 - z) stays accurate as z -> 1 (t ~ 2 (1 - z)).
             slope = slope - V::select(counted, (b * (z + tk)) / (slack * (z - one + tk)), zero);
             if counters::ENABLED {
-                count_inverses(&step.lanes(z)[..step.count]);
+                columns::count_inverses(&step.lanes(z)[..step.count]);
             }
             start += V::N;
         }
@@ -96,16 +96,6 @@ impl<'a, 'b> simd::Kernel for Demand<'a, 'b> {
             (f64::INFINITY, f64::NEG_INFINITY)
         } else {
             (sum.sum(), slope.sum())
-        }
-    }
-}
-
-/// Counts one rate inverse (and its Lambert steps) per c = q ln2 / a (counters feature).
-fn count_inverses(zs: &[f64]) {
-    for &z in zs {
-        counters::count(Kernel::RateInverse);
-        if z < 1.0 && math::lambert_steps(z) {
-            counters::add(Kernel::LambertStep, math::HALLEY_STEPS as u64);
         }
     }
 }

@@ -41,7 +41,7 @@ use crate::bandwidth::round_latency;
 use crate::instance::Instance;
 use crate::pruning::weighted;
 use crate::rate::{counters, Kernel, LN2};
-use crate::simd::columns::Step;
+use crate::simd::columns::{self, Step};
 use crate::simd::{self, dispatch, math, Lanes, Mask};
 
 /// Stop the price search when the weighted pruning is this close to the budget.
@@ -203,10 +203,12 @@ impl<'a, 'b> simd::Kernel for Boxes<'a, 'b> {
             }
             let full = t0 + c + upload; // U_k with infinite bandwidth
             let window_lo = (t - t0) - (one - phi_c * rmax) * c;
-            let b_lo = math::rate_inverse(a, (bits * (one - phi_s * rmax)) / window_lo);
+            let q_lo = (bits * (one - phi_s * rmax)) / window_lo;
+            let b_lo = math::rate_inverse(a, q_lo);
             let window_hi = (t - t0) - c;
+            let q_hi = bits / window_hi;
             let finite = t.gt(full);
-            let b_hi = V::select(finite, math::rate_inverse(a, bits / window_hi), inf);
+            let b_hi = V::select(finite, math::rate_inverse(a, q_hi), inf);
             let v = phi_c * c + phi_s * upload;
             let needed = V::select(t.lt(full) & v.gt(zero), full / v - t / v, zero);
             used = used + V::select(step.valid, w * needed, zero);
@@ -225,11 +227,18 @@ impl<'a, 'b> simd::Kernel for Boxes<'a, 'b> {
             step.store(V::select(finite, d_hi, V::splat(f64::NAN)), &mut ws.d_hi);
             step.store(kk, &mut ws.kk);
             if counters::ENABLED {
-                let (lanes, fin) = (step.lanes(b_lo), step.lanes(V::select(finite, one, zero)));
-                for i in 0..step.count {
-                    let _ = lanes[i];
-                    counters::add(Kernel::RateInverse, 1 + fin[i] as u64);
-                    counters::add(Kernel::Stationarity, 1 + fin[i] as u64);
+                // Two inverses and G at both ends, one of each where b_hi = +inf.
+                let z_lo = step.lanes((q_lo * ln2) / a);
+                let z_hi = step.lanes(V::select(finite, (q_hi * ln2) / a, inf));
+                columns::count_inverses(&z_lo[..step.count]);
+                for &z in z_hi[..step.count].iter() {
+                    let ends = if z < f64::INFINITY {
+                        columns::count_inverses(&[z]);
+                        2
+                    } else {
+                        1
+                    };
+                    counters::add(Kernel::Stationarity, ends);
                 }
             }
             start += V::N;

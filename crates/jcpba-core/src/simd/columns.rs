@@ -88,6 +88,17 @@ impl<V: Lanes> Step<V> {
     }
 }
 
+/// Counts one rate inverse (and its Lambert steps) per z = q ln2 / a, as
+/// rate::rate_inverse counts them (counters feature; callers check counters::ENABLED).
+pub fn count_inverses(zs: &[f64]) {
+    for &z in zs {
+        counters::count(Count::RateInverse);
+        if z < 1.0 && math::lambert_steps(z) {
+            counters::add(Count::LambertStep, math::HALLEY_STEPS as u64);
+        }
+    }
+}
+
 struct RateInverse<'a> {
     a: &'a [f64],
     q: &'a [f64],
