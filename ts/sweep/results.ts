@@ -16,7 +16,7 @@ import {
   mergeSummary,
 } from '../core/montecarlo.js';
 import { SCENARIO_DEFAULTS, type ScenarioOptions } from '../core/scenario.js';
-import { type SweepConfig, gridPoints, units } from './config.js';
+import { type SweepConfig, blockCount, gridPoints, unitCount } from './config.js';
 import { unitKey } from './journal.js';
 
 
@@ -38,7 +38,7 @@ export interface ResultRow {
  */
 export function aggregate(c: SweepConfig, summaries: Iterable<UnitSummary>): { rows: ResultRow[]; complete: boolean } {
   const points = gridPoints(c);
-  const perPoint = units(c).length / points.length;
+  const perPoint = c.drops * blockCount(c);
   const rows: ResultRow[] = [];
   let complete = true;
   let grid = -1;
@@ -109,7 +109,7 @@ export function resultsJson(c: SweepConfig, rows: ResultRow[], complete: boolean
       backends: info.backends,
       complete,
       config: c,
-      units: { total: units(c).length, blockTrials: BLOCK_TRIALS },
+      units: { total: unitCount(c), blockTrials: BLOCK_TRIALS },
       statistics: {
         latency: 'round latency T in s, over every round of every trial',
         ci95: 'Student t 95% confidence interval of the mean',

@@ -37,7 +37,7 @@ pub use montecarlo::{run_unit, run_units, MonteCarloOptions, UnitSpec, BINS_PER_
 pub use options::{SolveOptions, DEFAULT_MAX_ITERATIONS, DEFAULT_TOLERANCE};
 pub use problem::{validate, BatchView, Problem, ProblemView, SCALAR_COUNT};
 pub use rng::Random;
-pub use scenario::{generate_from_params, ScenarioParams};
+pub use scenario::{generate_from_params, ScenarioParams, MAX_CLIENTS};
 pub use solution::{Solution, Status};
 pub use solve::{solve, solve_many};
 pub use summary::{MethodSummary, UnitSummary};
