@@ -46,7 +46,9 @@ export function makeDir(dir: string, option = '--out'): void {
     try {
       isDir = statSync(d).isDirectory();
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw fail(`${d}: ${systemReason(e)}`);
+      // ENOTDIR: a parent is a file, reported below when the walk reaches it.
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') throw fail(`${d}: ${systemReason(e)}`);
     }
     if (isDir === true) return;
     if (isDir === false) throw fail(d === dir ? 'a file of that name exists' : `${d} is a file, not a folder`);

@@ -84,7 +84,7 @@ function unitProblem(value: unknown, c: SweepConfig): string | undefined {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'not a unit (expected a JSON object)';
   const u = value as Partial<UnitSummary>;
   for (const k of ['grid', 'drop', 'block'] as const) {
-    if (!(Number.isInteger(u[k]) && (u[k] as number) >= 0)) return `not a unit (${k} is ${JSON.stringify(u[k])})`;
+    if (!(Number.isInteger(u[k]) && (u[k] as number) >= 0)) return `not a unit (${k} is ${u[k] === undefined ? "missing" : JSON.stringify(u[k])})`;
   }
   if (!Array.isArray(u.methods) || u.methods.length !== c.methods.length) {
     return `unit ${unitKey(u as UnitSpec)} does not hold one summary per method (${c.methods.length})`;

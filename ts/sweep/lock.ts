@@ -117,7 +117,7 @@ export function acquireLock(dir: string, command: string): Lock {
       const who = held.info ? `jcpba ${held.info.command} (pid ${held.info.pid} on ${held.info.host}, since ${held.info.since})` : 'another jcpba process';
       throw new JcpbaError(
         'invalid-input',
-        `${dir} is in use by ${who}; wait for it to end or stop it (a lock left by a killed process is detected and replaced on its own; ${path})`,
+        `${dir} is in use by ${who}; wait for it to end, or stop it (${LOCK} of a killed process is replaced on its own)`,
         'out',
       );
     }
