@@ -59,9 +59,17 @@ export function blockCount(c: SweepConfig): number {
   return Math.ceil(c.realizations / BLOCK_TRIALS);
 }
 
+/** Grid points: the product of the axes' lengths (computed, not enumerated). */
+export function gridPointCount(c: SweepConfig): number {
+  return c.grid.reduce((n, axis) => n * axis.values.length, 1);
+}
+
+/** Most grid points of one sweep: each is resolved, and holds a row per method, up front. */
+export const MAX_GRID_POINTS = 100_000;
+
 /** Units of the whole sweep (every shard): grid points x drops x blocks. */
 export function unitCount(c: SweepConfig): number {
-  return gridPoints(c).length * c.drops * blockCount(c);
+  return gridPointCount(c) * c.drops * blockCount(c);
 }
 
 /** Unit `j` of the whole sweep in canonical order (0-based), computed, not enumerated. */
@@ -154,6 +162,10 @@ export function checkConfig(c: SweepConfig): void {
     );
   }
   if (c.methods.length === 0) throw bad('methods', 'methods must name at least one method');
+  const points = gridPointCount(c);
+  if (points > MAX_GRID_POINTS) {
+    throw bad(c.grid.find((a) => a.values.length > 1)?.key ?? 'grid', `the grid has ${points} points (the product of the comma lists), more than ${MAX_GRID_POINTS}; split the sweep`);
+  }
   const total = unitCount(c);
   if (!Number.isSafeInteger(total)) {
     throw bad('drops', `the sweep would have ${total} units (grid points x drops x blocks of ${BLOCK_TRIALS} trials), more than 2^53`);
