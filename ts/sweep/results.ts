@@ -44,6 +44,10 @@ export function aggregate(c: SweepConfig, summaries: Iterable<UnitSummary>): { r
   let grid = -1;
   let seen = 0;
   let folded: MethodSummary[] = [];
+  // Histograms are summed in maps and sorted once per grid point: merging sorted lists
+  // unit by unit costs the grid point's bin count per unit, which a sweep of a million
+  // units (stopped by a scheduler, who waits seconds, not minutes) cannot afford.
+  let hists: Map<number, number>[] = [];
   let last: UnitSummary | undefined;
   const close = () => {
     if (grid < 0) return;
@@ -51,6 +55,7 @@ export function aggregate(c: SweepConfig, summaries: Iterable<UnitSummary>): { r
       complete = false;
       return;
     }
+    folded.forEach((s, m) => (s.hist = [...hists[m].entries()].sort((a, b) => a[0] - b[0])));
     const stats = folded.map(finalize);
     const iEqual = c.methods.indexOf('equal');
     c.methods.forEach((method, m) => {
@@ -69,8 +74,13 @@ export function aggregate(c: SweepConfig, summaries: Iterable<UnitSummary>): { r
       grid = u.grid;
       seen = 0;
       folded = c.methods.map(() => emptySummary());
+      hists = c.methods.map(() => new Map());
     }
-    u.methods.forEach((s, m) => mergeSummary(folded[m], s));
+    u.methods.forEach((s, m) => {
+      mergeSummary(folded[m], { ...s, hist: [] });
+      const h = hists[m];
+      for (const [bin, count] of s.hist) h.set(bin, (h.get(bin) ?? 0) + count);
+    });
     seen++;
   }
   close();
