@@ -314,6 +314,8 @@ export function optimal(
   while (!converged && iterations < maxIterations) {
     iterations++;
     const ev = evaluate(inst, ws, T);
+    const loBefore = lo;
+    const hiBefore = hi;
     if (ev.infeasible) lo = Math.max(lo, T);
     if (Number.isFinite(ev.demand) && weighted(inst.w, ws.rho) <= inst.budget + 1e-13) {
       // A feasible point from this T: its bandwidth rescaled onto the band (down when T
@@ -336,6 +338,10 @@ export function optimal(
     const probe = 0.5 * tolerance * hi;
     if (next - lo < probe) next = Math.min(lo + probe, 0.5 * (lo + hi));
     else if (hi - next < probe) next = Math.max(hi - probe, 0.5 * (lo + hi));
+    // A T whose evaluation moved neither end (its demand within rounding noise of B, its
+    // rescaled point no better) would be evaluated again to the same effect, forever:
+    // bisect instead.
+    if (next === T && lo === loBefore && hi === hiBefore) next = 0.5 * (lo + hi);
     T = next;
   }
   return { latency: hi, pruning, bandwidth, lowerBound: lo, upperBound: hi, iterations, converged };

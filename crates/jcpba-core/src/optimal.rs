@@ -460,6 +460,7 @@ pub fn optimal(
     while !converged && iterations < max_iterations {
         iterations += 1;
         let ev = evaluate(inst, &mut ws, t);
+        let (lo_before, hi_before) = (lo, hi);
         if ev.infeasible {
             lo = lo.max(t);
         }
@@ -496,6 +497,12 @@ pub fn optimal(
             next = (lo + probe).min(0.5 * (lo + hi));
         } else if hi - next < probe {
             next = (hi - probe).max(0.5 * (lo + hi));
+        }
+        // A T whose evaluation moved neither end (its demand within rounding noise of B,
+        // its rescaled point no better) would be evaluated again to the same effect,
+        // forever: bisect instead.
+        if next == t && lo == lo_before && hi == hi_before {
+            next = 0.5 * (lo + hi);
         }
         t = next;
     }
