@@ -215,7 +215,10 @@ class Drop {
     return roundsNeeded(this.rounds0, this.pruningLimit, pruning);
   }
 
-  /** The largest budget (at most the cap) that needs at most `r` rounds. */
+  /**
+   * The largest budget (at most the cap) that needs at most `r` rounds: Pmax (1 - R0 / r)
+   * moved by ulps until it gives r rounds and one ulp more would not (0 when r = R0).
+   */
   budgetForRounds(r: number): number {
     let p = this.pruningLimit * (1 - this.rounds0 / r);
     if (!(p < this.cap)) p = this.cap;
@@ -235,6 +238,12 @@ class Drop {
         return lo;
       }
       p = nextBelow(p);
+    }
+    // And up: rounding can also leave it a few ulps below the largest.
+    for (let i = 0; i < 64; i++) {
+      const q = nextUp(p);
+      if (!(p > 0 && q <= this.cap && this.rounds(q) <= r)) break;
+      p = q;
     }
     return p;
   }
@@ -517,6 +526,98 @@ interface Chooser {
   latency: number;
 }
 
+/** Golden-section steps of the refinement, at most. */
+const REFINE_STEPS = 200;
+
+/**
+ * One realization's 1-D search of the adaptive policy: every point solved, to start each
+ * solve from the nearest smaller budget solved before.
+ */
+class OneSearch {
+  readonly seen: [number, Sol][] = [];
+  converged = true;
+  constructor(
+    readonly d: Drop,
+    readonly r: number,
+  ) {}
+
+  /** T*_r at budget p. */
+  latency(p: number): number {
+    let start = -1;
+    this.seen.forEach(([q], i) => {
+      if (q <= p && (start < 0 || q > this.seen[start][0])) start = i;
+    });
+    const s = this.d.solveOne(this.r, p, start < 0 ? undefined : this.seen[start][1]);
+    this.converged = this.converged && s.converged;
+    this.seen.push([p, s]);
+    return s.latency;
+  }
+
+  /** The latency at a budget already solved. */
+  known(p: number): number {
+    let found = NaN;
+    for (const [q, s] of this.seen) if (q === p) found = s.latency;
+    return found;
+  }
+
+  /**
+   * The budget minimizing g(P) = T*_r(P) + slope P on [a, b] from the grid's best x, with
+   * each end's and x's latency known; returns [budget, latency].
+   *
+   * Brent's method first, to `xtol`: enough where the minimum is smooth. Then g at `xtol`
+   * either side: if g rises there by more than the solves' noise (a kink, where T* stops
+   * falling, or an end of the range) or falls (a miss), golden sections shrink a bracket
+   * around the best point until monotonicity certifies its value: on [lo, x],
+   * g >= T(x) + slope lo; on [x, hi], g >= T(hi) + slope x.
+   */
+  minimize(a: [number, number], b: [number, number], x0: [number, number], slope: number, xtol: number): [number, number] {
+    const tol = this.d.tolerance;
+    const [bx] = brent(a[0], b[0], x0[0], x0[1] + slope * x0[0], xtol, (p) => this.latency(p) + slope * p);
+    const bt = bx === x0[0] ? x0[1] : this.known(bx);
+    const bg = bt + slope * bx;
+    const h = 2 * xtol;
+    const xl = Math.max(bx - h, a[0]);
+    const xr = Math.min(bx + h, b[0]);
+    const tl = xl < bx ? this.latency(xl) : bt;
+    const tr = xr > bx ? this.latency(xr) : bt;
+    const gl = tl + slope * xl;
+    const gr = tr + slope * xr;
+    // Each latency is within the tolerance above T*: differences below twice that are noise.
+    const flat = 2 * tol * bg;
+    if (gl - bg <= flat && gr - bg <= flat && gl >= bg - flat && gr >= bg - flat) return [bx, bt];
+    let [lo, hi, tHi, x, tX] =
+      gl < bg && gl <= gr ? [a[0], bx, bt, xl, tl] : gr < bg ? [bx, b[0], b[1], xr, tr] : [xl, xr, tr, bx, bt];
+    let gX = tX + slope * x;
+    for (let step = 0; step < REFINE_STEPS; step++) {
+      const left = slope * (x - lo);
+      const right = tX - tHi;
+      if (Math.max(left, right) <= tol * gX) return [x, tX];
+      const u = left >= right ? x - GOLD * (x - lo) : x + GOLD * (hi - x);
+      if (!(u > lo && u < hi && u !== x)) return [x, tX]; // the bracket is down to the doubles' resolution
+      const tU = this.latency(u);
+      const gU = tU + slope * u;
+      if (gU < gX) {
+        if (u < x) {
+          hi = x;
+          tHi = tX;
+        } else {
+          lo = x;
+        }
+        x = u;
+        tX = tU;
+        gX = gU;
+      } else if (u < x) {
+        lo = u;
+      } else {
+        hi = u;
+        tHi = tU;
+      }
+    }
+    this.converged = false;
+    return [x, tX];
+  }
+}
+
 /** The adaptive policy of `optimal` (MODEL.md section 10). `seed`: a static level whose budget is tried as the common starting budget too. */
 function adaptive(d: Drop, seed?: Level): AdaptivePlan {
   const n = d.insts.length;
@@ -613,29 +714,21 @@ function adaptive(d: Drop, seed?: Level): AdaptivePlan {
       const a = gridBudgets[bestJ > 0 ? bestJ - 1 : 0];
       const b = gridBudgets[bestJ < cells ? bestJ + 1 : cells];
       const x = gridBudgets[bestJ];
-      // Points solved in this search, to start each solve from the nearest smaller one.
-      const seen: [number, Sol][] = [];
-      let ok = true;
-      const [bx, bg] = brent(a, b, x, bestG, xtol, (p) => {
-        let start = -1;
-        seen.forEach(([q], i) => {
-          if (q <= p && (start < 0 || q > seen[start][0])) start = i;
-        });
-        const s = d.solveOne(r, p, start < 0 ? undefined : seen[start][1]);
-        ok = ok && s.converged;
-        seen.push([p, s]);
-        return s.latency + slope * p;
-      });
-      converged = converged && ok;
+      const search = new OneSearch(d, r);
+      const [bx, bt] = search.minimize(
+        [a, choosers[r].grid[bestJ > 0 ? bestJ - 1 : 0]],
+        [b, choosers[r].grid[bestJ < cells ? bestJ + 1 : cells]],
+        [x, choosers[r].grid[bestJ]],
+        slope,
+        xtol,
+      );
+      converged = converged && search.converged;
       const c = choosers[r];
       // Keep the previous choice when it is at least as good at this price: the price
       // then never rises.
-      if (bg < c.latency + slope * c.budget) {
-        let latency = NaN;
-        if (bx === x) latency = c.grid[bestJ];
-        else for (const [q, s] of seen) if (q === bx) latency = s.latency;
+      if (bt + slope * bx < c.latency + slope * c.budget) {
         c.budget = bx;
-        c.latency = latency;
+        c.latency = bt;
       }
     }
     let latency = 0;

@@ -258,7 +258,8 @@ impl<'a> Drop<'a> {
         rounds_needed(self.rounds0, self.pruning_limit, pruning)
     }
 
-    /// The largest budget (at most the cap) that needs at most `r` rounds.
+    /// The largest budget (at most the cap) that needs at most `r` rounds: Pmax (1 - R0 / r)
+    /// moved by ulps until it gives r rounds and one ulp more would not (0 when r = R0).
     fn budget_for_rounds(&self, r: f64) -> f64 {
         let mut p = self.pruning_limit * (1.0 - self.rounds0 / r);
         if !(p < self.cap) {
@@ -285,6 +286,14 @@ impl<'a> Drop<'a> {
                 return lo;
             }
             p = next_below(p);
+        }
+        // And up: rounding can also leave it a few ulps below the largest.
+        for _ in 0..64 {
+            let q = next_up(p);
+            if !(p > 0.0 && q <= self.cap && self.rounds(q) <= r) {
+                break;
+            }
+            p = q;
         }
         p
     }
@@ -592,6 +601,9 @@ struct Chooser {
     latency: f64,
 }
 
+/// (3 - sqrt 5) / 2, the golden section.
+const GOLD: f64 = 0.381_966_011_250_105_1;
+
 /// Brent's minimization of f on [a, b] from an interior x with known f(x), to an
 /// absolute budget tolerance `xtol`; returns the best point seen. `f` solves one
 /// realization at a budget.
@@ -603,7 +615,6 @@ fn brent(
     xtol: f64,
     f: &mut dyn FnMut(f64) -> f64,
 ) -> (f64, f64) {
-    const GOLD: f64 = 0.381_966_011_250_105_1; // (3 - sqrt 5) / 2
     let mut a = a0;
     let mut b = b0;
     let (mut x, mut w, mut v) = (x0, x0, x0);
@@ -682,6 +693,125 @@ fn brent(
         }
     }
     (x, fx)
+}
+
+/// One realization's 1-D search of the adaptive policy: every point solved, to start each
+/// solve from the nearest smaller budget solved before.
+struct OneSearch {
+    seen: Vec<(f64, Sol)>,
+    converged: bool,
+}
+
+/// Golden-section steps of the refinement, at most.
+const REFINE_STEPS: u32 = 200;
+
+impl OneSearch {
+    /// T*_r at budget p.
+    fn latency(&mut self, d: &mut Drop, r: usize, p: f64) -> f64 {
+        let mut start: Option<usize> = None;
+        for (i, (q, _)) in self.seen.iter().enumerate() {
+            if *q <= p && start.map_or(true, |s| *q > self.seen[s].0) {
+                start = Some(i);
+            }
+        }
+        let s = d.solve_one(r, p, start.map(|i| &self.seen[i].1));
+        self.converged = self.converged && s.converged;
+        let t = s.latency;
+        self.seen.push((p, s));
+        t
+    }
+
+    /// The budget minimizing g(P) = T*_r(P) + slope P on [a, b] from the grid's best x,
+    /// with each end's and x's latency known; returns (budget, latency).
+    ///
+    /// Brent's method first, to `xtol`: enough where the minimum is smooth. Then g at
+    /// `xtol` either side: if g rises there by more than the solves' noise (a kink, where
+    /// T* stops falling, or an end of the range) or falls (a miss), golden sections
+    /// shrink a bracket around the best point until monotonicity certifies its value:
+    /// on [lo, x], g >= T(x) + slope lo; on [x, hi], g >= T(hi) + slope x.
+    #[allow(clippy::too_many_arguments)]
+    fn minimize(
+        &mut self,
+        d: &mut Drop,
+        r: usize,
+        a: (f64, f64),
+        b: (f64, f64),
+        x: (f64, f64),
+        slope: f64,
+        xtol: f64,
+    ) -> (f64, f64) {
+        let tol = d.tolerance;
+        let (bx, _) = brent(a.0, b.0, x.0, x.1 + slope * x.0, xtol, &mut |p: f64| {
+            self.latency(d, r, p) + slope * p
+        });
+        let bt = if bx == x.0 { x.1 } else { self.known(bx) };
+        let bg = bt + slope * bx;
+        let h = 2.0 * xtol;
+        let xl = (bx - h).max(a.0);
+        let xr = (bx + h).min(b.0);
+        let tl = if xl < bx { self.latency(d, r, xl) } else { bt };
+        let tr = if xr > bx { self.latency(d, r, xr) } else { bt };
+        let (gl, gr) = (tl + slope * xl, tr + slope * xr);
+        // Each latency is within the tolerance above T*: differences below twice that are noise.
+        let flat = 2.0 * tol * bg;
+        if gl - bg <= flat && gr - bg <= flat && gl >= bg - flat && gr >= bg - flat {
+            return (bx, bt);
+        }
+        let (mut lo, mut hi, mut t_hi, mut x, mut t_x) = if gl < bg && gl <= gr {
+            (a.0, bx, bt, xl, tl)
+        } else if gr < bg {
+            (bx, b.0, b.1, xr, tr)
+        } else {
+            (xl, xr, tr, bx, bt)
+        };
+        let mut g_x = t_x + slope * x;
+        for _ in 0..REFINE_STEPS {
+            let left = slope * (x - lo);
+            let right = t_x - t_hi;
+            if left.max(right) <= tol * g_x {
+                return (x, t_x);
+            }
+            let u = if left >= right {
+                x - GOLD * (x - lo)
+            } else {
+                x + GOLD * (hi - x)
+            };
+            if !(u > lo && u < hi && u != x) {
+                return (x, t_x); // the bracket is down to the doubles' resolution
+            }
+            let t_u = self.latency(d, r, u);
+            let g_u = t_u + slope * u;
+            if g_u < g_x {
+                if u < x {
+                    hi = x;
+                    t_hi = t_x;
+                } else {
+                    lo = x;
+                }
+                x = u;
+                t_x = t_u;
+                g_x = g_u;
+            } else if u < x {
+                lo = u;
+            } else {
+                hi = u;
+                t_hi = t_u;
+            }
+        }
+        self.converged = false;
+        (x, t_x)
+    }
+
+    /// The latency at a budget already solved.
+    fn known(&self, p: f64) -> f64 {
+        let mut found = f64::NAN;
+        for (q, s) in self.seen.iter() {
+            if *q == p {
+                found = s.latency;
+            }
+        }
+        found
+    }
 }
 
 /// The adaptive policy of `optimal` (MODEL.md section 10). `seed`: a static level whose
@@ -801,43 +931,30 @@ fn adaptive(d: &mut Drop, seed: Option<&Level>) -> AdaptivePlan {
             let a = grid_budgets[if best_j > 0 { best_j - 1 } else { 0 }];
             let b = grid_budgets[if best_j < cells { best_j + 1 } else { cells }];
             let x = grid_budgets[best_j];
-            // Points solved in this search, to start each solve from the nearest smaller one.
-            let mut seen: Vec<(f64, Sol)> = Vec::new();
-            let mut ok = true;
-            let (bx, bg) = {
-                let mut f = |p: f64| -> f64 {
-                    let mut start: Option<usize> = None;
-                    for (i, (q, _)) in seen.iter().enumerate() {
-                        if *q <= p && start.map_or(true, |s| *q > seen[s].0) {
-                            start = Some(i);
-                        }
-                    }
-                    let s = d.solve_one(r, p, start.map(|i| &seen[i].1));
-                    ok = ok && s.converged;
-                    let g = s.latency + slope * p;
-                    seen.push((p, s));
-                    g
-                };
-                brent(a, b, x, best_g, xtol, &mut f)
+            let mut search = OneSearch {
+                seen: Vec::new(),
+                converged: true,
             };
-            converged = converged && ok;
+            let t_x = choosers[r].grid[best_j];
+            let (bx, bt) = search.minimize(
+                d,
+                r,
+                (a, choosers[r].grid[if best_j > 0 { best_j - 1 } else { 0 }]),
+                (
+                    b,
+                    choosers[r].grid[if best_j < cells { best_j + 1 } else { cells }],
+                ),
+                (x, t_x),
+                slope,
+                xtol,
+            );
+            converged = converged && search.converged;
             let c = &mut choosers[r];
             // Keep the previous choice when it is at least as good at this price: the
             // price then never rises.
-            if bg < c.latency + slope * c.budget {
-                let latency = if bx == x {
-                    c.grid[best_j]
-                } else {
-                    let mut found = f64::NAN;
-                    for (q, s) in seen.iter() {
-                        if *q == bx {
-                            found = s.latency;
-                        }
-                    }
-                    found
-                };
+            if bt + slope * bx < c.latency + slope * c.budget {
                 c.budget = bx;
-                c.latency = latency;
+                c.latency = bt;
             }
         }
         let mut latency = 0.0;
