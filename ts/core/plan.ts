@@ -216,36 +216,48 @@ class Drop {
   }
 
   /**
-   * The largest budget (at most the cap) that needs at most `r` rounds: Pmax (1 - R0 / r)
-   * moved by ulps until it gives r rounds and one ulp more would not (0 when r = R0).
+   * The largest budget (at most the cap) that needs at most `r` rounds (r >= ceil(R0)):
+   * Pmax (1 - R0 / r), written without cancellation, then moved by ulps (rarely more: by
+   * bisection) until it needs r rounds and the next double would not. 0 when r = R0.
    */
   budgetForRounds(r: number): number {
-    let p = this.pruningLimit * (1 - this.rounds0 / r);
-    if (!(p < this.cap)) p = this.cap;
+    if (this.rounds(this.cap) <= r) return this.cap;
+    let p = this.pruningLimit * ((r - this.rounds0) / r);
     if (!(p > 0)) return 0;
-    let steps = 0;
-    while (p > 0 && this.rounds(p) > r) {
-      steps++;
-      if (steps > 64) {
-        // Never seen: rounding is off by a few ulps. Bisect to be safe.
-        let lo = 0;
-        let hi = p;
-        while (lo < hi && nextUp(lo) < hi) {
-          const mid = lo + 0.5 * (hi - lo);
-          if (this.rounds(mid) <= r) lo = mid;
-          else hi = mid;
+    if (!(p < this.cap)) p = this.cap; // needs more than r rounds (checked above)
+    // lo needs at most r rounds, hi more.
+    let lo: number;
+    let hi: number;
+    if (this.rounds(p) <= r) {
+      lo = p;
+      hi = this.cap;
+      for (let i = 0; i < 64; i++) {
+        const q = nextUp(lo);
+        if (!(q < hi && this.rounds(q) <= r)) {
+          hi = Math.min(hi, q);
+          break;
         }
-        return lo;
+        lo = q;
       }
-      p = nextBelow(p);
+    } else {
+      lo = 0;
+      hi = p;
+      for (let i = 0; i < 64; i++) {
+        const q = nextBelow(hi);
+        if (this.rounds(q) <= r) {
+          lo = q;
+          break;
+        }
+        hi = q;
+      }
     }
-    // And up: rounding can also leave it a few ulps below the largest.
-    for (let i = 0; i < 64; i++) {
-      const q = nextUp(p);
-      if (!(p > 0 && q <= this.cap && this.rounds(q) <= r)) break;
-      p = q;
+    while (nextUp(lo) < hi) {
+      const mid = lo + 0.5 * (hi - lo);
+      if (!(mid > lo && mid < hi)) break;
+      if (this.rounds(mid) <= r) lo = mid;
+      else hi = mid;
     }
-    return p;
+    return lo;
   }
 
   solveOne(r: number, budget: number, start?: Sol): Sol {
