@@ -1,5 +1,5 @@
 /**
- * The `jcpba` command line: generate | solve | sweep | merge | bench, one module per
+ * The `jcpba` command line: generate | solve | plan | sweep | merge | bench, one module per
  * command. Errors print one line on stderr, `jcpba: <message>`, and exit non-zero
  * (2 for usage errors); no stack trace.
  */
@@ -9,6 +9,7 @@ import { usageError } from './args.js';
 import { type Io, nodeIo } from './io.js';
 import { generateCommand } from './generate.js';
 import { solveCommand } from './solve.js';
+import { planCommand } from './plan.js';
 import { sweepCommand } from './sweep.js';
 import { mergeCommand } from './merge.js';
 import { benchCommand } from './bench.js';
@@ -24,6 +25,7 @@ Usage: jcpba <command> [options]
 Commands:
   generate   print a problem (JSON) drawn from the scenario generator
   solve      solve a problem file (or - for stdin) with one or more methods
+  plan       the pruning budget that minimizes the fine-tuning time to a target loss
   sweep      Monte Carlo over a grid of scenarios: table, CSV, JSON and SVG figures
   merge      combine the folders of a sharded sweep into one result
   bench      benchmark the backends (per solve, suites, sweep throughput; see --help)
@@ -41,6 +43,8 @@ export async function main(argv: string[], io: Io = nodeIo): Promise<number> {
         return generateCommand(rest, io);
       case 'solve':
         return await solveCommand(rest, io);
+      case 'plan':
+        return await planCommand(rest, io);
       case 'sweep':
         return await sweepCommand(rest, io);
       case 'merge':
@@ -57,7 +61,7 @@ export async function main(argv: string[], io: Io = nodeIo): Promise<number> {
         io.out(MAIN_HELP);
         return command === undefined ? 2 : 0;
       default:
-        throw usageError(`unknown command ${JSON.stringify(command)}; expected generate, solve, sweep, merge or bench (see jcpba --help)`, 'command');
+        throw usageError(`unknown command ${JSON.stringify(command)}; expected generate, solve, plan, sweep, merge or bench (see jcpba --help)`, 'command');
     }
   } catch (e) {
     if (e instanceof JcpbaError) {

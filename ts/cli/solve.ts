@@ -24,7 +24,7 @@ export function parseMethods(text: string): MethodId[] {
   return ids.map(methodId);
 }
 
-function readProblemText(path: string, io: Io): string {
+export function readProblemText(path: string, io: Io): string {
   if (path === '-') return io.readStdin();
   try {
     return readFileSync(path, 'utf8');
