@@ -8,7 +8,7 @@ import { Worker } from 'node:worker_threads';
 import { JcpbaError } from '../core/error.js';
 import { type UnitSpec, type UnitSummary, runUnit } from '../core/montecarlo.js';
 import { type BackendName, createSolver } from '../facade.js';
-import { sweepFigures } from './figures.js';
+import { FIGURE_PREFIXES, sweepFigures } from './figures.js';
 import { type SweepConfig, flattenParams, gridPoints, identity, monteCarloOptions, scenarioOf, units } from './config.js';
 import { JOURNAL, type JournalHeader, appendLines, ensureDir, journalUnits, mergeOrdered, readJournal, unitKey, writeAtomic } from './journal.js';
 import { type ResultRow, aggregate, resultsCsv, resultsJson } from './results.js';
@@ -148,7 +148,7 @@ export async function writeResults(dir: string, c: SweepConfig, summaries: Itera
   put('results.csv', resultsCsv(c, rows));
   put('results.json', resultsJson(c, rows, complete, { backends, threads }));
   // Figures of an earlier, smaller state would mislead: replace them all.
-  for (const f of readdirSync(dir)) if (f.startsWith('latency-vs-') && f.endsWith('.svg')) unlinkSync(join(dir, f));
+  for (const f of readdirSync(dir)) if (FIGURE_PREFIXES.some((x) => f.startsWith(x)) && f.endsWith('.svg')) unlinkSync(join(dir, f));
   for (const fig of await sweepFigures(c, rows)) put(fig.file, fig.svg);
   return { rows, complete, files };
 }
