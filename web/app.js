@@ -210,10 +210,40 @@ function axis(title, extra = {}) {
   return { title: { display: true, text: title }, ...extra };
 }
 
-/** True for 1, 2 and 5 times a power of ten: the labelled ticks of a log axis. */
-function isOneTwoFive(v) {
-  const mantissa = v / 10 ** Math.floor(Math.log10(v));
-  return [1, 2, 5].some((d) => Math.abs(mantissa - d) < 1e-9);
+/** Most labels a log axis shows: more would crowd a phone-sized chart. */
+const MAX_LOG_TICKS = 8;
+
+/**
+ * Ticks of a log axis from lo to hi (> 0): 1, 2 and 5 times each power of ten; only the
+ * powers of ten when that makes too many; every other decade beyond that. The axis ends
+ * on the first and last tick, so both ends are labelled and every bar lies inside.
+ */
+export function logTicks(lo, hi) {
+  const first = Math.floor(Math.log10(lo)) - 1;
+  const last = Math.ceil(Math.log10(hi)) + 1;
+  const candidates = (mantissas, step) => {
+    const all = [];
+    for (let e = first; e <= last + step; e += step) for (const m of mantissas) all.push(Number((m * 10 ** e).toPrecision(12)));
+    return all;
+  };
+  // The candidates from the last one at or below lo to the first one above hi (at
+  // least two, so the axis has a span even when every bar has the same height).
+  const span = (all) => {
+    const from = all.findLastIndex((v) => v <= lo);
+    let to = all.findIndex((v) => v >= hi);
+    if (to <= from) to = from + 1;
+    return all.slice(Math.max(from, 0), to + 1);
+  };
+  let ticks = span(candidates([1, 2, 5], 1));
+  for (let step = 1; ticks.length > MAX_LOG_TICKS; step++) ticks = span(candidates([1], step));
+  return ticks;
+}
+
+/** A bandwidth in MHz as a short label with the unit that keeps it readable: 200 kHz, 2 MHz. */
+export function formatBandwidth(mhz) {
+  const hz = mhz * HZ_PER_MHZ;
+  const [scale, unit] = hz >= 1e9 ? [1e9, 'GHz'] : hz >= 1e6 ? [1e6, 'MHz'] : hz >= 1e3 ? [1e3, 'kHz'] : [1, 'Hz'];
+  return `${Number((hz / scale).toPrecision(3))} ${unit}`;
 }
 
 function barChart(canvasId, options) {
@@ -268,11 +298,15 @@ const clientsChart = barChart('clients-chart', {
     x: axis('Client k'),
     y: axis('Pruning rate ρ_k (%)', { beginAtZero: true, position: 'left' }),
     // Bandwidth shares span orders of magnitude (far clients get most of the band).
-    y1: axis('Bandwidth b_k (MHz, log scale)', {
+    // Ticks from logTicks (set with the data in renderClients), labelled with units.
+    y1: axis('Bandwidth b_k (log scale)', {
       type: 'logarithmic',
       position: 'right',
       grid: { drawOnChartArea: false },
-      ticks: { callback: (v) => (isOneTwoFive(v) ? String(Number(v.toPrecision(3))) : '') },
+      afterBuildTicks: (scale) => {
+        if (scale.chart.$logTicks) scale.ticks = scale.chart.$logTicks.map((value) => ({ value }));
+      },
+      ticks: { autoSkip: false, callback: (v) => formatBandwidth(v) },
     }),
   },
 });
@@ -350,6 +384,11 @@ function renderClients() {
     { label: 'Pruning rate ρ_k (%)', data: Array.from(r.pruning, (x) => 100 * x), backgroundColor: '#D55E00', yAxisID: 'y' },
     { label: 'Bandwidth b_k (MHz)', data: Array.from(r.bandwidth, (x) => x / HZ_PER_MHZ), backgroundColor: '#0072B2', yAxisID: 'y1' },
   ];
+  const mhz = Array.from(r.bandwidth, (x) => x / HZ_PER_MHZ).filter((x) => x > 0);
+  const ticks = logTicks(Math.min(...mhz), Math.max(...mhz));
+  clientsChart.$logTicks = ticks;
+  clientsChart.options.scales.y1.min = ticks[0];
+  clientsChart.options.scales.y1.max = ticks[ticks.length - 1];
   clientsChart.update();
   const pruned = Array.from(r.pruning).filter((x) => x > 0).length;
   $('clients-chart').setAttribute(
