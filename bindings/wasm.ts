@@ -45,6 +45,7 @@ const SOLVE_ARGS = [
   'channelGain',
   'dataWeight',
   'maxPruning',
+  'fixedSeconds',
   'method',
   'tolerance',
   'maxIterations',
@@ -57,6 +58,7 @@ const SOLVE_MANY_ARGS = [
   'channelGain',
   'dataWeight',
   'maxPruning',
+  'fixedSeconds',
   'method',
   'tolerance',
   'maxIterations',
@@ -80,6 +82,7 @@ const PLAN_ARGS = [
   'channelGain',
   'dataWeight',
   'maxPruning',
+  'fixedSeconds',
   'method',
   'policy',
   'rounds0',
@@ -223,8 +226,8 @@ class WasmBackend implements WasmModule {
   solve(...args: unknown[]): CoreSolution {
     return this.#run((x) => {
       checkCount('solve', SOLVE_ARGS, args);
-      const [scalars, ...columns] = SOLVE_ARGS.slice(0, 6).map((name, i) => f64Array('solve', name, args[i]));
-      const [method, tolerance, maxIterations] = this.#methodAndOptions(x, 'solve', args.slice(6));
+      const [scalars, ...columns] = SOLVE_ARGS.slice(0, 7).map((name, i) => f64Array('solve', name, args[i]));
+      const [method, tolerance, maxIterations] = this.#methodAndOptions(x, 'solve', args.slice(7));
       const k = columns[0]!.length;
       const inputs: Float64Array[] = [scalars!, ...columns];
       const outputs = [k, k, k, HEADER_LEN];
@@ -245,8 +248,8 @@ class WasmBackend implements WasmModule {
       checkCount('solveMany', SOLVE_MANY_ARGS, args);
       const scalars = f64Array('solveMany', 'scalars', args[0]);
       const offsets = u32Array('solveMany', 'offsets', args[1]);
-      const columns = SOLVE_MANY_ARGS.slice(2, 7).map((name, i) => f64Array('solveMany', name, args[2 + i]));
-      const [method, tolerance, maxIterations] = this.#methodAndOptions(x, 'solveMany', args.slice(7));
+      const columns = SOLVE_MANY_ARGS.slice(2, 8).map((name, i) => f64Array('solveMany', name, args[2 + i]));
+      const [method, tolerance, maxIterations] = this.#methodAndOptions(x, 'solveMany', args.slice(8));
       const rows = columns[0]!.length;
       // On success the core has checked that offsets hold n + 1 entries.
       const problems = Math.max(offsets.length - 1, 0);
@@ -323,14 +326,14 @@ class WasmBackend implements WasmModule {
       checkCount('plan', PLAN_ARGS, args);
       const scalars = f64Array('plan', 'scalars', args[0]);
       const offsets = u32Array('plan', 'offsets', args[1]);
-      const columns = PLAN_ARGS.slice(2, 7).map((name, i) => f64Array('plan', name, args[2 + i]));
-      const method = args[7];
+      const columns = PLAN_ARGS.slice(2, 8).map((name, i) => f64Array('plan', name, args[2 + i]));
+      const method = args[8];
       if (typeof method !== 'string') throw argumentError('plan', 'method', 'a string');
       const code = this.#methodCode(x, method);
-      const policy = args[8];
+      const policy = args[9];
       if (typeof policy !== 'string') throw argumentError('plan', 'policy', 'a string');
-      const numbers = PLAN_ARGS.slice(9).map((name, i) => {
-        const value = args[9 + i];
+      const numbers = PLAN_ARGS.slice(10).map((name, i) => {
+        const value = args[10 + i];
         if (typeof value !== 'number') throw argumentError('plan', name, 'a number');
         return value;
       });

@@ -77,6 +77,20 @@ function fromCore(r: CoreSolution): SolveResult {
   return out;
 }
 
+/** The SCALAR_COUNT scalars of the boundary layout (docs/CORE_API.md); absent fractions are 1. */
+const SCALARS = 6;
+const scalarsOf = (p: Problem) =>
+  new Float64Array([
+    p.bandwidthHz,
+    p.noisePsdWPerHz,
+    p.payloadBits,
+    p.pruningBudget,
+    p.prunableComputeFraction ?? 1,
+    p.prunablePayloadFraction ?? 1,
+  ]);
+const NO_FIXED_SECONDS = new Float64Array(0);
+const fixedSecondsOf = (p: Problem) => p.fixedSeconds ?? NO_FIXED_SECONDS;
+
 /**
  * Many problems in the batch layout of the compiled cores (bindings/types.ts `solveMany`):
  * shapes are parsed here (errors name `problems[i]`), values are checked by the core.
@@ -85,6 +99,7 @@ function packBatch(problems: unknown[]): {
   scalars: Float64Array;
   offsets: Uint32Array;
   columns: [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array];
+  fixed: Float64Array;
 } {
   const shaped = problems.map((p, i) => {
     try {
@@ -96,10 +111,14 @@ function packBatch(problems: unknown[]): {
   const offsets = new Uint32Array(shaped.length + 1);
   for (let i = 0; i < shaped.length; i++) offsets[i + 1] = offsets[i] + shaped[i].computeSeconds.length;
   const total = offsets[shaped.length];
-  const scalars = new Float64Array(4 * shaped.length);
+  const scalars = new Float64Array(SCALARS * shaped.length);
   const cols = CLIENT_FIELDS.map(() => new Float64Array(total));
+  // One fixedSeconds column for the batch, zeros for problems without one; none at all
+  // when no problem has fixed times.
+  const anyFixed = shaped.some((p) => fixedSecondsOf(p).length > 0);
+  const fixed = anyFixed ? new Float64Array(total) : NO_FIXED_SECONDS;
   shaped.forEach((p, i) => {
-    scalars.set(scalarsOf(p), 4 * i);
+    scalars.set(scalarsOf(p), SCALARS * i);
     CLIENT_FIELDS.forEach((name, j) => {
       // A mismatched column is caught by the core for a single problem; in a batch the
       // offsets come from computeSeconds, so check the others here with the same words.
@@ -112,11 +131,20 @@ function packBatch(problems: unknown[]): {
       }
       cols[j].set(p[name], offsets[i]);
     });
+    const t0 = fixedSecondsOf(p);
+    if (t0.length > 0) {
+      if (t0.length !== p.computeSeconds.length) {
+        throw new JcpbaError(
+          'invalid-input',
+          `problems[${i}]: clients.fixedSeconds has ${t0.length} entries but clients.computeSeconds has ${p.computeSeconds.length}`,
+          'clients.fixedSeconds',
+        );
+      }
+      fixed.set(t0, offsets[i]);
+    }
   });
-  return { scalars, offsets, columns: cols as [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array] };
+  return { scalars, offsets, columns: cols as [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array], fixed };
 }
-
-const scalarsOf = (p: Problem) => new Float64Array([p.bandwidthHz, p.noisePsdWPerHz, p.payloadBits, p.pruningBudget]);
 
 /** A solver over a compiled core: the facade only reshapes; the core validates and solves. */
 export function coreSolver(backend: BackendName, core: CoreBackend, skipped: Solver['skipped']): Solver {
@@ -125,7 +153,18 @@ export function coreSolver(backend: BackendName, core: CoreBackend, skipped: Sol
       const { method, tolerance, maxIterations } = checkOptions(options);
       const p = toProblemShape(problem);
       return fromCore(
-        core.solve(scalarsOf(p), p.computeSeconds, p.txPowerW, p.channelGain, p.dataWeight, p.maxPruning, method, tolerance, maxIterations),
+        core.solve(
+          scalarsOf(p),
+          p.computeSeconds,
+          p.txPowerW,
+          p.channelGain,
+          p.dataWeight,
+          p.maxPruning,
+          fixedSecondsOf(p),
+          method,
+          tolerance,
+          maxIterations,
+        ),
       );
     } catch (e) {
       throw asJcpbaError(e);
@@ -135,7 +174,7 @@ export function coreSolver(backend: BackendName, core: CoreBackend, skipped: Sol
     try {
       const { method, tolerance, maxIterations } = checkOptions(options);
       const b = packBatch(problems);
-      return core.solveMany(b.scalars, b.offsets, ...b.columns, method, tolerance, maxIterations).map(fromCore);
+      return core.solveMany(b.scalars, b.offsets, ...b.columns, b.fixed, method, tolerance, maxIterations).map(fromCore);
     } catch (e) {
       throw asJcpbaError(e);
     }
@@ -147,7 +186,7 @@ export function coreSolver(backend: BackendName, core: CoreBackend, skipped: Sol
         throw new JcpbaError('invalid-input', 'problems must be an array of problems (the fading realizations of one drop)', 'problems');
       }
       const b = packBatch(problems);
-      const json = core.plan(b.scalars, b.offsets, ...b.columns, o.method, o.policy, o.rounds0, o.pruningLimit, o.tolerance, o.maxIterations);
+      const json = core.plan(b.scalars, b.offsets, ...b.columns, b.fixed, o.method, o.policy, o.rounds0, o.pruningLimit, o.tolerance, o.maxIterations);
       return (JSON.parse(json) as PlanResult[]).map((p) => (p.policy === 'adaptive' ? { ...p, budgets: Float64Array.from(p.budgets) } : p));
     } catch (e) {
       throw asJcpbaError(e);

@@ -35,6 +35,9 @@ const FIELDS = {
   bandwidth: { initial: SCENARIO_DEFAULTS.bandwidthHz / HZ_PER_MHZ, read: positive('Bandwidth must be a positive number of MHz.') },
   budget: { initial: SCENARIO_DEFAULTS.budget, read: fraction('Budget must be a number in [0, 1).') },
   rmax: { initial: SCENARIO_DEFAULTS.maxPruning, read: fraction('Max pruning must be a number in [0, 1).') },
+  t0: { initial: SCENARIO_DEFAULTS.fixedSeconds, read: nonNegative('Fixed time must be a number of seconds >= 0.') },
+  phic: { initial: SCENARIO_DEFAULTS.prunableComputeFraction, read: closedFraction('Prunable share of compute must be a number in [0, 1].') },
+  phis: { initial: SCENARIO_DEFAULTS.prunablePayloadFraction, read: closedFraction('Prunable share of payload must be a number in [0, 1].') },
   model: { initial: SCENARIO_DEFAULTS.model, read: choice(MODEL_PRESETS, 'model') },
   dataset: { initial: SCENARIO_DEFAULTS.dataset, read: choice(DATASET_PRESETS, 'dataset') },
   seed: { initial: SCENARIO_DEFAULTS.seed, read: integer(0, UINT32_MAX, 'Seed must be an integer in [0, 2^32).') },
@@ -49,6 +52,9 @@ const ERROR_FIELD = {
   budget: 'budget',
   pruningBudget: 'budget',
   maxPruning: 'rmax',
+  fixedSeconds: 't0',
+  prunableComputeFraction: 'phic',
+  prunablePayloadFraction: 'phis',
   model: 'model',
   dataset: 'dataset',
   seed: 'seed',
@@ -78,6 +84,20 @@ function fraction(message) {
   return (text) => {
     const v = number(text);
     if (!(Number.isFinite(v) && v >= 0 && v < 1)) throw new Error(message);
+    return v;
+  };
+}
+function nonNegative(message) {
+  return (text) => {
+    const v = number(text);
+    if (!(Number.isFinite(v) && v >= 0)) throw new Error(message);
+    return v;
+  };
+}
+function closedFraction(message) {
+  return (text) => {
+    const v = number(text);
+    if (!(Number.isFinite(v) && v >= 0 && v <= 1)) throw new Error(message);
     return v;
   };
 }
@@ -129,6 +149,9 @@ function readScenario() {
     bandwidthHz: values.bandwidth * HZ_PER_MHZ,
     budget: values.budget,
     maxPruning: values.rmax,
+    fixedSeconds: values.t0,
+    prunableComputeFraction: values.phic,
+    prunablePayloadFraction: values.phis,
     model: values.model,
     dataset: values.dataset,
     seed: values.seed,
@@ -410,7 +433,8 @@ function renderLatency() {
   const s = last.scenario;
   $('latency-caption').textContent =
     `Round latency T = max over clients of τ_k, in seconds, for K = ${s.clients} clients, B = ${s.bandwidthHz / HZ_PER_MHZ} MHz, ` +
-    `budget ${s.budget}, ρ_max ${s.maxPruning}, ${s.model} on ${s.dataset}, seed ${s.seed}, drop ${s.drop}, realization ${s.realization}. ` +
+    `budget ${s.budget}, ρ_max ${s.maxPruning}, t0 ${s.fixedSeconds} s, φ_c ${s.prunableComputeFraction}, φ_s ${s.prunablePayloadFraction}, ` +
+    `${s.model} on ${s.dataset}, seed ${s.seed}, drop ${s.drop}, realization ${s.realization}. ` +
     'The table below has the same numbers.';
   $('certificate').textContent = optimal
     ? `optimal is certified: T* lies in [${optimal.lowerBound}, ${optimal.upperBound}] s (relative width ${((optimal.upperBound - optimal.lowerBound) / optimal.upperBound).toExponential(1)}).`

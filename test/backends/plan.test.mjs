@@ -125,12 +125,12 @@ test('the raw core entry points check their arguments like every other', () => {
   for (const name of ['native', 'wasm']) {
     const core = backends[name].core;
     const e = rawErrorOf(() => core.plan(new Float64Array(0)));
-    assert.match(e.message, /^plan expects 13 arguments \(scalars, offsets, .*maxIterations\), got 1$/);
+    assert.match(e.message, /^plan expects 14 arguments \(scalars, offsets, .*maxIterations\), got 1$/);
     const f = new Float64Array(0);
-    const args = [f, new Uint32Array([0]), f, f, f, f, f, 'optimal', 'static', 10, 0.5, 1e-10, 500];
+    const args = [f, new Uint32Array([0]), f, f, f, f, f, f, 'optimal', 'static', 10, 0.5, 1e-10, 500];
     assert.equal(rawErrorOf(() => core.plan(...args)).message, 'problems must hold at least one realization');
-    assert.equal(rawErrorOf(() => core.plan(...args.slice(0, 8), 7, ...args.slice(9))).message, 'plan: policy must be a string');
-    assert.equal(rawErrorOf(() => core.plan(...args.slice(0, 8), 'dynamic', ...args.slice(9))).field, 'policy');
+    assert.equal(rawErrorOf(() => core.plan(...args.slice(0, 9), 7, ...args.slice(10))).message, 'plan: policy must be a string');
+    assert.equal(rawErrorOf(() => core.plan(...args.slice(0, 9), 'dynamic', ...args.slice(10))).field, 'policy');
   }
 });
 

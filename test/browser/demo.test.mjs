@@ -303,6 +303,35 @@ demo('a bad input shows a message next to its field and the page keeps working',
   assert.match(await page.textContent('#clients-error'), 'Clients must be a positive integer');
 });
 
+demo('the round model v2 inputs (t0, phi_c, phi_s) reach the solver, and bad ones are reported', async () => {
+  const { page } = ctx;
+  await page.goto(`${ctx.url}?${QUERY}`);
+  await page.waitForSelector('#status[data-state="done"]', { timeout: SOLVE_TIMEOUT_MS });
+  assert.is(await page.inputValue('#t0'), '0');
+  assert.is(await page.inputValue('#phic'), '1');
+  assert.is(await page.inputValue('#phis'), '1');
+  await page.fill('#t0', '5');
+  await page.fill('#phic', '0.4');
+  await page.fill('#phis', '0.8');
+  await solveAndWait(page);
+  assert.is(await page.getAttribute('#status', 'data-state'), 'done');
+  const shown = await shownLatencies(page);
+  const problem = generate({ ...SCENARIO, fixedSeconds: 5, prunableComputeFraction: 0.4, prunablePayloadFraction: 0.8 });
+  for (const method of METHODS) {
+    const expected = solve(problem, { method }).latency;
+    assert.ok(rel(shown[method].value, expected) <= 1e-9, `${method}: page ${shown[method].value} vs node ${expected}`);
+  }
+  assert.match(page.url(), 't0=5');
+  assert.match(page.url(), 'phic=0.4');
+  await page.fill('#phic', '1.5');
+  await page.fill('#t0', '-1');
+  await solveAndWait(page);
+  assert.is(await page.getAttribute('#status', 'data-state'), 'invalid');
+  assert.match(await page.textContent('#phic-error'), 'Prunable share of compute must be a number in [0, 1].');
+  assert.match(await page.textContent('#t0-error'), 'Fixed time must be a number of seconds >= 0.');
+  assert.is(await page.textContent('#phis-error'), '');
+});
+
 demo('reloading restores the view from the address', async () => {
   const { page } = ctx;
   await page.goto(`${ctx.url}?${QUERY}`);

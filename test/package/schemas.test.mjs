@@ -47,7 +47,14 @@ function jcpbaAccepts(problem) {
 }
 
 test('generated problems are valid, as rows and as columns, for every preset', () => {
-  for (const args of [[], ['--clients', '1'], ['--clients', '50', '--seed', '9', '--model', 'gpt2-full', '--dataset', 'yahoo-answers'], ['--columnar']]) {
+  for (const args of [
+    [],
+    ['--clients', '1'],
+    ['--clients', '50', '--seed', '9', '--model', 'gpt2-full', '--dataset', 'yahoo-answers'],
+    ['--columnar'],
+    ['--fixed-seconds', '3', '--prunable-compute', '0.5', '--prunable-payload', '0'],
+    ['--fixed-seconds', '3', '--columnar'],
+  ]) {
     const p = JSON.parse(cli(['generate', ...args]));
     valid(validate.problem, p, `generate ${args.join(' ')}`);
     assert.ok(jcpbaAccepts(p));
@@ -59,6 +66,13 @@ test('the problem schema accepts and rejects what jcpba accepts and rejects', ()
   const columnar = JSON.parse(cli(['generate', '--clients', '3', '--columnar']));
   const values = [-1, 0, 1e-300, 0.5, 0.999, 1, 2, 1e12, 'x', null, true, [], {}];
   const cases = [];
+  for (const field of ['prunableComputeFraction', 'prunablePayloadFraction']) {
+    for (const v of values) cases.push([`${field} = ${JSON.stringify(v)}`, { ...base, [field]: v }]);
+  }
+  for (const v of values) {
+    cases.push([`clients[1].fixedSeconds = ${JSON.stringify(v)}`, { ...base, clients: base.clients.map((c, k) => (k === 1 ? { ...c, fixedSeconds: v } : c)) }]);
+    cases.push([`clients.fixedSeconds[2] = ${JSON.stringify(v)}`, { ...columnar, clients: { ...columnar.clients, fixedSeconds: [0, 0, v] } }]);
+  }
   for (const field of ['bandwidthHz', 'noisePsdWPerHz', 'payloadBits', 'pruningBudget']) {
     for (const v of values) cases.push([`${field} = ${JSON.stringify(v)}`, { ...base, [field]: v }]);
     const { [field]: _, ...without } = base;
@@ -85,7 +99,12 @@ test('the problem schema accepts and rejects what jcpba accepts and rejects', ()
     ['clients not a list', { ...base, clients: 3 }],
     ['a client as an array', { ...base, clients: [[1, 2, 3, 4, 0.5]] }],
     ['empty columns', { ...base, clients: Object.fromEntries(CLIENT_FIELDS.map((f) => [f, []])) }],
-    ['an extra property (ignored)', { ...base, note: 'drop 0' }],
+    ['an extra property (an error: a misspelt key is never ignored)', { ...base, note: 'drop 0' }],
+    ['a misspelt optional key in a row', { ...base, clients: base.clients.map((c, k) => (k === 1 ? { ...c, fixedSecond: 1 } : c)) }],
+    ['a misspelt column', { ...columnar, clients: { ...columnar.clients, fixedSecond: [1, 1, 1] } }],
+    ['fixed seconds in the rows', { ...base, clients: base.clients.map((c, k) => (k === 1 ? { ...c, fixedSeconds: 2.5 } : c)) }],
+    ['fixed seconds as a column', { ...columnar, clients: { ...columnar.clients, fixedSeconds: [0, 1, 2] } }],
+    ['no fixed seconds (an empty column)', { ...columnar, clients: { ...columnar.clients, fixedSeconds: [] } }],
     ['not an object', [base]],
   );
   let rejected = 0;

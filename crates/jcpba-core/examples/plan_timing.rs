@@ -27,6 +27,9 @@ fn params(clients: usize, realization: u32) -> ScenarioParams {
         throughput_max: 5e13,
         max_pruning: 0.5,
         budget: 0.3,
+        fixed_seconds: 0.0,
+        prunable_compute_fraction: 1.0,
+        prunable_payload_fraction: 1.0,
     }
 }
 
@@ -51,6 +54,8 @@ fn main() {
             p.noise_psd_w_per_hz,
             p.payload_bits,
             p.pruning_budget,
+            p.prunable_compute_fraction,
+            p.prunable_payload_fraction,
         ]);
         cols[0].extend_from_slice(&p.compute_seconds);
         cols[1].extend_from_slice(&p.tx_power_w);
@@ -67,6 +72,7 @@ fn main() {
         channel_gain: &cols[2],
         data_weight: &cols[3],
         max_pruning: &cols[4],
+        fixed_seconds: &[],
     };
     let opts = PlanOptions::new(method, policy, r0, pmax, 1e-10, 500.0).unwrap();
     let start = Instant::now();

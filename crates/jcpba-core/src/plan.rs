@@ -1280,6 +1280,7 @@ mod tests {
             channel_gain: vec![gain, 2.0 * gain, 3.0 * gain],
             data_weight: vec![1.0, 2.0, 3.0],
             max_pruning: vec![0.5, 0.4, 0.3],
+            ..Problem::default()
         }
     }
 
@@ -1293,6 +1294,8 @@ mod tests {
                 p.noise_psd_w_per_hz,
                 p.payload_bits,
                 p.pruning_budget,
+                p.prunable_compute_fraction,
+                p.prunable_payload_fraction,
             ]);
             cols[0].extend_from_slice(&p.compute_seconds);
             cols[1].extend_from_slice(&p.tx_power_w);
@@ -1309,6 +1312,7 @@ mod tests {
             channel_gain: &cols[2],
             data_weight: &cols[3],
             max_pruning: &cols[4],
+            fixed_seconds: &[],
         };
         plan(&batch, opts)
     }
