@@ -18,9 +18,16 @@ function randomDrop(seed, K, N, overrides = {}) {
   });
 }
 
+/** A round model v2 drop (MODEL.md section 8): fixed seconds per client, partly prunable work. */
+function v2Drop(seed, K, N, phiC, phiS) {
+  const rng = rngFor(seed + 1000);
+  const t0 = Float64Array.from({ length: K }, () => 5 * rng.uniform());
+  return randomDrop(seed, K, N).map((p) => ({ ...p, fixedSeconds: t0, prunableComputeFraction: phiC, prunablePayloadFraction: phiS }));
+}
+
 /** The generator's drop: realizations 0..N-1 of drop `drop`. */
-const generatedDrop = (clients, N, seed = 5, drop = 0) =>
-  Array.from({ length: N }, (_, realization) => generate({ clients, seed, drop, realization }));
+const generatedDrop = (clients, N, seed = 5, drop = 0, extra = {}) =>
+  Array.from({ length: N }, (_, realization) => generate({ clients, seed, drop, realization, ...extra }));
 
 const roundsOf = (R0, Pmax, P) => (P < Pmax ? Math.ceil(R0 / (1 - P / Pmax)) : Infinity);
 
@@ -85,6 +92,9 @@ test('static plan of optimal equals a dense scan of thousands of full solves, an
     { drop: randomDrop(3, 5, 3), R0: 20, Pmax: 0.6 },
     { drop: randomDrop(4, 4, 4), R0: 12.5, Pmax: 1.5 },
     { drop: generatedDrop(6, 3), R0: 30, Pmax: 0.4 },
+    // Round model v2: fixed time, partly prunable compute and payload.
+    { drop: v2Drop(5, 5, 3, 0.6, 0.8), R0: 25, Pmax: 0.7 },
+    { drop: generatedDrop(6, 3, 5, 0, { fixedSeconds: 3, prunableComputeFraction: 0.5, prunablePayloadFraction: 0.9 }), R0: 40, Pmax: 0.9 },
   ];
   for (const [i, { drop, R0, Pmax }] of cases.entries()) {
     const [plan] = solver.plan(drop, { rounds0: R0, pruningLimit: Pmax });
@@ -234,6 +244,42 @@ test('adaptive equals the unrounded static optimum when every realization is the
   assert.ok(adaptive.budgets.every((x) => x === adaptive.budgets[0]), 'one budget for identical realizations');
   // The budget itself is determined only to about sqrt(tolerance).
   assert.ok(Math.abs(adaptive.budgets[0] - 0.5 * (a + b)) <= 1e-3 * top, `budget ${adaptive.budgets[0]} vs ${0.5 * (a + b)}`);
+});
+
+test('round model v2 with nothing prunable (phi_c = phi_s = 0): pruning never pays, both policies keep budget 0', () => {
+  const drop = v2Drop(29, 5, 3, 0, 0);
+  const R0 = 30;
+  const Pmax = 0.5;
+  const T = meanLatency(drop, 0);
+  // Pruning changes no latency in this model (MODEL.md section 8).
+  assert.ok(rel(meanLatency(drop, 0.3), T) <= 1e-9);
+  const [stat, adaptive] = solver.plan(drop, { rounds0: R0, pruningLimit: Pmax, policy: 'both' });
+  assert.is(stat.budget, 0);
+  assert.is(stat.rounds, R0);
+  assert.ok(rel(stat.fineTuningSeconds, R0 * T) <= 1e-9);
+  assert.ok(stat.lowerBound <= R0 * T * (1 + 1e-10));
+  assert.ok(adaptive.budgets.every((b) => b <= 1e-9), `budgets ${adaptive.budgets}`);
+  assert.ok(rel(adaptive.fineTuningSeconds, R0 * T) <= 1e-9);
+  for (const method of ['uniform-prune', 'prune-only', 'bcd']) {
+    const [p] = solver.plan(drop, { rounds0: R0, pruningLimit: Pmax, method });
+    assert.is(p.rounds, R0, method);
+    assert.is(p.budget, 0, method);
+  }
+});
+
+test('adaptive is never worse than static before rounding on a round model v2 drop', () => {
+  const drop = v2Drop(31, 6, 4, 0.7, 0.5);
+  const R0 = 80;
+  const Pmax = 0.6;
+  const [stat, adaptive] = solver.plan(drop, { rounds0: R0, pruningLimit: Pmax, policy: 'both' });
+  assert.is(adaptive.status, 'converged');
+  const top = Math.min(capOf(drop[0]), Pmax);
+  for (let j = 0; j < 400; j++) {
+    const P = (top * j) / 400;
+    const J = (R0 / (1 - P / Pmax)) * meanLatency(drop, P);
+    assert.ok(adaptive.fineTuningSeconds <= J * (1 + 1e-9), `budget ${P}: ${J} < adaptive ${adaptive.fineTuningSeconds}`);
+  }
+  assert.ok(adaptive.fineTuningSeconds <= stat.fineTuningSeconds * (1 + 1e-9));
 });
 
 test('methods other than optimal: static over a grid of budgets; equal and bandwidth-only need R0 rounds', () => {

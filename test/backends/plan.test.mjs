@@ -29,7 +29,9 @@ function compare(drop, options, label) {
       assert.is(p.policy, r.policy);
       assert.is(p.status, r.status, at);
       assert.ok(rel(p.fineTuningSeconds, r.fineTuningSeconds) <= 1e-9, `${at}: ${p.fineTuningSeconds} vs ts ${r.fineTuningSeconds}`);
-      assert.ok(rel(p.meanRoundLatency, r.meanRoundLatency) <= 1e-9, at);
+      // The adaptive plan's latency follows its budgets, determined only to about
+      // sqrt(tolerance) where a minimum is smooth: compared loosely below.
+      if (p.policy === 'static') assert.ok(rel(p.meanRoundLatency, r.meanRoundLatency) <= 1e-9, at);
       if (p.policy === 'static') {
         assert.is(p.search, r.search);
         assert.is(p.rounds, r.rounds, at);
@@ -43,6 +45,7 @@ function compare(drop, options, label) {
         }
       } else {
         assert.ok(rel(p.price, r.price) <= 1e-9, at);
+        assert.ok(rel(p.meanRoundLatency, r.meanRoundLatency) <= 1e-4, `${at}: meanRoundLatency ${p.meanRoundLatency} vs ${r.meanRoundLatency}`);
         assert.instance(p.budgets, Float64Array);
         assert.is(p.budgets.length, drop.length);
         // Budgets are determined only to about sqrt(tolerance) where the minimum is smooth.
@@ -63,6 +66,27 @@ test('static and adaptive plans agree across backends (random drops, every metho
     const method = METHODS[Math.floor(rng.uniform() * 6)];
     compare(drop, { rounds0, pruningLimit, method }, `#${i} K=${K} ${method}`);
   }
+});
+
+test('plans agree across backends on round model v2 drops', () => {
+  const rng = rngFor(41);
+  for (let i = 0; i < 6; i++) {
+    const K = 1 + Math.floor(rng.uniform() * 10);
+    const t0 = Float64Array.from({ length: K }, () => (rng.uniform() < 0.3 ? 0 : 10 * rng.uniform()));
+    const phiC = rng.uniform() < 0.2 ? 0 : rng.uniform();
+    const phiS = rng.uniform() < 0.2 ? 0 : rng.uniform();
+    const drop = randomDrop(rng, K, 1 + Math.floor(rng.uniform() * 4)).map((p) => ({
+      ...p,
+      fixedSeconds: t0,
+      prunableComputeFraction: phiC,
+      prunablePayloadFraction: phiS,
+    }));
+    compare(drop, { rounds0: 10 + Math.floor(rng.uniform() * 200), pruningLimit: 0.1 + rng.uniform(), policy: 'both' }, `v2 #${i} K=${K}`);
+  }
+  const generated = Array.from({ length: 8 }, (_, realization) =>
+    generate({ clients: 30, seed: 3, realization, fixedSeconds: 2, prunableComputeFraction: 0.6, prunablePayloadFraction: 0.9 }),
+  );
+  compare(generated, { rounds0: 100, pruningLimit: 0.5, policy: 'both' }, 'v2 generated');
 });
 
 test('plans agree across backends on generated drops (K = 50, 16 realizations)', () => {
