@@ -1,8 +1,10 @@
 //! Times the plan of one drop: `cargo run --release -p jcpba-core --example plan_timing
-//! [K N R0 PMAX POLICY]` (defaults 100 64 100 0.5 static), realizations 0..N of drop 0 of
-//! the default scenario (seed 1).
+//! [K N R0 PMAX POLICY METHOD REPEATS]` (defaults 100 64 100 0.5 static optimal 1),
+//! realizations 0..N-1 of drop 0 of the default scenario (seed 1); prints the plans and the
+//! best wall time.
 
 use jcpba_core::plan::{plan, plans_to_json, PlanOptions, Policy};
+use jcpba_core::rate::counters;
 use jcpba_core::scenario::{generate_from_params, ScenarioParams};
 use jcpba_core::{BatchView, Method, Problem};
 use std::time::Instant;
@@ -75,9 +77,21 @@ fn main() {
         fixed_seconds: &[],
     };
     let opts = PlanOptions::new(method, policy, r0, pmax, 1e-10, 500.0).unwrap();
-    let start = Instant::now();
-    let plans = plan(&batch, &opts).unwrap();
-    let s = start.elapsed().as_secs_f64();
+    let repeats: usize = get(6, "1").parse().unwrap();
+    let mut best = f64::INFINITY;
+    let mut plans = Vec::new();
+    for _ in 0..repeats {
+        let start = Instant::now();
+        plans = plan(&batch, &opts).unwrap();
+        best = best.min(start.elapsed().as_secs_f64());
+    }
     println!("{}", plans_to_json(&plans));
-    println!("{:.3} s", s);
+    if counters::ENABLED {
+        let c = counters::read();
+        println!(
+            "kernels over all runs: rate inverses {}, Halley steps {}, stationarity {}",
+            c[0], c[1], c[2]
+        );
+    }
+    println!("{:.3} s (best of {})", best, repeats);
 }
