@@ -79,6 +79,26 @@ test('plan --format table: best budget, rounds, hours and the saving against equ
   assert.match(r.stdout, /R0 = 100, Pmax = 0\.5/);
 });
 
+test('solve --rounds0 --pruning-limit adds each point\'s rounds to the target and fine-tuning time', () => {
+  const problem = JSON.stringify(toJson(drop[0]));
+  const out = JSON.parse(run(['solve', '-', '--method', 'equal,optimal', '--rounds0', '60', '--pruning-limit', '0.75'], problem).stdout);
+  for (const r of out.results) {
+    let wsum = 0;
+    let used = 0;
+    drop[0].dataWeight.forEach((w) => (wsum += w));
+    drop[0].dataWeight.forEach((w, k) => (used += (w / wsum) * r.pruning[k]));
+    const rounds = Math.ceil(60 / (1 - Math.min(used, drop[0].pruningBudget) / 0.75));
+    assert.is(r.roundsToTarget, rounds, r.method);
+    assert.is(r.timeToTarget, rounds * r.latency);
+  }
+  assert.is(out.results[0].roundsToTarget, 60);
+  const table = run(['solve', '-', '--method', 'optimal', '--format', 'table', '--rounds0', '60', '--pruning-limit', 'inf'], problem);
+  assert.match(table.stdout, /rounds to target\s+time to target \(h\)/);
+  assert.match(table.stdout, /^optimal\s.*\s60\s+\d+\.\d{3}$/m);
+  assert.equal(Object.keys(JSON.parse(run(['solve', '-'], problem).stdout).results[0]).includes('roundsToTarget'), false);
+  expectError(['solve', '-', '--rounds0', '60'], problem, /--rounds0 and --pruning-limit go together/);
+});
+
 test('plan: bad input is one clear line', () => {
   expectError(['plan', '-', '--pruning-limit', '0.5'], dropJson, /plan needs --rounds0/);
   expectError(['plan', '-', '--rounds0', '100'], dropJson, /plan needs --pruning-limit/);

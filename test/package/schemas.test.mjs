@@ -128,6 +128,7 @@ test('solve --format json output is valid on every backend, for every method', (
     valid(validate.solve, out, backend);
     assert.equal(out.results.map((r) => r.method), [...METHODS]);
   }
+  valid(validate.solve, JSON.parse(cli(['solve', '-', '--method', 'all', '--rounds0', '50', '--pruning-limit', '0.5'], problem)), 'solve with rounds0');
   const out = JSON.parse(cli(['solve', '-', '--method', 'optimal'], problem));
   // The schema is not a rubber stamp.
   assert.not.ok(validate.solve({ ...out, results: [{ ...out.results[0], status: 'done' }] }));
