@@ -32,6 +32,27 @@ export function randomProblem(rng, K, overrides = {}) {
   return Object.assign(p, overrides);
 }
 
+/**
+ * A random problem of round model v2 (MODEL.md section 8): randomProblem plus fixed
+ * times (none, or per client from 0 to 10 times its compute) and prunable fractions
+ * (0, 1 or anything between).
+ */
+export function randomV2Problem(rng, K, overrides = {}) {
+  const u = () => rng.uniform();
+  const p = randomProblem(rng, K);
+  const fraction = () => {
+    const x = u();
+    return x < 0.15 ? 0 : x < 0.3 ? 1 : u();
+  };
+  p.prunableComputeFraction = fraction();
+  p.prunablePayloadFraction = fraction();
+  if (u() < 0.75) {
+    p.fixedSeconds = new Float64Array(K);
+    for (let k = 0; k < K; k++) p.fixedSeconds[k] = u() < 0.2 ? 0 : 10 * u() * p.computeSeconds[k];
+  }
+  return Object.assign(p, overrides);
+}
+
 export function rngFor(seed) {
   return new Random(seed, 99, 0, 0);
 }
@@ -39,6 +60,19 @@ export function rngFor(seed) {
 export function rate(a, b) {
   // log1p: 1 + a/b would round away a/b when b >> a.
   return (b * Math.log1p(a / b)) / Math.LN2;
+}
+
+/**
+ * Client k's round latency at (rho, b), MODEL.md section 8, written out plainly:
+ * t0 + c (1 - phi_c rho) + S (1 - phi_s rho) / r(b) (with the defaults t0 = 0 and
+ * phi_c = phi_s = 1, the (1 - rho)(c + S / r(b)) of section 2). `p` is canonical.
+ */
+export function clientLatencyOf(p, k, rho, b) {
+  const a = (p.txPowerW[k] * p.channelGain[k]) / p.noisePsdWPerHz;
+  const t0 = p.fixedSeconds?.length ? p.fixedSeconds[k] : 0;
+  const phiC = p.prunableComputeFraction ?? 1;
+  const phiS = p.prunablePayloadFraction ?? 1;
+  return t0 + p.computeSeconds[k] * (1 - phiC * rho) + (p.payloadBits * (1 - phiS * rho)) / rate(a, b);
 }
 
 /** Checks a returned point against MODEL.md section 6; returns a description of the first failure or null. */
@@ -56,8 +90,7 @@ export function infeasibility(p, r) {
     if (!(rho >= 0 && rho <= p.maxPruning[k])) return `pruning[${k}] = ${rho} outside [0, ${p.maxPruning[k]}]`;
     sumB += b;
     wrho += (p.dataWeight[k] / wsum) * rho;
-    const a = (p.txPowerW[k] * p.channelGain[k]) / p.noisePsdWPerHz;
-    const tau = (1 - rho) * (p.computeSeconds[k] + p.payloadBits / rate(a, b));
+    const tau = clientLatencyOf(p, k, rho, b);
     if (Math.abs(tau - r.clientLatency[k]) > 1e-12 * tau) return `clientLatency[${k}] = ${r.clientLatency[k]} but recomputes to ${tau}`;
     T = Math.max(T, tau);
   }

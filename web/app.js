@@ -12,6 +12,12 @@ const HZ_PER_MHZ = 1e6;
 const MAX_CLIENTS = 1000;
 const MAX_REALIZATIONS = 10000;
 const DEFAULT_REALIZATIONS = 200;
+/** The fine-tuning panel's defaults: R0, Pmax and the realizations planned over. */
+const DEFAULT_ROUNDS0 = 100;
+const DEFAULT_PRUNING_LIMIT = '0.5';
+const DEFAULT_PLAN_REALIZATIONS = 16;
+const MAX_PLAN_REALIZATIONS = 1000;
+const SECONDS_PER_HOUR = 3600;
 const UINT32_MAX = 0xffffffff;
 /** Significant digits of a latency shown in the page (data-value holds the full number). */
 const LATENCY_DIGITS = 6;
@@ -29,6 +35,9 @@ const FIELDS = {
   bandwidth: { initial: SCENARIO_DEFAULTS.bandwidthHz / HZ_PER_MHZ, read: positive('Bandwidth must be a positive number of MHz.') },
   budget: { initial: SCENARIO_DEFAULTS.budget, read: fraction('Budget must be a number in [0, 1).') },
   rmax: { initial: SCENARIO_DEFAULTS.maxPruning, read: fraction('Max pruning must be a number in [0, 1).') },
+  t0: { initial: SCENARIO_DEFAULTS.fixedSeconds, read: nonNegative('Fixed time must be a number of seconds >= 0.') },
+  phic: { initial: SCENARIO_DEFAULTS.prunableComputeFraction, read: closedFraction('Prunable share of compute must be a number in [0, 1].') },
+  phis: { initial: SCENARIO_DEFAULTS.prunablePayloadFraction, read: closedFraction('Prunable share of payload must be a number in [0, 1].') },
   model: { initial: SCENARIO_DEFAULTS.model, read: choice(MODEL_PRESETS, 'model') },
   dataset: { initial: SCENARIO_DEFAULTS.dataset, read: choice(DATASET_PRESETS, 'dataset') },
   seed: { initial: SCENARIO_DEFAULTS.seed, read: integer(0, UINT32_MAX, 'Seed must be an integer in [0, 2^32).') },
@@ -43,6 +52,9 @@ const ERROR_FIELD = {
   budget: 'budget',
   pruningBudget: 'budget',
   maxPruning: 'rmax',
+  fixedSeconds: 't0',
+  prunableComputeFraction: 'phic',
+  prunablePayloadFraction: 'phis',
   model: 'model',
   dataset: 'dataset',
   seed: 'seed',
@@ -75,6 +87,20 @@ function fraction(message) {
     return v;
   };
 }
+function nonNegative(message) {
+  return (text) => {
+    const v = number(text);
+    if (!(Number.isFinite(v) && v >= 0)) throw new Error(message);
+    return v;
+  };
+}
+function closedFraction(message) {
+  return (text) => {
+    const v = number(text);
+    if (!(Number.isFinite(v) && v >= 0 && v <= 1)) throw new Error(message);
+    return v;
+  };
+}
 function choice(table, what) {
   return (text) => {
     if (!Object.hasOwn(table, text)) throw new Error(`Unknown ${what} preset "${text}"; pick one of the list.`);
@@ -99,7 +125,7 @@ function setFieldError(id, message) {
 }
 
 function clearErrors() {
-  for (const id of [...Object.keys(FIELDS), 'mc', 'mc-methods']) setFieldError(id, '');
+  for (const id of [...Object.keys(FIELDS), 'mc', 'mc-methods', ...PLAN_FIELD_IDS]) setFieldError(id, '');
   $('error-box').hidden = true;
   $('error-box').textContent = '';
 }
@@ -123,6 +149,9 @@ function readScenario() {
     bandwidthHz: values.bandwidth * HZ_PER_MHZ,
     budget: values.budget,
     maxPruning: values.rmax,
+    fixedSeconds: values.t0,
+    prunableComputeFraction: values.phic,
+    prunablePayloadFraction: values.phis,
     model: values.model,
     dataset: values.dataset,
     seed: values.seed,
@@ -151,6 +180,39 @@ function readMonteCarlo() {
   return ok ? { realizations, methods } : undefined;
 }
 
+const PLAN_FIELD_IDS = ['rounds0', 'pmax', 'plan-n'];
+
+/** R0 in [1, 1e9]; Pmax > 0 or inf; N realizations. Shows a message next to each bad one. */
+function readPlan() {
+  const value = (id) => /** @type {HTMLInputElement} */ ($(id)).value.trim();
+  const out = {};
+  let ok = true;
+  const check = (id, read) => {
+    try {
+      read();
+      setFieldError(id, '');
+    } catch (e) {
+      setFieldError(id, e.message);
+      ok = false;
+    }
+  };
+  check('rounds0', () => {
+    const v = number(value('rounds0'));
+    if (!(Number.isFinite(v) && v >= 1 && v <= 1e9)) throw new Error('Rounds R0 must be a number from 1 to 1e9.');
+    out.rounds0 = v;
+  });
+  check('pmax', () => {
+    const text = value('pmax');
+    const v = /^\+?(inf|infinity|∞)$/i.test(text) ? Infinity : number(text);
+    if (!(v > 0)) throw new Error('The pruning limit must be a positive number, or inf when pruning does not slow learning.');
+    out.pruningLimit = v;
+  });
+  check('plan-n', () => {
+    out.realizations = integer(1, MAX_PLAN_REALIZATIONS, `Realizations must be an integer from 1 to ${MAX_PLAN_REALIZATIONS}.`)(value('plan-n'));
+  });
+  return ok ? out : undefined;
+}
+
 /** Puts the address's settings into the form (defaults for the missing ones). */
 function restoreFromAddress() {
   const q = new URLSearchParams(location.search);
@@ -162,6 +224,9 @@ function restoreFromAddress() {
   /** @type {HTMLInputElement} */ ($('mc')).value = q.get('mc') ?? String(DEFAULT_REALIZATIONS);
   const chosen = q.get('mcMethods')?.split(',');
   for (const m of METHODS) /** @type {HTMLInputElement} */ ($(`mc-${m}`)).checked = !chosen || chosen.includes(m);
+  /** @type {HTMLInputElement} */ ($('rounds0')).value = q.get('rounds0') ?? String(DEFAULT_ROUNDS0);
+  /** @type {HTMLInputElement} */ ($('pmax')).value = q.get('pmax') ?? DEFAULT_PRUNING_LIMIT;
+  /** @type {HTMLInputElement} */ ($('plan-n')).value = q.get('planN') ?? String(DEFAULT_PLAN_REALIZATIONS);
   return q.get('backend') ?? 'auto';
 }
 
@@ -174,6 +239,9 @@ function saveToAddress() {
   const chosen = METHODS.filter((m) => /** @type {HTMLInputElement} */ ($(`mc-${m}`)).checked);
   if (chosen.length === METHODS.length) q.delete('mcMethods');
   else q.set('mcMethods', chosen.join(','));
+  q.set('rounds0', /** @type {HTMLInputElement} */ ($('rounds0')).value.trim());
+  q.set('pmax', /** @type {HTMLInputElement} */ ($('pmax')).value.trim());
+  q.set('planN', /** @type {HTMLInputElement} */ ($('plan-n')).value.trim());
   const url = `${location.pathname}?${q}`;
   history.replaceState(null, '', url);
   /** @type {HTMLAnchorElement} */ ($('share')).href = url;
@@ -210,10 +278,40 @@ function axis(title, extra = {}) {
   return { title: { display: true, text: title }, ...extra };
 }
 
-/** True for 1, 2 and 5 times a power of ten: the labelled ticks of a log axis. */
-function isOneTwoFive(v) {
-  const mantissa = v / 10 ** Math.floor(Math.log10(v));
-  return [1, 2, 5].some((d) => Math.abs(mantissa - d) < 1e-9);
+/** Most labels a log axis shows: more would crowd a phone-sized chart. */
+const MAX_LOG_TICKS = 8;
+
+/**
+ * Ticks of a log axis from lo to hi (> 0): 1, 2 and 5 times each power of ten; only the
+ * powers of ten when that makes too many; every other decade beyond that. The axis ends
+ * on the first and last tick, so both ends are labelled and every bar lies inside.
+ */
+export function logTicks(lo, hi) {
+  const first = Math.floor(Math.log10(lo)) - 1;
+  const last = Math.ceil(Math.log10(hi)) + 1;
+  const candidates = (mantissas, step) => {
+    const all = [];
+    for (let e = first; e <= last + step; e += step) for (const m of mantissas) all.push(Number((m * 10 ** e).toPrecision(12)));
+    return all;
+  };
+  // The candidates from the last one at or below lo to the first one above hi (at
+  // least two, so the axis has a span even when every bar has the same height).
+  const span = (all) => {
+    const from = all.findLastIndex((v) => v <= lo);
+    let to = all.findIndex((v) => v >= hi);
+    if (to <= from) to = from + 1;
+    return all.slice(Math.max(from, 0), to + 1);
+  };
+  let ticks = span(candidates([1, 2, 5], 1));
+  for (let step = 1; ticks.length > MAX_LOG_TICKS; step++) ticks = span(candidates([1], step));
+  return ticks;
+}
+
+/** A bandwidth in MHz as a short label with the unit that keeps it readable: 200 kHz, 2 MHz. */
+export function formatBandwidth(mhz) {
+  const hz = mhz * HZ_PER_MHZ;
+  const [scale, unit] = hz >= 1e9 ? [1e9, 'GHz'] : hz >= 1e6 ? [1e6, 'MHz'] : hz >= 1e3 ? [1e3, 'kHz'] : [1, 'Hz'];
+  return `${Number((hz / scale).toPrecision(3))} ${unit}`;
 }
 
 function barChart(canvasId, options) {
@@ -268,11 +366,15 @@ const clientsChart = barChart('clients-chart', {
     x: axis('Client k'),
     y: axis('Pruning rate ρ_k (%)', { beginAtZero: true, position: 'left' }),
     // Bandwidth shares span orders of magnitude (far clients get most of the band).
-    y1: axis('Bandwidth b_k (MHz, log scale)', {
+    // Ticks from logTicks (set with the data in renderClients), labelled with units.
+    y1: axis('Bandwidth b_k (log scale)', {
       type: 'logarithmic',
       position: 'right',
       grid: { drawOnChartArea: false },
-      ticks: { callback: (v) => (isOneTwoFive(v) ? String(Number(v.toPrecision(3))) : '') },
+      afterBuildTicks: (scale) => {
+        if (scale.chart.$logTicks) scale.ticks = scale.chart.$logTicks.map((value) => ({ value }));
+      },
+      ticks: { autoSkip: false, callback: (v) => formatBandwidth(v) },
     }),
   },
 });
@@ -331,7 +433,8 @@ function renderLatency() {
   const s = last.scenario;
   $('latency-caption').textContent =
     `Round latency T = max over clients of τ_k, in seconds, for K = ${s.clients} clients, B = ${s.bandwidthHz / HZ_PER_MHZ} MHz, ` +
-    `budget ${s.budget}, ρ_max ${s.maxPruning}, ${s.model} on ${s.dataset}, seed ${s.seed}, drop ${s.drop}, realization ${s.realization}. ` +
+    `budget ${s.budget}, ρ_max ${s.maxPruning}, t0 ${s.fixedSeconds} s, φ_c ${s.prunableComputeFraction}, φ_s ${s.prunablePayloadFraction}, ` +
+    `${s.model} on ${s.dataset}, seed ${s.seed}, drop ${s.drop}, realization ${s.realization}. ` +
     'The table below has the same numbers.';
   $('certificate').textContent = optimal
     ? `optimal is certified: T* lies in [${optimal.lowerBound}, ${optimal.upperBound}] s (relative width ${((optimal.upperBound - optimal.lowerBound) / optimal.upperBound).toExponential(1)}).`
@@ -350,6 +453,11 @@ function renderClients() {
     { label: 'Pruning rate ρ_k (%)', data: Array.from(r.pruning, (x) => 100 * x), backgroundColor: '#D55E00', yAxisID: 'y' },
     { label: 'Bandwidth b_k (MHz)', data: Array.from(r.bandwidth, (x) => x / HZ_PER_MHZ), backgroundColor: '#0072B2', yAxisID: 'y1' },
   ];
+  const mhz = Array.from(r.bandwidth, (x) => x / HZ_PER_MHZ).filter((x) => x > 0);
+  const ticks = logTicks(Math.min(...mhz), Math.max(...mhz));
+  clientsChart.$logTicks = ticks;
+  clientsChart.options.scales.y1.min = ticks[0];
+  clientsChart.options.scales.y1.max = ticks[ticks.length - 1];
   clientsChart.update();
   const pruned = Array.from(r.pruning).filter((x) => x > 0).length;
   $('clients-chart').setAttribute(
@@ -416,6 +524,67 @@ function renderMonteCarlo(stats, scenario, realizations) {
     (stats.some((s) => s.std > s.mean) ? ' The latency is heavy-tailed here (deep fades), so the mean and its interval are wide: the median is steadier.' : '');
 }
 
+const planChart = barChart('plan-chart', {
+  plugins: { legend: { display: false }, tooltip: { callbacks: { label: (c) => `${c.parsed.y.toFixed(3)} h` } } },
+  scales: { x: axis('Method (policy)'), y: axis('Fine-tuning time to the target (h)', { beginAtZero: true }) },
+});
+
+const fmtHours = (seconds) => (seconds / SECONDS_PER_HOUR).toFixed(3);
+
+/** The plans: each method's best budget, rounds, hours and saving against equal. */
+function renderPlan(plans, atBudget, scenario, request) {
+  const equal = plans.find((p) => p.method === 'equal');
+  const label = (p) => (p.policy === 'adaptive' ? `${p.method} (adaptive)` : p.method);
+  const tbody = /** @type {HTMLTableElement} */ ($('plan-table')).tBodies[0];
+  tbody.replaceChildren(
+    ...plans.map((p) => {
+      const tr = document.createElement('tr');
+      tr.dataset.method = p.method;
+      tr.dataset.policy = p.policy;
+      const saving = equal ? 1 - p.fineTuningSeconds / equal.fineTuningSeconds : NaN;
+      const budget = p.policy === 'static' ? p.budget : p.meanPruning;
+      const rounds = p.policy === 'static' ? p.rounds : p.fineTuningSeconds / p.meanRoundLatency;
+      tr.append(
+        methodCell(p.method),
+        cell(p.policy, ''),
+        cell(`${budget.toFixed(4)}${p.policy === 'adaptive' ? ' (mean)' : ''}`, 'num', { 'data-value': budget }),
+        cell(p.policy === 'static' ? String(rounds) : rounds.toFixed(1), 'num', { 'data-value': rounds }),
+        cell(fmtHours(p.fineTuningSeconds), 'num', { id: `plan-${p.method}-${p.policy}`, 'data-value': p.fineTuningSeconds }),
+        cell(Number.isFinite(saving) ? `${fmtPercent(saving)}%` : '–', 'num', { 'data-value': saving }),
+      );
+      return tr;
+    }),
+  );
+  planChart.data.labels = plans.map(label);
+  planChart.data.datasets = [
+    { label: 'Fine-tuning time (h)', data: plans.map((p) => p.fineTuningSeconds / SECONDS_PER_HOUR), backgroundColor: plans.map((p) => COLOR[p.method]) },
+  ];
+  $('plan-results').hidden = false;
+  planChart.update();
+  $('plan-chart').setAttribute(
+    'aria-label',
+    `Bar chart of the fine-tuning time to the target of each method at its best budget, in hours: ${plans
+      .map((p) => `${label(p)} ${fmtHours(p.fineTuningSeconds)} h`)
+      .join('; ')}.`,
+  );
+  const limit = Number.isFinite(request.pruningLimit) ? request.pruningLimit : '∞';
+  $('plan-caption').textContent =
+    `Fine-tuning time to the target at each method's best budget, in hours: R0 = ${request.rounds0}, Pmax = ${limit}, ` +
+    `realizations 0 to ${request.realizations - 1} of drop ${scenario.drop} (K = ${scenario.clients}, seed ${scenario.seed}). ` +
+    'Adaptive: one budget per round, its rounds not rounded up. The table below has the same numbers.';
+  const best = plans.find((p) => p.method === 'optimal' && p.policy === 'static');
+  const at = $('plan-at-budget');
+  if (best && Number.isFinite(atBudget.seconds)) {
+    at.textContent =
+      `optimal at the scenario's budget ${atBudget.budget}: ${atBudget.rounds} rounds, ${fmtHours(atBudget.seconds)} h, ` +
+      `${(atBudget.seconds / best.fineTuningSeconds).toFixed(2)} times its best (${best.budget.toFixed(4)}).`;
+    at.dataset.value = String(atBudget.seconds);
+  } else {
+    at.textContent = `optimal at the scenario's budget ${atBudget.budget}: the target is out of reach (budget >= Pmax).`;
+    at.dataset.value = 'Infinity';
+  }
+}
+
 // ---------------------------------------------------------------- the worker
 
 const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
@@ -423,6 +592,7 @@ let nextId = 1;
 /** The solve whose answer the page shows when it arrives (older answers are dropped). */
 let latestSolve;
 let mcRun;
+let planRun;
 
 function setStatus(state, text) {
   const status = $('status');
@@ -478,6 +648,32 @@ function runMonteCarlo() {
   mcRun = { id, scenario, realizations: mc.realizations, started: performance.now() };
 }
 
+function runPlan() {
+  const scenario = readScenario();
+  const plan = readPlan();
+  if (!scenario || !plan) {
+    $('plan-section').dataset.state = 'invalid';
+    return;
+  }
+  saveToAddress();
+  if (planRun) worker.postMessage({ type: 'cancel', id: planRun.id });
+  const progress = /** @type {HTMLProgressElement} */ ($('plan-progress'));
+  progress.max = METHODS.length + 1;
+  progress.value = 0;
+  $('plan-progress-text').textContent = 'planning…';
+  $('plan-section').dataset.state = 'running';
+  /** @type {HTMLButtonElement} */ ($('plan-cancel')).disabled = false;
+  const id = request({ type: 'plan', scenario, ...plan });
+  planRun = { id, scenario, plan, started: performance.now() };
+}
+
+function planFinished(state, text) {
+  $('plan-section').dataset.state = state;
+  $('plan-progress-text').textContent = text;
+  /** @type {HTMLButtonElement} */ ($('plan-cancel')).disabled = true;
+  planRun = undefined;
+}
+
 function mcFinished(state, text) {
   $('mc-section').dataset.state = state;
   $('mc-progress-text').textContent = text;
@@ -495,6 +691,7 @@ worker.onmessage = ({ data }) => {
         (data.skipped.length ? `(WASM skipped: ${data.skipped.map((s) => s.reason).join('; ')}) ` : '') + `jcpba ${data.version}`;
       /** @type {HTMLButtonElement} */ ($('solve')).disabled = false;
       /** @type {HTMLButtonElement} */ ($('mc-run')).disabled = false;
+      /** @type {HTMLButtonElement} */ ($('plan-run')).disabled = false;
       if (readScenario()) solve();
       else setStatus('invalid', 'Fix the highlighted fields, then solve.');
       break;
@@ -523,6 +720,24 @@ worker.onmessage = ({ data }) => {
       mcFinished('done', `${mcRun.realizations} / ${mcRun.realizations} (100%) in ${seconds} s`);
       break;
     }
+    case 'plan-progress': {
+      if (!planRun || data.id !== planRun.id) return;
+      const progress = /** @type {HTMLProgressElement} */ ($('plan-progress'));
+      progress.value = data.done;
+      $('plan-progress-text').textContent = `${data.done} / ${data.total} steps`;
+      break;
+    }
+    case 'planned': {
+      if (!planRun || data.id !== planRun.id) return;
+      renderPlan(data.plans, data.atBudget, planRun.scenario, planRun.plan);
+      const seconds = ((performance.now() - planRun.started) / 1000).toFixed(1);
+      planFinished('done', `planned in ${seconds} s`);
+      break;
+    }
+    case 'plan-cancelled': {
+      if (planRun && data.id === planRun.id) planFinished('cancelled', 'cancelled');
+      break;
+    }
     case 'mc-cancelled': {
       if (mcRun && data.id === mcRun.id) mcFinished('cancelled', `cancelled after ${data.done} realizations`);
       break;
@@ -535,6 +750,11 @@ worker.onmessage = ({ data }) => {
       } else if (data.request === 'montecarlo') {
         showError(data.error, 'Monte Carlo failed');
         if (mcRun && data.id === mcRun.id) mcFinished('error', 'failed');
+      } else if (data.request === 'plan') {
+        const field = { rounds0: 'rounds0', pruningLimit: 'pmax' }[data.error.field];
+        if (field) setFieldError(field, data.error.message);
+        else showError(data.error, 'The plan failed');
+        if (planRun && data.id === planRun.id) planFinished('error', 'failed');
       } else {
         if (!latestSolve || data.id !== latestSolve.id) return;
         showError(data.error, 'The solver failed');
@@ -569,6 +789,7 @@ for (const m of METHODS) {
 }
 /** @type {HTMLButtonElement} */ ($('solve')).disabled = true;
 /** @type {HTMLButtonElement} */ ($('mc-run')).disabled = true;
+/** @type {HTMLButtonElement} */ ($('plan-run')).disabled = true;
 
 const backend = restoreFromAddress();
 /** @type {HTMLAnchorElement} */ ($('share')).href = location.href;
@@ -587,6 +808,13 @@ $('mc-form').addEventListener('submit', (e) => {
 });
 $('mc-cancel').addEventListener('click', () => {
   if (mcRun) worker.postMessage({ type: 'cancel', id: mcRun.id });
+});
+$('plan-form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  runPlan();
+});
+$('plan-cancel').addEventListener('click', () => {
+  if (planRun) worker.postMessage({ type: 'cancel', id: planRun.id });
 });
 
 setStatus('loading', 'Loading the solver…');

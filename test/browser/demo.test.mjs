@@ -156,7 +156,8 @@ demo('the per-client pruning and bandwidth are those of the chosen method', asyn
 demo('the Monte Carlo runs to 100% and its means equal the Node API', async () => {
   const { page } = ctx;
   await page.click('#mc-run');
-  await page.waitForSelector('#mc-section[data-state="running"]');
+  // On a loaded machine the worker can finish before this process looks: running or done.
+  await page.waitForSelector('#mc-section[data-state="running"], #mc-section[data-state="done"]');
   await page.waitForSelector('#mc-section[data-state="done"]', { timeout: MC_TIMEOUT_MS });
   const progress = await page.$eval('#mc-progress', (p) => [p.value, p.max]);
   assert.equal(progress, [REALIZATIONS, REALIZATIONS]);
@@ -215,6 +216,57 @@ demo('a long Monte Carlo can be cancelled while the page stays responsive', asyn
   await page.fill('#mc', String(REALIZATIONS));
 });
 
+demo('the fine-tuning panel plans every method, with the Node API\'s fine-tuning times', async () => {
+  const { page } = ctx;
+  await page.fill('#rounds0', '80');
+  await page.fill('#pmax', '0.6');
+  await page.fill('#plan-n', '6');
+  await page.click('#plan-run');
+  await page.waitForSelector('#plan-section[data-state="done"]', { timeout: MC_TIMEOUT_MS });
+  const shown = await page.$$eval('#plan-table tbody tr', (rows) =>
+    rows.map((tr) => {
+      const td = tr.querySelector(`#plan-${tr.dataset.method}-${tr.dataset.policy}`);
+      return { method: tr.dataset.method, policy: tr.dataset.policy, seconds: Number(td.dataset.value), hours: td.textContent };
+    }),
+  );
+  assert.equal(
+    shown.map((r) => `${r.method}/${r.policy}`),
+    [...METHODS.map((m) => `${m}/static`), 'optimal/adaptive'],
+  );
+  // The same WASM module, run by Node, on realizations 0..5 of the drop.
+  const wasm = await createSolver({ backend: 'wasm' });
+  const problems = Array.from({ length: 6 }, (_, realization) => generate({ ...SCENARIO, realization }));
+  const [stat, adaptive] = wasm.plan(problems, { rounds0: 80, pruningLimit: 0.6, policy: 'both' });
+  const equal = wasm.plan(problems, { rounds0: 80, pruningLimit: 0.6, method: 'equal' })[0];
+  const row = (m, p) => shown.find((r) => r.method === m && r.policy === p);
+  assert.ok(rel(row('optimal', 'static').seconds, stat.fineTuningSeconds) <= 1e-9, `page ${row('optimal', 'static').seconds} vs node ${stat.fineTuningSeconds}`);
+  assert.ok(rel(row('optimal', 'adaptive').seconds, adaptive.fineTuningSeconds) <= 1e-9);
+  assert.ok(rel(row('equal', 'static').seconds, equal.fineTuningSeconds) <= 1e-9);
+  assert.is(row('optimal', 'static').hours, (stat.fineTuningSeconds / 3600).toFixed(3));
+  // optimal at the scenario's budget (0.3) against its best.
+  let latency = 0;
+  for (const p of problems) latency += wasm.solve({ ...p, pruningBudget: 0.3 }, { method: 'optimal' }).latency;
+  const atBudget = Math.ceil(80 / (1 - 0.3 / 0.6)) * (latency / 6);
+  assert.ok(rel(Number(await page.getAttribute('#plan-at-budget', 'data-value')), atBudget) <= 1e-9);
+  assert.ok(atBudget >= stat.fineTuningSeconds);
+  assert.match(await page.textContent('#plan-at-budget'), /optimal at the scenario's budget 0\.3: 160 rounds/);
+  assert.match(await page.getAttribute('#plan-chart', 'aria-label'), `optimal ${(stat.fineTuningSeconds / 3600).toFixed(3)} h`);
+  assert.match(page.url(), 'rounds0=80');
+  assert.match(page.url(), 'pmax=0.6');
+  // A bad limit is reported next to its field; inf is accepted.
+  await page.fill('#pmax', '0');
+  await page.click('#plan-run');
+  await page.waitForSelector('#plan-section[data-state="invalid"]');
+  assert.match(await page.textContent('#pmax-error'), 'positive number, or inf');
+  await page.fill('#pmax', 'inf');
+  await page.fill('#plan-n', '2');
+  await page.click('#plan-run');
+  await page.waitForSelector('#plan-section[data-state="done"]', { timeout: MC_TIMEOUT_MS });
+  assert.is(await page.textContent('#pmax-error'), '');
+  const rounds = await page.$eval('#plan-table tbody tr[data-method="optimal"][data-policy="static"] td:nth-child(4)', (td) => td.textContent);
+  assert.is(rounds, '80');
+});
+
 demo('a bad input shows a message next to its field and the page keeps working', async () => {
   const { page } = ctx;
   const before = await shownLatencies(page);
@@ -252,6 +304,35 @@ demo('a bad input shows a message next to its field and the page keeps working',
   assert.match(await page.textContent('#clients-error'), 'Clients must be a positive integer');
 });
 
+demo('the round model v2 inputs (t0, phi_c, phi_s) reach the solver, and bad ones are reported', async () => {
+  const { page } = ctx;
+  await page.goto(`${ctx.url}?${QUERY}`);
+  await page.waitForSelector('#status[data-state="done"]', { timeout: SOLVE_TIMEOUT_MS });
+  assert.is(await page.inputValue('#t0'), '0');
+  assert.is(await page.inputValue('#phic'), '1');
+  assert.is(await page.inputValue('#phis'), '1');
+  await page.fill('#t0', '5');
+  await page.fill('#phic', '0.4');
+  await page.fill('#phis', '0.8');
+  await solveAndWait(page);
+  assert.is(await page.getAttribute('#status', 'data-state'), 'done');
+  const shown = await shownLatencies(page);
+  const problem = generate({ ...SCENARIO, fixedSeconds: 5, prunableComputeFraction: 0.4, prunablePayloadFraction: 0.8 });
+  for (const method of METHODS) {
+    const expected = solve(problem, { method }).latency;
+    assert.ok(rel(shown[method].value, expected) <= 1e-9, `${method}: page ${shown[method].value} vs node ${expected}`);
+  }
+  assert.match(page.url(), 't0=5');
+  assert.match(page.url(), 'phic=0.4');
+  await page.fill('#phic', '1.5');
+  await page.fill('#t0', '-1');
+  await solveAndWait(page);
+  assert.is(await page.getAttribute('#status', 'data-state'), 'invalid');
+  assert.match(await page.textContent('#phic-error'), 'Prunable share of compute must be a number in [0, 1].');
+  assert.match(await page.textContent('#t0-error'), 'Fixed time must be a number of seconds >= 0.');
+  assert.is(await page.textContent('#phis-error'), '');
+});
+
 demo('reloading restores the view from the address', async () => {
   const { page } = ctx;
   await page.goto(`${ctx.url}?${QUERY}`);
@@ -278,6 +359,59 @@ demo('backend=ts in the address runs the TypeScript reference and says so', asyn
     const expected = solve(problem, { method }).latency;
     assert.ok(rel(shown[method].value, expected) <= 1e-9, `${method}: page ${shown[method].value} vs node ${expected}`);
   }
+});
+
+/** The bandwidth axis of the per-client chart, as Chart.js laid it out. */
+function bandwidthAxis(page) {
+  return page.evaluate(async () => {
+    const { Chart } = await import('chart.js');
+    const chart = Chart.getChart(document.getElementById('clients-chart'));
+    const scale = chart.scales.y1;
+    return {
+      min: scale.min,
+      max: scale.max,
+      ticks: scale.ticks.map((t) => ({ value: t.value, label: t.label, y: scale.getPixelForValue(t.value) })),
+      data: chart.data.datasets.find((d) => d.yAxisID === 'y1').data.filter((x) => x > 0),
+      fontSize: scale.options.ticks.font?.size ?? Chart.defaults.font.size,
+    };
+  });
+}
+
+const UNIT_MHZ = { Hz: 1e-6, kHz: 1e-3, MHz: 1, GHz: 1e3 };
+
+demo('on a 390 px wide screen nothing overflows sideways, and the log axis has readable ticks below 1 MHz', async () => {
+  const page = await ctx.browser.newPage();
+  page.on('pageerror', (e) => ctx.problems.push(`page error: ${e.message}`));
+  try {
+    await page.setViewportSize({ width: 390, height: 844 });
+    const overflow = () => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    // 60 clients: most bands well below 1 MHz; equal: every band the same (a span of one value).
+    for (const query of ['clients=60&seed=2&method=optimal', 'clients=50&method=equal', 'clients=300&method=bcd']) {
+      await page.goto(`${ctx.url}?${query}`);
+      await page.waitForSelector('#status[data-state="done"]', { timeout: SOLVE_TIMEOUT_MS });
+      await page.waitForSelector('#clients-section[data-method]');
+      assert.is(await overflow(), 0, `${query}: the page is wider than the screen`);
+      await page.click('#clients-section summary'); // the per-client table, opened
+      assert.is(await overflow(), 0, `${query}: with the per-client table open`);
+      const axis = await bandwidthAxis(page);
+      assert.ok(axis.ticks.length >= 2, `${query}: ${axis.ticks.length} ticks`);
+      assert.ok(axis.min <= Math.min(...axis.data) && axis.max >= Math.max(...axis.data), `${query}: every bar inside the axis`);
+      assert.ok(axis.ticks.some((t) => t.value < 1), `${query}: a tick below 1 MHz`);
+      for (const t of axis.ticks) {
+        const m = /^(\d+(?:\.\d+)?) (Hz|kHz|MHz|GHz)$/.exec(t.label);
+        assert.ok(m, `${query}: tick ${t.value} MHz is labelled ${JSON.stringify(t.label)}`);
+        const value = Number(m[1]) * UNIT_MHZ[m[2]];
+        assert.ok(Math.abs(value - t.value) <= 1e-9 * t.value, `${query}: label ${t.label} for ${t.value} MHz`);
+      }
+      const gaps = axis.ticks.slice(1).map((t, i) => Math.abs(t.y - axis.ticks[i].y));
+      assert.ok(Math.min(...gaps) >= 1.5 * axis.fontSize, `${query}: labels ${Math.min(...gaps)} px apart overlap`);
+    }
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: join(ARTIFACTS, 'demo-390px.png'), fullPage: true });
+  } finally {
+    await page.close();
+  }
+  assert.equal(ctx.problems, []);
 });
 
 demo('a screenshot of the full page after a Monte Carlo run', async () => {

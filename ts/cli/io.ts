@@ -21,7 +21,7 @@ export const MAX_INPUT_BYTES = 256 * 1024 * 1024;
 /**
  * Reads a whole stream as UTF-8 text, failing as soon as it passes `limit` bytes (an
  * endless device such as /dev/zero included) or when its first byte that is not white
- * space cannot start a problem (a JSON object).
+ * space cannot start a problem (a JSON object) or a list of them (an array).
  */
 export async function readText(stream: Readable, source: string, limit = MAX_INPUT_BYTES): Promise<string> {
   const chunks: Buffer[] = [];
@@ -38,8 +38,13 @@ export async function readText(stream: Readable, source: string, limit = MAX_INP
         const at = buf.findIndex((b) => b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09);
         if (at >= 0) {
           checked = true;
-          if (buf[at] !== 0x7b) {
-            throw new JcpbaError('parse-error', `${source} is not valid JSON for a problem: a problem is a JSON object ({...}), but the first character is ${JSON.stringify(String.fromCharCode(buf[at]))} (byte 0x${buf[at].toString(16).padStart(2, '0')})`, 'problem');
+          if (buf[at] !== 0x7b && buf[at] !== 0x5b) {
+            const char = JSON.stringify(String.fromCharCode(buf[at]));
+            throw new JcpbaError(
+              'parse-error',
+              `${source} is not valid JSON for a problem: a problem is a JSON object ({...}), realizations an array of them ([...]), but the first character is ${char} (byte 0x${buf[at].toString(16).padStart(2, '0')})`,
+              'problem',
+            );
           }
         }
       }

@@ -1,5 +1,5 @@
 /**
- * The `jcpba` command line: generate | solve | sweep | merge | bench, one module per
+ * The `jcpba` command line: generate | solve | plan | sweep | merge | bench, one module per
  * command. Errors print one line on stderr, `jcpba: <message>`, and exit non-zero
  * (2 for usage errors: a bad option, method, backend or preset; 1 otherwise); no stack
  * trace, also for a failed file write or a closed stdout.
@@ -11,14 +11,18 @@ import { usageError } from './args.js';
 import { type Io, guardStdio, nodeIo } from './io.js';
 import { generateCommand } from './generate.js';
 import { solveCommand } from './solve.js';
+import { planCommand } from './plan.js';
 import { sweepCommand } from './sweep.js';
 import { mergeCommand } from './merge.js';
-import { benchCommand } from './bench.js';
+import { benchAvailable, benchCommand } from './bench.js';
 
 export { VERSION } from '../version.js';
 export type { Io } from './io.js';
 
-const MAIN_HELP = `jcpba ${VERSION}: joint client-specific pruning and bandwidth allocation (JCPBA)
+/** The main help; `bench` is offered only where it can run (a clone, not an installed package). */
+function mainHelp(): string {
+  const bench = benchAvailable() ? '  bench      benchmark the backends (per solve, suites, sweep throughput; see --help)\n' : '';
+  return `jcpba ${VERSION}: joint client-specific pruning and bandwidth allocation (JCPBA)
 for federated fine-tuning of LLMs over wireless networks.
 
 Usage: jcpba <command> [options]
@@ -26,13 +30,14 @@ Usage: jcpba <command> [options]
 Commands:
   generate   print a problem (JSON) drawn from the scenario generator
   solve      solve a problem file (or - for stdin) with one or more methods
-  sweep      Monte Carlo over a grid of scenarios: table, CSV, JSON and SVG figures
+  plan       the pruning budget that minimizes the fine-tuning time to a target loss
+  sweep      Monte Carlo over a grid of scenarios: table, CSV, JSON and figures
   merge      combine the folders of a sharded sweep into one result
-  bench      benchmark the backends (per solve, suites, sweep throughput; see --help)
-
+${bench}
 Run 'jcpba <command> --help' for a command's options. Units are SI (s, Hz, W, bits)
 unless an option says otherwise.
 `;
+}
 
 /** Errors about the command line itself: exit code 2. */
 const USAGE_CODES = new Set<ErrorCode>(['invalid-option', 'unknown-method', 'unknown-backend', 'unknown-preset']);
@@ -53,6 +58,8 @@ export async function main(argv: string[], io: Io = nodeIo): Promise<number> {
         return generateCommand(rest, io);
       case 'solve':
         return await solveCommand(rest, io);
+      case 'plan':
+        return await planCommand(rest, io);
       case 'sweep':
         return await sweepCommand(rest, io);
       case 'merge':
@@ -66,10 +73,13 @@ export async function main(argv: string[], io: Io = nodeIo): Promise<number> {
       case undefined:
       case '--help':
       case 'help':
-        io.out(MAIN_HELP);
+        io.out(mainHelp());
         return command === undefined ? 2 : 0;
       default:
-        throw usageError(`unknown command ${JSON.stringify(command)}; expected generate, solve, sweep, merge or bench (see jcpba --help)`, 'command');
+        throw usageError(
+          `unknown command ${JSON.stringify(command)}; expected generate, solve, plan, sweep, ${benchAvailable() ? 'merge or bench' : 'or merge'} (see jcpba --help)`,
+          'command',
+        );
     }
   } catch (e) {
     if (e instanceof JcpbaError) {

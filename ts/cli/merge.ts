@@ -21,8 +21,8 @@ export async function mergeCommand(argv: string[], io: Io): Promise<number> {
   const out = flags.get('out');
   if (!out) throw usageError('merge needs --out DIR', 'out');
   const merged = await mergeShards(out, positionals);
-  if (merged.staleLock) io.err(`jcpba: note: replaced a stale lock: ${merged.staleLock}\n`);
   if (!flags.has('quiet')) io.out(resultsTable(merged.config, merged.rows));
+  for (const note of merged.notes) io.err(`jcpba: note: ${note}\n`);
   if (merged.missing > 0) io.err(`jcpba: merge: ${merged.missing} units are missing; results cover complete grid points only\n`);
   io.err(`jcpba: merged ${positionals.length} folders into ${out} (${merged.complete ? 'complete' : 'INCOMPLETE: some units are missing'})\n`);
   return merged.complete ? 0 : 1;

@@ -9,7 +9,7 @@ import { Worker } from 'node:worker_threads';
 import { JcpbaError } from '../core/error.js';
 import { type UnitSpec, type UnitSummary, runUnit } from '../core/montecarlo.js';
 import { type BackendName, createSolver } from '../facade.js';
-import { sweepFigures } from './figures.js';
+import { isFigureFile, sweepFigures } from './figures.js';
 import {
   type SweepConfig,
   checkConfig,
@@ -67,8 +67,8 @@ export interface SweepOutcome {
   unitsDone: number;
   unitsTotal: number;
   files: string[];
-  /** A lock left in the folder by a killed process, which this run replaced. */
-  staleLock?: string;
+  /** What the caller should tell the user (a stale lock replaced, how to draw figures without vega). */
+  notes: string[];
 }
 
 /** Target duration of one batch of units, s. */
@@ -180,7 +180,13 @@ function openJournal(c: SweepConfig, o: RunOptions, backend: BackendName): { don
 /** Yields to the event loop, so that signal handlers and timers run between batches. */
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-export async function writeResults(dir: string, c: SweepConfig, summaries: Iterable<UnitSummary>, backends: string[], threads?: number): Promise<{ rows: ResultRow[]; complete: boolean; files: string[] }> {
+export async function writeResults(
+  dir: string,
+  c: SweepConfig,
+  summaries: Iterable<UnitSummary>,
+  backends: string[],
+  threads?: number,
+): Promise<{ rows: ResultRow[]; complete: boolean; files: string[]; notes: string[] }> {
   const { rows, complete } = aggregate(c, summaries);
   const files: string[] = [];
   const put = (name: string, text: string) => {
@@ -189,17 +195,22 @@ export async function writeResults(dir: string, c: SweepConfig, summaries: Itera
   };
   put('results.csv', resultsCsv(c, rows));
   put('results.json', resultsJson(c, rows, complete, { backends, threads }));
-  // Figures of an earlier, smaller state would mislead: replace them all.
+  // Figures of an earlier, smaller state would mislead: replace them all. The spec is
+  // written beside every SVG, and alone when vega and vega-lite are not installed.
   for (const f of readdirSync(dir)) {
-    if (!(f.startsWith('latency-vs-') && f.endsWith('.svg'))) continue;
+    if (!isFigureFile(f)) continue;
     try {
       unlinkSync(join(dir, f));
     } catch (e) {
       throw new FileError('remove', join(dir, f), e);
     }
   }
-  for (const fig of await sweepFigures(c, rows)) put(fig.file, fig.svg);
-  return { rows, complete, files };
+  const { figures, note } = await sweepFigures(c, rows);
+  for (const fig of figures) {
+    put(`${fig.name}.vl.json`, `${JSON.stringify(fig.spec, null, 2)}\n`);
+    if (fig.svg !== undefined) put(`${fig.name}.svg`, fig.svg);
+  }
+  return { rows, complete, files, notes: note ? [note] : [] };
 }
 
 /** The most threads (native) or workers (WASM, TypeScript) a sweep may use: the processors available. */
@@ -285,7 +296,7 @@ export async function runSweep(c: SweepConfig, o: RunOptions): Promise<SweepOutc
       unitsDone: position,
       unitsTotal: total,
       files: written.files,
-      staleLock: lock.replaced,
+      notes: [...(lock.replaced ? [`replaced a stale lock: ${lock.replaced}`] : []), ...written.notes],
     };
   } finally {
     lock.release();
@@ -312,7 +323,10 @@ function within(dir: string, parent: string): boolean {
  * is an error naming it); `out` must be new, empty, or hold an earlier merge of the same
  * sweep, which is replaced.
  */
-export async function mergeShards(out: string, dirs: string[]): Promise<{ config: SweepConfig; rows: ResultRow[]; complete: boolean; files: string[]; missing: number; staleLock?: string }> {
+export async function mergeShards(
+  out: string,
+  dirs: string[],
+): Promise<{ config: SweepConfig; rows: ResultRow[]; complete: boolean; files: string[]; missing: number; notes: string[] }> {
   if (dirs.length === 0) throw new JcpbaError('invalid-option', 'merge needs at least one shard folder', 'dirs');
   const scans: JournalScan[] = [];
   for (const dir of dirs) {
@@ -371,7 +385,8 @@ export async function mergeShards(out: string, dirs: string[]): Promise<{ config
     }
     const missing = unitCount(c) - count;
     const written = await writeResults(out, c, journalUnits(out, count), backends);
-    return { config: c, ...written, complete: written.complete && missing === 0, missing, staleLock: lock.replaced };
+    const notes = [...(lock.replaced ? [`replaced a stale lock: ${lock.replaced}`] : []), ...written.notes];
+    return { config: c, ...written, complete: written.complete && missing === 0, missing, notes };
   } finally {
     lock.release();
   }

@@ -20,8 +20,8 @@ interface Setup {
 const setup = workerData as Setup;
 let core: CoreBackend | undefined;
 if (setup.backend === 'wasm') {
-  const { loadWasm } = await import('../../bindings/wasm.js');
-  core = await loadWasm();
+  const { loadWasmNode } = await import('../../bindings/wasm-node.js');
+  core = await loadWasmNode();
 } else if (setup.backend === 'native') {
   const { loadNative } = await import('../../bindings/native.js');
   core = loadNative();

@@ -2,10 +2,11 @@
 //! ts/core/bandwidth.ts.
 //!
 //! For a target T client k needs b_k(T) = r_k^{-1}(q_k(T)) Hz, with
-//! q_k(T) = S m_k / (T - m_k c_k) and m_k = 1 - rho_k. G(T) = sum_k b_k(T) - B is convex
-//! and decreasing on (T_lo, inf); its root is the block optimum, where every client
-//! finishes at the same T. b_k(T) has a pole at P_k = m_k (c_k + S ln2 / a_k), where
-//! q_k reaches a_k / ln 2, and b_k ~ 1 / (T - P_k) there; far from the poles the sum
+//! q_k(T) = S (1 - phi_s rho_k) / (T - t0_k - c_k (1 - phi_c rho_k)) (MODEL.md section 8;
+//! S m_k / (T - m_k c_k), m_k = 1 - rho_k, in the model of section 2). G(T) = sum_k b_k(T) - B
+//! is convex and decreasing on (T_lo, inf); its root is the block optimum, where every client
+//! finishes at the same T. b_k(T) has a pole at P_k, client k's latency with infinite
+//! bandwidth (where q_k reaches a_k / ln 2), and b_k ~ 1 / (T - P_k) there; far from the poles the sum
 //! falls like a power of T. Both are straight lines in (ln(T - P), ln sum), P = max_k P_k,
 //! so Newton's method in those coordinates takes a handful of steps from the feasible
 //! end (and never crosses the pole); bisection on the bracket safeguards it.
@@ -20,18 +21,22 @@ use crate::rate::{counters, lambert_t, rate, Kernel, LN2};
 const MAX_STEPS: u32 = 200;
 /// Relative width at which the T bracket counts as closed (a few ulps).
 const T_TOL: f64 = 4e-16;
+/// A split over the band by at most this (relative) is scaled down onto it: that
+/// lengthens no round by more than this relative amount.
+const SCALE_SLACK: f64 = 1e-13;
+/// Steps to the right of a T whose split is over the band by more than SCALE_SLACK.
+const RIGHT_STEPS: u32 = 3;
 
 /// Bandwidth each client needs to finish by T with pruning rho; writes `out`, returns
 /// (sum, dG/dT).
 fn demand(inst: &Instance, rho: &[f64], t: f64, out: &mut [f64]) -> (f64, f64) {
-    let (c, a, bits) = (inst.c, &inst.a, inst.payload_bits);
+    let a = &inst.a;
     let mut sum = 0.0;
     let mut slope = 0.0;
     for k in 0..inst.clients {
-        let m = 1.0 - rho[k];
-        let slack = t - m * c[k];
+        let slack = inst.upload_window(k, rho[k], t);
         let q = if slack > 0.0 {
-            (bits * m) / slack
+            inst.payload(rho[k]) / slack
         } else {
             f64::INFINITY
         };
@@ -71,22 +76,15 @@ pub fn bandwidth_block_from(
     bandwidth: &mut [f64],
     upper: Option<f64>,
 ) -> (f64, u32) {
-    let (k_count, b_total, bits, c, a) = (
-        inst.clients,
-        inst.bandwidth_hz,
-        inst.payload_bits,
-        inst.c,
-        &inst.a,
-    );
+    let (k_count, b_total, bits, a) = (inst.clients, inst.bandwidth_hz, inst.payload_bits, &inst.a);
     // Below T_lo some client needs infinite bandwidth; at T_hi the equal split suffices.
     let mut lo: f64 = 0.0;
     let mut hi: f64 = 0.0;
     let equal = b_total / k_count as f64;
     for k in 0..k_count {
-        let m = 1.0 - rho[k];
-        lo = lo.max(m * (c[k] + (bits * LN2) / a[k]));
+        lo = lo.max(inst.latency(k, rho[k], (bits * LN2) / a[k]));
         if upper.is_none() {
-            hi = hi.max(m * (c[k] + bits / rate(a[k], equal)));
+            hi = hi.max(inst.latency(k, rho[k], bits / rate(a[k], equal)));
         }
     }
     if let Some(upper) = upper {
@@ -95,8 +93,13 @@ pub fn bandwidth_block_from(
     let pole = lo;
     let mut t = hi;
     let mut steps = 0;
+    // The last T evaluated and dG/dT there.
+    let mut last_t = t;
+    let mut last_slope = f64::NAN;
     while steps < MAX_STEPS {
         let (sum, slope) = demand(inst, rho, t, bandwidth);
+        last_t = t;
+        last_slope = slope;
         let g = sum - b_total;
         if g > 0.0 {
             lo = t;
@@ -123,14 +126,34 @@ pub fn bandwidth_block_from(
         t = next;
         steps += 1;
     }
-    // `bandwidth` holds b(T) for the last T; its sum is within rounding of B. Rescale onto
-    // the band exactly: scaling down keeps feasibility, scaling up only shortens rounds.
+    // `bandwidth` holds b(T) for the last T, whose sum is B up to the resolution of T.
+    // Rescale onto the band exactly: scaling down keeps feasibility, scaling up only
+    // shortens rounds. But scaling down by a factor 1 - e lengthens the rounds of clients
+    // whose latency is mostly upload by about e: when one client near its pole holds most
+    // of the band, its demand moves by much more than B e over the last ulps of T, and e
+    // is far above the resolution of T. Then step T right of the root instead.
     let mut sum = 0.0;
     for k in 0..k_count {
         sum += bandwidth[k];
     }
-    if !sum.is_finite() {
-        // The last T was left of some client's asymptote: fall back to the feasible end.
+    if sum.is_finite() && sum > b_total * (1.0 + SCALE_SLACK) && last_slope < 0.0 {
+        let mut t_up = last_t;
+        for _ in 0..RIGHT_STEPS {
+            // Twice Newton's correction: G is convex, so Newton from the left falls short.
+            t_up += (2.0 * (sum - b_total) / -last_slope).max(T_TOL * t_up);
+            if !(t_up < hi) {
+                break;
+            }
+            let (s, slope) = demand(inst, rho, t_up, bandwidth);
+            sum = s;
+            last_slope = slope;
+            if !(sum > b_total * (1.0 + SCALE_SLACK) && slope < 0.0) {
+                break;
+            }
+        }
+    }
+    if !(sum <= b_total * (1.0 + SCALE_SLACK)) {
+        // Left of some client's asymptote, or still over the band: the feasible end.
         demand(inst, rho, hi, bandwidth);
         sum = 0.0;
         for k in 0..k_count {
@@ -144,9 +167,10 @@ pub fn bandwidth_block_from(
     (round_latency(inst, rho, bandwidth, None), steps + 1)
 }
 
-/// tau_k = (1 - rho_k)(c_k + S / r_k(b_k)), s.
+/// tau_k = t0_k + c_k (1 - phi_c rho_k) + S (1 - phi_s rho_k) / r_k(b_k), s
+/// ((1 - rho_k)(c_k + S / r_k(b_k)) in the model of section 2).
 pub fn client_latency(inst: &Instance, k: usize, rho: f64, b: f64) -> f64 {
-    (1.0 - rho) * (inst.c[k] + inst.payload_bits / rate(inst.a[k], b))
+    inst.latency(k, rho, inst.payload_bits / rate(inst.a[k], b))
 }
 
 /// max_k tau_k; the per-client latencies go to `out` when given.
@@ -164,9 +188,13 @@ pub fn round_latency(inst: &Instance, rho: &[f64], b: &[f64], mut out: Option<&m
     t
 }
 
-/// U_k = c_k + S / r_k(b_k): client k's unpruned latency with its bandwidth, s.
-pub fn unpruned_latencies(inst: &Instance, b: &[f64], out: &mut [f64]) {
+/// Block A's data for bandwidth b (MODEL.md section 8): U_k = t0_k + c_k + S / r_k(b_k),
+/// client k's unpruned latency (s), to `u`, and V_k = phi_c c_k + phi_s S / r_k(b_k), the
+/// latency a whole unit of pruning removes (s; tau_k = U_k - V_k rho_k), to `v`.
+pub fn pruning_coefficients(inst: &Instance, b: &[f64], u: &mut [f64], v: &mut [f64]) {
     for k in 0..inst.clients {
-        out[k] = inst.c[k] + inst.payload_bits / rate(inst.a[k], b[k]);
+        let upload = inst.payload_bits / rate(inst.a[k], b[k]);
+        u[k] = inst.unpruned(k, upload);
+        v[k] = inst.prunable(k, upload);
     }
 }

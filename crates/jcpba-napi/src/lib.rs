@@ -4,11 +4,14 @@
 //!
 //! Exported JS functions (signatures in bindings/types.ts):
 //! - `solve(scalars, computeSeconds, txPowerW, channelGain, dataWeight, maxPruning,
-//!    method, tolerance, maxIterations)`
-//! - `solveMany(scalars, offsets, computeSeconds, ..., maxPruning, method, tolerance,
-//!    maxIterations)`
+//!    fixedSeconds, method, tolerance, maxIterations)`
+//! - `solveMany(scalars, offsets, computeSeconds, ..., maxPruning, fixedSeconds, method,
+//!    tolerance, maxIterations)`
 //! - `runUnits(params, specs, methods, trials, rounds, tolerance, maxIterations,
 //!    threads)`: Monte Carlo units (jcpba_core::montecarlo), as a JSON array
+//! - `plan(scalars, offsets, computeSeconds, ..., maxPruning, fixedSeconds, method, policy, rounds0,
+//!    pruningLimit, tolerance, maxIterations)`: fine-tuning plans
+//!    (jcpba_core::plan), as a JSON array
 //! - `version()`
 
 mod js;
@@ -23,19 +26,20 @@ use jcpba_core::{BatchView, Error, Method, ProblemView, SolveOptions};
 use js::{cstr, Failure, Js, JsResult};
 use sys::*;
 
-const SOLVE_ARGS: [&str; 9] = [
+const SOLVE_ARGS: [&str; 10] = [
     "scalars",
     "computeSeconds",
     "txPowerW",
     "channelGain",
     "dataWeight",
     "maxPruning",
+    "fixedSeconds",
     "method",
     "tolerance",
     "maxIterations",
 ];
 
-const SOLVE_MANY_ARGS: [&str; 10] = [
+const SOLVE_MANY_ARGS: [&str; 11] = [
     "scalars",
     "offsets",
     "computeSeconds",
@@ -43,6 +47,7 @@ const SOLVE_MANY_ARGS: [&str; 10] = [
     "channelGain",
     "dataWeight",
     "maxPruning",
+    "fixedSeconds",
     "method",
     "tolerance",
     "maxIterations",
@@ -74,13 +79,13 @@ unsafe fn method_and_options(js: &Js, args: &[napi_value]) -> JsResult<(Method, 
 unsafe fn solve(js: &Js, info: napi_callback_info) -> JsResult<napi_value> {
     let a = js.args(info, &SOLVE_ARGS)?;
     let scalars = js.f64_array(a[0], SOLVE_ARGS[0])?;
-    let mut columns: [&[f64]; 5] = [&[]; 5];
+    let mut columns: [&[f64]; 6] = [&[]; 6];
     for (i, column) in columns.iter_mut().enumerate() {
         *column = js.f64_array(a[1 + i], SOLVE_ARGS[1 + i])?;
     }
     let (method, options) = method_and_options(js, &a)?;
     let problem = ProblemView::from_scalars(
-        scalars, columns[0], columns[1], columns[2], columns[3], columns[4],
+        scalars, columns[0], columns[1], columns[2], columns[3], columns[4], columns[5],
     )?;
     let solution = jcpba_core::solve(&problem, method, &options)?;
     js.solution(&solution)
@@ -90,7 +95,7 @@ unsafe fn solve_many(js: &Js, info: napi_callback_info) -> JsResult<napi_value> 
     let a = js.args(info, &SOLVE_MANY_ARGS)?;
     let scalars = js.f64_array(a[0], SOLVE_MANY_ARGS[0])?;
     let offsets = js.u32_array(a[1], SOLVE_MANY_ARGS[1])?;
-    let mut columns: [&[f64]; 5] = [&[]; 5];
+    let mut columns: [&[f64]; 6] = [&[]; 6];
     for (i, column) in columns.iter_mut().enumerate() {
         *column = js.f64_array(a[2 + i], SOLVE_MANY_ARGS[2 + i])?;
     }
@@ -103,6 +108,7 @@ unsafe fn solve_many(js: &Js, info: napi_callback_info) -> JsResult<napi_value> 
         channel_gain: columns[2],
         data_weight: columns[3],
         max_pruning: columns[4],
+        fixed_seconds: columns[5],
     };
     let solutions = jcpba_core::solve_many(&batch, method, &options)?;
     let array = js.new_array(solutions.len())?;
@@ -125,6 +131,54 @@ unsafe fn run_units(js: &Js, info: napi_callback_info) -> JsResult<napi_value> {
     }
     let json = jcpba_core::run_units_flat(
         params, specs, &methods, numbers[0], numbers[1], numbers[2], numbers[3], numbers[4],
+    )?;
+    js.new_string(&json)
+}
+
+const PLAN_ARGS: [&str; 14] = [
+    "scalars",
+    "offsets",
+    "computeSeconds",
+    "txPowerW",
+    "channelGain",
+    "dataWeight",
+    "maxPruning",
+    "fixedSeconds",
+    "method",
+    "policy",
+    "rounds0",
+    "pruningLimit",
+    "tolerance",
+    "maxIterations",
+];
+
+/// The batch is read like `solveMany`'s; the core checks every value.
+unsafe fn plan(js: &Js, info: napi_callback_info) -> JsResult<napi_value> {
+    let a = js.args(info, &PLAN_ARGS)?;
+    let scalars = js.f64_array(a[0], PLAN_ARGS[0])?;
+    let offsets = js.u32_array(a[1], PLAN_ARGS[1])?;
+    let mut columns: [&[f64]; 6] = [&[]; 6];
+    for (i, column) in columns.iter_mut().enumerate() {
+        *column = js.f64_array(a[2 + i], PLAN_ARGS[2 + i])?;
+    }
+    let method = Method::from_id(&js.string(a[8], PLAN_ARGS[8])?)?;
+    let policy = js.string(a[9], PLAN_ARGS[9])?;
+    let mut numbers = [0.0; 4];
+    for (i, x) in numbers.iter_mut().enumerate() {
+        *x = js.number(a[10 + i], PLAN_ARGS[10 + i])?;
+    }
+    let batch = BatchView {
+        scalars,
+        offsets,
+        compute_seconds: columns[0],
+        tx_power_w: columns[1],
+        channel_gain: columns[2],
+        data_weight: columns[3],
+        max_pruning: columns[4],
+        fixed_seconds: columns[5],
+    };
+    let json = jcpba_core::plan_flat(
+        &batch, method, &policy, numbers[0], numbers[1], numbers[2], numbers[3],
     )?;
     js.new_string(&json)
 }
@@ -181,6 +235,10 @@ unsafe extern "C" fn run_units_cb(env: napi_env, info: napi_callback_info) -> na
     run(env, info, "runUnits", run_units)
 }
 
+unsafe extern "C" fn plan_cb(env: napi_env, info: napi_callback_info) -> napi_value {
+    run(env, info, "plan", plan)
+}
+
 unsafe extern "C" fn version_cb(env: napi_env, info: napi_callback_info) -> napi_value {
     run(env, info, "version", version)
 }
@@ -189,10 +247,11 @@ unsafe fn register(js: &Js, exports: napi_value) -> JsResult<()> {
     let functions: [(
         &str,
         unsafe extern "C" fn(napi_env, napi_callback_info) -> napi_value,
-    ); 4] = [
+    ); 5] = [
         ("solve", solve_cb),
         ("solveMany", solve_many_cb),
         ("runUnits", run_units_cb),
+        ("plan", plan_cb),
         ("version", version_cb),
     ];
     for &(name, callback) in functions.iter() {
