@@ -54,58 +54,77 @@ function demand(inst: Instance, rho: Float64Array, T: number, out: Float64Array)
 }
 
 /**
- * The block optimum for pruning `rho`, written to `bandwidth` (summing to B). `upper`,
- * when given, is the round latency of some split of the band with this pruning (bcd
- * passes block A's latency): a feasible T that starts the search closer than the equal
- * split's.
+ * The block optimum for pruning `rho`, written to `bandwidth` (summing to B), from a
+ * feasible start: with `warm`, `bandwidth` holds on entry a split of the band (sum <= B;
+ * bcd passes block A's point); otherwise the start is the equal split. The result is
+ * never worse than the start: the search only returns a point it built on the feasible
+ * side of its bracket (T with sum_k b_k(T) <= B, rescaled up onto the band) and whose
+ * recomputed latency is below the start's. Where rounding leaves no such T (a client
+ * whose rate is saturated, a_k << b_k, or whose upload time is below the rounding of its
+ * compute time), the start's own split is the answer to the precision the latency has.
  */
 export function bandwidthBlock(
   inst: Instance,
   rho: Float64Array,
   bandwidth: Float64Array = new Float64Array(inst.K),
-  upper?: number,
+  warm = false,
 ): BandwidthBlockResult {
   const { K, B, S, c, a } = inst;
-  // Below T_lo some client needs infinite bandwidth; at T_hi the equal split suffices.
+  if (!warm) bandwidth.fill(B / K);
+  const start = roundLatency(inst, rho, bandwidth);
+  // Below T_lo some client needs infinite bandwidth; the start reaches T_hi.
   let lo = 0;
-  let hi = 0;
-  const equal = B / K;
-  for (let k = 0; k < K; k++) {
-    const m = 1 - rho[k];
-    lo = Math.max(lo, m * (c[k] + (S * LN2) / a[k]));
-    if (upper === undefined) hi = Math.max(hi, m * (c[k] + S / rate(a[k], equal)));
-  }
-  if (upper !== undefined) hi = upper;
+  for (let k = 0; k < K; k++) lo = Math.max(lo, (1 - rho[k]) * (c[k] + (S * LN2) / a[k]));
+  let hi = start;
   const pole = lo;
+  const need = new Float64Array(K);
   let T = hi;
+  // Whether some evaluated T had sum_k b_k(T) <= B (then hi is the least such T), and
+  // whether `need` holds b(hi).
+  let found = false;
+  let needAtHi = false;
+  let past = 0;
   let steps = 0;
   for (; steps < MAX_STEPS; steps++) {
-    const { sum, slope } = demand(inst, rho, T, bandwidth);
+    const { sum, slope } = demand(inst, rho, T, need);
     const g = sum - B;
-    if (g > 0) lo = T;
-    else hi = T;
+    if (g > 0) {
+      lo = T;
+      needAtHi = false;
+    } else if (g <= 0) {
+      hi = T;
+      found = true;
+      needAtHi = true;
+    }
     if (g === 0 || hi - lo <= T_TOL * hi) break;
     // Newton on ln sum = ln B in y = ln(T - pole): dy = -ln(sum / B) / (d ln sum / dy).
     let next = Number.isFinite(g) && slope < 0 ? pole + (T - pole) * Math.exp(-Math.log(sum / B) / (((T - pole) * slope) / sum)) : NaN;
-    // A step below the tolerance ends the search, before the bracket test: such a step
-    // can round onto the bracket end just set, which must not trigger bisection.
-    if (Math.abs(next - T) <= T_TOL * T) break;
+    // A step below the tolerance ends the search on the feasible side, before the
+    // bracket test: such a step can round onto the bracket end just set, which must
+    // not trigger bisection. On the infeasible side it steps just past the root
+    // instead (2 ulps, doubling), so that the point returned is one of T's own.
+    if (Math.abs(next - T) <= T_TOL * T) {
+      if (!(g > 0)) break;
+      past = past > 0 ? 2 * past : T_TOL * T;
+      next = T + past;
+    }
     if (!(next > lo && next < hi)) next = 0.5 * (lo + hi);
     T = next;
   }
-  // `bandwidth` holds b(T) for the last T; its sum is within rounding of B. Rescale onto
-  // the band exactly: scaling down keeps feasibility, scaling up only shortens rounds.
-  let sum = 0;
-  for (let k = 0; k < K; k++) sum += bandwidth[k];
-  if (!Number.isFinite(sum)) {
-    // The last T was left of some client's asymptote: fall back to the feasible end.
-    demand(inst, rho, hi, bandwidth);
-    sum = 0;
-    for (let k = 0; k < K; k++) sum += bandwidth[k];
+  if (found) {
+    if (!needAtHi) demand(inst, rho, hi, need);
+    // sum_k b_k(hi) <= B: rescaling up onto the band only shortens rounds.
+    let sum = 0;
+    for (let k = 0; k < K; k++) sum += need[k];
+    const scale = B / sum;
+    for (let k = 0; k < K; k++) need[k] *= scale;
+    const T1 = roundLatency(inst, rho, need);
+    if (T1 < start) {
+      bandwidth.set(need);
+      return { latency: T1, bandwidth, steps: steps + 1 };
+    }
   }
-  const scale = B / sum;
-  for (let k = 0; k < K; k++) bandwidth[k] *= scale;
-  return { latency: roundLatency(inst, rho, bandwidth), bandwidth, steps: steps + 1 };
+  return { latency: start, bandwidth, steps: steps + 1 };
 }
 
 /** tau_k = (1 - rho_k)(c_k + S / r_k(b_k)), s. */
@@ -119,7 +138,8 @@ export function roundLatency(inst: Instance, rho: Float64Array, b: Float64Array,
   for (let k = 0; k < inst.K; k++) {
     const tau = clientLatency(inst, k, rho[k], b[k]);
     if (out) out[k] = tau;
-    if (tau > T) T = tau;
+    // NaN propagates: a point with an undefined latency never looks good.
+    if (tau > T || tau !== tau) T = tau;
   }
   return T;
 }

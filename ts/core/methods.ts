@@ -157,9 +157,10 @@ function bcd(inst: Instance, tolerance: number, maxIterations: number): Point {
   let iterations = 0;
   while (iterations < maxIterations) {
     iterations++;
-    // Block A's latency is reached by (rho, b): a feasible start for block B.
-    const pruned = pruningBlock(inst, unprunedLatencies(inst, b, U), rho).latency;
-    const T = bandwidthBlock(inst, rho, b, pruned).latency;
+    // Block A's point (rho, b) is a feasible start for block B, which never returns
+    // anything worse.
+    pruningBlock(inst, unprunedLatencies(inst, b, U), rho);
+    const T = bandwidthBlock(inst, rho, b, true).latency;
     if (T < bestT) {
       bestT = T;
       best.pruning.set(rho);

@@ -34,7 +34,7 @@ export interface OptimalResult {
   converged: boolean;
 }
 
-/** Stop the price search when the weighted pruning is this close to the budget. */
+/** Stop the price search when the weighted pruning is this close to the budget, relative. */
 const BUDGET_TOL = 1e-14;
 const PRICE_STEPS = 200;
 const CLIENT_STEPS = 100;
@@ -44,6 +44,10 @@ const CLIENT_STOP = 1e-9;
 const DUAL_NOISE = 1e-14;
 /** Absolute rounding noise of a weighted pruning sum (weights sum to 1). */
 const RHO_NOISE = 1e-15;
+/** Steps of the search that raises the price until the pruning meets the budget exactly. */
+const NUDGES = 64;
+/** 2^-51: a relative step that always moves a double by at least one ulp. */
+const NUDGE = 4.440892098500626e-16;
 
 /** Scratch arrays reused across every T and every price. */
 export class Workspace {
@@ -251,7 +255,7 @@ export function evaluate(inst: Instance, ws: Workspace, T: number): Evaluation {
       slope = du;
       if (u > budget) lo = price;
       else hi = price;
-      if (Math.abs(u - budget) <= BUDGET_TOL) break;
+      if (Math.abs(u - budget) <= BUDGET_TOL * budget) break;
       if (hi - lo <= 1e-15 * Math.max(1, Math.abs(price))) break;
       let next = du < 0 ? price - (u - budget) / du : NaN;
       if (!(next > lo && next < hi)) {
@@ -261,9 +265,18 @@ export function evaluate(inst: Instance, ws: Workspace, T: number): Evaluation {
       }
       price = next;
     }
-    if (used > budget + BUDGET_TOL && hi < Infinity) {
-      price = hi;
-      [used] = priceResponse(inst, ws, T, price);
+    // The primal point must meet the budget exactly, not up to the tolerance: a tiny
+    // budget's tolerance can be worth a lot of latency to a client of tiny weight.
+    // Raise the price by the excess over the slope (at least 2 ulps, doubling) until
+    // it does: past the bracket's upper end if need be, since rounding can put the
+    // re-evaluated sum a few ulps above the budget there.
+    let step = 0;
+    for (let i = 0; used > budget && i < NUDGES; i++) {
+      step = Math.max(2 * step, slope < 0 ? (budget - used) / slope : 0, NUDGE * Math.max(Math.abs(price), 1));
+      price += step;
+      const [u, du] = priceResponse(inst, ws, T, price);
+      used = u;
+      if (du < 0) slope = du;
     }
     ws.logPrice = price;
     // d ln(lambda)/dT = -U_T / U_y, U_y = slope, U_T = (U_y - sum_interior w (1 - rho)) / T
@@ -275,16 +288,22 @@ export function evaluate(inst: Instance, ws: Workspace, T: number): Evaluation {
   }
   let demand = 0;
   let slope = 0;
+  // Weight of the clients whose rho is computed (1 - T / U(b), a few ulps off); at a
+  // bound rho is exactly 0 or rmax.
+  let loose = 0;
   for (let k = 0; k < K; k++) {
     demand += ws.b[k];
     slope += demandSlope(inst, k, T, ws.rho[k], ws.b[k]);
+    if (ws.gs[k] !== 0) loose += w[k];
   }
   // Weak duality: sum_k min_rho (b_k + lambda w_k rho_k) - lambda budget <= F(T).
   const lambda = Math.exp(price);
   const dual = demand + (lambda > 0 ? lambda * (used - budget) : 0);
-  // Each rho carries a rounding error of a few ulps, which the price magnifies; only a
-  // dual value clear of that noise certifies infeasibility.
-  const noise = demandNoise(inst, ws.b) + (lambda > 0 ? RHO_NOISE * lambda : 0);
+  // Each computed rho carries a rounding error of a few ulps, and so does the sum
+  // used - budget; the price magnifies both. Only a dual value clear of that noise
+  // certifies infeasibility. (A huge price comes from a client of tiny weight, so the
+  // noise is weighted: lambda times the whole weight would swamp the certificate.)
+  const noise = demandNoise(inst, ws.b) + (lambda > 0 ? RHO_NOISE * lambda * (loose + used + budget) : 0);
   return { infeasible: dual - noise > B, demand, slope };
 }
 
@@ -315,7 +334,7 @@ export function optimal(
     iterations++;
     const ev = evaluate(inst, ws, T);
     if (ev.infeasible) lo = Math.max(lo, T);
-    if (Number.isFinite(ev.demand) && weighted(inst.w, ws.rho) <= inst.budget + 1e-13) {
+    if (Number.isFinite(ev.demand) && weighted(inst.w, ws.rho) <= inst.budget) {
       // A feasible point from this T: its bandwidth rescaled onto the band (down when T
       // is infeasible, which lengthens the round a little; up when it is feasible).
       const scale = B / ev.demand;

@@ -195,7 +195,52 @@ export function validateProblem(p: Problem): void {
   let weightSum = 0;
   for (let k = 0; k < K; k++) weightSum += p.dataWeight[k];
   if (!Number.isFinite(weightSum)) throw new JcpbaError('invalid-input', 'clients.dataWeight must have a finite sum', 'clients.dataWeight');
+  checkScales(p, weightSum);
 }
+
+/** The representable range (MODEL.md section 2.1): every scale of the problem in [SCALE_MIN, SCALE_MAX]. */
+export const SCALE_MIN = 1e-50;
+export const SCALE_MAX = 1e50;
+const inScale = (x: number) => x >= SCALE_MIN && x <= SCALE_MAX;
+const RANGE = 'must be in [1e-50, 1e50] (the representable range, MODEL.md 2.1)';
+
+/**
+ * Rejects problems whose scales double precision cannot carry through the methods: the
+ * band B, the time S / B, and per client the dimensionless a_k / B, c_k B / S and
+ * w_k / sum w. Within [1e-50, 1e50] each, every quantity a method forms (a product of
+ * a few of them) stays far inside the normal range of a double.
+ */
+function checkScales(p: Problem, weightSum: number): void {
+  const B = p.bandwidthHz;
+  const S = p.payloadBits;
+  if (!inScale(B)) throw new JcpbaError('invalid-input', `bandwidthHz ${RANGE}`, 'bandwidthHz');
+  if (!inScale(S / B)) throw new JcpbaError('invalid-input', `payloadBits / bandwidthHz ${RANGE}`, 'payloadBits');
+  for (let k = 0; k < p.computeSeconds.length; k++) {
+    const a = (p.txPowerW[k] * p.channelGain[k]) / p.noisePsdWPerHz;
+    const checks: [string, number, string][] = [
+      ['computeSeconds', (p.computeSeconds[k] * B) / S, 'computeSeconds x bandwidthHz / payloadBits'],
+      ['channelGain', a / B, 'txPowerW x channelGain / noisePsdWPerHz / bandwidthHz'],
+      // At most 1, so only the lower end can fail.
+      ['dataWeight', p.dataWeight[k] / weightSum, 'dataWeight / sum of dataWeight'],
+    ];
+    for (const [name, value, what] of checks) {
+      if (!inScale(value)) throw new JcpbaError('invalid-input', `clients[${k}]: ${what} ${RANGE}`, `clients[${k}].${name}`, k);
+    }
+    // A client's latency scales with 1 - rho, which a double holds to an absolute 1e-16:
+    // near rho = 1 that is a large relative error.
+    if (!(1 - p.maxPruning[k] >= KEEP_MIN)) {
+      throw new JcpbaError(
+        'invalid-input',
+        `clients[${k}]: 1 - maxPruning must be at least 1e-6 (the representable range, MODEL.md 2.1)`,
+        `clients[${k}].maxPruning`,
+        k,
+      );
+    }
+  }
+}
+
+/** The least 1 - rmax_k of the representable range: rho is held to an absolute 1e-16, so 1 - rho (and the latency) to a relative 1e-10 at worst. */
+export const KEEP_MIN = 1e-6;
 
 /** The problem in the row JSON form (for printing). */
 export function toJson(p: Problem, columnar = false): ProblemInput & { noisePsdWPerHz: number } {

@@ -88,8 +88,26 @@ function solveSegment(inst: Instance, U: Float64Array, floor: number, top: numbe
   // A segment of zero width (breakpoints equal up to rounding) has no active client:
   // then hi, where D is already within the budget, is the answer.
   if (!(slope > 0)) return hi;
-  return clip((constant - budget) / slope, lo, hi);
+  let T = clip((constant - budget) / slope, lo, hi);
+  // The closed form meets the budget up to rounding (an absolute few ulps, large next
+  // to a tiny budget); the pruning returned must meet it exactly as `weighted` sums it
+  // (D sums the same terms in the same order). Step T up by the excess over the slope,
+  // at least 2 ulps and doubling, until it does; D(hi) <= budget already.
+  let step = 0;
+  for (let i = 0; i < NUDGES; i++) {
+    const used = pruningUsed(inst, U, T);
+    if (used <= budget) return T;
+    step = Math.max(2 * step, (used - budget) / slope, T * NUDGE);
+    T += step;
+    if (!(T < hi)) break;
+  }
+  return hi;
 }
+
+/** Steps of the search that makes a closed-form pruning meet the budget exactly. */
+const NUDGES = 64;
+/** 2^-51: a relative step that always moves a double by at least one ulp. */
+const NUDGE = 4.440892098500626e-16;
 
 /**
  * Uniform pruning: rho_k = min(u, rmax_k) with the largest u in [0, 1) keeping
@@ -124,6 +142,17 @@ export function uniformPruning(inst: Instance, pruning: Float64Array = new Float
     u = Math.min(u, maxCap);
   }
   for (let k = 0; k < K; k++) pruning[k] = Math.min(u, rmax[k]);
+  // As in block A: the closed form meets the budget up to rounding; lower u until the
+  // weighted sum meets it exactly (u = 0 does).
+  let step = 0;
+  for (let i = 0; i < NUDGES; i++) {
+    const used = weighted(w, pruning);
+    if (used <= budget) break;
+    step = Math.max(2 * step, used - budget, u * NUDGE);
+    u -= step;
+    if (!(u > 0)) u = 0;
+    for (let k = 0; k < K; k++) pruning[k] = Math.min(u, rmax[k]);
+  }
   return pruning;
 }
 

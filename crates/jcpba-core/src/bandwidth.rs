@@ -59,17 +59,22 @@ fn demand(inst: &Instance, rho: &[f64], t: f64, out: &mut [f64]) -> (f64, f64) {
 /// The block optimum for pruning `rho`: writes the bandwidth (summing to B) and returns
 /// (T, steps), T the round latency of that point and steps the Newton/bisection steps.
 pub fn bandwidth_block(inst: &Instance, rho: &[f64], bandwidth: &mut [f64]) -> (f64, u32) {
-    bandwidth_block_from(inst, rho, bandwidth, None)
+    bandwidth_block_from(inst, rho, bandwidth, false)
 }
 
-/// `bandwidth_block` with `upper`, when given, the round latency of some split of the
-/// band with this pruning (bcd passes block A's latency): a feasible T that starts the
-/// search closer than the equal split's.
+/// `bandwidth_block` from a feasible start: with `warm`, `bandwidth` holds on entry a split
+/// of the band (sum <= B; bcd passes block A's point); otherwise the start is the equal
+/// split. The result is never worse than
+/// the start: the search only returns a point it built on the feasible side of its bracket
+/// (T with sum_k b_k(T) <= B, rescaled up onto the band) and whose recomputed latency is
+/// below the start's. Where rounding leaves no such T (a client whose rate is saturated,
+/// a_k << b_k, or whose upload time is below the rounding of its compute time), the
+/// start's own split is the answer to the precision the latency has.
 pub fn bandwidth_block_from(
     inst: &Instance,
     rho: &[f64],
     bandwidth: &mut [f64],
-    upper: Option<f64>,
+    warm: bool,
 ) -> (f64, u32) {
     let (k_count, b_total, bits, c, a) = (
         inst.clients,
@@ -78,30 +83,39 @@ pub fn bandwidth_block_from(
         inst.c,
         &inst.a,
     );
-    // Below T_lo some client needs infinite bandwidth; at T_hi the equal split suffices.
+    if !warm {
+        let equal = b_total / k_count as f64;
+        for k in 0..k_count {
+            bandwidth[k] = equal;
+        }
+    }
+    let start = round_latency(inst, rho, bandwidth, None);
+    // Below T_lo some client needs infinite bandwidth; the start reaches T_hi.
     let mut lo: f64 = 0.0;
-    let mut hi: f64 = 0.0;
-    let equal = b_total / k_count as f64;
     for k in 0..k_count {
         let m = 1.0 - rho[k];
         lo = lo.max(m * (c[k] + (bits * LN2) / a[k]));
-        if upper.is_none() {
-            hi = hi.max(m * (c[k] + bits / rate(a[k], equal)));
-        }
     }
-    if let Some(upper) = upper {
-        hi = upper;
-    }
+    let mut hi = start;
     let pole = lo;
+    let mut need = vec![0.0; k_count];
     let mut t = hi;
+    // Whether some evaluated T had sum_k b_k(T) <= B (then hi is the least such T), and
+    // whether `need` holds b(hi).
+    let mut found = false;
+    let mut need_at_hi = false;
+    let mut past: f64 = 0.0;
     let mut steps = 0;
     while steps < MAX_STEPS {
-        let (sum, slope) = demand(inst, rho, t, bandwidth);
+        let (sum, slope) = demand(inst, rho, t, &mut need);
         let g = sum - b_total;
         if g > 0.0 {
             lo = t;
-        } else {
+            need_at_hi = false;
+        } else if g <= 0.0 {
             hi = t;
+            found = true;
+            need_at_hi = true;
         }
         if g == 0.0 || hi - lo <= T_TOL * hi {
             break;
@@ -112,10 +126,16 @@ pub fn bandwidth_block_from(
         } else {
             f64::NAN
         };
-        // A step below the tolerance ends the search, before the bracket test: such a step
-        // can round onto the bracket end just set, which must not trigger bisection.
+        // A step below the tolerance ends the search on the feasible side, before the
+        // bracket test: such a step can round onto the bracket end just set, which must
+        // not trigger bisection. On the infeasible side it steps just past the root
+        // instead (2 ulps, doubling), so that the point returned is one of T's own.
         if (next - t).abs() <= T_TOL * t {
-            break;
+            if !(g > 0.0) {
+                break;
+            }
+            past = if past > 0.0 { 2.0 * past } else { T_TOL * t };
+            next = t + past;
         }
         if !(next > lo && next < hi) {
             next = 0.5 * (lo + hi);
@@ -123,25 +143,26 @@ pub fn bandwidth_block_from(
         t = next;
         steps += 1;
     }
-    // `bandwidth` holds b(T) for the last T; its sum is within rounding of B. Rescale onto
-    // the band exactly: scaling down keeps feasibility, scaling up only shortens rounds.
-    let mut sum = 0.0;
-    for k in 0..k_count {
-        sum += bandwidth[k];
-    }
-    if !sum.is_finite() {
-        // The last T was left of some client's asymptote: fall back to the feasible end.
-        demand(inst, rho, hi, bandwidth);
-        sum = 0.0;
+    if found {
+        if !need_at_hi {
+            demand(inst, rho, hi, &mut need);
+        }
+        // sum_k b_k(hi) <= B: rescaling up onto the band only shortens rounds.
+        let mut sum = 0.0;
         for k in 0..k_count {
-            sum += bandwidth[k];
+            sum += need[k];
+        }
+        let scale = b_total / sum;
+        for k in 0..k_count {
+            need[k] *= scale;
+        }
+        let t1 = round_latency(inst, rho, &need, None);
+        if t1 < start {
+            bandwidth.copy_from_slice(&need);
+            return (t1, steps + 1);
         }
     }
-    let scale = b_total / sum;
-    for k in 0..k_count {
-        bandwidth[k] *= scale;
-    }
-    (round_latency(inst, rho, bandwidth, None), steps + 1)
+    (start, steps + 1)
 }
 
 /// tau_k = (1 - rho_k)(c_k + S / r_k(b_k)), s.
@@ -157,7 +178,8 @@ pub fn round_latency(inst: &Instance, rho: &[f64], b: &[f64], mut out: Option<&m
         if let Some(out) = out.as_mut() {
             out[k] = tau;
         }
-        if tau > t {
+        // NaN propagates: a point with an undefined latency never looks good.
+        if tau > t || tau != tau {
             t = tau;
         }
     }

@@ -28,7 +28,7 @@ use crate::instance::Instance;
 use crate::pruning::weighted;
 use crate::rate::{counters, ln_gap, rate_inverse, Kernel, LN2};
 
-/// Stop the price search when the weighted pruning is this close to the budget.
+/// Stop the price search when the weighted pruning is this close to the budget, relative.
 const BUDGET_TOL: f64 = 1e-14;
 const PRICE_STEPS: u32 = 200;
 const CLIENT_STEPS: u32 = 100;
@@ -38,9 +38,10 @@ const CLIENT_STOP: f64 = 1e-9;
 const DUAL_NOISE: f64 = 1e-14;
 /// Absolute rounding noise of a weighted pruning sum (weights sum to 1).
 const RHO_NOISE: f64 = 1e-15;
-/// Slack on the budget when accepting a primal point as feasible (above BUDGET_TOL,
-/// below the 1e-12 of the accuracy contract).
-const ACCEPT_TOL: f64 = 1e-13;
+/// Steps of the search that raises the price until the pruning meets the budget exactly.
+const NUDGES: u32 = 64;
+/// 2^-51: a relative step that always moves a double by at least one ulp.
+const NUDGE: f64 = 4.440892098500626e-16;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct OptimalResult {
@@ -357,7 +358,7 @@ pub fn evaluate(inst: &Instance, ws: &mut Workspace, t: f64) -> Evaluation {
             } else {
                 hi = price;
             }
-            if (u - budget).abs() <= BUDGET_TOL {
+            if (u - budget).abs() <= BUDGET_TOL * budget {
                 break;
             }
             if hi - lo <= 1e-15 * price.abs().max(1.0) {
@@ -379,9 +380,28 @@ pub fn evaluate(inst: &Instance, ws: &mut Workspace, t: f64) -> Evaluation {
             }
             price = next;
         }
-        if used > budget + BUDGET_TOL && hi < f64::INFINITY {
-            price = hi;
-            used = price_response(inst, ws, t, price).0;
+        // The primal point must meet the budget exactly, not up to the tolerance: a tiny
+        // budget's tolerance can be worth a lot of latency to a client of tiny weight.
+        // Raise the price by the excess over the slope (at least 2 ulps, doubling) until
+        // it does: past the bracket's upper end if need be, since rounding can put the
+        // re-evaluated sum a few ulps above the budget there.
+        let mut step: f64 = 0.0;
+        let mut nudges = 0;
+        while used > budget && nudges < NUDGES {
+            nudges += 1;
+            step = (2.0 * step)
+                .max(if slope < 0.0 {
+                    (budget - used) / slope
+                } else {
+                    0.0
+                })
+                .max(NUDGE * price.abs().max(1.0));
+            price += step;
+            let (u, du) = price_response(inst, ws, t, price);
+            used = u;
+            if du < 0.0 {
+                slope = du;
+            }
         }
         ws.log_price = price;
         // d ln(lambda)/dT = -U_T / U_y, U_y = slope, U_T = (U_y - sum_interior w (1 - rho)) / T
@@ -397,9 +417,15 @@ pub fn evaluate(inst: &Instance, ws: &mut Workspace, t: f64) -> Evaluation {
     }
     let mut demand = 0.0;
     let mut slope = 0.0;
+    // Weight of the clients whose rho is computed (1 - T / U(b), a few ulps off); at a
+    // bound rho is exactly 0 or rmax.
+    let mut loose = 0.0;
     for k in 0..k_count {
         demand += ws.b[k];
         slope += demand_slope(inst, k, t, ws.rho[k], ws.b[k]);
+        if ws.gs[k] != 0.0 {
+            loose += w[k];
+        }
     }
     // Weak duality: sum_k min_rho (b_k + lambda w_k rho_k) - lambda budget <= F(T).
     let lambda = price.exp();
@@ -409,11 +435,13 @@ pub fn evaluate(inst: &Instance, ws: &mut Workspace, t: f64) -> Evaluation {
         } else {
             0.0
         };
-    // Each rho carries a rounding error of a few ulps, which the price magnifies; only a
-    // dual value clear of that noise certifies infeasibility.
+    // Each computed rho carries a rounding error of a few ulps, and so does the sum
+    // used - budget; the price magnifies both. Only a dual value clear of that noise
+    // certifies infeasibility. (A huge price comes from a client of tiny weight, so the
+    // noise is weighted: lambda times the whole weight would swamp the certificate.)
     let noise = demand_noise(inst, &ws.b)
         + if lambda > 0.0 {
-            RHO_NOISE * lambda
+            RHO_NOISE * lambda * (loose + used + budget)
         } else {
             0.0
         };
@@ -463,7 +491,7 @@ pub fn optimal(
         if ev.infeasible {
             lo = lo.max(t);
         }
-        if ev.demand.is_finite() && weighted(&inst.w, &ws.rho) <= inst.budget + ACCEPT_TOL {
+        if ev.demand.is_finite() && weighted(&inst.w, &ws.rho) <= inst.budget {
             // A feasible point from this T: its bandwidth rescaled onto the band (down when T
             // is infeasible, which lengthens the round a little; up when it is feasible).
             let scale = b_total / ev.demand;

@@ -109,8 +109,30 @@ fn solve_segment(inst: &Instance, u: &[f64], floor: f64, top: f64, points: &mut 
     if !(slope > 0.0) {
         return hi;
     }
-    clip((constant - budget) / slope, lo, hi)
+    let mut t = clip((constant - budget) / slope, lo, hi);
+    // The closed form meets the budget up to rounding (an absolute few ulps, large next
+    // to a tiny budget); the pruning returned must meet it exactly as `weighted` sums it
+    // (D sums the same terms in the same order). Step T up by the excess over the slope,
+    // at least 2 ulps and doubling, until it does; D(hi) <= budget already.
+    let mut step: f64 = 0.0;
+    for _ in 0..NUDGES {
+        let used = pruning_used(inst, u, t);
+        if used <= budget {
+            return t;
+        }
+        step = (2.0 * step).max((used - budget) / slope).max(t * NUDGE);
+        t += step;
+        if !(t < hi) {
+            break;
+        }
+    }
+    hi
 }
+
+/// Steps of the search that makes a closed-form pruning meet the budget exactly.
+const NUDGES: u32 = 64;
+/// 2^-51: a relative step that always moves a double by at least one ulp.
+const NUDGE: f64 = 4.440892098500626e-16;
 
 /// Uniform pruning: rho_k = min(u, rmax_k) with the largest u in [0, 1) keeping
 /// sum_k w_k rho_k <= budget (u = max rmax when the budget allows every client its cap).
@@ -154,6 +176,23 @@ pub fn uniform_pruning(inst: &Instance, pruning: &mut [f64]) {
     }
     for k in 0..k_count {
         pruning[k] = u.min(rmax[k]);
+    }
+    // As in block A: the closed form meets the budget up to rounding; lower u until
+    // the weighted sum meets it exactly (u = 0 does).
+    let mut step: f64 = 0.0;
+    for _ in 0..NUDGES {
+        let used = weighted(w, pruning);
+        if used <= budget {
+            return;
+        }
+        step = (2.0 * step).max(used - budget).max(u * NUDGE);
+        u -= step;
+        if !(u > 0.0) {
+            u = 0.0;
+        }
+        for k in 0..k_count {
+            pruning[k] = u.min(rmax[k]);
+        }
     }
 }
 
