@@ -44,8 +44,9 @@ const CLIENT_STOP = 1e-9;
 const DUAL_NOISE = 1e-14;
 /** Absolute rounding noise of a weighted pruning sum (weights sum to 1). */
 const RHO_NOISE = 1e-15;
-/** Steps of the search that raises the price until the pruning meets the budget exactly. */
-const NUDGES = 64;
+/** Steps of the search that raises the price until the pruning meets the budget exactly, and its largest step in ln(price). */
+const NUDGES = 16;
+const MAX_NUDGE = 1;
 /** 2^-51: a relative step that always moves a double by at least one ulp. */
 const NUDGE = 4.440892098500626e-16;
 
@@ -195,13 +196,16 @@ function demandSlope(inst: Instance, k: number, T: number, rho: number, b: numbe
 }
 
 /**
- * The rounding noise in sum_k b_k: each b_k = r^{-1}(q_k) carries a relative error of a
- * few ulps times its condition number, about 1 + 2 b_k / a_k (large for a weak client
- * given much more bandwidth than its SNR bandwidth a_k).
+ * The rounding noise in the dual value sum_k (b_k + lambda w_k rho_k). A client at a box
+ * end (gs = 0) has b_k = r^{-1}(q_k), which carries a relative error of a few ulps times
+ * its condition number, about 1 + 2 b_k / a_k (large for a weak client given much more
+ * bandwidth than its SNR bandwidth a_k), and that error enters the value to first order.
+ * An interior client's b_k minimizes its own term, so an error in b_k enters only to
+ * second order: a few ulps of b_k for the sum cover it.
  */
-function demandNoise(inst: Instance, b: Float64Array): number {
+function demandNoise(inst: Instance, b: Float64Array, gs: Float64Array): number {
   let noise = 0;
-  for (let k = 0; k < inst.K; k++) noise += b[k] * (1 + (2 * b[k]) / inst.a[k]);
+  for (let k = 0; k < inst.K; k++) noise += gs[k] === 0 ? b[k] * (1 + (2 * b[k]) / inst.a[k]) : b[k];
   return DUAL_NOISE * noise;
 }
 
@@ -226,10 +230,11 @@ export function evaluate(inst: Instance, ws: Workspace, T: number): Evaluation {
     for (let k = 0; k < K; k++) {
       ws.rho[k] = 0;
       ws.b[k] = ws.bHi[k];
+      ws.gs[k] = 0;
       demand += ws.bHi[k];
       slope += demandSlope(inst, k, T, 0, ws.bHi[k]);
     }
-    return { infeasible: demand - demandNoise(inst, ws.b) > B, demand, slope };
+    return { infeasible: demand - demandNoise(inst, ws.b, ws.gs) > B, demand, slope };
   }
   // Predict the price and each interior client's ln b at this T to first order from the
   // last search (at fixed b, dG/dT = 1 / T): Newton then starts a few digits closer.
@@ -249,6 +254,7 @@ export function evaluate(inst: Instance, ws: Workspace, T: number): Evaluation {
     let hi = Infinity; // used <= budget here
     price = Number.isFinite(ws.logPrice) ? ws.logPrice : Math.log(B);
     let slope = NaN;
+    let expand = 4;
     for (let i = 0; i < PRICE_STEPS; i++) {
       const [u, du] = priceResponse(inst, ws, T, price);
       used = u;
@@ -259,9 +265,12 @@ export function evaluate(inst: Instance, ws: Workspace, T: number): Evaluation {
       if (hi - lo <= 1e-15 * Math.max(1, Math.abs(price))) break;
       let next = du < 0 ? price - (u - budget) / du : NaN;
       if (!(next > lo && next < hi)) {
-        if (lo === -Infinity) next = price - 4;
-        else if (hi === Infinity) next = price + 4;
+        // Outside the bracket: expand it geometrically while it is open (a warm start
+        // can be far off), else bisect.
+        if (lo === -Infinity) next = price - expand;
+        else if (hi === Infinity) next = price + expand;
         else next = 0.5 * (lo + hi);
+        if (lo === -Infinity || hi === Infinity) expand *= 2;
       }
       price = next;
     }
@@ -273,6 +282,9 @@ export function evaluate(inst: Instance, ws: Workspace, T: number): Evaluation {
     let step = 0;
     for (let i = 0; used > budget && i < NUDGES; i++) {
       step = Math.max(2 * step, slope < 0 ? (budget - used) / slope : 0, NUDGE * Math.max(Math.abs(price), 1));
+      // Not a rounding excess: the budget cannot be met at this T with a finite
+      // bandwidth, and no point is taken from it.
+      if (step > MAX_NUDGE) break;
       price += step;
       const [u, du] = priceResponse(inst, ws, T, price);
       used = u;
@@ -303,7 +315,7 @@ export function evaluate(inst: Instance, ws: Workspace, T: number): Evaluation {
   // used - budget; the price magnifies both. Only a dual value clear of that noise
   // certifies infeasibility. (A huge price comes from a client of tiny weight, so the
   // noise is weighted: lambda times the whole weight would swamp the certificate.)
-  const noise = demandNoise(inst, ws.b) + (lambda > 0 ? RHO_NOISE * lambda * (loose + used + budget) : 0);
+  const noise = demandNoise(inst, ws.b, ws.gs) + (lambda > 0 ? RHO_NOISE * lambda * (loose + used + budget) : 0);
   return { infeasible: dual - noise > B, demand, slope };
 }
 
@@ -333,6 +345,7 @@ export function optimal(
   while (!converged && iterations < maxIterations) {
     iterations++;
     const ev = evaluate(inst, ws, T);
+    const [lo0, hi0] = [lo, hi];
     if (ev.infeasible) lo = Math.max(lo, T);
     if (Number.isFinite(ev.demand) && weighted(inst.w, ws.rho) <= inst.budget) {
       // A feasible point from this T: its bandwidth rescaled onto the band (down when T
@@ -349,7 +362,13 @@ export function optimal(
     converged = hi - lo <= tolerance * hi;
     if (converged) break;
     let next = Number.isFinite(ev.demand) && ev.slope < 0 ? T - (ev.demand - B) / ev.slope : NaN;
-    if (!(next > lo && next < hi)) next = 0.5 * (lo + hi);
+    // When this T moved neither end and Newton's step is below the tolerance, halve
+    // the side of T where the root lies (F very convex, a client whose rate is
+    // saturated: the tangent's step rounds back onto T, and T's infeasibility is
+    // within rounding noise of the dual, so it cannot be certified). Bisect when Newton
+    // leaves the bracket.
+    if (lo === lo0 && hi === hi0 && Math.abs(next - T) <= 0.5 * tolerance * T) next = ev.demand > B ? 0.5 * (T + hi) : 0.5 * (lo + T);
+    else if (!(next > lo && next < hi)) next = 0.5 * (lo + hi);
     // Near the optimum Newton's steps shrink below the tolerance while the bracket stays
     // open on one side: probe just inside the far end so the bracket closes.
     const probe = 0.5 * tolerance * hi;

@@ -228,7 +228,8 @@ function checkScales(p: Problem, weightSum: number): void {
     }
     // A client's latency scales with 1 - rho, which a double holds to an absolute 1e-16:
     // near rho = 1 that is a large relative error.
-    if (!(1 - p.maxPruning[k] >= KEEP_MIN)) {
+    // (maxPruning passed its own check above, so it is finite.)
+    if (1 - p.maxPruning[k] < KEEP_MIN) {
       throw new JcpbaError(
         'invalid-input',
         `clients[${k}]: 1 - maxPruning must be at least 1e-6 (the representable range, MODEL.md 2.1)`,

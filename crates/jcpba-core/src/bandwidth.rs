@@ -179,7 +179,7 @@ pub fn round_latency(inst: &Instance, rho: &[f64], b: &[f64], mut out: Option<&m
             out[k] = tau;
         }
         // NaN propagates: a point with an undefined latency never looks good.
-        if tau > t || tau != tau {
+        if tau > t || tau.is_nan() {
             t = tau;
         }
     }

@@ -38,8 +38,10 @@ const CLIENT_STOP: f64 = 1e-9;
 const DUAL_NOISE: f64 = 1e-14;
 /// Absolute rounding noise of a weighted pruning sum (weights sum to 1).
 const RHO_NOISE: f64 = 1e-15;
-/// Steps of the search that raises the price until the pruning meets the budget exactly.
-const NUDGES: u32 = 64;
+/// Steps of the search that raises the price until the pruning meets the budget exactly,
+/// and its largest step in ln(price).
+const NUDGES: u32 = 16;
+const MAX_NUDGE: f64 = 1.0;
 /// 2^-51: a relative step that always moves a double by at least one ulp.
 const NUDGE: f64 = 4.440892098500626e-16;
 
@@ -258,18 +260,25 @@ fn demand_slope(inst: &Instance, k: usize, t: f64, rho: f64, b: f64) -> f64 {
     -(q * q) / (inst.payload_bits * m) / (ln_gap(inst.a[k] / b) / LN2)
 }
 
-/// Decides F(T) <= B and leaves the budget-feasible primal point in ws.rho, ws.b.
-/// The rounding noise in sum_k b_k: each b_k = r^{-1}(q_k) carries a relative error of
-/// a few ulps times its condition number, about 1 + 2 b_k / a_k (large for a weak client
-/// given much more bandwidth than its SNR bandwidth a_k).
-fn demand_noise(inst: &Instance, b: &[f64]) -> f64 {
+/// The rounding noise in the dual value sum_k (b_k + lambda w_k rho_k). A client at a box
+/// end (gs = 0) has b_k = r^{-1}(q_k), which carries a relative error of a few ulps times
+/// its condition number, about 1 + 2 b_k / a_k (large for a weak client given much more
+/// bandwidth than its SNR bandwidth a_k), and that error enters the value to first order.
+/// An interior client's b_k minimizes its own term, so an error in b_k enters only to
+/// second order: a few ulps of b_k for the sum cover it.
+fn demand_noise(inst: &Instance, b: &[f64], gs: &[f64]) -> f64 {
     let mut noise = 0.0;
     for k in 0..inst.clients {
-        noise += b[k] * (1.0 + (2.0 * b[k]) / inst.a[k]);
+        noise += if gs[k] == 0.0 {
+            b[k] * (1.0 + (2.0 * b[k]) / inst.a[k])
+        } else {
+            b[k]
+        };
     }
     DUAL_NOISE * noise
 }
 
+/// Decides F(T) <= B and leaves the budget-feasible primal point in ws.rho, ws.b.
 pub fn evaluate(inst: &Instance, ws: &mut Workspace, t: f64) -> Evaluation {
     let (k_count, c, a, bits, rmax, w, budget, b_total) = (
         inst.clients,
@@ -314,11 +323,12 @@ pub fn evaluate(inst: &Instance, ws: &mut Workspace, t: f64) -> Evaluation {
         for k in 0..k_count {
             ws.rho[k] = 0.0;
             ws.b[k] = ws.b_hi[k];
+            ws.gs[k] = 0.0;
             demand += ws.b_hi[k];
             slope += demand_slope(inst, k, t, 0.0, ws.b_hi[k]);
         }
         return Evaluation {
-            infeasible: demand - demand_noise(inst, &ws.b) > b_total,
+            infeasible: demand - demand_noise(inst, &ws.b, &ws.gs) > b_total,
             demand,
             slope,
         };
@@ -349,6 +359,7 @@ pub fn evaluate(inst: &Instance, ws: &mut Workspace, t: f64) -> Evaluation {
             b_total.ln()
         };
         let mut slope = f64::NAN;
+        let mut expand = 4.0;
         for _ in 0..PRICE_STEPS {
             let (u, du) = price_response(inst, ws, t, price);
             used = u;
@@ -370,13 +381,18 @@ pub fn evaluate(inst: &Instance, ws: &mut Workspace, t: f64) -> Evaluation {
                 f64::NAN
             };
             if !(next > lo && next < hi) {
+                // Outside the bracket: expand it geometrically while it is open (a warm
+                // start can be far off), else bisect.
                 next = if lo == f64::NEG_INFINITY {
-                    price - 4.0
+                    price - expand
                 } else if hi == f64::INFINITY {
-                    price + 4.0
+                    price + expand
                 } else {
                     0.5 * (lo + hi)
                 };
+                if lo == f64::NEG_INFINITY || hi == f64::INFINITY {
+                    expand *= 2.0;
+                }
             }
             price = next;
         }
@@ -396,6 +412,11 @@ pub fn evaluate(inst: &Instance, ws: &mut Workspace, t: f64) -> Evaluation {
                     0.0
                 })
                 .max(NUDGE * price.abs().max(1.0));
+            if step > MAX_NUDGE {
+                // Not a rounding excess: the budget cannot be met at this T with a
+                // finite bandwidth, and no point is taken from it.
+                break;
+            }
             price += step;
             let (u, du) = price_response(inst, ws, t, price);
             used = u;
@@ -439,7 +460,7 @@ pub fn evaluate(inst: &Instance, ws: &mut Workspace, t: f64) -> Evaluation {
     // used - budget; the price magnifies both. Only a dual value clear of that noise
     // certifies infeasibility. (A huge price comes from a client of tiny weight, so the
     // noise is weighted: lambda times the whole weight would swamp the certificate.)
-    let noise = demand_noise(inst, &ws.b)
+    let noise = demand_noise(inst, &ws.b, &ws.gs)
         + if lambda > 0.0 {
             RHO_NOISE * lambda * (loose + used + budget)
         } else {
@@ -488,6 +509,7 @@ pub fn optimal(
     while !converged && iterations < max_iterations {
         iterations += 1;
         let ev = evaluate(inst, &mut ws, t);
+        let bracket = (lo, hi);
         if ev.infeasible {
             lo = lo.max(t);
         }
@@ -514,7 +536,18 @@ pub fn optimal(
         } else {
             f64::NAN
         };
-        if !(next > lo && next < hi) {
+        // When this T moved neither end and Newton's step is below the tolerance, halve
+        // the side of T where the root lies (F very convex, a client whose rate is
+        // saturated: the tangent's step rounds back onto T, and T's infeasibility is
+        // within rounding noise of the dual, so it cannot be certified). Bisect when Newton
+        // leaves the bracket.
+        if bracket == (lo, hi) && (next - t).abs() <= 0.5 * tolerance * t {
+            next = if ev.demand > b_total {
+                0.5 * (t + hi)
+            } else {
+                0.5 * (lo + t)
+            };
+        } else if !(next > lo && next < hi) {
             next = 0.5 * (lo + hi);
         }
         // Near the optimum Newton's steps shrink below the tolerance while the bracket stays

@@ -256,7 +256,8 @@ fn check_scales(p: &ProblemView, weight_sum: f64) -> Result<(), Error> {
         }
         // A client's latency scales with 1 - rho, which a double holds to an absolute
         // 1e-16: near rho = 1 that is a large relative error.
-        if !(1.0 - p.max_pruning[k] >= KEEP_MIN) {
+        // (maxPruning passed its own check above, so it is finite.)
+        if 1.0 - p.max_pruning[k] < KEEP_MIN {
             let field = format!("clients[{}].maxPruning", k);
             let message = format!(
                 "clients[{}]: 1 - maxPruning must be at least 1e-6 (the representable range, MODEL.md 2.1)",
