@@ -21,6 +21,8 @@ export interface BandwidthBlockResult {
 }
 
 const MAX_STEPS = 200;
+/** A demand this close above B (relative) counts as the root: the rescaled point's latency is within that factor of the root's. */
+const NEAR = 1e-12;
 /** Relative width at which the T bracket counts as closed (a few ulps). */
 const T_TOL = 4e-16;
 
@@ -57,8 +59,9 @@ function demand(inst: Instance, rho: Float64Array, T: number, out: Float64Array)
  * The block optimum for pruning `rho`, written to `bandwidth` (summing to B), from a
  * feasible start: with `warm`, `bandwidth` holds on entry a split of the band (sum <= B;
  * bcd passes block A's point); otherwise the start is the equal split. The result is
- * never worse than the start: the search only returns a point it built on the feasible
- * side of its bracket (T with sum_k b_k(T) <= B, rescaled up onto the band) and whose
+ * never worse than the start: the search returns only a point it built from a T on the
+ * feasible side of its bracket (sum_k b_k(T) <= B, rescaled up onto the band) or just
+ * left of the root (sum within 1 + NEAR of B, rescaled down), and only when its
  * recomputed latency is below the start's. Where rounding leaves no such T (a client
  * whose rate is saturated, a_k << b_k, or whose upload time is below the rounding of its
  * compute time), the start's own split is the answer to the precision the latency has.
@@ -78,49 +81,56 @@ export function bandwidthBlock(
   let hi = start;
   const pole = lo;
   const need = new Float64Array(K);
-  let T = hi;
-  // Whether some evaluated T had sum_k b_k(T) <= B (then hi is the least such T), and
-  // whether `need` holds b(hi).
+  // b(hi), once some evaluated T had sum_k b_k(T) <= B (hi is then the least such T).
+  const best = new Float64Array(K);
   let found = false;
-  let needAtHi = false;
+  // Whether `need` holds b(T) for the last T, just left of the root (sum_k b_k(T) - B
+  // within NEAR B): rescaled down onto the band it is as good as the root itself.
+  let near = false;
+  let T = hi;
   let past = 0;
   let steps = 0;
   for (; steps < MAX_STEPS; steps++) {
     const { sum, slope } = demand(inst, rho, T, need);
     const g = sum - B;
+    near = g > 0 && g <= NEAR * B;
     if (g > 0) {
       lo = T;
-      needAtHi = false;
     } else if (g <= 0) {
       hi = T;
       found = true;
-      needAtHi = true;
+      best.set(need);
     }
     if (g === 0 || hi - lo <= T_TOL * hi) break;
     // Newton on ln sum = ln B in y = ln(T - pole): dy = -ln(sum / B) / (d ln sum / dy).
     let next = Number.isFinite(g) && slope < 0 ? pole + (T - pole) * Math.exp(-Math.log(sum / B) / (((T - pole) * slope) / sum)) : NaN;
-    // A step below the tolerance ends the search on the feasible side, before the
-    // bracket test: such a step can round onto the bracket end just set, which must
-    // not trigger bisection. On the infeasible side it steps just past the root
-    // instead (2 ulps, doubling), so that the point returned is one of T's own.
+    // A step below the tolerance ends the search, before the bracket test: such a
+    // step can round onto the bracket end just set, which must not trigger bisection.
+    // Left of the root and not near it (where rounding leaves no T between a demand
+    // far above B and one below it) it steps just past the root instead (2 ulps,
+    // doubling), so that the point returned comes from the feasible side.
     if (Math.abs(next - T) <= T_TOL * T) {
-      if (!(g > 0)) break;
+      if (!(g > NEAR * B)) break;
       past = past > 0 ? 2 * past : T_TOL * T;
       next = T + past;
     }
     if (!(next > lo && next < hi)) next = 0.5 * (lo + hi);
     T = next;
   }
+  if (near) {
+    // Rescaling down by at most 1 + NEAR lengthens uploads by at most that factor.
+    best.set(need);
+    found = true;
+  }
   if (found) {
-    if (!needAtHi) demand(inst, rho, hi, need);
-    // sum_k b_k(hi) <= B: rescaling up onto the band only shortens rounds.
+    // Onto the band: up from b(hi), which only shortens rounds, or down by at most 1 + NEAR.
     let sum = 0;
-    for (let k = 0; k < K; k++) sum += need[k];
+    for (let k = 0; k < K; k++) sum += best[k];
     const scale = B / sum;
-    for (let k = 0; k < K; k++) need[k] *= scale;
-    const T1 = roundLatency(inst, rho, need);
+    for (let k = 0; k < K; k++) best[k] *= scale;
+    const T1 = roundLatency(inst, rho, best);
     if (T1 < start) {
-      bandwidth.set(need);
+      bandwidth.set(best);
       return { latency: T1, bandwidth, steps: steps + 1 };
     }
   }

@@ -255,15 +255,17 @@ export function evaluate(inst: Instance, ws: Workspace, T: number): Evaluation {
     price = Number.isFinite(ws.logPrice) ? ws.logPrice : Math.log(B);
     let slope = NaN;
     let expand = 4;
+    // Aim just inside the budget, so that the point found usually meets it exactly.
+    const target = budget * (1 - 0.5 * BUDGET_TOL);
     for (let i = 0; i < PRICE_STEPS; i++) {
       const [u, du] = priceResponse(inst, ws, T, price);
       used = u;
       slope = du;
       if (u > budget) lo = price;
       else hi = price;
-      if (Math.abs(u - budget) <= BUDGET_TOL * budget) break;
+      if (Math.abs(u - target) <= 0.5 * BUDGET_TOL * budget) break;
       if (hi - lo <= 1e-15 * Math.max(1, Math.abs(price))) break;
-      let next = du < 0 ? price - (u - budget) / du : NaN;
+      let next = du < 0 ? price - (u - target) / du : NaN;
       if (!(next > lo && next < hi)) {
         // Outside the bracket: expand it geometrically while it is open (a warm start
         // can be far off), else bisect.
@@ -363,12 +365,15 @@ export function optimal(
     if (converged) break;
     let next = Number.isFinite(ev.demand) && ev.slope < 0 ? T - (ev.demand - B) / ev.slope : NaN;
     // When this T moved neither end and Newton's step is below the tolerance, halve
-    // the side of T where the root lies (F very convex, a client whose rate is
+    // the side of T where the root seems to lie (F very convex, a client whose rate is
     // saturated: the tangent's step rounds back onto T, and T's infeasibility is
-    // within rounding noise of the dual, so it cannot be certified). Bisect when Newton
-    // leaves the bracket.
-    if (lo === lo0 && hi === hi0 && Math.abs(next - T) <= 0.5 * tolerance * T) next = ev.demand > B ? 0.5 * (T + hi) : 0.5 * (lo + T);
-    else if (!(next > lo && next < hi)) next = 0.5 * (lo + hi);
+    // within rounding noise of the dual, so it cannot be certified; at T = hi the
+    // demand's own noise can put it above B). Bisect when Newton leaves the bracket.
+    if (lo === lo0 && hi === hi0 && Math.abs(next - T) <= 0.5 * tolerance * T) {
+      const right = 0.5 * (T + hi);
+      const left = 0.5 * (lo + T);
+      next = ev.demand > B && right > T && right < hi ? right : left > lo && left < T ? left : 0.5 * (lo + hi);
+    } else if (!(next > lo && next < hi)) next = 0.5 * (lo + hi);
     // Near the optimum Newton's steps shrink below the tolerance while the bracket stays
     // open on one side: probe just inside the far end so the bracket closes.
     const probe = 0.5 * tolerance * hi;

@@ -18,6 +18,9 @@ use crate::instance::Instance;
 use crate::rate::{counters, lambert_t, rate, Kernel, LN2};
 
 const MAX_STEPS: u32 = 200;
+/// A demand this close above B (relative) counts as the root: the rescaled point's
+/// latency is within that factor of the root's.
+const NEAR: f64 = 1e-12;
 /// Relative width at which the T bracket counts as closed (a few ulps).
 const T_TOL: f64 = 4e-16;
 
@@ -64,12 +67,13 @@ pub fn bandwidth_block(inst: &Instance, rho: &[f64], bandwidth: &mut [f64]) -> (
 
 /// `bandwidth_block` from a feasible start: with `warm`, `bandwidth` holds on entry a split
 /// of the band (sum <= B; bcd passes block A's point); otherwise the start is the equal
-/// split. The result is never worse than
-/// the start: the search only returns a point it built on the feasible side of its bracket
-/// (T with sum_k b_k(T) <= B, rescaled up onto the band) and whose recomputed latency is
-/// below the start's. Where rounding leaves no such T (a client whose rate is saturated,
-/// a_k << b_k, or whose upload time is below the rounding of its compute time), the
-/// start's own split is the answer to the precision the latency has.
+/// split. The result is never worse than the start: the search returns only a point it
+/// built from a T on the feasible side of its bracket (sum_k b_k(T) <= B, rescaled up onto
+/// the band) or just left of the root (sum within 1 + NEAR of B, rescaled down), and only
+/// when its recomputed latency is below the start's. Where rounding leaves no such T (a
+/// client whose rate is saturated, a_k << b_k, or whose upload time is below the rounding
+/// of its compute time), the start's own split is the answer to the precision the latency
+/// has.
 pub fn bandwidth_block_from(
     inst: &Instance,
     rho: &[f64],
@@ -99,23 +103,25 @@ pub fn bandwidth_block_from(
     let mut hi = start;
     let pole = lo;
     let mut need = vec![0.0; k_count];
-    let mut t = hi;
-    // Whether some evaluated T had sum_k b_k(T) <= B (then hi is the least such T), and
-    // whether `need` holds b(hi).
+    // b(hi), once some evaluated T had sum_k b_k(T) <= B (hi is then the least such T).
+    let mut best = vec![0.0; k_count];
     let mut found = false;
-    let mut need_at_hi = false;
+    // Whether `need` holds b(T) for the last T, just left of the root (sum_k b_k(T) - B
+    // within NEAR B): rescaled down onto the band it is as good as the root itself.
+    let mut near = false;
+    let mut t = hi;
     let mut past: f64 = 0.0;
     let mut steps = 0;
     while steps < MAX_STEPS {
         let (sum, slope) = demand(inst, rho, t, &mut need);
         let g = sum - b_total;
+        near = g > 0.0 && g <= NEAR * b_total;
         if g > 0.0 {
             lo = t;
-            need_at_hi = false;
         } else if g <= 0.0 {
             hi = t;
             found = true;
-            need_at_hi = true;
+            best.copy_from_slice(&need);
         }
         if g == 0.0 || hi - lo <= T_TOL * hi {
             break;
@@ -126,12 +132,13 @@ pub fn bandwidth_block_from(
         } else {
             f64::NAN
         };
-        // A step below the tolerance ends the search on the feasible side, before the
-        // bracket test: such a step can round onto the bracket end just set, which must
-        // not trigger bisection. On the infeasible side it steps just past the root
-        // instead (2 ulps, doubling), so that the point returned is one of T's own.
+        // A step below the tolerance ends the search, before the bracket test: such a
+        // step can round onto the bracket end just set, which must not trigger bisection.
+        // Left of the root and not near it (where rounding leaves no T between a demand
+        // far above B and one below it) it steps just past the root instead (2 ulps,
+        // doubling), so that the point returned comes from the feasible side.
         if (next - t).abs() <= T_TOL * t {
-            if !(g > 0.0) {
+            if !(g > NEAR * b_total) {
                 break;
             }
             past = if past > 0.0 { 2.0 * past } else { T_TOL * t };
@@ -143,22 +150,24 @@ pub fn bandwidth_block_from(
         t = next;
         steps += 1;
     }
+    if near {
+        // Rescaling down by at most 1 + NEAR lengthens uploads by at most that factor.
+        best.copy_from_slice(&need);
+        found = true;
+    }
     if found {
-        if !need_at_hi {
-            demand(inst, rho, hi, &mut need);
-        }
-        // sum_k b_k(hi) <= B: rescaling up onto the band only shortens rounds.
+        // Onto the band: up from b(hi), which only shortens rounds, or down by at most 1 + NEAR.
         let mut sum = 0.0;
         for k in 0..k_count {
-            sum += need[k];
+            sum += best[k];
         }
         let scale = b_total / sum;
         for k in 0..k_count {
-            need[k] *= scale;
+            best[k] *= scale;
         }
-        let t1 = round_latency(inst, rho, &need, None);
+        let t1 = round_latency(inst, rho, &best, None);
         if t1 < start {
-            bandwidth.copy_from_slice(&need);
+            bandwidth.copy_from_slice(&best);
             return (t1, steps + 1);
         }
     }

@@ -360,6 +360,8 @@ pub fn evaluate(inst: &Instance, ws: &mut Workspace, t: f64) -> Evaluation {
         };
         let mut slope = f64::NAN;
         let mut expand = 4.0;
+        // Aim just inside the budget, so that the point found usually meets it exactly.
+        let target = budget * (1.0 - 0.5 * BUDGET_TOL);
         for _ in 0..PRICE_STEPS {
             let (u, du) = price_response(inst, ws, t, price);
             used = u;
@@ -369,14 +371,14 @@ pub fn evaluate(inst: &Instance, ws: &mut Workspace, t: f64) -> Evaluation {
             } else {
                 hi = price;
             }
-            if (u - budget).abs() <= BUDGET_TOL * budget {
+            if (u - target).abs() <= 0.5 * BUDGET_TOL * budget {
                 break;
             }
             if hi - lo <= 1e-15 * price.abs().max(1.0) {
                 break;
             }
             let mut next = if du < 0.0 {
-                price - (u - budget) / du
+                price - (u - target) / du
             } else {
                 f64::NAN
             };
@@ -537,15 +539,19 @@ pub fn optimal(
             f64::NAN
         };
         // When this T moved neither end and Newton's step is below the tolerance, halve
-        // the side of T where the root lies (F very convex, a client whose rate is
+        // the side of T where the root seems to lie (F very convex, a client whose rate is
         // saturated: the tangent's step rounds back onto T, and T's infeasibility is
-        // within rounding noise of the dual, so it cannot be certified). Bisect when Newton
-        // leaves the bracket.
+        // within rounding noise of the dual, so it cannot be certified; at T = hi the
+        // demand's own noise can put it above B). Bisect when Newton leaves the bracket.
         if bracket == (lo, hi) && (next - t).abs() <= 0.5 * tolerance * t {
-            next = if ev.demand > b_total {
-                0.5 * (t + hi)
+            let right = 0.5 * (t + hi);
+            let left = 0.5 * (lo + t);
+            next = if ev.demand > b_total && right > t && right < hi {
+                right
+            } else if left > lo && left < t {
+                left
             } else {
-                0.5 * (lo + t)
+                0.5 * (lo + hi)
             };
         } else if !(next > lo && next < hi) {
             next = 0.5 * (lo + hi);
