@@ -32,35 +32,50 @@ export function nativeFileName(platform: string = process.platform, arch: string
   return suffix === undefined ? undefined : `jcpba.${suffix}.node`;
 }
 
+/** The package root: this file compiles to dist/bindings/native.js. */
+const PACKAGE_ROOT = new URL('../../', import.meta.url);
+
+/** Where the addon came from, for messages. */
+function describeSource(file: string | URL | undefined): string {
+  return file !== undefined ? 'the native option' : 'JCPBA_NATIVE_PATH';
+}
+
 /**
- * Loads the native addon. By default it is looked up in `bindings/native/` of the
- * package root; this file compiles to `dist/bindings/native.js`, hence `../../`.
- * Throws a `backend-unavailable` error naming the file when it is missing.
+ * Loads the native addon: `file` if given, else the file JCPBA_NATIVE_PATH names, else
+ * the prebuilt addon for this platform in `bindings/native/` of the package. Throws a
+ * `backend-unavailable` error that says what to do when there is none.
  */
 export function loadNative(file?: string | URL): NativeAddon {
+  const fromEnv = process.env.JCPBA_NATIVE_PATH === '' ? undefined : process.env.JCPBA_NATIVE_PATH;
+  const given = file ?? fromEnv;
   let path: string;
-  if (typeof file === 'string') {
-    path = resolve(file);
-  } else if (file !== undefined) {
-    path = fileURLToPath(file);
+  if (given !== undefined) {
+    path = typeof given === 'string' ? resolve(given) : fileURLToPath(given);
+    if (!existsSync(path)) {
+      throw coreError('backend-unavailable', 'backend', `native addon not found at ${path} (from ${describeSource(file)})`);
+    }
   } else {
     const name = nativeFileName();
-    if (name === undefined) {
-      throw coreError(
-        'backend-unavailable',
-        'backend',
-        `no native build of jcpba for ${process.platform}-${process.arch}; use the wasm backend`,
-      );
-    }
-    path = fileURLToPath(new URL(`../../bindings/native/${name}`, import.meta.url));
-  }
-  if (!existsSync(path)) {
-    throw coreError(
-      'backend-unavailable',
-      'backend',
-      `native addon not found at ${path}; build it with scripts/build-native.sh`,
-    );
+    path = name === undefined ? '' : fileURLToPath(new URL(`bindings/native/${name}`, PACKAGE_ROOT));
+    if (name === undefined || !existsSync(path)) throw missingAddon(name, path);
   }
   const require = createRequire(import.meta.url);
-  return require(path) as NativeAddon;
+  try {
+    return require(path) as NativeAddon;
+  } catch (e) {
+    const reason = e instanceof Error ? e.message.split('\n')[0] : String(e);
+    throw coreError('backend-unavailable', 'backend', `could not load the native addon ${path}: ${reason}`);
+  }
+}
+
+/** The message for a platform without a prebuilt addon: what runs instead, and how to build one. */
+function missingAddon(name: string | undefined, path: string): ReturnType<typeof coreError> {
+  const platform = `${process.platform}-${process.arch}`;
+  const what = name === undefined ? `no native addon is made for ${platform}` : `no native addon for ${platform} in this installation (${path})`;
+  // In a clone of the repository the Rust sources sit beside the build output.
+  const inRepository = existsSync(fileURLToPath(new URL('crates/jcpba-napi/Cargo.toml', PACKAGE_ROOT)));
+  const build = inRepository
+    ? 'build it with npm run build:native (needs Rust)'
+    : 'build it from a clone of the jcpba repository with npm run build:native (needs Rust; prebuilt and tested: linux-x64-gnu) and set JCPBA_NATIVE_PATH to the .node file';
+  return coreError('backend-unavailable', 'backend', `${what}; the wasm backend gives the same results; for native speed, ${build}`);
 }

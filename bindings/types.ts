@@ -32,7 +32,9 @@ export interface CoreError extends Error {
 
 export interface CoreBackend {
   /**
-   * @param scalars `[bandwidthHz, noisePsdWPerHz, payloadBits, pruningBudget]`
+   * @param scalars `[bandwidthHz, noisePsdWPerHz, payloadBits, pruningBudget,
+   *   prunableComputeFraction, prunablePayloadFraction]`
+   * @param fixedSeconds one t0 per client, or empty for none (MODEL.md section 8)
    * @param method a method id (`equal`, `bcd`, ...)
    */
   solve(
@@ -42,14 +44,16 @@ export interface CoreBackend {
     channelGain: Float64Array,
     dataWeight: Float64Array,
     maxPruning: Float64Array,
+    fixedSeconds: Float64Array,
     method: string,
     tolerance: number,
     maxIterations: number,
   ): CoreSolution;
 
   /**
-   * Many problems at once: `scalars` holds 4 numbers per problem, problem i owns
-   * rows `offsets[i]..offsets[i + 1]` of every (concatenated) column.
+   * Many problems at once: `scalars` holds 6 numbers per problem, problem i owns
+   * rows `offsets[i]..offsets[i + 1]` of every (concatenated) column; `fixedSeconds`
+   * is empty when no problem has fixed times.
    */
   solveMany(
     scalars: Float64Array,
@@ -59,6 +63,7 @@ export interface CoreBackend {
     channelGain: Float64Array,
     dataWeight: Float64Array,
     maxPruning: Float64Array,
+    fixedSeconds: Float64Array,
     method: string,
     tolerance: number,
     maxIterations: number,
@@ -66,11 +71,12 @@ export interface CoreBackend {
 
   /**
    * Runs a batch of Monte Carlo units (ts/core/montecarlo.ts `runUnit`) in one call.
-   * @param params 18 numbers per grid point, the fields of `ScenarioParams` in this
+   * @param params 21 numbers per grid point, the fields of `ScenarioParams` in this
    *   order: clients, seed, drop, realization, cellRadiusM, minDistanceM, shadowingDb,
    *   txPowerW, noisePsdWPerHz, bandwidthHz, payloadBits, flopsPerSample, samplesMin,
-   *   samplesMax, throughputMin, throughputMax, maxPruning, budget (drop and
-   *   realization are ignored: each unit names its drop)
+   *   samplesMax, throughputMin, throughputMax, maxPruning, budget, fixedSeconds,
+   *   prunableComputeFraction, prunablePayloadFraction (drop and realization are
+   *   ignored: each unit names its drop)
    * @param specs 3 numbers per unit: grid index into `params`, drop, block
    * @param methods comma-separated method ids, e.g. `bcd,optimal`
    * @param threads OS threads of the native addon (ignored by the WASM module, which

@@ -1,7 +1,9 @@
 // Loads the WASM build of the core (scripts/build-wasm.sh) and gives it the same
-// interface as the native addon. Runs in Node and in browsers: nothing here imports a
-// Node built-in statically; `node:fs/promises` is imported only under Node, only to
-// read a local file.
+// interface as the native addon. Runs in Node and in browsers, and bundles as it is:
+// nothing here imports a Node built-in, statically or dynamically. A local file is read
+// with the reader the caller passes (bindings/wasm-node.ts under Node), else with
+// `process.getBuiltinModule` where the runtime has it; the default location is the
+// `new URL('...', import.meta.url)` form that bundlers recognize and copy.
 //
 // The module exports plain C functions over linear memory (crates/jcpba-wasm): this
 // file copies inputs in, calls, copies outputs out, and turns the module's last error
@@ -13,8 +15,22 @@ import type { CoreBackend, CoreError, CoreSolution } from './types.js';
 
 export type WasmModule = CoreBackend;
 
-/** Where the build script puts the module, relative to dist/bindings/wasm.js. */
-const DEFAULT_WASM_URL = new URL('../../bindings/wasm/jcpba.wasm', import.meta.url);
+/**
+ * Where the package's module is: bindings/wasm/jcpba.wasm, relative to this file once
+ * compiled (dist/bindings/wasm.js), or wherever a bundler that understands this form
+ * (webpack, Vite, Rollup, Parcel) copied it. Undefined where `import.meta.url` is not
+ * available (a bundle in a classic-script format, e.g. esbuild's default iife).
+ */
+export function defaultWasmUrl(): URL | undefined {
+  try {
+    return new URL('../../bindings/wasm/jcpba.wasm', import.meta.url);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Reads a local file (a path or a file: URL) into bytes. */
+export type FileReader = (path: string | URL) => Promise<BufferSource>;
 
 /** f64 slots per solution header: latency, iterations, status, lowerBound, upperBound. */
 const HEADER_LEN = 5;
@@ -29,6 +45,7 @@ const SOLVE_ARGS = [
   'channelGain',
   'dataWeight',
   'maxPruning',
+  'fixedSeconds',
   'method',
   'tolerance',
   'maxIterations',
@@ -41,6 +58,7 @@ const SOLVE_MANY_ARGS = [
   'channelGain',
   'dataWeight',
   'maxPruning',
+  'fixedSeconds',
   'method',
   'tolerance',
   'maxIterations',
@@ -78,7 +96,9 @@ interface Exports {
   jcpba_version_len(): number;
 }
 
-type Source = URL | string | BufferSource | Response;
+/** Where a module can come from: a URL, a file path or URL string, its bytes, a fetch Response. */
+export type WasmSource = URL | string | BufferSource | Response;
+type Source = WasmSource;
 
 function isNode(): boolean {
   return typeof process !== 'undefined' && typeof process.versions?.node === 'string';
@@ -111,7 +131,15 @@ function isResponse(source: Source): source is Response {
   return typeof Response !== 'undefined' && source instanceof Response;
 }
 
-async function compile(source: Source): Promise<WebAssembly.Module> {
+/** Node's fs.promises.readFile through `process.getBuiltinModule` (Node 20.16+), never an import. */
+function builtinReader(): FileReader | undefined {
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  if (typeof proc?.getBuiltinModule !== 'function') return undefined;
+  const fs = proc.getBuiltinModule('node:fs/promises') as { readFile?: FileReader } | undefined;
+  return typeof fs?.readFile === 'function' ? fs.readFile : undefined;
+}
+
+async function compile(source: Source, readFile: FileReader | undefined): Promise<WebAssembly.Module> {
   if (isResponse(source)) {
     return compileResponse(source);
   }
@@ -121,26 +149,36 @@ async function compile(source: Source): Promise<WebAssembly.Module> {
   if (isNode()) {
     const url = typeof source === 'string' && HAS_SCHEME.test(source) ? new URL(source) : source;
     if (typeof url === 'string' || url.protocol === 'file:') {
-      const { readFile } = await import(/* @vite-ignore */ /* webpackIgnore: true */ 'node:fs/promises');
-      return WebAssembly.compile(await readFile(url));
+      const read = readFile ?? builtinReader();
+      if (!read) throw new Error('this Node.js cannot read a local file without an import (process.getBuiltinModule needs Node 20.16+); pass the bytes instead');
+      return WebAssembly.compile(await read(url));
     }
   }
   return compileResponse(await fetch(source));
 }
 
 /**
- * Compiles and instantiates the WASM core. `source` defaults to
- * `bindings/wasm/jcpba.wasm` of the package; it may be a URL, a file path or URL
+ * Compiles and instantiates the WASM core. `source` defaults to the package's
+ * bindings/wasm/jcpba.wasm (defaultWasmUrl()); it may be a URL, a file path or URL
  * string (Node), a URL string (browsers), the module's bytes, or a fetch Response.
+ * `readFile` reads a path or file: URL (Node); without it, `process.getBuiltinModule`.
  */
-export async function loadWasm(source: Source = DEFAULT_WASM_URL): Promise<WasmModule> {
+export async function loadWasm(source?: Source, readFile?: FileReader): Promise<WasmModule> {
+  const from = source ?? defaultWasmUrl();
+  if (from === undefined) {
+    throw coreError(
+      'backend-unavailable',
+      'backend',
+      'failed to locate the WASM module: import.meta.url is not available here (a bundle in a classic-script format such as iife?), so pass its location or bytes',
+    );
+  }
   try {
-    const module = await compile(source);
+    const module = await compile(from, readFile);
     const instance = await WebAssembly.instantiate(module, {});
     return new WasmBackend(module, instance);
   } catch (error) {
     if ((error as Partial<CoreError>).code === 'backend-unavailable') throw error;
-    throw unavailable(describe(source), error);
+    throw unavailable(describe(from), error);
   }
 }
 
@@ -170,8 +208,8 @@ class WasmBackend implements WasmModule {
   solve(...args: unknown[]): CoreSolution {
     return this.#run((x) => {
       checkCount('solve', SOLVE_ARGS, args);
-      const [scalars, ...columns] = SOLVE_ARGS.slice(0, 6).map((name, i) => f64Array('solve', name, args[i]));
-      const [method, tolerance, maxIterations] = this.#methodAndOptions(x, 'solve', args.slice(6));
+      const [scalars, ...columns] = SOLVE_ARGS.slice(0, 7).map((name, i) => f64Array('solve', name, args[i]));
+      const [method, tolerance, maxIterations] = this.#methodAndOptions(x, 'solve', args.slice(7));
       const k = columns[0]!.length;
       const inputs: Float64Array[] = [scalars!, ...columns];
       const outputs = [k, k, k, HEADER_LEN];
@@ -192,8 +230,8 @@ class WasmBackend implements WasmModule {
       checkCount('solveMany', SOLVE_MANY_ARGS, args);
       const scalars = f64Array('solveMany', 'scalars', args[0]);
       const offsets = u32Array('solveMany', 'offsets', args[1]);
-      const columns = SOLVE_MANY_ARGS.slice(2, 7).map((name, i) => f64Array('solveMany', name, args[2 + i]));
-      const [method, tolerance, maxIterations] = this.#methodAndOptions(x, 'solveMany', args.slice(7));
+      const columns = SOLVE_MANY_ARGS.slice(2, 8).map((name, i) => f64Array('solveMany', name, args[2 + i]));
+      const [method, tolerance, maxIterations] = this.#methodAndOptions(x, 'solveMany', args.slice(8));
       const rows = columns[0]!.length;
       // On success the core has checked that offsets hold n + 1 entries.
       const problems = Math.max(offsets.length - 1, 0);

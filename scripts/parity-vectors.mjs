@@ -2,7 +2,7 @@
 //   npm run build && node scripts/parity-vectors.mjs
 // Output: crates/jcpba-core/tests/data/parity_data.rs (Rust source, included by
 // crates/jcpba-core/tests/parity.rs). It holds ~50 problems with the reference's
-// latency for every method, the first uniforms of several random streams as f64 bit
+// latency for every method (round model v2 too), the first uniforms of several random streams as f64 bit
 // patterns, and two full `generateFromParams` outputs. Every number is written so that
 // Rust reads back exactly the double JavaScript holds (shortest round-trip decimal, or
 // hex bits).
@@ -117,6 +117,27 @@ for (const [i, o] of [
   problems.push({ name: `scenario-${i}-k${o.clients}`, problem: generateFromParams(resolveScenario(o)) });
 }
 
+// Round model v2 (MODEL.md section 8): fixed times and prunable fractions, last so the
+// problems above keep their random numbers.
+function fractionOf() {
+  const x = u();
+  return x < 0.15 ? 0 : x < 0.3 ? 1 : u();
+}
+for (let i = 0; i < 12; i++) {
+  const K = 1 + Math.floor(u() * 40);
+  const p = randomProblem(K);
+  p.prunableComputeFraction = fractionOf();
+  p.prunablePayloadFraction = fractionOf();
+  if (i % 4 !== 3) p.fixedSeconds = Float64Array.from(p.computeSeconds, (c) => (u() < 0.2 ? 0 : 10 * u() * c));
+  problems.push({ name: `v2-${i}-k${K}`, problem: p });
+}
+for (const [i, o] of [
+  { clients: 30, fixedSeconds: 12, prunableComputeFraction: 0.4, prunablePayloadFraction: 0.9 },
+  { clients: 80, seed: 4, fixedSeconds: 0.5, prunableComputeFraction: 0, prunablePayloadFraction: 0 },
+].entries()) {
+  problems.push({ name: `scenario-v2-${i}-k${o.clients}`, problem: generateFromParams(resolveScenario(o)) });
+}
+
 const problemRows = problems.map(({ name, problem }) => {
   const p = toProblem(problem);
   const inst = instance(p);
@@ -133,6 +154,9 @@ const problemRows = problems.map(({ name, problem }) => {
         channel_gain: ${arr(p.channelGain)},
         data_weight: ${arr(p.dataWeight)},
         max_pruning: ${arr(p.maxPruning)},
+        fixed_seconds: ${arr(p.fixedSeconds ?? [])},
+        prunable_compute_fraction: ${lit(p.prunableComputeFraction ?? 1)},
+        prunable_payload_fraction: ${lit(p.prunablePayloadFraction ?? 1)},
         // ${METHODS.join(', ')}
         latency: [${results.map((r) => lit(r.latency)).join(', ')}],
         lower_bound: ${lit(opt.lowerBound)},
@@ -160,6 +184,7 @@ const streamRows = streams.map(([seed, stream, drop, realization]) => {
 const scenarios = [
   { clients: 10, seed: 3, drop: 2, realization: 4, shadowingDb: 6 },
   { clients: 25, seed: 99, model: 'gpt2-full', dataset: 'yahoo-answers', samplesMin: 1, samplesMax: 1000 },
+  { clients: 12, seed: 5, fixedSeconds: 3.5, prunableComputeFraction: 0.25, prunablePayloadFraction: 0.75 },
 ];
 const field = (o, name, rust) => `            ${rust}: ${typeof o[name] === 'number' && !['clients', 'seed', 'drop', 'realization'].includes(name) ? lit(o[name]) : o[name]},`;
 const scenarioRows = scenarios.map((s) => {
@@ -184,6 +209,9 @@ const scenarioRows = scenarios.map((s) => {
     ['throughputMax', 'throughput_max'],
     ['maxPruning', 'max_pruning'],
     ['budget', 'budget'],
+    ['fixedSeconds', 'fixed_seconds'],
+    ['prunableComputeFraction', 'prunable_compute_fraction'],
+    ['prunablePayloadFraction', 'prunable_payload_fraction'],
   ];
   return `    GenerateVector {
         params: ScenarioParams {
@@ -198,6 +226,9 @@ ${fields.map(([js, rust]) => field(o, js, rust)).join('\n')}
         channel_gain: ${arr(p.channelGain)},
         data_weight: ${arr(p.dataWeight)},
         max_pruning: ${arr(p.maxPruning)},
+        fixed_seconds: ${arr(p.fixedSeconds ?? [])},
+        prunable_compute_fraction: ${lit(p.prunableComputeFraction ?? 1)},
+        prunable_payload_fraction: ${lit(p.prunablePayloadFraction ?? 1)},
     },`;
 });
 

@@ -36,8 +36,9 @@ export function randomProblem(rng, K, overrides = {}) {
  * A random problem at the edges of the representable range (MODEL.md 2.1): the band and
  * the four scales B, S / B, a_k / B and c_k B / S drawn log-uniformly over [1e-50, 1e50]
  * a quarter of the time (else over ordinary decades), weights spread over 45 decades,
- * budgets down to 1e-300, rmax up to 1 - 1e-6. Built through the dimensionless scales,
- * so almost every draw is valid.
+ * budgets down to 1e-300, rmax up to 1 - 1e-6, and a third of the time the fields of round
+ * model v2 (fixed times up to 1e50 S / B, prunable fractions 0, 1 or between). Built
+ * through the dimensionless scales, so almost every draw is valid.
  */
 export function extremeProblem(rng, maxClients = 12) {
   const u = () => rng.uniform();
@@ -66,7 +67,38 @@ export function extremeProblem(rng, maxClients = 12) {
     p.dataWeight[k] = logUniform(1, weights);
     p.maxPruning[k] = u() < 0.1 ? 0 : u() < 0.05 ? 1 - logUniform(1e-6, 1e-3) : u() * 0.95;
   }
+  if (u() < 1 / 3) {
+    const fraction = () => {
+      const x = u();
+      return x < 0.15 ? 0 : x < 0.3 ? 1 : u();
+    };
+    p.prunableComputeFraction = fraction();
+    p.prunablePayloadFraction = fraction();
+    p.fixedSeconds = new Float64Array(K);
+    for (let k = 0; k < K; k++) p.fixedSeconds[k] = u() < 0.2 ? 0 : (S / B) * scale(1e-3, 1e3);
+  }
   return p;
+}
+
+/**
+ * A random problem of round model v2 (MODEL.md section 8): randomProblem plus fixed
+ * times (none, or per client from 0 to 10 times its compute) and prunable fractions
+ * (0, 1 or anything between).
+ */
+export function randomV2Problem(rng, K, overrides = {}) {
+  const u = () => rng.uniform();
+  const p = randomProblem(rng, K);
+  const fraction = () => {
+    const x = u();
+    return x < 0.15 ? 0 : x < 0.3 ? 1 : u();
+  };
+  p.prunableComputeFraction = fraction();
+  p.prunablePayloadFraction = fraction();
+  if (u() < 0.75) {
+    p.fixedSeconds = new Float64Array(K);
+    for (let k = 0; k < K; k++) p.fixedSeconds[k] = u() < 0.2 ? 0 : 10 * u() * p.computeSeconds[k];
+  }
+  return Object.assign(p, overrides);
 }
 
 export function rngFor(seed) {
@@ -76,6 +108,19 @@ export function rngFor(seed) {
 export function rate(a, b) {
   // log1p: 1 + a/b would round away a/b when b >> a.
   return (b * Math.log1p(a / b)) / Math.LN2;
+}
+
+/**
+ * Client k's round latency at (rho, b), MODEL.md section 8, written out plainly:
+ * t0 + c (1 - phi_c rho) + S (1 - phi_s rho) / r(b) (with the defaults t0 = 0 and
+ * phi_c = phi_s = 1, the (1 - rho)(c + S / r(b)) of section 2). `p` is canonical.
+ */
+export function clientLatencyOf(p, k, rho, b) {
+  const a = (p.txPowerW[k] * p.channelGain[k]) / p.noisePsdWPerHz;
+  const t0 = p.fixedSeconds?.length ? p.fixedSeconds[k] : 0;
+  const phiC = p.prunableComputeFraction ?? 1;
+  const phiS = p.prunablePayloadFraction ?? 1;
+  return t0 + p.computeSeconds[k] * (1 - phiC * rho) + (p.payloadBits * (1 - phiS * rho)) / rate(a, b);
 }
 
 /** Checks a returned point against MODEL.md section 6; returns a description of the first failure or null. */
@@ -93,8 +138,7 @@ export function infeasibility(p, r) {
     if (!(rho >= 0 && rho <= p.maxPruning[k])) return `pruning[${k}] = ${rho} outside [0, ${p.maxPruning[k]}]`;
     sumB += b;
     wrho += (p.dataWeight[k] / wsum) * rho;
-    const a = (p.txPowerW[k] * p.channelGain[k]) / p.noisePsdWPerHz;
-    const tau = (1 - rho) * (p.computeSeconds[k] + p.payloadBits / rate(a, b));
+    const tau = clientLatencyOf(p, k, rho, b);
     if (Math.abs(tau - r.clientLatency[k]) > 1e-12 * tau) return `clientLatency[${k}] = ${r.clientLatency[k]} but recomputes to ${tau}`;
     T = Math.max(T, tau);
   }

@@ -136,7 +136,9 @@ test('fuzz: 1500 extreme-but-valid problems, every method feasible and finite, c
     // Exact by construction (each starts from the other's point).
     assert.ok(t.bcd <= t['prune-only'], `#${i}: bcd ${t.bcd} > prune-only ${t['prune-only']}`);
     assert.ok(t['bandwidth-only'] <= t.equal, `#${i}: bandwidth-only > equal`);
-    assert.ok(t['uniform-prune'] <= t.equal, `#${i}: uniform-prune > equal`);
+    // Pruning only shortens rounds; in round model v2 the latency's rounding is not
+    // monotone in rho, by a few ulps.
+    assert.ok(t['uniform-prune'] <= t.equal * (1 + 1e-15), `#${i}: uniform-prune > equal`);
     assert.ok(t['uniform-prune-bandwidth'] <= t['uniform-prune'], `#${i}: uniform-prune-bandwidth > uniform-prune`);
     // Block optima compared with rounding: MODEL.md 6 states 1e-9.
     assert.ok(leq(t['prune-only'], t['uniform-prune'], 1e-9), `#${i}: prune-only ${t['prune-only']} > uniform-prune ${t['uniform-prune']}`);

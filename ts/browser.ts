@@ -10,7 +10,7 @@
  */
 import { JcpbaError } from './core/error.js';
 import { type Solver, coreSolver, tsSolver } from './solvers.js';
-import { loadWasm } from '../bindings/wasm.js';
+import { defaultWasmUrl, loadWasm } from '../bindings/wasm.js';
 import type { CoreBackend } from '../bindings/types.js';
 
 // The public API for browsers, listed by name like ts/index.ts (test/api.test.mjs pins
@@ -42,12 +42,26 @@ export type BrowserBackendName = (typeof BROWSER_BACKENDS)[number];
 export interface BrowserSolverOptions {
   /** `auto` (default) runs WASM when it loads, else the TypeScript reference. */
   backend?: BrowserBackendName | 'auto';
-  /** Where the WASM module is: a URL, a URL string, its bytes or a fetch Response. */
+  /**
+   * Where the WASM module is: a URL, a URL string, its bytes or a fetch Response.
+   * Default: DEFAULT_WASM_URL, which bundlers that understand `new URL(..., import.meta.url)`
+   * rewrite to the copy they emit. The package exports the file as `jcpba/jcpba.wasm`.
+   */
   wasm?: URL | string | BufferSource | Response;
+  /** Where `auto`'s warning goes when the WASM module does not load; default: console.warn. */
+  onWarning?: (message: string) => void;
 }
 
-/** bindings/wasm/jcpba.wasm of the package, relative to dist/ts/browser.js. */
-export const DEFAULT_WASM_URL = new URL('../../bindings/wasm/jcpba.wasm', import.meta.url);
+/**
+ * The package's bindings/wasm/jcpba.wasm, as this module sees it (undefined in a bundle
+ * without `import.meta.url`, such as an iife: pass `wasm` there).
+ */
+export const DEFAULT_WASM_URL: URL | undefined = defaultWasmUrl();
+
+/** What to do when the module did not load, for the warning. */
+const WASM_HINT =
+  'serve jcpba.wasm at that URL, or pass its location: createSolver({ wasm: url }), where url comes from ' +
+  "the package's 'jcpba/jcpba.wasm' export (see Bundlers in jcpba's README)";
 
 async function loadCore(options: BrowserSolverOptions): Promise<CoreBackend> {
   if (typeof WebAssembly === 'undefined') {
@@ -59,7 +73,8 @@ async function loadCore(options: BrowserSolverOptions): Promise<CoreBackend> {
 /**
  * A solver for browsers (and any JavaScript runtime without Node built-ins): `auto`
  * tries WASM, then the TypeScript reference, and records in `skipped` why WASM did not
- * run; a forced backend that cannot load is an error, never a fallback.
+ * run; when the module fails to load (not when WebAssembly is missing) it also warns,
+ * naming the URL. A forced backend that cannot load is an error, never a fallback.
  */
 export async function createSolver(options: BrowserSolverOptions = {}): Promise<Solver> {
   const wanted = options.backend ?? 'auto';
@@ -76,6 +91,10 @@ export async function createSolver(options: BrowserSolverOptions = {}): Promise<
   } catch (e) {
     const reason = e instanceof Error ? e.message : String(e);
     if (wanted === 'wasm') throw new JcpbaError('backend-unavailable', `backend wasm is unavailable: ${reason}`, 'backend');
+    if (typeof WebAssembly !== 'undefined') {
+      const warn = options.onWarning ?? ((message: string) => console.warn(message));
+      warn(`jcpba: ${reason}; running the TypeScript reference instead (same results, slower). To run WASM, ${WASM_HINT}.`);
+    }
     return tsSolver([{ backend: 'wasm', reason }]);
   }
 }

@@ -3,6 +3,12 @@
  * here, and reported (`solver.backend`): `auto` tries native, then WASM, then the
  * TypeScript reference, and records why it skipped one; `JCPBA_BACKEND` or `backend`
  * forces one, and a forced backend that cannot load is an error, never a fallback.
+ *
+ * `auto` also warns (console.warn, or `onWarning`) when a backend that should have
+ * loaded did not: the WASM module (it ships with the package, so failing to load it
+ * means a broken installation or bundle), or an addon that `native` or
+ * JCPBA_NATIVE_PATH pointed at. A missing prebuilt addon is the normal case on
+ * platforms without one and is only recorded in `skipped`.
  */
 import { JcpbaError } from './core/error.js';
 import { BACKENDS, type BackendName, type Solver, coreSolver, tsSolver } from './solvers.js';
@@ -14,11 +20,15 @@ export interface CreateSolverOptions {
   backend?: BackendName | 'auto';
   /** Where to load the WASM module from (a URL, path or bytes); default: the package's. */
   wasm?: URL | string | BufferSource | Response;
+  /** The native addon file to load; default: JCPBA_NATIVE_PATH, else the package's prebuilt one. */
+  native?: string | URL;
+  /** Where `auto`'s warnings go (a backend that should have loaded did not); default: console.warn. */
+  onWarning?: (message: string) => void;
 }
 
-function envBackend(): string | undefined {
-  const env = typeof process !== 'undefined' ? process.env?.JCPBA_BACKEND : undefined;
-  return env === '' ? undefined : env;
+function env(name: string): string | undefined {
+  const value = typeof process !== 'undefined' ? process.env?.[name] : undefined;
+  return value === '' ? undefined : value;
 }
 
 async function loadBackend(name: 'native' | 'wasm', options: CreateSolverOptions): Promise<CoreBackend> {
@@ -27,15 +37,21 @@ async function loadBackend(name: 'native' | 'wasm', options: CreateSolverOptions
       throw new JcpbaError('backend-unavailable', 'the native backend needs Node.js', 'backend');
     }
     const { loadNative } = await import('../bindings/native.js');
-    return loadNative();
+    return loadNative(options.native);
   }
   if (typeof WebAssembly === 'undefined') throw new JcpbaError('backend-unavailable', 'WebAssembly is not available here', 'backend');
-  const { loadWasm } = await import('../bindings/wasm.js');
-  return loadWasm(options.wasm);
+  const { loadWasmNode } = await import('../bindings/wasm-node.js');
+  return loadWasmNode(options.wasm);
+}
+
+/** Whether `auto` failing to load this backend deserves a warning, not just a `skipped` entry. */
+function shouldWarn(name: 'native' | 'wasm', options: CreateSolverOptions): boolean {
+  if (name === 'native') return options.native !== undefined || env('JCPBA_NATIVE_PATH') !== undefined;
+  return typeof WebAssembly !== 'undefined';
 }
 
 export async function createSolver(options: CreateSolverOptions = {}): Promise<Solver> {
-  const wanted = options.backend ?? envBackend() ?? 'auto';
+  const wanted = options.backend ?? env('JCPBA_BACKEND') ?? 'auto';
   if (wanted !== 'auto' && !(BACKENDS as readonly string[]).includes(wanted)) {
     throw new JcpbaError('unknown-backend', `unknown backend ${JSON.stringify(wanted)}; expected one of auto, ${BACKENDS.join(', ')}`, 'backend');
   }
@@ -49,11 +65,14 @@ export async function createSolver(options: CreateSolverOptions = {}): Promise<S
     }
   }
   const skipped: Solver['skipped'] = [];
+  const warn = options.onWarning ?? ((message: string) => console.warn(message));
   for (const name of ['native', 'wasm'] as const) {
     try {
       return coreSolver(name, await loadBackend(name, options), skipped);
     } catch (e) {
-      skipped.push({ backend: name, reason: e instanceof Error ? e.message : String(e) });
+      const reason = e instanceof Error ? e.message : String(e);
+      skipped.push({ backend: name, reason });
+      if (shouldWarn(name, options)) warn(`jcpba: the ${name} backend did not load, so a slower one runs (same results): ${reason}`);
     }
   }
   return tsSolver(skipped);

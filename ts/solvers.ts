@@ -70,7 +70,19 @@ function fromCore(r: CoreSolution): SolveResult {
   return out;
 }
 
-const scalarsOf = (p: Problem) => new Float64Array([p.bandwidthHz, p.noisePsdWPerHz, p.payloadBits, p.pruningBudget]);
+/** The SCALAR_COUNT scalars of the boundary layout (docs/CORE_API.md); absent fractions are 1. */
+const SCALARS = 6;
+const scalarsOf = (p: Problem) =>
+  new Float64Array([
+    p.bandwidthHz,
+    p.noisePsdWPerHz,
+    p.payloadBits,
+    p.pruningBudget,
+    p.prunableComputeFraction ?? 1,
+    p.prunablePayloadFraction ?? 1,
+  ]);
+const NO_FIXED_SECONDS = new Float64Array(0);
+const fixedSecondsOf = (p: Problem) => p.fixedSeconds ?? NO_FIXED_SECONDS;
 
 /** A solver over a compiled core: the facade only reshapes; the core validates and solves. */
 export function coreSolver(backend: BackendName, core: CoreBackend, skipped: Solver['skipped']): Solver {
@@ -79,7 +91,18 @@ export function coreSolver(backend: BackendName, core: CoreBackend, skipped: Sol
       const { method, tolerance, maxIterations } = checkOptions(options);
       const p = toProblemShape(problem);
       return fromCore(
-        core.solve(scalarsOf(p), p.computeSeconds, p.txPowerW, p.channelGain, p.dataWeight, p.maxPruning, method, tolerance, maxIterations),
+        core.solve(
+          scalarsOf(p),
+          p.computeSeconds,
+          p.txPowerW,
+          p.channelGain,
+          p.dataWeight,
+          p.maxPruning,
+          fixedSecondsOf(p),
+          method,
+          tolerance,
+          maxIterations,
+        ),
       );
     } catch (e) {
       throw asJcpbaError(e);
@@ -98,10 +121,14 @@ export function coreSolver(backend: BackendName, core: CoreBackend, skipped: Sol
       const offsets = new Uint32Array(shaped.length + 1);
       for (let i = 0; i < shaped.length; i++) offsets[i + 1] = offsets[i] + shaped[i].computeSeconds.length;
       const total = offsets[shaped.length];
-      const scalars = new Float64Array(4 * shaped.length);
+      const scalars = new Float64Array(SCALARS * shaped.length);
       const cols = CLIENT_FIELDS.map(() => new Float64Array(total));
+      // One fixedSeconds column for the batch, zeros for problems without one; none at all
+      // when no problem has fixed times.
+      const anyFixed = shaped.some((p) => fixedSecondsOf(p).length > 0);
+      const fixed = anyFixed ? new Float64Array(total) : NO_FIXED_SECONDS;
       shaped.forEach((p, i) => {
-        scalars.set(scalarsOf(p), 4 * i);
+        scalars.set(scalarsOf(p), SCALARS * i);
         CLIENT_FIELDS.forEach((name, j) => {
           // A mismatched column is caught by the core for a single problem; in a batch the
           // offsets come from computeSeconds, so check the others here with the same words.
@@ -114,8 +141,21 @@ export function coreSolver(backend: BackendName, core: CoreBackend, skipped: Sol
           }
           cols[j].set(p[name], offsets[i]);
         });
+        const t0 = fixedSecondsOf(p);
+        if (t0.length > 0) {
+          if (t0.length !== p.computeSeconds.length) {
+            throw new JcpbaError(
+              'invalid-input',
+              `problems[${i}]: clients.fixedSeconds has ${t0.length} entries but clients.computeSeconds has ${p.computeSeconds.length}`,
+              'clients.fixedSeconds',
+            );
+          }
+          fixed.set(t0, offsets[i]);
+        }
       });
-      return core.solveMany(scalars, offsets, cols[0], cols[1], cols[2], cols[3], cols[4], method, tolerance, maxIterations).map(fromCore);
+      return core
+        .solveMany(scalars, offsets, cols[0], cols[1], cols[2], cols[3], cols[4], fixed, method, tolerance, maxIterations)
+        .map(fromCore);
     } catch (e) {
       throw asJcpbaError(e);
     }

@@ -29,6 +29,9 @@ const FIELDS = {
   bandwidth: { initial: SCENARIO_DEFAULTS.bandwidthHz / HZ_PER_MHZ, read: positive('Bandwidth must be a positive number of MHz.') },
   budget: { initial: SCENARIO_DEFAULTS.budget, read: fraction('Budget must be a number in [0, 1).') },
   rmax: { initial: SCENARIO_DEFAULTS.maxPruning, read: fraction('Max pruning must be a number in [0, 1).') },
+  t0: { initial: SCENARIO_DEFAULTS.fixedSeconds, read: nonNegative('Fixed time must be a number of seconds >= 0.') },
+  phic: { initial: SCENARIO_DEFAULTS.prunableComputeFraction, read: closedFraction('Prunable share of compute must be a number in [0, 1].') },
+  phis: { initial: SCENARIO_DEFAULTS.prunablePayloadFraction, read: closedFraction('Prunable share of payload must be a number in [0, 1].') },
   model: { initial: SCENARIO_DEFAULTS.model, read: choice(MODEL_PRESETS, 'model') },
   dataset: { initial: SCENARIO_DEFAULTS.dataset, read: choice(DATASET_PRESETS, 'dataset') },
   seed: { initial: SCENARIO_DEFAULTS.seed, read: integer(0, UINT32_MAX, 'Seed must be an integer in [0, 2^32).') },
@@ -43,6 +46,9 @@ const ERROR_FIELD = {
   budget: 'budget',
   pruningBudget: 'budget',
   maxPruning: 'rmax',
+  fixedSeconds: 't0',
+  prunableComputeFraction: 'phic',
+  prunablePayloadFraction: 'phis',
   model: 'model',
   dataset: 'dataset',
   seed: 'seed',
@@ -72,6 +78,20 @@ function fraction(message) {
   return (text) => {
     const v = number(text);
     if (!(Number.isFinite(v) && v >= 0 && v < 1)) throw new Error(message);
+    return v;
+  };
+}
+function nonNegative(message) {
+  return (text) => {
+    const v = number(text);
+    if (!(Number.isFinite(v) && v >= 0)) throw new Error(message);
+    return v;
+  };
+}
+function closedFraction(message) {
+  return (text) => {
+    const v = number(text);
+    if (!(Number.isFinite(v) && v >= 0 && v <= 1)) throw new Error(message);
     return v;
   };
 }
@@ -123,6 +143,9 @@ function readScenario() {
     bandwidthHz: values.bandwidth * HZ_PER_MHZ,
     budget: values.budget,
     maxPruning: values.rmax,
+    fixedSeconds: values.t0,
+    prunableComputeFraction: values.phic,
+    prunablePayloadFraction: values.phis,
     model: values.model,
     dataset: values.dataset,
     seed: values.seed,
@@ -210,10 +233,40 @@ function axis(title, extra = {}) {
   return { title: { display: true, text: title }, ...extra };
 }
 
-/** True for 1, 2 and 5 times a power of ten: the labelled ticks of a log axis. */
-function isOneTwoFive(v) {
-  const mantissa = v / 10 ** Math.floor(Math.log10(v));
-  return [1, 2, 5].some((d) => Math.abs(mantissa - d) < 1e-9);
+/** Most labels a log axis shows: more would crowd a phone-sized chart. */
+const MAX_LOG_TICKS = 8;
+
+/**
+ * Ticks of a log axis from lo to hi (> 0): 1, 2 and 5 times each power of ten; only the
+ * powers of ten when that makes too many; every other decade beyond that. The axis ends
+ * on the first and last tick, so both ends are labelled and every bar lies inside.
+ */
+export function logTicks(lo, hi) {
+  const first = Math.floor(Math.log10(lo)) - 1;
+  const last = Math.ceil(Math.log10(hi)) + 1;
+  const candidates = (mantissas, step) => {
+    const all = [];
+    for (let e = first; e <= last + step; e += step) for (const m of mantissas) all.push(Number((m * 10 ** e).toPrecision(12)));
+    return all;
+  };
+  // The candidates from the last one at or below lo to the first one above hi (at
+  // least two, so the axis has a span even when every bar has the same height).
+  const span = (all) => {
+    const from = all.findLastIndex((v) => v <= lo);
+    let to = all.findIndex((v) => v >= hi);
+    if (to <= from) to = from + 1;
+    return all.slice(Math.max(from, 0), to + 1);
+  };
+  let ticks = span(candidates([1, 2, 5], 1));
+  for (let step = 1; ticks.length > MAX_LOG_TICKS; step++) ticks = span(candidates([1], step));
+  return ticks;
+}
+
+/** A bandwidth in MHz as a short label with the unit that keeps it readable: 200 kHz, 2 MHz. */
+export function formatBandwidth(mhz) {
+  const hz = mhz * HZ_PER_MHZ;
+  const [scale, unit] = hz >= 1e9 ? [1e9, 'GHz'] : hz >= 1e6 ? [1e6, 'MHz'] : hz >= 1e3 ? [1e3, 'kHz'] : [1, 'Hz'];
+  return `${Number((hz / scale).toPrecision(3))} ${unit}`;
 }
 
 function barChart(canvasId, options) {
@@ -268,11 +321,15 @@ const clientsChart = barChart('clients-chart', {
     x: axis('Client k'),
     y: axis('Pruning rate ρ_k (%)', { beginAtZero: true, position: 'left' }),
     // Bandwidth shares span orders of magnitude (far clients get most of the band).
-    y1: axis('Bandwidth b_k (MHz, log scale)', {
+    // Ticks from logTicks (set with the data in renderClients), labelled with units.
+    y1: axis('Bandwidth b_k (log scale)', {
       type: 'logarithmic',
       position: 'right',
       grid: { drawOnChartArea: false },
-      ticks: { callback: (v) => (isOneTwoFive(v) ? String(Number(v.toPrecision(3))) : '') },
+      afterBuildTicks: (scale) => {
+        if (scale.chart.$logTicks) scale.ticks = scale.chart.$logTicks.map((value) => ({ value }));
+      },
+      ticks: { autoSkip: false, callback: (v) => formatBandwidth(v) },
     }),
   },
 });
@@ -331,7 +388,8 @@ function renderLatency() {
   const s = last.scenario;
   $('latency-caption').textContent =
     `Round latency T = max over clients of τ_k, in seconds, for K = ${s.clients} clients, B = ${s.bandwidthHz / HZ_PER_MHZ} MHz, ` +
-    `budget ${s.budget}, ρ_max ${s.maxPruning}, ${s.model} on ${s.dataset}, seed ${s.seed}, drop ${s.drop}, realization ${s.realization}. ` +
+    `budget ${s.budget}, ρ_max ${s.maxPruning}, t0 ${s.fixedSeconds} s, φ_c ${s.prunableComputeFraction}, φ_s ${s.prunablePayloadFraction}, ` +
+    `${s.model} on ${s.dataset}, seed ${s.seed}, drop ${s.drop}, realization ${s.realization}. ` +
     'The table below has the same numbers.';
   $('certificate').textContent = optimal
     ? `optimal is certified: T* lies in [${optimal.lowerBound}, ${optimal.upperBound}] s (relative width ${((optimal.upperBound - optimal.lowerBound) / optimal.upperBound).toExponential(1)}).`
@@ -350,6 +408,11 @@ function renderClients() {
     { label: 'Pruning rate ρ_k (%)', data: Array.from(r.pruning, (x) => 100 * x), backgroundColor: '#D55E00', yAxisID: 'y' },
     { label: 'Bandwidth b_k (MHz)', data: Array.from(r.bandwidth, (x) => x / HZ_PER_MHZ), backgroundColor: '#0072B2', yAxisID: 'y1' },
   ];
+  const mhz = Array.from(r.bandwidth, (x) => x / HZ_PER_MHZ).filter((x) => x > 0);
+  const ticks = logTicks(Math.min(...mhz), Math.max(...mhz));
+  clientsChart.$logTicks = ticks;
+  clientsChart.options.scales.y1.min = ticks[0];
+  clientsChart.options.scales.y1.max = ticks[ticks.length - 1];
   clientsChart.update();
   const pruned = Array.from(r.pruning).filter((x) => x > 0).length;
   $('clients-chart').setAttribute(

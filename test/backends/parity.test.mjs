@@ -4,7 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { JcpbaError, METHODS, createSolver, generate } from '../../dist/ts/index.js';
 import { readFileSync } from 'node:fs';
-import { extremeProblem, randomProblem, rngFor } from '../helpers.mjs';
+import { extremeProblem, randomProblem, randomV2Problem, rngFor } from '../helpers.mjs';
 
 const backends = {
   ts: await createSolver({ backend: 'ts' }),
@@ -40,6 +40,30 @@ test('every method agrees across backends on T within 1e-9 (random problems, K f
     const K = 1 + Math.floor(rng.uniform() ** 3 * 300);
     const p = randomProblem(rng, K);
     for (const method of METHODS) compare(p, method, `#${i} K=${K}`);
+  }
+});
+
+test('every method agrees across backends on round model v2 (random t0, phi_c, phi_s; K from 1 to 300)', () => {
+  const rng = rngFor(22);
+  for (let i = 0; i < 80; i++) {
+    const K = 1 + Math.floor(rng.uniform() ** 3 * 300);
+    const p = randomV2Problem(rng, K);
+    for (const method of METHODS) compare(p, method, `v2 #${i} K=${K}`);
+  }
+  for (const [fixedSeconds, prunableComputeFraction, prunablePayloadFraction] of [[30, 0.4, 0.8], [0, 0, 0], [5, 1, 0.05]]) {
+    const p = generate({ clients: 500, seed: 9, fixedSeconds, prunableComputeFraction, prunablePayloadFraction });
+    for (const method of METHODS) compare(p, method, `generated v2 t0=${fixedSeconds}`);
+  }
+});
+
+test('solveMany with and without fixed times in one batch equals one solve per problem', () => {
+  const rng = rngFor(23);
+  const problems = Array.from({ length: 9 }, (_, i) => (i % 3 === 0 ? randomProblem(rng, 2 + i) : randomV2Problem(rng, 2 + i)));
+  for (const [name, solver] of Object.entries(backends)) {
+    for (const method of ['bcd', 'optimal']) {
+      const many = solver.solveMany(problems, { method });
+      many.forEach((r, i) => assert.is(r.latency, solver.solve(problems[i], { method }).latency, `${name} ${method} #${i}`));
+    }
   }
 });
 
@@ -119,6 +143,17 @@ const base = () => ({
   dataWeight: new Float64Array([300, 100, 50]),
   maxPruning: new Float64Array([0.5, 0.5, 0.2]),
 });
+/** The row JSON form of a canonical problem, each row passed through `edit`. */
+function rowsOf(p, edit = (row) => row) {
+  const fields = ['computeSeconds', 'txPowerW', 'channelGain', 'dataWeight', 'maxPruning'];
+  return {
+    bandwidthHz: p.bandwidthHz,
+    noisePsdWPerHz: p.noisePsdWPerHz,
+    payloadBits: p.payloadBits,
+    pruningBudget: p.pruningBudget,
+    clients: Array.from(p.computeSeconds, (_, k) => edit(Object.fromEntries(fields.map((f) => [f, p[f][k]])), k)),
+  };
+}
 const with_ = (f) => {
   const p = base();
   f(p);
@@ -140,6 +175,21 @@ const BAD = [
   [with_((p) => (p.maxPruning[1] = 1)), /^clients\[1\]\.maxPruning must be a finite number in \[0, 1\)$/],
   [with_((p) => (p.txPowerW[1] = 1e-320)), /^clients\[1\]: txPowerW x channelGain \/ noisePsdWPerHz must be a positive finite number of Hz$/],
   [with_((p) => (p.dataWeight[0] = p.dataWeight[1] = 1e308)), /^clients\.dataWeight must have a finite sum$/],
+  // Round model v2 (MODEL.md section 8).
+  [with_((p) => (p.prunableComputeFraction = 1.5)), /^prunableComputeFraction must be a finite number in \[0, 1\]$/],
+  [with_((p) => (p.prunableComputeFraction = NaN)), /^prunableComputeFraction must be/],
+  [with_((p) => (p.prunablePayloadFraction = -0.1)), /^prunablePayloadFraction must be a finite number in \[0, 1\]$/],
+  [with_((p) => (p.prunablePayloadFraction = Infinity)), /^prunablePayloadFraction must be/],
+  [with_((p) => ((p.pruningBudget = 2), (p.prunableComputeFraction = 2))), /^pruningBudget/],
+  [with_((p) => (p.fixedSeconds = new Float64Array([1, 2]))), /^clients\.fixedSeconds has 2 entries but clients\.computeSeconds has 3$/],
+  [with_((p) => (p.fixedSeconds = new Float64Array([1, -2, 0]))), /^clients\[1\]\.fixedSeconds must be a finite number >= 0$/],
+  [with_((p) => (p.fixedSeconds = new Float64Array([NaN, 0, 0]))), /^clients\[0\]\.fixedSeconds must be/],
+  [with_((p) => ((p.fixedSeconds = new Float64Array([0, 0, Infinity])), (p.maxPruning[2] = 1))), /^clients\[2\]\.maxPruning/],
+  [with_((p) => ((p.fixedSeconds = new Float64Array([0, 0, -1])), (p.txPowerW = new Float64Array([1])))), /^clients\.txPowerW has 1 entries/],
+  [with_((p) => (p.fixedSecond = new Float64Array(3))), /^problem has an unknown field "fixedSecond"; expected /],
+  [{ ...rowsOf(base()), prunableFraction: 1 }, /^problem has an unknown field "prunableFraction"; expected /],
+  [rowsOf(base(), (row, k) => (k === 2 ? { ...row, fixedSecond: 1 } : row)), /^clients\[2\] has an unknown field "fixedSecond"; expected /],
+  [rowsOf(base(), (row, k) => (k === 1 ? { ...row, fixedSeconds: '1' } : row)), /^clients\[1\]\.fixedSeconds must be a number \(got the string "1"\)$/],
 ];
 
 test('every bad input gives the same error, naming the field and client, from every backend', () => {
@@ -148,7 +198,7 @@ test('every bad input gives the same error, naming the field and client, from ev
     for (const [name, e] of seen) {
       assert.ok(e, `${name} accepted a bad problem (${pattern})`);
       assert.match(e.message, pattern, name);
-      assert.equal(e, seen[0][1], `${name} differs from ts`);
+      assert.equal(e, seen[0][1], `${name} differs from ts (${pattern})`);
       assert.is(e.code, 'invalid-input');
     }
   }
@@ -180,6 +230,12 @@ test('fuzz: random garbage never crashes a backend, and all give the same verdic
       p[f] = Float64Array.from({ length: n }, () => (rng.uniform() < 0.3 ? pick(weird) : base()[f][0]));
     }
     for (const f of ['bandwidthHz', 'noisePsdWPerHz', 'payloadBits', 'pruningBudget']) if (rng.uniform() < 0.15) p[f] = pick(weird);
+    // Round model v2's fields, sometimes absent, sometimes garbage.
+    for (const f of ['prunableComputeFraction', 'prunablePayloadFraction']) if (rng.uniform() < 0.3) p[f] = rng.uniform() < 0.5 ? rng.uniform() : pick(weird);
+    if (rng.uniform() < 0.3) {
+      const n = rng.uniform() < 0.1 ? K + 1 : K;
+      p.fixedSeconds = Float64Array.from({ length: n }, () => (rng.uniform() < 0.3 ? pick(weird) : 10 * rng.uniform()));
+    }
     const method = pick(METHODS);
     const outcomes = Object.entries(backends).map(([name, s]) => {
       try {

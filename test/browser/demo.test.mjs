@@ -252,6 +252,35 @@ demo('a bad input shows a message next to its field and the page keeps working',
   assert.match(await page.textContent('#clients-error'), 'Clients must be a positive integer');
 });
 
+demo('the round model v2 inputs (t0, phi_c, phi_s) reach the solver, and bad ones are reported', async () => {
+  const { page } = ctx;
+  await page.goto(`${ctx.url}?${QUERY}`);
+  await page.waitForSelector('#status[data-state="done"]', { timeout: SOLVE_TIMEOUT_MS });
+  assert.is(await page.inputValue('#t0'), '0');
+  assert.is(await page.inputValue('#phic'), '1');
+  assert.is(await page.inputValue('#phis'), '1');
+  await page.fill('#t0', '5');
+  await page.fill('#phic', '0.4');
+  await page.fill('#phis', '0.8');
+  await solveAndWait(page);
+  assert.is(await page.getAttribute('#status', 'data-state'), 'done');
+  const shown = await shownLatencies(page);
+  const problem = generate({ ...SCENARIO, fixedSeconds: 5, prunableComputeFraction: 0.4, prunablePayloadFraction: 0.8 });
+  for (const method of METHODS) {
+    const expected = solve(problem, { method }).latency;
+    assert.ok(rel(shown[method].value, expected) <= 1e-9, `${method}: page ${shown[method].value} vs node ${expected}`);
+  }
+  assert.match(page.url(), 't0=5');
+  assert.match(page.url(), 'phic=0.4');
+  await page.fill('#phic', '1.5');
+  await page.fill('#t0', '-1');
+  await solveAndWait(page);
+  assert.is(await page.getAttribute('#status', 'data-state'), 'invalid');
+  assert.match(await page.textContent('#phic-error'), 'Prunable share of compute must be a number in [0, 1].');
+  assert.match(await page.textContent('#t0-error'), 'Fixed time must be a number of seconds >= 0.');
+  assert.is(await page.textContent('#phis-error'), '');
+});
+
 demo('reloading restores the view from the address', async () => {
   const { page } = ctx;
   await page.goto(`${ctx.url}?${QUERY}`);
@@ -278,6 +307,59 @@ demo('backend=ts in the address runs the TypeScript reference and says so', asyn
     const expected = solve(problem, { method }).latency;
     assert.ok(rel(shown[method].value, expected) <= 1e-9, `${method}: page ${shown[method].value} vs node ${expected}`);
   }
+});
+
+/** The bandwidth axis of the per-client chart, as Chart.js laid it out. */
+function bandwidthAxis(page) {
+  return page.evaluate(async () => {
+    const { Chart } = await import('chart.js');
+    const chart = Chart.getChart(document.getElementById('clients-chart'));
+    const scale = chart.scales.y1;
+    return {
+      min: scale.min,
+      max: scale.max,
+      ticks: scale.ticks.map((t) => ({ value: t.value, label: t.label, y: scale.getPixelForValue(t.value) })),
+      data: chart.data.datasets.find((d) => d.yAxisID === 'y1').data.filter((x) => x > 0),
+      fontSize: scale.options.ticks.font?.size ?? Chart.defaults.font.size,
+    };
+  });
+}
+
+const UNIT_MHZ = { Hz: 1e-6, kHz: 1e-3, MHz: 1, GHz: 1e3 };
+
+demo('on a 390 px wide screen nothing overflows sideways, and the log axis has readable ticks below 1 MHz', async () => {
+  const page = await ctx.browser.newPage();
+  page.on('pageerror', (e) => ctx.problems.push(`page error: ${e.message}`));
+  try {
+    await page.setViewportSize({ width: 390, height: 844 });
+    const overflow = () => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    // 60 clients: most bands well below 1 MHz; equal: every band the same (a span of one value).
+    for (const query of ['clients=60&seed=2&method=optimal', 'clients=50&method=equal', 'clients=300&method=bcd']) {
+      await page.goto(`${ctx.url}?${query}`);
+      await page.waitForSelector('#status[data-state="done"]', { timeout: SOLVE_TIMEOUT_MS });
+      await page.waitForSelector('#clients-section[data-method]');
+      assert.is(await overflow(), 0, `${query}: the page is wider than the screen`);
+      await page.click('#clients-section summary'); // the per-client table, opened
+      assert.is(await overflow(), 0, `${query}: with the per-client table open`);
+      const axis = await bandwidthAxis(page);
+      assert.ok(axis.ticks.length >= 2, `${query}: ${axis.ticks.length} ticks`);
+      assert.ok(axis.min <= Math.min(...axis.data) && axis.max >= Math.max(...axis.data), `${query}: every bar inside the axis`);
+      assert.ok(axis.ticks.some((t) => t.value < 1), `${query}: a tick below 1 MHz`);
+      for (const t of axis.ticks) {
+        const m = /^(\d+(?:\.\d+)?) (Hz|kHz|MHz|GHz)$/.exec(t.label);
+        assert.ok(m, `${query}: tick ${t.value} MHz is labelled ${JSON.stringify(t.label)}`);
+        const value = Number(m[1]) * UNIT_MHZ[m[2]];
+        assert.ok(Math.abs(value - t.value) <= 1e-9 * t.value, `${query}: label ${t.label} for ${t.value} MHz`);
+      }
+      const gaps = axis.ticks.slice(1).map((t, i) => Math.abs(t.y - axis.ticks[i].y));
+      assert.ok(Math.min(...gaps) >= 1.5 * axis.fontSize, `${query}: labels ${Math.min(...gaps)} px apart overlap`);
+    }
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: join(ARTIFACTS, 'demo-390px.png'), fullPage: true });
+  } finally {
+    await page.close();
+  }
+  assert.equal(ctx.problems, []);
 });
 
 demo('a screenshot of the full page after a Monte Carlo run', async () => {

@@ -52,12 +52,9 @@ test('the browser entry imports no Node built-in and neither the facade nor the 
   for (const [file, { statics, dynamics }] of graph) {
     const where = relative(ROOT, file);
     for (const spec of statics) assert.not.ok(isNodeBuiltin(spec), `${where} imports ${spec}`);
-    for (const spec of dynamics) {
-      // The one exception: wasm.js reads a local file with node:fs/promises, imported
-      // only when it runs under Node (isNode()), never in a browser.
-      if (where === 'dist/bindings/wasm.js' && spec === 'node:fs/promises') continue;
-      assert.not.ok(isNodeBuiltin(spec), `${where} imports ${spec} dynamically`);
-    }
+    for (const spec of dynamics) assert.not.ok(isNodeBuiltin(spec), `${where} imports ${spec} dynamically`);
+    // Not even a hidden one: a bundler would try to resolve any import() of a Node built-in.
+    assert.not.match(readFileSync(file, 'utf8'), /import\(\s*\/\*[^)]*node:/, `${where} hides an import of a built-in`);
   }
 });
 
@@ -146,11 +143,27 @@ test('createSolver falls back to the reference when WebAssembly is missing, and 
   }
 });
 
-test('createSolver falls back when the module cannot load, and rejects unknown backends', async () => {
-  const solver = await browser.createSolver({ wasm: new Uint8Array([0, 1, 2, 3]) });
+test('createSolver falls back when the module cannot load, warns naming the URL, and rejects unknown backends', async () => {
+  const warnings = [];
+  const solver = await browser.createSolver({ wasm: new Uint8Array([0, 1, 2, 3]), onWarning: (m) => warnings.push(m) });
   assert.is(solver.backend, 'ts');
   assert.is(solver.skipped.length, 1);
   assert.match(solver.skipped[0].reason, /failed to load the WASM module/);
+  assert.is(warnings.length, 1);
+  // Without onWarning the warning goes to console.warn, and names the URL it tried.
+  const missing = new URL('file:///no/such/dir/jcpba.wasm');
+  const saved = console.warn;
+  const logged = [];
+  console.warn = (...args) => logged.push(args.join(' '));
+  try {
+    assert.is((await browser.createSolver({ wasm: missing })).backend, 'ts');
+  } finally {
+    console.warn = saved;
+  }
+  assert.is(logged.length, 1);
+  assert.ok(logged[0].includes(missing.href), logged[0]);
+  assert.match(logged[0], /TypeScript reference/);
+  assert.match(logged[0], /jcpba\/jcpba\.wasm/);
   assert.is((await browser.createSolver({ backend: 'ts' })).backend, 'ts');
   try {
     await browser.createSolver({ backend: 'native' });

@@ -11,12 +11,15 @@ import { generateCommand } from './generate.js';
 import { solveCommand } from './solve.js';
 import { sweepCommand } from './sweep.js';
 import { mergeCommand } from './merge.js';
-import { benchCommand } from './bench.js';
+import { benchAvailable, benchCommand } from './bench.js';
 
 export { VERSION } from '../version.js';
 export type { Io } from './io.js';
 
-const MAIN_HELP = `jcpba ${VERSION}: joint client-specific pruning and bandwidth allocation (JCPBA)
+/** The main help; `bench` is offered only where it can run (a clone, not an installed package). */
+function mainHelp(): string {
+  const bench = benchAvailable() ? '  bench      benchmark the backends (per solve, suites, sweep throughput; see --help)\n' : '';
+  return `jcpba ${VERSION}: joint client-specific pruning and bandwidth allocation (JCPBA)
 for federated fine-tuning of LLMs over wireless networks.
 
 Usage: jcpba <command> [options]
@@ -24,13 +27,13 @@ Usage: jcpba <command> [options]
 Commands:
   generate   print a problem (JSON) drawn from the scenario generator
   solve      solve a problem file (or - for stdin) with one or more methods
-  sweep      Monte Carlo over a grid of scenarios: table, CSV, JSON and SVG figures
+  sweep      Monte Carlo over a grid of scenarios: table, CSV, JSON and figures
   merge      combine the folders of a sharded sweep into one result
-  bench      benchmark the backends (per solve, suites, sweep throughput; see --help)
-
+${bench}
 Run 'jcpba <command> --help' for a command's options. Units are SI (s, Hz, W, bits)
 unless an option says otherwise.
 `;
+}
 
 /** Runs the CLI; returns the exit code (0 ok, 1 bad input or failure, 2 usage). */
 export async function main(argv: string[], io: Io = nodeIo): Promise<number> {
@@ -54,10 +57,13 @@ export async function main(argv: string[], io: Io = nodeIo): Promise<number> {
       case undefined:
       case '--help':
       case 'help':
-        io.out(MAIN_HELP);
+        io.out(mainHelp());
         return command === undefined ? 2 : 0;
       default:
-        throw usageError(`unknown command ${JSON.stringify(command)}; expected generate, solve, sweep, merge or bench (see jcpba --help)`, 'command');
+        throw usageError(
+          `unknown command ${JSON.stringify(command)}; expected generate, solve, sweep, ${benchAvailable() ? 'merge or bench' : 'or merge'} (see jcpba --help)`,
+          'command',
+        );
     }
   } catch (e) {
     if (e instanceof JcpbaError) {

@@ -22,6 +22,7 @@ export async function mergeCommand(argv: string[], io: Io): Promise<number> {
   if (!out) throw usageError('merge needs --out DIR', 'out');
   const merged = await mergeShards(out, positionals);
   if (!flags.has('quiet')) io.out(resultsTable(merged.config, merged.rows));
+  for (const note of merged.notes) io.err(`jcpba: note: ${note}\n`);
   io.err(`jcpba: merged ${positionals.length} folders into ${out} (${merged.complete ? 'complete' : 'INCOMPLETE: some units are missing'})\n`);
   return merged.complete ? 0 : 1;
 }

@@ -25,6 +25,9 @@ export const SCENARIO_FLAGS: Record<string, keyof ScenarioOptions> = {
   'throughput-max': 'throughputMax',
   'max-pruning': 'maxPruning',
   budget: 'budget',
+  'fixed-seconds': 'fixedSeconds',
+  'prunable-compute': 'prunableComputeFraction',
+  'prunable-payload': 'prunablePayloadFraction',
 };
 
 const STRING_OPTIONS = new Set<keyof ScenarioOptions>(['model', 'dataset']);

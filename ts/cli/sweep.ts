@@ -141,6 +141,7 @@ export async function sweepCommand(argv: string[], io: Io): Promise<number> {
   io.err(
     `jcpba: ${outcome.unitsDone}/${outcome.unitsTotal} units on ${outcome.backend} (${outcome.threads} threads) in ${seconds.toFixed(1)} s; wrote ${out}/results.csv, results.json and ${outcome.files.filter((f) => f.endsWith('.svg')).length} figures\n`,
   );
+  for (const note of outcome.notes) io.err(`jcpba: note: ${note}\n`);
   if (outcome.unitsDone < outcome.unitsTotal) {
     io.err(`jcpba: interrupted; results cover complete grid points only; continue with the same command and --resume\n`);
     return 130;

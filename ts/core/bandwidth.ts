@@ -1,16 +1,17 @@
 /**
- * Block B of MODEL.md section 3: the best bandwidth split for fixed pruning.
+ * Block B of MODEL.md sections 3 and 8: the best bandwidth split for fixed pruning.
  *
  * For a target T client k needs b_k(T) = r_k^{-1}(q_k(T)) Hz, with
- * q_k(T) = S m_k / (T - m_k c_k) and m_k = 1 - rho_k. G(T) = sum_k b_k(T) - B is convex
+ * q_k(T) = S (1 - phi_s rho_k) / (T - t0_k - c_k (1 - phi_c rho_k)) (S m_k / (T - m_k c_k),
+ * m_k = 1 - rho_k, in the model of section 2). G(T) = sum_k b_k(T) - B is convex
  * and decreasing on (T_lo, inf); its root is the block optimum, where every client
- * finishes at the same T. b_k(T) has a pole at P_k = m_k (c_k + S ln2 / a_k), where
- * q_k reaches a_k / ln 2, and b_k ~ 1 / (T - P_k) there; far from the poles the sum
+ * finishes at the same T. b_k(T) has a pole at P_k, client k's latency with infinite
+ * bandwidth (where q_k reaches a_k / ln 2), and b_k ~ 1 / (T - P_k) there; far from the poles the sum
  * falls like a power of T. Both are straight lines in (ln(T - P), ln sum), P = max_k P_k,
  * so Newton's method in those coordinates takes a handful of steps from the feasible
  * end (and never crosses the pole); bisection on the bracket safeguards it.
  */
-import type { Instance } from './problem.js';
+import { type Instance, latencyAt, payloadAt, prunableAt, unprunedAt, uploadWindow } from './problem.js';
 import { LN2, lambertT, rate } from './rate.js';
 
 export interface BandwidthBlockResult {
@@ -28,13 +29,12 @@ const T_TOL = 4e-16;
 
 /** Bandwidth each client needs to finish by T with pruning rho; writes `out`, returns sum and dG/dT. */
 function demand(inst: Instance, rho: Float64Array, T: number, out: Float64Array): { sum: number; slope: number } {
-  const { K, c, a, S } = inst;
+  const { K, a } = inst;
   let sum = 0;
   let slope = 0;
   for (let k = 0; k < K; k++) {
-    const m = 1 - rho[k];
-    const slack = T - m * c[k];
-    const q = slack > 0 ? (S * m) / slack : Infinity;
+    const slack = uploadWindow(inst, k, rho[k], T);
+    const q = slack > 0 ? payloadAt(inst, rho[k]) / slack : Infinity;
     // rateInverse(a, q) = q ln2 / t, t = lambertT(c), kept here for the slope.
     const z = (q * LN2) / a[k]; // the c of lambertT
     if (!(z < 1)) {
@@ -72,12 +72,12 @@ export function bandwidthBlock(
   bandwidth: Float64Array = new Float64Array(inst.K),
   warm = false,
 ): BandwidthBlockResult {
-  const { K, B, S, c, a } = inst;
+  const { K, B, S, a } = inst;
   if (!warm) bandwidth.fill(B / K);
   const start = roundLatency(inst, rho, bandwidth);
   // Below T_lo some client needs infinite bandwidth; the start reaches T_hi.
   let lo = 0;
-  for (let k = 0; k < K; k++) lo = Math.max(lo, (1 - rho[k]) * (c[k] + (S * LN2) / a[k]));
+  for (let k = 0; k < K; k++) lo = Math.max(lo, latencyAt(inst, k, rho[k], (S * LN2) / a[k]));
   let hi = start;
   const pole = lo;
   const need = new Float64Array(K);
@@ -137,9 +137,12 @@ export function bandwidthBlock(
   return { latency: start, bandwidth, steps: steps + 1 };
 }
 
-/** tau_k = (1 - rho_k)(c_k + S / r_k(b_k)), s. */
+/**
+ * tau_k = t0_k + c_k (1 - phi_c rho_k) + S (1 - phi_s rho_k) / r_k(b_k), s
+ * ((1 - rho_k)(c_k + S / r_k(b_k)) in the model of section 2).
+ */
 export function clientLatency(inst: Instance, k: number, rho: number, b: number): number {
-  return (1 - rho) * (inst.c[k] + inst.S / rate(inst.a[k], b));
+  return latencyAt(inst, k, rho, inst.S / rate(inst.a[k], b));
 }
 
 /** max_k tau_k; the per-client latencies go to `out` when given. */
@@ -154,8 +157,21 @@ export function roundLatency(inst: Instance, rho: Float64Array, b: Float64Array,
   return T;
 }
 
-/** U_k = c_k + S / r_k(b_k): client k's unpruned latency with its bandwidth, s. */
-export function unprunedLatencies(inst: Instance, b: Float64Array, out: Float64Array = new Float64Array(inst.K)): Float64Array {
-  for (let k = 0; k < inst.K; k++) out[k] = inst.c[k] + inst.S / rate(inst.a[k], b[k]);
-  return out;
+/**
+ * Block A's data for bandwidth b (MODEL.md section 8): U_k = t0_k + c_k + S / r_k(b_k),
+ * client k's unpruned latency (s), to `U`, and V_k = phi_c c_k + phi_s S / r_k(b_k), the
+ * latency a whole unit of pruning removes (s; tau_k = U_k - V_k rho_k), to `V`.
+ */
+export function pruningCoefficients(
+  inst: Instance,
+  b: Float64Array,
+  U: Float64Array = new Float64Array(inst.K),
+  V: Float64Array = new Float64Array(inst.K),
+): { U: Float64Array; V: Float64Array } {
+  for (let k = 0; k < inst.K; k++) {
+    const upload = inst.S / rate(inst.a[k], b[k]);
+    U[k] = unprunedAt(inst, k, upload);
+    V[k] = prunableAt(inst, k, upload);
+  }
+  return { U, V };
 }

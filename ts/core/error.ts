@@ -36,3 +36,5 @@ export function invalidField(field: string, rule: string, client?: number): Jcpb
 
 export const POSITIVE = 'must be a positive finite number';
 export const FRACTION = 'must be a finite number in [0, 1)';
+export const CLOSED_FRACTION = 'must be a finite number in [0, 1]';
+export const NON_NEGATIVE = 'must be a finite number >= 0';

@@ -3,7 +3,7 @@
  */
 import { JcpbaError } from './error.js';
 import { type Instance, type Problem, instance, toProblem } from './problem.js';
-import { bandwidthBlock, roundLatency, unprunedLatencies } from './bandwidth.js';
+import { bandwidthBlock, pruningCoefficients, roundLatency } from './bandwidth.js';
 import { pruningBlock, uniformPruning } from './pruning.js';
 import { optimal } from './optimal.js';
 
@@ -138,7 +138,8 @@ function run(inst: Instance, method: MethodId, tolerance: number, maxIterations:
     }
     case 'prune-only': {
       const b = equalSplit(inst);
-      return exact(pruningBlock(inst, unprunedLatencies(inst, b)).pruning, b);
+      const { U, V } = pruningCoefficients(inst, b);
+      return exact(pruningBlock(inst, U, V).pruning, b);
     }
     case 'bcd':
       return bcd(inst, tolerance, maxIterations);
@@ -157,6 +158,7 @@ function bcd(inst: Instance, tolerance: number, maxIterations: number): Point {
   const rho = new Float64Array(K);
   const b = equalSplit(inst);
   const U = new Float64Array(K);
+  const V = new Float64Array(K);
   const best = { pruning: Float64Array.from(rho), bandwidth: Float64Array.from(b) };
   let bestT = roundLatency(inst, rho, b);
   let previous = bestT;
@@ -164,9 +166,10 @@ function bcd(inst: Instance, tolerance: number, maxIterations: number): Point {
   let iterations = 0;
   while (iterations < maxIterations) {
     iterations++;
+    pruningCoefficients(inst, b, U, V);
     // Block A's point (rho, b) is a feasible start for block B, which never returns
     // anything worse.
-    pruningBlock(inst, unprunedLatencies(inst, b, U), rho);
+    pruningBlock(inst, U, V, rho);
     const T = bandwidthBlock(inst, rho, b, true).latency;
     if (T < bestT) {
       bestT = T;
@@ -183,8 +186,11 @@ function bcd(inst: Instance, tolerance: number, maxIterations: number): Point {
 }
 
 function optimalPoint(inst: Instance, tolerance: number, maxIterations: number): Point {
-  // Open the bracket at the better of two cheap feasible points.
-  const candidates = [run(inst, 'prune-only', tolerance, maxIterations), run(inst, 'uniform-prune-bandwidth', tolerance, maxIterations)];
+  // Open the bracket at the better of two cheap feasible points. When pruning changes no
+  // latency (phi_c = phi_s = 0), uniform pruning would only add pruning for nothing: its
+  // latency is bandwidth-only's, and so is the optimum.
+  const uniform = inst.phiC > 0 || inst.phiS > 0 ? 'uniform-prune-bandwidth' : 'bandwidth-only';
+  const candidates = [run(inst, 'prune-only', tolerance, maxIterations), run(inst, uniform, tolerance, maxIterations)];
   let start = candidates[0];
   let startT = roundLatency(inst, start.pruning, start.bandwidth);
   const other = roundLatency(inst, candidates[1].pruning, candidates[1].bandwidth);

@@ -1,14 +1,19 @@
 /**
- * `optimal`: the certified global optimum of P (MODEL.md section 5).
+ * `optimal`: the certified global optimum of P (MODEL.md sections 5 and 8).
  *
  * For a fixed round latency T, F(T) = min_rho sum_k b_k(rho_k; T) over the box and the
  * budget is a separable convex problem. We solve it through its Lagrangian: with a
  * price lambda >= 0 on weighted pruning each client minimizes b + lambda w_k rho alone,
  * and lambda is set so the budget binds. Rather than b as a function of rho (which needs
  * the inverse rate inside every step), each client is parametrized by its bandwidth b,
- * with rho(b) = 1 - T / U(b), U(b) = c + S / r(b): the inverse of a convex decreasing
- * bijection is convex decreasing, so the per-client problem min_b b + mu rho(b) is convex
- * too, and its stationarity condition mu T S r'(b) = (c r(b) + S)^2 is explicit.
+ * with rho(b) = (U(b) - T) / V(b), U(b) = t0 + c + S / r(b), V(b) = phi_c c + phi_s S / r(b)
+ * (in the model of section 2, 1 - T / U(b) with U(b) = c + S / r(b)): the inverse of a
+ * convex decreasing bijection is convex decreasing, so the per-client problem
+ * min_b b + mu rho(b) is convex too, and its stationarity condition
+ * mu K S r'(b) = (phi_c c r(b) + phi_s S)^2 with K = phi_c c + phi_s (T - t0 - c) is
+ * explicit (K = T and mu T S r'(b) = (c r(b) + S)^2 in the model of section 2). K > 0 at
+ * every T the client can meet. A client whose pruning changes nothing (phi_c = phi_s = 0,
+ * or rmax = 0) keeps its unpruned bandwidth and prunes nothing.
  *
  * T is feasible iff F(T) <= B. The outer search keeps a certified bracket:
  * - lower bound: a T proven infeasible, because some client cannot meet it even with
@@ -19,7 +24,7 @@
  * Newton's method on F(T) - B (dF/dT by the envelope theorem) drives T; bisection
  * safeguards it.
  */
-import type { Instance } from './problem.js';
+import { type Instance, latencyAt, payloadAt, prunableAt, unprunedAt, uploadWindow } from './problem.js';
 import { LN2, lnGap, rateInverse } from './rate.js';
 import { roundLatency } from './bandwidth.js';
 import { weighted } from './pruning.js';
@@ -58,6 +63,11 @@ export class Workspace {
   readonly gs: Float64Array; // dG/ds at the client's solution, 0 at a bound
   readonly rho: Float64Array;
   readonly b: Float64Array;
+  /**
+   * U(b) / V(b) at an interior client's solution, where T / V(b) = ratio - rho: the price
+   * predictor's and the rounding noise's data (exactly 1 in the model of section 2).
+   */
+  readonly ratio: Float64Array;
   logPrice = NaN;
   /** The T of the last price search, and d ln(lambda) / dT there: the predictor's data. */
   lastT = NaN;
@@ -69,30 +79,47 @@ export class Workspace {
     this.gs = new Float64Array(K);
     this.rho = new Float64Array(K);
     this.b = new Float64Array(K);
+    this.ratio = new Float64Array(K).fill(1);
   }
 }
 
 /**
- * G(b) = ln(T S r'(b)) - 2 ln(c r(b) + S) and dG/d(ln b). The client's stationarity
- * condition is G(b) = -ln mu; G decreases in b.
+ * G(b) = ln(K S r'(b)) - 2 ln(cc r(b) + ss) and dG/d(ln b), with cc = phi_c c,
+ * ss = phi_s S and K = phi_c c + phi_s (T - t0 - c) (T, c and S in the model of
+ * section 2). The client's stationarity condition is G(b) = -ln mu; G decreases in b.
  */
-function stationarity(a: number, c: number, S: number, T: number, b: number): [number, number] {
+function stationarity(a: number, cc: number, S: number, ss: number, kk: number, b: number): [number, number] {
   const x = a / b;
   const gap = lnGap(x);
   const r = (b * Math.log1p(x)) / LN2;
   const rp = gap / LN2;
-  const denom = c * r + S;
-  const g = Math.log(T * S * rp) - 2 * Math.log(denom);
+  const denom = cc * r + ss;
+  const g = Math.log(kk * S * rp) - 2 * Math.log(denom);
   const onePlus = 1 + x;
-  const gs = -(x * x) / (onePlus * onePlus * gap) - (2 * c * b * rp) / denom;
+  const gs = -(x * x) / (onePlus * onePlus * gap) - (2 * cc * b * rp) / denom;
   return [g, gs];
 }
 
-/** rho(b) = clip(1 - T / (c + S / r(b)), 0, rmax). */
-function pruningFor(a: number, c: number, S: number, rmax: number, T: number, b: number): number {
-  const r = (b * Math.log1p(a / b)) / LN2;
-  const rho = 1 - T / (c + S / r);
-  return rho < 0 ? 0 : rho > rmax ? rmax : rho;
+/**
+ * K = phi_s (T - t0) + (phi_c - phi_s) c, the phi_c c + phi_s (T - t0 - c) of the
+ * stationarity condition, arranged to be exactly T in the model of section 2.
+ */
+function stationarityScale(inst: Instance, k: number, T: number): number {
+  return inst.phiS * (T - inst.t0[k]) + (inst.phiC - inst.phiS) * inst.c[k];
+}
+
+/**
+ * rho(b) = clip(U(b) / V(b) - T / V(b), 0, rmax) and U(b) / V(b) (V(b) > 0 for every
+ * client whose pruning is not fixed at 0).
+ */
+export function pruningFor(inst: Instance, k: number, T: number, b: number): [number, number] {
+  const r = (b * Math.log1p(inst.a[k] / b)) / LN2;
+  const upload = inst.S / r;
+  const v = prunableAt(inst, k, upload);
+  const ratio = unprunedAt(inst, k, upload) / v;
+  const rho = ratio - T / v;
+  const rmax = inst.rmax[k];
+  return [rho < 0 ? 0 : rho > rmax ? rmax : rho, ratio];
 }
 
 /**
@@ -105,15 +132,23 @@ function pruningFor(a: number, c: number, S: number, rmax: number, T: number, b:
  */
 export function solveClient(inst: Instance, ws: Workspace, k: number, T: number, logMu: number): void {
   const a = inst.a[k];
-  const c = inst.c[k];
   const S = inst.S;
+  const cc = inst.phiC * inst.c[k];
+  const ss = inst.phiS * S;
   const bLo = ws.bLo[k];
   const bHi = ws.bHi[k];
   ws.gs[k] = 0;
+  if (bLo >= bHi) {
+    // Pruning saves this client no bandwidth (rmax = 0, or phi_c = phi_s = 0).
+    ws.b[k] = bHi;
+    ws.rho[k] = 0;
+    return;
+  }
   let b: number;
-  if (logMu === -Infinity || bLo >= bHi) {
+  if (logMu === -Infinity) {
     b = bLo;
   } else {
+    const kk = stationarityScale(inst, k, T);
     const boxLo = Math.log(bLo);
     const boxHi = bHi < Infinity ? Math.log(bHi) : Infinity;
     let lo = boxLo;
@@ -126,7 +161,7 @@ export function solveClient(inst: Instance, ws: Workspace, k: number, T: number,
     b = NaN;
     for (let i = 0; i < CLIENT_STEPS; i++) {
       const bs = s === boxLo ? bLo : s === boxHi ? bHi : Math.exp(s);
-      const [g, d] = stationarity(a, c, S, T, bs);
+      const [g, d] = stationarity(a, cc, S, ss, kk, bs);
       const phi = g + logMu;
       if (s === boxLo && phi <= 0) {
         b = bLo; // even full pruning's marginal saving is below the price
@@ -163,11 +198,13 @@ export function solveClient(inst: Instance, ws: Workspace, k: number, T: number,
     }
   }
   ws.b[k] = b;
-  ws.rho[k] = b === bLo ? inst.rmax[k] : b === bHi ? 0 : pruningFor(a, c, S, inst.rmax[k], T, b);
+  if (b === bLo) ws.rho[k] = inst.rmax[k];
+  else if (b === bHi) ws.rho[k] = 0;
+  else [ws.rho[k], ws.ratio[k]] = pruningFor(inst, k, T, b);
 }
 
 /** Weighted pruning sum_k w_k rho_k(lambda) and its derivative in ln lambda. */
-function priceResponse(inst: Instance, ws: Workspace, T: number, logPrice: number): [number, number] {
+export function priceResponse(inst: Instance, ws: Workspace, T: number, logPrice: number): [number, number] {
   let used = 0;
   let slope = 0;
   for (let k = 0; k < inst.K; k++) {
@@ -188,11 +225,43 @@ interface Evaluation {
   slope: number;
 }
 
-/** d b_k / dT at fixed rho: (dq/dT) / r'(b) with dq/dT = -q^2 / (S m). */
+/**
+ * d b_k / dT at fixed rho: (dq/dT) / r'(b) with q = S m_s / (T - t0 - c m_c),
+ * dq/dT = -q^2 / (S m_s), m_s = 1 - phi_s rho, m_c = 1 - phi_c rho.
+ */
 function demandSlope(inst: Instance, k: number, T: number, rho: number, b: number): number {
-  const m = 1 - rho;
-  const q = (inst.S * m) / (T - m * inst.c[k]);
-  return -(q * q) / (inst.S * m) / (lnGap(inst.a[k] / b) / LN2);
+  const payload = payloadAt(inst, rho);
+  const q = payload / uploadWindow(inst, k, rho, T);
+  return -(q * q) / payload / (lnGap(inst.a[k] / b) / LN2);
+}
+
+/**
+ * Bounds the rounding error of a weighted pruning sum, in units of RHO_NOISE: an interior
+ * client's rho = U / V - T / V carries a few ulps of U / V + T / V; U / V = T / V + rho,
+ * and T / V = ratio - rho. 1 in the model of section 2, where T <= U = V.
+ */
+export function rhoNoiseScale(inst: Instance, ws: Workspace): number {
+  let scale = 1;
+  for (let k = 0; k < inst.K; k++) if (ws.gs[k] !== 0) scale = Math.max(scale, ws.ratio[k] - ws.rho[k]);
+  return scale;
+}
+
+/**
+ * Client k's bandwidth box at T (MODEL.md section 8): `bLo`, the bandwidth it needs at
+ * full pruning, and `bHi`, the bandwidth it needs unpruned (Infinity when no bandwidth
+ * suffices), into ws; returns the pruning it needs with infinite bandwidth, or undefined
+ * when it cannot meet T even with infinite bandwidth at full pruning.
+ */
+export function clientBox(inst: Instance, ws: Workspace, k: number, T: number): number | undefined {
+  const a = inst.a[k];
+  const rmax = inst.rmax[k];
+  const upload = (inst.S * LN2) / a; // the upload time with infinite bandwidth
+  if (!(T > latencyAt(inst, k, rmax, upload))) return undefined;
+  const full = unprunedAt(inst, k, upload); // U_k with infinite bandwidth
+  ws.bLo[k] = rateInverse(a, payloadAt(inst, rmax) / uploadWindow(inst, k, rmax, T));
+  ws.bHi[k] = T > full ? rateInverse(a, inst.S / uploadWindow(inst, k, 0, T)) : Infinity;
+  const v = prunableAt(inst, k, upload);
+  return T < full && v > 0 ? full / v - T / v : 0;
 }
 
 /**
@@ -211,15 +280,12 @@ function demandNoise(inst: Instance, b: Float64Array, gs: Float64Array): number 
 
 /** Decides F(T) <= B and leaves the budget-feasible primal point in ws.rho, ws.b. */
 export function evaluate(inst: Instance, ws: Workspace, T: number): Evaluation {
-  const { K, c, a, S, rmax, w, budget, B } = inst;
+  const { K, w, budget, B } = inst;
   let minUsed = 0; // weighted pruning needed with infinite bandwidth
   for (let k = 0; k < K; k++) {
-    const full = c[k] + (S * LN2) / a[k]; // U_k with infinite bandwidth
-    const mLo = 1 - rmax[k];
-    if (!(T > mLo * full)) return { infeasible: true, demand: Infinity, slope: NaN };
-    ws.bLo[k] = rateInverse(a[k], (S * mLo) / (T - mLo * c[k]));
-    ws.bHi[k] = T > full ? rateInverse(a[k], S / (T - c[k])) : Infinity;
-    if (T < full) minUsed += w[k] * (1 - T / full);
+    const rho = clientBox(inst, ws, k, T);
+    if (rho === undefined) return { infeasible: true, demand: Infinity, slope: NaN };
+    minUsed += w[k] * rho;
   }
   if (minUsed > budget) return { infeasible: true, demand: Infinity, slope: NaN };
 
@@ -237,13 +303,18 @@ export function evaluate(inst: Instance, ws: Workspace, T: number): Evaluation {
     return { infeasible: demand - demandNoise(inst, ws.b, ws.gs) > B, demand, slope };
   }
   // Predict the price and each interior client's ln b at this T to first order from the
-  // last search (at fixed b, dG/dT = 1 / T): Newton then starts a few digits closer.
+  // last search (at fixed b, dG/dT = phi_s / K, 1 / T in the model of section 2): Newton
+  // then starts a few digits closer.
   const dT = T - ws.lastT;
   const dy = ws.priceSlope * dT;
   if (Number.isFinite(dy) && Number.isFinite(ws.logPrice)) {
     ws.logPrice += dy;
-    const relative = dT / ws.lastT;
-    for (let k = 0; k < K; k++) if (ws.gs[k] !== 0) ws.s[k] -= (relative + dy) / ws.gs[k];
+    for (let k = 0; k < K; k++) {
+      if (ws.gs[k] !== 0) {
+        const relative = inst.phiS * (dT / stationarityScale(inst, k, ws.lastT));
+        ws.s[k] -= (relative + dy) / ws.gs[k];
+      }
+    }
   }
   let used: number;
   let price = -Infinity; // ln lambda
@@ -293,16 +364,28 @@ export function evaluate(inst: Instance, ws: Workspace, T: number): Evaluation {
       if (du < 0) slope = du;
     }
     ws.logPrice = price;
-    // d ln(lambda)/dT = -U_T / U_y, U_y = slope, U_T = (U_y - sum_interior w (1 - rho)) / T
-    // (d rho/dT at fixed lambda: -(1 - rho)/T directly, plus the move of b).
+    // d ln(lambda)/dT = -U_T / U_y with U_y = slope and, over the interior clients,
+    // U_T = -sum w / V + sum (b / (lambda dG/ds)) phi_s / K: d rho/dT at fixed lambda is
+    // -1 / V directly, plus the move of b (dG/dT = phi_s / K at fixed b). With
+    // T / V = ratio - rho and cross = sum (b / (lambda dG/ds)) (phi_s T / K - 1), which
+    // is exactly 0 in the model of section 2 (where T / V = 1 - rho), T U_T = slope +
+    // cross - interior.
+    const lambda = Math.exp(price);
     let interior = 0;
-    for (let k = 0; k < K; k++) if (ws.gs[k] !== 0) interior += w[k] * (1 - ws.rho[k]);
+    let cross = 0;
+    for (let k = 0; k < K; k++) {
+      if (ws.gs[k] !== 0) {
+        interior += w[k] * (ws.ratio[k] - ws.rho[k]);
+        const scale = (inst.phiS * T) / stationarityScale(inst, k, T);
+        cross += (ws.b[k] / (lambda * ws.gs[k])) * (scale - 1);
+      }
+    }
     ws.lastT = T;
-    ws.priceSlope = (interior / slope - 1) / T;
+    ws.priceSlope = (interior / slope - 1 - cross / slope) / T;
   }
   let demand = 0;
   let slope = 0;
-  // Weight of the clients whose rho is computed (1 - T / U(b), a few ulps off); at a
+  // Weight of the clients whose rho is computed (U / V - T / V, a few ulps off); at a
   // bound rho is exactly 0 or rmax.
   let loose = 0;
   for (let k = 0; k < K; k++) {
@@ -317,7 +400,7 @@ export function evaluate(inst: Instance, ws: Workspace, T: number): Evaluation {
   // used - budget; the price magnifies both. Only a dual value clear of that noise
   // certifies infeasibility. (A huge price comes from a client of tiny weight, so the
   // noise is weighted: lambda times the whole weight would swamp the certificate.)
-  const noise = demandNoise(inst, ws.b, ws.gs) + (lambda > 0 ? RHO_NOISE * lambda * (loose + used + budget) : 0);
+  const noise = demandNoise(inst, ws.b, ws.gs) + (lambda > 0 ? RHO_NOISE * rhoNoiseScale(inst, ws) * lambda * (loose + used + budget) : 0);
   return { infeasible: dual - noise > B, demand, slope };
 }
 
@@ -331,14 +414,15 @@ export function optimal(
   tolerance: number,
   maxIterations: number,
 ): OptimalResult {
-  const { K, c, a, S, rmax, B } = inst;
+  const { K, a, S, rmax, B } = inst;
   const ws = new Workspace(K);
   const pruning = Float64Array.from(start.pruning);
   const bandwidth = Float64Array.from(start.bandwidth);
   let hi = start.latency;
-  // Infinite bandwidth and full pruning still leave client k (1 - rmax_k) U_k(inf).
+  // Infinite bandwidth and full pruning still leave client k its latency at rmax_k with
+  // the upload time S ln2 / a_k ((1 - rmax_k) U_k(inf) in the model of section 2).
   let lo = 0;
-  for (let k = 0; k < K; k++) lo = Math.max(lo, (1 - rmax[k]) * (c[k] + (S * LN2) / a[k]));
+  for (let k = 0; k < K; k++) lo = Math.max(lo, latencyAt(inst, k, rmax[k], (S * LN2) / a[k]));
 
   const scratch = new Float64Array(K);
   let T = hi;

@@ -1,8 +1,8 @@
 /**
- * The per-round problem P (MODEL.md section 2): its JSON forms, parsing, validation,
- * and the derived per-client constants every method uses.
+ * The per-round problem P (MODEL.md sections 2 and 8): its JSON forms, parsing,
+ * validation, and the derived per-client constants every method uses.
  */
-import { FRACTION, JcpbaError, POSITIVE, invalidField } from './error.js';
+import { CLOSED_FRACTION, FRACTION, JcpbaError, NON_NEGATIVE, POSITIVE, invalidField } from './error.js';
 
 /** One client, as in the row form of the problem JSON (SI units). */
 export interface ClientInput {
@@ -16,6 +16,8 @@ export interface ClientInput {
   dataWeight: number;
   /** rmax_k in [0, 1). */
   maxPruning: number;
+  /** t0_k >= 0, s per round that neither pruning nor bandwidth changes (default 0; MODEL.md section 8). */
+  fixedSeconds?: number;
 }
 
 export type ClientColumns = { [K in keyof ClientInput]: ArrayLike<number> };
@@ -26,7 +28,12 @@ export interface ProblemInput {
   noisePsdDbmPerHz?: number;
   noisePsdWPerHz?: number;
   payloadBits: number;
-  pruningBudget: number;
+  /** Required by `solve`; `minPruning` (deadline mode) does not use it. */
+  pruningBudget?: number;
+  /** phi_c in [0, 1]: the share of the compute that pruning removes (default 1; MODEL.md section 8). */
+  prunableComputeFraction?: number;
+  /** phi_s in [0, 1]: the share of the payload that pruning removes (default 1). */
+  prunablePayloadFraction?: number;
   clients: ClientInput[] | ClientColumns;
 }
 
@@ -41,10 +48,53 @@ export interface Problem {
   channelGain: Float64Array;
   dataWeight: Float64Array;
   maxPruning: Float64Array;
+  /** t0_k, s; absent or empty: 0 for every client. */
+  fixedSeconds?: Float64Array;
+  /** phi_c; absent: 1. */
+  prunableComputeFraction?: number;
+  /** phi_s; absent: 1. */
+  prunablePayloadFraction?: number;
 }
 
+/** The client fields every problem gives (`fixedSeconds` is optional). */
 export const CLIENT_FIELDS = ['computeSeconds', 'txPowerW', 'channelGain', 'dataWeight', 'maxPruning'] as const;
 export type ClientField = (typeof CLIENT_FIELDS)[number];
+
+/** Every key a problem may have, in each form: anything else is reported (a misspelt optional field would otherwise be ignored). */
+const PROBLEM_KEYS = [
+  'bandwidthHz',
+  'noisePsdDbmPerHz',
+  'noisePsdWPerHz',
+  'payloadBits',
+  'pruningBudget',
+  'prunableComputeFraction',
+  'prunablePayloadFraction',
+  'clients',
+];
+const CLIENT_KEYS: readonly (ClientField | 'fixedSeconds')[] = [...CLIENT_FIELDS, 'fixedSeconds'];
+const CANONICAL_KEYS = [
+  'bandwidthHz',
+  'noisePsdWPerHz',
+  'payloadBits',
+  'pruningBudget',
+  'prunableComputeFraction',
+  'prunablePayloadFraction',
+  ...CLIENT_KEYS,
+];
+
+/** Throws for the first own key of `obj` not in `known`; `where` names the object in the message. */
+function checkKeys(obj: object, known: readonly string[], where: string, fieldOf: (key: string) => string, client?: number): void {
+  for (const key of Object.keys(obj)) {
+    if (!known.includes(key)) {
+      throw new JcpbaError(
+        'invalid-input',
+        `${where} has an unknown field ${JSON.stringify(key)}; expected ${known.join(', ')}`,
+        fieldOf(key),
+        client,
+      );
+    }
+  }
+}
 
 export function dbmToWatts(dbm: number): number {
   return 10 ** ((dbm - 30) / 10);
@@ -67,29 +117,40 @@ function isProblem(x: unknown): x is Problem {
   return typeof x === 'object' && x !== null && (x as Problem).computeSeconds instanceof Float64Array;
 }
 
+/** How a problem is read: deadline mode does not need a pruning budget. */
+export interface ShapeOptions {
+  /** When false, a missing `pruningBudget` reads as 0 (it is unused). Default true. */
+  requireBudget?: boolean;
+}
+
 /**
  * Turns a problem in any accepted form (row or columnar JSON, or an already canonical
  * Problem) into the canonical columnar form, then validates it. Throws JcpbaError.
  */
-export function toProblem(input: unknown): Problem {
-  const problem = isProblem(input) ? input : parseShape(input);
+export function toProblem(input: unknown, options: ShapeOptions = {}): Problem {
+  const problem = toProblemShape(input, options);
   validateProblem(problem);
   return problem;
 }
 
 /**
  * The canonical form of a problem without the numeric checks: the compiled backends make
- * those themselves (with the same messages), so they are not done twice.
+ * those themselves (with the same messages), so they are not done twice. Unknown keys
+ * are reported here, for every backend.
  */
-export function toProblemShape(input: unknown): Problem {
-  return isProblem(input) ? input : parseShape(input);
+export function toProblemShape(input: unknown, options: ShapeOptions = {}): Problem {
+  if (!isProblem(input)) return parseShape(input, options.requireBudget ?? true);
+  checkKeys(input, CANONICAL_KEYS, 'problem', (key) => key);
+  if (input.pruningBudget === undefined && options.requireBudget === false) return { ...input, pruningBudget: 0 };
+  return input;
 }
 
-function parseShape(input: unknown): Problem {
+function parseShape(input: unknown, requireBudget: boolean): Problem {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw new JcpbaError('invalid-input', `problem must be a JSON object (got ${describe(input)})`, 'problem');
   }
   const obj = input as Record<string, unknown>;
+  checkKeys(obj, PROBLEM_KEYS, 'problem', (key) => key);
   const bandwidthHz = scalar(obj, 'bandwidthHz');
   let noisePsdWPerHz: number;
   if (obj.noisePsdWPerHz !== undefined && obj.noisePsdDbmPerHz !== undefined) {
@@ -104,43 +165,56 @@ function parseShape(input: unknown): Problem {
     throw new JcpbaError('invalid-input', 'noisePsdDbmPerHz (or noisePsdWPerHz) is missing', 'noisePsdDbmPerHz');
   }
   const payloadBits = scalar(obj, 'payloadBits');
-  const pruningBudget = scalar(obj, 'pruningBudget');
+  const pruningBudget = obj.pruningBudget === undefined && !requireBudget ? 0 : scalar(obj, 'pruningBudget');
+  const prunableComputeFraction = obj.prunableComputeFraction === undefined ? 1 : scalar(obj, 'prunableComputeFraction');
+  const prunablePayloadFraction = obj.prunablePayloadFraction === undefined ? 1 : scalar(obj, 'prunablePayloadFraction');
   const clients = obj.clients;
   if (clients === undefined) throw new JcpbaError('invalid-input', 'clients is missing', 'clients');
   const cols = Array.isArray(clients) ? rowsToColumns(clients) : columns(clients);
-  return { bandwidthHz, noisePsdWPerHz, payloadBits, pruningBudget, ...cols };
+  return { bandwidthHz, noisePsdWPerHz, payloadBits, pruningBudget, prunableComputeFraction, prunablePayloadFraction, ...cols };
 }
 
-function rowsToColumns(rows: unknown[]): Pick<Problem, ClientField> {
+type ClientColumnsOut = Pick<Problem, ClientField | 'fixedSeconds'>;
+
+function rowsToColumns(rows: unknown[]): ClientColumnsOut {
   const K = rows.length;
-  const out = {} as Pick<Problem, ClientField>;
+  const out = {} as ClientColumnsOut;
   for (const f of CLIENT_FIELDS) out[f] = new Float64Array(K);
   for (let k = 0; k < K; k++) {
     const row = rows[k];
     if (typeof row !== 'object' || row === null || Array.isArray(row)) {
       throw new JcpbaError('invalid-input', `clients[${k}] must be an object (got ${describe(row)})`, `clients[${k}]`, k);
     }
-    for (const f of CLIENT_FIELDS) {
+    checkKeys(row, CLIENT_KEYS, `clients[${k}]`, (key) => `clients[${k}].${key}`, k);
+    for (const f of CLIENT_KEYS) {
       const v = (row as Record<string, unknown>)[f];
       const name = `clients[${k}].${f}`;
-      if (v === undefined) throw new JcpbaError('invalid-input', `${name} is missing`, name, k);
+      if (v === undefined) {
+        if (f === 'fixedSeconds') continue; // optional: 0
+        throw new JcpbaError('invalid-input', `${name} is missing`, name, k);
+      }
       if (typeof v !== 'number') throw new JcpbaError('invalid-input', `${name} must be a number (got ${describe(v)})`, name, k);
-      out[f][k] = v;
+      if (f === 'fixedSeconds') out.fixedSeconds ??= new Float64Array(K);
+      out[f]![k] = v;
     }
   }
   return out;
 }
 
-function columns(clients: unknown): Pick<Problem, ClientField> {
+function columns(clients: unknown): ClientColumnsOut {
   if (typeof clients !== 'object' || clients === null) {
     throw new JcpbaError('invalid-input', `clients must be an array of clients or an object of columns (got ${describe(clients)})`, 'clients');
   }
   const obj = clients as Record<string, unknown>;
-  const out = {} as Pick<Problem, ClientField>;
-  for (const f of CLIENT_FIELDS) {
+  checkKeys(obj, CLIENT_KEYS, 'clients', (key) => `clients.${key}`);
+  const out = {} as ClientColumnsOut;
+  for (const f of CLIENT_KEYS) {
     const col = obj[f];
     const name = `clients.${f}`;
-    if (col === undefined) throw new JcpbaError('invalid-input', `${name} is missing`, name);
+    if (col === undefined) {
+      if (f === 'fixedSeconds') continue; // optional: 0 for every client
+      throw new JcpbaError('invalid-input', `${name} is missing`, name);
+    }
     if (col instanceof Float64Array) {
       out[f] = col;
       continue;
@@ -165,6 +239,8 @@ function columns(clients: unknown): Pick<Problem, ClientField> {
 
 const isPositive = (v: number) => Number.isFinite(v) && v > 0;
 const isFraction = (v: number) => Number.isFinite(v) && v >= 0 && v < 1;
+const isClosedFraction = (v: number) => Number.isFinite(v) && v >= 0 && v <= 1;
+const isNonNegative = (v: number) => Number.isFinite(v) && v >= 0;
 
 /** Numeric validation, in the order and with the messages of docs/CORE_API.md. */
 export function validateProblem(p: Problem): void {
@@ -172,6 +248,8 @@ export function validateProblem(p: Problem): void {
   if (!isPositive(p.noisePsdWPerHz)) throw invalidField('noisePsdWPerHz', POSITIVE);
   if (!isPositive(p.payloadBits)) throw invalidField('payloadBits', POSITIVE);
   if (!isFraction(p.pruningBudget)) throw invalidField('pruningBudget', FRACTION);
+  if (!isClosedFraction(p.prunableComputeFraction ?? 1)) throw invalidField('prunableComputeFraction', CLOSED_FRACTION);
+  if (!isClosedFraction(p.prunablePayloadFraction ?? 1)) throw invalidField('prunablePayloadFraction', CLOSED_FRACTION);
   const K = p.computeSeconds.length;
   if (K === 0) throw new JcpbaError('invalid-input', 'clients must hold at least one client (K = 0)', 'clients');
   for (const f of CLIENT_FIELDS) {
@@ -179,12 +257,18 @@ export function validateProblem(p: Problem): void {
       throw new JcpbaError('invalid-input', `clients.${f} has ${p[f].length} entries but clients.computeSeconds has ${K}`, `clients.${f}`);
     }
   }
+  // The fixed times may be left out altogether (0 for every client).
+  const t0 = p.fixedSeconds !== undefined && p.fixedSeconds.length > 0 ? p.fixedSeconds : undefined;
+  if (t0 !== undefined && t0.length !== K) {
+    throw new JcpbaError('invalid-input', `clients.fixedSeconds has ${t0.length} entries but clients.computeSeconds has ${K}`, 'clients.fixedSeconds');
+  }
   for (let k = 0; k < K; k++) {
     if (!isPositive(p.computeSeconds[k])) throw invalidField('computeSeconds', POSITIVE, k);
     if (!isPositive(p.txPowerW[k])) throw invalidField('txPowerW', POSITIVE, k);
     if (!isPositive(p.channelGain[k])) throw invalidField('channelGain', POSITIVE, k);
     if (!isPositive(p.dataWeight[k])) throw invalidField('dataWeight', POSITIVE, k);
     if (!isFraction(p.maxPruning[k])) throw invalidField('maxPruning', FRACTION, k);
+    if (t0 !== undefined && !isNonNegative(t0[k])) throw invalidField('fixedSeconds', NON_NEGATIVE, k);
     // Each input can be valid while the SNR bandwidth a_k = p g / N0 over- or
     // underflows; every method divides by it.
     if (!isPositive((p.txPowerW[k] * p.channelGain[k]) / p.noisePsdWPerHz)) {
@@ -207,12 +291,13 @@ const RANGE = 'must be in [1e-50, 1e50] (the representable range, MODEL.md 2.1)'
 /**
  * Rejects problems whose scales double precision cannot carry through the methods: the
  * band B, the time S / B, and per client the dimensionless a_k / B, c_k B / S and
- * w_k / sum w. Within [1e-50, 1e50] each, every quantity a method forms (a product of
+ * w_k / sum w (and t0_k B / S from above, 1 - rmax_k from below). Within [1e-50, 1e50] each, every quantity a method forms (a product of
  * a few of them) stays far inside the normal range of a double.
  */
 function checkScales(p: Problem, weightSum: number): void {
   const B = p.bandwidthHz;
   const S = p.payloadBits;
+  const t0 = p.fixedSeconds !== undefined && p.fixedSeconds.length > 0 ? p.fixedSeconds : undefined;
   if (!inScale(B)) throw new JcpbaError('invalid-input', `bandwidthHz ${RANGE}`, 'bandwidthHz');
   if (!inScale(S / B)) throw new JcpbaError('invalid-input', `payloadBits / bandwidthHz ${RANGE}`, 'payloadBits');
   for (let k = 0; k < p.computeSeconds.length; k++) {
@@ -225,6 +310,15 @@ function checkScales(p: Problem, weightSum: number): void {
     ];
     for (const [name, value, what] of checks) {
       if (!inScale(value)) throw new JcpbaError('invalid-input', `clients[${k}]: ${what} ${RANGE}`, `clients[${k}].${name}`, k);
+    }
+    // The fixed time may be 0; only its upper end matters (round model v2).
+    if (t0 !== undefined && (t0[k] * B) / S > SCALE_MAX) {
+      throw new JcpbaError(
+        'invalid-input',
+        `clients[${k}]: fixedSeconds x bandwidthHz / payloadBits must be at most 1e50 (the representable range, MODEL.md 2.1)`,
+        `clients[${k}].fixedSeconds`,
+        k,
+      );
     }
     // A client's latency scales with 1 - rho, which a double holds to an absolute 1e-16:
     // near rho = 1 that is a large relative error.
@@ -243,24 +337,34 @@ function checkScales(p: Problem, weightSum: number): void {
 /** The least 1 - rmax_k of the representable range: rho is held to an absolute 1e-16, so 1 - rho (and the latency) to a relative 1e-10 at worst. */
 export const KEEP_MIN = 1e-6;
 
-/** The problem in the row JSON form (for printing). */
+/**
+ * The problem in the row (or columnar) JSON form, for printing. The fields of round
+ * model v2 are written only when they differ from their defaults, so a problem of the
+ * model of MODEL.md section 2 prints as it always did.
+ */
 export function toJson(p: Problem, columnar = false): ProblemInput & { noisePsdWPerHz: number } {
   const K = p.computeSeconds.length;
+  const t0 = p.fixedSeconds !== undefined && p.fixedSeconds.some((x) => x !== 0) ? p.fixedSeconds : undefined;
+  const fields: (ClientField | 'fixedSeconds')[] = t0 ? [...CLIENT_FIELDS, 'fixedSeconds'] : [...CLIENT_FIELDS];
+  const column = (f: ClientField | 'fixedSeconds') => (f === 'fixedSeconds' ? t0! : p[f]);
   const clients = columnar
-    ? (Object.fromEntries(CLIENT_FIELDS.map((f) => [f, Array.from(p[f])])) as unknown as ClientColumns)
-    : Array.from({ length: K }, (_, k) => Object.fromEntries(CLIENT_FIELDS.map((f) => [f, p[f][k]])) as unknown as ClientInput);
-  return {
+    ? (Object.fromEntries(fields.map((f) => [f, Array.from(column(f))])) as unknown as ClientColumns)
+    : Array.from({ length: K }, (_, k) => Object.fromEntries(fields.map((f) => [f, column(f)[k]])) as unknown as ClientInput);
+  const out: ProblemInput & { noisePsdWPerHz: number } = {
     bandwidthHz: p.bandwidthHz,
     noisePsdWPerHz: p.noisePsdWPerHz,
     payloadBits: p.payloadBits,
     pruningBudget: p.pruningBudget,
-    clients,
-  };
+  } as ProblemInput & { noisePsdWPerHz: number };
+  if ((p.prunableComputeFraction ?? 1) !== 1) out.prunableComputeFraction = p.prunableComputeFraction;
+  if ((p.prunablePayloadFraction ?? 1) !== 1) out.prunablePayloadFraction = p.prunablePayloadFraction;
+  out.clients = clients;
+  return out;
 }
 
 /**
  * Derived constants of a validated problem: a_k = p_k g_k / N0 (Hz) and the weights
- * normalized to sum 1.
+ * normalized to sum 1, next to the problem's own columns and round model v2's inputs.
  */
 export interface Instance {
   K: number;
@@ -271,6 +375,12 @@ export interface Instance {
   a: Float64Array;
   w: Float64Array;
   rmax: Float64Array;
+  /** t0_k, s (zeros when the problem gives none). */
+  t0: Float64Array;
+  /** phi_c, the prunable share of the compute. */
+  phiC: number;
+  /** phi_s, the prunable share of the payload. */
+  phiS: number;
 }
 
 export function instance(p: Problem): Instance {
@@ -283,5 +393,53 @@ export function instance(p: Problem): Instance {
     a[k] = (p.txPowerW[k] * p.channelGain[k]) / p.noisePsdWPerHz;
     w[k] = p.dataWeight[k] / wsum;
   }
-  return { K, B: p.bandwidthHz, S: p.payloadBits, budget: p.pruningBudget, c: p.computeSeconds, a, w, rmax: p.maxPruning };
+  const t0 = p.fixedSeconds !== undefined && p.fixedSeconds.length > 0 ? p.fixedSeconds : new Float64Array(K);
+  return {
+    K,
+    B: p.bandwidthHz,
+    S: p.payloadBits,
+    budget: p.pruningBudget,
+    c: p.computeSeconds,
+    a,
+    w,
+    rmax: p.maxPruning,
+    t0,
+    phiC: p.prunableComputeFraction ?? 1,
+    phiS: p.prunablePayloadFraction ?? 1,
+  };
+}
+
+/**
+ * Client k's round latency at pruning rho when its upload of the unpruned update takes
+ * `upload` = S / r_k(b) seconds (MODEL.md section 8): t0 + c (1 - phi_c rho) + upload
+ * (1 - phi_s rho), evaluated as t0 + (1 - phi rho)(c + upload) when phi_c = phi_s = phi,
+ * which with t0 = 0 and phi = 1 is exactly the (1 - rho)(c + upload) of section 2.
+ */
+export function latencyAt(inst: Instance, k: number, rho: number, upload: number): number {
+  const c = inst.c[k];
+  // Otherwise the sum of the two positive terms: the one-product form plus a correction,
+  // t0 + (1 - phi_s rho)(c + upload) + (phi_s - phi_c) rho c, cancels when the correction
+  // is close to the product (phi_s = 0 and rho near 1: an error of 1e-16 / (1 - rho) relative).
+  if (inst.phiS === inst.phiC) return inst.t0[k] + (1 - inst.phiS * rho) * (c + upload);
+  return inst.t0[k] + c * (1 - inst.phiC * rho) + upload * (1 - inst.phiS * rho);
+}
+
+/** U_k = t0 + c + upload: the latency without pruning, s. */
+export function unprunedAt(inst: Instance, k: number, upload: number): number {
+  return inst.t0[k] + inst.c[k] + upload;
+}
+
+/** V_k = phi_c c + phi_s upload: the latency a whole unit of pruning removes, s (tau = U - V rho). */
+export function prunableAt(inst: Instance, k: number, upload: number): number {
+  return inst.phiC * inst.c[k] + inst.phiS * upload;
+}
+
+/** T - t0 - c (1 - phi_c rho): the time left for the upload when the round must end by T. */
+export function uploadWindow(inst: Instance, k: number, rho: number, T: number): number {
+  return T - inst.t0[k] - (1 - inst.phiC * rho) * inst.c[k];
+}
+
+/** S (1 - phi_s rho): the payload left after pruning at rate rho, bits. */
+export function payloadAt(inst: Instance, rho: number): number {
+  return inst.S * (1 - inst.phiS * rho);
 }

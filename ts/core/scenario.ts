@@ -90,6 +90,12 @@ export interface ScenarioOptions {
   maxPruning: number;
   /** The pruning budget (data-weighted average pruning cap). */
   budget: number;
+  /** t0, s per round for every client that neither pruning nor bandwidth changes (MODEL.md section 8). */
+  fixedSeconds: number;
+  /** phi_c in [0, 1]: the share of the compute that pruning removes. */
+  prunableComputeFraction: number;
+  /** phi_s in [0, 1]: the share of the payload (the update) that pruning removes. */
+  prunablePayloadFraction: number;
 }
 
 export const SCENARIO_DEFAULTS: ScenarioOptions = {
@@ -110,6 +116,9 @@ export const SCENARIO_DEFAULTS: ScenarioOptions = {
   throughputMax: 5e13,
   maxPruning: 0.5,
   budget: 0.3,
+  fixedSeconds: 0,
+  prunableComputeFraction: 1,
+  prunablePayloadFraction: 1,
 };
 
 /** What each option means, with its unit: the CLI's help and the docs come from here. */
@@ -133,6 +142,9 @@ export const SCENARIO_HELP: Record<keyof ScenarioOptions, string> = {
   throughputMax: 'fastest client compute throughput, FLOP/s',
   maxPruning: 'most any client may prune, rmax in [0, 1)',
   budget: 'pruning budget: cap on the data-weighted mean pruning rate, in [0, 1)',
+  fixedSeconds: 'fixed time per round of every client (download, aggregation, unpruned layers), s, >= 0',
+  prunableComputeFraction: 'share of the compute that pruning removes, phi_c in [0, 1]',
+  prunablePayloadFraction: 'share of the payload (the update) that pruning removes, phi_s in [0, 1]',
 };
 
 function bad(field: string, rule: string): JcpbaError {
@@ -165,6 +177,10 @@ export function scenarioOptions(partial: Partial<ScenarioOptions> = {}): Scenari
   if (!(o.maxPruning >= 0 && o.maxPruning < 1)) throw bad('maxPruning', 'must be in [0, 1)');
   if (!(1 - o.maxPruning >= KEEP_MIN)) throw bad('maxPruning', 'must be at most 1 - 1e-6 (the representable range, MODEL.md 2.1)');
   if (!(o.budget >= 0 && o.budget < 1)) throw bad('budget', 'must be in [0, 1)');
+  if (!(o.fixedSeconds >= 0)) throw bad('fixedSeconds', 'must be >= 0');
+  for (const k of ['prunableComputeFraction', 'prunablePayloadFraction'] as const) {
+    if (!(o[k] >= 0 && o[k] <= 1)) throw bad(k, 'must be in [0, 1]');
+  }
   if (!MODEL_PRESETS[o.model]) {
     throw new JcpbaError('unknown-preset', `unknown model preset "${o.model}"; expected one of ${Object.keys(MODEL_PRESETS).join(', ')}`, 'model');
   }
@@ -208,6 +224,9 @@ export interface ScenarioParams {
   throughputMax: number;
   maxPruning: number;
   budget: number;
+  fixedSeconds: number;
+  prunableComputeFraction: number;
+  prunablePayloadFraction: number;
 }
 
 export function resolveScenario(partial: Partial<ScenarioOptions> = {}): ScenarioParams {
@@ -233,6 +252,9 @@ export function resolveScenario(partial: Partial<ScenarioOptions> = {}): Scenari
     throughputMax: o.throughputMax,
     maxPruning: o.maxPruning,
     budget: o.budget,
+    fixedSeconds: o.fixedSeconds,
+    prunableComputeFraction: o.prunableComputeFraction,
+    prunablePayloadFraction: o.prunablePayloadFraction,
   };
 }
 
@@ -295,7 +317,12 @@ export function generateFromParams(o: ScenarioParams): Problem {
     channelGain: new Float64Array(K),
     dataWeight: new Float64Array(K),
     maxPruning: new Float64Array(K).fill(o.maxPruning),
+    prunableComputeFraction: o.prunableComputeFraction,
+    prunablePayloadFraction: o.prunablePayloadFraction,
   };
+  // No column when there is no fixed time, so a generated problem of the model of
+  // MODEL.md section 2 prints as it always did.
+  if (o.fixedSeconds !== 0) p.fixedSeconds = new Float64Array(K).fill(o.fixedSeconds);
   for (let k = 0; k < K; k++) {
     const lossDb = pathLossDb(drop.distanceM[k]) + drop.shadowDb[k];
     p.channelGain[k] = 10 ** (-lossDb / 10) * h2[k];

@@ -19,6 +19,9 @@ export const GRID_PARAMS: { flag: string; key: keyof ScenarioOptions; label: str
   { flag: 'cell-radius', key: 'cellRadiusM', label: 'cell radius (m)' },
   { flag: 'model', key: 'model', label: 'model' },
   { flag: 'dataset', key: 'dataset', label: 'dataset' },
+  { flag: 'fixed-seconds', key: 'fixedSeconds', label: 'fixed time per round t0 (s)' },
+  { flag: 'prunable-compute', key: 'prunableComputeFraction', label: 'prunable compute fraction' },
+  { flag: 'prunable-payload', key: 'prunablePayloadFraction', label: 'prunable payload fraction' },
 ];
 
 export interface SweepConfig {
@@ -74,10 +77,11 @@ export function monteCarloOptions(c: SweepConfig): MonteCarloOptions {
   return { methods: c.methods, trials: c.realizations, rounds: c.rounds, tolerance: c.tolerance, maxIterations: c.maxIterations };
 }
 
-/** The 18 numbers per grid point of the compiled backends' runUnits (bindings/types.ts). */
+/** The 21 numbers per grid point of the compiled backends' runUnits (bindings/types.ts). */
 export const PARAM_ORDER: (keyof ScenarioParams)[] = [
   'clients', 'seed', 'drop', 'realization', 'cellRadiusM', 'minDistanceM', 'shadowingDb', 'txPowerW', 'noisePsdWPerHz',
   'bandwidthHz', 'payloadBits', 'flopsPerSample', 'samplesMin', 'samplesMax', 'throughputMin', 'throughputMax', 'maxPruning', 'budget',
+  'fixedSeconds', 'prunableComputeFraction', 'prunablePayloadFraction',
 ];
 
 export function flattenParams(params: ScenarioParams[]): Float64Array {

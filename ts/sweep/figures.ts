@@ -1,16 +1,36 @@
 /**
- * SVG figures of a sweep, drawn with Vega-Lite and rendered headless by Vega (no canvas:
- * the 'none' renderer builds the scenegraph and `toSVG` serializes it).
+ * Figures of a sweep: a Vega-Lite spec per figure (data inline, written as `*.vl.json`
+ * whatever happens, so Python users re-render it with Altair), and its SVG rendered
+ * headless by Vega (no canvas: the 'none' renderer builds the scenegraph and `toSVG`
+ * serializes it).
+ *
+ * vega and vega-lite are optional peer dependencies: they are imported here, lazily,
+ * only when a figure is drawn, so nothing else in jcpba (the CLI's start, `--version`,
+ * the solver) pays for loading them, and an installation without them still writes
+ * every result file and the specs.
  */
-import * as vega from 'vega';
-import { compile } from 'vega-lite';
 import type { ScenarioOptions } from '../core/scenario.js';
 import { GRID_PARAMS, type SweepConfig, gridPoints } from './config.js';
 import type { ResultRow } from './results.js';
 
 export interface Figure {
-  file: string;
-  svg: string;
+  /** File name without extension: `latency-vs-<axis>[_<other axes>]`. */
+  name: string;
+  /** The Vega-Lite spec, data inline (`<name>.vl.json`). */
+  spec: Record<string, unknown>;
+  /** The rendered figure (`<name>.svg`), when vega and vega-lite are installed. */
+  svg?: string;
+}
+
+export interface Figures {
+  figures: Figure[];
+  /** Why no SVG was drawn and how to draw one, when vega or vega-lite is missing. */
+  note?: string;
+}
+
+/** What a figure file of a sweep is called: replaced as a whole on every write. */
+export function isFigureFile(file: string): boolean {
+  return file.startsWith('latency-vs-') && (file.endsWith('.svg') || file.endsWith('.vl.json'));
 }
 
 function labelOf(key: keyof ScenarioOptions): string {
@@ -18,10 +38,10 @@ function labelOf(key: keyof ScenarioOptions): string {
 }
 
 /**
- * One figure per combination of the other swept axes: mean round latency against the
- * first swept axis, one line per method, 95% confidence bars.
+ * One spec per combination of the other swept axes: mean round latency against the
+ * first swept axis, one line per method, 95% confidence bars. Needs no library.
  */
-export async function sweepFigures(c: SweepConfig, rows: ResultRow[]): Promise<Figure[]> {
+export function figureSpecs(c: SweepConfig, rows: ResultRow[]): Omit<Figure, 'svg'>[] {
   const swept = c.grid.filter((a) => a.values.length > 1);
   const xAxis = swept[0] ?? c.grid[0];
   if (!xAxis) return [];
@@ -34,7 +54,7 @@ export async function sweepFigures(c: SweepConfig, rows: ResultRow[]): Promise<F
     if (!groups.has(key)) groups.set(key, []);
     groups.get(key)!.push(...rows.filter((r) => r.grid === g));
   });
-  const figures: Figure[] = [];
+  const specs: Omit<Figure, 'svg'>[] = [];
   for (const [key, mine] of groups) {
     if (mine.length === 0) continue;
     const values = mine.map((r) => ({
@@ -44,8 +64,8 @@ export async function sweepFigures(c: SweepConfig, rows: ResultRow[]): Promise<F
       lo: r.stats.ci95Low,
       hi: r.stats.ci95High,
     }));
-    const x = { field: 'x', type: numeric ? 'quantitative' : 'ordinal', title: labelOf(xAxis.key) } as const;
-    const color = { field: 'method', type: 'nominal', title: 'method', sort: c.methods } as const;
+    const x = { field: 'x', type: numeric ? 'quantitative' : 'ordinal', title: labelOf(xAxis.key) };
+    const color = { field: 'method', type: 'nominal', title: 'method', sort: c.methods };
     const subtitle = others.map((a) => `${labelOf(a.key)} = ${mine[0].point[a.key]}`).join(', ');
     const spec = {
       $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
@@ -64,10 +84,54 @@ export async function sweepFigures(c: SweepConfig, rows: ResultRow[]): Promise<F
         },
       ],
     };
-    const view = new vega.View(vega.parse(compile(spec as never).spec), { renderer: 'none' });
-    const svg = await view.toSVG();
-    view.finalize();
-    figures.push({ file: `latency-vs-${xAxis.key}${key ? `_${key}` : ''}.svg`, svg });
+    specs.push({ name: `latency-vs-${xAxis.key}${key ? `_${key}` : ''}`, spec });
   }
-  return figures;
+  return specs;
+}
+
+interface Renderer {
+  (spec: Record<string, unknown>): Promise<string>;
+}
+
+/** How to get SVGs when the libraries are missing (the CLI prints it). */
+export const NO_RENDERER_NOTE =
+  'figures written as Vega-Lite specs (*.vl.json) only: vega and vega-lite are not installed. ' +
+  'For SVGs, install them beside jcpba (npm install vega vega-lite; on Node 20, vega-lite@6.4) and run the command again ' +
+  '(a sweep with --resume: nothing is recomputed), ' +
+  'or render a spec yourself (npx -p vega -p vega-lite vl2svg FILE.vl.json > FILE.svg; in Python, altair.Chart.from_dict(json.load(open(FILE))).save("FILE.svg"))';
+
+function isMissingModule(e: unknown): boolean {
+  const code = (e as { code?: string } | null)?.code;
+  return code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND';
+}
+
+/** vega and vega-lite, imported on first use; undefined when either is not installed. */
+async function loadRenderer(): Promise<Renderer | undefined> {
+  let vega: typeof import('vega');
+  let vegaLite: typeof import('vega-lite');
+  try {
+    [vega, vegaLite] = await Promise.all([import('vega'), import('vega-lite')]);
+  } catch (e) {
+    if (isMissingModule(e)) return undefined;
+    throw e;
+  }
+  return async (spec) => {
+    const view = new vega.View(vega.parse(vegaLite.compile(spec as never).spec), { renderer: 'none' });
+    try {
+      return await view.toSVG();
+    } finally {
+      view.finalize();
+    }
+  };
+}
+
+/** Every figure of a sweep: its spec always, its SVG when vega and vega-lite load. */
+export async function sweepFigures(c: SweepConfig, rows: ResultRow[]): Promise<Figures> {
+  const specs = figureSpecs(c, rows);
+  if (specs.length === 0) return { figures: [] };
+  const render = await loadRenderer();
+  if (!render) return { figures: specs, note: NO_RENDERER_NOTE };
+  const figures: Figure[] = [];
+  for (const f of specs) figures.push({ ...f, svg: await render(f.spec) });
+  return { figures };
 }

@@ -9,7 +9,7 @@ import { JcpbaError } from '../core/error.js';
 import { checkSolverOptions } from '../core/methods.js';
 import { type UnitSpec, type UnitSummary, runUnit } from '../core/montecarlo.js';
 import { type BackendName, createSolver } from '../facade.js';
-import { sweepFigures } from './figures.js';
+import { isFigureFile, sweepFigures } from './figures.js';
 import { type SweepConfig, flattenParams, gridPoints, identity, monteCarloOptions, scenarioOf, units } from './config.js';
 import { JOURNAL, type JournalHeader, appendLines, ensureDir, journalUnits, mergeOrdered, readJournal, unitKey, writeAtomic } from './journal.js';
 import { type ResultRow, aggregate, resultsCsv, resultsJson } from './results.js';
@@ -43,6 +43,8 @@ export interface SweepOutcome {
   unitsDone: number;
   unitsTotal: number;
   files: string[];
+  /** What the caller should tell the user (e.g. how to draw figures without vega). */
+  notes: string[];
 }
 
 /** Target duration of one batch of units, s. */
@@ -139,7 +141,13 @@ function openJournal(c: SweepConfig, o: RunOptions, backend: BackendName): { don
   return { done: new Set(), backends: [backend] };
 }
 
-export async function writeResults(dir: string, c: SweepConfig, summaries: Iterable<UnitSummary>, backends: string[], threads?: number): Promise<{ rows: ResultRow[]; complete: boolean; files: string[] }> {
+export async function writeResults(
+  dir: string,
+  c: SweepConfig,
+  summaries: Iterable<UnitSummary>,
+  backends: string[],
+  threads?: number,
+): Promise<{ rows: ResultRow[]; complete: boolean; files: string[]; notes: string[] }> {
   const { rows, complete } = aggregate(c, summaries);
   const files: string[] = [];
   const put = (name: string, text: string) => {
@@ -148,10 +156,15 @@ export async function writeResults(dir: string, c: SweepConfig, summaries: Itera
   };
   put('results.csv', resultsCsv(c, rows));
   put('results.json', resultsJson(c, rows, complete, { backends, threads }));
-  // Figures of an earlier, smaller state would mislead: replace them all.
-  for (const f of readdirSync(dir)) if (f.startsWith('latency-vs-') && f.endsWith('.svg')) unlinkSync(join(dir, f));
-  for (const fig of await sweepFigures(c, rows)) put(fig.file, fig.svg);
-  return { rows, complete, files };
+  // Figures of an earlier, smaller state would mislead: replace them all. The spec is
+  // written beside every SVG, and alone when vega and vega-lite are not installed.
+  for (const f of readdirSync(dir)) if (isFigureFile(f)) unlinkSync(join(dir, f));
+  const { figures, note } = await sweepFigures(c, rows);
+  for (const fig of figures) {
+    put(`${fig.name}.vl.json`, `${JSON.stringify(fig.spec, null, 2)}\n`);
+    if (fig.svg !== undefined) put(`${fig.name}.svg`, fig.svg);
+  }
+  return { rows, complete, files, notes: note ? [note] : [] };
 }
 
 export async function runSweep(c: SweepConfig, o: RunOptions): Promise<SweepOutcome> {
@@ -210,11 +223,15 @@ export async function runSweep(c: SweepConfig, o: RunOptions): Promise<SweepOutc
     unitsDone: readJournal(o.out)!.keys.size,
     unitsTotal: mine.length,
     files: written.files,
+    notes: written.notes,
   };
 }
 
 /** Combines shard folders into `out`: exactly the numbers one run would have produced. */
-export async function mergeShards(out: string, dirs: string[]): Promise<{ config: SweepConfig; rows: ResultRow[]; complete: boolean; files: string[] }> {
+export async function mergeShards(
+  out: string,
+  dirs: string[],
+): Promise<{ config: SweepConfig; rows: ResultRow[]; complete: boolean; files: string[]; notes: string[] }> {
   if (dirs.length === 0) throw new JcpbaError('invalid-option', 'merge needs at least one shard folder', 'dirs');
   let header: JournalHeader | undefined;
   const backends = new Set<string>();

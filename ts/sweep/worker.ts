@@ -17,8 +17,8 @@ interface Setup {
 const setup = workerData as Setup;
 let core: CoreBackend | undefined;
 if (setup.backend === 'wasm') {
-  const { loadWasm } = await import('../../bindings/wasm.js');
-  core = await loadWasm();
+  const { loadWasmNode } = await import('../../bindings/wasm-node.js');
+  core = await loadWasmNode();
 }
 const flat = flattenParams(setup.params);
 

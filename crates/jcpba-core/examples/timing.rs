@@ -31,6 +31,9 @@ fn params(clients: usize, seed: u32) -> ScenarioParams {
         throughput_max: 5e13,
         max_pruning: 0.5,
         budget: 0.3,
+        fixed_seconds: 0.0,
+        prunable_compute_fraction: 1.0,
+        prunable_payload_fraction: 1.0,
     }
 }
 

@@ -2,10 +2,11 @@
 //! ts/core/bandwidth.ts.
 //!
 //! For a target T client k needs b_k(T) = r_k^{-1}(q_k(T)) Hz, with
-//! q_k(T) = S m_k / (T - m_k c_k) and m_k = 1 - rho_k. G(T) = sum_k b_k(T) - B is convex
-//! and decreasing on (T_lo, inf); its root is the block optimum, where every client
-//! finishes at the same T. b_k(T) has a pole at P_k = m_k (c_k + S ln2 / a_k), where
-//! q_k reaches a_k / ln 2, and b_k ~ 1 / (T - P_k) there; far from the poles the sum
+//! q_k(T) = S (1 - phi_s rho_k) / (T - t0_k - c_k (1 - phi_c rho_k)) (MODEL.md section 8;
+//! S m_k / (T - m_k c_k), m_k = 1 - rho_k, in the model of section 2). G(T) = sum_k b_k(T) - B
+//! is convex and decreasing on (T_lo, inf); its root is the block optimum, where every client
+//! finishes at the same T. b_k(T) has a pole at P_k, client k's latency with infinite
+//! bandwidth (where q_k reaches a_k / ln 2), and b_k ~ 1 / (T - P_k) there; far from the poles the sum
 //! falls like a power of T. Both are straight lines in (ln(T - P), ln sum), P = max_k P_k,
 //! so Newton's method in those coordinates takes a handful of steps from the feasible
 //! end (and never crosses the pole); bisection on the bracket safeguards it.
@@ -27,14 +28,13 @@ const T_TOL: f64 = 4e-16;
 /// Bandwidth each client needs to finish by T with pruning rho; writes `out`, returns
 /// (sum, dG/dT).
 fn demand(inst: &Instance, rho: &[f64], t: f64, out: &mut [f64]) -> (f64, f64) {
-    let (c, a, bits) = (inst.c, &inst.a, inst.payload_bits);
+    let a = &inst.a;
     let mut sum = 0.0;
     let mut slope = 0.0;
     for k in 0..inst.clients {
-        let m = 1.0 - rho[k];
-        let slack = t - m * c[k];
+        let slack = inst.upload_window(k, rho[k], t);
         let q = if slack > 0.0 {
-            (bits * m) / slack
+            inst.payload(rho[k]) / slack
         } else {
             f64::INFINITY
         };
@@ -80,13 +80,7 @@ pub fn bandwidth_block_from(
     bandwidth: &mut [f64],
     warm: bool,
 ) -> (f64, u32) {
-    let (k_count, b_total, bits, c, a) = (
-        inst.clients,
-        inst.bandwidth_hz,
-        inst.payload_bits,
-        inst.c,
-        &inst.a,
-    );
+    let (k_count, b_total, bits, a) = (inst.clients, inst.bandwidth_hz, inst.payload_bits, &inst.a);
     if !warm {
         let equal = b_total / k_count as f64;
         for k in 0..k_count {
@@ -97,8 +91,7 @@ pub fn bandwidth_block_from(
     // Below T_lo some client needs infinite bandwidth; the start reaches T_hi.
     let mut lo: f64 = 0.0;
     for k in 0..k_count {
-        let m = 1.0 - rho[k];
-        lo = lo.max(m * (c[k] + (bits * LN2) / a[k]));
+        lo = lo.max(inst.latency(k, rho[k], (bits * LN2) / a[k]));
     }
     let mut hi = start;
     let pole = lo;
@@ -174,9 +167,10 @@ pub fn bandwidth_block_from(
     (start, steps + 1)
 }
 
-/// tau_k = (1 - rho_k)(c_k + S / r_k(b_k)), s.
+/// tau_k = t0_k + c_k (1 - phi_c rho_k) + S (1 - phi_s rho_k) / r_k(b_k), s
+/// ((1 - rho_k)(c_k + S / r_k(b_k)) in the model of section 2).
 pub fn client_latency(inst: &Instance, k: usize, rho: f64, b: f64) -> f64 {
-    (1.0 - rho) * (inst.c[k] + inst.payload_bits / rate(inst.a[k], b))
+    inst.latency(k, rho, inst.payload_bits / rate(inst.a[k], b))
 }
 
 /// max_k tau_k; the per-client latencies go to `out` when given.
@@ -195,9 +189,13 @@ pub fn round_latency(inst: &Instance, rho: &[f64], b: &[f64], mut out: Option<&m
     t
 }
 
-/// U_k = c_k + S / r_k(b_k): client k's unpruned latency with its bandwidth, s.
-pub fn unpruned_latencies(inst: &Instance, b: &[f64], out: &mut [f64]) {
+/// Block A's data for bandwidth b (MODEL.md section 8): U_k = t0_k + c_k + S / r_k(b_k),
+/// client k's unpruned latency (s), to `u`, and V_k = phi_c c_k + phi_s S / r_k(b_k), the
+/// latency a whole unit of pruning removes (s; tau_k = U_k - V_k rho_k), to `v`.
+pub fn pruning_coefficients(inst: &Instance, b: &[f64], u: &mut [f64], v: &mut [f64]) {
     for k in 0..inst.clients {
-        out[k] = inst.c[k] + inst.payload_bits / rate(inst.a[k], b[k]);
+        let upload = inst.payload_bits / rate(inst.a[k], b[k]);
+        u[k] = inst.unpruned(k, upload);
+        v[k] = inst.prunable(k, upload);
     }
 }

@@ -16,7 +16,7 @@ use crate::scenario::ScenarioParams;
 use crate::summary::units_to_json;
 
 /// Numbers per grid point in the flat `params` layout (see [`PARAM_NAMES`]).
-pub const PARAM_COUNT: usize = 18;
+pub const PARAM_COUNT: usize = 21;
 /// Numbers per unit in the flat `specs` layout: grid index, drop, block.
 pub const SPEC_COUNT: usize = 3;
 
@@ -40,6 +40,9 @@ pub const PARAM_NAMES: [&str; PARAM_COUNT] = [
     "throughputMax",
     "maxPruning",
     "budget",
+    "fixedSeconds",
+    "prunableComputeFraction",
+    "prunablePayloadFraction",
 ];
 
 fn is_uint32(x: f64) -> bool {
@@ -106,6 +109,14 @@ pub fn params_from_flat(values: &[f64], g: usize) -> Result<ScenarioParams, Erro
     if !(v[17] >= 0.0 && v[17] < 1.0) {
         return Err(bad(17, "must be in [0, 1)"));
     }
+    if !(v[18] >= 0.0) {
+        return Err(bad(18, "must be >= 0"));
+    }
+    for i in 19..21 {
+        if !(v[i] >= 0.0 && v[i] <= 1.0) {
+            return Err(bad(i, "must be in [0, 1]"));
+        }
+    }
     Ok(ScenarioParams {
         clients: v[0] as usize,
         seed: v[1] as u32,
@@ -125,6 +136,9 @@ pub fn params_from_flat(values: &[f64], g: usize) -> Result<ScenarioParams, Erro
         throughput_max: v[15],
         max_pruning: v[16],
         budget: v[17],
+        fixed_seconds: v[18],
+        prunable_compute_fraction: v[19],
+        prunable_payload_fraction: v[20],
     })
 }
 
@@ -290,6 +304,9 @@ mod tests {
             p.throughput_max,
             p.max_pruning,
             p.budget,
+            p.fixed_seconds,
+            p.prunable_compute_fraction,
+            p.prunable_payload_fraction,
         ];
         assert_eq!(params_from_flat(&flat, 0).unwrap(), p);
         let ok = run_units_flat(
@@ -307,7 +324,7 @@ mod tests {
         let run = |params: &[f64], specs: &[u32], methods: &str, trials: f64, threads: f64| {
             run_units_flat(params, specs, methods, trials, 2.0, 1e-10, 500.0, threads).unwrap_err()
         };
-        let e = run(&flat[..17], &[0, 0, 0], "bcd", 3.0, 1.0);
+        let e = run(&flat[..20], &[0, 0, 0], "bcd", 3.0, 1.0);
         assert_eq!(e.field, "params");
         let mut bad = flat.clone();
         bad[0] = 2.5;

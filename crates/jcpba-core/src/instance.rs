@@ -1,4 +1,5 @@
-//! Derived constants of a validated problem (the `Instance` of ts/core/problem.ts).
+//! Derived constants of a validated problem (the `Instance` of ts/core/problem.ts), and the
+//! client latency of round model v2 (MODEL.md section 8) that every method evaluates.
 
 use crate::problem::ProblemView;
 
@@ -22,6 +23,12 @@ pub struct Instance<'a> {
     pub w: Vec<f64>,
     /// rmax_k.
     pub rmax: &'a [f64],
+    /// t0_k, s (zeros when the problem gives none).
+    pub t0: Vec<f64>,
+    /// phi_c, the prunable share of the compute.
+    pub phi_c: f64,
+    /// phi_s, the prunable share of the payload.
+    pub phi_s: f64,
 }
 
 /// The instance of a problem that passed validation.
@@ -37,6 +44,11 @@ pub fn instance<'a>(p: &ProblemView<'a>) -> Instance<'a> {
         a.push((p.tx_power_w[k] * p.channel_gain[k]) / p.noise_psd_w_per_hz);
         w.push(p.data_weight[k] / wsum);
     }
+    let t0 = if p.fixed_seconds.is_empty() {
+        vec![0.0; k_count]
+    } else {
+        p.fixed_seconds.to_vec()
+    };
     Instance {
         clients: k_count,
         bandwidth_hz: p.bandwidth_hz,
@@ -46,5 +58,54 @@ pub fn instance<'a>(p: &ProblemView<'a>) -> Instance<'a> {
         a,
         w,
         rmax: p.max_pruning,
+        t0,
+        phi_c: p.prunable_compute_fraction,
+        phi_s: p.prunable_payload_fraction,
+    }
+}
+
+impl<'a> Instance<'a> {
+    /// Client k's round latency at pruning rho when its upload of the unpruned update takes
+    /// `upload` = S / r_k(b) seconds (MODEL.md section 8):
+    /// tau = t0 + c (1 - phi_c rho) + upload (1 - phi_s rho), evaluated as
+    /// t0 + (1 - phi rho)(c + upload) when phi_c = phi_s = phi, which with t0 = 0 and
+    /// phi = 1 is exactly the (1 - rho)(c + upload) of MODEL.md section 2.
+    #[inline]
+    pub fn latency(&self, k: usize, rho: f64, upload: f64) -> f64 {
+        let c = self.c[k];
+        // Otherwise the sum of the two positive terms: the one-product form plus a
+        // correction, t0 + (1 - phi_s rho)(c + upload) + (phi_s - phi_c) rho c, cancels when
+        // the correction is close to the product (phi_s = 0 and rho near 1: an error of
+        // 1e-16 / (1 - rho) relative).
+        if self.phi_s == self.phi_c {
+            return self.t0[k] + (1.0 - self.phi_s * rho) * (c + upload);
+        }
+        self.t0[k] + c * (1.0 - self.phi_c * rho) + upload * (1.0 - self.phi_s * rho)
+    }
+
+    /// U_k = t0 + c + upload: the latency without pruning, s.
+    #[inline]
+    pub fn unpruned(&self, k: usize, upload: f64) -> f64 {
+        self.t0[k] + self.c[k] + upload
+    }
+
+    /// V_k = phi_c c + phi_s upload: the latency a whole unit of pruning removes, s
+    /// (tau = U - V rho); 0 when neither compute nor payload can be pruned.
+    #[inline]
+    pub fn prunable(&self, k: usize, upload: f64) -> f64 {
+        self.phi_c * self.c[k] + self.phi_s * upload
+    }
+
+    /// The time client k has for its upload when its round must end by T at pruning rho,
+    /// T - t0 - c (1 - phi_c rho); the upload then needs rate S (1 - phi_s rho) / that.
+    #[inline]
+    pub fn upload_window(&self, k: usize, rho: f64, t: f64) -> f64 {
+        t - self.t0[k] - (1.0 - self.phi_c * rho) * self.c[k]
+    }
+
+    /// The payload left after pruning at rate rho, S (1 - phi_s rho), bits.
+    #[inline]
+    pub fn payload(&self, rho: f64) -> f64 {
+        self.payload_bits * (1.0 - self.phi_s * rho)
     }
 }

@@ -1,6 +1,8 @@
 //! The seven methods of MODEL.md section 3 behind one entry point; mirrors ts/core/methods.ts.
 
-use crate::bandwidth::{bandwidth_block, bandwidth_block_from, round_latency, unpruned_latencies};
+use crate::bandwidth::{
+    bandwidth_block, bandwidth_block_from, pruning_coefficients, round_latency,
+};
 use crate::error::Error;
 use crate::instance::{instance, Instance};
 use crate::method::Method;
@@ -102,9 +104,16 @@ fn run(inst: &Instance, method: Method, tolerance: f64, max_iterations: u32) -> 
         Method::PruneOnly => {
             let b = equal_split(inst);
             let mut u = vec![0.0; k_count];
-            unpruned_latencies(inst, &b, &mut u);
+            let mut v = vec![0.0; k_count];
+            pruning_coefficients(inst, &b, &mut u, &mut v);
             let mut rho = vec![0.0; k_count];
-            pruning_block(inst, &u, &mut rho, &mut Vec::with_capacity(2 * k_count + 2));
+            pruning_block(
+                inst,
+                &u,
+                &v,
+                &mut rho,
+                &mut Vec::with_capacity(2 * k_count + 2),
+            );
             exact(rho, b)
         }
         Method::Bcd => bcd(inst, tolerance, max_iterations),
@@ -120,6 +129,7 @@ fn bcd(inst: &Instance, tolerance: f64, max_iterations: u32) -> Point {
     let mut rho = vec![0.0; k_count];
     let mut b = equal_split(inst);
     let mut u = vec![0.0; k_count];
+    let mut v = vec![0.0; k_count];
     let mut points = Vec::with_capacity(2 * k_count + 2);
     let mut best_pruning = rho.clone();
     let mut best_bandwidth = b.clone();
@@ -129,10 +139,10 @@ fn bcd(inst: &Instance, tolerance: f64, max_iterations: u32) -> Point {
     let mut iterations = 0;
     while iterations < max_iterations {
         iterations += 1;
-        unpruned_latencies(inst, &b, &mut u);
+        pruning_coefficients(inst, &b, &mut u, &mut v);
         // Block A's point (rho, b) is a feasible start for block B, which never returns
         // anything worse.
-        pruning_block(inst, &u, &mut rho, &mut points);
+        pruning_block(inst, &u, &v, &mut rho, &mut points);
         let t = bandwidth_block_from(inst, &rho, &mut b, true).0;
         if t < best_t {
             best_t = t;
@@ -155,15 +165,17 @@ fn bcd(inst: &Instance, tolerance: f64, max_iterations: u32) -> Point {
 }
 
 fn optimal_point(inst: &Instance, tolerance: f64, max_iterations: u32) -> Point {
-    // Open the bracket at the better of two cheap feasible points.
+    // Open the bracket at the better of two cheap feasible points. When pruning changes no
+    // latency (phi_c = phi_s = 0), uniform pruning would only add pruning for nothing: its
+    // latency is bandwidth-only's, and so is the optimum.
+    let uniform = if inst.phi_c > 0.0 || inst.phi_s > 0.0 {
+        Method::UniformPruneBandwidth
+    } else {
+        Method::BandwidthOnly
+    };
     let mut start = run(inst, Method::PruneOnly, tolerance, max_iterations);
     let mut start_t = round_latency(inst, &start.pruning, &start.bandwidth, None);
-    let other = run(
-        inst,
-        Method::UniformPruneBandwidth,
-        tolerance,
-        max_iterations,
-    );
+    let other = run(inst, uniform, tolerance, max_iterations);
     let other_t = round_latency(inst, &other.pruning, &other.bandwidth, None);
     if other_t < start_t {
         start = other;

@@ -122,6 +122,9 @@ struct DropProblems {
     channel_gain: Vec<f64>,
     data_weight: Vec<f64>,
     max_pruning: Vec<f64>,
+    fixed_seconds: Vec<f64>,
+    prunable_compute_fraction: f64,
+    prunable_payload_fraction: f64,
 }
 
 impl DropProblems {
@@ -142,6 +145,9 @@ impl DropProblems {
             channel_gain: base.channel_gain,
             data_weight: base.data_weight,
             max_pruning: base.max_pruning,
+            fixed_seconds: base.fixed_seconds,
+            prunable_compute_fraction: base.prunable_compute_fraction,
+            prunable_payload_fraction: base.prunable_payload_fraction,
         }
     }
 
@@ -163,6 +169,9 @@ impl DropProblems {
             channel_gain: &self.channel_gain,
             data_weight: &self.data_weight,
             max_pruning: &self.max_pruning,
+            fixed_seconds: &self.fixed_seconds,
+            prunable_compute_fraction: self.prunable_compute_fraction,
+            prunable_payload_fraction: self.prunable_payload_fraction,
         };
         validate(&view)?;
         Ok(view)
@@ -323,6 +332,9 @@ pub(crate) mod tests {
             throughput_max: 5e13,
             max_pruning: 0.5,
             budget: 0.3,
+            fixed_seconds: 0.0,
+            prunable_compute_fraction: 1.0,
+            prunable_payload_fraction: 1.0,
         }
     }
 

@@ -1,13 +1,19 @@
-//! `optimal`: the certified global optimum of P (MODEL.md section 5); mirrors ts/core/optimal.ts.
+//! `optimal`: the certified global optimum of P (MODEL.md sections 5 and 8); mirrors
+//! ts/core/optimal.ts.
 //!
 //! For a fixed round latency T, F(T) = min_rho sum_k b_k(rho_k; T) over the box and the
 //! budget is a separable convex problem. We solve it through its Lagrangian: with a
 //! price lambda >= 0 on weighted pruning each client minimizes b + lambda w_k rho alone,
 //! and lambda is set so the budget binds. Rather than b as a function of rho (which needs
 //! the inverse rate inside every step), each client is parametrized by its bandwidth b,
-//! with rho(b) = 1 - T / U(b), U(b) = c + S / r(b): the inverse of a convex decreasing
-//! bijection is convex decreasing, so the per-client problem min_b b + mu rho(b) is convex
-//! too, and its stationarity condition mu T S r'(b) = (c r(b) + S)^2 is explicit.
+//! with rho(b) = (U(b) - T) / V(b), U(b) = t0 + c + S / r(b), V(b) = phi_c c + phi_s S / r(b)
+//! (in the model of section 2, 1 - T / U(b) with U(b) = c + S / r(b)): the inverse of a
+//! convex decreasing bijection is convex decreasing, so the per-client problem
+//! min_b b + mu rho(b) is convex too, and its stationarity condition
+//! mu K S r'(b) = (phi_c c r(b) + phi_s S)^2 with K = phi_c c + phi_s (T - t0 - c) is
+//! explicit (K = T and mu T S r'(b) = (c r(b) + S)^2 in the model of section 2). K > 0 at
+//! every T the client can meet. A client whose pruning changes nothing (phi_c = phi_s = 0,
+//! or rmax = 0) keeps its unpruned bandwidth and prunes nothing.
 //!
 //! T is feasible iff F(T) <= B. The outer search keeps a certified bracket:
 //! - lower bound: a T proven infeasible, because some client cannot meet it even with
@@ -68,6 +74,9 @@ pub struct Workspace {
     pub gs: Vec<f64>,
     pub rho: Vec<f64>,
     pub b: Vec<f64>,
+    /// U(b) / V(b) at an interior client's solution, where T / V(b) = ratio - rho: the
+    /// price predictor's and the rounding noise's data (exactly 1 in the model of section 2).
+    pub ratio: Vec<f64>,
     /// ln w_k: the same value the reference recomputes at every price.
     log_w: Vec<f64>,
     pub log_price: f64,
@@ -86,6 +95,7 @@ impl Workspace {
             gs: vec![0.0; k_count],
             rho: vec![0.0; k_count],
             b: vec![0.0; k_count],
+            ratio: vec![1.0; k_count],
             log_w: inst.w.iter().map(|w| w.ln()).collect(),
             log_price: f64::NAN,
             last_t: f64::NAN,
@@ -94,32 +104,45 @@ impl Workspace {
     }
 }
 
-/// G(b) = ln(T S r'(b)) - 2 ln(c r(b) + S) and dG/d(ln b). The client's stationarity
-/// condition is G(b) = -ln mu; G decreases in b.
-pub fn stationarity(a: f64, c: f64, bits: f64, t: f64, b: f64) -> (f64, f64) {
+/// G(b) = ln(K S r'(b)) - 2 ln(cc r(b) + ss) and dG/d(ln b), with cc = phi_c c,
+/// ss = phi_s S and K = phi_c c + phi_s (T - t0 - c) (T, c and S in the model of
+/// section 2). The client's stationarity condition is G(b) = -ln mu; G decreases in b.
+pub fn stationarity(a: f64, cc: f64, bits: f64, ss: f64, kk: f64, b: f64) -> (f64, f64) {
     counters::count(Kernel::Stationarity);
     let x = a / b;
     let gap = ln_gap(x);
     let r = (b * x.ln_1p()) / LN2;
     let rp = gap / LN2;
-    let denom = c * r + bits;
-    let g = (t * bits * rp).ln() - 2.0 * denom.ln();
+    let denom = cc * r + ss;
+    let g = (kk * bits * rp).ln() - 2.0 * denom.ln();
     let one_plus = 1.0 + x;
-    let gs = -(x * x) / (one_plus * one_plus * gap) - (2.0 * c * b * rp) / denom;
+    let gs = -(x * x) / (one_plus * one_plus * gap) - (2.0 * cc * b * rp) / denom;
     (g, gs)
 }
 
-/// rho(b) = clip(1 - T / (c + S / r(b)), 0, rmax).
-fn pruning_for(a: f64, c: f64, bits: f64, rmax: f64, t: f64, b: f64) -> f64 {
-    let r = (b * (a / b).ln_1p()) / LN2;
-    let rho = 1.0 - t / (c + bits / r);
-    if rho < 0.0 {
+/// K = phi_s (T - t0) + (phi_c - phi_s) c, the phi_c c + phi_s (T - t0 - c) of the
+/// stationarity condition, arranged to be exactly T in the model of section 2.
+fn stationarity_scale(inst: &Instance, k: usize, t: f64) -> f64 {
+    inst.phi_s * (t - inst.t0[k]) + (inst.phi_c - inst.phi_s) * inst.c[k]
+}
+
+/// rho(b) = clip(U(b) / V(b) - T / V(b), 0, rmax) and U(b) / V(b) (V(b) > 0 for every
+/// client whose pruning is not fixed at 0).
+pub fn pruning_for(inst: &Instance, k: usize, t: f64, b: f64) -> (f64, f64) {
+    let r = (b * (inst.a[k] / b).ln_1p()) / LN2;
+    let upload = inst.payload_bits / r;
+    let v = inst.prunable(k, upload);
+    let ratio = inst.unpruned(k, upload) / v;
+    let rho = ratio - t / v;
+    let rmax = inst.rmax[k];
+    let rho = if rho < 0.0 {
         0.0
     } else if rho > rmax {
         rmax
     } else {
         rho
-    }
+    };
+    (rho, ratio)
 }
 
 /// Client k's best bandwidth at price mu (Hz per unit pruning), written to ws: Newton's
@@ -130,15 +153,23 @@ fn pruning_for(a: f64, c: f64, bits: f64, rmax: f64, t: f64, b: f64) -> f64 {
 /// step is applied and the search ends: the next one would be below rounding.
 pub fn solve_client(inst: &Instance, ws: &mut Workspace, k: usize, t: f64, log_mu: f64) {
     let a = inst.a[k];
-    let c = inst.c[k];
     let bits = inst.payload_bits;
+    let cc = inst.phi_c * inst.c[k];
+    let ss = inst.phi_s * bits;
     let b_lo = ws.b_lo[k];
     let b_hi = ws.b_hi[k];
     ws.gs[k] = 0.0;
+    if b_lo >= b_hi {
+        // Pruning saves this client no bandwidth (rmax = 0, or phi_c = phi_s = 0).
+        ws.b[k] = b_hi;
+        ws.rho[k] = 0.0;
+        return;
+    }
     let mut b;
-    if log_mu == f64::NEG_INFINITY || b_lo >= b_hi {
+    if log_mu == f64::NEG_INFINITY {
         b = b_lo;
     } else {
+        let kk = stationarity_scale(inst, k, t);
         let box_lo = b_lo.ln();
         let box_hi = if b_hi < f64::INFINITY {
             b_hi.ln()
@@ -169,7 +200,7 @@ pub fn solve_client(inst: &Instance, ws: &mut Workspace, k: usize, t: f64, log_m
             } else {
                 s.exp()
             };
-            let (g, d) = stationarity(a, c, bits, t, bs);
+            let (g, d) = stationarity(a, cc, bits, ss, kk, bs);
             let phi = g + log_mu;
             if s == box_lo && phi <= 0.0 {
                 b = b_lo; // even full pruning's marginal saving is below the price
@@ -222,7 +253,9 @@ pub fn solve_client(inst: &Instance, ws: &mut Workspace, k: usize, t: f64, log_m
     } else if b == b_hi {
         0.0
     } else {
-        pruning_for(a, c, bits, inst.rmax[k], t, b)
+        let (rho, ratio) = pruning_for(inst, k, t, b);
+        ws.ratio[k] = ratio;
+        rho
     };
 }
 
@@ -253,11 +286,25 @@ pub struct Evaluation {
     pub slope: f64,
 }
 
-/// d b_k / dT at fixed rho: (dq/dT) / r'(b) with dq/dT = -q^2 / (S m).
+/// d b_k / dT at fixed rho: (dq/dT) / r'(b) with q = S m_s / (T - t0 - c m_c),
+/// dq/dT = -q^2 / (S m_s), m_s = 1 - phi_s rho, m_c = 1 - phi_c rho.
 fn demand_slope(inst: &Instance, k: usize, t: f64, rho: f64, b: f64) -> f64 {
-    let m = 1.0 - rho;
-    let q = (inst.payload_bits * m) / (t - m * inst.c[k]);
-    -(q * q) / (inst.payload_bits * m) / (ln_gap(inst.a[k] / b) / LN2)
+    let payload = inst.payload(rho);
+    let q = payload / inst.upload_window(k, rho, t);
+    -(q * q) / payload / (ln_gap(inst.a[k] / b) / LN2)
+}
+
+/// Bounds the rounding error of a weighted pruning sum, in units of RHO_NOISE: an
+/// interior client's rho = U / V - T / V carries a few ulps of U / V + T / V; U / V =
+/// T / V + rho, and T / V = ratio - rho. 1 in the model of section 2, where T <= U = V.
+pub fn rho_noise_scale(inst: &Instance, ws: &Workspace) -> f64 {
+    let mut scale: f64 = 1.0;
+    for k in 0..inst.clients {
+        if ws.gs[k] != 0.0 {
+            scale = scale.max(ws.ratio[k] - ws.rho[k]);
+        }
+    }
+    scale
 }
 
 /// The rounding noise in the dual value sum_k (b_k + lambda w_k rho_k). A client at a box
@@ -278,18 +325,34 @@ fn demand_noise(inst: &Instance, b: &[f64], gs: &[f64]) -> f64 {
     DUAL_NOISE * noise
 }
 
+/// Client k's bandwidth box at T (MODEL.md section 8): `b_lo`, the bandwidth it needs at
+/// full pruning, and `b_hi`, the bandwidth it needs unpruned (+inf when no bandwidth
+/// suffices), into ws; returns the pruning it needs with infinite bandwidth, or None
+/// when it cannot meet T even with infinite bandwidth at full pruning.
+pub fn client_box(inst: &Instance, ws: &mut Workspace, k: usize, t: f64) -> Option<f64> {
+    let (a, bits, rmax) = (inst.a[k], inst.payload_bits, inst.rmax[k]);
+    let upload = (bits * LN2) / a; // the upload time with infinite bandwidth
+    if !(t > inst.latency(k, rmax, upload)) {
+        return None;
+    }
+    let full = inst.unpruned(k, upload); // U_k with infinite bandwidth
+    ws.b_lo[k] = rate_inverse(a, inst.payload(rmax) / inst.upload_window(k, rmax, t));
+    ws.b_hi[k] = if t > full {
+        rate_inverse(a, bits / inst.upload_window(k, 0.0, t))
+    } else {
+        f64::INFINITY
+    };
+    let v = inst.prunable(k, upload);
+    Some(if t < full && v > 0.0 {
+        full / v - t / v
+    } else {
+        0.0
+    })
+}
+
 /// Decides F(T) <= B and leaves the budget-feasible primal point in ws.rho, ws.b.
 pub fn evaluate(inst: &Instance, ws: &mut Workspace, t: f64) -> Evaluation {
-    let (k_count, c, a, bits, rmax, w, budget, b_total) = (
-        inst.clients,
-        inst.c,
-        &inst.a,
-        inst.payload_bits,
-        inst.rmax,
-        &inst.w,
-        inst.budget,
-        inst.bandwidth_hz,
-    );
+    let (k_count, w, budget, b_total) = (inst.clients, &inst.w, inst.budget, inst.bandwidth_hz);
     let certified_infeasible = Evaluation {
         infeasible: true,
         demand: f64::INFINITY,
@@ -297,19 +360,9 @@ pub fn evaluate(inst: &Instance, ws: &mut Workspace, t: f64) -> Evaluation {
     };
     let mut min_used = 0.0; // weighted pruning needed with infinite bandwidth
     for k in 0..k_count {
-        let full = c[k] + (bits * LN2) / a[k]; // U_k with infinite bandwidth
-        let m_lo = 1.0 - rmax[k];
-        if !(t > m_lo * full) {
-            return certified_infeasible;
-        }
-        ws.b_lo[k] = rate_inverse(a[k], (bits * m_lo) / (t - m_lo * c[k]));
-        ws.b_hi[k] = if t > full {
-            rate_inverse(a[k], bits / (t - c[k]))
-        } else {
-            f64::INFINITY
-        };
-        if t < full {
-            min_used += w[k] * (1.0 - t / full);
+        match client_box(inst, ws, k, t) {
+            Some(rho) => min_used += w[k] * rho,
+            None => return certified_infeasible,
         }
     }
     if min_used > budget {
@@ -335,14 +388,15 @@ pub fn evaluate(inst: &Instance, ws: &mut Workspace, t: f64) -> Evaluation {
     }
 
     // Predict the price and each interior client's ln b at this T to first order from the
-    // last search (at fixed b, dG/dT = 1 / T): Newton then starts a few digits closer.
+    // last search (at fixed b, dG/dT = phi_s / K, 1 / T in the model of section 2): Newton
+    // then starts a few digits closer.
     let dt = t - ws.last_t;
     let dy = ws.price_slope * dt;
     if dy.is_finite() && ws.log_price.is_finite() {
         ws.log_price += dy;
-        let relative = dt / ws.last_t;
         for k in 0..k_count {
             if ws.gs[k] != 0.0 {
+                let relative = inst.phi_s * (dt / stationarity_scale(inst, k, ws.last_t));
                 ws.s[k] -= (relative + dy) / ws.gs[k];
             }
         }
@@ -427,20 +481,28 @@ pub fn evaluate(inst: &Instance, ws: &mut Workspace, t: f64) -> Evaluation {
             }
         }
         ws.log_price = price;
-        // d ln(lambda)/dT = -U_T / U_y, U_y = slope, U_T = (U_y - sum_interior w (1 - rho)) / T
-        // (d rho/dT at fixed lambda: -(1 - rho)/T directly, plus the move of b).
+        // d ln(lambda)/dT = -U_T / U_y with U_y = slope and, over the interior clients,
+        // U_T = -sum w / V + sum (b / (lambda dG/ds)) phi_s / K: d rho/dT at fixed lambda is
+        // -1 / V directly, plus the move of b (dG/dT = phi_s / K at fixed b). With
+        // T / V = ratio - rho and cross = sum (b / (lambda dG/ds)) (phi_s T / K - 1), which
+        // is exactly 0 in the model of section 2 (where T / V = 1 - rho), T U_T = slope +
+        // cross - interior.
+        let lambda = price.exp();
         let mut interior = 0.0;
+        let mut cross = 0.0;
         for k in 0..k_count {
             if ws.gs[k] != 0.0 {
-                interior += w[k] * (1.0 - ws.rho[k]);
+                interior += w[k] * (ws.ratio[k] - ws.rho[k]);
+                let scale = (inst.phi_s * t) / stationarity_scale(inst, k, t);
+                cross += (ws.b[k] / (lambda * ws.gs[k])) * (scale - 1.0);
             }
         }
         ws.last_t = t;
-        ws.price_slope = (interior / slope - 1.0) / t;
+        ws.price_slope = (interior / slope - 1.0 - cross / slope) / t;
     }
     let mut demand = 0.0;
     let mut slope = 0.0;
-    // Weight of the clients whose rho is computed (1 - T / U(b), a few ulps off); at a
+    // Weight of the clients whose rho is computed (U / V - T / V, a few ulps off); at a
     // bound rho is exactly 0 or rmax.
     let mut loose = 0.0;
     for k in 0..k_count {
@@ -464,7 +526,7 @@ pub fn evaluate(inst: &Instance, ws: &mut Workspace, t: f64) -> Evaluation {
     // noise is weighted: lambda times the whole weight would swamp the certificate.)
     let noise = demand_noise(inst, &ws.b, &ws.gs)
         + if lambda > 0.0 {
-            RHO_NOISE * lambda * (loose + used + budget)
+            RHO_NOISE * rho_noise_scale(inst, ws) * lambda * (loose + used + budget)
         } else {
             0.0
         };
@@ -486,9 +548,8 @@ pub fn optimal(
     tolerance: f64,
     max_iterations: u32,
 ) -> OptimalResult {
-    let (k_count, c, a, bits, rmax, b_total) = (
+    let (k_count, a, bits, rmax, b_total) = (
         inst.clients,
-        inst.c,
         &inst.a,
         inst.payload_bits,
         inst.rmax,
@@ -498,10 +559,11 @@ pub fn optimal(
     let mut pruning = start_pruning.to_vec();
     let mut bandwidth = start_bandwidth.to_vec();
     let mut hi = start_latency;
-    // Infinite bandwidth and full pruning still leave client k (1 - rmax_k) U_k(inf).
+    // Infinite bandwidth and full pruning still leave client k its latency at rmax_k with
+    // the upload time S ln2 / a_k ((1 - rmax_k) U_k(inf) in the model of section 2).
     let mut lo: f64 = 0.0;
     for k in 0..k_count {
-        lo = lo.max((1.0 - rmax[k]) * (c[k] + (bits * LN2) / a[k]));
+        lo = lo.max(inst.latency(k, rmax[k], (bits * LN2) / a[k]));
     }
 
     let mut scratch = vec![0.0; k_count];

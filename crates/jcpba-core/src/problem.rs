@@ -3,8 +3,12 @@
 use crate::error::Error;
 
 /// Number of shared scalars a binding passes as one array, in this order:
-/// `[bandwidthHz, noisePsdWPerHz, payloadBits, pruningBudget]`.
-pub const SCALAR_COUNT: usize = 4;
+/// `[bandwidthHz, noisePsdWPerHz, payloadBits, pruningBudget, prunableComputeFraction,
+/// prunablePayloadFraction]`.
+pub const SCALAR_COUNT: usize = 6;
+
+/// The scalars' names, in the binding order (the error message lists them).
+const SCALAR_NAMES: &str = "bandwidthHz, noisePsdWPerHz, payloadBits, pruningBudget, prunableComputeFraction, prunablePayloadFraction";
 
 /// A problem over borrowed columns, so the bindings can solve straight from
 /// JavaScript typed arrays or WASM linear memory without copying.
@@ -28,11 +32,20 @@ pub struct ProblemView<'a> {
     pub data_weight: &'a [f64],
     /// rmax_k in [0, 1).
     pub max_pruning: &'a [f64],
+    /// t0_k >= 0, s per round that neither pruning nor bandwidth changes (MODEL.md
+    /// section 8); empty means 0 for every client.
+    pub fixed_seconds: &'a [f64],
+    /// phi_c in [0, 1]: the share of the compute that pruning at rate rho removes a
+    /// fraction rho of (1: all of it, as in MODEL.md section 2).
+    pub prunable_compute_fraction: f64,
+    /// phi_s in [0, 1]: the same for the payload.
+    pub prunable_payload_fraction: f64,
 }
 
 impl<'a> ProblemView<'a> {
-    /// Builds a view from the binding layout: the four scalars in one array
-    /// (see [`SCALAR_COUNT`]) and the five client columns.
+    /// Builds a view from the binding layout: the six scalars in one array
+    /// (see [`SCALAR_COUNT`]) and the six client columns.
+    #[allow(clippy::too_many_arguments)]
     pub fn from_scalars(
         scalars: &[f64],
         compute_seconds: &'a [f64],
@@ -40,13 +53,15 @@ impl<'a> ProblemView<'a> {
         channel_gain: &'a [f64],
         data_weight: &'a [f64],
         max_pruning: &'a [f64],
+        fixed_seconds: &'a [f64],
     ) -> Result<ProblemView<'a>, Error> {
         if scalars.len() != SCALAR_COUNT {
             return Err(Error::invalid_input(
                 "scalars",
                 format!(
-                    "scalars must hold {} numbers [bandwidthHz, noisePsdWPerHz, payloadBits, pruningBudget], got {}",
+                    "scalars must hold {} numbers [{}], got {}",
                     SCALAR_COUNT,
+                    SCALAR_NAMES,
                     scalars.len()
                 ),
             ));
@@ -61,6 +76,9 @@ impl<'a> ProblemView<'a> {
             channel_gain,
             data_weight,
             max_pruning,
+            fixed_seconds,
+            prunable_compute_fraction: scalars[4],
+            prunable_payload_fraction: scalars[5],
         })
     }
 
@@ -70,8 +88,9 @@ impl<'a> ProblemView<'a> {
     }
 }
 
-/// An owned problem, for tests and for callers that build problems in Rust.
-#[derive(Clone, Debug, Default, PartialEq)]
+/// An owned problem, for tests and for callers that build problems in Rust. The
+/// default has no clients, no fixed time and both prunable fractions 1 (round model v1).
+#[derive(Clone, Debug, PartialEq)]
 pub struct Problem {
     pub bandwidth_hz: f64,
     pub noise_psd_w_per_hz: f64,
@@ -82,6 +101,29 @@ pub struct Problem {
     pub channel_gain: Vec<f64>,
     pub data_weight: Vec<f64>,
     pub max_pruning: Vec<f64>,
+    /// Empty, or one t0_k per client.
+    pub fixed_seconds: Vec<f64>,
+    pub prunable_compute_fraction: f64,
+    pub prunable_payload_fraction: f64,
+}
+
+impl Default for Problem {
+    fn default() -> Problem {
+        Problem {
+            bandwidth_hz: 0.0,
+            noise_psd_w_per_hz: 0.0,
+            payload_bits: 0.0,
+            pruning_budget: 0.0,
+            compute_seconds: Vec::new(),
+            tx_power_w: Vec::new(),
+            channel_gain: Vec::new(),
+            data_weight: Vec::new(),
+            max_pruning: Vec::new(),
+            fixed_seconds: Vec::new(),
+            prunable_compute_fraction: 1.0,
+            prunable_payload_fraction: 1.0,
+        }
+    }
 }
 
 impl Problem {
@@ -96,6 +138,9 @@ impl Problem {
             channel_gain: &self.channel_gain,
             data_weight: &self.data_weight,
             max_pruning: &self.max_pruning,
+            fixed_seconds: &self.fixed_seconds,
+            prunable_compute_fraction: self.prunable_compute_fraction,
+            prunable_payload_fraction: self.prunable_payload_fraction,
         }
     }
 }
@@ -106,6 +151,10 @@ fn is_positive_finite(x: f64) -> bool {
 
 fn is_unit_fraction(x: f64) -> bool {
     x.is_finite() && (0.0..1.0).contains(&x)
+}
+
+fn is_closed_fraction(x: f64) -> bool {
+    x.is_finite() && (0.0..=1.0).contains(&x)
 }
 
 /// Checks P's inputs in the order fixed by docs/CORE_API.md and reports the first
@@ -129,6 +178,18 @@ pub fn validate(p: &ProblemView) -> Result<(), Error> {
             "pruningBudget",
             "pruningBudget must be a finite number in [0, 1)",
         ));
+    }
+    let fractions = [
+        ("prunableComputeFraction", p.prunable_compute_fraction),
+        ("prunablePayloadFraction", p.prunable_payload_fraction),
+    ];
+    for &(name, value) in fractions.iter() {
+        if !is_closed_fraction(value) {
+            return Err(Error::invalid_input(
+                name,
+                format!("{} must be a finite number in [0, 1]", name),
+            ));
+        }
     }
 
     let k_count = p.clients();
@@ -157,6 +218,17 @@ pub fn validate(p: &ProblemView) -> Result<(), Error> {
             ));
         }
     }
+    // The fixed times may be left out altogether (0 for every client).
+    if !p.fixed_seconds.is_empty() && p.fixed_seconds.len() != k_count {
+        return Err(Error::invalid_input(
+            "clients.fixedSeconds",
+            format!(
+                "clients.fixedSeconds has {} entries but clients.computeSeconds has {}",
+                p.fixed_seconds.len(),
+                k_count
+            ),
+        ));
+    }
 
     for k in 0..k_count {
         let positive = [
@@ -175,6 +247,13 @@ pub fn validate(p: &ProblemView) -> Result<(), Error> {
         if !is_unit_fraction(p.max_pruning[k]) {
             let field = format!("clients[{}].maxPruning", k);
             let message = format!("{} must be a finite number in [0, 1)", field);
+            return Err(Error::invalid_input(field, message).for_client(k));
+        }
+        if !p.fixed_seconds.is_empty()
+            && !(p.fixed_seconds[k].is_finite() && p.fixed_seconds[k] >= 0.0)
+        {
+            let field = format!("clients[{}].fixedSeconds", k);
+            let message = format!("{} must be a finite number >= 0", field);
             return Err(Error::invalid_input(field, message).for_client(k));
         }
         // Each input can be valid while the SNR bandwidth a_k = p g / N0 over- or
@@ -209,7 +288,7 @@ fn in_scale(x: f64) -> bool {
 
 /// Rejects problems whose scales double precision cannot carry through the methods: the
 /// band B, the time S / B, and per client the dimensionless a_k / B, c_k B / S and
-/// w_k / sum w. Within [1e-50, 1e50] each, every quantity a method forms (a product of
+/// w_k / sum w (and t0_k B / S from above, 1 - rmax_k from below). Within [1e-50, 1e50] each, every quantity a method forms (a product of
 /// a few of them) stays far inside the normal range of a double.
 fn check_scales(p: &ProblemView, weight_sum: f64) -> Result<(), Error> {
     const RANGE: &str = "must be in [1e-50, 1e50] (the representable range, MODEL.md 2.1)";
@@ -254,6 +333,15 @@ fn check_scales(p: &ProblemView, weight_sum: f64) -> Result<(), Error> {
                 return Err(Error::invalid_input(field, message).for_client(k));
             }
         }
+        // The fixed time may be 0; only its upper end matters (round model v2).
+        if !p.fixed_seconds.is_empty() && p.fixed_seconds[k] * b / s > SCALE_MAX {
+            let field = format!("clients[{}].fixedSeconds", k);
+            let message = format!(
+                "clients[{}]: fixedSeconds x bandwidthHz / payloadBits must be at most 1e50 (the representable range, MODEL.md 2.1)",
+                k
+            );
+            return Err(Error::invalid_input(field, message).for_client(k));
+        }
         // A client's latency scales with 1 - rho, which a double holds to an absolute
         // 1e-16: near rho = 1 that is a large relative error.
         // (maxPruning passed its own check above, so it is finite.)
@@ -284,6 +372,8 @@ pub struct BatchView<'a> {
     pub channel_gain: &'a [f64],
     pub data_weight: &'a [f64],
     pub max_pruning: &'a [f64],
+    /// Empty (no fixed time in any problem), or one entry per row like the others.
+    pub fixed_seconds: &'a [f64],
 }
 
 impl<'a> BatchView<'a> {
@@ -336,6 +426,16 @@ impl<'a> BatchView<'a> {
                 ));
             }
         }
+        if !self.fixed_seconds.is_empty() && self.fixed_seconds.len() != rows {
+            return Err(Error::invalid_input(
+                "fixedSeconds",
+                format!(
+                    "batch column fixedSeconds has {} entries but the offsets end at {} (give all or none)",
+                    self.fixed_seconds.len(),
+                    rows
+                ),
+            ));
+        }
         Ok(n)
     }
 
@@ -352,7 +452,14 @@ impl<'a> BatchView<'a> {
             tx_power_w: &self.tx_power_w[rows.clone()],
             channel_gain: &self.channel_gain[rows.clone()],
             data_weight: &self.data_weight[rows.clone()],
-            max_pruning: &self.max_pruning[rows],
+            max_pruning: &self.max_pruning[rows.clone()],
+            fixed_seconds: if self.fixed_seconds.is_empty() {
+                &[]
+            } else {
+                &self.fixed_seconds[rows]
+            },
+            prunable_compute_fraction: s[4],
+            prunable_payload_fraction: s[5],
         }
     }
 }

@@ -1,4 +1,4 @@
-//! Block A of MODEL.md section 3: the best pruning for fixed bandwidth, and the uniform
+//! Block A of MODEL.md sections 3 and 8: the best pruning for fixed bandwidth, and the uniform
 //! pruning rule of the baselines; mirrors ts/core/pruning.ts. Both are exact: the constraint
 //! functions are piecewise linear, so after sorting the breakpoints the answer is one
 //! linear equation.
@@ -9,33 +9,42 @@
 
 use crate::instance::Instance;
 
-/// The smallest T with sum_k w_k clip(1 - T / U_k, 0, rmax_k) <= budget, where
-/// U_k = c_k + S / r_k(b_k) is client k's unpruned latency (s) and w sums to 1.
-/// Writes rho_k = clip(1 - T / U_k, 0, rmax_k) to `pruning` and returns T.
-/// `points` is scratch for the breakpoints, kept by the caller so repeated calls
-/// do not allocate.
+/// The smallest T >= max_k (U_k - V_k rmax_k) with sum_k w_k rho_k(T) <= budget, where
+/// rho_k(T) = clip((U_k - T) / V_k, 0, rmax_k) (0 when V_k = 0), U_k = t0_k + c_k + S / r_k(b_k)
+/// is client k's unpruned latency and V_k = phi_c c_k + phi_s S / r_k(b_k) the latency a
+/// whole unit of pruning removes (MODEL.md section 8; with t0 = 0 and phi = 1, V = U and
+/// rho_k = clip(1 - T / U_k, 0, rmax_k) as in section 3). w sums to 1. Writes rho_k(T) to
+/// `pruning` and returns T. `points` is scratch for the breakpoints, kept by the caller so
+/// repeated calls do not allocate.
+///
+/// rho_k(T) is evaluated as U_k / V_k - T / V_k: U_k / V_k is exactly 1 in the model of
+/// section 2, so the arithmetic there is that of 1 - T / U_k.
 pub fn pruning_block(
     inst: &Instance,
     u: &[f64],
+    v: &[f64],
     pruning: &mut [f64],
     points: &mut Vec<f64>,
 ) -> f64 {
     let k_count = inst.clients;
     let rmax = inst.rmax;
-    // No T below max_k U_k (1 - rmax_k) is reachable: a client cannot prune past rmax.
+    // No T below max_k (U_k - V_k rmax_k) is reachable: a client cannot prune past rmax.
     let mut floor: f64 = 0.0;
     let mut top: f64 = 0.0;
     for k in 0..k_count {
-        floor = floor.max(u[k] * (1.0 - rmax[k]));
+        floor = floor.max(lowest(u[k], v[k], rmax[k]));
         top = top.max(u[k]);
     }
-    let t = if pruning_used(inst, u, floor) <= inst.budget {
+    // Both branches meet the budget exactly as `weighted` sums the pruning written here
+    // (D sums the same terms in the same order): the floor by its test, the segment's
+    // solution by its final search.
+    let t = if pruning_used(inst, u, v, floor) <= inst.budget {
         floor
     } else {
-        solve_segment(inst, u, floor, top, points)
+        solve_segment(inst, u, v, floor, top, points)
     };
     for k in 0..k_count {
-        pruning[k] = clip(1.0 - t / u[k], 0.0, rmax[k]);
+        pruning[k] = rate_at(u[k], v[k], rmax[k], t);
     }
     t
 }
@@ -50,25 +59,54 @@ fn clip(x: f64, lo: f64, hi: f64) -> f64 {
     }
 }
 
-/// D(T) = sum_k w_k clip(1 - T / U_k, 0, rmax_k), nonincreasing in T.
-fn pruning_used(inst: &Instance, u: &[f64], t: f64) -> f64 {
+/// The latency at full pruning, V (U / V - rmax) (U (1 - rmax) in the model of section 2),
+/// or U when pruning removes nothing.
+fn lowest(u: f64, v: f64, rmax: f64) -> f64 {
+    if v > 0.0 {
+        v * (u / v - rmax)
+    } else {
+        u
+    }
+}
+
+/// rho(T) = clip(U / V - T / V, 0, rmax), 0 when V = 0.
+fn rate_at(u: f64, v: f64, rmax: f64, t: f64) -> f64 {
+    if v > 0.0 {
+        clip(u / v - t / v, 0.0, rmax)
+    } else {
+        0.0
+    }
+}
+
+/// D(T) = sum_k w_k rho_k(T), nonincreasing in T.
+fn pruning_used(inst: &Instance, u: &[f64], v: &[f64], t: f64) -> f64 {
     let mut sum = 0.0;
     for k in 0..inst.clients {
-        sum += inst.w[k] * clip(1.0 - t / u[k], 0.0, inst.rmax[k]);
+        sum += inst.w[k] * rate_at(u[k], v[k], inst.rmax[k], t);
     }
     sum
 }
 
-/// D is linear between consecutive breakpoints {U_k (1 - rmax_k), U_k}; find the segment
+/// D is linear between consecutive breakpoints {U_k - V_k rmax_k, U_k}; find the segment
 /// where it crosses the budget, then solve the segment's equation
-/// sum_sat w rmax + sum_act w - T sum_act w / U = budget for T.
-fn solve_segment(inst: &Instance, u: &[f64], floor: f64, top: f64, points: &mut Vec<f64>) -> f64 {
+/// sum_sat w rmax + sum_act w U / V - T sum_act w / V = budget for T.
+fn solve_segment(
+    inst: &Instance,
+    u: &[f64],
+    v: &[f64],
+    floor: f64,
+    top: f64,
+    points: &mut Vec<f64>,
+) -> f64 {
     let (w, rmax, budget) = (&inst.w, inst.rmax, inst.budget);
     points.clear();
     points.push(floor);
     points.push(top);
     for k in 0..inst.clients {
-        let lo = u[k] * (1.0 - rmax[k]);
+        if !(v[k] > 0.0) {
+            continue; // never prunes: no breakpoint
+        }
+        let lo = lowest(u[k], v[k], rmax[k]);
         if lo > floor && lo < top {
             points.push(lo);
         }
@@ -84,7 +122,7 @@ fn solve_segment(inst: &Instance, u: &[f64], floor: f64, top: f64, points: &mut 
     let mut j = sorted.len() - 1; // D(sorted[0]) > budget >= D(sorted[n-1]) = 0
     while j - i > 1 {
         let m = (i + j) >> 1;
-        if pruning_used(inst, u, sorted[m]) > budget {
+        if pruning_used(inst, u, v, sorted[m]) > budget {
             i = m;
         } else {
             j = m;
@@ -96,12 +134,16 @@ fn solve_segment(inst: &Instance, u: &[f64], floor: f64, top: f64, points: &mut 
     let mut constant = 0.0;
     let mut slope = 0.0;
     for k in 0..inst.clients {
-        let r = 1.0 - mid / u[k];
+        if !(v[k] > 0.0) {
+            continue;
+        }
+        let ratio = u[k] / v[k];
+        let r = ratio - mid / v[k];
         if r >= rmax[k] {
             constant += w[k] * rmax[k];
         } else if r > 0.0 {
-            constant += w[k];
-            slope += w[k] / u[k];
+            constant += w[k] * ratio;
+            slope += w[k] / v[k];
         }
     }
     // A segment of zero width (breakpoints equal up to rounding) has no active client:
@@ -110,13 +152,15 @@ fn solve_segment(inst: &Instance, u: &[f64], floor: f64, top: f64, points: &mut 
         return hi;
     }
     let mut t = clip((constant - budget) / slope, lo, hi);
-    // The closed form meets the budget up to rounding (an absolute few ulps, large next
-    // to a tiny budget); the pruning returned must meet it exactly as `weighted` sums it
-    // (D sums the same terms in the same order). Step T up by the excess over the slope,
-    // at least 2 ulps and doubling, until it does; D(hi) <= budget already.
+    // The closed form meets the budget up to rounding: an absolute few ulps of each
+    // active client's U_k / V_k + T / V_k, large next to a tiny budget, or when little of
+    // a client's latency can be pruned (t0 large, phi small). The pruning returned must
+    // meet it exactly as `weighted` sums it (D sums the same terms in the same order).
+    // Step T up by the excess over the slope, at least 2 ulps and doubling, until it
+    // does; D(hi) <= budget already.
     let mut step: f64 = 0.0;
     for _ in 0..NUDGES {
-        let used = pruning_used(inst, u, t);
+        let used = pruning_used(inst, u, v, t);
         if used <= budget {
             return t;
         }

@@ -46,6 +46,12 @@ pub struct ScenarioParams {
     /// rmax for every client.
     pub max_pruning: f64,
     pub budget: f64,
+    /// t0, s per round for every client (MODEL.md section 8).
+    pub fixed_seconds: f64,
+    /// phi_c in [0, 1].
+    pub prunable_compute_fraction: f64,
+    /// phi_s in [0, 1].
+    pub prunable_payload_fraction: f64,
 }
 
 /// Path loss of MODEL.md section 7, dB, at distance d metres.
@@ -111,6 +117,14 @@ pub fn drop_problem(o: &ScenarioParams) -> Problem {
         channel_gain: vec![0.0; k_count],
         data_weight: vec![0.0; k_count],
         max_pruning: vec![o.max_pruning; k_count],
+        // No column when there is no fixed time, as ts/core/scenario.ts.
+        fixed_seconds: if o.fixed_seconds == 0.0 {
+            Vec::new()
+        } else {
+            vec![o.fixed_seconds; k_count]
+        },
+        prunable_compute_fraction: o.prunable_compute_fraction,
+        prunable_payload_fraction: o.prunable_payload_fraction,
     };
     for k in 0..k_count {
         let loss_db = path_loss_db(drop.distance_m[k]) + drop.shadow_db[k];

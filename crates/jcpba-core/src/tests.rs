@@ -17,6 +17,7 @@ fn three_clients() -> Problem {
         channel_gain: vec![1e-13; 3],
         data_weight: vec![10.0, 20.0, 30.0],
         max_pruning: vec![0.5; 3],
+        ..Problem::default()
     }
 }
 
@@ -128,11 +129,12 @@ fn clients_are_checked_client_by_client() {
 #[test]
 fn scalars_array_must_hold_four_numbers() {
     let p = three_clients();
-    let e =
-        ProblemView::from_scalars(&[1.0, 2.0], &p.compute_seconds, &[], &[], &[], &[]).unwrap_err();
+    let e = ProblemView::from_scalars(&[1.0, 2.0], &p.compute_seconds, &[], &[], &[], &[], &[])
+        .unwrap_err();
     assert_eq!(
         e.message,
-        "scalars must hold 4 numbers [bandwidthHz, noisePsdWPerHz, payloadBits, pruningBudget], got 2"
+        "scalars must hold 6 numbers [bandwidthHz, noisePsdWPerHz, payloadBits, pruningBudget, \
+         prunableComputeFraction, prunablePayloadFraction], got 2"
     );
 }
 
@@ -227,6 +229,8 @@ fn batch_of(problems: &[Problem]) -> (Vec<f64>, Vec<u32>, [Vec<f64>; 5]) {
             p.noise_psd_w_per_hz,
             p.payload_bits,
             p.pruning_budget,
+            p.prunable_compute_fraction,
+            p.prunable_payload_fraction,
         ]);
         columns[0].extend_from_slice(&p.compute_seconds);
         columns[1].extend_from_slice(&p.tx_power_w);
@@ -247,6 +251,7 @@ fn view<'a>(scalars: &'a [f64], offsets: &'a [u32], c: &'a [Vec<f64>; 5]) -> Bat
         channel_gain: &c[2],
         data_weight: &c[3],
         max_pruning: &c[4],
+        fixed_seconds: &[],
     }
 }
 
@@ -291,10 +296,10 @@ fn batch_layout_errors_are_input_errors() {
         e.message,
         "batch column computeSeconds has 3 entries but the offsets end at 4"
     );
-    let e = view(&s[..3], &o, &c).check_layout().unwrap_err();
+    let e = view(&s[..5], &o, &c).check_layout().unwrap_err();
     assert_eq!(
         e.message,
-        "batch scalars hold 3 numbers but 1 problems need 4"
+        "batch scalars hold 5 numbers but 1 problems need 6"
     );
     let e = view(&s, &[1u32, 3], &c).check_layout().unwrap_err();
     assert_eq!(

@@ -18,6 +18,9 @@ pub struct ParityProblem {
     pub channel_gain: &'static [f64],
     pub data_weight: &'static [f64],
     pub max_pruning: &'static [f64],
+    pub fixed_seconds: &'static [f64],
+    pub prunable_compute_fraction: f64,
+    pub prunable_payload_fraction: f64,
     /// The reference's T for each method, in `METHOD_IDS` order.
     pub latency: [f64; 7],
     /// The reference's certified lower bound from `optimal`.
@@ -43,6 +46,9 @@ pub struct GenerateVector {
     pub channel_gain: &'static [f64],
     pub data_weight: &'static [f64],
     pub max_pruning: &'static [f64],
+    pub fixed_seconds: &'static [f64],
+    pub prunable_compute_fraction: f64,
+    pub prunable_payload_fraction: f64,
 }
 
 mod data {
@@ -84,6 +90,9 @@ fn every_method_matches_the_reference_latency() {
             channel_gain: case.channel_gain.to_vec(),
             data_weight: case.data_weight.to_vec(),
             max_pruning: case.max_pruning.to_vec(),
+            fixed_seconds: case.fixed_seconds.to_vec(),
+            prunable_compute_fraction: case.prunable_compute_fraction,
+            prunable_payload_fraction: case.prunable_payload_fraction,
         };
         for (i, id) in data::METHOD_IDS.iter().enumerate() {
             let m = Method::from_id(id).unwrap();
@@ -149,6 +158,11 @@ fn the_generator_matches_the_reference() {
         assert_eq!(p.pruning_budget, v.pruning_budget);
         assert_eq!(p.tx_power_w, v.tx_power_w);
         assert_eq!(p.max_pruning, v.max_pruning);
+        assert_eq!(p.fixed_seconds, v.fixed_seconds);
+        assert_eq!(
+            (p.prunable_compute_fraction, p.prunable_payload_fraction),
+            (v.prunable_compute_fraction, v.prunable_payload_fraction)
+        );
         // Sample counts come from uniforms by exact arithmetic and floor.
         assert_eq!(p.data_weight, v.data_weight);
         let columns = [

@@ -134,6 +134,7 @@ fn a_single_client_gets_the_whole_band_and_prunes_to_the_cap() {
             channel_gain: vec![1e-13], // a = 3 MHz: r(B) = 1e6 log2(4) = 2 Mbit/s
             data_weight: vec![17.0],
             max_pruning: vec![rmax],
+            ..Problem::default()
         };
         let rho = f64::min(budget, rmax);
         let want = (1.0 - rho) * (2.0 + 3.0);
@@ -176,6 +177,7 @@ fn identical_clients_are_treated_alike() {
         channel_gain: vec![1e-13; k_count],
         data_weight: vec![4.0; k_count],
         max_pruning: vec![0.6; k_count],
+        ..Problem::default()
     };
     // B/K = 1 MHz each and rho = budget: T = 0.75 (2 + 3) s.
     for &m in Method::ALL.iter() {
@@ -307,6 +309,7 @@ fn optimal_matches_a_one_dimensional_search_on_two_clients() {
                 log_uniform(&mut r, 1.0, 10.0),
             ],
             max_pruning: vec![0.1 + 0.8 * r.uniform(), 0.1 + 0.8 * r.uniform()],
+            ..Problem::default()
         };
         let inst = instance(&p.view());
         let (w1, w2) = (inst.w[0], inst.w[1]);

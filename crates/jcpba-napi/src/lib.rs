@@ -4,9 +4,9 @@
 //!
 //! Exported JS functions (signatures in bindings/types.ts):
 //! - `solve(scalars, computeSeconds, txPowerW, channelGain, dataWeight, maxPruning,
-//!    method, tolerance, maxIterations)`
-//! - `solveMany(scalars, offsets, computeSeconds, ..., maxPruning, method, tolerance,
-//!    maxIterations)`
+//!    fixedSeconds, method, tolerance, maxIterations)`
+//! - `solveMany(scalars, offsets, computeSeconds, ..., maxPruning, fixedSeconds, method,
+//!    tolerance, maxIterations)`
 //! - `runUnits(params, specs, methods, trials, rounds, tolerance, maxIterations,
 //!    threads)`: Monte Carlo units (jcpba_core::montecarlo), as a JSON array
 //! - `version()`
@@ -23,19 +23,20 @@ use jcpba_core::{BatchView, Error, Method, ProblemView, SolveOptions};
 use js::{cstr, Failure, Js, JsResult};
 use sys::*;
 
-const SOLVE_ARGS: [&str; 9] = [
+const SOLVE_ARGS: [&str; 10] = [
     "scalars",
     "computeSeconds",
     "txPowerW",
     "channelGain",
     "dataWeight",
     "maxPruning",
+    "fixedSeconds",
     "method",
     "tolerance",
     "maxIterations",
 ];
 
-const SOLVE_MANY_ARGS: [&str; 10] = [
+const SOLVE_MANY_ARGS: [&str; 11] = [
     "scalars",
     "offsets",
     "computeSeconds",
@@ -43,6 +44,7 @@ const SOLVE_MANY_ARGS: [&str; 10] = [
     "channelGain",
     "dataWeight",
     "maxPruning",
+    "fixedSeconds",
     "method",
     "tolerance",
     "maxIterations",
@@ -74,13 +76,13 @@ unsafe fn method_and_options(js: &Js, args: &[napi_value]) -> JsResult<(Method, 
 unsafe fn solve(js: &Js, info: napi_callback_info) -> JsResult<napi_value> {
     let a = js.args(info, &SOLVE_ARGS)?;
     let scalars = js.f64_array(a[0], SOLVE_ARGS[0])?;
-    let mut columns: [&[f64]; 5] = [&[]; 5];
+    let mut columns: [&[f64]; 6] = [&[]; 6];
     for (i, column) in columns.iter_mut().enumerate() {
         *column = js.f64_array(a[1 + i], SOLVE_ARGS[1 + i])?;
     }
     let (method, options) = method_and_options(js, &a)?;
     let problem = ProblemView::from_scalars(
-        scalars, columns[0], columns[1], columns[2], columns[3], columns[4],
+        scalars, columns[0], columns[1], columns[2], columns[3], columns[4], columns[5],
     )?;
     let solution = jcpba_core::solve(&problem, method, &options)?;
     js.solution(&solution)
@@ -90,7 +92,7 @@ unsafe fn solve_many(js: &Js, info: napi_callback_info) -> JsResult<napi_value> 
     let a = js.args(info, &SOLVE_MANY_ARGS)?;
     let scalars = js.f64_array(a[0], SOLVE_MANY_ARGS[0])?;
     let offsets = js.u32_array(a[1], SOLVE_MANY_ARGS[1])?;
-    let mut columns: [&[f64]; 5] = [&[]; 5];
+    let mut columns: [&[f64]; 6] = [&[]; 6];
     for (i, column) in columns.iter_mut().enumerate() {
         *column = js.f64_array(a[2 + i], SOLVE_MANY_ARGS[2 + i])?;
     }
@@ -103,6 +105,7 @@ unsafe fn solve_many(js: &Js, info: napi_callback_info) -> JsResult<napi_value> 
         channel_gain: columns[2],
         data_weight: columns[3],
         max_pruning: columns[4],
+        fixed_seconds: columns[5],
     };
     let solutions = jcpba_core::solve_many(&batch, method, &options)?;
     let array = js.new_array(solutions.len())?;

@@ -188,8 +188,8 @@ pub unsafe extern "C" fn jcpba_method_code(id: *const u8, len: usize) -> i32 {
     }
 }
 
-/// Solves one problem. Inputs: the 4 scalars and the 5 client columns, each with its
-/// own length (so the core reports length mismatches itself). Outputs, allocated by
+/// Solves one problem. Inputs: the 6 scalars and the 6 client columns (fixedSeconds
+/// may be empty), each with its own length (so the core reports length mismatches itself). Outputs, allocated by
 /// the caller: pruning, bandwidth and clientLatency with `compute_len` slots each, and
 /// a header of `HEADER_LEN` slots.
 ///
@@ -210,6 +210,8 @@ pub unsafe extern "C" fn jcpba_solve(
     data_weight_len: usize,
     max_pruning: *const f64,
     max_pruning_len: usize,
+    fixed_seconds: *const f64,
+    fixed_seconds_len: usize,
     method: u32,
     tolerance: f64,
     max_iterations: f64,
@@ -229,6 +231,7 @@ pub unsafe extern "C" fn jcpba_solve(
             input(channel_gain, channel_gain_len),
             input(data_weight, data_weight_len),
             input(max_pruning, max_pruning_len),
+            input(fixed_seconds, fixed_seconds_len),
         )?;
         let s = jcpba_core::solve(&problem, method, &options)?;
         output(pruning_out, compute_len).copy_from_slice(&s.pruning);
@@ -261,6 +264,8 @@ pub unsafe extern "C" fn jcpba_solve_many(
     data_weight_len: usize,
     max_pruning: *const f64,
     max_pruning_len: usize,
+    fixed_seconds: *const f64,
+    fixed_seconds_len: usize,
     method: u32,
     tolerance: f64,
     max_iterations: f64,
@@ -281,6 +286,7 @@ pub unsafe extern "C" fn jcpba_solve_many(
             channel_gain: input(channel_gain, channel_gain_len),
             data_weight: input(data_weight, data_weight_len),
             max_pruning: input(max_pruning, max_pruning_len),
+            fixed_seconds: input(fixed_seconds, fixed_seconds_len),
         };
         let solutions = jcpba_core::solve_many(&batch, method, &options)?;
         // solve_many succeeded, so the offsets are a valid partition of compute_len rows.
@@ -300,7 +306,7 @@ pub unsafe extern "C" fn jcpba_solve_many(
 }
 
 /// Runs a batch of Monte Carlo units (`jcpba_core::run_units_flat`; there are no
-/// threads here, so `threads` is only checked). Inputs: `params` (18 f64 per grid
+/// threads here, so `threads` is only checked). Inputs: `params` (21 f64 per grid
 /// point), `specs` (3 u32 per unit) and the comma-separated method ids (UTF-8). On
 /// success the JSON array of unit summaries is readable through `jcpba_result_ptr` and
 /// `jcpba_result_len` until the next call.

@@ -1,0 +1,186 @@
+// The package as a user gets it: `npm pack`, then installed from the tarball into a
+// fresh project (offline: jcpba has no required dependency), used from Node, from the
+// CLI and from TypeScript (Node and browser resolution), with and without the native
+// addon. Needs a built tree (npm run build).
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, normalize } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { METHODS, generate, solve, toJson } from '../../dist/ts/index.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const PKG = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+const TSC = join(ROOT, 'node_modules/typescript/bin/tsc');
+const ADDON = join(ROOT, 'bindings/native/jcpba.linux-x64-gnu.node');
+const NPM_ENV = { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' };
+
+const installed = suite('the packed and installed package');
+const ctx = { dir: '', app: '', files: [], pkgDir: '' };
+
+function npm(args, cwd) {
+  return execFileSync('npm', args, { cwd, env: NPM_ENV, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** Runs a command in the app; returns { status, stdout, stderr }. */
+function inApp(command, args, { input, env } = {}) {
+  return spawnSync(command, args, { cwd: ctx.app, input, encoding: 'utf8', env: { ...process.env, JCPBA_BACKEND: '', ...env } });
+}
+const jcpba = (args, options) => inApp(join(ctx.app, 'node_modules/.bin/jcpba'), args, options);
+const node = (file, options) => inApp(process.execPath, [file], options);
+
+installed.before(() => {
+  for (const f of ['dist/ts/index.js', 'bindings/wasm/jcpba.wasm', 'bindings/native/jcpba.linux-x64-gnu.node']) {
+    if (!existsSync(join(ROOT, f))) throw new Error(`${f} is missing: run npm run build first`);
+  }
+  ctx.dir = mkdtempSync(join(tmpdir(), 'jcpba-install-'));
+  const [packed] = JSON.parse(npm(['pack', '--json', '--pack-destination', ctx.dir], ROOT));
+  ctx.files = packed.files.map((f) => f.path);
+  ctx.app = join(ctx.dir, 'app');
+  execFileSync('mkdir', ['-p', ctx.app]);
+  writeFileSync(join(ctx.app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
+  npm(['install', '--offline', join(ctx.dir, packed.filename)], ctx.app);
+  ctx.pkgDir = join(ctx.app, 'node_modules/jcpba');
+});
+
+installed.after(() => {
+  if (ctx.dir) rmSync(ctx.dir, { recursive: true, force: true });
+});
+
+installed('the tarball holds the build, the license, the docs and schemas, and no development files', () => {
+  const has = (f) => ctx.files.includes(f);
+  for (const f of ['LICENSE', 'README.md', 'package.json', 'bin/jcpba.js', 'dist/ts/index.js', 'dist/ts/browser.js', 'dist/ts/index.d.ts',
+    'bindings/wasm/jcpba.wasm', 'bindings/native/jcpba.linux-x64-gnu.node', 'docs/MODEL.md', 'docs/CORE_API.md',
+    'schemas/problem.schema.json', 'schemas/solve-results.schema.json', 'schemas/sweep-results.schema.json']) {
+    assert.ok(has(f), f);
+  }
+  for (const prefix of ['test/', 'bench/', 'crates/', 'web/', 'scripts/', 'node_modules/', 'target/']) {
+    assert.not.ok(ctx.files.some((f) => f.startsWith(prefix)), `nothing from ${prefix}`);
+  }
+  assert.match(readFileSync(join(ctx.pkgDir, 'LICENSE'), 'utf8'), /^MIT License/);
+  assert.is(PKG.license, 'MIT');
+  assert.match(PKG.repository.url, /^git\+https:\/\/.+\.git$/);
+});
+
+installed("every relative link of the README and every source of a source map is in the package", () => {
+  const readme = readFileSync(join(ctx.pkgDir, 'README.md'), 'utf8');
+  const links = [...readme.matchAll(/\]\(([^)#\s]+)(#[^)]*)?\)/g)].map((m) => m[1]).filter((l) => !/^[a-z]+:/.test(l));
+  assert.ok(links.length >= 3, `README links: ${links}`);
+  for (const link of links) assert.ok(ctx.files.includes(normalize(link)), `README links ${link}, which is not shipped`);
+  const maps = ctx.files.filter((f) => f.endsWith('.map'));
+  assert.ok(maps.length > 10);
+  for (const map of maps) {
+    const { sources, sourcesContent, sourceRoot = '' } = JSON.parse(readFileSync(join(ctx.pkgDir, map), 'utf8'));
+    sources.forEach((source, i) => {
+      if (sourcesContent?.[i]) return;
+      const file = normalize(join(dirname(map), sourceRoot, source));
+      assert.ok(ctx.files.includes(file), `${map} points at ${file}, which is not shipped`);
+    });
+  }
+});
+
+installed('from Node: the fastest backend by name, the same numbers as the repository, the exported wasm and schemas', () => {
+  writeFileSync(
+    join(ctx.app, 'use.mjs'),
+    `import { createSolver, generate, METHODS, VERSION } from 'jcpba';
+const solver = await createSolver();
+const problem = generate({ clients: 30, seed: 5 });
+const latency = Object.fromEntries(METHODS.map((m) => [m, solver.solve(problem, { method: m }).latency]));
+const wasmUrl = new URL(import.meta.resolve('jcpba/jcpba.wasm'));
+const wasm = await createSolver({ backend: 'wasm', wasm: wasmUrl });
+const schema = new URL(import.meta.resolve('jcpba/schemas/problem.schema.json'));
+console.log(JSON.stringify({ VERSION, backend: solver.backend, latency, wasm: wasm.solve(problem, { method: 'optimal' }).latency, wasmUrl, schema }));
+`,
+  );
+  const r = node('use.mjs');
+  assert.is(r.status, 0, r.stderr);
+  assert.is(r.stderr, '');
+  const out = JSON.parse(r.stdout);
+  assert.is(out.VERSION, PKG.version);
+  assert.is(out.backend, 'native');
+  const problem = generate({ clients: 30, seed: 5 });
+  for (const m of METHODS) {
+    const ref = solve(problem, { method: m }).latency;
+    assert.ok(Math.abs(out.latency[m] - ref) <= 1e-9 * ref, `${m}: ${out.latency[m]} vs ${ref}`);
+  }
+  assert.ok(Math.abs(out.wasm - out.latency.optimal) <= 1e-9 * out.latency.optimal);
+  assert.ok(fileURLToPath(out.wasmUrl).startsWith(ctx.pkgDir));
+  assert.is(JSON.parse(readFileSync(fileURLToPath(out.schema), 'utf8')).$id, 'urn:jcpba:schemas:problem');
+});
+
+installed('the CLI: --version, no bench where it cannot run, a sweep without vega', () => {
+  const version = jcpba(['--version']);
+  assert.is(version.stdout, `${PKG.version}\n`);
+  const help = jcpba(['--help']);
+  assert.is(help.status, 0);
+  assert.match(help.stdout, /sweep/);
+  assert.not.match(help.stdout, /bench/);
+  const bench = jcpba(['bench']);
+  assert.is(bench.status, 2, 'a usage error');
+  assert.match(bench.stderr, /clone of the jcpba repository/);
+  const sweep = jcpba(['sweep', '--clients', '3,5', '--drops', '1', '--realizations', '2', '--methods', 'equal,bcd', '--quiet', '--out', 'out']);
+  assert.is(sweep.status, 0, sweep.stderr);
+  const files = readdirSync(join(ctx.app, 'out'));
+  assert.ok(files.includes('latency-vs-clients.vl.json') && files.includes('results.csv'), `${files}`);
+  assert.not.ok(files.some((f) => f.endsWith('.svg')));
+  assert.match(sweep.stderr, /npm install vega vega-lite/);
+});
+
+installed('from TypeScript: the Node types, and the browser types under the browser condition', () => {
+  writeFileSync(
+    join(ctx.app, 'node.mts'),
+    `import { createSolver, generate, type SolveResult, type SweepConfig, type Solver } from 'jcpba';
+const solver: Solver = await createSolver({ backend: 'auto', native: process.env.NOPE });
+const r: SolveResult = solver.solve(generate({ clients: 4 }), { method: 'bcd' });
+const grid: SweepConfig['grid'] = [{ key: 'clients', values: [4] }];
+console.log([r.method, r.pruning.length, grid.length, solver.backend].join(' '));
+`,
+  );
+  writeFileSync(
+    join(ctx.app, 'browser.mts'),
+    `import { createSolver, BROWSER_BACKENDS, DEFAULT_WASM_URL } from 'jcpba';
+const solver = await createSolver({ backend: BROWSER_BACKENDS[0], wasm: DEFAULT_WASM_URL ?? 'jcpba.wasm', onWarning: (m: string) => console.error(m) });
+export const backend: 'wasm' | 'ts' | 'native' = solver.backend;
+`,
+  );
+  const common = ['--strict', '--target', 'es2022', '--skipLibCheck', 'false', '--types', 'node', '--typeRoots', join(ROOT, 'node_modules/@types')];
+  const tscNode = inApp(process.execPath, [TSC, ...common, '--module', 'nodenext', '--moduleResolution', 'nodenext', '--outDir', 'built', 'node.mts']);
+  assert.is(tscNode.status, 0, tscNode.stdout + tscNode.stderr);
+  const run = node('built/node.mjs');
+  assert.is(run.status, 0, run.stderr);
+  assert.is(run.stdout, 'bcd 4 1 native\n', JSON.stringify(run.stdout));
+  const tscBrowser = inApp(process.execPath, [TSC, ...common, '--module', 'esnext', '--moduleResolution', 'bundler', '--customConditions', 'browser', '--lib', 'es2022,dom', '--noEmit', 'browser.mts']);
+  assert.is(tscBrowser.status, 0, tscBrowser.stdout + tscBrowser.stderr);
+  // Under the Node resolution, the browser-only names do not exist: the conditions really differ.
+  const wrong = inApp(process.execPath, [TSC, ...common, '--module', 'nodenext', '--moduleResolution', 'nodenext', '--noEmit', 'browser.mts']);
+  assert.is.not(wrong.status, 0);
+  assert.match(wrong.stdout, /BROWSER_BACKENDS/);
+});
+
+installed('without a prebuilt addon: wasm runs, forcing native says what to do, JCPBA_NATIVE_PATH loads one', () => {
+  for (const f of readdirSync(join(ctx.pkgDir, 'bindings/native'))) rmSync(join(ctx.pkgDir, 'bindings/native', f));
+  const problem = JSON.stringify(toJson(generate({ clients: 6, seed: 2 })));
+  const auto = jcpba(['solve', '-'], { input: problem });
+  assert.is(auto.status, 0, auto.stderr);
+  assert.is(JSON.parse(auto.stdout).backend, 'wasm');
+  assert.not.match(auto.stderr, /did not load/, 'no warning: a missing prebuilt addon is normal on such a platform');
+  const forced = jcpba(['solve', '-', '--backend', 'native'], { input: problem });
+  assert.is(forced.status, 1);
+  assert.match(forced.stderr, /no native addon for linux-x64 in this installation/);
+  assert.match(forced.stderr, /the wasm backend gives the same results/);
+  assert.match(forced.stderr, /clone of the jcpba repository with npm run build:native/);
+  assert.match(forced.stderr, /JCPBA_NATIVE_PATH/);
+  const pointed = jcpba(['solve', '-'], { input: problem, env: { JCPBA_NATIVE_PATH: ADDON } });
+  assert.is(pointed.status, 0, pointed.stderr);
+  assert.is(JSON.parse(pointed.stdout).backend, 'native');
+  // A path that does not hold an addon: auto runs wasm and says so loudly, naming the path.
+  const wrong = jcpba(['solve', '-'], { input: problem, env: { JCPBA_NATIVE_PATH: join(ctx.dir, 'nope.node') } });
+  assert.is(wrong.status, 0, wrong.stderr);
+  assert.is(JSON.parse(wrong.stdout).backend, 'wasm');
+  assert.match(wrong.stderr, /the native backend did not load/);
+  assert.ok(wrong.stderr.includes(join(ctx.dir, 'nope.node')), wrong.stderr);
+});
+
+installed.run();

@@ -1,0 +1,177 @@
+// The JSON Schemas shipped in schemas/ against what jcpba really reads and writes:
+// generated problems and jcpba's own validation (accept and reject the same inputs),
+// `jcpba solve --format json` on every backend, and results.json of a sweep and a merge.
+// README's data dictionary is checked against the CSV header.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Ajv2020 from 'ajv/dist/2020.js';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { CLIENT_FIELDS, METHODS, SCENARIO_HELP, toProblem } from '../../dist/ts/index.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const BIN = join(ROOT, 'bin/jcpba.js');
+const schema = (name) => JSON.parse(readFileSync(join(ROOT, 'schemas', `${name}.schema.json`), 'utf8'));
+const ajv = new Ajv2020({ allErrors: true });
+const validate = {
+  problem: ajv.compile(schema('problem')),
+  solve: ajv.compile(schema('solve-results')),
+  sweep: ajv.compile(schema('sweep-results')),
+};
+const tmp = () => mkdtempSync(join(tmpdir(), 'jcpba-schema-'));
+
+function cli(args, input) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', input });
+  assert.is(r.status, 0, `jcpba ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+}
+
+function valid(check, value, what) {
+  const ok = check(value);
+  assert.ok(ok, `${what}: ${JSON.stringify(check.errors?.slice(0, 3))}`);
+}
+
+/** Whether jcpba's own parser and validation accept a problem. */
+function jcpbaAccepts(problem) {
+  try {
+    toProblem(problem);
+    return true;
+  } catch (e) {
+    if (e.code !== 'invalid-input') throw e;
+    return false;
+  }
+}
+
+test('generated problems are valid, as rows and as columns, for every preset', () => {
+  for (const args of [
+    [],
+    ['--clients', '1'],
+    ['--clients', '50', '--seed', '9', '--model', 'gpt2-full', '--dataset', 'yahoo-answers'],
+    ['--columnar'],
+    ['--fixed-seconds', '3', '--prunable-compute', '0.5', '--prunable-payload', '0'],
+    ['--fixed-seconds', '3', '--columnar'],
+  ]) {
+    const p = JSON.parse(cli(['generate', ...args]));
+    valid(validate.problem, p, `generate ${args.join(' ')}`);
+    assert.ok(jcpbaAccepts(p));
+  }
+});
+
+test('the problem schema accepts and rejects what jcpba accepts and rejects', () => {
+  const base = JSON.parse(cli(['generate', '--clients', '3']));
+  const columnar = JSON.parse(cli(['generate', '--clients', '3', '--columnar']));
+  const values = [-1, 0, 1e-300, 0.5, 0.999, 1, 2, 1e12, 'x', null, true, [], {}];
+  const cases = [];
+  for (const field of ['prunableComputeFraction', 'prunablePayloadFraction']) {
+    for (const v of values) cases.push([`${field} = ${JSON.stringify(v)}`, { ...base, [field]: v }]);
+  }
+  for (const v of values) {
+    cases.push([`clients[1].fixedSeconds = ${JSON.stringify(v)}`, { ...base, clients: base.clients.map((c, k) => (k === 1 ? { ...c, fixedSeconds: v } : c)) }]);
+    cases.push([`clients.fixedSeconds[2] = ${JSON.stringify(v)}`, { ...columnar, clients: { ...columnar.clients, fixedSeconds: [0, 0, v] } }]);
+  }
+  for (const field of ['bandwidthHz', 'noisePsdWPerHz', 'payloadBits', 'pruningBudget']) {
+    for (const v of values) cases.push([`${field} = ${JSON.stringify(v)}`, { ...base, [field]: v }]);
+    const { [field]: _, ...without } = base;
+    cases.push([`no ${field}`, without]);
+  }
+  for (const field of CLIENT_FIELDS) {
+    for (const v of values) {
+      const clients = base.clients.map((c, k) => (k === 1 ? { ...c, [field]: v } : c));
+      cases.push([`clients[1].${field} = ${JSON.stringify(v)}`, { ...base, clients }]);
+      const col = columnar.clients[field].map((x, k) => (k === 2 ? v : x));
+      cases.push([`clients.${field}[2] = ${JSON.stringify(v)}`, { ...columnar, clients: { ...columnar.clients, [field]: col } }]);
+    }
+    const { [field]: _, ...row } = base.clients[0];
+    cases.push([`clients[0] without ${field}`, { ...base, clients: [row, ...base.clients.slice(1)] }]);
+    const { [field]: __, ...cols } = columnar.clients;
+    cases.push([`clients without column ${field}`, { ...columnar, clients: cols }]);
+  }
+  const { noisePsdWPerHz, ...noNoise } = base;
+  cases.push(
+    ['noise in dBm/Hz', { ...noNoise, noisePsdDbmPerHz: -174 }],
+    ['noise given twice', { ...base, noisePsdDbmPerHz: -174 }],
+    ['noise dBm/Hz as a string', { ...noNoise, noisePsdDbmPerHz: '-174' }],
+    ['no clients', { ...base, clients: [] }],
+    ['clients not a list', { ...base, clients: 3 }],
+    ['a client as an array', { ...base, clients: [[1, 2, 3, 4, 0.5]] }],
+    ['empty columns', { ...base, clients: Object.fromEntries(CLIENT_FIELDS.map((f) => [f, []])) }],
+    ['an extra property (an error: a misspelt key is never ignored)', { ...base, note: 'drop 0' }],
+    ['a misspelt optional key in a row', { ...base, clients: base.clients.map((c, k) => (k === 1 ? { ...c, fixedSecond: 1 } : c)) }],
+    ['a misspelt column', { ...columnar, clients: { ...columnar.clients, fixedSecond: [1, 1, 1] } }],
+    ['fixed seconds in the rows', { ...base, clients: base.clients.map((c, k) => (k === 1 ? { ...c, fixedSeconds: 2.5 } : c)) }],
+    ['fixed seconds as a column', { ...columnar, clients: { ...columnar.clients, fixedSeconds: [0, 1, 2] } }],
+    ['no fixed seconds (an empty column)', { ...columnar, clients: { ...columnar.clients, fixedSeconds: [] } }],
+    ['not an object', [base]],
+  );
+  let rejected = 0;
+  for (const [what, problem] of cases) {
+    const json = JSON.parse(JSON.stringify(problem));
+    const bySchema = validate.problem(json);
+    assert.is(bySchema, jcpbaAccepts(json), `${what}: schema ${bySchema ? 'accepts' : 'rejects'} it, jcpba does not agree`);
+    if (!bySchema) rejected++;
+  }
+  assert.ok(rejected > cases.length / 2, `most cases are invalid (${rejected} of ${cases.length})`);
+  // What the schema cannot say, jcpba checks (documented in the schema's description).
+  const short = { ...columnar, clients: { ...columnar.clients, maxPruning: [0.5, 0.5] } };
+  assert.ok(validate.problem(short));
+  assert.not.ok(jcpbaAccepts(short));
+});
+
+test('solve --format json output is valid on every backend, for every method', () => {
+  const problem = cli(['generate', '--clients', '12', '--seed', '4']);
+  for (const backend of ['native', 'wasm', 'ts']) {
+    const out = JSON.parse(cli(['solve', '-', '--method', 'all', '--backend', backend], problem));
+    valid(validate.solve, out, backend);
+    assert.equal(out.results.map((r) => r.method), [...METHODS]);
+  }
+  const out = JSON.parse(cli(['solve', '-', '--method', 'optimal'], problem));
+  // The schema is not a rubber stamp.
+  assert.not.ok(validate.solve({ ...out, results: [{ ...out.results[0], status: 'done' }] }));
+  assert.not.ok(validate.solve({ ...out, results: [{ ...out.results[0], lowerBound: undefined }].map((r) => JSON.parse(JSON.stringify(r))) }));
+  assert.not.ok(validate.solve({ ...out, extra: 1 }));
+});
+
+test('results.json of a sweep and of a merge is valid, and the schema names every scenario option', () => {
+  const grid = ['--clients', '4,9', '--budget', '0.1,0.3', '--model', 'llama2-7b-lora,gpt2-full', '--tx-power', '20', '--drops', '1', '--realizations', '3', '--methods', 'all', '--quiet'];
+  const whole = tmp();
+  cli(['sweep', ...grid, '--out', whole]);
+  const results = JSON.parse(readFileSync(join(whole, 'results.json'), 'utf8'));
+  valid(validate.sweep, results, 'sweep results.json');
+  assert.is(results.results.length, 2 * 2 * 2 * METHODS.length);
+  assert.ok(results.results.some((r) => r.gapMean !== undefined) && results.results.some((r) => r.reductionVsEqual !== undefined));
+  const shards = [0, 1].map((i) => {
+    const d = tmp();
+    cli(['sweep', ...grid, '--out', d, '--shard', `${i}/2`]);
+    return d;
+  });
+  const merged = tmp();
+  cli(['merge', '--out', merged, ...shards, '--quiet']);
+  valid(validate.sweep, JSON.parse(readFileSync(join(merged, 'results.json'), 'utf8')), 'merged results.json');
+  // Every scenario option jcpba knows is described, and nothing else.
+  const described = Object.keys(schema('sweep-results').$defs.scenario.properties).sort();
+  assert.equal(described, Object.keys(SCENARIO_HELP).sort());
+  // A misspelt statistic is caught.
+  assert.not.ok(validate.sweep({ ...results, results: [{ ...results.results[0], meen: 1 }] }));
+});
+
+test("README's data dictionary lists every CSV column, with its unit", () => {
+  const dir = tmp();
+  cli(['sweep', '--clients', '3', '--drops', '1', '--realizations', '2', '--methods', 'equal,bcd,optimal', '--quiet', '--out', dir]);
+  const header = readFileSync(join(dir, 'results.csv'), 'utf8').split('\n')[0].split(',');
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('### Data dictionary'));
+  assert.ok(section.length > 0 && readme.includes('### Data dictionary'), 'README has a data dictionary');
+  const rows = new Map(
+    [...section.matchAll(/^\| `([^`]+)` \| ([^|]*) \| ([^|]*) \|$/gm)].map((m) => [m[1], { unit: m[2].trim(), meaning: m[3].trim() }]),
+  );
+  for (const column of header.filter((c) => c !== 'clients')) {
+    assert.ok(rows.has(column), `README describes the CSV column ${column}`);
+    assert.ok(rows.get(column).unit.length > 0 && rows.get(column).meaning.length > 0, column);
+  }
+  assert.ok(rows.has('<axis>'), 'README describes the grid axis columns');
+});
+
+test.run();
