@@ -20,6 +20,7 @@ const validate = {
   problem: ajv.compile(schema('problem')),
   solve: ajv.compile(schema('solve-results')),
   sweep: ajv.compile(schema('sweep-results')),
+  plan: ajv.compile(schema('plan-results')),
 };
 const tmp = () => mkdtempSync(join(tmpdir(), 'jcpba-schema-'));
 
@@ -141,6 +142,7 @@ test('solve --format json output is valid on every backend, for every method', (
     valid(validate.solve, out, backend);
     assert.equal(out.results.map((r) => r.method), [...METHODS]);
   }
+  valid(validate.solve, JSON.parse(cli(['solve', '-', '--method', 'all', '--rounds0', '50', '--pruning-limit', '0.5'], problem)), 'solve with rounds0');
   const out = JSON.parse(cli(['solve', '-', '--method', 'optimal'], problem));
   // The schema is not a rubber stamp.
   assert.not.ok(validate.solve({ ...out, results: [{ ...out.results[0], status: 'done' }] }));
@@ -171,9 +173,29 @@ test('results.json of a sweep and of a merge is valid, and the schema names ever
   assert.not.ok(validate.sweep({ ...results, results: [{ ...results.results[0], meen: 1 }] }));
 });
 
+test('plan --format json output is valid on every backend; a sweep with --rounds0 writes a valid results.json', () => {
+  for (const backend of ['native', 'wasm', 'ts']) {
+    for (const limit of ['0.5', 'inf']) {
+      const out = JSON.parse(
+        cli(['plan', '--rounds0', '50', '--pruning-limit', limit, '--clients', '6', '--realizations', '3', '--policy', 'both', '--backend', backend]),
+      );
+      valid(validate.plan, out, `${backend} Pmax ${limit}`);
+      assert.equal(out.plans.map((p) => p.method), [...METHODS, 'optimal']);
+    }
+  }
+  const out = JSON.parse(cli(['plan', '--rounds0', '50', '--pruning-limit', '0.5', '--clients', '4', '--realizations', '2', '--methods', 'optimal']));
+  assert.not.ok(validate.plan({ ...out, plans: [{ ...out.plans[0], policy: 'dynamic' }] }));
+  assert.not.ok(validate.plan({ ...out, plans: [{ ...out.plans[0], upperBound: undefined }].map((p) => JSON.parse(JSON.stringify(p))) }));
+  const dir = tmp();
+  cli(['sweep', '--clients', '4', '--budget', '0.1,0.3', '--drops', '1', '--realizations', '2', '--methods', 'equal,optimal', '--rounds0', '30', '--pruning-limit', '0.4', '--quiet', '--out', dir]);
+  const results = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8'));
+  valid(validate.sweep, results, 'sweep results.json with rounds0');
+  assert.ok(results.results.every((r) => Number.isInteger(r.roundsToTarget) && r.timeToTarget > 0));
+});
+
 test("README's data dictionary lists every CSV column, with its unit", () => {
   const dir = tmp();
-  cli(['sweep', '--clients', '3', '--drops', '1', '--realizations', '2', '--methods', 'equal,bcd,optimal', '--quiet', '--out', dir]);
+  cli(['sweep', '--clients', '3', '--drops', '1', '--realizations', '2', '--methods', 'equal,bcd,optimal', '--rounds0', '10', '--pruning-limit', '0.5', '--quiet', '--out', dir]);
   const header = readFileSync(join(dir, 'results.csv'), 'utf8').split('\n')[0].split(',');
   const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
   const section = readme.slice(readme.indexOf('### Data dictionary'));

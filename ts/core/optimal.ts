@@ -431,7 +431,8 @@ export function optimal(
   while (!converged && iterations < maxIterations) {
     iterations++;
     const ev = evaluate(inst, ws, T);
-    const [lo0, hi0] = [lo, hi];
+    const loBefore = lo;
+    const hiBefore = hi;
     if (ev.infeasible) lo = Math.max(lo, T);
     if (Number.isFinite(ev.demand) && weighted(inst.w, ws.rho) <= inst.budget) {
       // A feasible point from this T: its bandwidth rescaled onto the band (down when T
@@ -453,7 +454,7 @@ export function optimal(
     // saturated: the tangent's step rounds back onto T, and T's infeasibility is
     // within rounding noise of the dual, so it cannot be certified; at T = hi the
     // demand's own noise can put it above B). Bisect when Newton leaves the bracket.
-    if (lo === lo0 && hi === hi0 && Math.abs(next - T) <= 0.5 * tolerance * T) {
+    if (lo === loBefore && hi === hiBefore && Math.abs(next - T) <= 0.5 * tolerance * T) {
       const right = 0.5 * (T + hi);
       const left = 0.5 * (lo + T);
       next = ev.demand > B && right > T && right < hi ? right : left > lo && left < T ? left : 0.5 * (lo + hi);
@@ -463,6 +464,10 @@ export function optimal(
     const probe = 0.5 * tolerance * hi;
     if (next - lo < probe) next = Math.min(lo + probe, 0.5 * (lo + hi));
     else if (hi - next < probe) next = Math.max(hi - probe, 0.5 * (lo + hi));
+    // A T whose evaluation moved neither end (its demand within rounding noise of B, its
+    // rescaled point no better) would be evaluated again to the same effect, forever:
+    // bisect instead.
+    if (next === T && lo === loBefore && hi === hiBefore) next = 0.5 * (lo + hi);
     T = next;
   }
   return { latency: hi, pruning, bandwidth, lowerBound: lo, upperBound: hi, iterations, converged };

@@ -573,7 +573,7 @@ pub fn optimal(
     while !converged && iterations < max_iterations {
         iterations += 1;
         let ev = evaluate(inst, &mut ws, t);
-        let bracket = (lo, hi);
+        let (lo_before, hi_before) = (lo, hi);
         if ev.infeasible {
             lo = lo.max(t);
         }
@@ -605,7 +605,7 @@ pub fn optimal(
         // saturated: the tangent's step rounds back onto T, and T's infeasibility is
         // within rounding noise of the dual, so it cannot be certified; at T = hi the
         // demand's own noise can put it above B). Bisect when Newton leaves the bracket.
-        if bracket == (lo, hi) && (next - t).abs() <= 0.5 * tolerance * t {
+        if lo == lo_before && hi == hi_before && (next - t).abs() <= 0.5 * tolerance * t {
             let right = 0.5 * (t + hi);
             let left = 0.5 * (lo + t);
             next = if ev.demand > b_total && right > t && right < hi {
@@ -625,6 +625,12 @@ pub fn optimal(
             next = (lo + probe).min(0.5 * (lo + hi));
         } else if hi - next < probe {
             next = (hi - probe).max(0.5 * (lo + hi));
+        }
+        // A T whose evaluation moved neither end (its demand within rounding noise of B,
+        // its rescaled point no better) would be evaluated again to the same effect,
+        // forever: bisect instead.
+        if next == t && lo == lo_before && hi == hi_before {
+            next = 0.5 * (lo + hi);
         }
         t = next;
     }
