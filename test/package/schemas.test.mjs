@@ -37,12 +37,17 @@ function valid(check, value, what) {
 
 /** Whether jcpba's own parser and validation accept a problem. */
 function jcpbaAccepts(problem) {
+  return jcpbaError(problem) === null;
+}
+
+/** jcpba's error for a problem, or null when it accepts it. */
+function jcpbaError(problem) {
   try {
     toProblem(problem);
-    return true;
+    return null;
   } catch (e) {
     if (e.code !== 'invalid-input') throw e;
-    return false;
+    return e;
   }
 }
 
@@ -108,13 +113,22 @@ test('the problem schema accepts and rejects what jcpba accepts and rejects', ()
     ['not an object', [base]],
   );
   let rejected = 0;
+  let rangeOnly = 0;
   for (const [what, problem] of cases) {
     const json = JSON.parse(JSON.stringify(problem));
     const bySchema = validate.problem(json);
-    assert.is(bySchema, jcpbaAccepts(json), `${what}: schema ${bySchema ? 'accepts' : 'rejects'} it, jcpba does not agree`);
+    const error = jcpbaError(json);
+    // Ratios of fields (the representable range, MODEL.md 2.1) are beyond a schema:
+    // jcpba alone rejects those, as the schema's description says.
+    if (bySchema && error && /\(the representable range, MODEL\.md 2\.1\)$/.test(error.message) && / x | \/ /.test(error.message.split(' must ')[0])) {
+      rangeOnly++;
+      continue;
+    }
+    assert.is(bySchema, error === null, `${what}: schema ${bySchema ? 'accepts' : 'rejects'} it, jcpba does not agree`);
     if (!bySchema) rejected++;
   }
   assert.ok(rejected > cases.length / 2, `most cases are invalid (${rejected} of ${cases.length})`);
+  assert.ok(rangeOnly > 0 && rangeOnly < 20, `${rangeOnly} cases only outside the representable range`);
   // What the schema cannot say, jcpba checks (documented in the schema's description).
   const short = { ...columnar, clients: { ...columnar.clients, maxPruning: [0.5, 0.5] } };
   assert.ok(validate.problem(short));

@@ -172,7 +172,7 @@ export const INDEX_LIMIT = 2 ** 32;
  */
 export function checkConfig(c: SweepConfig): void {
   const bad = (field: string, message: string) => new JcpbaError('invalid-option', message, field);
-  for (const k of ['drops', 'realizations', 'rounds', 'maxIterations'] as const) {
+  for (const k of ['drops', 'realizations', 'rounds'] as const) {
     if (!(Number.isInteger(c[k]) && c[k] >= 1)) throw bad(k, `${k} must be a positive integer (got ${c[k]})`);
   }
   if (c.drops > INDEX_LIMIT) throw bad('drops', `drops must be at most 2^32 = 4294967296: drop indices are 32-bit (got ${c.drops})`);

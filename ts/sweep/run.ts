@@ -7,6 +7,7 @@ import { availableParallelism } from 'node:os';
 import { join, resolve, sep } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { JcpbaError } from '../core/error.js';
+import { checkSolverOptions } from '../core/methods.js';
 import { type UnitSpec, type UnitSummary, runUnit } from '../core/montecarlo.js';
 import { type BackendName, createSolver } from '../facade.js';
 import { isFigureFile, sweepFigures } from './figures.js';
@@ -228,7 +229,9 @@ export async function runSweep(c: SweepConfig, o: RunOptions): Promise<SweepOutc
   if (threads > most) {
     throw new JcpbaError('invalid-option', `--threads ${threads} is more than the ${most} processors available to this process; use at most ${most}`, 'threads');
   }
-  // Every limit and every grid point (presets, ranges) is checked before anything is written.
+  // The solver options, every limit and every grid point (presets, ranges) are checked
+  // before anything is written.
+  checkSolverOptions(c.tolerance, c.maxIterations);
   checkConfig(c);
   const params = gridPoints(c).map((p) => scenarioOf(c, p));
   const solver = await createSolver({ backend: o.backend });
