@@ -9,18 +9,18 @@ import * as browser from '../dist/ts/browser.js';
 
 const SHARED_VALUES = [
   'CLIENT_FIELDS', 'DATASET_PRESETS', 'DEFAULT_MAX_ITERATIONS', 'DEFAULT_TOLERANCE', 'JcpbaError', 'METHODS',
-  'MODEL_PRESETS', 'SCENARIO_DEFAULTS', 'SCENARIO_HELP', 'VERSION', 'createSolver', 'dbmToWatts', 'generate',
-  'rate', 'rateInverse', 'resolveScenario', 'solve', 'toJson', 'toProblem', 'validateProblem',
+  'MODEL_PRESETS', 'POLICIES', 'SCENARIO_DEFAULTS', 'SCENARIO_HELP', 'VERSION', 'createSolver', 'dbmToWatts', 'generate',
+  'plan', 'rate', 'rateInverse', 'resolveScenario', 'solve', 'toJson', 'toProblem', 'validateProblem',
 ];
 const NODE_VALUES = [...SHARED_VALUES, 'BACKENDS', 'GRID_PARAMS', 'mergeShards', 'runSweep'];
 const BROWSER_VALUES = [...SHARED_VALUES, 'BROWSER_BACKENDS', 'DEFAULT_WASM_URL'];
 
 const SHARED_TYPES = [
-  'BackendName', 'ClientColumns', 'ClientField', 'ClientInput', 'DatasetPreset', 'ErrorCode', 'MethodId',
-  'ModelPreset', 'Problem', 'ProblemInput', 'ScenarioOptions', 'ScenarioParams', 'SolveOptions', 'SolveResult',
+  'AdaptivePlan', 'BackendName', 'ClientColumns', 'ClientField', 'ClientInput', 'DatasetPreset', 'ErrorCode', 'MethodId',
+  'ModelPreset', 'PlanOptions', 'PlanResult', 'Policy', 'Problem', 'ProblemInput', 'StaticPlan', 'ScenarioOptions', 'ScenarioParams', 'SolveOptions', 'SolveResult',
   'Solver', 'Status',
 ];
-const NODE_TYPES = [...SHARED_TYPES, 'CreateSolverOptions', 'MethodStats', 'ResultRow', 'RunOptions', 'Shard', 'SweepConfig', 'SweepOutcome'];
+const NODE_TYPES = [...SHARED_TYPES, 'CreateSolverOptions', 'MethodStats', 'Progress', 'ResultRow', 'RunOptions', 'Shard', 'SweepConfig', 'SweepOutcome'];
 const BROWSER_TYPES = [...SHARED_TYPES, 'BrowserBackendName', 'BrowserSolverOptions'];
 
 const sorted = (names) => [...new Set(names)].sort();

@@ -10,6 +10,8 @@ export { createSolver, BACKENDS } from './facade.js';
 export type { BackendName, CreateSolverOptions, Solver } from './facade.js';
 export { METHODS, DEFAULT_TOLERANCE, DEFAULT_MAX_ITERATIONS, solve } from './core/methods.js';
 export type { MethodId, SolveOptions, SolveResult, Status } from './core/methods.js';
+export { POLICIES, plan } from './core/plan.js';
+export type { AdaptivePlan, PlanOptions, PlanResult, Policy, StaticPlan } from './core/plan.js';
 
 // Problem and generator.
 export { CLIENT_FIELDS, dbmToWatts, toProblem, toJson, validateProblem } from './core/problem.js';
@@ -20,7 +22,7 @@ export type { DatasetPreset, ModelPreset, ScenarioOptions, ScenarioParams } from
 
 // Sweep: Monte Carlo over a grid, with its journal, shards and result files.
 export { runSweep, mergeShards } from './sweep/run.js';
-export type { RunOptions, Shard, SweepOutcome } from './sweep/run.js';
+export type { Progress, RunOptions, Shard, SweepOutcome } from './sweep/run.js';
 export { GRID_PARAMS } from './sweep/config.js';
 export type { SweepConfig } from './sweep/config.js';
 export type { ResultRow } from './sweep/results.js';

@@ -2,7 +2,7 @@
 // instruction set against the same addon with JCPBA_SIMD=off (a child process, since
 // the choice is made once per process), and the WASM module with SIMD against the one
 // without. Every method agrees on T within 1e-12 relative (issue 12's contract), and
-// optimal's certificate within the same. Run once (not per backend).
+// optimal's lower bound within the cross-backend 1e-9. Run once (not per backend).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
@@ -49,7 +49,10 @@ function agree(a, b, label) {
           assert.is(y[j], null);
           continue;
         }
-        assert.ok(rel(x[j], y[j]) <= 1e-12, `${label}: problem ${i} ${METHODS[m]} [${j}] ${x[j]} vs ${y[j]}`);
+        // T and the upper bound (the same point) within 1e-12; the lower bound, the last T
+        // certified infeasible, lands where the path puts it: within the cross-backend 1e-9.
+        const bound = j === 1 ? 1e-9 : 1e-12;
+        assert.ok(rel(x[j], y[j]) <= bound, `${label}: problem ${i} ${METHODS[m]} [${j}] ${x[j]} vs ${y[j]}`);
       }
     }),
   );

@@ -1,14 +1,17 @@
 /**
- * The `jcpba` command line: generate | solve | sweep | merge | bench, one module per
+ * The `jcpba` command line: generate | solve | plan | sweep | merge | bench, one module per
  * command. Errors print one line on stderr, `jcpba: <message>`, and exit non-zero
- * (2 for usage errors); no stack trace.
+ * (2 for usage errors: a bad option, method, backend or preset; 1 otherwise); no stack
+ * trace, also for a failed file write or a closed stdout.
  */
-import { JcpbaError } from '../core/error.js';
+import { type ErrorCode, JcpbaError } from '../core/error.js';
+import { FileError, systemReason } from '../sweep/files.js';
 import { VERSION } from '../version.js';
 import { usageError } from './args.js';
-import { type Io, nodeIo } from './io.js';
+import { type Io, guardStdio, nodeIo } from './io.js';
 import { generateCommand } from './generate.js';
 import { solveCommand } from './solve.js';
+import { planCommand } from './plan.js';
 import { sweepCommand } from './sweep.js';
 import { mergeCommand } from './merge.js';
 import { benchAvailable, benchCommand } from './bench.js';
@@ -27,6 +30,7 @@ Usage: jcpba <command> [options]
 Commands:
   generate   print a problem (JSON) drawn from the scenario generator
   solve      solve a problem file (or - for stdin) with one or more methods
+  plan       the pruning budget that minimizes the fine-tuning time to a target loss
   sweep      Monte Carlo over a grid of scenarios: table, CSV, JSON and figures
   merge      combine the folders of a sharded sweep into one result
 ${bench}
@@ -35,8 +39,18 @@ unless an option says otherwise.
 `;
 }
 
+/** Errors about the command line itself: exit code 2. */
+const USAGE_CODES = new Set<ErrorCode>(['invalid-option', 'unknown-method', 'unknown-backend', 'unknown-preset']);
+
+/** A failed system call Node threw as is: `cannot open /x: permission denied (EACCES)`. */
+function systemMessage(e: NodeJS.ErrnoException): string | undefined {
+  if (typeof e.code !== 'string' || !/^E[A-Z0-9]+$/.test(e.code) || typeof e.syscall !== 'string') return undefined;
+  return `cannot ${e.syscall}${e.path ? ` ${e.path}` : ''}: ${systemReason(e)}`;
+}
+
 /** Runs the CLI; returns the exit code (0 ok, 1 bad input or failure, 2 usage). */
 export async function main(argv: string[], io: Io = nodeIo): Promise<number> {
+  if (io === nodeIo) guardStdio();
   try {
     const [command, ...rest] = argv;
     switch (command) {
@@ -44,6 +58,8 @@ export async function main(argv: string[], io: Io = nodeIo): Promise<number> {
         return generateCommand(rest, io);
       case 'solve':
         return await solveCommand(rest, io);
+      case 'plan':
+        return await planCommand(rest, io);
       case 'sweep':
         return await sweepCommand(rest, io);
       case 'merge':
@@ -61,14 +77,23 @@ export async function main(argv: string[], io: Io = nodeIo): Promise<number> {
         return command === undefined ? 2 : 0;
       default:
         throw usageError(
-          `unknown command ${JSON.stringify(command)}; expected generate, solve, sweep, ${benchAvailable() ? 'merge or bench' : 'or merge'} (see jcpba --help)`,
+          `unknown command ${JSON.stringify(command)}; expected generate, solve, plan, sweep, ${benchAvailable() ? 'merge or bench' : 'or merge'} (see jcpba --help)`,
           'command',
         );
     }
   } catch (e) {
     if (e instanceof JcpbaError) {
       io.err(`jcpba: ${e.message}\n`);
-      return e.code === 'invalid-option' ? 2 : 1;
+      return USAGE_CODES.has(e.code) ? 2 : 1;
+    }
+    if (e instanceof FileError) {
+      io.err(`jcpba: ${e.message}\n`);
+      return 1;
+    }
+    const system = e instanceof Error ? systemMessage(e) : undefined;
+    if (system) {
+      io.err(`jcpba: ${system}\n`);
+      return 1;
     }
     const message = e instanceof Error ? e.message : String(e);
     io.err(`jcpba: internal error: ${message}\n`);

