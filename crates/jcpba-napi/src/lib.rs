@@ -258,7 +258,7 @@ unsafe fn register(js: &Js, exports: napi_value) -> JsResult<()> {
     let functions: [(
         &str,
         unsafe extern "C" fn(napi_env, napi_callback_info) -> napi_value,
-    ); 5] = [
+    ); 6] = [
         ("solve", solve_cb),
         ("solveMany", solve_many_cb),
         ("runUnits", run_units_cb),
