@@ -89,6 +89,8 @@ pub struct Workspace {
     pub d_hi: Vec<f64>,
     /// K of the stationarity condition, per T.
     pub kk: Vec<f64>,
+    /// The pruning each client needs with infinite bandwidth, per T.
+    pub needed: Vec<f64>,
     /// ln b, the warm start of each client's search.
     pub s: Vec<f64>,
     /// dG/ds at the client's solution, 0 at a bound.
@@ -123,6 +125,7 @@ impl Workspace {
             g_hi: column(),
             d_hi: column(),
             kk: column(),
+            needed: column(),
             s: vec![f64::NAN; k_count],
             gs: column(),
             rho: column(),
@@ -170,7 +173,10 @@ fn stationarity_scale(inst: &Instance, k: usize, t: f64) -> f64 {
 /// ws. Returns None when some client cannot meet T even with infinite bandwidth at full
 /// pruning, else the weighted pruning the clients need with infinite bandwidth.
 fn boxes(inst: &Instance, ws: &mut Workspace, t: f64) -> Option<f64> {
-    dispatch(inst.level, Boxes { inst, ws, t })
+    dispatch(inst.level, Boxes { inst, ws, t })?;
+    // Summed in client order, as everywhere the budget is compared: a decision at the
+    // budget must not depend on the lane count.
+    Some(weighted(&inst.w, &ws.needed))
 }
 
 struct Boxes<'a, 'b> {
@@ -180,16 +186,15 @@ struct Boxes<'a, 'b> {
 }
 
 impl<'a, 'b> simd::Kernel for Boxes<'a, 'b> {
-    type Output = Option<f64>;
+    type Output = Option<()>;
 
     #[inline(always)]
-    fn run<V: Lanes>(self) -> Option<f64> {
+    fn run<V: Lanes>(self) -> Option<()> {
         let (inst, ws) = (self.inst, self.ws);
         let n = inst.clients;
         let (one, zero, inf) = (V::splat(1.0), V::splat(0.0), V::splat(f64::INFINITY));
         let (t, bits, ln2) = (V::splat(self.t), V::splat(inst.payload_bits), V::splat(LN2));
         let (phi_c, phi_s) = (V::splat(inst.phi_c), V::splat(inst.phi_s));
-        let mut used = zero;
         let mut start = 0;
         while start < n {
             let step = Step::<V>::at(start, n);
@@ -197,7 +202,6 @@ impl<'a, 'b> simd::Kernel for Boxes<'a, 'b> {
             let c = step.load(inst.c, 0.0);
             let t0 = step.load(&inst.t0, 0.0);
             let rmax = step.load(inst.rmax, 0.0);
-            let w = step.load(&inst.w, 0.0);
             // Instance::latency, unpruned, prunable, upload_window and payload on lanes.
             let upload = (bits * ln2) / a; // the upload time with infinite bandwidth
             let at_rmax = latency(inst, &step, rmax, upload);
@@ -214,7 +218,7 @@ impl<'a, 'b> simd::Kernel for Boxes<'a, 'b> {
             let b_hi = V::select(finite, math::rate_inverse(a, q_hi), inf);
             let v = phi_c * c + phi_s * upload;
             let needed = V::select(t.lt(full) & v.gt(zero), full / v - t / v, zero);
-            used = used + V::select(step.valid, w * needed, zero);
+            step.store(needed, &mut ws.needed);
             let kk = phi_s * (t - t0) + (phi_c - phi_s) * c;
             let cc = phi_c * c;
             let ss = phi_s * bits;
@@ -246,7 +250,7 @@ impl<'a, 'b> simd::Kernel for Boxes<'a, 'b> {
             }
             start += V::N;
         }
-        Some(used.sum())
+        Some(())
     }
 }
 
@@ -261,7 +265,7 @@ impl<'a, 'b> simd::Kernel for Boxes<'a, 'b> {
 /// search ends: the next one would be below rounding. log_price = -inf: every client at
 /// full pruning, warm starts kept.
 pub fn price_response(inst: &Instance, ws: &mut Workspace, t: f64, log_price: f64) -> (f64, f64) {
-    let (used, count) = dispatch(
+    let count = dispatch(
         inst.level,
         Classify {
             inst,
@@ -270,7 +274,7 @@ pub fn price_response(inst: &Instance, ws: &mut Workspace, t: f64, log_price: f6
         },
     );
     if count == 0 {
-        return (used, 0.0);
+        return (weighted(&inst.w, &ws.rho), 0.0);
     }
     // Gather the interior clients.
     let ws = &mut *ws;
@@ -293,7 +297,6 @@ pub fn price_response(inst: &Instance, ws: &mut Workspace, t: f64, log_price: f6
     dispatch(inst.level, Interior { inst, d, count, t });
     // Scatter their solutions back.
     let price = log_price.exp();
-    let mut used_in = 0.0;
     let mut slope = 0.0;
     for (j, &k) in ws.interior[..count].iter().enumerate() {
         ws.s[k] = d.s[j];
@@ -301,11 +304,12 @@ pub fn price_response(inst: &Instance, ws: &mut Workspace, t: f64, log_price: f6
         ws.b[k] = d.b[j];
         ws.rho[k] = d.rho[j];
         ws.ratio[k] = d.ratio[j];
-        used_in += inst.w[k] * d.rho[j];
         // d rho / d ln lambda = b / (mu dG/ds), so w d rho = b / (lambda dG/ds).
         slope += d.b[j] / (price * d.gs[j]);
     }
-    (used + used_in, slope)
+    // Summed in client order, as everywhere the budget is compared (weighted): a decision
+    // at the budget must not depend on the lane count.
+    (weighted(&inst.w, &ws.rho), slope)
 }
 
 /// The interior clients of one price, gathered into dense columns (Workspace::dense).
@@ -356,7 +360,7 @@ impl Dense {
 }
 
 /// Settles every client a box end decides (and the fixed ones), lists the others in
-/// ws.interior; returns their weighted pruning and how many are interior.
+/// ws.interior; returns how many are interior.
 struct Classify<'a, 'b> {
     inst: &'a Instance<'b>,
     ws: &'a mut Workspace,
@@ -364,15 +368,14 @@ struct Classify<'a, 'b> {
 }
 
 impl<'a, 'b> simd::Kernel for Classify<'a, 'b> {
-    type Output = (f64, usize);
+    type Output = usize;
 
     #[inline(always)]
-    fn run<V: Lanes>(self) -> (f64, usize) {
+    fn run<V: Lanes>(self) -> usize {
         let (inst, ws) = (self.inst, self.ws);
         let n = inst.clients;
         let (one, zero) = (V::splat(1.0), V::splat(0.0));
         let no_price = self.log_price == f64::NEG_INFINITY;
-        let mut used = zero;
         let mut count = 0;
         let mut start = 0;
         while start < n {
@@ -380,7 +383,6 @@ impl<'a, 'b> simd::Kernel for Classify<'a, 'b> {
             let b_lo = step.load(&ws.b_lo, 1.0);
             let b_hi = step.load(&ws.b_hi, 1.0);
             let rmax = step.load(inst.rmax, 0.0);
-            let w = step.load(&inst.w, 0.0);
             let log_mu = V::splat(self.log_price) + step.load(&ws.log_w, 0.0);
             // Pruning saves a fixed client no bandwidth (rmax = 0, or phi_c = phi_s = 0).
             let fixed = !b_lo.lt(b_hi);
@@ -400,7 +402,6 @@ impl<'a, 'b> simd::Kernel for Classify<'a, 'b> {
             step.store(zero, &mut ws.gs);
             step.store(V::select(clip_lo, b_lo, b_hi), &mut ws.b);
             step.store(rho, &mut ws.rho);
-            used = used + V::select(step.valid & !interior, w * rho, zero);
             if interior.any() {
                 let flags = step.lanes(V::select(interior, one, zero));
                 for i in 0..step.count {
@@ -412,7 +413,7 @@ impl<'a, 'b> simd::Kernel for Classify<'a, 'b> {
             }
             start += V::N;
         }
-        (used.sum(), count)
+        count
     }
 }
 

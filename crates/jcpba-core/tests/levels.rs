@@ -6,6 +6,7 @@
 
 use jcpba_core::instance::instance;
 use jcpba_core::methods::solve_instance;
+use jcpba_core::optimal::optimal;
 use jcpba_core::scenario::{generate_from_params, ScenarioParams};
 use jcpba_core::simd::Level;
 use jcpba_core::{
@@ -198,4 +199,63 @@ fn every_level_agrees_with_the_scalar_path_on_random_problems() {
         "worst relative difference in T from the scalar path: {:e}",
         worst
     );
+}
+
+/// A budget equal to sum_k w_k rmax_k (everyone may prune fully) where that sum, taken
+/// in lanes, rounds one ulp below the budget and, taken in client order, one ulp above:
+/// the price search and the acceptance of a point must see the same sum, or optimal
+/// rejects every point it builds and never closes its bracket (found by the fine-tuning
+/// plan, which starts optimal from a smaller budget's point).
+#[test]
+fn optimal_converges_when_the_budget_is_every_clients_full_pruning() {
+    let p = generate_from_params(&ScenarioParams {
+        clients: 30,
+        seed: 3,
+        drop: 0,
+        realization: 0,
+        cell_radius_m: 500.0,
+        min_distance_m: 10.0,
+        shadowing_db: 0.0,
+        tx_power_w: 10f64.powf((23.0 - 30.0) / 10.0),
+        noise_psd_w_per_hz: 10f64.powf((-174.0 - 30.0) / 10.0),
+        bandwidth_hz: 20e6,
+        payload_bits: 4_194_304.0 * 16.0,
+        flops_per_sample: 256.0 * 4.0 * 6.74e9,
+        samples_min: 50.0,
+        samples_max: 150.0,
+        throughput_min: 1e13,
+        throughput_max: 5e13,
+        max_pruning: 0.5,
+        budget: 0.04,
+        fixed_seconds: 2.0,
+        prunable_compute_fraction: 0.6,
+        prunable_payload_fraction: 0.9,
+    })
+    .unwrap();
+    for &level in Level::all_available().iter() {
+        let start = solve_at(&p, Method::Optimal, level);
+        let view = p.view();
+        let mut inst = instance(&view);
+        inst.level = level;
+        inst.budget = 0.5;
+        let r = optimal(
+            &inst,
+            &start.pruning,
+            &start.bandwidth,
+            start.latency,
+            DEFAULT_TOLERANCE,
+            DEFAULT_MAX_ITERATIONS,
+        );
+        assert!(
+            r.converged,
+            "{:?}: {} iterations, bracket [{}, {}]",
+            level, r.iterations, r.lower_bound, r.upper_bound
+        );
+        assert!(
+            r.iterations < 20,
+            "{:?}: {} iterations",
+            level,
+            r.iterations
+        );
+    }
 }
