@@ -3,6 +3,7 @@
  * identity (what resume and merge compare), and the canonical order of its units (grid
  * point, drop, block of trials; see core/montecarlo.ts). Shard i of n takes every n-th.
  */
+import { didYouMean } from '../cli/suggest.js';
 import { JcpbaError } from '../core/error.js';
 import { VERSION } from '../version.js';
 import { METHODS, type MethodId } from '../core/methods.js';
@@ -214,7 +215,7 @@ export function methodsOption(text: string): MethodId[] {
   if (text === 'all') return [...METHODS];
   return text.split(',').map((s) => {
     if (!(METHODS as readonly string[]).includes(s)) {
-      throw new JcpbaError('unknown-method', `unknown method ${JSON.stringify(s)}; expected one of ${METHODS.join(', ')}`, 'methods');
+      throw new JcpbaError('unknown-method', `unknown method ${JSON.stringify(s)}${didYouMean(s, [...METHODS, 'all'])}; expected one of ${METHODS.join(', ')}`, 'methods');
     }
     return s as MethodId;
   });
