@@ -2,13 +2,15 @@
  * `jcpba solve`: a problem file (or stdin) solved by one or more methods; JSON for tools, a table for people.
  */
 import { JcpbaError } from '../core/error.js';
-import { METHODS, type MethodId, type SolveResult, methodId } from '../core/methods.js';
+import { METHODS, type MethodId, type SolveResult } from '../core/methods.js';
 import { BACKENDS, type BackendName, createSolver } from '../facade.js';
 import { type Problem, toProblem } from '../core/problem.js';
 import { checkPlanOptions, roundsNeeded } from '../core/plan.js';
 import { pruningLimitOption } from './plan.js';
 import { type FlagSpec, formatHelp, parseArgs, parseNumber, usageError } from './args.js';
 import { type Io, readFileText } from './io.js';
+import { didYouMean } from './suggest.js';
+import { solveNdjson } from './ndjson.js';
 
 const SOLVE_FLAGS: Record<string, FlagSpec> = {
   method: { value: 'ID[,ID...]|all', help: `methods to run, in order: ${METHODS.join(', ')}`, default: 'optimal' },
@@ -18,6 +20,7 @@ const SOLVE_FLAGS: Record<string, FlagSpec> = {
   backend: { value: 'auto|native|wasm|ts', help: 'solver backend (also JCPBA_BACKEND)', default: 'auto' },
   rounds0: { value: 'R0', help: 'with --pruning-limit: rounds to the target loss without pruning; adds roundsToTarget and timeToTarget' },
   'pruning-limit': { value: 'PMAX|inf', help: 'with --rounds0: mean pruning at which the target becomes unreachable (MODEL.md section 10)' },
+  ndjson: { boolean: true, help: 'FILE holds one problem per line: one result line each ({"line", "backend", "results"} or {"line", "error"}), as read; a bad line does not stop the others' },
   help: { boolean: true, help: 'show this help' },
 };
 
@@ -35,7 +38,13 @@ export function parseMethods(text: string): MethodId[] {
   if (text === 'all') return [...METHODS];
   const ids = text.split(',').map((s) => s.trim());
   if (ids.some((s) => s === '')) throw usageError(`--method: empty method name in ${JSON.stringify(text)}`, 'method');
-  return ids.map(methodId);
+  return ids.map(cliMethodId);
+}
+
+/** A method id from the command line: the core's check, with the closest id suggested. */
+export function cliMethodId(id: string): MethodId {
+  if ((METHODS as readonly string[]).includes(id)) return id as MethodId;
+  throw new JcpbaError('unknown-method', `unknown method ${JSON.stringify(id)}${didYouMean(id, [...METHODS, 'all'])}; expected one of ${METHODS.join(', ')} or all`, 'method');
 }
 
 /** The problem's text, from a file or stdin, at most MAX_INPUT_BYTES (io.ts). */
@@ -70,7 +79,7 @@ export function backendOption(text: string | undefined): BackendName | 'auto' | 
 export async function solveCommand(argv: string[], io: Io): Promise<number> {
   const { flags, positionals } = parseArgs(argv, SOLVE_FLAGS);
   if (flags.has('help')) {
-    io.out(formatHelp('Usage: jcpba solve FILE|- [options]', 'Solves a problem (JSON, SI units; see README) with each method asked for, in order.', SOLVE_FLAGS));
+    io.out(formatHelp('Usage: jcpba solve FILE|- [options]\n       jcpba solve --ndjson FILE|- [options]', 'Solves a problem (JSON, SI units; see README) with each method asked for, in order.', SOLVE_FLAGS));
     return 0;
   }
   if (positionals.length !== 1) throw usageError('solve needs exactly one problem file (or - for stdin)', 'file');
@@ -80,15 +89,24 @@ export async function solveCommand(argv: string[], io: Io): Promise<number> {
   const tolerance = flags.has('tolerance') ? parseNumber(flags.get('tolerance')!, '--tolerance') : undefined;
   const maxIterations = flags.has('max-iterations') ? parseNumber(flags.get('max-iterations')!, '--max-iterations') : undefined;
   const source = positionals[0] === '-' ? 'stdin' : positionals[0];
-  const problem = parseProblemJson(await readProblemText(positionals[0], io), source);
-  const solver = await createSolver({ backend: backendOption(flags.get('backend')) });
-  for (const s of solver.skipped) io.err(`jcpba: note: skipped the ${s.backend} backend: ${s.reason}\n`);
+  const ndjson = flags.has('ndjson');
+  if (ndjson && format !== 'json') throw usageError('--ndjson writes JSON lines; --format table is for one problem', 'format');
   if (flags.has('rounds0') !== flags.has('pruning-limit')) {
     throw usageError('--rounds0 and --pruning-limit go together', flags.has('rounds0') ? 'pruning-limit' : 'rounds0');
   }
   const target = flags.has('rounds0')
     ? checkPlanOptions({ rounds0: parseNumber(flags.get('rounds0')!, '--rounds0'), pruningLimit: pruningLimitOption(flags.get('pruning-limit')!) })
     : undefined;
+  const problem = ndjson ? undefined : parseProblemJson(await readProblemText(positionals[0], io), source);
+  const solver = await createSolver({ backend: backendOption(flags.get('backend')) });
+  for (const s of solver.skipped) io.err(`jcpba: note: skipped the ${s.backend} backend: ${s.reason}\n`);
+  if (ndjson) {
+    return solveNdjson(positionals[0], io, (p) => {
+      const results = methods.map((method) => solver.solve(p, { method, tolerance, maxIterations }));
+      const targets = target ? results.map((r) => toTarget(toProblem(p), r, target.rounds0, target.pruningLimit)) : undefined;
+      return { backend: solver.backend, results: results.map((r, i) => ({ ...resultJson(r), ...(targets ? targets[i] : {}) })) };
+    });
+  }
   const results = methods.map((method) => solver.solve(problem, { method, tolerance, maxIterations }));
   const targets = target ? results.map((r) => toTarget(toProblem(problem), r, target.rounds0, target.pruningLimit)) : undefined;
   if (format === 'json') {
