@@ -11,6 +11,7 @@
 #![forbid(unsafe_code)]
 
 pub mod bandwidth;
+pub mod deadline;
 pub mod error;
 pub mod flat;
 pub mod instance;
@@ -29,6 +30,7 @@ pub mod solve;
 pub mod summary;
 mod threads;
 
+pub use deadline::{min_pruning, MinPruning};
 pub use error::{Error, ErrorCode};
 pub use flat::run_units_flat;
 pub use instance::{instance, Instance};

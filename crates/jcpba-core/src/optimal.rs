@@ -41,9 +41,9 @@ const CLIENT_STEPS: u32 = 100;
 /// Relative Newton step in ln b after which one more step would be below rounding.
 const CLIENT_STOP: f64 = 1e-9;
 /// Relative rounding noise allowed per well-conditioned bandwidth term (about 45 ulps).
-const DUAL_NOISE: f64 = 1e-14;
+pub const DUAL_NOISE: f64 = 1e-14;
 /// Absolute rounding noise of a weighted pruning sum (weights sum to 1).
-const RHO_NOISE: f64 = 1e-15;
+pub const RHO_NOISE: f64 = 1e-15;
 /// Slack on the budget when accepting a primal point as feasible (above BUDGET_TOL,
 /// below the 1e-12 of the accuracy contract).
 const ACCEPT_TOL: f64 = 1e-13;
@@ -119,16 +119,19 @@ pub fn stationarity(a: f64, cc: f64, bits: f64, ss: f64, kk: f64, b: f64) -> (f6
 
 /// K = phi_s (T - t0) + (phi_c - phi_s) c, the phi_c c + phi_s (T - t0 - c) of the
 /// stationarity condition, arranged to be exactly T in the model of section 2.
-fn stationarity_scale(inst: &Instance, k: usize, t: f64) -> f64 {
+pub fn stationarity_scale(inst: &Instance, k: usize, t: f64) -> f64 {
     inst.phi_s * (t - inst.t0[k]) + (inst.phi_c - inst.phi_s) * inst.c[k]
 }
 
-/// rho(b) = clip(U(b) / V(b) - T / V(b), 0, rmax) and U(b) / V(b) (V(b) > 0 for every
-/// client whose pruning is not fixed at 0).
+/// rho(b) = clip(U(b) / V(b) - T / V(b), 0, rmax) and U(b) / V(b): the least pruning with
+/// which client k meets T with b Hz (0 when pruning removes nothing, V = 0).
 pub fn pruning_for(inst: &Instance, k: usize, t: f64, b: f64) -> (f64, f64) {
     let r = (b * (inst.a[k] / b).ln_1p()) / LN2;
     let upload = inst.payload_bits / r;
     let v = inst.prunable(k, upload);
+    if !(v > 0.0) {
+        return (0.0, 1.0);
+    }
     let ratio = inst.unpruned(k, upload) / v;
     let rho = ratio - t / v;
     let rmax = inst.rmax[k];
@@ -308,7 +311,7 @@ pub fn rho_noise_scale(inst: &Instance, ws: &Workspace) -> f64 {
 /// The rounding noise in sum_k b_k: each b_k = r^{-1}(q_k) carries a relative error of
 /// a few ulps times its condition number, about 1 + 2 b_k / a_k (large for a weak client
 /// given much more bandwidth than its SNR bandwidth a_k).
-fn demand_noise(inst: &Instance, b: &[f64]) -> f64 {
+pub fn demand_noise(inst: &Instance, b: &[f64]) -> f64 {
     let mut noise = 0.0;
     for k in 0..inst.clients {
         noise += b[k] * (1.0 + (2.0 * b[k]) / inst.a[k]);
