@@ -6,6 +6,7 @@
 import { type ErrorCode, JcpbaError } from './core/error.js';
 import { type MethodId, type SolveOptions, type SolveResult, type Status, checkOptions, solve as solveTs } from './core/methods.js';
 import { type Problem, CLIENT_FIELDS, toProblemShape } from './core/problem.js';
+import { type MinPruningOptions, type MinPruningResult, checkMinPruningOptions, minPruning as minPruningTs } from './core/deadline.js';
 import type { CoreBackend, CoreSolution } from '../bindings/types.js';
 
 export const BACKENDS = ['native', 'wasm', 'ts'] as const;
@@ -19,6 +20,11 @@ export interface Solver {
   solve(problem: unknown, options: SolveOptions): SolveResult;
   /** Many problems in one crossing of the boundary; errors name `problems[i]`. */
   solveMany(problems: unknown[], options: SolveOptions): SolveResult[];
+  /**
+   * Deadline mode (docs/MODEL.md section 9): the least weighted pruning that meets
+   * `options.deadline` seconds, with a certified bracket; `pruningBudget` may be absent.
+   */
+  minPruning(problem: unknown, options: MinPruningOptions): MinPruningResult;
   /** The compiled core, for batch entry points beyond solve (undefined on `ts`). */
   readonly core?: CoreBackend;
 }
@@ -50,6 +56,7 @@ export function tsSolver(skipped: Solver['skipped']): Solver {
           throw inBatch(e, i);
         }
       }),
+    minPruning: (problem, options) => minPruningTs(problem, options),
   };
 }
 
@@ -160,6 +167,26 @@ export function coreSolver(backend: BackendName, core: CoreBackend, skipped: Sol
       throw asJcpbaError(e);
     }
   };
-  return { backend, skipped, solve, solveMany, core };
+  const minPruning = (problem: unknown, options: MinPruningOptions): MinPruningResult => {
+    try {
+      const { deadline, tolerance, maxIterations } = checkMinPruningOptions(options);
+      const p = toProblemShape(problem, { requireBudget: false });
+      return core.minPruning(
+        scalarsOf(p),
+        p.computeSeconds,
+        p.txPowerW,
+        p.channelGain,
+        p.dataWeight,
+        p.maxPruning,
+        fixedSecondsOf(p),
+        deadline,
+        tolerance,
+        maxIterations,
+      );
+    } catch (e) {
+      throw asJcpbaError(e);
+    }
+  };
+  return { backend, skipped, solve, solveMany, minPruning, core };
 }
 

@@ -56,15 +56,18 @@ export function methodId(id: unknown): MethodId {
 
 export function checkOptions(options: SolveOptions): { method: MethodId; tolerance: number; maxIterations: number } {
   const method = methodId(options?.method);
-  const tolerance = options.tolerance ?? DEFAULT_TOLERANCE;
-  const maxIterations = options.maxIterations ?? DEFAULT_MAX_ITERATIONS;
+  return { method, ...checkTolerances(options.tolerance ?? DEFAULT_TOLERANCE, options.maxIterations ?? DEFAULT_MAX_ITERATIONS) };
+}
+
+/** The tolerance, then the iteration cap, with the messages of docs/CORE_API.md. */
+export function checkTolerances(tolerance: unknown, maxIterations: unknown): { tolerance: number; maxIterations: number } {
   if (typeof tolerance !== 'number' || !(tolerance > 0 && tolerance < 1)) {
     throw new JcpbaError('invalid-option', 'tolerance must be a finite number in (0, 1)', 'tolerance');
   }
   if (typeof maxIterations !== 'number' || !Number.isInteger(maxIterations) || maxIterations < 1) {
     throw new JcpbaError('invalid-option', 'maxIterations must be a positive integer', 'maxIterations');
   }
-  return { method, tolerance, maxIterations };
+  return { tolerance, maxIterations };
 }
 
 /** Solves one problem (any accepted form) with one method on the TypeScript reference. */

@@ -80,6 +80,19 @@ fn deadline_error() -> Error {
     Error::invalid_option("deadline", "deadline must be a positive finite number")
 }
 
+/// The bindings' check of deadline mode's numbers, as JavaScript gives them, in the
+/// contract's order: the deadline, then the tolerance and the iteration cap.
+pub fn min_pruning_options(
+    deadline: f64,
+    tolerance: f64,
+    max_iterations: f64,
+) -> Result<SolveOptions, Error> {
+    if !(deadline.is_finite() && deadline > 0.0) {
+        return Err(deadline_error());
+    }
+    SolveOptions::from_numbers(tolerance, max_iterations)
+}
+
 /// Checks the deadline (first), the options and the problem, then solves Q(D). The
 /// problem's pruning budget is validated like every input but not used.
 pub fn min_pruning(
@@ -266,7 +279,10 @@ pub fn min_pruning_instance(
                 ws.b_lo[k],
             )
             .0;
-            y_full = y_full.min(-g - inst.w[k].ln());
+            let y = -g - inst.w[k].ln();
+            if y < y_full {
+                y_full = y;
+            }
         }
     }
     let mut lower: f64 = 0.0;
@@ -275,11 +291,15 @@ pub fn min_pruning_instance(
         let dual = p_full + (sum_full - b_total) / lambda
             - box_noise(inst, d, &b_full, &full, None) / lambda
             - RHO_NOISE;
-        lower = lower.max(dual);
+        if dual > lower {
+            lower = dual;
+        }
     }
     // No point meeting D prunes more than full pruning: a dual above that only says that
     // D is infeasible by less than the rounding the slack above allows.
-    lower = lower.min(p_full);
+    if p_full < lower {
+        lower = p_full;
+    }
     let mut best = start;
     let mut converged = best.weighted - lower <= tolerance;
     let mut iterations = 0;
@@ -306,7 +326,10 @@ pub fn min_pruning_instance(
         // Weak duality, clear of the rounding noise of both sums.
         let noise = box_noise(inst, d, &ws.b, &ws.rho, Some(&ws.gs)) / lambda
             + RHO_NOISE * rho_noise_scale(inst, &ws);
-        let dual = (used + (band - b_total) / lambda - noise).min(p_full);
+        let mut dual = used + (band - b_total) / lambda - noise;
+        if p_full < dual {
+            dual = p_full;
+        }
         if dual > lower {
             lower = dual;
         }

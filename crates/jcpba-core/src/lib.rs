@@ -30,7 +30,7 @@ pub mod solve;
 pub mod summary;
 mod threads;
 
-pub use deadline::{min_pruning, MinPruning};
+pub use deadline::{min_pruning, min_pruning_options, MinPruning};
 pub use error::{Error, ErrorCode};
 pub use flat::run_units_flat;
 pub use instance::{instance, Instance};

@@ -1,0 +1,308 @@
+/**
+ * Deadline mode (MODEL.md section 9): the least weighted pruning that meets a round
+ * deadline D.
+ *
+ *     Q(D):  minimize P = sum_k w_k rho_k  subject to  tau_k(rho_k, b_k) <= D for every k,
+ *            sum_k b_k <= B,  0 <= rho_k <= rmax_k      (the pruning budget is not used)
+ *
+ * For T = D this is the separable convex problem of `optimal` (section 5) with the roles
+ * of the two resources swapped. Each client is parametrized by its bandwidth b, with
+ * rho(b) = (U(b) - D) / V(b) convex and decreasing on its box [bLo, bHi] (bLo: the
+ * bandwidth it needs at full pruning, bHi: unpruned); with a price 1 / lambda >= 0 on
+ * bandwidth each client minimizes w_k rho + b / lambda, the same minimizer as the
+ * b + lambda w_k rho of `optimal` (solveClient), and lambda is set so that the band is
+ * used: sum_k b_k(lambda) = B, increasing in lambda.
+ *
+ * The certificate [lowerBound, upperBound] on the least P:
+ * - lower: weak duality, for every lambda > 0,
+ *   sum_k min_b (w_k rho_k(b) + b / lambda) - B / lambda = P(lambda) + (sum_k b_k - B) / lambda
+ *   <= P*, less the rounding noise of both sums;
+ * - upper: a feasible point actually built: the split of a price whose split fits the band,
+ *   scaled up onto the band, each client pruning the least that meets D with its bandwidth.
+ *
+ * Newton's method on ln sum_k b_k(lambda) = ln B' in ln lambda drives the price, with B'
+ * a little below B: B - tolerance lambda / 2, where the dual gap (B - sum b) / lambda is
+ * half the tolerance, so the iterates land on the feasible side; a bracket safeguards it.
+ *
+ * Q(D) is infeasible exactly when D is below the round latency with every client at its
+ * cap and the best split of the band (block B at rho = rmax: `optimal` with the budget
+ * removed), which is then reported as the least feasible deadline.
+ */
+import { JcpbaError } from './error.js';
+import { type Instance, type Problem, instance, toProblem, uploadWindow } from './problem.js';
+import { bandwidthBlock, roundLatency } from './bandwidth.js';
+import { RHO_NOISE, Workspace, clientBox, priceResponse, pruningFor, rhoNoiseScale, stationarity, stationarityScale } from './optimal.js';
+import { weighted } from './pruning.js';
+import { DEFAULT_MAX_ITERATIONS, DEFAULT_TOLERANCE, checkTolerances } from './methods.js';
+
+export interface MinPruningOptions {
+  /** D, seconds: the round deadline every client must meet. */
+  deadline: number;
+  /** Absolute width of the certificate on the weighted pruning (a fraction). Default 1e-10. */
+  tolerance?: number;
+  /** Cap on price evaluations. Default 500. */
+  maxIterations?: number;
+}
+
+export type MinPruningStatus = 'converged' | 'iteration-limit' | 'infeasible';
+
+export interface MinPruningResult {
+  method: 'min-pruning';
+  /** D, s. */
+  deadline: number;
+  /** sum_k w_k rho_k of the returned point (weights normalized); equals upperBound; null when infeasible. */
+  weightedPruning: number | null;
+  /** Certified: no point meeting the deadline prunes less; null when infeasible. */
+  lowerBound: number | null;
+  upperBound: number | null;
+  /** max_k tau_k of the returned point (at most D up to rounding), s; null when infeasible. */
+  latency: number | null;
+  /** The returned point; null when infeasible. */
+  pruning: Float64Array | null;
+  bandwidth: Float64Array | null;
+  clientLatency: Float64Array | null;
+  /** Price evaluations. */
+  iterations: number;
+  /**
+   * `converged`: the certificate is within the tolerance. `iteration-limit`: it is not (the
+   * cap was reached, or the price is pinned to rounding and the data determine the least
+   * pruning only to the width reached). `infeasible`: no point meets the deadline.
+   */
+  status: MinPruningStatus;
+  /** The least feasible deadline, s; only when infeasible. */
+  minDeadline?: number;
+}
+
+/** Newton steps in ln lambda start here when the band is not yet bracketed. */
+const PRICE_STRIDE = 4;
+/**
+ * A deadline below the least feasible one by at most this (relative) counts as met by the
+ * point at full pruning: the accuracy contract's slack (MODEL.md section 6).
+ */
+const DEADLINE_SLACK = 1e-12;
+const U = Number.EPSILON / 2;
+
+/** The deadline, then the options, with the messages of docs/CORE_API.md. */
+export function checkMinPruningOptions(options: MinPruningOptions): { deadline: number; tolerance: number; maxIterations: number } {
+  const deadline = options?.deadline;
+  if (typeof deadline !== 'number' || !(Number.isFinite(deadline) && deadline > 0)) {
+    throw new JcpbaError('invalid-option', 'deadline must be a positive finite number', 'deadline');
+  }
+  const { tolerance, maxIterations } = checkTolerances(options.tolerance ?? DEFAULT_TOLERANCE, options.maxIterations ?? DEFAULT_MAX_ITERATIONS);
+  return { deadline, tolerance, maxIterations };
+}
+
+/**
+ * The least weighted pruning that meets `options.deadline`, on the TypeScript reference.
+ * The problem may leave out `pruningBudget` (it is not used).
+ */
+export function minPruning(problem: unknown, options: MinPruningOptions): MinPruningResult {
+  const o = checkMinPruningOptions(options);
+  const p: Problem = toProblem(problem, { requireBudget: false });
+  return minPruningInstance(instance(p), o.deadline, o.tolerance, o.maxIterations);
+}
+
+interface Point {
+  pruning: Float64Array;
+  bandwidth: Float64Array;
+  weighted: number;
+}
+
+/** Whether pruning saves client k no bandwidth at this deadline (rmax = 0, or nothing prunable). */
+function fixed(ws: Workspace, k: number): boolean {
+  return ws.bLo[k] >= ws.bHi[k];
+}
+
+/**
+ * The feasible point of the split `b` scaled by `scale >= 1` onto the band: each client
+ * prunes the least that meets D with its bandwidth (none when pruning saves it nothing).
+ */
+function meetDeadline(inst: Instance, ws: Workspace, D: number, b: Float64Array, scale: number): Point {
+  const pruning = new Float64Array(inst.K);
+  const bandwidth = new Float64Array(inst.K);
+  for (let k = 0; k < inst.K; k++) {
+    bandwidth[k] = b[k] * scale;
+    pruning[k] = fixed(ws, k) ? 0 : pruningFor(inst, k, D, bandwidth[k])[0];
+  }
+  return { pruning, bandwidth, weighted: weighted(inst.w, pruning) };
+}
+
+function infeasible(D: number, minDeadline: number): MinPruningResult {
+  return {
+    method: 'min-pruning',
+    deadline: D,
+    weightedPruning: null,
+    lowerBound: null,
+    upperBound: null,
+    latency: null,
+    pruning: null,
+    bandwidth: null,
+    clientLatency: null,
+    iterations: 0,
+    status: 'infeasible',
+    minDeadline,
+  };
+}
+
+function finish(inst: Instance, D: number, point: Point, lower: number, iterations: number, converged: boolean): MinPruningResult {
+  const clientLatency = new Float64Array(inst.K);
+  const latency = roundLatency(inst, point.pruning, point.bandwidth, clientLatency);
+  return {
+    method: 'min-pruning',
+    deadline: D,
+    weightedPruning: point.weighted,
+    lowerBound: lower,
+    upperBound: point.weighted,
+    latency,
+    pruning: point.pruning,
+    bandwidth: point.bandwidth,
+    clientLatency,
+    iterations,
+    status: converged ? 'converged' : 'iteration-limit',
+  };
+}
+
+/** The least feasible deadline: block B's latency at full pruning, and its split. */
+function leastDeadline(inst: Instance, full: Float64Array): { latency: number; bandwidth: Float64Array } {
+  return bandwidthBlock(inst, full);
+}
+
+/**
+ * The rounding noise of sum_k b_k in the dual, from the clients at an end of their box
+ * only (an interior client's bandwidth is an exact number at which its pruning is computed
+ * forward, and the Newton step that found it was below rounding, so its term of the dual
+ * is exact to rounding). A box end is b = r^{-1}(q), q = S m_s / w with the time left for
+ * the upload w = D - t0 - c m_c, m = 1 - phi rho. Its relative error, with u the unit
+ * roundoff: q carries u (3 + 1 / m_s) from S m_s and the division, and 3 u (D + t0 + c) / w
+ * from w, large when the fixed time and the compute nearly fill the deadline; the rate
+ * inverse multiplies the error of q ln2 / a (2 u more) by its condition number, at most
+ * 1 + 2 b / a, and adds 3e-15 of its own (rate.ts). Doubled for safety.
+ */
+function boxNoise(inst: Instance, D: number, b: Float64Array, rho: Float64Array, interior?: Float64Array): number {
+  let noise = 0;
+  for (let k = 0; k < inst.K; k++) {
+    if (interior !== undefined && interior[k] !== 0) continue;
+    const window = uploadWindow(inst, k, rho[k], D);
+    const kept = 1 - inst.phiS * rho[k];
+    const qError = U * (3 + 1 / kept) + (3 * U * (D + inst.t0[k] + inst.c[k])) / window;
+    const condition = 1 + (2 * b[k]) / inst.a[k];
+    noise += b[k] * (3e-15 + (1 + condition) * (qError + 2 * U));
+  }
+  return 2 * noise;
+}
+
+/**
+ * Solves Q(D) on an instance; `tolerance` is the absolute width of the certificate to
+ * reach (P is a fraction), `maxIterations` the cap on price evaluations.
+ */
+export function minPruningInstance(inst: Instance, D: number, tolerance: number, maxIterations: number): MinPruningResult {
+  const { K, B } = inst;
+  const ws = new Workspace(K);
+  let reachable = true;
+  for (let k = 0; k < K; k++) {
+    if (clientBox(inst, ws, k, D) === undefined) {
+      reachable = false; // even infinite bandwidth at full pruning is too slow
+      break;
+    }
+  }
+  // Pruning that changes no latency is never worth its cost.
+  const useful = inst.phiC > 0 || inst.phiS > 0;
+  const full = useful ? Float64Array.from(inst.rmax) : new Float64Array(K);
+  if (!reachable) return infeasible(D, leastDeadline(inst, full).latency);
+  // Each client's bandwidth at full pruning (its unpruned need when pruning saves it
+  // nothing), and their sum: the least band that meets D.
+  const bFull = new Float64Array(K);
+  let sumFull = 0;
+  for (let k = 0; k < K; k++) {
+    bFull[k] = fixed(ws, k) ? ws.bHi[k] : ws.bLo[k];
+    sumFull += bFull[k];
+  }
+  const pFull = weighted(inst.w, full);
+  let start: Point;
+  if (sumFull <= B) {
+    start = meetDeadline(inst, ws, D, bFull, B / sumFull);
+  } else {
+    // Over the band at full pruning: D is below the least feasible deadline, block B's
+    // latency at full pruning, unless that is within rounding of D.
+    const least = leastDeadline(inst, full);
+    if (!(least.latency <= D * (1 + DEADLINE_SLACK))) return infeasible(D, least.latency);
+    start = { pruning: Float64Array.from(full), bandwidth: least.bandwidth, weighted: pFull };
+  }
+
+  // No pruning needed: every client meets D unpruned within the band.
+  let sumHi = 0;
+  for (let k = 0; k < K; k++) sumHi += ws.bHi[k];
+  if (sumHi <= B) {
+    const scale = B / sumHi;
+    const point = { pruning: new Float64Array(K), bandwidth: Float64Array.from(ws.bHi, (b) => b * scale), weighted: 0 };
+    return finish(inst, D, point, 0, 0, true);
+  }
+
+  // Below the price yFull = ln lambdaFull every client stays at full pruning (its
+  // stationarity condition holds at bLo): the dual there is closed-form, and no lower
+  // price changes the split, only the rounding noise of the dual.
+  let yFull = Infinity;
+  for (let k = 0; k < K; k++) {
+    if (!fixed(ws, k)) {
+      const [g] = stationarity(inst.a[k], inst.phiC * inst.c[k], inst.S, inst.phiS * inst.S, stationarityScale(inst, k, D), ws.bLo[k]);
+      const y = -g - Math.log(inst.w[k]);
+      if (y < yFull) yFull = y;
+    }
+  }
+  let lower = 0;
+  if (Number.isFinite(yFull)) {
+    const lambda = Math.exp(yFull);
+    const dual = pFull + (sumFull - B) / lambda - boxNoise(inst, D, bFull, full) / lambda - RHO_NOISE;
+    if (dual > lower) lower = dual;
+  }
+  // No point meeting D prunes more than full pruning: a dual above that only says that
+  // D is infeasible by less than the rounding the slack above allows.
+  if (pFull < lower) lower = pFull;
+  let best = start;
+  let converged = best.weighted - lower <= tolerance;
+  let iterations = 0;
+  if (!(sumFull <= B) || !Number.isFinite(yFull)) {
+    // No split of a price fits the band (or no client can trade pruning for band).
+    return finish(inst, D, best, lower, iterations, converged);
+  }
+
+  let yLo = yFull; // the split fits the band here
+  let yHi = Infinity; // and is over it here
+  let y = Math.max(Math.log(B), yFull + 1); // a unit of pruning worth the whole band
+  while (!converged && iterations < maxIterations) {
+    iterations++;
+    const [used] = priceResponse(inst, ws, D, y);
+    const lambda = Math.exp(y);
+    let band = 0;
+    let bandSlope = 0; // d band / d ln lambda
+    for (let k = 0; k < K; k++) {
+      band += ws.b[k];
+      if (ws.gs[k] !== 0) bandSlope -= ws.b[k] / ws.gs[k];
+    }
+    // Weak duality, clear of the rounding noise of both sums.
+    const noise = boxNoise(inst, D, ws.b, ws.rho, ws.gs) / lambda + RHO_NOISE * rhoNoiseScale(inst, ws);
+    let dual = used + (band - B) / lambda - noise;
+    if (pFull < dual) dual = pFull;
+    if (dual > lower) lower = dual;
+    if (band <= B) {
+      yLo = y;
+      const point = meetDeadline(inst, ws, D, ws.b, B / band);
+      if (point.weighted < best.weighted) best = point;
+    } else {
+      yHi = y;
+    }
+    converged = best.weighted - lower <= tolerance;
+    // Stop also when the rounding noise alone is above the tolerance and the gap before
+    // the noise is within it, or when the price is pinned to rounding: the problem's data
+    // then determine the least pruning only to the width reached.
+    const raw = used + (band - B) / lambda;
+    if (converged || (noise >= tolerance && best.weighted - raw <= tolerance) || !(yHi - yLo > 1e-15 * Math.max(1, Math.abs(y)))) break;
+    // Newton on ln band = ln target: the target is inside the band by half the tolerance's
+    // worth of bandwidth, so the next split fits with a small gap.
+    const target = Math.max(B - 0.5 * tolerance * lambda, 0.5 * B);
+    let next = Number.isFinite(band) && bandSlope > 0 ? y - Math.log(band / target) / (bandSlope / band) : NaN;
+    if (!(next > yLo && next < yHi)) next = yHi === Infinity ? y + PRICE_STRIDE : 0.5 * (yLo + yHi);
+    y = next;
+  }
+  return finish(inst, D, best, lower, iterations, converged);
+}
