@@ -29,7 +29,8 @@
  * removed), which is then reported as the least feasible deadline.
  */
 import { JcpbaError } from './error.js';
-import { type Instance, type Problem, instance, toProblem, uploadWindow } from './problem.js';
+import { type Instance, type Problem, instance, payloadAt, toProblem, uploadWindow } from './problem.js';
+import { rateInverse } from './rate.js';
 import { bandwidthBlock, roundLatency } from './bandwidth.js';
 import { RHO_NOISE, Workspace, clientBox, priceResponse, pruningFor, rhoNoiseScale, stationarity, stationarityScale } from './optimal.js';
 import { weighted } from './pruning.js';
@@ -76,11 +77,14 @@ export interface MinPruningResult {
 /** Newton steps in ln lambda start here when the band is not yet bracketed. */
 const PRICE_STRIDE = 4;
 /**
- * A deadline below the least feasible one by at most this (relative) counts as met by the
- * point at full pruning: the accuracy contract's slack (MODEL.md section 6).
+ * The accuracy contract's slack on the deadline (MODEL.md section 6): a deadline below the
+ * least feasible one by at most this (relative) counts as met by the point at full
+ * pruning, and the certificate holds for every point that meets D up to this.
  */
 const DEADLINE_SLACK = 1e-12;
 const U = Number.EPSILON / 2;
+/** A bound on the relative rounding error of a computed client latency (a few operations, 16 ulps, with margin). */
+const LATENCY_ROUNDING = 64 * U;
 
 /** The deadline, then the options, with the messages of docs/CORE_API.md. */
 export function checkMinPruningOptions(options: MinPruningOptions): { deadline: number; tolerance: number; maxIterations: number } {
@@ -114,14 +118,23 @@ function fixed(ws: Workspace, k: number): boolean {
 }
 
 /**
- * The feasible point of the split `b` scaled by `scale >= 1` onto the band: each client
- * prunes the least that meets D with its bandwidth (none when pruning saves it nothing).
+ * A point meeting D from the split `b` (of the search, at the loosened deadline): each
+ * client gets at least `need`, its bandwidth need at D at full pruning (unpruned when
+ * pruning saves it nothing); the split is then scaled up onto the band, and each client
+ * prunes the least that meets D with its bandwidth. Undefined when the needs do not fit.
  */
-function meetDeadline(inst: Instance, ws: Workspace, D: number, b: Float64Array, scale: number): Point {
+function meetDeadline(inst: Instance, ws: Workspace, D: number, b: Float64Array, need: Float64Array): Point | undefined {
   const pruning = new Float64Array(inst.K);
   const bandwidth = new Float64Array(inst.K);
+  let sum = 0;
   for (let k = 0; k < inst.K; k++) {
-    bandwidth[k] = b[k] * scale;
+    bandwidth[k] = b[k] < need[k] ? need[k] : b[k];
+    sum += bandwidth[k];
+  }
+  if (!(sum <= inst.B)) return undefined;
+  const scale = inst.B / sum;
+  for (let k = 0; k < inst.K; k++) {
+    bandwidth[k] *= scale;
     pruning[k] = fixed(ws, k) ? 0 : pruningFor(inst, k, D, bandwidth[k])[0];
   }
   return { pruning, bandwidth, weighted: weighted(inst.w, pruning) };
@@ -162,6 +175,58 @@ function finish(inst: Instance, D: number, point: Point, lower: number, iteratio
   };
 }
 
+/** a + b = s + e exactly (Knuth's TwoSum). */
+function twoSum(a: number, b: number): [number, number] {
+  const s = a + b;
+  const bb = s - a;
+  return [s, a - (s - bb) + (b - bb)];
+}
+
+/** a = hi + lo with hi the upper half of the significand (Veltkamp's split). */
+function split(a: number): [number, number] {
+  const c = 134217729 * a;
+  const hi = c - (c - a);
+  return [hi, a - hi];
+}
+
+/** a b = p + e exactly (Dekker's product, no fused multiply-add needed). */
+function twoProd(a: number, b: number): [number, number] {
+  const p = a * b;
+  const [ah, al] = split(a);
+  const [bh, bl] = split(b);
+  return [p, ah * bh - p + ah * bl + al * bh + al * bl];
+}
+
+/**
+ * T - t0 - c (1 - phi_c rho), the time left for client k's upload, in compensated
+ * arithmetic: to about an ulp of itself even when the fixed time and the compute nearly
+ * fill T (the plain formula carries an ulp of T, relatively (T + t0 + c) / w ulps).
+ */
+function preciseWindow(inst: Instance, k: number, rho: number, T: number): number {
+  const c = inst.c[k];
+  const [x, xe] = twoProd(inst.phiC, rho);
+  const [m, me1] = twoSum(1, -x);
+  const me = me1 - xe; // 1 - phi_c rho = m + me
+  const [y, ye1] = twoProd(c, m);
+  const ye = ye1 + c * me; // c (1 - phi_c rho) = y + ye
+  const [z, ze] = twoSum(T, -inst.t0[k]);
+  const [w, we] = twoSum(z, -y);
+  return w + (we + ze - ye);
+}
+
+/**
+ * Client k's box at D from the compensated time window: the ends of the box are the
+ * bandwidth needs the dual bound adds up, so their accuracy is the certificate's.
+ */
+function preciseBox(inst: Instance, ws: Workspace, k: number, D: number): void {
+  const lo = preciseWindow(inst, k, inst.rmax[k], D);
+  if (lo > 0) ws.bLo[k] = rateInverse(inst.a[k], payloadAt(inst, inst.rmax[k]) / lo);
+  if (ws.bHi[k] < Infinity) {
+    const hi = preciseWindow(inst, k, 0, D);
+    if (hi > 0) ws.bHi[k] = rateInverse(inst.a[k], inst.S / hi);
+  }
+}
+
 /** The least feasible deadline: block B's latency at full pruning, and its split. */
 function leastDeadline(inst: Instance, full: Float64Array): { latency: number; bandwidth: Float64Array } {
   return bandwidthBlock(inst, full);
@@ -172,11 +237,11 @@ function leastDeadline(inst: Instance, full: Float64Array): { latency: number; b
  * only (an interior client's bandwidth is an exact number at which its pruning is computed
  * forward, and the Newton step that found it was below rounding, so its term of the dual
  * is exact to rounding). A box end is b = r^{-1}(q), q = S m_s / w with the time left for
- * the upload w = D - t0 - c m_c, m = 1 - phi rho. Its relative error, with u the unit
- * roundoff: q carries u (3 + 1 / m_s) from S m_s and the division, and 3 u (D + t0 + c) / w
- * from w, large when the fixed time and the compute nearly fill the deadline; the rate
- * inverse multiplies the error of q ln2 / a (2 u more) by its condition number, at most
- * 1 + 2 b / a, and adds 3e-15 of its own (rate.ts). Doubled for safety.
+ * the upload w = D - t0 - c m_c, m = 1 - phi rho (preciseBox). Its relative error, with u
+ * the unit roundoff: q carries u (3 + 1 / m_s) from S m_s and the division, and 2 u plus
+ * 8 u^2 (D + t0 + c) / w from the compensated w; the rate inverse multiplies the error of
+ * q ln2 / a (2 u more) by its condition number, at most 1 + 2 b / a, and adds 3e-15 of its
+ * own (rate.ts). Doubled for safety.
  */
 function boxNoise(inst: Instance, D: number, b: Float64Array, rho: Float64Array, interior?: Float64Array): number {
   let noise = 0;
@@ -184,7 +249,7 @@ function boxNoise(inst: Instance, D: number, b: Float64Array, rho: Float64Array,
     if (interior !== undefined && interior[k] !== 0) continue;
     const window = uploadWindow(inst, k, rho[k], D);
     const kept = 1 - inst.phiS * rho[k];
-    const qError = U * (3 + 1 / kept) + (3 * U * (D + inst.t0[k] + inst.c[k])) / window;
+    const qError = U * (5 + 1 / kept) + (8 * U * U * (D + inst.t0[k] + inst.c[k])) / window;
     const condition = 1 + (2 * b[k]) / inst.a[k];
     noise += b[k] * (3e-15 + (1 + condition) * (qError + 2 * U));
   }
@@ -198,17 +263,32 @@ function boxNoise(inst: Instance, D: number, b: Float64Array, rho: Float64Array,
 export function minPruningInstance(inst: Instance, D: number, tolerance: number, maxIterations: number): MinPruningResult {
   const { K, B } = inst;
   const ws = new Workspace(K);
+  // The price search and the dual bound work at the deadline loosened by the rounding of
+  // a latency (LATENCY_ROUNDING): a point whose latency, as computed, meets D meets that,
+  // so the lower bound holds for every such point too (optimal's, say); the points built
+  // meet D itself.
+  const Dd = D * (1 + LATENCY_ROUNDING);
   let reachable = true;
   for (let k = 0; k < K; k++) {
-    if (clientBox(inst, ws, k, D) === undefined) {
+    if (clientBox(inst, ws, k, Dd) === undefined) {
       reachable = false; // even infinite bandwidth at full pruning is too slow
       break;
     }
+    preciseBox(inst, ws, k, Dd);
   }
   // Pruning that changes no latency is never worth its cost.
   const useful = inst.phiC > 0 || inst.phiS > 0;
   const full = useful ? Float64Array.from(inst.rmax) : new Float64Array(K);
   if (!reachable) return infeasible(D, leastDeadline(inst, full).latency);
+  // What each client needs to meet D itself at full pruning, and unpruned.
+  const need = new Float64Array(K);
+  const needHi = new Float64Array(K);
+  for (let k = 0; k < K; k++) {
+    const lo = preciseWindow(inst, k, full[k], D);
+    const hi = preciseWindow(inst, k, 0, D);
+    needHi[k] = hi > 0 ? rateInverse(inst.a[k], inst.S / hi) : Infinity;
+    need[k] = fixed(ws, k) ? needHi[k] : lo > 0 ? rateInverse(inst.a[k], payloadAt(inst, full[k]) / lo) : Infinity;
+  }
   // Each client's bandwidth at full pruning (its unpruned need when pruning saves it
   // nothing), and their sum: the least band that meets D.
   const bFull = new Float64Array(K);
@@ -218,10 +298,11 @@ export function minPruningInstance(inst: Instance, D: number, tolerance: number,
     sumFull += bFull[k];
   }
   const pFull = weighted(inst.w, full);
-  let start: Point;
-  if (sumFull <= B) {
-    start = meetDeadline(inst, ws, D, bFull, B / sumFull);
-  } else {
+  // The most bandwidth meetDeadline may add to a split of the search to meet D itself.
+  let extra = 0;
+  for (let k = 0; k < K; k++) if (need[k] > bFull[k]) extra += need[k] - bFull[k];
+  let start = sumFull <= B ? meetDeadline(inst, ws, D, bFull, need) : undefined;
+  if (start === undefined) {
     // Over the band at full pruning: D is below the least feasible deadline, block B's
     // latency at full pruning, unless that is within rounding of D.
     const least = leastDeadline(inst, full);
@@ -231,10 +312,10 @@ export function minPruningInstance(inst: Instance, D: number, tolerance: number,
 
   // No pruning needed: every client meets D unpruned within the band.
   let sumHi = 0;
-  for (let k = 0; k < K; k++) sumHi += ws.bHi[k];
+  for (let k = 0; k < K; k++) sumHi += needHi[k];
   if (sumHi <= B) {
     const scale = B / sumHi;
-    const point = { pruning: new Float64Array(K), bandwidth: Float64Array.from(ws.bHi, (b) => b * scale), weighted: 0 };
+    const point = { pruning: new Float64Array(K), bandwidth: Float64Array.from(needHi, (b) => b * scale), weighted: 0 };
     return finish(inst, D, point, 0, 0, true);
   }
 
@@ -244,7 +325,7 @@ export function minPruningInstance(inst: Instance, D: number, tolerance: number,
   let yFull = Infinity;
   for (let k = 0; k < K; k++) {
     if (!fixed(ws, k)) {
-      const [g] = stationarity(inst.a[k], inst.phiC * inst.c[k], inst.S, inst.phiS * inst.S, stationarityScale(inst, k, D), ws.bLo[k]);
+      const [g] = stationarity(inst.a[k], inst.phiC * inst.c[k], inst.S, inst.phiS * inst.S, stationarityScale(inst, k, Dd), ws.bLo[k]);
       const y = -g - Math.log(inst.w[k]);
       if (y < yFull) yFull = y;
     }
@@ -252,7 +333,7 @@ export function minPruningInstance(inst: Instance, D: number, tolerance: number,
   let lower = 0;
   if (Number.isFinite(yFull)) {
     const lambda = Math.exp(yFull);
-    const dual = pFull + (sumFull - B) / lambda - boxNoise(inst, D, bFull, full) / lambda - RHO_NOISE;
+    const dual = pFull + (sumFull - B) / lambda - boxNoise(inst, Dd, bFull, full) / lambda - RHO_NOISE;
     if (dual > lower) lower = dual;
   }
   // No point meeting D prunes more than full pruning: a dual above that only says that
@@ -266,12 +347,12 @@ export function minPruningInstance(inst: Instance, D: number, tolerance: number,
     return finish(inst, D, best, lower, iterations, converged);
   }
 
-  let yLo = yFull; // the split fits the band here
-  let yHi = Infinity; // and is over it here
+  let yLo = yFull; // the split (with what meeting D adds) fits the band here
+  let yHi = Infinity; // and not here
   let y = Math.max(Math.log(B), yFull + 1); // a unit of pruning worth the whole band
   while (!converged && iterations < maxIterations) {
     iterations++;
-    const [used] = priceResponse(inst, ws, D, y);
+    const [used] = priceResponse(inst, ws, Dd, y);
     const lambda = Math.exp(y);
     let band = 0;
     let bandSlope = 0; // d band / d ln lambda
@@ -280,13 +361,13 @@ export function minPruningInstance(inst: Instance, D: number, tolerance: number,
       if (ws.gs[k] !== 0) bandSlope -= ws.b[k] / ws.gs[k];
     }
     // Weak duality, clear of the rounding noise of both sums.
-    const noise = boxNoise(inst, D, ws.b, ws.rho, ws.gs) / lambda + RHO_NOISE * rhoNoiseScale(inst, ws);
+    const noise = boxNoise(inst, Dd, ws.b, ws.rho, ws.gs) / lambda + RHO_NOISE * rhoNoiseScale(inst, ws);
     let dual = used + (band - B) / lambda - noise;
     if (pFull < dual) dual = pFull;
     if (dual > lower) lower = dual;
-    if (band <= B) {
+    const point = band <= B ? meetDeadline(inst, ws, D, ws.b, need) : undefined;
+    if (point !== undefined) {
       yLo = y;
-      const point = meetDeadline(inst, ws, D, ws.b, B / band);
       if (point.weighted < best.weighted) best = point;
     } else {
       yHi = y;
@@ -298,8 +379,8 @@ export function minPruningInstance(inst: Instance, D: number, tolerance: number,
     const raw = used + (band - B) / lambda;
     if (converged || (noise >= tolerance && best.weighted - raw <= tolerance) || !(yHi - yLo > 1e-15 * Math.max(1, Math.abs(y)))) break;
     // Newton on ln band = ln target: the target is inside the band by half the tolerance's
-    // worth of bandwidth, so the next split fits with a small gap.
-    const target = Math.max(B - 0.5 * tolerance * lambda, 0.5 * B);
+    // worth of bandwidth and what meeting D itself may add, so the next split fits.
+    const target = Math.max(B - 0.5 * tolerance * lambda - extra, 0.5 * B);
     let next = Number.isFinite(band) && bandSlope > 0 ? y - Math.log(band / target) / (bandSlope / band) : NaN;
     if (!(next > yLo && next < yHi)) next = yHi === Infinity ? y + PRICE_STRIDE : 0.5 * (yLo + yHi);
     y = next;

@@ -43,13 +43,20 @@ use crate::optimal::{
 use crate::options::SolveOptions;
 use crate::problem::{validate, ProblemView};
 use crate::pruning::weighted;
+use crate::rate::rate_inverse;
 use crate::solution::Status;
 
 /// Newton steps in ln lambda start here when the band is not yet bracketed.
 const PRICE_STRIDE: f64 = 4.0;
-/// A deadline below the least feasible one by at most this (relative) counts as met by
-/// the point at full pruning: the accuracy contract's slack (MODEL.md section 6).
+/// The accuracy contract's slack on the deadline (MODEL.md section 6): a deadline below
+/// the least feasible one by at most this (relative) counts as met by the point at full
+/// pruning.
 const DEADLINE_SLACK: f64 = 1e-12;
+/// The unit roundoff.
+const U: f64 = f64::EPSILON / 2.0;
+/// A bound on the relative rounding error of a computed client latency (a few
+/// operations, 16 ulps, with margin).
+const LATENCY_ROUNDING: f64 = 64.0 * U;
 
 /// What deadline mode returns (docs/CORE_API.md, "Deadline mode").
 #[derive(Clone, Debug, PartialEq)]
@@ -120,14 +127,31 @@ struct Point {
     weighted: f64,
 }
 
-/// The feasible point of the split `b` scaled by `scale >= 1` onto the band: each client
-/// prunes the least that meets D with its bandwidth (none when pruning saves it nothing).
-fn meet_deadline(inst: &Instance, ws: &Workspace, d: f64, b: &[f64], scale: f64) -> Point {
+/// A point meeting D from the split `b` (of the search, at the loosened deadline): each
+/// client gets at least `need`, its bandwidth need at D at full pruning (unpruned when
+/// pruning saves it nothing); the split is then scaled up onto the band, and each client
+/// prunes the least that meets D with its bandwidth. None when the needs do not fit.
+fn meet_deadline(
+    inst: &Instance,
+    ws: &Workspace,
+    d: f64,
+    b: &[f64],
+    need: &[f64],
+) -> Option<Point> {
     let k_count = inst.clients;
     let mut pruning = vec![0.0; k_count];
     let mut bandwidth = vec![0.0; k_count];
+    let mut sum = 0.0;
     for k in 0..k_count {
-        bandwidth[k] = b[k] * scale;
+        bandwidth[k] = if b[k] < need[k] { need[k] } else { b[k] };
+        sum += bandwidth[k];
+    }
+    if !(sum <= inst.bandwidth_hz) {
+        return None;
+    }
+    let scale = inst.bandwidth_hz / sum;
+    for k in 0..k_count {
+        bandwidth[k] *= scale;
         pruning[k] = if fixed(ws, k) {
             0.0
         } else {
@@ -135,11 +159,11 @@ fn meet_deadline(inst: &Instance, ws: &Workspace, d: f64, b: &[f64], scale: f64)
         };
     }
     let weighted = weighted(&inst.w, &pruning);
-    Point {
+    Some(Point {
         pruning,
         bandwidth,
         weighted,
-    }
+    })
 }
 
 fn infeasible(d: f64, min_deadline: f64) -> MinPruning {
@@ -192,6 +216,98 @@ fn finish(
     }
 }
 
+/// a + b = s + e exactly (Knuth's TwoSum).
+fn two_sum(a: f64, b: f64) -> (f64, f64) {
+    let s = a + b;
+    let bb = s - a;
+    (s, a - (s - bb) + (b - bb))
+}
+
+/// a = hi + lo with hi the upper half of the significand (Veltkamp's split).
+fn split(a: f64) -> (f64, f64) {
+    let c = 134_217_729.0 * a;
+    let hi = c - (c - a);
+    (hi, a - hi)
+}
+
+/// a b = p + e exactly (Dekker's product; no fused multiply-add, as in the reference).
+fn two_prod(a: f64, b: f64) -> (f64, f64) {
+    let p = a * b;
+    let (ah, al) = split(a);
+    let (bh, bl) = split(b);
+    (p, ah * bh - p + ah * bl + al * bh + al * bl)
+}
+
+/// T - t0 - c (1 - phi_c rho), the time left for client k's upload, in compensated
+/// arithmetic: to about an ulp of itself even when the fixed time and the compute nearly
+/// fill T (the plain formula carries an ulp of T, relatively (T + t0 + c) / w ulps).
+fn precise_window(inst: &Instance, k: usize, rho: f64, t: f64) -> f64 {
+    let c = inst.c[k];
+    let (x, xe) = two_prod(inst.phi_c, rho);
+    let (m, me1) = two_sum(1.0, -x);
+    let me = me1 - xe; // 1 - phi_c rho = m + me
+    let (y, ye1) = two_prod(c, m);
+    let ye = ye1 + c * me; // c (1 - phi_c rho) = y + ye
+    let (z, ze) = two_sum(t, -inst.t0[k]);
+    let (w, we) = two_sum(z, -y);
+    w + (we + ze - ye)
+}
+
+/// Client k's box at D from the compensated time window: the ends of the box are the
+/// bandwidth needs the dual bound adds up, so their accuracy is the certificate's.
+fn precise_box(inst: &Instance, ws: &mut Workspace, k: usize, d: f64) {
+    let lo = precise_window(inst, k, inst.rmax[k], d);
+    if lo > 0.0 {
+        ws.b_lo[k] = rate_inverse(inst.a[k], inst.payload(inst.rmax[k]) / lo);
+    }
+    if ws.b_hi[k] < f64::INFINITY {
+        let hi = precise_window(inst, k, 0.0, d);
+        if hi > 0.0 {
+            ws.b_hi[k] = rate_inverse(inst.a[k], inst.payload_bits / hi);
+        }
+    }
+}
+
+/// Whether pruning saves client k no bandwidth at this deadline (rmax = 0, or nothing
+/// prunable): it keeps its unpruned need and prunes nothing.
+fn fixed(ws: &Workspace, k: usize) -> bool {
+    ws.b_lo[k] >= ws.b_hi[k]
+}
+
+/// The least feasible deadline: block B's latency at full pruning, and its split.
+fn least_deadline(inst: &Instance, full: &[f64]) -> (f64, Vec<f64>) {
+    let mut b = vec![0.0; inst.clients];
+    let t = bandwidth_block(inst, full, &mut b).0;
+    (t, b)
+}
+
+/// The rounding noise of sum_k b_k in the dual, from the clients at an end of their box
+/// only (an interior client's bandwidth is an exact number at which its pruning is
+/// computed forward, and the Newton step that found it was below rounding, so its term of
+/// the dual is exact to rounding). A box end is b = r^{-1}(q), q = S m_s / w with the time
+/// left for the upload w = D - t0 - c m_c, m = 1 - phi rho (precise_box). Its relative
+/// error, with u the unit roundoff: q carries u (3 + 1 / m_s) from S m_s and the division,
+/// and 2 u plus 8 u^2 (D + t0 + c) / w from the compensated w; the rate inverse multiplies
+/// the error of q ln2 / a (2 u more) by its condition number, at most 1 + 2 b / a, and
+/// adds 3e-15 of its own (rate.rs). Doubled for safety.
+fn box_noise(inst: &Instance, d: f64, b: &[f64], rho: &[f64], interior: Option<&[f64]>) -> f64 {
+    let mut noise = 0.0;
+    for k in 0..inst.clients {
+        if let Some(gs) = interior {
+            if gs[k] != 0.0 {
+                continue;
+            }
+        }
+        let window = inst.upload_window(k, rho[k], d);
+        let kept = 1.0 - inst.phi_s * rho[k];
+        let q_error =
+            U * (5.0 + 1.0 / kept) + (8.0 * U * U * (d + inst.t0[k] + inst.c[k])) / window;
+        let condition = 1.0 + (2.0 * b[k]) / inst.a[k];
+        noise += b[k] * (3e-15 + (1.0 + condition) * (q_error + 2.0 * U));
+    }
+    2.0 * noise
+}
+
 /// Solves Q(D) on an instance; `tolerance` is the absolute width of the certificate to
 /// reach (P is a fraction), `max_iterations` the cap on price evaluations.
 pub fn min_pruning_instance(
@@ -203,12 +319,18 @@ pub fn min_pruning_instance(
     let k_count = inst.clients;
     let b_total = inst.bandwidth_hz;
     let mut ws = Workspace::new(inst);
+    // The price search and the dual bound work at the deadline loosened by the rounding
+    // of a latency (LATENCY_ROUNDING): a point whose latency, as computed, meets D meets
+    // that, so the lower bound holds for every such point too (optimal's, say); the points
+    // built meet D itself.
+    let dd = d * (1.0 + LATENCY_ROUNDING);
     let mut reachable = true;
     for k in 0..k_count {
-        if client_box(inst, &mut ws, k, d).is_none() {
+        if client_box(inst, &mut ws, k, dd).is_none() {
             reachable = false; // even infinite bandwidth at full pruning is too slow
             break;
         }
+        precise_box(inst, &mut ws, k, dd);
     }
     // Pruning that changes no latency is never worth its cost.
     let useful = inst.phi_c > 0.0 || inst.phi_s > 0.0;
@@ -219,6 +341,25 @@ pub fn min_pruning_instance(
     };
     if !reachable {
         return infeasible(d, least_deadline(inst, &full).0);
+    }
+    // What each client needs to meet D itself at full pruning, and unpruned.
+    let mut need = vec![0.0; k_count];
+    let mut need_hi = vec![0.0; k_count];
+    for k in 0..k_count {
+        let lo = precise_window(inst, k, full[k], d);
+        let hi = precise_window(inst, k, 0.0, d);
+        need_hi[k] = if hi > 0.0 {
+            rate_inverse(inst.a[k], inst.payload_bits / hi)
+        } else {
+            f64::INFINITY
+        };
+        need[k] = if fixed(&ws, k) {
+            need_hi[k]
+        } else if lo > 0.0 {
+            rate_inverse(inst.a[k], inst.payload(full[k]) / lo)
+        } else {
+            f64::INFINITY
+        };
     }
     // Each client's bandwidth at full pruning (its unpruned need when pruning saves it
     // nothing), and their sum: the least band that meets D.
@@ -233,32 +374,46 @@ pub fn min_pruning_instance(
         sum_full += b_full[k];
     }
     let p_full = weighted(&inst.w, &full);
-    let start = if sum_full <= b_total {
-        meet_deadline(inst, &ws, d, &b_full, b_total / sum_full)
+    // The most bandwidth meet_deadline may add to a split of the search to meet D itself.
+    let mut extra = 0.0;
+    for k in 0..k_count {
+        if need[k] > b_full[k] {
+            extra += need[k] - b_full[k];
+        }
+    }
+    let mut start = if sum_full <= b_total {
+        meet_deadline(inst, &ws, d, &b_full, &need)
     } else {
+        None
+    };
+    if start.is_none() {
         // Over the band at full pruning: D is below the least feasible deadline, block B's
         // latency at full pruning, unless that is within rounding of D.
         let (t_min, b) = least_deadline(inst, &full);
         if !(t_min <= d * (1.0 + DEADLINE_SLACK)) {
             return infeasible(d, t_min);
         }
-        Point {
+        start = Some(Point {
             pruning: full.clone(),
             bandwidth: b,
             weighted: p_full,
-        }
+        });
+    }
+    let mut best = match start {
+        Some(p) => p,
+        None => unreachable!("a start point was set above"),
     };
 
     // No pruning needed: every client meets D unpruned within the band.
     let mut sum_hi = 0.0;
     for k in 0..k_count {
-        sum_hi += ws.b_hi[k];
+        sum_hi += need_hi[k];
     }
     if sum_hi <= b_total {
         let scale = b_total / sum_hi;
         let point = Point {
             pruning: vec![0.0; k_count],
-            bandwidth: ws.b_hi.iter().map(|b| b * scale).collect(),
+            bandwidth: need_hi.iter().map(|b| b * scale).collect(),
             weighted: 0.0,
         };
         return finish(inst, d, point, 0.0, 0, true);
@@ -275,7 +430,7 @@ pub fn min_pruning_instance(
                 inst.phi_c * inst.c[k],
                 inst.payload_bits,
                 inst.phi_s * inst.payload_bits,
-                stationarity_scale(inst, k, d),
+                stationarity_scale(inst, k, dd),
                 ws.b_lo[k],
             )
             .0;
@@ -289,7 +444,7 @@ pub fn min_pruning_instance(
     if y_full.is_finite() {
         let lambda = y_full.exp();
         let dual = p_full + (sum_full - b_total) / lambda
-            - box_noise(inst, d, &b_full, &full, None) / lambda
+            - box_noise(inst, dd, &b_full, &full, None) / lambda
             - RHO_NOISE;
         if dual > lower {
             lower = dual;
@@ -300,7 +455,6 @@ pub fn min_pruning_instance(
     if p_full < lower {
         lower = p_full;
     }
-    let mut best = start;
     let mut converged = best.weighted - lower <= tolerance;
     let mut iterations = 0;
     if !(sum_full <= b_total) || !y_full.is_finite() {
@@ -308,12 +462,12 @@ pub fn min_pruning_instance(
         return finish(inst, d, best, lower, iterations, converged);
     }
 
-    let mut y_lo = y_full; // the split fits the band here
-    let mut y_hi = f64::INFINITY; // and is over it here
+    let mut y_lo = y_full; // the split (with what meeting D adds) fits the band here
+    let mut y_hi = f64::INFINITY; // and not here
     let mut y = b_total.ln().max(y_full + 1.0); // a unit of pruning worth the whole band
     while !converged && iterations < max_iterations {
         iterations += 1;
-        let used = price_response(inst, &mut ws, d, y).0;
+        let used = price_response(inst, &mut ws, dd, y).0;
         let lambda = y.exp();
         let mut band = 0.0;
         let mut band_slope = 0.0; // d band / d ln lambda
@@ -324,7 +478,7 @@ pub fn min_pruning_instance(
             }
         }
         // Weak duality, clear of the rounding noise of both sums.
-        let noise = box_noise(inst, d, &ws.b, &ws.rho, Some(&ws.gs)) / lambda
+        let noise = box_noise(inst, dd, &ws.b, &ws.rho, Some(&ws.gs)) / lambda
             + RHO_NOISE * rho_noise_scale(inst, &ws);
         let mut dual = used + (band - b_total) / lambda - noise;
         if p_full < dual {
@@ -333,14 +487,19 @@ pub fn min_pruning_instance(
         if dual > lower {
             lower = dual;
         }
-        if band <= b_total {
-            y_lo = y;
-            let point = meet_deadline(inst, &ws, d, &ws.b, b_total / band);
-            if point.weighted < best.weighted {
-                best = point;
-            }
+        let point = if band <= b_total {
+            meet_deadline(inst, &ws, d, &ws.b, &need)
         } else {
-            y_hi = y;
+            None
+        };
+        match point {
+            Some(point) => {
+                y_lo = y;
+                if point.weighted < best.weighted {
+                    best = point;
+                }
+            }
+            None => y_hi = y,
         }
         converged = best.weighted - lower <= tolerance;
         // Stop also when the rounding noise alone is above the tolerance and the gap
@@ -354,8 +513,9 @@ pub fn min_pruning_instance(
             break;
         }
         // Newton on ln band = ln target: the target is inside the band by half the
-        // tolerance's worth of bandwidth, so the next split fits with a small gap.
-        let target = (b_total - 0.5 * tolerance * lambda).max(0.5 * b_total);
+        // tolerance's worth of bandwidth and what meeting D itself may add, so the next
+        // split fits.
+        let target = (b_total - 0.5 * tolerance * lambda - extra).max(0.5 * b_total);
         let mut next = if band.is_finite() && band_slope > 0.0 {
             y - (band / target).ln() / (band_slope / band)
         } else {
@@ -371,46 +531,6 @@ pub fn min_pruning_instance(
         y = next;
     }
     finish(inst, d, best, lower, iterations, converged)
-}
-
-/// The rounding noise of sum_k b_k in the dual, from the clients at an end of their box
-/// only (an interior client's bandwidth is an exact number at which its pruning is
-/// computed forward, and the Newton step that found it was below rounding, so its term of
-/// the dual is exact to rounding). A box end is b = r^{-1}(q), q = S m_s / w with the
-/// time left for the upload w = D - t0 - c m_c, m = 1 - phi rho. Its relative error, with
-/// u the unit roundoff: q carries u (3 + 1 / m_s) from S m_s and the division, and
-/// 3 u (D + t0 + c) / w from w, large when the fixed time and the compute nearly fill the
-/// deadline; the rate inverse multiplies the error of q ln2 / a (2 u more) by its condition
-/// number, at most 1 + 2 b / a, and adds 3e-15 of its own (rate.rs). Doubled for safety.
-fn box_noise(inst: &Instance, d: f64, b: &[f64], rho: &[f64], interior: Option<&[f64]>) -> f64 {
-    const U: f64 = f64::EPSILON / 2.0;
-    let mut noise = 0.0;
-    for k in 0..inst.clients {
-        if let Some(gs) = interior {
-            if gs[k] != 0.0 {
-                continue;
-            }
-        }
-        let window = inst.upload_window(k, rho[k], d);
-        let kept = 1.0 - inst.phi_s * rho[k];
-        let q_error = U * (3.0 + 1.0 / kept) + 3.0 * U * (d + inst.t0[k] + inst.c[k]) / window;
-        let condition = 1.0 + (2.0 * b[k]) / inst.a[k];
-        noise += b[k] * (3e-15 + (1.0 + condition) * (q_error + 2.0 * U));
-    }
-    2.0 * noise
-}
-
-/// Whether pruning saves client k no bandwidth at this deadline (rmax = 0, or nothing
-/// prunable): it keeps its unpruned need and prunes nothing.
-fn fixed(ws: &Workspace, k: usize) -> bool {
-    ws.b_lo[k] >= ws.b_hi[k]
-}
-
-/// The least feasible deadline: block B's latency at full pruning, and its split.
-fn least_deadline(inst: &Instance, full: &[f64]) -> (f64, Vec<f64>) {
-    let mut b = vec![0.0; inst.clients];
-    let t = bandwidth_block(inst, full, &mut b).0;
-    (t, b)
 }
 
 #[cfg(test)]
