@@ -8,7 +8,7 @@ import { createSolver } from '../dist/ts/index.js';
 import { COUNT_METHODS } from './count-evaluations.mjs';
 import { busyWarning, duration, ratio, table } from './format.mjs';
 import { machine, otherWork } from './machine.mjs';
-import { USAGE, parseOptions } from './options.mjs';
+import { USAGE, parseOptions, solveMethods } from './options.mjs';
 import { ratios, runPerSolve } from './per-solve.mjs';
 import { markdown } from './report.mjs';
 import { runSuites } from './suites.mjs';
@@ -44,8 +44,8 @@ if (o.parts.includes('solve')) {
   result.perSolve = runPerSolve({ solvers, methods: o.methods, sizes: o.sizes, quick: o.quick, log });
   result.ratios = ratios(result.perSolve.rows);
 }
-if (o.parts.includes('suites')) result.suites = await runSuites({ solvers, methods: o.methods, quick: o.quick, folder: o.out, log });
-if (o.parts.includes('sweep')) result.sweep = await runSweepThroughput({ solvers, methods: o.methods, quick: o.quick, log });
+if (o.parts.includes('suites')) result.suites = await runSuites({ solvers, methods: solveMethods(o.methods), quick: o.quick, folder: o.out, log });
+if (o.parts.includes('sweep')) result.sweep = await runSweepThroughput({ solvers, methods: solveMethods(o.methods), quick: o.quick, log });
 const countMethods = COUNT_METHODS.filter((x) => o.methods.includes(x));
 if (o.parts.includes('counts') && countMethods.length) {
   // A process of its own: V8's call counting slows the code it counts.
