@@ -1,7 +1,7 @@
 // The command line of `npm run bench`: which parts, sizes, methods and backends run.
 import { BACKENDS, METHODS } from '../dist/ts/index.js';
 
-export const PARTS = ['solve', 'suites', 'sweep', 'counts'];
+export const PARTS = ['solve', 'suites', 'sweep', 'plan', 'counts'];
 export const FULL_SIZES = [10, 100, 1000, 10000];
 export const QUICK_SIZES = [10, 100];
 
@@ -9,7 +9,7 @@ export const USAGE = `Usage: npm run bench -- [--quick] [--methods a,b|all] [--b
                        [--parts ${PARTS.join(',')}] [--out DIR]
 
 Per-solve timings (tinybench), backend and batching suites (benny), sweep throughput at
-1 and all threads, and rate evaluations per client. Writes DIR/latest.json, DIR/latest.md
+1 and all threads, the fine-tuning plan (N = 64, K = 100), and rate evaluations per client. Writes DIR/latest.json, DIR/latest.md
 and benny's files (default DIR: bench/results). Build first: npm run build.
 
   --quick      sizes ${QUICK_SIZES.join(', ')}, few iterations, small suites and sweep (a CI smoke test, < 60 s)

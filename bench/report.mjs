@@ -57,6 +57,27 @@ function sweepSection(sw) {
   ].join('\n');
 }
 
+function planSection(pl) {
+  const c = pl.config;
+  const rows = pl.rows.map((p) => [
+    p.backend,
+    p.policy,
+    duration(p.ms),
+    duration(p.cpuMs),
+    p.budgetsEvaluated === undefined ? 'n/a' : String(p.budgetsEvaluated),
+    p.solves.toLocaleString('en-US'),
+    duration(p.msPerSolve),
+    p.otherCoresBusy === null || p.otherCoresBusy === undefined ? 'n/a' : p.otherCoresBusy.toFixed(2),
+  ]);
+  return [
+    '## Fine-tuning plan',
+    '',
+    `\`solver.plan\` of optimal over realizations 0 to ${c.realizations - 1} of drop 0 (default scenario, K = ${c.clients}), R0 = ${c.rounds0}, Pmax = ${c.pruningLimit}; best of ${c.repeats} runs by wall time, with the CPU time of this process during that run. The static plan solves every realization at each budget its search evaluates (the budgets after the first start from the points of a smaller budget); the adaptive plan solves each realization on a grid, then in a 1-D search per Dinkelbach step.`,
+    '',
+    table(['backend', 'policy', 'wall', 'CPU', 'budgets', 'solves', 'CPU per solve', 'cores others used'], rows, ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r']),
+  ].join('\n');
+}
+
 function countsSection(c) {
   return ['## Rate evaluations per client per solve', '', `${c.how}. Core counts wait for a counter in the core.`, '', evaluationsTable(c)].join('\n');
 }
@@ -77,6 +98,7 @@ export function markdown(result) {
   if (result.ratios?.length) parts.push('', ratiosSection(result.ratios));
   if (result.suites) parts.push('', suitesSection(result.suites));
   if (result.sweep) parts.push('', sweepSection(result.sweep));
+  if (result.plan) parts.push('', planSection(result.plan));
   if (result.counts) parts.push('', countsSection(result.counts));
   return `${parts.join('\n')}\n`;
 }

@@ -13,6 +13,7 @@ import { ratios, runPerSolve } from './per-solve.mjs';
 import { markdown } from './report.mjs';
 import { runSuites } from './suites.mjs';
 import { runSweepThroughput } from './sweep-throughput.mjs';
+import { runPlanBench } from './plan.mjs';
 import { judge } from './targets.mjs';
 
 const log = (line) => process.stderr.write(`bench: ${line}\n`);
@@ -46,6 +47,7 @@ if (o.parts.includes('solve')) {
 }
 if (o.parts.includes('suites')) result.suites = await runSuites({ solvers, methods: solveMethods(o.methods), quick: o.quick, folder: o.out, log });
 if (o.parts.includes('sweep')) result.sweep = await runSweepThroughput({ solvers, methods: solveMethods(o.methods), quick: o.quick, log });
+if (o.parts.includes('plan') && o.methods.includes('optimal')) result.plan = runPlanBench({ solvers, quick: o.quick, log });
 const countMethods = COUNT_METHODS.filter((x) => o.methods.includes(x));
 if (o.parts.includes('counts') && countMethods.length) {
   // A process of its own: V8's call counting slows the code it counts.

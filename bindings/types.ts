@@ -130,6 +130,31 @@ export interface CoreBackend {
     threads: number,
   ): string;
 
+  /**
+   * Plans the fine-tuning of one drop (ts/core/plan.ts `plan`): the realizations in the
+   * batch layout of `solveMany` (fixedSeconds empty, or one entry per row).
+   * @param method a method id
+   * @param policy `static`, `adaptive` or `both`
+   * @param pruningLimit Pmax, Infinity when pruning does not slow learning
+   * @returns the JSON array of the plans (budgets as a plain array)
+   */
+  plan(
+    scalars: Float64Array,
+    offsets: Uint32Array,
+    computeSeconds: Float64Array,
+    txPowerW: Float64Array,
+    channelGain: Float64Array,
+    dataWeight: Float64Array,
+    maxPruning: Float64Array,
+    fixedSeconds: Float64Array,
+    method: string,
+    policy: string,
+    rounds0: number,
+    pruningLimit: number,
+    tolerance: number,
+    maxIterations: number,
+  ): string;
+
   /** The Rust core's crate version. */
   version(): string;
 }

@@ -88,6 +88,23 @@ const RUN_UNITS_ARGS = [
   'threads',
 ] as const;
 
+const PLAN_ARGS = [
+  'scalars',
+  'offsets',
+  'computeSeconds',
+  'txPowerW',
+  'channelGain',
+  'dataWeight',
+  'maxPruning',
+  'fixedSeconds',
+  'method',
+  'policy',
+  'rounds0',
+  'pruningLimit',
+  'tolerance',
+  'maxIterations',
+] as const;
+
 /** The exports of crates/jcpba-wasm. Pointers and lengths are wasm32 i32s. */
 interface Exports {
   memory: WebAssembly.Memory;
@@ -98,6 +115,7 @@ interface Exports {
   jcpba_solve_many(...args: number[]): number;
   jcpba_min_pruning(...args: number[]): number;
   jcpba_run_units(...args: number[]): number;
+  jcpba_plan(...args: number[]): number;
   jcpba_result_ptr(): number;
   jcpba_result_len(): number;
   jcpba_error_ptr(): number;
@@ -339,6 +357,40 @@ class WasmBackend implements WasmModule {
       x.jcpba_free(base, bytes);
       if (rc !== 0) throw lastError(x);
       return readString(x, x.jcpba_result_ptr(), x.jcpba_result_len());
+    });
+  }
+
+  /** Same checks and result as the native addon's. */
+  plan(...args: unknown[]): string {
+    return this.#run((x) => {
+      checkCount('plan', PLAN_ARGS, args);
+      const scalars = f64Array('plan', 'scalars', args[0]);
+      const offsets = u32Array('plan', 'offsets', args[1]);
+      const columns = PLAN_ARGS.slice(2, 8).map((name, i) => f64Array('plan', name, args[2 + i]));
+      const method = args[8];
+      if (typeof method !== 'string') throw argumentError('plan', 'method', 'a string');
+      const code = this.#methodCode(x, method);
+      const policy = args[9];
+      if (typeof policy !== 'string') throw argumentError('plan', 'policy', 'a string');
+      const numbers = PLAN_ARGS.slice(10).map((name, i) => {
+        const value = args[10 + i];
+        if (typeof value !== 'number') throw argumentError('plan', name, 'a number');
+        return value;
+      });
+      const text = encoder.encode(policy);
+      const inputs = [scalars, ...columns];
+      // The policy bytes ride in an output slot of their own size, after every f64 array.
+      const slots = Math.ceil(text.length / F64);
+      const result = withBlock(x, inputs, offsets, [slots], (inPtrs, offsetsPtr, outPtrs) => {
+        new Uint8Array(x.memory.buffer).set(text, outPtrs[0]!);
+        const pointerArgs = [inPtrs[0]!, scalars.length, offsetsPtr, offsets.length];
+        columns.forEach((c, i) => pointerArgs.push(inPtrs[1 + i]!, c.length));
+        const rc = x.jcpba_plan(...pointerArgs, code, outPtrs[0]!, text.length, ...numbers);
+        if (rc !== 0) return lastError(x);
+        return readString(x, x.jcpba_result_ptr(), x.jcpba_result_len());
+      });
+      if (result instanceof Error) throw result;
+      return result;
     });
   }
 

@@ -9,16 +9,16 @@ import * as browser from '../dist/ts/browser.js';
 
 const SHARED_VALUES = [
   'CLIENT_FIELDS', 'DATASET_PRESETS', 'DEFAULT_MAX_ITERATIONS', 'DEFAULT_TOLERANCE', 'JcpbaError', 'METHODS',
-  'MODEL_PRESETS', 'SCENARIO_DEFAULTS', 'SCENARIO_HELP', 'VERSION', 'createSolver', 'dbmToWatts', 'generate',
-  'minPruning', 'rate', 'rateInverse', 'resolveScenario', 'solve', 'toJson', 'toProblem', 'validateProblem',
+  'MODEL_PRESETS', 'POLICIES', 'SCENARIO_DEFAULTS', 'SCENARIO_HELP', 'VERSION', 'createSolver', 'dbmToWatts', 'generate',
+  'minPruning', 'plan', 'rate', 'rateInverse', 'resolveScenario', 'solve', 'toJson', 'toProblem', 'validateProblem',
 ];
 const NODE_VALUES = [...SHARED_VALUES, 'BACKENDS', 'GRID_PARAMS', 'mergeShards', 'runSweep'];
 const BROWSER_VALUES = [...SHARED_VALUES, 'BROWSER_BACKENDS', 'DEFAULT_WASM_URL'];
 
 const SHARED_TYPES = [
-  'BackendName', 'ClientColumns', 'ClientField', 'ClientInput', 'DatasetPreset', 'ErrorCode', 'MethodId',
-  'MinPruningOptions', 'MinPruningResult', 'MinPruningStatus', 'ModelPreset', 'Problem', 'ProblemInput',
-  'ScenarioOptions', 'ScenarioParams', 'SolveOptions', 'SolveResult', 'Solver', 'Status',
+  'AdaptivePlan', 'BackendName', 'ClientColumns', 'ClientField', 'ClientInput', 'DatasetPreset', 'ErrorCode', 'MethodId',
+  'MinPruningOptions', 'MinPruningResult', 'MinPruningStatus', 'ModelPreset', 'PlanOptions', 'PlanResult', 'Policy',
+  'Problem', 'ProblemInput', 'StaticPlan', 'ScenarioOptions', 'ScenarioParams', 'SolveOptions', 'SolveResult', 'Solver', 'Status',
 ];
 const NODE_TYPES = [...SHARED_TYPES, 'CreateSolverOptions', 'MethodStats', 'ResultRow', 'RunOptions', 'Shard', 'SweepConfig', 'SweepOutcome'];
 const BROWSER_TYPES = [...SHARED_TYPES, 'BrowserBackendName', 'BrowserSolverOptions'];

@@ -33,6 +33,54 @@ export function randomProblem(rng, K, overrides = {}) {
 }
 
 /**
+ * A random problem at the edges of the representable range (MODEL.md 2.1): the band and
+ * the four scales B, S / B, a_k / B and c_k B / S drawn log-uniformly over [1e-50, 1e50]
+ * a quarter of the time (else over ordinary decades), weights spread over 45 decades,
+ * budgets down to 1e-300, rmax up to 1 - 1e-6, and a third of the time the fields of round
+ * model v2 (fixed times up to 1e50 S / B, prunable fractions 0, 1 or between). Built
+ * through the dimensionless scales, so almost every draw is valid.
+ */
+export function extremeProblem(rng, maxClients = 12) {
+  const u = () => rng.uniform();
+  const logUniform = (lo, hi) => Math.exp(Math.log(lo) + u() * (Math.log(hi) - Math.log(lo)));
+  const scale = (lo, hi) => (u() < 0.25 ? logUniform(1e-50, 1e50) : logUniform(lo, hi));
+  const K = 1 + Math.floor(u() ** 2 * maxClients);
+  const B = scale(1e5, 1e9);
+  const S = B * scale(1e-3, 1e3);
+  const N0 = u() < 0.5 ? 4e-21 : logUniform(1e-30, 1e-10);
+  const p = {
+    bandwidthHz: B,
+    noisePsdWPerHz: N0,
+    payloadBits: S,
+    pruningBudget: u() < 0.1 ? 0 : u() < 0.1 ? logUniform(1e-300, 1e-3) : u() * 0.9,
+    computeSeconds: new Float64Array(K),
+    txPowerW: new Float64Array(K),
+    channelGain: new Float64Array(K),
+    dataWeight: new Float64Array(K),
+    maxPruning: new Float64Array(K),
+  };
+  const weights = u() < 0.2 ? 1e45 : 1e4;
+  for (let k = 0; k < K; k++) {
+    p.computeSeconds[k] = (S / B) * scale(1e-3, 1e3);
+    p.txPowerW[k] = logUniform(1e-3, 1);
+    p.channelGain[k] = (B * scale(1e-3, 1e3) * N0) / p.txPowerW[k];
+    p.dataWeight[k] = logUniform(1, weights);
+    p.maxPruning[k] = u() < 0.1 ? 0 : u() < 0.05 ? 1 - logUniform(1e-6, 1e-3) : u() * 0.95;
+  }
+  if (u() < 1 / 3) {
+    const fraction = () => {
+      const x = u();
+      return x < 0.15 ? 0 : x < 0.3 ? 1 : u();
+    };
+    p.prunableComputeFraction = fraction();
+    p.prunablePayloadFraction = fraction();
+    p.fixedSeconds = new Float64Array(K);
+    for (let k = 0; k < K; k++) p.fixedSeconds[k] = u() < 0.2 ? 0 : (S / B) * scale(1e-3, 1e3);
+  }
+  return p;
+}
+
+/**
  * A random problem of round model v2 (MODEL.md section 8): randomProblem plus fixed
  * times (none, or per client from 0 to 10 times its compute) and prunable fractions
  * (0, 1 or anything between).
@@ -86,7 +134,7 @@ export function infeasibility(p, r) {
   for (let k = 0; k < K; k++) {
     const b = r.bandwidth[k];
     const rho = r.pruning[k];
-    if (!(b > 0)) return `bandwidth[${k}] = ${b} is not positive`;
+    if (!(b > 0 && b < Infinity)) return `bandwidth[${k}] = ${b} is not a positive finite number`;
     if (!(rho >= 0 && rho <= p.maxPruning[k])) return `pruning[${k}] = ${rho} outside [0, ${p.maxPruning[k]}]`;
     sumB += b;
     wrho += (p.dataWeight[k] / wsum) * rho;
@@ -95,7 +143,8 @@ export function infeasibility(p, r) {
     T = Math.max(T, tau);
   }
   if (sumB > p.bandwidthHz * (1 + 1e-12)) return `sum b = ${sumB} exceeds B = ${p.bandwidthHz}`;
-  if (wrho > p.pruningBudget + 1e-12) return `sum w rho = ${wrho} exceeds the budget ${p.pruningBudget}`;
+  if (wrho > p.pruningBudget * (1 + 1e-12)) return `sum w rho = ${wrho} exceeds the budget ${p.pruningBudget}`;
+  if (!(r.latency > 0 && r.latency < Infinity)) return `latency ${r.latency} is not a positive finite number`;
   if (Math.abs(T - r.latency) > 1e-12 * T) return `latency ${r.latency} but the point recomputes to ${T}`;
   return null;
 }

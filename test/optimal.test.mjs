@@ -3,6 +3,7 @@ import * as assert from 'uvu/assert';
 import { toProblem } from '../dist/ts/index.js';
 import { bandwidthBlock } from '../dist/ts/core/bandwidth.js';
 import { instance } from '../dist/ts/core/problem.js';
+import { optimal } from '../dist/ts/core/optimal.js';
 import { infeasibility, randomProblem, rngFor, solve } from './helpers.mjs';
 
 /**
@@ -123,6 +124,35 @@ test('bcd never rises and says why it stopped', () => {
     assert.ok(['converged', 'iteration-limit'].includes(one.status));
     assert.is(many.status, 'converged');
   }
+});
+
+test('optimal (TypeScript reference) makes progress when a probe moves neither end of the bracket', () => {
+  // Started from the point of a slightly smaller budget, it once probed the same T forever
+  // (the demand just above T* within rounding noise of B); crates/jcpba-core/tests has the twin.
+  const p = {
+    bandwidthHz: 12723250.763994634,
+    noisePsdWPerHz: 3.981071705534986e-21,
+    payloadBits: 65949993.276385106,
+    pruningBudget: 0.0013181660884131017,
+    clients: {
+      computeSeconds: [0.6704594730236653, 132.22098919204683, 104.18952477794802, 0.12797269532432215, 0.21193780921245015],
+      txPowerW: [0.6489442399752403, 0.004924591754721859, 0.7498488108143301, 0.012181759962921814, 0.017216213634928663],
+      channelGain: [1.8804999548699297e-13, 1.12436871787843e-13, 2.519842004624854e-13, 9.973644975885532e-10, 4.0354153362777e-16],
+      dataWeight: [191.02551710037267, 419.7759716085254, 2082.6442914925933, 29.88707229823703, 4.632995090315486],
+      maxPruning: [0.4672410812859019, 0.2322863231787317, 0.03506298010187215, 0.42946344366737654, 0.7771592203111461],
+    },
+  };
+  const start = {
+    pruning: Float64Array.from([0, 0, 0, 0, 0.7744643901940464]),
+    bandwidth: Float64Array.from([726.5738260918573, 1819.5755364839063, 708.78779332961, 494.8771701556259, 12719500.949668573]),
+    latency: 5908.303010869273,
+  };
+  const r = optimal(instance(toProblem(p)), start, 1e-10, 500);
+  assert.ok(r.converged, `stalled: ${r.iterations} iterations, bracket [${r.lowerBound}, ${r.upperBound}]`);
+  assert.ok(r.iterations < 60);
+  const cold = solve(p, { method: 'optimal' });
+  assert.ok(Math.abs(r.upperBound - cold.latency) <= 1e-10 * cold.latency);
+  assert.ok(r.lowerBound <= cold.upperBound && cold.lowerBound <= r.upperBound);
 });
 
 test.run();

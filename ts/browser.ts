@@ -22,6 +22,8 @@ export { METHODS, DEFAULT_TOLERANCE, DEFAULT_MAX_ITERATIONS, solve } from './cor
 export type { MethodId, SolveOptions, SolveResult, Status } from './core/methods.js';
 export { minPruning } from './core/deadline.js';
 export type { MinPruningOptions, MinPruningResult, MinPruningStatus } from './core/deadline.js';
+export { POLICIES, plan } from './core/plan.js';
+export type { AdaptivePlan, PlanOptions, PlanResult, Policy, StaticPlan } from './core/plan.js';
 
 // Problem and generator.
 export { CLIENT_FIELDS, dbmToWatts, toProblem, toJson, validateProblem } from './core/problem.js';

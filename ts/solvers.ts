@@ -7,6 +7,7 @@ import { type ErrorCode, JcpbaError } from './core/error.js';
 import { type MethodId, type SolveOptions, type SolveResult, type Status, checkOptions, solve as solveTs } from './core/methods.js';
 import { type Problem, CLIENT_FIELDS, toProblemShape } from './core/problem.js';
 import { type MinPruningOptions, type MinPruningResult, checkMinPruningOptions, minPruning as minPruningTs } from './core/deadline.js';
+import { type PlanOptions, type PlanResult, checkPlanOptions, plan as planTs } from './core/plan.js';
 import type { CoreBackend, CoreSolution } from '../bindings/types.js';
 
 export const BACKENDS = ['native', 'wasm', 'ts'] as const;
@@ -25,6 +26,11 @@ export interface Solver {
    * `options.deadline` seconds, with a certified bracket; `pruningBudget` may be absent.
    */
   minPruning(problem: unknown, options: MinPruningOptions): MinPruningResult;
+  /**
+   * Fine-tuning time to a target loss (MODEL.md section 10): `problems` are the fading
+   * realizations of one drop; one plan per policy (`both`: static, then adaptive).
+   */
+  plan(problems: unknown[], options: PlanOptions): PlanResult[];
   /** The compiled core, for batch entry points beyond solve (undefined on `ts`). */
   readonly core?: CoreBackend;
 }
@@ -57,6 +63,7 @@ export function tsSolver(skipped: Solver['skipped']): Solver {
         }
       }),
     minPruning: (problem, options) => minPruningTs(problem, options),
+    plan: (problems, options) => planTs(problems, options),
   };
 }
 
@@ -91,6 +98,61 @@ const scalarsOf = (p: Problem) =>
 const NO_FIXED_SECONDS = new Float64Array(0);
 const fixedSecondsOf = (p: Problem) => p.fixedSeconds ?? NO_FIXED_SECONDS;
 
+/**
+ * Many problems in the batch layout of the compiled cores (bindings/types.ts `solveMany`):
+ * shapes are parsed here (errors name `problems[i]`), values are checked by the core.
+ */
+function packBatch(problems: unknown[]): {
+  scalars: Float64Array;
+  offsets: Uint32Array;
+  columns: [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array];
+  fixed: Float64Array;
+} {
+  const shaped = problems.map((p, i) => {
+    try {
+      return toProblemShape(p);
+    } catch (e) {
+      throw inBatch(e, i);
+    }
+  });
+  const offsets = new Uint32Array(shaped.length + 1);
+  for (let i = 0; i < shaped.length; i++) offsets[i + 1] = offsets[i] + shaped[i].computeSeconds.length;
+  const total = offsets[shaped.length];
+  const scalars = new Float64Array(SCALARS * shaped.length);
+  const cols = CLIENT_FIELDS.map(() => new Float64Array(total));
+  // One fixedSeconds column for the batch, zeros for problems without one; none at all
+  // when no problem has fixed times.
+  const anyFixed = shaped.some((p) => fixedSecondsOf(p).length > 0);
+  const fixed = anyFixed ? new Float64Array(total) : NO_FIXED_SECONDS;
+  shaped.forEach((p, i) => {
+    scalars.set(scalarsOf(p), SCALARS * i);
+    CLIENT_FIELDS.forEach((name, j) => {
+      // A mismatched column is caught by the core for a single problem; in a batch the
+      // offsets come from computeSeconds, so check the others here with the same words.
+      if (p[name].length !== p.computeSeconds.length) {
+        throw new JcpbaError(
+          'invalid-input',
+          `problems[${i}]: clients.${name} has ${p[name].length} entries but clients.computeSeconds has ${p.computeSeconds.length}`,
+          `clients.${name}`,
+        );
+      }
+      cols[j].set(p[name], offsets[i]);
+    });
+    const t0 = fixedSecondsOf(p);
+    if (t0.length > 0) {
+      if (t0.length !== p.computeSeconds.length) {
+        throw new JcpbaError(
+          'invalid-input',
+          `problems[${i}]: clients.fixedSeconds has ${t0.length} entries but clients.computeSeconds has ${p.computeSeconds.length}`,
+          'clients.fixedSeconds',
+        );
+      }
+      fixed.set(t0, offsets[i]);
+    }
+  });
+  return { scalars, offsets, columns: cols as [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array], fixed };
+}
+
 /** A solver over a compiled core: the facade only reshapes; the core validates and solves. */
 export function coreSolver(backend: BackendName, core: CoreBackend, skipped: Solver['skipped']): Solver {
   const solve = (problem: unknown, options: SolveOptions): SolveResult => {
@@ -118,51 +180,8 @@ export function coreSolver(backend: BackendName, core: CoreBackend, skipped: Sol
   const solveMany = (problems: unknown[], options: SolveOptions): SolveResult[] => {
     try {
       const { method, tolerance, maxIterations } = checkOptions(options);
-      const shaped = problems.map((p, i) => {
-        try {
-          return toProblemShape(p);
-        } catch (e) {
-          throw inBatch(e, i);
-        }
-      });
-      const offsets = new Uint32Array(shaped.length + 1);
-      for (let i = 0; i < shaped.length; i++) offsets[i + 1] = offsets[i] + shaped[i].computeSeconds.length;
-      const total = offsets[shaped.length];
-      const scalars = new Float64Array(SCALARS * shaped.length);
-      const cols = CLIENT_FIELDS.map(() => new Float64Array(total));
-      // One fixedSeconds column for the batch, zeros for problems without one; none at all
-      // when no problem has fixed times.
-      const anyFixed = shaped.some((p) => fixedSecondsOf(p).length > 0);
-      const fixed = anyFixed ? new Float64Array(total) : NO_FIXED_SECONDS;
-      shaped.forEach((p, i) => {
-        scalars.set(scalarsOf(p), SCALARS * i);
-        CLIENT_FIELDS.forEach((name, j) => {
-          // A mismatched column is caught by the core for a single problem; in a batch the
-          // offsets come from computeSeconds, so check the others here with the same words.
-          if (p[name].length !== p.computeSeconds.length) {
-            throw new JcpbaError(
-              'invalid-input',
-              `problems[${i}]: clients.${name} has ${p[name].length} entries but clients.computeSeconds has ${p.computeSeconds.length}`,
-              `clients.${name}`,
-            );
-          }
-          cols[j].set(p[name], offsets[i]);
-        });
-        const t0 = fixedSecondsOf(p);
-        if (t0.length > 0) {
-          if (t0.length !== p.computeSeconds.length) {
-            throw new JcpbaError(
-              'invalid-input',
-              `problems[${i}]: clients.fixedSeconds has ${t0.length} entries but clients.computeSeconds has ${p.computeSeconds.length}`,
-              'clients.fixedSeconds',
-            );
-          }
-          fixed.set(t0, offsets[i]);
-        }
-      });
-      return core
-        .solveMany(scalars, offsets, cols[0], cols[1], cols[2], cols[3], cols[4], fixed, method, tolerance, maxIterations)
-        .map(fromCore);
+      const b = packBatch(problems);
+      return core.solveMany(b.scalars, b.offsets, ...b.columns, b.fixed, method, tolerance, maxIterations).map(fromCore);
     } catch (e) {
       throw asJcpbaError(e);
     }
@@ -187,6 +206,19 @@ export function coreSolver(backend: BackendName, core: CoreBackend, skipped: Sol
       throw asJcpbaError(e);
     }
   };
-  return { backend, skipped, solve, solveMany, minPruning, core };
+  const plan = (problems: unknown[], options: PlanOptions): PlanResult[] => {
+    try {
+      const o = checkPlanOptions(options);
+      if (!Array.isArray(problems)) {
+        throw new JcpbaError('invalid-input', 'problems must be an array of problems (the fading realizations of one drop)', 'problems');
+      }
+      const b = packBatch(problems);
+      const json = core.plan(b.scalars, b.offsets, ...b.columns, b.fixed, o.method, o.policy, o.rounds0, o.pruningLimit, o.tolerance, o.maxIterations);
+      return (JSON.parse(json) as PlanResult[]).map((p) => (p.policy === 'adaptive' ? { ...p, budgets: Float64Array.from(p.budgets) } : p));
+    } catch (e) {
+      throw asJcpbaError(e);
+    }
+  };
+  return { backend, skipped, solve, solveMany, minPruning, plan, core };
 }
 

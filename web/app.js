@@ -12,6 +12,12 @@ const HZ_PER_MHZ = 1e6;
 const MAX_CLIENTS = 1000;
 const MAX_REALIZATIONS = 10000;
 const DEFAULT_REALIZATIONS = 200;
+/** The fine-tuning panel's defaults: R0, Pmax and the realizations planned over. */
+const DEFAULT_ROUNDS0 = 100;
+const DEFAULT_PRUNING_LIMIT = '0.5';
+const DEFAULT_PLAN_REALIZATIONS = 16;
+const MAX_PLAN_REALIZATIONS = 1000;
+const SECONDS_PER_HOUR = 3600;
 const UINT32_MAX = 0xffffffff;
 /** Significant digits of a latency shown in the page (data-value holds the full number). */
 const LATENCY_DIGITS = 6;
@@ -119,7 +125,7 @@ function setFieldError(id, message) {
 }
 
 function clearErrors() {
-  for (const id of [...Object.keys(FIELDS), 'mc', 'mc-methods']) setFieldError(id, '');
+  for (const id of [...Object.keys(FIELDS), 'mc', 'mc-methods', ...PLAN_FIELD_IDS]) setFieldError(id, '');
   $('error-box').hidden = true;
   $('error-box').textContent = '';
 }
@@ -174,6 +180,39 @@ function readMonteCarlo() {
   return ok ? { realizations, methods } : undefined;
 }
 
+const PLAN_FIELD_IDS = ['rounds0', 'pmax', 'plan-n'];
+
+/** R0 in [1, 1e9]; Pmax > 0 or inf; N realizations. Shows a message next to each bad one. */
+function readPlan() {
+  const value = (id) => /** @type {HTMLInputElement} */ ($(id)).value.trim();
+  const out = {};
+  let ok = true;
+  const check = (id, read) => {
+    try {
+      read();
+      setFieldError(id, '');
+    } catch (e) {
+      setFieldError(id, e.message);
+      ok = false;
+    }
+  };
+  check('rounds0', () => {
+    const v = number(value('rounds0'));
+    if (!(Number.isFinite(v) && v >= 1 && v <= 1e9)) throw new Error('Rounds R0 must be a number from 1 to 1e9.');
+    out.rounds0 = v;
+  });
+  check('pmax', () => {
+    const text = value('pmax');
+    const v = /^\+?(inf|infinity|∞)$/i.test(text) ? Infinity : number(text);
+    if (!(v > 0)) throw new Error('The pruning limit must be a positive number, or inf when pruning does not slow learning.');
+    out.pruningLimit = v;
+  });
+  check('plan-n', () => {
+    out.realizations = integer(1, MAX_PLAN_REALIZATIONS, `Realizations must be an integer from 1 to ${MAX_PLAN_REALIZATIONS}.`)(value('plan-n'));
+  });
+  return ok ? out : undefined;
+}
+
 /** Puts the address's settings into the form (defaults for the missing ones). */
 function restoreFromAddress() {
   const q = new URLSearchParams(location.search);
@@ -185,6 +224,9 @@ function restoreFromAddress() {
   /** @type {HTMLInputElement} */ ($('mc')).value = q.get('mc') ?? String(DEFAULT_REALIZATIONS);
   const chosen = q.get('mcMethods')?.split(',');
   for (const m of METHODS) /** @type {HTMLInputElement} */ ($(`mc-${m}`)).checked = !chosen || chosen.includes(m);
+  /** @type {HTMLInputElement} */ ($('rounds0')).value = q.get('rounds0') ?? String(DEFAULT_ROUNDS0);
+  /** @type {HTMLInputElement} */ ($('pmax')).value = q.get('pmax') ?? DEFAULT_PRUNING_LIMIT;
+  /** @type {HTMLInputElement} */ ($('plan-n')).value = q.get('planN') ?? String(DEFAULT_PLAN_REALIZATIONS);
   return q.get('backend') ?? 'auto';
 }
 
@@ -197,6 +239,9 @@ function saveToAddress() {
   const chosen = METHODS.filter((m) => /** @type {HTMLInputElement} */ ($(`mc-${m}`)).checked);
   if (chosen.length === METHODS.length) q.delete('mcMethods');
   else q.set('mcMethods', chosen.join(','));
+  q.set('rounds0', /** @type {HTMLInputElement} */ ($('rounds0')).value.trim());
+  q.set('pmax', /** @type {HTMLInputElement} */ ($('pmax')).value.trim());
+  q.set('planN', /** @type {HTMLInputElement} */ ($('plan-n')).value.trim());
   const url = `${location.pathname}?${q}`;
   history.replaceState(null, '', url);
   /** @type {HTMLAnchorElement} */ ($('share')).href = url;
@@ -479,6 +524,67 @@ function renderMonteCarlo(stats, scenario, realizations) {
     (stats.some((s) => s.std > s.mean) ? ' The latency is heavy-tailed here (deep fades), so the mean and its interval are wide: the median is steadier.' : '');
 }
 
+const planChart = barChart('plan-chart', {
+  plugins: { legend: { display: false }, tooltip: { callbacks: { label: (c) => `${c.parsed.y.toFixed(3)} h` } } },
+  scales: { x: axis('Method (policy)'), y: axis('Fine-tuning time to the target (h)', { beginAtZero: true }) },
+});
+
+const fmtHours = (seconds) => (seconds / SECONDS_PER_HOUR).toFixed(3);
+
+/** The plans: each method's best budget, rounds, hours and saving against equal. */
+function renderPlan(plans, atBudget, scenario, request) {
+  const equal = plans.find((p) => p.method === 'equal');
+  const label = (p) => (p.policy === 'adaptive' ? `${p.method} (adaptive)` : p.method);
+  const tbody = /** @type {HTMLTableElement} */ ($('plan-table')).tBodies[0];
+  tbody.replaceChildren(
+    ...plans.map((p) => {
+      const tr = document.createElement('tr');
+      tr.dataset.method = p.method;
+      tr.dataset.policy = p.policy;
+      const saving = equal ? 1 - p.fineTuningSeconds / equal.fineTuningSeconds : NaN;
+      const budget = p.policy === 'static' ? p.budget : p.meanPruning;
+      const rounds = p.policy === 'static' ? p.rounds : p.fineTuningSeconds / p.meanRoundLatency;
+      tr.append(
+        methodCell(p.method),
+        cell(p.policy, ''),
+        cell(`${budget.toFixed(4)}${p.policy === 'adaptive' ? ' (mean)' : ''}`, 'num', { 'data-value': budget }),
+        cell(p.policy === 'static' ? String(rounds) : rounds.toFixed(1), 'num', { 'data-value': rounds }),
+        cell(fmtHours(p.fineTuningSeconds), 'num', { id: `plan-${p.method}-${p.policy}`, 'data-value': p.fineTuningSeconds }),
+        cell(Number.isFinite(saving) ? `${fmtPercent(saving)}%` : '–', 'num', { 'data-value': saving }),
+      );
+      return tr;
+    }),
+  );
+  planChart.data.labels = plans.map(label);
+  planChart.data.datasets = [
+    { label: 'Fine-tuning time (h)', data: plans.map((p) => p.fineTuningSeconds / SECONDS_PER_HOUR), backgroundColor: plans.map((p) => COLOR[p.method]) },
+  ];
+  $('plan-results').hidden = false;
+  planChart.update();
+  $('plan-chart').setAttribute(
+    'aria-label',
+    `Bar chart of the fine-tuning time to the target of each method at its best budget, in hours: ${plans
+      .map((p) => `${label(p)} ${fmtHours(p.fineTuningSeconds)} h`)
+      .join('; ')}.`,
+  );
+  const limit = Number.isFinite(request.pruningLimit) ? request.pruningLimit : '∞';
+  $('plan-caption').textContent =
+    `Fine-tuning time to the target at each method's best budget, in hours: R0 = ${request.rounds0}, Pmax = ${limit}, ` +
+    `realizations 0 to ${request.realizations - 1} of drop ${scenario.drop} (K = ${scenario.clients}, seed ${scenario.seed}). ` +
+    'Adaptive: one budget per round, its rounds not rounded up. The table below has the same numbers.';
+  const best = plans.find((p) => p.method === 'optimal' && p.policy === 'static');
+  const at = $('plan-at-budget');
+  if (best && Number.isFinite(atBudget.seconds)) {
+    at.textContent =
+      `optimal at the scenario's budget ${atBudget.budget}: ${atBudget.rounds} rounds, ${fmtHours(atBudget.seconds)} h, ` +
+      `${(atBudget.seconds / best.fineTuningSeconds).toFixed(2)} times its best (${best.budget.toFixed(4)}).`;
+    at.dataset.value = String(atBudget.seconds);
+  } else {
+    at.textContent = `optimal at the scenario's budget ${atBudget.budget}: the target is out of reach (budget >= Pmax).`;
+    at.dataset.value = 'Infinity';
+  }
+}
+
 // ---------------------------------------------------------------- the worker
 
 const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
@@ -486,6 +592,7 @@ let nextId = 1;
 /** The solve whose answer the page shows when it arrives (older answers are dropped). */
 let latestSolve;
 let mcRun;
+let planRun;
 
 function setStatus(state, text) {
   const status = $('status');
@@ -541,6 +648,32 @@ function runMonteCarlo() {
   mcRun = { id, scenario, realizations: mc.realizations, started: performance.now() };
 }
 
+function runPlan() {
+  const scenario = readScenario();
+  const plan = readPlan();
+  if (!scenario || !plan) {
+    $('plan-section').dataset.state = 'invalid';
+    return;
+  }
+  saveToAddress();
+  if (planRun) worker.postMessage({ type: 'cancel', id: planRun.id });
+  const progress = /** @type {HTMLProgressElement} */ ($('plan-progress'));
+  progress.max = METHODS.length + 1;
+  progress.value = 0;
+  $('plan-progress-text').textContent = 'planning…';
+  $('plan-section').dataset.state = 'running';
+  /** @type {HTMLButtonElement} */ ($('plan-cancel')).disabled = false;
+  const id = request({ type: 'plan', scenario, ...plan });
+  planRun = { id, scenario, plan, started: performance.now() };
+}
+
+function planFinished(state, text) {
+  $('plan-section').dataset.state = state;
+  $('plan-progress-text').textContent = text;
+  /** @type {HTMLButtonElement} */ ($('plan-cancel')).disabled = true;
+  planRun = undefined;
+}
+
 function mcFinished(state, text) {
   $('mc-section').dataset.state = state;
   $('mc-progress-text').textContent = text;
@@ -558,6 +691,7 @@ worker.onmessage = ({ data }) => {
         (data.skipped.length ? `(WASM skipped: ${data.skipped.map((s) => s.reason).join('; ')}) ` : '') + `jcpba ${data.version}`;
       /** @type {HTMLButtonElement} */ ($('solve')).disabled = false;
       /** @type {HTMLButtonElement} */ ($('mc-run')).disabled = false;
+      /** @type {HTMLButtonElement} */ ($('plan-run')).disabled = false;
       if (readScenario()) solve();
       else setStatus('invalid', 'Fix the highlighted fields, then solve.');
       break;
@@ -586,6 +720,24 @@ worker.onmessage = ({ data }) => {
       mcFinished('done', `${mcRun.realizations} / ${mcRun.realizations} (100%) in ${seconds} s`);
       break;
     }
+    case 'plan-progress': {
+      if (!planRun || data.id !== planRun.id) return;
+      const progress = /** @type {HTMLProgressElement} */ ($('plan-progress'));
+      progress.value = data.done;
+      $('plan-progress-text').textContent = `${data.done} / ${data.total} steps`;
+      break;
+    }
+    case 'planned': {
+      if (!planRun || data.id !== planRun.id) return;
+      renderPlan(data.plans, data.atBudget, planRun.scenario, planRun.plan);
+      const seconds = ((performance.now() - planRun.started) / 1000).toFixed(1);
+      planFinished('done', `planned in ${seconds} s`);
+      break;
+    }
+    case 'plan-cancelled': {
+      if (planRun && data.id === planRun.id) planFinished('cancelled', 'cancelled');
+      break;
+    }
     case 'mc-cancelled': {
       if (mcRun && data.id === mcRun.id) mcFinished('cancelled', `cancelled after ${data.done} realizations`);
       break;
@@ -598,6 +750,11 @@ worker.onmessage = ({ data }) => {
       } else if (data.request === 'montecarlo') {
         showError(data.error, 'Monte Carlo failed');
         if (mcRun && data.id === mcRun.id) mcFinished('error', 'failed');
+      } else if (data.request === 'plan') {
+        const field = { rounds0: 'rounds0', pruningLimit: 'pmax' }[data.error.field];
+        if (field) setFieldError(field, data.error.message);
+        else showError(data.error, 'The plan failed');
+        if (planRun && data.id === planRun.id) planFinished('error', 'failed');
       } else {
         if (!latestSolve || data.id !== latestSolve.id) return;
         showError(data.error, 'The solver failed');
@@ -632,6 +789,7 @@ for (const m of METHODS) {
 }
 /** @type {HTMLButtonElement} */ ($('solve')).disabled = true;
 /** @type {HTMLButtonElement} */ ($('mc-run')).disabled = true;
+/** @type {HTMLButtonElement} */ ($('plan-run')).disabled = true;
 
 const backend = restoreFromAddress();
 /** @type {HTMLAnchorElement} */ ($('share')).href = location.href;
@@ -650,6 +808,13 @@ $('mc-form').addEventListener('submit', (e) => {
 });
 $('mc-cancel').addEventListener('click', () => {
   if (mcRun) worker.postMessage({ type: 'cancel', id: mcRun.id });
+});
+$('plan-form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  runPlan();
+});
+$('plan-cancel').addEventListener('click', () => {
+  if (planRun) worker.postMessage({ type: 'cancel', id: planRun.id });
 });
 
 setStatus('loading', 'Loading the solver…');

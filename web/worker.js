@@ -5,7 +5,9 @@
 //   { type: 'solve', id, scenario }                 -> { type: 'solved', id, problem, results }
 //   { type: 'montecarlo', id, scenario, methods, realizations }
 //                                                   -> { type: 'progress', ... } ..., { type: 'mc-done', id, stats }
-//   { type: 'cancel', id } stops a Monte Carlo run   -> { type: 'mc-cancelled', id, done }
+//   { type: 'plan', id, scenario, realizations, rounds0, pruningLimit }
+//                                                   -> { type: 'plan-progress', ... } ..., { type: 'planned', id, plans, atBudget }
+//   { type: 'cancel', id } stops a Monte Carlo run or a plan -> { type: 'mc-cancelled' | 'plan-cancelled', id, done }
 // Failures answer { type: 'error', id, error: { code, field, client, message } }.
 import { METHODS, VERSION, createSolver, generate } from '../dist/ts/browser.js';
 import { t975 } from '../dist/ts/core/montecarlo.js';
@@ -89,6 +91,32 @@ async function monteCarlo(id, solver, scenario, methods, realizations) {
   post({ type: 'mc-done', id, stats });
 }
 
+/**
+ * The fine-tuning plan of every method over realizations 0..N-1 of the drop (static; and
+ * optimal's adaptive plan), then optimal at the form's own budget for comparison.
+ */
+async function planAll(id, solver, scenario, realizations, rounds0, pruningLimit) {
+  const problems = Array.from({ length: realizations }, (_, realization) => generate({ ...scenario, realization }));
+  const plans = [];
+  const total = METHODS.length + 1;
+  for (const [i, method] of METHODS.entries()) {
+    const policy = method === 'optimal' ? 'both' : 'static';
+    for (const p of solver.plan(problems, { rounds0, pruningLimit, method, policy })) {
+      plans.push(p.policy === 'adaptive' ? { ...p, budgets: Array.from(p.budgets) } : p);
+    }
+    post({ type: 'plan-progress', id, done: i + 1, total });
+    await yieldToEvents();
+    if (cancelled.delete(id)) return post({ type: 'plan-cancelled', id, done: i + 1 });
+  }
+  // optimal at the budget of the form: what a fixed budget costs.
+  let latency = 0;
+  for (const problem of problems) latency += solver.solve({ ...problem, pruningBudget: scenario.budget }, { method: 'optimal' }).latency;
+  latency /= realizations;
+  const rounds = scenario.budget < pruningLimit ? Math.ceil(rounds0 / (1 - scenario.budget / pruningLimit)) : Infinity;
+  post({ type: 'plan-progress', id, done: total, total });
+  post({ type: 'planned', id, plans, atBudget: { budget: scenario.budget, rounds, latency, seconds: rounds * latency } });
+}
+
 self.onmessage = async (event) => {
   const message = event.data;
   try {
@@ -108,6 +136,11 @@ self.onmessage = async (event) => {
       case 'montecarlo': {
         const solver = await solverReady;
         await monteCarlo(message.id, solver, message.scenario, message.methods, message.realizations);
+        break;
+      }
+      case 'plan': {
+        const solver = await solverReady;
+        await planAll(message.id, solver, message.scenario, message.realizations, message.rounds0, message.pruningLimit);
         break;
       }
       case 'cancel':

@@ -24,6 +24,11 @@ test('jcpba bench --quick reports every backend and method, ratios and the machi
   for (const row of report.perSolve.rows) assert.ok(row.meanMs > 0 && row.p99Ms >= 0 && row.opsPerSecond > 0);
   assert.ok(report.ratios.every((x) => x.nativeOverTs > 0 && x.wasmOverTs > 0));
   assert.type(report.machine.cpu, 'string');
+  // The fine-tuning plan: every backend's static plan (TypeScript skipped in quick mode), native's adaptive.
+  const plans = report.plan.rows.map((row) => `${row.backend}/${row.policy}`);
+  assert.equal(plans, ['native/static', 'wasm/static', 'native/adaptive']);
+  for (const row of report.plan.rows) assert.ok(row.ms > 0 && row.cpuMs >= 0 && row.solves > 0 && row.fineTuningSeconds > 0);
+  assert.match(readFileSync(join(out, 'latest.md'), 'utf8'), /## Fine-tuning plan/);
   assert.match(readFileSync(join(out, 'latest.md'), 'utf8'), /native/);
 });
 

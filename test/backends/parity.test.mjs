@@ -3,7 +3,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { JcpbaError, METHODS, createSolver, generate } from '../../dist/ts/index.js';
-import { randomProblem, randomV2Problem, rngFor } from '../helpers.mjs';
+import { readFileSync } from 'node:fs';
+import { extremeProblem, randomProblem, randomV2Problem, rngFor } from '../helpers.mjs';
 
 const backends = {
   ts: await createSolver({ backend: 'ts' }),
@@ -104,6 +105,44 @@ test('every method agrees across backends on generated scenarios up to K = 10,00
   for (const clients of [1000, 10000]) {
     const p = generate({ clients, seed: 4 });
     for (const method of METHODS) compare(p, method, `K=${clients}`);
+  }
+});
+
+const audit = (name) => JSON.parse(readFileSync(new URL(`../data/${name}.json`, import.meta.url), 'utf8'));
+
+test('the audit problems: every method agrees across backends (bcd once differed by 13%, optimal converged on native only)', () => {
+  for (const name of ['parity_bcd_13pct', 'parity_bcd_gen_regime', 'tiny_budget_tiny_weight', 'optimal_lb_above_ub', 'lat0_tiny_a_k1', 'lat0_tiny_payload_k1']) {
+    const p = audit(name);
+    for (const method of METHODS) {
+      compare(p, method, name);
+      const statuses = Object.values(backends).map((s) => s.solve(p, { method }).status);
+      assert.equal(statuses, ['converged', 'converged', 'converged'], `${name} ${method}`);
+    }
+  }
+});
+
+test('fuzz: 400 extreme-but-valid problems, every method agrees across backends (T, bounds, status) or all give the same error', () => {
+  const rng = rngFor(77);
+  for (let i = 0; i < 400; i++) {
+    const p = extremeProblem(rng);
+    for (const method of METHODS) {
+      const outcomes = Object.entries(backends).map(([name, s]) => {
+        try {
+          return { name, r: s.solve(p, { method }) };
+        } catch (e) {
+          assert.instance(e, JcpbaError, `${name}: ${e}`);
+          return { name, error: e.message };
+        }
+      });
+      const [ref, ...others] = outcomes;
+      for (const o of others) {
+        assert.is(o.error, ref.error, `#${i} ${method} ${o.name}`);
+        if (o.error) continue;
+        assert.ok(rel(o.r.latency, ref.r.latency) <= 1e-9, `#${i} ${method} ${o.name}: T ${o.r.latency} vs ts ${ref.r.latency}`);
+        assert.is(o.r.status, ref.r.status, `#${i} ${method} ${o.name}`);
+        if (method === 'optimal') assert.ok(rel(o.r.lowerBound, ref.r.lowerBound) <= 1e-9, `#${i} ${o.name}: lowerBound`);
+      }
+    }
   }
 });
 

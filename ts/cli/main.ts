@@ -1,5 +1,5 @@
 /**
- * The `jcpba` command line: generate | solve | sweep | merge | bench, one module per
+ * The `jcpba` command line: generate | solve | plan | sweep | merge | bench, one module per
  * command. Errors print one line on stderr, `jcpba: <message>`, and exit non-zero
  * (2 for usage errors); no stack trace.
  */
@@ -9,6 +9,7 @@ import { usageError } from './args.js';
 import { type Io, nodeIo } from './io.js';
 import { generateCommand } from './generate.js';
 import { solveCommand } from './solve.js';
+import { planCommand } from './plan.js';
 import { sweepCommand } from './sweep.js';
 import { mergeCommand } from './merge.js';
 import { benchAvailable, benchCommand } from './bench.js';
@@ -27,6 +28,7 @@ Usage: jcpba <command> [options]
 Commands:
   generate   print a problem (JSON) drawn from the scenario generator
   solve      solve a problem file (or - for stdin) with one or more methods
+  plan       the pruning budget that minimizes the fine-tuning time to a target loss
   sweep      Monte Carlo over a grid of scenarios: table, CSV, JSON and figures
   merge      combine the folders of a sharded sweep into one result
 ${bench}
@@ -44,6 +46,8 @@ export async function main(argv: string[], io: Io = nodeIo): Promise<number> {
         return generateCommand(rest, io);
       case 'solve':
         return await solveCommand(rest, io);
+      case 'plan':
+        return await planCommand(rest, io);
       case 'sweep':
         return await sweepCommand(rest, io);
       case 'merge':
@@ -61,7 +65,7 @@ export async function main(argv: string[], io: Io = nodeIo): Promise<number> {
         return command === undefined ? 2 : 0;
       default:
         throw usageError(
-          `unknown command ${JSON.stringify(command)}; expected generate, solve, sweep, ${benchAvailable() ? 'merge or bench' : 'or merge'} (see jcpba --help)`,
+          `unknown command ${JSON.stringify(command)}; expected generate, solve, plan, sweep, ${benchAvailable() ? 'merge or bench' : 'or merge'} (see jcpba --help)`,
           'command',
         );
     }

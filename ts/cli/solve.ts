@@ -8,6 +8,9 @@ import { JcpbaError } from '../core/error.js';
 import { METHODS, type MethodId, type SolveResult, methodId } from '../core/methods.js';
 import type { MinPruningResult } from '../core/deadline.js';
 import { BACKENDS, type BackendName, createSolver } from '../facade.js';
+import { type Problem, toProblem } from '../core/problem.js';
+import { checkPlanOptions, roundsNeeded } from '../core/plan.js';
+import { pruningLimitOption } from './plan.js';
 import { type FlagSpec, formatHelp, parseArgs, parseNumber, usageError } from './args.js';
 import type { Io } from './io.js';
 
@@ -21,8 +24,20 @@ const SOLVE_FLAGS: Record<string, FlagSpec> = {
   tolerance: { value: 'X', help: 'relative tolerance of bcd and optimal; with --deadline, the width of the certificate on the weighted pruning', default: '1e-10' },
   'max-iterations': { value: 'N', help: 'iteration cap of bcd and optimal', default: '500' },
   backend: { value: 'auto|native|wasm|ts', help: 'solver backend (also JCPBA_BACKEND)', default: 'auto' },
+  rounds0: { value: 'R0', help: 'with --pruning-limit: rounds to the target loss without pruning; adds roundsToTarget and timeToTarget' },
+  'pruning-limit': { value: 'PMAX|inf', help: 'with --rounds0: mean pruning at which the target becomes unreachable (MODEL.md section 10)' },
   help: { boolean: true, help: 'show this help' },
 };
+
+/** The rounds to the target at a result's weighted pruning (at most the budget: rounding may exceed it by 1e-12), and that many rounds' time. */
+function toTarget(problem: Problem, r: SolveResult, rounds0: number, pruningLimit: number): { roundsToTarget: number; timeToTarget: number } {
+  let wsum = 0;
+  let used = 0;
+  for (const w of problem.dataWeight) wsum += w;
+  problem.dataWeight.forEach((w, k) => (used += (w / wsum) * r.pruning[k]));
+  const roundsToTarget = roundsNeeded(rounds0, pruningLimit, Math.min(used, problem.pruningBudget));
+  return { roundsToTarget, timeToTarget: roundsToTarget * r.latency };
+}
 
 export function parseMethods(text: string): MethodId[] {
   if (text === 'all') return [...METHODS];
@@ -31,7 +46,7 @@ export function parseMethods(text: string): MethodId[] {
   return ids.map(methodId);
 }
 
-function readProblemText(path: string, io: Io): string {
+export function readProblemText(path: string, io: Io): string {
   if (path === '-') return io.readStdin();
   try {
     return readFileSync(path, 'utf8');
@@ -87,6 +102,9 @@ export async function solveCommand(argv: string[], io: Io): Promise<number> {
   }
   if (positionals.length !== 1) throw usageError('solve needs exactly one problem file (or - for stdin)', 'file');
   if (flags.has('deadline') && flags.has('method')) throw usageError('--deadline and --method exclude each other: deadline mode is its own method', 'deadline');
+  if (flags.has('deadline') && (flags.has('rounds0') || flags.has('pruning-limit'))) {
+    throw usageError('--deadline and --rounds0/--pruning-limit exclude each other: deadline mode has no budget to plan rounds with', 'deadline');
+  }
   const deadline = flags.has('deadline') ? deadlineOption(flags.get('deadline')!) : undefined;
   const methods = parseMethods(flags.get('method') ?? 'optimal');
   const format = flags.get('format') ?? 'json';
@@ -102,12 +120,20 @@ export async function solveCommand(argv: string[], io: Io): Promise<number> {
     io.out(format === 'json' ? `${JSON.stringify({ backend: solver.backend, results: [resultJson(r)] }, null, 2)}\n` : minPruningTable(r, solver.backend));
     return 0;
   }
+  if (flags.has('rounds0') !== flags.has('pruning-limit')) {
+    throw usageError('--rounds0 and --pruning-limit go together', flags.has('rounds0') ? 'pruning-limit' : 'rounds0');
+  }
+  const target = flags.has('rounds0')
+    ? checkPlanOptions({ rounds0: parseNumber(flags.get('rounds0')!, '--rounds0'), pruningLimit: pruningLimitOption(flags.get('pruning-limit')!) })
+    : undefined;
   const results = methods.map((method) => solver.solve(problem, { method, tolerance, maxIterations }));
+  const targets = target ? results.map((r) => toTarget(toProblem(problem), r, target.rounds0, target.pruningLimit)) : undefined;
   if (format === 'json') {
-    io.out(`${JSON.stringify({ backend: solver.backend, results: results.map(resultJson) }, null, 2)}\n`);
+    const json = results.map((r, i) => ({ ...resultJson(r), ...(targets ? targets[i] : {}) }));
+    io.out(`${JSON.stringify({ backend: solver.backend, results: json }, null, 2)}\n`);
   } else {
     const equal = results.find((r) => r.method === 'equal') ?? solver.solve(problem, { method: 'equal' });
-    io.out(resultTable(results, equal.latency, solver.backend));
+    io.out(resultTable(results, equal.latency, solver.backend, targets));
   }
   return 0;
 }
@@ -134,14 +160,20 @@ export function minPruningTable(r: MinPruningResult, backend: string): string {
   return `${rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n')}\n(backend: ${backend}; deadline mode: the least weighted pruning that meets the deadline)\n`;
 }
 
-export function resultTable(results: SolveResult[], equalLatency: number, backend: string): string {
-  const header = ['method', 'latency (s)', 'vs equal', 'iterations', 'status'];
-  const rows = results.map((r) => [
+export function resultTable(
+  results: SolveResult[],
+  equalLatency: number,
+  backend: string,
+  targets?: { roundsToTarget: number; timeToTarget: number }[],
+): string {
+  const header = ['method', 'latency (s)', 'vs equal', 'iterations', 'status', ...(targets ? ['rounds to target', 'time to target (h)'] : [])];
+  const rows = results.map((r, i) => [
     r.method,
     r.latency.toPrecision(8),
     `${(-(1 - r.latency / equalLatency) * 100).toFixed(2)}%`,
     String(r.iterations),
     r.status,
+    ...(targets ? [String(targets[i].roundsToTarget), Number.isFinite(targets[i].timeToTarget) ? (targets[i].timeToTarget / 3600).toFixed(3) : 'unreachable'] : []),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');

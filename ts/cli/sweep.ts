@@ -2,7 +2,8 @@
  * `jcpba sweep`: the grid flags, the configuration they make, progress on stderr, and interruption by signal.
  */
 import { SCENARIO_DEFAULTS } from '../core/scenario.js';
-import { GRID_PARAMS, type SweepConfig, methodsOption } from '../sweep/config.js';
+import { GRID_PARAMS, type SweepConfig, checkTarget, methodsOption } from '../sweep/config.js';
+import { pruningLimitOption } from './plan.js';
 import { resultsTable } from '../sweep/results.js';
 import { runSweep } from '../sweep/run.js';
 import { type FlagSpec, formatHelp, parseArgs, parseNumber, usageError } from './args.js';
@@ -22,6 +23,8 @@ const SWEEP_FLAGS: Record<string, FlagSpec> = {
   drops: { value: 'N', help: 'drops (client placements) per grid point', default: '4' },
   realizations: { value: 'N', help: 'fading realizations (trials) per drop', default: '32' },
   rounds: { value: 'R', help: 'rounds per trial, each its own realization (fine-tuning latency = their sum)', default: '1' },
+  rounds0: { value: 'R0', help: 'with --pruning-limit: rounds to the target loss without pruning; adds roundsToTarget and timeToTarget' },
+  'pruning-limit': { value: 'PMAX|inf', help: 'with --rounds0: mean pruning at which the target becomes unreachable (MODEL.md section 10)' },
   methods: { value: 'ID[,ID...]|all', help: 'methods to compare', default: 'all' },
   seed: { value: 'S', help: 'random seed, integer in [0, 2^32)', default: '1' },
   tolerance: { value: 'X', help: 'relative tolerance of bcd and optimal', default: '1e-10' },
@@ -69,7 +72,19 @@ export function sweepConfig(flags: Map<string, string>): SweepConfig {
     methods: methodsOption(flags.get('methods') ?? 'all'),
     tolerance: flags.has('tolerance') ? parseNumber(flags.get('tolerance')!, '--tolerance') : 1e-10,
     maxIterations: flags.has('max-iterations') ? positiveInteger(flags.get('max-iterations')!, 'max-iterations') : 500,
+    ...targetOptions(flags),
   };
+}
+
+/** --rounds0 and --pruning-limit, both or neither; Pmax = inf is null in the configuration. */
+function targetOptions(flags: Map<string, string>): Pick<SweepConfig, 'rounds0' | 'pruningLimit'> {
+  if (!flags.has('rounds0') && !flags.has('pruning-limit')) return {};
+  if (!flags.has('rounds0') || !flags.has('pruning-limit')) throw usageError('--rounds0 and --pruning-limit go together', flags.has('rounds0') ? 'pruning-limit' : 'rounds0');
+  const rounds0 = parseNumber(flags.get('rounds0')!, '--rounds0');
+  const limit = pruningLimitOption(flags.get('pruning-limit')!);
+  const pruningLimit = Number.isFinite(limit) ? limit : null;
+  checkTarget({ rounds0, pruningLimit } as SweepConfig);
+  return { rounds0, pruningLimit };
 }
 
 function parseShard(text: string | undefined): { index: number; count: number } | undefined {
@@ -93,7 +108,7 @@ export async function sweepCommand(argv: string[], io: Io): Promise<number> {
   if (flags.has('help')) {
     io.out(
       formatHelp(
-        'Usage: jcpba sweep [grid flags] [--drops N] [--realizations N] [--methods a,b|all] [--seed S] [--rounds R]\n                   [--threads N] [--backend B] [--out DIR] [--shard i/n] [--resume] [--quiet]',
+        'Usage: jcpba sweep [grid flags] [--drops N] [--realizations N] [--methods a,b|all] [--seed S] [--rounds R]\n                   [--rounds0 R0 --pruning-limit PMAX] [--threads N] [--backend B] [--out DIR] [--shard i/n] [--resume] [--quiet]',
         'Monte Carlo over a grid: every combination of the comma lists, times drops, times realizations,\ntimes methods. Example: jcpba sweep --clients 10,20,50,100 --budget 0.1,0.3 --out results',
         SWEEP_FLAGS,
       ),

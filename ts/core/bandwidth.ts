@@ -22,12 +22,10 @@ export interface BandwidthBlockResult {
 }
 
 const MAX_STEPS = 200;
+/** A demand this close above B (relative) counts as the root: the rescaled point's latency is within that factor of the root's. */
+const NEAR = 1e-12;
 /** Relative width at which the T bracket counts as closed (a few ulps). */
 const T_TOL = 4e-16;
-/** A split over the band by at most this (relative) is scaled down onto it: that lengthens no round by more than this relative amount. */
-const SCALE_SLACK = 1e-13;
-/** Steps to the right of a T whose split is over the band by more than SCALE_SLACK. */
-const RIGHT_STEPS = 3;
 
 /** Bandwidth each client needs to finish by T with pruning rho; writes `out`, returns sum and dG/dT. */
 function demand(inst: Instance, rho: Float64Array, T: number, out: Float64Array): { sum: number; slope: number } {
@@ -58,78 +56,85 @@ function demand(inst: Instance, rho: Float64Array, T: number, out: Float64Array)
 }
 
 /**
- * The block optimum for pruning `rho`, written to `bandwidth` (summing to B). `upper`,
- * when given, is the round latency of some split of the band with this pruning (bcd
- * passes block A's latency): a feasible T that starts the search closer than the equal
- * split's.
+ * The block optimum for pruning `rho`, written to `bandwidth` (summing to B), from a
+ * feasible start: with `warm`, `bandwidth` holds on entry a split of the band (sum <= B;
+ * bcd passes block A's point); otherwise the start is the equal split. The result is
+ * never worse than the start: the search returns only a point it built from a T on the
+ * feasible side of its bracket (sum_k b_k(T) <= B, rescaled up onto the band) or just
+ * left of the root (sum within 1 + NEAR of B, rescaled down), and only when its
+ * recomputed latency is below the start's. Where rounding leaves no such T (a client
+ * whose rate is saturated, a_k << b_k, or whose upload time is below the rounding of its
+ * compute time), the start's own split is the answer to the precision the latency has.
  */
 export function bandwidthBlock(
   inst: Instance,
   rho: Float64Array,
   bandwidth: Float64Array = new Float64Array(inst.K),
-  upper?: number,
+  warm = false,
 ): BandwidthBlockResult {
   const { K, B, S, a } = inst;
-  // Below T_lo some client needs infinite bandwidth; at T_hi the equal split suffices.
+  if (!warm) bandwidth.fill(B / K);
+  const start = roundLatency(inst, rho, bandwidth);
+  // Below T_lo some client needs infinite bandwidth; the start reaches T_hi.
   let lo = 0;
-  let hi = 0;
-  const equal = B / K;
-  for (let k = 0; k < K; k++) {
-    lo = Math.max(lo, latencyAt(inst, k, rho[k], (S * LN2) / a[k]));
-    if (upper === undefined) hi = Math.max(hi, latencyAt(inst, k, rho[k], S / rate(a[k], equal)));
-  }
-  if (upper !== undefined) hi = upper;
+  for (let k = 0; k < K; k++) lo = Math.max(lo, latencyAt(inst, k, rho[k], (S * LN2) / a[k]));
+  let hi = start;
   const pole = lo;
+  const need = new Float64Array(K);
+  // b(hi), once some evaluated T had sum_k b_k(T) <= B (hi is then the least such T).
+  const best = new Float64Array(K);
+  let found = false;
+  // Whether `need` holds b(T) for the last T, just left of the root (sum_k b_k(T) - B
+  // within NEAR B): rescaled down onto the band it is as good as the root itself.
+  let near = false;
   let T = hi;
+  let past = 0;
   let steps = 0;
-  // The last T evaluated and dG/dT there.
-  let lastT = T;
-  let lastSlope = NaN;
   for (; steps < MAX_STEPS; steps++) {
-    const { sum, slope } = demand(inst, rho, T, bandwidth);
-    lastT = T;
-    lastSlope = slope;
+    const { sum, slope } = demand(inst, rho, T, need);
     const g = sum - B;
-    if (g > 0) lo = T;
-    else hi = T;
+    near = g > 0 && g <= NEAR * B;
+    if (g > 0) {
+      lo = T;
+    } else if (g <= 0) {
+      hi = T;
+      found = true;
+      best.set(need);
+    }
     if (g === 0 || hi - lo <= T_TOL * hi) break;
     // Newton on ln sum = ln B in y = ln(T - pole): dy = -ln(sum / B) / (d ln sum / dy).
     let next = Number.isFinite(g) && slope < 0 ? pole + (T - pole) * Math.exp(-Math.log(sum / B) / (((T - pole) * slope) / sum)) : NaN;
-    // A step below the tolerance ends the search, before the bracket test: such a step
-    // can round onto the bracket end just set, which must not trigger bisection.
-    if (Math.abs(next - T) <= T_TOL * T) break;
+    // A step below the tolerance ends the search, before the bracket test: such a
+    // step can round onto the bracket end just set, which must not trigger bisection.
+    // Left of the root and not near it (where rounding leaves no T between a demand
+    // far above B and one below it) it steps just past the root instead (2 ulps,
+    // doubling), so that the point returned comes from the feasible side.
+    if (Math.abs(next - T) <= T_TOL * T) {
+      if (!(g > NEAR * B)) break;
+      past = past > 0 ? 2 * past : T_TOL * T;
+      next = T + past;
+    }
     if (!(next > lo && next < hi)) next = 0.5 * (lo + hi);
     T = next;
   }
-  // `bandwidth` holds b(T) for the last T, whose sum is B up to the resolution of T.
-  // Rescale onto the band exactly: scaling down keeps feasibility, scaling up only
-  // shortens rounds. But scaling down by a factor 1 - e lengthens the rounds of clients
-  // whose latency is mostly upload by about e: when one client near its pole holds most
-  // of the band, its demand moves by much more than B e over the last ulps of T, and e
-  // is far above the resolution of T. Then step T right of the root instead.
-  let sum = 0;
-  for (let k = 0; k < K; k++) sum += bandwidth[k];
-  if (Number.isFinite(sum) && sum > B * (1 + SCALE_SLACK) && lastSlope < 0) {
-    let up = lastT;
-    for (let i = 0; i < RIGHT_STEPS; i++) {
-      // Twice Newton's correction: G is convex, so Newton from the left falls short.
-      up += Math.max((2 * (sum - B)) / -lastSlope, T_TOL * up);
-      if (!(up < hi)) break;
-      const next = demand(inst, rho, up, bandwidth);
-      sum = next.sum;
-      lastSlope = next.slope;
-      if (!(sum > B * (1 + SCALE_SLACK) && lastSlope < 0)) break;
+  if (near) {
+    // Rescaling down by at most 1 + NEAR lengthens uploads by at most that factor.
+    best.set(need);
+    found = true;
+  }
+  if (found) {
+    // Onto the band: up from b(hi), which only shortens rounds, or down by at most 1 + NEAR.
+    let sum = 0;
+    for (let k = 0; k < K; k++) sum += best[k];
+    const scale = B / sum;
+    for (let k = 0; k < K; k++) best[k] *= scale;
+    const T1 = roundLatency(inst, rho, best);
+    if (T1 < start) {
+      bandwidth.set(best);
+      return { latency: T1, bandwidth, steps: steps + 1 };
     }
   }
-  if (!(sum <= B * (1 + SCALE_SLACK))) {
-    // Left of some client's asymptote, or still over the band: the feasible end.
-    demand(inst, rho, hi, bandwidth);
-    sum = 0;
-    for (let k = 0; k < K; k++) sum += bandwidth[k];
-  }
-  const scale = B / sum;
-  for (let k = 0; k < K; k++) bandwidth[k] *= scale;
-  return { latency: roundLatency(inst, rho, bandwidth), bandwidth, steps: steps + 1 };
+  return { latency: start, bandwidth, steps: steps + 1 };
 }
 
 /**
@@ -146,7 +151,8 @@ export function roundLatency(inst: Instance, rho: Float64Array, b: Float64Array,
   for (let k = 0; k < inst.K; k++) {
     const tau = clientLatency(inst, k, rho[k], b[k]);
     if (out) out[k] = tau;
-    if (tau > T) T = tau;
+    // NaN propagates: a point with an undefined latency never looks good.
+    if (tau > T || tau !== tau) T = tau;
   }
   return T;
 }

@@ -34,7 +34,7 @@ import { rateInverse } from './rate.js';
 import { bandwidthBlock, roundLatency } from './bandwidth.js';
 import { RHO_NOISE, Workspace, clientBox, priceResponse, pruningFor, rhoNoiseScale, stationarity, stationarityScale } from './optimal.js';
 import { weighted } from './pruning.js';
-import { DEFAULT_MAX_ITERATIONS, DEFAULT_TOLERANCE, checkTolerances } from './methods.js';
+import { checkSolverOptions } from './methods.js';
 
 export interface MinPruningOptions {
   /** D, seconds: the round deadline every client must meet. */
@@ -92,7 +92,7 @@ export function checkMinPruningOptions(options: MinPruningOptions): { deadline: 
   if (typeof deadline !== 'number' || !(Number.isFinite(deadline) && deadline > 0)) {
     throw new JcpbaError('invalid-option', 'deadline must be a positive finite number', 'deadline');
   }
-  const { tolerance, maxIterations } = checkTolerances(options.tolerance ?? DEFAULT_TOLERANCE, options.maxIterations ?? DEFAULT_MAX_ITERATIONS);
+  const { tolerance, maxIterations } = checkSolverOptions(options.tolerance, options.maxIterations);
   return { deadline, tolerance, maxIterations };
 }
 

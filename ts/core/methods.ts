@@ -56,11 +56,15 @@ export function methodId(id: unknown): MethodId {
 
 export function checkOptions(options: SolveOptions): { method: MethodId; tolerance: number; maxIterations: number } {
   const method = methodId(options?.method);
-  return { method, ...checkTolerances(options.tolerance ?? DEFAULT_TOLERANCE, options.maxIterations ?? DEFAULT_MAX_ITERATIONS) };
+  return { method, ...checkSolverOptions(options.tolerance, options.maxIterations) };
 }
 
-/** The tolerance, then the iteration cap, with the messages of docs/CORE_API.md. */
-export function checkTolerances(tolerance: unknown, maxIterations: unknown): { tolerance: number; maxIterations: number } {
+/**
+ * The one validation of the solver options (docs/CORE_API.md, "Options"), for solves and
+ * sweeps alike (the Rust core's `SolveOptions::from_numbers`): undefined takes the
+ * default; tolerance is checked first. Throws JcpbaError `invalid-option`.
+ */
+export function checkSolverOptions(tolerance: unknown = DEFAULT_TOLERANCE, maxIterations: unknown = DEFAULT_MAX_ITERATIONS): { tolerance: number; maxIterations: number } {
   if (typeof tolerance !== 'number' || !(tolerance > 0 && tolerance < 1)) {
     throw new JcpbaError('invalid-option', 'tolerance must be a finite number in (0, 1)', 'tolerance');
   }
@@ -162,10 +166,11 @@ function bcd(inst: Instance, tolerance: number, maxIterations: number): Point {
   let iterations = 0;
   while (iterations < maxIterations) {
     iterations++;
-    // Block A's latency is reached by (rho, b): a feasible start for block B.
     pruningCoefficients(inst, b, U, V);
-    const pruned = pruningBlock(inst, U, V, rho).latency;
-    const T = bandwidthBlock(inst, rho, b, pruned).latency;
+    // Block A's point (rho, b) is a feasible start for block B, which never returns
+    // anything worse.
+    pruningBlock(inst, U, V, rho);
+    const T = bandwidthBlock(inst, rho, b, true).latency;
     if (T < bestT) {
       bestT = T;
       best.pruning.set(rho);

@@ -9,7 +9,7 @@
  * statistics. Summaries are folded in the canonical order (grid, drop, block), so a
  * sweep's numbers are the same whatever ran the units and in what order they finished.
  */
-import { type MethodId, solveInstance } from './methods.js';
+import { type MethodId, checkSolverOptions, solveInstance } from './methods.js';
 import { instance } from './problem.js';
 import { type ScenarioParams, generateFromParams } from './scenario.js';
 import { weighted } from './pruning.js';
@@ -106,6 +106,8 @@ export function binOf(T: number): number {
 
 /** Runs one unit: trials [block x BLOCK_TRIALS, ...) of one drop of one scenario. */
 export function runUnit(params: ScenarioParams, spec: UnitSpec, o: MonteCarloOptions): UnitSummary {
+  // The compiled cores check the options at their boundary (run_units_flat); so does this.
+  checkSolverOptions(o.tolerance, o.maxIterations);
   const M = o.methods.length;
   const sums = o.methods.map(() => emptySummary());
   const hists = o.methods.map(() => new Map<number, number>());

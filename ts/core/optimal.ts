@@ -39,7 +39,7 @@ export interface OptimalResult {
   converged: boolean;
 }
 
-/** Stop the price search when the weighted pruning is this close to the budget. */
+/** Stop the price search when the weighted pruning is this close to the budget, relative. */
 const BUDGET_TOL = 1e-14;
 const PRICE_STEPS = 200;
 const CLIENT_STEPS = 100;
@@ -49,6 +49,11 @@ const CLIENT_STOP = 1e-9;
 const DUAL_NOISE = 1e-14;
 /** Absolute rounding noise of a weighted pruning sum (weights sum to 1). */
 export const RHO_NOISE = 1e-15;
+/** Steps of the search that raises the price until the pruning meets the budget exactly, and its largest step in ln(price). */
+const NUDGES = 16;
+const MAX_NUDGE = 1;
+/** 2^-51: a relative step that always moves a double by at least one ulp. */
+const NUDGE = 4.440892098500626e-16;
 
 /** Scratch arrays reused across every T and every price. */
 export class Workspace {
@@ -261,13 +266,16 @@ export function clientBox(inst: Instance, ws: Workspace, k: number, T: number): 
 }
 
 /**
- * The rounding noise in sum_k b_k: each b_k = r^{-1}(q_k) carries a relative error of a
- * few ulps times its condition number, about 1 + 2 b_k / a_k (large for a weak client
- * given much more bandwidth than its SNR bandwidth a_k).
+ * The rounding noise in the dual value sum_k (b_k + lambda w_k rho_k). A client at a box
+ * end (gs = 0) has b_k = r^{-1}(q_k), which carries a relative error of a few ulps times
+ * its condition number, about 1 + 2 b_k / a_k (large for a weak client given much more
+ * bandwidth than its SNR bandwidth a_k), and that error enters the value to first order.
+ * An interior client's b_k minimizes its own term, so an error in b_k enters only to
+ * second order: a few ulps of b_k for the sum cover it.
  */
-export function demandNoise(inst: Instance, b: Float64Array): number {
+function demandNoise(inst: Instance, b: Float64Array, gs: Float64Array): number {
   let noise = 0;
-  for (let k = 0; k < inst.K; k++) noise += b[k] * (1 + (2 * b[k]) / inst.a[k]);
+  for (let k = 0; k < inst.K; k++) noise += gs[k] === 0 ? b[k] * (1 + (2 * b[k]) / inst.a[k]) : b[k];
   return DUAL_NOISE * noise;
 }
 
@@ -289,10 +297,11 @@ export function evaluate(inst: Instance, ws: Workspace, T: number): Evaluation {
     for (let k = 0; k < K; k++) {
       ws.rho[k] = 0;
       ws.b[k] = ws.bHi[k];
+      ws.gs[k] = 0;
       demand += ws.bHi[k];
       slope += demandSlope(inst, k, T, 0, ws.bHi[k]);
     }
-    return { infeasible: demand - demandNoise(inst, ws.b) > B, demand, slope };
+    return { infeasible: demand - demandNoise(inst, ws.b, ws.gs) > B, demand, slope };
   }
   // Predict the price and each interior client's ln b at this T to first order from the
   // last search (at fixed b, dG/dT = phi_s / K, 1 / T in the model of section 2): Newton
@@ -317,25 +326,43 @@ export function evaluate(inst: Instance, ws: Workspace, T: number): Evaluation {
     let hi = Infinity; // used <= budget here
     price = Number.isFinite(ws.logPrice) ? ws.logPrice : Math.log(B);
     let slope = NaN;
+    let expand = 4;
+    // Aim just inside the budget, so that the point found usually meets it exactly.
+    const target = budget * (1 - 0.5 * BUDGET_TOL);
     for (let i = 0; i < PRICE_STEPS; i++) {
       const [u, du] = priceResponse(inst, ws, T, price);
       used = u;
       slope = du;
       if (u > budget) lo = price;
       else hi = price;
-      if (Math.abs(u - budget) <= BUDGET_TOL) break;
+      if (Math.abs(u - target) <= 0.5 * BUDGET_TOL * budget) break;
       if (hi - lo <= 1e-15 * Math.max(1, Math.abs(price))) break;
-      let next = du < 0 ? price - (u - budget) / du : NaN;
+      let next = du < 0 ? price - (u - target) / du : NaN;
       if (!(next > lo && next < hi)) {
-        if (lo === -Infinity) next = price - 4;
-        else if (hi === Infinity) next = price + 4;
+        // Outside the bracket: expand it geometrically while it is open (a warm start
+        // can be far off), else bisect.
+        if (lo === -Infinity) next = price - expand;
+        else if (hi === Infinity) next = price + expand;
         else next = 0.5 * (lo + hi);
+        if (lo === -Infinity || hi === Infinity) expand *= 2;
       }
       price = next;
     }
-    if (used > budget + BUDGET_TOL && hi < Infinity) {
-      price = hi;
-      [used] = priceResponse(inst, ws, T, price);
+    // The primal point must meet the budget exactly, not up to the tolerance: a tiny
+    // budget's tolerance can be worth a lot of latency to a client of tiny weight.
+    // Raise the price by the excess over the slope (at least 2 ulps, doubling) until
+    // it does: past the bracket's upper end if need be, since rounding can put the
+    // re-evaluated sum a few ulps above the budget there.
+    let step = 0;
+    for (let i = 0; used > budget && i < NUDGES; i++) {
+      step = Math.max(2 * step, slope < 0 ? (budget - used) / slope : 0, NUDGE * Math.max(Math.abs(price), 1));
+      // Not a rounding excess: the budget cannot be met at this T with a finite
+      // bandwidth, and no point is taken from it.
+      if (step > MAX_NUDGE) break;
+      price += step;
+      const [u, du] = priceResponse(inst, ws, T, price);
+      used = u;
+      if (du < 0) slope = du;
     }
     ws.logPrice = price;
     // d ln(lambda)/dT = -U_T / U_y with U_y = slope and, over the interior clients,
@@ -359,16 +386,22 @@ export function evaluate(inst: Instance, ws: Workspace, T: number): Evaluation {
   }
   let demand = 0;
   let slope = 0;
+  // Weight of the clients whose rho is computed (U / V - T / V, a few ulps off); at a
+  // bound rho is exactly 0 or rmax.
+  let loose = 0;
   for (let k = 0; k < K; k++) {
     demand += ws.b[k];
     slope += demandSlope(inst, k, T, ws.rho[k], ws.b[k]);
+    if (ws.gs[k] !== 0) loose += w[k];
   }
   // Weak duality: sum_k min_rho (b_k + lambda w_k rho_k) - lambda budget <= F(T).
   const lambda = Math.exp(price);
   const dual = demand + (lambda > 0 ? lambda * (used - budget) : 0);
-  // Each rho carries a rounding error of a few ulps, which the price magnifies; only a
-  // dual value clear of that noise certifies infeasibility.
-  const noise = demandNoise(inst, ws.b) + (lambda > 0 ? RHO_NOISE * rhoNoiseScale(inst, ws) * lambda : 0);
+  // Each computed rho carries a rounding error of a few ulps, and so does the sum
+  // used - budget; the price magnifies both. Only a dual value clear of that noise
+  // certifies infeasibility. (A huge price comes from a client of tiny weight, so the
+  // noise is weighted: lambda times the whole weight would swamp the certificate.)
+  const noise = demandNoise(inst, ws.b, ws.gs) + (lambda > 0 ? RHO_NOISE * rhoNoiseScale(inst, ws) * lambda * (loose + used + budget) : 0);
   return { infeasible: dual - noise > B, demand, slope };
 }
 
@@ -399,8 +432,10 @@ export function optimal(
   while (!converged && iterations < maxIterations) {
     iterations++;
     const ev = evaluate(inst, ws, T);
+    const loBefore = lo;
+    const hiBefore = hi;
     if (ev.infeasible) lo = Math.max(lo, T);
-    if (Number.isFinite(ev.demand) && weighted(inst.w, ws.rho) <= inst.budget + 1e-13) {
+    if (Number.isFinite(ev.demand) && weighted(inst.w, ws.rho) <= inst.budget) {
       // A feasible point from this T: its bandwidth rescaled onto the band (down when T
       // is infeasible, which lengthens the round a little; up when it is feasible).
       const scale = B / ev.demand;
@@ -415,12 +450,25 @@ export function optimal(
     converged = hi - lo <= tolerance * hi;
     if (converged) break;
     let next = Number.isFinite(ev.demand) && ev.slope < 0 ? T - (ev.demand - B) / ev.slope : NaN;
-    if (!(next > lo && next < hi)) next = 0.5 * (lo + hi);
+    // When this T moved neither end and Newton's step is below the tolerance, halve
+    // the side of T where the root seems to lie (F very convex, a client whose rate is
+    // saturated: the tangent's step rounds back onto T, and T's infeasibility is
+    // within rounding noise of the dual, so it cannot be certified; at T = hi the
+    // demand's own noise can put it above B). Bisect when Newton leaves the bracket.
+    if (lo === loBefore && hi === hiBefore && Math.abs(next - T) <= 0.5 * tolerance * T) {
+      const right = 0.5 * (T + hi);
+      const left = 0.5 * (lo + T);
+      next = ev.demand > B && right > T && right < hi ? right : left > lo && left < T ? left : 0.5 * (lo + hi);
+    } else if (!(next > lo && next < hi)) next = 0.5 * (lo + hi);
     // Near the optimum Newton's steps shrink below the tolerance while the bracket stays
     // open on one side: probe just inside the far end so the bracket closes.
     const probe = 0.5 * tolerance * hi;
     if (next - lo < probe) next = Math.min(lo + probe, 0.5 * (lo + hi));
     else if (hi - next < probe) next = Math.max(hi - probe, 0.5 * (lo + hi));
+    // A T whose evaluation moved neither end (its demand within rounding noise of B, its
+    // rescaled point no better) would be evaluated again to the same effect, forever:
+    // bisect instead.
+    if (next === T && lo === loBefore && hi === hiBefore) next = 0.5 * (lo + hi);
     T = next;
   }
   return { latency: hi, pruning, bandwidth, lowerBound: lo, upperBound: hi, iterations, converged };

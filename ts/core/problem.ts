@@ -279,7 +279,63 @@ export function validateProblem(p: Problem): void {
   let weightSum = 0;
   for (let k = 0; k < K; k++) weightSum += p.dataWeight[k];
   if (!Number.isFinite(weightSum)) throw new JcpbaError('invalid-input', 'clients.dataWeight must have a finite sum', 'clients.dataWeight');
+  checkScales(p, weightSum);
 }
+
+/** The representable range (MODEL.md section 2.1): every scale of the problem in [SCALE_MIN, SCALE_MAX]. */
+export const SCALE_MIN = 1e-50;
+export const SCALE_MAX = 1e50;
+const inScale = (x: number) => x >= SCALE_MIN && x <= SCALE_MAX;
+const RANGE = 'must be in [1e-50, 1e50] (the representable range, MODEL.md 2.1)';
+
+/**
+ * Rejects problems whose scales double precision cannot carry through the methods: the
+ * band B, the time S / B, and per client the dimensionless a_k / B, c_k B / S and
+ * w_k / sum w (and t0_k B / S from above, 1 - rmax_k from below). Within [1e-50, 1e50] each, every quantity a method forms (a product of
+ * a few of them) stays far inside the normal range of a double.
+ */
+function checkScales(p: Problem, weightSum: number): void {
+  const B = p.bandwidthHz;
+  const S = p.payloadBits;
+  const t0 = p.fixedSeconds !== undefined && p.fixedSeconds.length > 0 ? p.fixedSeconds : undefined;
+  if (!inScale(B)) throw new JcpbaError('invalid-input', `bandwidthHz ${RANGE}`, 'bandwidthHz');
+  if (!inScale(S / B)) throw new JcpbaError('invalid-input', `payloadBits / bandwidthHz ${RANGE}`, 'payloadBits');
+  for (let k = 0; k < p.computeSeconds.length; k++) {
+    const a = (p.txPowerW[k] * p.channelGain[k]) / p.noisePsdWPerHz;
+    const checks: [string, number, string][] = [
+      ['computeSeconds', (p.computeSeconds[k] * B) / S, 'computeSeconds x bandwidthHz / payloadBits'],
+      ['channelGain', a / B, 'txPowerW x channelGain / noisePsdWPerHz / bandwidthHz'],
+      // At most 1, so only the lower end can fail.
+      ['dataWeight', p.dataWeight[k] / weightSum, 'dataWeight / sum of dataWeight'],
+    ];
+    for (const [name, value, what] of checks) {
+      if (!inScale(value)) throw new JcpbaError('invalid-input', `clients[${k}]: ${what} ${RANGE}`, `clients[${k}].${name}`, k);
+    }
+    // The fixed time may be 0; only its upper end matters (round model v2).
+    if (t0 !== undefined && (t0[k] * B) / S > SCALE_MAX) {
+      throw new JcpbaError(
+        'invalid-input',
+        `clients[${k}]: fixedSeconds x bandwidthHz / payloadBits must be at most 1e50 (the representable range, MODEL.md 2.1)`,
+        `clients[${k}].fixedSeconds`,
+        k,
+      );
+    }
+    // A client's latency scales with 1 - rho, which a double holds to an absolute 1e-16:
+    // near rho = 1 that is a large relative error.
+    // (maxPruning passed its own check above, so it is finite.)
+    if (1 - p.maxPruning[k] < KEEP_MIN) {
+      throw new JcpbaError(
+        'invalid-input',
+        `clients[${k}]: 1 - maxPruning must be at least 1e-6 (the representable range, MODEL.md 2.1)`,
+        `clients[${k}].maxPruning`,
+        k,
+      );
+    }
+  }
+}
+
+/** The least 1 - rmax_k of the representable range: rho is held to an absolute 1e-16, so 1 - rho (and the latency) to a relative 1e-10 at worst. */
+export const KEEP_MIN = 1e-6;
 
 /**
  * The problem in the row (or columnar) JSON form, for printing. The fields of round
@@ -356,12 +412,16 @@ export function instance(p: Problem): Instance {
 /**
  * Client k's round latency at pruning rho when its upload of the unpruned update takes
  * `upload` = S / r_k(b) seconds (MODEL.md section 8): t0 + c (1 - phi_c rho) + upload
- * (1 - phi_s rho), evaluated as t0 + (1 - phi_s rho)(c + upload) + (phi_s - phi_c) rho c,
- * which with t0 = 0 and phi_c = phi_s = 1 is exactly the (1 - rho)(c + upload) of section 2.
+ * (1 - phi_s rho), evaluated as t0 + (1 - phi rho)(c + upload) when phi_c = phi_s = phi,
+ * which with t0 = 0 and phi = 1 is exactly the (1 - rho)(c + upload) of section 2.
  */
 export function latencyAt(inst: Instance, k: number, rho: number, upload: number): number {
   const c = inst.c[k];
-  return inst.t0[k] + (1 - inst.phiS * rho) * (c + upload) + (inst.phiS - inst.phiC) * rho * c;
+  // Otherwise the sum of the two positive terms: the one-product form plus a correction,
+  // t0 + (1 - phi_s rho)(c + upload) + (phi_s - phi_c) rho c, cancels when the correction
+  // is close to the product (phi_s = 0 and rho near 1: an error of 1e-16 / (1 - rho) relative).
+  if (inst.phiS === inst.phiC) return inst.t0[k] + (1 - inst.phiS * rho) * (c + upload);
+  return inst.t0[k] + c * (1 - inst.phiC * rho) + upload * (1 - inst.phiS * rho);
 }
 
 /** U_k = t0 + c + upload: the latency without pruning, s. */

@@ -37,47 +37,12 @@ export function pruningBlock(
     floor = Math.max(floor, lowest(U[k], V[k], rmax[k]));
     top = Math.max(top, U[k]);
   }
-  let T: number;
-  if (pruningUsed(inst, U, V, floor) <= budget) {
-    T = floor;
-  } else {
-    T = solveSegment(inst, U, V, floor, top);
-  }
-  // rho_k = U_k / V_k - T / V_k loses a few ulps of U_k / V_k, which is large when little
-  // of a client's latency can be pruned (t0 large, phi small): the rounded pruning can
-  // then exceed the budget by more than rounding of the budget. Move T up past the excess
-  // and that error (never in the model of section 2, where U / V = 1).
-  for (let i = 0; i < MAX_BUDGET_STEPS; i++) {
-    const [used, slope, noise] = budgetExcess(inst, U, V, T);
-    if (!(used > budget + BUDGET_SLACK && slope > 0)) break;
-    T += (used - budget + noise) / slope;
-  }
+  // Both branches meet the budget exactly as `weighted` sums the pruning written here
+  // (D sums the same terms in the same order): the floor by its test, the segment's
+  // solution by its final search.
+  const T = pruningUsed(inst, U, V, floor) <= budget ? floor : solveSegment(inst, U, V, floor, top);
   for (let k = 0; k < K; k++) pruning[k] = rateAt(U[k], V[k], rmax[k], T);
   return { latency: T, pruning };
-}
-
-/** Weighted pruning above the budget by less than this is rounding (the accuracy contract allows 1e-12). */
-const BUDGET_SLACK = 1e-13;
-const MAX_BUDGET_STEPS = 4;
-
-/**
- * D(T), its slope -dD/dT = sum over the clients strictly between their breakpoints of
- * w_k / V_k, and a bound on the rounding error of D(T): 4 ulps of each such client's
- * U_k / V_k + T / V_k.
- */
-function budgetExcess(inst: Instance, U: Float64Array, V: Float64Array, T: number): [number, number, number] {
-  let used = 0;
-  let slope = 0;
-  let noise = 0;
-  for (let k = 0; k < inst.K; k++) {
-    const rho = rateAt(U[k], V[k], inst.rmax[k], T);
-    used += inst.w[k] * rho;
-    if (rho > 0 && rho < inst.rmax[k]) {
-      slope += inst.w[k] / V[k];
-      noise += (inst.w[k] * (U[k] + T)) / V[k];
-    }
-  }
-  return [used, slope, 4 * Number.EPSILON * noise];
 }
 
 function clip(x: number, lo: number, hi: number): number {
@@ -145,8 +110,28 @@ function solveSegment(inst: Instance, U: Float64Array, V: Float64Array, floor: n
   // A segment of zero width (breakpoints equal up to rounding) has no active client:
   // then hi, where D is already within the budget, is the answer.
   if (!(slope > 0)) return hi;
-  return clip((constant - budget) / slope, lo, hi);
+  let T = clip((constant - budget) / slope, lo, hi);
+  // The closed form meets the budget up to rounding: an absolute few ulps of each
+  // active client's U_k / V_k + T / V_k, large next to a tiny budget, or when little of
+  // a client's latency can be pruned (t0 large, phi small). The pruning returned must
+  // meet it exactly as `weighted` sums it (D sums the same terms in the same order).
+  // Step T up by the excess over the slope, at least 2 ulps and doubling, until it
+  // does; D(hi) <= budget already.
+  let step = 0;
+  for (let i = 0; i < NUDGES; i++) {
+    const used = pruningUsed(inst, U, V, T);
+    if (used <= budget) return T;
+    step = Math.max(2 * step, (used - budget) / slope, T * NUDGE);
+    T += step;
+    if (!(T < hi)) break;
+  }
+  return hi;
 }
+
+/** Steps of the search that makes a closed-form pruning meet the budget exactly. */
+const NUDGES = 64;
+/** 2^-51: a relative step that always moves a double by at least one ulp. */
+const NUDGE = 4.440892098500626e-16;
 
 /**
  * Uniform pruning: rho_k = min(u, rmax_k) with the largest u in [0, 1) keeping
@@ -181,6 +166,17 @@ export function uniformPruning(inst: Instance, pruning: Float64Array = new Float
     u = Math.min(u, maxCap);
   }
   for (let k = 0; k < K; k++) pruning[k] = Math.min(u, rmax[k]);
+  // As in block A: the closed form meets the budget up to rounding; lower u until the
+  // weighted sum meets it exactly (u = 0 does).
+  let step = 0;
+  for (let i = 0; i < NUDGES; i++) {
+    const used = weighted(w, pruning);
+    if (used <= budget) break;
+    step = Math.max(2 * step, used - budget, u * NUDGE);
+    u -= step;
+    if (!(u > 0)) u = 0;
+    for (let k = 0; k < K; k++) pruning[k] = Math.min(u, rmax[k]);
+  }
   return pruning;
 }
 

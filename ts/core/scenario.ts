@@ -3,7 +3,7 @@
  * draws their data and compute; one realization draws Rayleigh fading for a drop.
  */
 import { JcpbaError } from './error.js';
-import { type Problem, dbmToWatts, validateProblem } from './problem.js';
+import { KEEP_MIN, type Problem, SCALE_MAX, SCALE_MIN, dbmToWatts, validateProblem } from './problem.js';
 import { Random, STREAM_DROP, STREAM_FADING } from './rng.js';
 
 export interface ModelPreset {
@@ -168,10 +168,14 @@ export function scenarioOptions(partial: Partial<ScenarioOptions> = {}): Scenari
   for (const k of ['cellRadiusM', 'bandwidthHz', 'throughputMin', 'throughputMax', 'epochs'] as const) {
     if (!(o[k] > 0)) throw bad(k, 'must be positive');
   }
+  // The problem's representable range (MODEL.md 2.1) on the scalars known here; the
+  // per-client scales are checked on each generated problem.
+  if (!(o.bandwidthHz >= SCALE_MIN && o.bandwidthHz <= SCALE_MAX)) throw bad('bandwidthHz', 'must be in [1e-50, 1e50] (the representable range, MODEL.md 2.1)');
   if (!(o.minDistanceM > 0 && o.minDistanceM < o.cellRadiusM)) throw bad('minDistanceM', 'must be positive and below cellRadiusM');
   if (!(o.shadowingDb >= 0)) throw bad('shadowingDb', 'must be >= 0');
   if (o.throughputMax < o.throughputMin) throw bad('throughputMax', 'must be >= throughputMin');
   if (!(o.maxPruning >= 0 && o.maxPruning < 1)) throw bad('maxPruning', 'must be in [0, 1)');
+  if (!(1 - o.maxPruning >= KEEP_MIN)) throw bad('maxPruning', 'must be at most 1 - 1e-6 (the representable range, MODEL.md 2.1)');
   if (!(o.budget >= 0 && o.budget < 1)) throw bad('budget', 'must be in [0, 1)');
   if (!(o.fixedSeconds >= 0)) throw bad('fixedSeconds', 'must be >= 0');
   for (const k of ['prunableComputeFraction', 'prunablePayloadFraction'] as const) {

@@ -6,6 +6,7 @@
 import { JcpbaError } from '../core/error.js';
 import { VERSION } from '../version.js';
 import { METHODS, type MethodId } from '../core/methods.js';
+import { checkPlanOptions } from '../core/plan.js';
 import { BLOCK_TRIALS, type MonteCarloOptions, type UnitSpec } from '../core/montecarlo.js';
 import { type ScenarioOptions, type ScenarioParams, resolveScenario } from '../core/scenario.js';
 
@@ -37,6 +38,22 @@ export interface SweepConfig {
   methods: MethodId[];
   tolerance: number;
   maxIterations: number;
+  /**
+   * Fine-tuning to a target loss (MODEL.md section 10): R0, the rounds without pruning, and
+   * Pmax (null: pruning does not slow learning). Given together; then every result row
+   * gets the rounds R(mean pruning) and the fine-tuning time R x mean round latency.
+   */
+  rounds0?: number;
+  pruningLimit?: number | null;
+}
+
+/** Checks `rounds0` and `pruningLimit` (both or neither) with the plan's rules. */
+export function checkTarget(c: SweepConfig): void {
+  if (c.rounds0 === undefined && c.pruningLimit === undefined) return;
+  if (c.rounds0 === undefined || c.pruningLimit === undefined) {
+    throw new JcpbaError('invalid-option', 'rounds0 and pruningLimit go together (--rounds0 R0 --pruning-limit PMAX|inf)', c.rounds0 === undefined ? 'rounds0' : 'pruningLimit');
+  }
+  checkPlanOptions({ rounds0: c.rounds0, pruningLimit: c.pruningLimit });
 }
 
 /** What identifies a sweep: resume and merge require the same identity. */
@@ -44,8 +61,9 @@ export function identity(c: SweepConfig): string {
   return JSON.stringify({ version: VERSION, blockTrials: BLOCK_TRIALS, ...c });
 }
 
-/** Grid points in canonical order (the last axis varies fastest). */
+/** Grid points in canonical order (the last axis varies fastest); checks the target options first, so a sweep fails before any work. */
 export function gridPoints(c: SweepConfig): Partial<ScenarioOptions>[] {
+  checkTarget(c);
   let points: Partial<ScenarioOptions>[] = [{}];
   for (const axis of c.grid) {
     points = points.flatMap((p) => axis.values.map((v) => ({ ...p, [axis.key]: v })));

@@ -30,7 +30,7 @@ export interface Figures {
 
 /** What a figure file of a sweep is called: replaced as a whole on every write. */
 export function isFigureFile(file: string): boolean {
-  return file.startsWith('latency-vs-') && (file.endsWith('.svg') || file.endsWith('.vl.json'));
+  return (file.startsWith('latency-vs-') || file.startsWith('fine-tuning-vs-')) && (file.endsWith('.svg') || file.endsWith('.vl.json'));
 }
 
 function labelOf(key: keyof ScenarioOptions): string {
@@ -85,6 +85,59 @@ export function figureSpecs(c: SweepConfig, rows: ResultRow[]): Omit<Figure, 'sv
       ],
     };
     specs.push({ name: `latency-vs-${xAxis.key}${key ? `_${key}` : ''}`, spec });
+  }
+  return [...specs, ...targetSpecs(c, rows)];
+}
+
+/**
+ * With rounds0 and pruningLimit and a swept budget: the fine-tuning time to the target
+ * against the budget, one line per method, each method's best budget marked; one spec
+ * per combination of the other swept axes.
+ */
+export function targetSpecs(c: SweepConfig, rows: ResultRow[]): Omit<Figure, 'svg'>[] {
+  const budgetAxis = c.grid.find((a) => a.key === 'budget' && a.values.length > 1);
+  if (c.rounds0 === undefined || !budgetAxis) return [];
+  const others = c.grid.filter((a) => a !== budgetAxis && a.values.length > 1);
+  const groups = new Map<string, ResultRow[]>();
+  gridPoints(c).forEach((p, g) => {
+    const key = others.map((a) => `${a.key}-${p[a.key]}`).join('_');
+    if (!groups.has(key)) groups.set(key, []);
+    groups.get(key)!.push(...rows.filter((r) => r.grid === g));
+  });
+  const limit = c.pruningLimit === null || c.pruningLimit === undefined ? 'inf' : String(c.pruningLimit);
+  const specs: Omit<Figure, 'svg'>[] = [];
+  for (const [key, mine] of groups) {
+    const reachable = mine.filter((r) => r.timeToTarget !== undefined && Number.isFinite(r.timeToTarget));
+    if (reachable.length === 0) continue;
+    const values = reachable.map((r) => ({ budget: r.point.budget, method: r.method, hours: r.timeToTarget! / 3600, rounds: r.roundsToTarget }));
+    const best = c.methods.flatMap((m) => {
+      const own = values.filter((v) => v.method === m);
+      if (own.length === 0) return [];
+      return [own.reduce((a, b) => (b.hours < a.hours ? b : a))];
+    });
+    const x = { field: 'budget', type: 'quantitative', title: labelOf('budget') };
+    const y = { field: 'hours', type: 'quantitative', title: 'fine-tuning time to the target (h)', scale: { zero: false } };
+    const color = { field: 'method', type: 'nominal', title: 'method', sort: c.methods };
+    const subtitle = [
+      `R0 = ${c.rounds0}, Pmax = ${limit}: rounds = ceil(R0 / (1 - mean pruning / Pmax))`,
+      "diamonds: each method's best budget",
+      ...(others.length > 0 ? [others.map((a) => `${labelOf(a.key)} = ${mine[0].point[a.key]}`).join(', ')] : []),
+    ];
+    const spec = {
+      $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+      title: { text: 'Fine-tuning time against the pruning budget', subtitle },
+      width: 520,
+      height: 340,
+      layer: [
+        { data: { values }, mark: { type: 'line', point: true }, encoding: { x, y, color } },
+        {
+          data: { values: best },
+          mark: { type: 'point', shape: 'diamond', size: 220, filled: true, stroke: 'black', strokeWidth: 1, opacity: 1 },
+          encoding: { x, y, fill: color },
+        },
+      ],
+    };
+    specs.push({ name: `fine-tuning-vs-budget${key ? `_${key}` : ''}`, spec });
   }
   return specs;
 }

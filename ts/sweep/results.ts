@@ -16,7 +16,8 @@ import {
   mergeSummary,
 } from '../core/montecarlo.js';
 import { SCENARIO_DEFAULTS, type ScenarioOptions } from '../core/scenario.js';
-import { type SweepConfig, gridPoints, units } from './config.js';
+import { type SweepConfig, gridPoints, scenarioOf, units } from './config.js';
+import { roundsNeeded } from '../core/plan.js';
 import { unitKey } from './journal.js';
 
 
@@ -28,6 +29,10 @@ export interface ResultRow {
   stats: MethodStats;
   /** 1 - mean T / mean T(equal), when `equal` ran. */
   reductionVsEqual?: number;
+  /** With rounds0 and pruningLimit: R(mean pruning) rounds to the target (Infinity: unreachable). */
+  roundsToTarget?: number;
+  /** With rounds0 and pruningLimit: roundsToTarget x mean round latency, s. */
+  timeToTarget?: number;
 }
 
 /**
@@ -53,9 +58,17 @@ export function aggregate(c: SweepConfig, summaries: Iterable<UnitSummary>): { r
     }
     const stats = folded.map(finalize);
     const iEqual = c.methods.indexOf('equal');
+    const budget = scenarioOf(c, points[grid]).budget;
     c.methods.forEach((method, m) => {
       const row: ResultRow = { grid, point: points[grid], method, stats: stats[m] };
       if (iEqual >= 0) row.reductionVsEqual = 1 - stats[m].mean / stats[iEqual].mean;
+      if (c.rounds0 !== undefined) {
+        // A returned point may exceed the budget by rounding (1e-12, MODEL.md section 6):
+        // that noise must not add a round.
+        const pruning = Math.min(stats[m].meanPruning, budget);
+        row.roundsToTarget = roundsNeeded(c.rounds0, c.pruningLimit ?? Infinity, pruning);
+        row.timeToTarget = row.roundsToTarget * stats[m].mean;
+      }
       rows.push(row);
     });
   };
@@ -91,8 +104,13 @@ function csvCell(v: unknown): string {
 
 export function resultsCsv(c: SweepConfig, rows: ResultRow[]): string {
   const axes = c.grid.map((a) => a.key);
-  const header = [...axes, 'method', ...STAT_COLUMNS.map((s) => (s === 'rounds' ? 'n' : s)), 'reductionVsEqual'];
-  const lines = rows.map((r) => [...axes.map((k) => r.point[k]), r.method, ...STAT_COLUMNS.map((s) => r.stats[s]), r.reductionVsEqual].map(csvCell).join(','));
+  const target = c.rounds0 !== undefined;
+  const header = [...axes, 'method', ...STAT_COLUMNS.map((s) => (s === 'rounds' ? 'n' : s)), 'reductionVsEqual', ...(target ? ['roundsToTarget', 'timeToTarget'] : [])];
+  const lines = rows.map((r) =>
+    [...axes.map((k) => r.point[k]), r.method, ...STAT_COLUMNS.map((s) => r.stats[s]), r.reductionVsEqual, ...(target ? [r.roundsToTarget, r.timeToTarget] : [])]
+      .map(csvCell)
+      .join(','),
+  );
   return `${[header.join(','), ...lines].join('\n')}\n`;
 }
 
@@ -117,8 +135,20 @@ export function resultsJson(c: SweepConfig, rows: ResultRow[], complete: boolean
         fineTuning: 'sum of the R rounds of a trial (R = rounds), mean and 95% CI half-width over trials',
         reductionVsEqual: '1 - mean T / mean T of equal',
         gap: 'bcd only, when optimal ran: T_bcd / T_optimal - 1, mean and max',
+        ...(c.rounds0 !== undefined
+          ? {
+              toTarget:
+                'roundsToTarget = ceil(rounds0 / (1 - meanPruning / pruningLimit)) (MODEL.md section 10; meanPruning at most the budget), timeToTarget = roundsToTarget x mean round latency, s; null when the target is unreachable',
+            }
+          : {}),
       },
-      results: rows.map((r) => ({ ...r.point, method: r.method, ...r.stats, reductionVsEqual: r.reductionVsEqual })),
+      results: rows.map((r) => ({
+        ...r.point,
+        method: r.method,
+        ...r.stats,
+        reductionVsEqual: r.reductionVsEqual,
+        ...(c.rounds0 !== undefined ? { roundsToTarget: r.roundsToTarget, timeToTarget: r.timeToTarget } : {}),
+      })),
     },
     null,
     2,
@@ -139,11 +169,29 @@ export function resultsTable(c: SweepConfig, rows: ResultRow[]): string {
   });
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => r[i].length)));
   const line = (cells: string[]) => cells.map((x, i) => x.padStart(widths[i])).join('  ');
-  return [
+  const table = [
     'mean round latency (s) per method',
     line(header),
     widths.map((w) => '-'.repeat(w)).join('  '),
     ...body.map(line),
   ].join('\n') + '\n';
+  if (c.rounds0 === undefined) return table;
+  // Fine-tuning time to the target, h, per method.
+  const hours: string[][] = [];
+  points.forEach((p, g) => {
+    const mine = rows.filter((r) => r.grid === g);
+    if (mine.length === 0) return;
+    const cell = (t?: number) => (t !== undefined && Number.isFinite(t) ? (t / 3600).toFixed(3) : 'unreachable');
+    hours.push([...shown.map((k) => String(p[k] ?? SCENARIO_DEFAULTS[k])), ...mine.map((r) => cell(r.timeToTarget))]);
+  });
+  const w2 = header.map((h, i) => Math.max(h.length, ...hours.map((r) => r[i].length)));
+  const line2 = (cells: string[]) => cells.map((x, i) => x.padStart(w2[i])).join('  ');
+  const limit = c.pruningLimit === null || c.pruningLimit === undefined ? 'inf' : String(c.pruningLimit);
+  return `${table}\n${[
+    `fine-tuning time to the target (h) per method: R0 = ${c.rounds0}, Pmax = ${limit}`,
+    line2(header),
+    w2.map((w) => '-'.repeat(w)).join('  '),
+    ...hours.map(line2),
+  ].join('\n')}\n`;
 }
 

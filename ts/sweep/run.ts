@@ -6,6 +6,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { JcpbaError } from '../core/error.js';
+import { checkSolverOptions } from '../core/methods.js';
 import { type UnitSpec, type UnitSummary, runUnit } from '../core/montecarlo.js';
 import { type BackendName, createSolver } from '../facade.js';
 import { isFigureFile, sweepFigures } from './figures.js';
@@ -172,7 +173,9 @@ export async function runSweep(c: SweepConfig, o: RunOptions): Promise<SweepOutc
   }
   const threads = o.threads ?? availableParallelism();
   if (!(Number.isInteger(threads) && threads >= 1)) throw new JcpbaError('invalid-option', '--threads must be a positive integer', 'threads');
-  // Every grid point must resolve (presets, ranges) before any work starts.
+  // The solver options and every grid point must check out (presets, ranges) before
+  // anything is written.
+  checkSolverOptions(c.tolerance, c.maxIterations);
   gridPoints(c).forEach((p) => scenarioOf(c, p));
   ensureDir(o.out);
   const solver = await createSolver({ backend: o.backend });

@@ -19,13 +19,11 @@ use crate::instance::Instance;
 use crate::rate::{counters, lambert_t, rate, Kernel, LN2};
 
 const MAX_STEPS: u32 = 200;
+/// A demand this close above B (relative) counts as the root: the rescaled point's
+/// latency is within that factor of the root's.
+const NEAR: f64 = 1e-12;
 /// Relative width at which the T bracket counts as closed (a few ulps).
 const T_TOL: f64 = 4e-16;
-/// A split over the band by at most this (relative) is scaled down onto it: that
-/// lengthens no round by more than this relative amount.
-const SCALE_SLACK: f64 = 1e-13;
-/// Steps to the right of a T whose split is over the band by more than SCALE_SLACK.
-const RIGHT_STEPS: u32 = 3;
 
 /// Bandwidth each client needs to finish by T with pruning rho; writes `out`, returns
 /// (sum, dG/dT).
@@ -64,47 +62,59 @@ fn demand(inst: &Instance, rho: &[f64], t: f64, out: &mut [f64]) -> (f64, f64) {
 /// The block optimum for pruning `rho`: writes the bandwidth (summing to B) and returns
 /// (T, steps), T the round latency of that point and steps the Newton/bisection steps.
 pub fn bandwidth_block(inst: &Instance, rho: &[f64], bandwidth: &mut [f64]) -> (f64, u32) {
-    bandwidth_block_from(inst, rho, bandwidth, None)
+    bandwidth_block_from(inst, rho, bandwidth, false)
 }
 
-/// `bandwidth_block` with `upper`, when given, the round latency of some split of the
-/// band with this pruning (bcd passes block A's latency): a feasible T that starts the
-/// search closer than the equal split's.
+/// `bandwidth_block` from a feasible start: with `warm`, `bandwidth` holds on entry a split
+/// of the band (sum <= B; bcd passes block A's point); otherwise the start is the equal
+/// split. The result is never worse than the start: the search returns only a point it
+/// built from a T on the feasible side of its bracket (sum_k b_k(T) <= B, rescaled up onto
+/// the band) or just left of the root (sum within 1 + NEAR of B, rescaled down), and only
+/// when its recomputed latency is below the start's. Where rounding leaves no such T (a
+/// client whose rate is saturated, a_k << b_k, or whose upload time is below the rounding
+/// of its compute time), the start's own split is the answer to the precision the latency
+/// has.
 pub fn bandwidth_block_from(
     inst: &Instance,
     rho: &[f64],
     bandwidth: &mut [f64],
-    upper: Option<f64>,
+    warm: bool,
 ) -> (f64, u32) {
     let (k_count, b_total, bits, a) = (inst.clients, inst.bandwidth_hz, inst.payload_bits, &inst.a);
-    // Below T_lo some client needs infinite bandwidth; at T_hi the equal split suffices.
-    let mut lo: f64 = 0.0;
-    let mut hi: f64 = 0.0;
-    let equal = b_total / k_count as f64;
-    for k in 0..k_count {
-        lo = lo.max(inst.latency(k, rho[k], (bits * LN2) / a[k]));
-        if upper.is_none() {
-            hi = hi.max(inst.latency(k, rho[k], bits / rate(a[k], equal)));
+    if !warm {
+        let equal = b_total / k_count as f64;
+        for k in 0..k_count {
+            bandwidth[k] = equal;
         }
     }
-    if let Some(upper) = upper {
-        hi = upper;
+    let start = round_latency(inst, rho, bandwidth, None);
+    // Below T_lo some client needs infinite bandwidth; the start reaches T_hi.
+    let mut lo: f64 = 0.0;
+    for k in 0..k_count {
+        lo = lo.max(inst.latency(k, rho[k], (bits * LN2) / a[k]));
     }
+    let mut hi = start;
     let pole = lo;
+    let mut need = vec![0.0; k_count];
+    // b(hi), once some evaluated T had sum_k b_k(T) <= B (hi is then the least such T).
+    let mut best = vec![0.0; k_count];
+    let mut found = false;
+    // Whether `need` holds b(T) for the last T, just left of the root (sum_k b_k(T) - B
+    // within NEAR B): rescaled down onto the band it is as good as the root itself.
+    let mut near = false;
     let mut t = hi;
+    let mut past: f64 = 0.0;
     let mut steps = 0;
-    // The last T evaluated and dG/dT there.
-    let mut last_t = t;
-    let mut last_slope = f64::NAN;
     while steps < MAX_STEPS {
-        let (sum, slope) = demand(inst, rho, t, bandwidth);
-        last_t = t;
-        last_slope = slope;
+        let (sum, slope) = demand(inst, rho, t, &mut need);
         let g = sum - b_total;
+        near = g > 0.0 && g <= NEAR * b_total;
         if g > 0.0 {
             lo = t;
-        } else {
+        } else if g <= 0.0 {
             hi = t;
+            found = true;
+            best.copy_from_slice(&need);
         }
         if g == 0.0 || hi - lo <= T_TOL * hi {
             break;
@@ -115,10 +125,17 @@ pub fn bandwidth_block_from(
         } else {
             f64::NAN
         };
-        // A step below the tolerance ends the search, before the bracket test: such a step
-        // can round onto the bracket end just set, which must not trigger bisection.
+        // A step below the tolerance ends the search, before the bracket test: such a
+        // step can round onto the bracket end just set, which must not trigger bisection.
+        // Left of the root and not near it (where rounding leaves no T between a demand
+        // far above B and one below it) it steps just past the root instead (2 ulps,
+        // doubling), so that the point returned comes from the feasible side.
         if (next - t).abs() <= T_TOL * t {
-            break;
+            if !(g > NEAR * b_total) {
+                break;
+            }
+            past = if past > 0.0 { 2.0 * past } else { T_TOL * t };
+            next = t + past;
         }
         if !(next > lo && next < hi) {
             next = 0.5 * (lo + hi);
@@ -126,45 +143,28 @@ pub fn bandwidth_block_from(
         t = next;
         steps += 1;
     }
-    // `bandwidth` holds b(T) for the last T, whose sum is B up to the resolution of T.
-    // Rescale onto the band exactly: scaling down keeps feasibility, scaling up only
-    // shortens rounds. But scaling down by a factor 1 - e lengthens the rounds of clients
-    // whose latency is mostly upload by about e: when one client near its pole holds most
-    // of the band, its demand moves by much more than B e over the last ulps of T, and e
-    // is far above the resolution of T. Then step T right of the root instead.
-    let mut sum = 0.0;
-    for k in 0..k_count {
-        sum += bandwidth[k];
+    if near {
+        // Rescaling down by at most 1 + NEAR lengthens uploads by at most that factor.
+        best.copy_from_slice(&need);
+        found = true;
     }
-    if sum.is_finite() && sum > b_total * (1.0 + SCALE_SLACK) && last_slope < 0.0 {
-        let mut t_up = last_t;
-        for _ in 0..RIGHT_STEPS {
-            // Twice Newton's correction: G is convex, so Newton from the left falls short.
-            t_up += (2.0 * (sum - b_total) / -last_slope).max(T_TOL * t_up);
-            if !(t_up < hi) {
-                break;
-            }
-            let (s, slope) = demand(inst, rho, t_up, bandwidth);
-            sum = s;
-            last_slope = slope;
-            if !(sum > b_total * (1.0 + SCALE_SLACK) && slope < 0.0) {
-                break;
-            }
-        }
-    }
-    if !(sum <= b_total * (1.0 + SCALE_SLACK)) {
-        // Left of some client's asymptote, or still over the band: the feasible end.
-        demand(inst, rho, hi, bandwidth);
-        sum = 0.0;
+    if found {
+        // Onto the band: up from b(hi), which only shortens rounds, or down by at most 1 + NEAR.
+        let mut sum = 0.0;
         for k in 0..k_count {
-            sum += bandwidth[k];
+            sum += best[k];
+        }
+        let scale = b_total / sum;
+        for k in 0..k_count {
+            best[k] *= scale;
+        }
+        let t1 = round_latency(inst, rho, &best, None);
+        if t1 < start {
+            bandwidth.copy_from_slice(&best);
+            return (t1, steps + 1);
         }
     }
-    let scale = b_total / sum;
-    for k in 0..k_count {
-        bandwidth[k] *= scale;
-    }
-    (round_latency(inst, rho, bandwidth, None), steps + 1)
+    (start, steps + 1)
 }
 
 /// tau_k = t0_k + c_k (1 - phi_c rho_k) + S (1 - phi_s rho_k) / r_k(b_k), s
@@ -181,7 +181,8 @@ pub fn round_latency(inst: &Instance, rho: &[f64], b: &[f64], mut out: Option<&m
         if let Some(out) = out.as_mut() {
             out[k] = tau;
         }
-        if tau > t {
+        // NaN propagates: a point with an undefined latency never looks good.
+        if tau > t || tau.is_nan() {
             t = tau;
         }
     }

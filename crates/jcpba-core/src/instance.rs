@@ -68,12 +68,19 @@ impl<'a> Instance<'a> {
     /// Client k's round latency at pruning rho when its upload of the unpruned update takes
     /// `upload` = S / r_k(b) seconds (MODEL.md section 8):
     /// tau = t0 + c (1 - phi_c rho) + upload (1 - phi_s rho), evaluated as
-    /// t0 + (1 - phi_s rho)(c + upload) + (phi_s - phi_c) rho c, which with t0 = 0 and
-    /// phi_c = phi_s = 1 is exactly the (1 - rho)(c + upload) of MODEL.md section 2.
+    /// t0 + (1 - phi rho)(c + upload) when phi_c = phi_s = phi, which with t0 = 0 and
+    /// phi = 1 is exactly the (1 - rho)(c + upload) of MODEL.md section 2.
     #[inline]
     pub fn latency(&self, k: usize, rho: f64, upload: f64) -> f64 {
         let c = self.c[k];
-        self.t0[k] + (1.0 - self.phi_s * rho) * (c + upload) + ((self.phi_s - self.phi_c) * rho) * c
+        // Otherwise the sum of the two positive terms: the one-product form plus a
+        // correction, t0 + (1 - phi_s rho)(c + upload) + (phi_s - phi_c) rho c, cancels when
+        // the correction is close to the product (phi_s = 0 and rho near 1: an error of
+        // 1e-16 / (1 - rho) relative).
+        if self.phi_s == self.phi_c {
+            return self.t0[k] + (1.0 - self.phi_s * rho) * (c + upload);
+        }
+        self.t0[k] + c * (1.0 - self.phi_c * rho) + upload * (1.0 - self.phi_s * rho)
     }
 
     /// U_k = t0 + c + upload: the latency without pruning, s.

@@ -87,7 +87,7 @@ impl Method {
 
 /// Quotes `s` exactly as JavaScript's `JSON.stringify` does, so that an id with quotes or
 /// control characters yields the same message as the TypeScript reference.
-fn json_quote(s: &str) -> String {
+pub(crate) fn json_quote(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
     for ch in s.chars() {

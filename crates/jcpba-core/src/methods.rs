@@ -140,9 +140,10 @@ fn bcd(inst: &Instance, tolerance: f64, max_iterations: u32) -> Point {
     while iterations < max_iterations {
         iterations += 1;
         pruning_coefficients(inst, &b, &mut u, &mut v);
-        // Block A's latency is reached by (rho, b): a feasible start for block B.
-        let pruned = pruning_block(inst, &u, &v, &mut rho, &mut points);
-        let t = bandwidth_block_from(inst, &rho, &mut b, Some(pruned)).0;
+        // Block A's point (rho, b) is a feasible start for block B, which never returns
+        // anything worse.
+        pruning_block(inst, &u, &v, &mut rho, &mut points);
+        let t = bandwidth_block_from(inst, &rho, &mut b, true).0;
         if t < best_t {
             best_t = t;
             best_pruning.copy_from_slice(&rho);

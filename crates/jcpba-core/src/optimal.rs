@@ -34,7 +34,7 @@ use crate::instance::Instance;
 use crate::pruning::weighted;
 use crate::rate::{counters, ln_gap, rate_inverse, Kernel, LN2};
 
-/// Stop the price search when the weighted pruning is this close to the budget.
+/// Stop the price search when the weighted pruning is this close to the budget, relative.
 const BUDGET_TOL: f64 = 1e-14;
 const PRICE_STEPS: u32 = 200;
 const CLIENT_STEPS: u32 = 100;
@@ -44,9 +44,12 @@ const CLIENT_STOP: f64 = 1e-9;
 pub const DUAL_NOISE: f64 = 1e-14;
 /// Absolute rounding noise of a weighted pruning sum (weights sum to 1).
 pub const RHO_NOISE: f64 = 1e-15;
-/// Slack on the budget when accepting a primal point as feasible (above BUDGET_TOL,
-/// below the 1e-12 of the accuracy contract).
-const ACCEPT_TOL: f64 = 1e-13;
+/// Steps of the search that raises the price until the pruning meets the budget exactly,
+/// and its largest step in ln(price).
+const NUDGES: u32 = 16;
+const MAX_NUDGE: f64 = 1.0;
+/// 2^-51: a relative step that always moves a double by at least one ulp.
+const NUDGE: f64 = 4.440892098500626e-16;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct OptimalResult {
@@ -307,14 +310,20 @@ pub fn rho_noise_scale(inst: &Instance, ws: &Workspace) -> f64 {
     scale
 }
 
-/// Decides F(T) <= B and leaves the budget-feasible primal point in ws.rho, ws.b.
-/// The rounding noise in sum_k b_k: each b_k = r^{-1}(q_k) carries a relative error of
-/// a few ulps times its condition number, about 1 + 2 b_k / a_k (large for a weak client
-/// given much more bandwidth than its SNR bandwidth a_k).
-pub fn demand_noise(inst: &Instance, b: &[f64]) -> f64 {
+/// The rounding noise in the dual value sum_k (b_k + lambda w_k rho_k). A client at a box
+/// end (gs = 0) has b_k = r^{-1}(q_k), which carries a relative error of a few ulps times
+/// its condition number, about 1 + 2 b_k / a_k (large for a weak client given much more
+/// bandwidth than its SNR bandwidth a_k), and that error enters the value to first order.
+/// An interior client's b_k minimizes its own term, so an error in b_k enters only to
+/// second order: a few ulps of b_k for the sum cover it.
+fn demand_noise(inst: &Instance, b: &[f64], gs: &[f64]) -> f64 {
     let mut noise = 0.0;
     for k in 0..inst.clients {
-        noise += b[k] * (1.0 + (2.0 * b[k]) / inst.a[k]);
+        noise += if gs[k] == 0.0 {
+            b[k] * (1.0 + (2.0 * b[k]) / inst.a[k])
+        } else {
+            b[k]
+        };
     }
     DUAL_NOISE * noise
 }
@@ -344,6 +353,7 @@ pub fn client_box(inst: &Instance, ws: &mut Workspace, k: usize, t: f64) -> Opti
     })
 }
 
+/// Decides F(T) <= B and leaves the budget-feasible primal point in ws.rho, ws.b.
 pub fn evaluate(inst: &Instance, ws: &mut Workspace, t: f64) -> Evaluation {
     let (k_count, w, budget, b_total) = (inst.clients, &inst.w, inst.budget, inst.bandwidth_hz);
     let certified_infeasible = Evaluation {
@@ -369,11 +379,12 @@ pub fn evaluate(inst: &Instance, ws: &mut Workspace, t: f64) -> Evaluation {
         for k in 0..k_count {
             ws.rho[k] = 0.0;
             ws.b[k] = ws.b_hi[k];
+            ws.gs[k] = 0.0;
             demand += ws.b_hi[k];
             slope += demand_slope(inst, k, t, 0.0, ws.b_hi[k]);
         }
         return Evaluation {
-            infeasible: demand - demand_noise(inst, &ws.b) > b_total,
+            infeasible: demand - demand_noise(inst, &ws.b, &ws.gs) > b_total,
             demand,
             slope,
         };
@@ -405,6 +416,9 @@ pub fn evaluate(inst: &Instance, ws: &mut Workspace, t: f64) -> Evaluation {
             b_total.ln()
         };
         let mut slope = f64::NAN;
+        let mut expand = 4.0;
+        // Aim just inside the budget, so that the point found usually meets it exactly.
+        let target = budget * (1.0 - 0.5 * BUDGET_TOL);
         for _ in 0..PRICE_STEPS {
             let (u, du) = price_response(inst, ws, t, price);
             used = u;
@@ -414,31 +428,60 @@ pub fn evaluate(inst: &Instance, ws: &mut Workspace, t: f64) -> Evaluation {
             } else {
                 hi = price;
             }
-            if (u - budget).abs() <= BUDGET_TOL {
+            if (u - target).abs() <= 0.5 * BUDGET_TOL * budget {
                 break;
             }
             if hi - lo <= 1e-15 * price.abs().max(1.0) {
                 break;
             }
             let mut next = if du < 0.0 {
-                price - (u - budget) / du
+                price - (u - target) / du
             } else {
                 f64::NAN
             };
             if !(next > lo && next < hi) {
+                // Outside the bracket: expand it geometrically while it is open (a warm
+                // start can be far off), else bisect.
                 next = if lo == f64::NEG_INFINITY {
-                    price - 4.0
+                    price - expand
                 } else if hi == f64::INFINITY {
-                    price + 4.0
+                    price + expand
                 } else {
                     0.5 * (lo + hi)
                 };
+                if lo == f64::NEG_INFINITY || hi == f64::INFINITY {
+                    expand *= 2.0;
+                }
             }
             price = next;
         }
-        if used > budget + BUDGET_TOL && hi < f64::INFINITY {
-            price = hi;
-            used = price_response(inst, ws, t, price).0;
+        // The primal point must meet the budget exactly, not up to the tolerance: a tiny
+        // budget's tolerance can be worth a lot of latency to a client of tiny weight.
+        // Raise the price by the excess over the slope (at least 2 ulps, doubling) until
+        // it does: past the bracket's upper end if need be, since rounding can put the
+        // re-evaluated sum a few ulps above the budget there.
+        let mut step: f64 = 0.0;
+        let mut nudges = 0;
+        while used > budget && nudges < NUDGES {
+            nudges += 1;
+            step = (2.0 * step)
+                .max(if slope < 0.0 {
+                    (budget - used) / slope
+                } else {
+                    0.0
+                })
+                .max(NUDGE * price.abs().max(1.0));
+            if step > MAX_NUDGE {
+                // Not a rounding excess: the budget cannot be met at this T with a
+                // finite bandwidth, and no point is taken from it.
+                break;
+            }
+            price += step;
+            let (u, du) = price_response(inst, ws, t, price);
+            used = u;
+            if du < 0.0 {
+                slope = du;
+            }
         }
         ws.log_price = price;
         // d ln(lambda)/dT = -U_T / U_y with U_y = slope and, over the interior clients,
@@ -462,9 +505,15 @@ pub fn evaluate(inst: &Instance, ws: &mut Workspace, t: f64) -> Evaluation {
     }
     let mut demand = 0.0;
     let mut slope = 0.0;
+    // Weight of the clients whose rho is computed (U / V - T / V, a few ulps off); at a
+    // bound rho is exactly 0 or rmax.
+    let mut loose = 0.0;
     for k in 0..k_count {
         demand += ws.b[k];
         slope += demand_slope(inst, k, t, ws.rho[k], ws.b[k]);
+        if ws.gs[k] != 0.0 {
+            loose += w[k];
+        }
     }
     // Weak duality: sum_k min_rho (b_k + lambda w_k rho_k) - lambda budget <= F(T).
     let lambda = price.exp();
@@ -474,11 +523,13 @@ pub fn evaluate(inst: &Instance, ws: &mut Workspace, t: f64) -> Evaluation {
         } else {
             0.0
         };
-    // Each rho carries a rounding error of a few ulps, which the price magnifies; only a
-    // dual value clear of that noise certifies infeasibility.
-    let noise = demand_noise(inst, &ws.b)
+    // Each computed rho carries a rounding error of a few ulps, and so does the sum
+    // used - budget; the price magnifies both. Only a dual value clear of that noise
+    // certifies infeasibility. (A huge price comes from a client of tiny weight, so the
+    // noise is weighted: lambda times the whole weight would swamp the certificate.)
+    let noise = demand_noise(inst, &ws.b, &ws.gs)
         + if lambda > 0.0 {
-            RHO_NOISE * rho_noise_scale(inst, ws) * lambda
+            RHO_NOISE * rho_noise_scale(inst, ws) * lambda * (loose + used + budget)
         } else {
             0.0
         };
@@ -525,10 +576,11 @@ pub fn optimal(
     while !converged && iterations < max_iterations {
         iterations += 1;
         let ev = evaluate(inst, &mut ws, t);
+        let (lo_before, hi_before) = (lo, hi);
         if ev.infeasible {
             lo = lo.max(t);
         }
-        if ev.demand.is_finite() && weighted(&inst.w, &ws.rho) <= inst.budget + ACCEPT_TOL {
+        if ev.demand.is_finite() && weighted(&inst.w, &ws.rho) <= inst.budget {
             // A feasible point from this T: its bandwidth rescaled onto the band (down when T
             // is infeasible, which lengthens the round a little; up when it is feasible).
             let scale = b_total / ev.demand;
@@ -551,7 +603,22 @@ pub fn optimal(
         } else {
             f64::NAN
         };
-        if !(next > lo && next < hi) {
+        // When this T moved neither end and Newton's step is below the tolerance, halve
+        // the side of T where the root seems to lie (F very convex, a client whose rate is
+        // saturated: the tangent's step rounds back onto T, and T's infeasibility is
+        // within rounding noise of the dual, so it cannot be certified; at T = hi the
+        // demand's own noise can put it above B). Bisect when Newton leaves the bracket.
+        if lo == lo_before && hi == hi_before && (next - t).abs() <= 0.5 * tolerance * t {
+            let right = 0.5 * (t + hi);
+            let left = 0.5 * (lo + t);
+            next = if ev.demand > b_total && right > t && right < hi {
+                right
+            } else if left > lo && left < t {
+                left
+            } else {
+                0.5 * (lo + hi)
+            };
+        } else if !(next > lo && next < hi) {
             next = 0.5 * (lo + hi);
         }
         // Near the optimum Newton's steps shrink below the tolerance while the bracket stays
@@ -561,6 +628,12 @@ pub fn optimal(
             next = (lo + probe).min(0.5 * (lo + hi));
         } else if hi - next < probe {
             next = (hi - probe).max(0.5 * (lo + hi));
+        }
+        // A T whose evaluation moved neither end (its demand within rounding noise of B,
+        // its rescaled point no better) would be evaluated again to the same effect,
+        // forever: bisect instead.
+        if next == t && lo == lo_before && hi == hi_before {
+            next = 0.5 * (lo + hi);
         }
         t = next;
     }

@@ -274,8 +274,92 @@ pub fn validate(p: &ProblemView) -> Result<(), Error> {
             "clients.dataWeight must have a finite sum",
         ));
     }
+    check_scales(p, weight_sum)
+}
+
+/// The representable range (MODEL.md section 2.1): every scale of the problem in
+/// [SCALE_MIN, SCALE_MAX].
+pub const SCALE_MIN: f64 = 1e-50;
+pub const SCALE_MAX: f64 = 1e50;
+
+fn in_scale(x: f64) -> bool {
+    (SCALE_MIN..=SCALE_MAX).contains(&x)
+}
+
+/// Rejects problems whose scales double precision cannot carry through the methods: the
+/// band B, the time S / B, and per client the dimensionless a_k / B, c_k B / S and
+/// w_k / sum w (and t0_k B / S from above, 1 - rmax_k from below). Within [1e-50, 1e50] each, every quantity a method forms (a product of
+/// a few of them) stays far inside the normal range of a double.
+fn check_scales(p: &ProblemView, weight_sum: f64) -> Result<(), Error> {
+    const RANGE: &str = "must be in [1e-50, 1e50] (the representable range, MODEL.md 2.1)";
+    let b = p.bandwidth_hz;
+    let s = p.payload_bits;
+    if !in_scale(b) {
+        return Err(Error::invalid_input(
+            "bandwidthHz",
+            format!("bandwidthHz {}", RANGE),
+        ));
+    }
+    if !in_scale(s / b) {
+        return Err(Error::invalid_input(
+            "payloadBits",
+            format!("payloadBits / bandwidthHz {}", RANGE),
+        ));
+    }
+    for k in 0..p.clients() {
+        let a = p.tx_power_w[k] * p.channel_gain[k] / p.noise_psd_w_per_hz;
+        let checks = [
+            (
+                "computeSeconds",
+                p.compute_seconds[k] * b / s,
+                "computeSeconds x bandwidthHz / payloadBits",
+            ),
+            (
+                "channelGain",
+                a / b,
+                "txPowerW x channelGain / noisePsdWPerHz / bandwidthHz",
+            ),
+            (
+                "dataWeight",
+                // At most 1, so only the lower end can fail.
+                p.data_weight[k] / weight_sum,
+                "dataWeight / sum of dataWeight",
+            ),
+        ];
+        for &(name, value, what) in checks.iter() {
+            if !in_scale(value) {
+                let field = format!("clients[{}].{}", k, name);
+                let message = format!("clients[{}]: {} {}", k, what, RANGE);
+                return Err(Error::invalid_input(field, message).for_client(k));
+            }
+        }
+        // The fixed time may be 0; only its upper end matters (round model v2).
+        if !p.fixed_seconds.is_empty() && p.fixed_seconds[k] * b / s > SCALE_MAX {
+            let field = format!("clients[{}].fixedSeconds", k);
+            let message = format!(
+                "clients[{}]: fixedSeconds x bandwidthHz / payloadBits must be at most 1e50 (the representable range, MODEL.md 2.1)",
+                k
+            );
+            return Err(Error::invalid_input(field, message).for_client(k));
+        }
+        // A client's latency scales with 1 - rho, which a double holds to an absolute
+        // 1e-16: near rho = 1 that is a large relative error.
+        // (maxPruning passed its own check above, so it is finite.)
+        if 1.0 - p.max_pruning[k] < KEEP_MIN {
+            let field = format!("clients[{}].maxPruning", k);
+            let message = format!(
+                "clients[{}]: 1 - maxPruning must be at least 1e-6 (the representable range, MODEL.md 2.1)",
+                k
+            );
+            return Err(Error::invalid_input(field, message).for_client(k));
+        }
+    }
     Ok(())
 }
+
+/// The least 1 - rmax_k of the representable range: rho is held to an absolute 1e-16,
+/// so 1 - rho (and the latency) to a relative 1e-10 at worst.
+pub const KEEP_MIN: f64 = 1e-6;
 
 /// Many problems in the binding layout: `scalars` holds [`SCALAR_COUNT`] numbers per
 /// problem, and problem i owns rows `offsets[i]..offsets[i + 1]` of every column.

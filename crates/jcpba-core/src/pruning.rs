@@ -35,49 +35,18 @@ pub fn pruning_block(
         floor = floor.max(lowest(u[k], v[k], rmax[k]));
         top = top.max(u[k]);
     }
-    let mut t = if pruning_used(inst, u, v, floor) <= inst.budget {
+    // Both branches meet the budget exactly as `weighted` sums the pruning written here
+    // (D sums the same terms in the same order): the floor by its test, the segment's
+    // solution by its final search.
+    let t = if pruning_used(inst, u, v, floor) <= inst.budget {
         floor
     } else {
         solve_segment(inst, u, v, floor, top, points)
     };
-    // rho_k = U_k / V_k - T / V_k loses a few ulps of U_k / V_k, which is large when
-    // little of a client's latency can be pruned (t0 large, phi small): the rounded
-    // pruning can then exceed the budget by more than rounding of the budget. Move T up
-    // past the excess and that error (never in the model of section 2, where U / V = 1).
-    for _ in 0..MAX_BUDGET_STEPS {
-        let (used, slope, noise) = budget_excess(inst, u, v, t);
-        if !(used > inst.budget + BUDGET_SLACK && slope > 0.0) {
-            break;
-        }
-        t += (used - inst.budget + noise) / slope;
-    }
     for k in 0..k_count {
         pruning[k] = rate_at(u[k], v[k], rmax[k], t);
     }
     t
-}
-
-/// Weighted pruning above the budget by less than this is rounding (the accuracy contract
-/// allows 1e-12).
-const BUDGET_SLACK: f64 = 1e-13;
-const MAX_BUDGET_STEPS: u32 = 4;
-
-/// D(T), its slope -dD/dT = sum over the clients strictly between their breakpoints of
-/// w_k / V_k, and a bound on the rounding error of D(T): 4 ulps of each such client's
-/// U_k / V_k + T / V_k.
-fn budget_excess(inst: &Instance, u: &[f64], v: &[f64], t: f64) -> (f64, f64, f64) {
-    let mut used = 0.0;
-    let mut slope = 0.0;
-    let mut noise = 0.0;
-    for k in 0..inst.clients {
-        let rho = rate_at(u[k], v[k], inst.rmax[k], t);
-        used += inst.w[k] * rho;
-        if rho > 0.0 && rho < inst.rmax[k] {
-            slope += inst.w[k] / v[k];
-            noise += inst.w[k] * (u[k] + t) / v[k];
-        }
-    }
-    (used, slope, 4.0 * f64::EPSILON * noise)
 }
 
 fn clip(x: f64, lo: f64, hi: f64) -> f64 {
@@ -182,8 +151,32 @@ fn solve_segment(
     if !(slope > 0.0) {
         return hi;
     }
-    clip((constant - budget) / slope, lo, hi)
+    let mut t = clip((constant - budget) / slope, lo, hi);
+    // The closed form meets the budget up to rounding: an absolute few ulps of each
+    // active client's U_k / V_k + T / V_k, large next to a tiny budget, or when little of
+    // a client's latency can be pruned (t0 large, phi small). The pruning returned must
+    // meet it exactly as `weighted` sums it (D sums the same terms in the same order).
+    // Step T up by the excess over the slope, at least 2 ulps and doubling, until it
+    // does; D(hi) <= budget already.
+    let mut step: f64 = 0.0;
+    for _ in 0..NUDGES {
+        let used = pruning_used(inst, u, v, t);
+        if used <= budget {
+            return t;
+        }
+        step = (2.0 * step).max((used - budget) / slope).max(t * NUDGE);
+        t += step;
+        if !(t < hi) {
+            break;
+        }
+    }
+    hi
 }
+
+/// Steps of the search that makes a closed-form pruning meet the budget exactly.
+const NUDGES: u32 = 64;
+/// 2^-51: a relative step that always moves a double by at least one ulp.
+const NUDGE: f64 = 4.440892098500626e-16;
 
 /// Uniform pruning: rho_k = min(u, rmax_k) with the largest u in [0, 1) keeping
 /// sum_k w_k rho_k <= budget (u = max rmax when the budget allows every client its cap).
@@ -227,6 +220,23 @@ pub fn uniform_pruning(inst: &Instance, pruning: &mut [f64]) {
     }
     for k in 0..k_count {
         pruning[k] = u.min(rmax[k]);
+    }
+    // As in block A: the closed form meets the budget up to rounding; lower u until
+    // the weighted sum meets it exactly (u = 0 does).
+    let mut step: f64 = 0.0;
+    for _ in 0..NUDGES {
+        let used = weighted(w, pruning);
+        if used <= budget {
+            return;
+        }
+        step = (2.0 * step).max(used - budget).max(u * NUDGE);
+        u -= step;
+        if !(u > 0.0) {
+            u = 0.0;
+        }
+        for k in 0..k_count {
+            pruning[k] = u.min(rmax[k]);
+        }
     }
 }
 

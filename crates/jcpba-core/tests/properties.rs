@@ -375,3 +375,78 @@ fn bcd_reports_its_stopping_reason() {
     let s = run(&p, Method::Bcd);
     assert_eq!(s.status, Status::Converged);
 }
+
+/// Regression: started from a feasible point of a smaller budget (as the plan's search
+/// starts it), `optimal` once probed the same T forever. Just above T* the demand's
+/// rounding noise (client 4 holds 7,000 times its SNR bandwidth) neither certified that T
+/// infeasible nor gave a better feasible point, the state did not change, and the next
+/// step was the same T: 500 iterations, bracket open at 7.5e-10.
+#[test]
+fn optimal_makes_progress_when_a_probe_changes_nothing() {
+    use jcpba_core::optimal::optimal;
+    let p = Problem {
+        bandwidth_hz: 12723250.763994634,
+        noise_psd_w_per_hz: 3.981071705534986e-21,
+        payload_bits: 65949993.276385106,
+        pruning_budget: 0.0013181660884131017,
+        compute_seconds: vec![
+            0.6704594730236653,
+            132.22098919204683,
+            104.18952477794802,
+            0.12797269532432215,
+            0.21193780921245015,
+        ],
+        tx_power_w: vec![
+            0.6489442399752403,
+            0.004924591754721859,
+            0.7498488108143301,
+            0.012181759962921814,
+            0.017216213634928663,
+        ],
+        channel_gain: vec![
+            1.8804999548699297e-13,
+            1.12436871787843e-13,
+            2.519842004624854e-13,
+            9.973644975885532e-10,
+            4.0354153362777e-16,
+        ],
+        data_weight: vec![
+            191.02551710037267,
+            419.7759716085254,
+            2082.6442914925933,
+            29.88707229823703,
+            4.632995090315486,
+        ],
+        max_pruning: vec![
+            0.4672410812859019,
+            0.2322863231787317,
+            0.03506298010187215,
+            0.42946344366737654,
+            0.7771592203111461,
+        ],
+        ..Problem::default()
+    };
+    let view = p.view();
+    let inst = instance(&view);
+    // The point `optimal` found at a slightly smaller budget.
+    let rho = [0.0, 0.0, 0.0, 0.0, 0.7744643901940464];
+    let b = [
+        726.5738260918573,
+        1819.5755364839063,
+        708.78779332961,
+        494.8771701556259,
+        12719500.949668573,
+    ];
+    let r = optimal(&inst, &rho, &b, 5908.303010869273, 1e-10, 500);
+    assert!(
+        r.converged,
+        "stalled: {} iterations, bracket [{}, {}]",
+        r.iterations, r.lower_bound, r.upper_bound
+    );
+    assert!(r.iterations < 60, "{} iterations", r.iterations);
+    let cold = run(&p, Method::Optimal);
+    assert!(rel(r.upper_bound, cold.latency) <= 1e-10);
+    assert!(
+        r.lower_bound <= cold.upper_bound.unwrap() && cold.lower_bound.unwrap() <= r.upper_bound
+    );
+}

@@ -11,6 +11,9 @@
 //!    tolerance, maxIterations)`: deadline mode (jcpba_core::deadline)
 //! - `runUnits(params, specs, methods, trials, rounds, tolerance, maxIterations,
 //!    threads)`: Monte Carlo units (jcpba_core::montecarlo), as a JSON array
+//! - `plan(scalars, offsets, computeSeconds, ..., maxPruning, fixedSeconds, method, policy, rounds0,
+//!    pruningLimit, tolerance, maxIterations)`: fine-tuning plans
+//!    (jcpba_core::plan), as a JSON array
 //! - `version()`
 
 mod js;
@@ -168,6 +171,54 @@ unsafe fn run_units(js: &Js, info: napi_callback_info) -> JsResult<napi_value> {
     js.new_string(&json)
 }
 
+const PLAN_ARGS: [&str; 14] = [
+    "scalars",
+    "offsets",
+    "computeSeconds",
+    "txPowerW",
+    "channelGain",
+    "dataWeight",
+    "maxPruning",
+    "fixedSeconds",
+    "method",
+    "policy",
+    "rounds0",
+    "pruningLimit",
+    "tolerance",
+    "maxIterations",
+];
+
+/// The batch is read like `solveMany`'s; the core checks every value.
+unsafe fn plan(js: &Js, info: napi_callback_info) -> JsResult<napi_value> {
+    let a = js.args(info, &PLAN_ARGS)?;
+    let scalars = js.f64_array(a[0], PLAN_ARGS[0])?;
+    let offsets = js.u32_array(a[1], PLAN_ARGS[1])?;
+    let mut columns: [&[f64]; 6] = [&[]; 6];
+    for (i, column) in columns.iter_mut().enumerate() {
+        *column = js.f64_array(a[2 + i], PLAN_ARGS[2 + i])?;
+    }
+    let method = Method::from_id(&js.string(a[8], PLAN_ARGS[8])?)?;
+    let policy = js.string(a[9], PLAN_ARGS[9])?;
+    let mut numbers = [0.0; 4];
+    for (i, x) in numbers.iter_mut().enumerate() {
+        *x = js.number(a[10 + i], PLAN_ARGS[10 + i])?;
+    }
+    let batch = BatchView {
+        scalars,
+        offsets,
+        compute_seconds: columns[0],
+        tx_power_w: columns[1],
+        channel_gain: columns[2],
+        data_weight: columns[3],
+        max_pruning: columns[4],
+        fixed_seconds: columns[5],
+    };
+    let json = jcpba_core::plan_flat(
+        &batch, method, &policy, numbers[0], numbers[1], numbers[2], numbers[3],
+    )?;
+    js.new_string(&json)
+}
+
 unsafe fn version(js: &Js, info: napi_callback_info) -> JsResult<napi_value> {
     js.args(info, &[])?;
     js.new_string(jcpba_core::VERSION)
@@ -224,6 +275,10 @@ unsafe extern "C" fn run_units_cb(env: napi_env, info: napi_callback_info) -> na
     run(env, info, "runUnits", run_units)
 }
 
+unsafe extern "C" fn plan_cb(env: napi_env, info: napi_callback_info) -> napi_value {
+    run(env, info, "plan", plan)
+}
+
 unsafe extern "C" fn version_cb(env: napi_env, info: napi_callback_info) -> napi_value {
     run(env, info, "version", version)
 }
@@ -232,11 +287,12 @@ unsafe fn register(js: &Js, exports: napi_value) -> JsResult<()> {
     let functions: [(
         &str,
         unsafe extern "C" fn(napi_env, napi_callback_info) -> napi_value,
-    ); 5] = [
+    ); 6] = [
         ("solve", solve_cb),
         ("solveMany", solve_many_cb),
         ("minPruning", min_pruning_cb),
         ("runUnits", run_units_cb),
+        ("plan", plan_cb),
         ("version", version_cb),
     ];
     for &(name, callback) in functions.iter() {

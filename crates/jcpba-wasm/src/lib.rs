@@ -39,7 +39,7 @@ struct LastError {
 }
 
 thread_local! {
-    /// The last `jcpba_run_units` result (JSON), readable until the next call.
+    /// The last `jcpba_run_units` or `jcpba_plan` result (JSON), readable until the next call.
     static RESULT: RefCell<String> = const { RefCell::new(String::new()) };
     // wasm32-unknown-unknown is single-threaded, so this is just a global.
     static LAST_ERROR: RefCell<LastError> = const {
@@ -417,7 +417,69 @@ pub unsafe extern "C" fn jcpba_run_units(
     })())
 }
 
-/// The last `jcpba_run_units` result (UTF-8 JSON): pointer and byte length.
+/// Plans the fine-tuning of one drop (`jcpba_core::plan_flat`) over a batch laid out as
+/// for `jcpba_solve_many`; `method` is a method code, `policy` the UTF-8 policy id. On
+/// success the JSON array of the plans is readable through `jcpba_result_ptr` and
+/// `jcpba_result_len` until the next call.
+///
+/// # Safety
+/// Every (pointer, length) pair must be readable for that many elements.
+#[no_mangle]
+pub unsafe extern "C" fn jcpba_plan(
+    scalars: *const f64,
+    scalars_len: usize,
+    offsets: *const u32,
+    offsets_len: usize,
+    compute_seconds: *const f64,
+    compute_len: usize,
+    tx_power_w: *const f64,
+    tx_power_len: usize,
+    channel_gain: *const f64,
+    channel_gain_len: usize,
+    data_weight: *const f64,
+    data_weight_len: usize,
+    max_pruning: *const f64,
+    max_pruning_len: usize,
+    fixed_seconds: *const f64,
+    fixed_seconds_len: usize,
+    method: u32,
+    policy: *const u8,
+    policy_len: usize,
+    rounds0: f64,
+    pruning_limit: f64,
+    tolerance: f64,
+    max_iterations: f64,
+) -> u32 {
+    begin();
+    RESULT.with(|r| *r.borrow_mut() = String::new());
+    report((|| {
+        let method = Method::from_code(method)?;
+        let policy = String::from_utf8_lossy(input(policy, policy_len));
+        let batch = BatchView {
+            scalars: input(scalars, scalars_len),
+            offsets: input(offsets, offsets_len),
+            compute_seconds: input(compute_seconds, compute_len),
+            tx_power_w: input(tx_power_w, tx_power_len),
+            channel_gain: input(channel_gain, channel_gain_len),
+            data_weight: input(data_weight, data_weight_len),
+            max_pruning: input(max_pruning, max_pruning_len),
+            fixed_seconds: input(fixed_seconds, fixed_seconds_len),
+        };
+        let json = jcpba_core::plan_flat(
+            &batch,
+            method,
+            &policy,
+            rounds0,
+            pruning_limit,
+            tolerance,
+            max_iterations,
+        )?;
+        RESULT.with(|r| *r.borrow_mut() = json);
+        Ok(())
+    })())
+}
+
+/// The last `jcpba_run_units` or `jcpba_plan` result (UTF-8 JSON): pointer and byte length.
 #[no_mangle]
 pub extern "C" fn jcpba_result_ptr() -> *const u8 {
     RESULT.with(|r| r.borrow().as_ptr())

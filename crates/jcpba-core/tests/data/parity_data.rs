@@ -20,8 +20,8 @@ pub const PROBLEMS: &[ParityProblem] = &[
         prunable_compute_fraction: 1.0,
         prunable_payload_fraction: 1.0,
         // equal, bandwidth-only, uniform-prune, uniform-prune-bandwidth, prune-only, bcd, optimal
-        latency: [0.004165802232814309, 0.004165802232814309, 0.0023669884063101583, 0.0023669884063101583, 0.0023669884063101583, 0.0023669884063101583, 0.0023669884063101214],
-        lower_bound: 0.0023669884061802335,
+        latency: [0.004165802232814309, 0.004165802232814309, 0.0023669884063101583, 0.0023669884063101583, 0.002366988406310159, 0.002366988406310159, 0.0023669884063101583],
+        lower_bound: 0.0023669884061802704,
     },
     ParityProblem {
         name: "random-1-k1",
@@ -74,7 +74,7 @@ pub const PROBLEMS: &[ParityProblem] = &[
         prunable_compute_fraction: 1.0,
         prunable_payload_fraction: 1.0,
         // equal, bandwidth-only, uniform-prune, uniform-prune-bandwidth, prune-only, bcd, optimal
-        latency: [1050605.016980747, 1046790.6093476047, 865418.2346281853, 862276.1804149514, 415744.5411018038, 414250.68435390224, 414246.5049357759],
+        latency: [1050605.016980747, 1046790.6093476047, 865418.2346281853, 862276.1804149514, 415744.5411018038, 414250.6843538959, 414246.5049357759],
         lower_bound: 414246.5049200362,
     },
     ParityProblem {
@@ -110,7 +110,7 @@ pub const PROBLEMS: &[ParityProblem] = &[
         prunable_compute_fraction: 1.0,
         prunable_payload_fraction: 1.0,
         // equal, bandwidth-only, uniform-prune, uniform-prune-bandwidth, prune-only, bcd, optimal
-        latency: [5766.0373846268085, 4385.237938188689, 2892.4458354091303, 2026.8470604375136, 2892.4458354091303, 2592.3183017433057, 2026.8470604375136],
+        latency: [5766.0373846268085, 4385.237938188689, 2892.4458354091303, 2026.8470604375136, 2892.4458354091303, 2592.3183017433053, 2026.8470604375136],
         lower_bound: 2026.8470603361714,
     },
     ParityProblem {
@@ -128,7 +128,7 @@ pub const PROBLEMS: &[ParityProblem] = &[
         prunable_compute_fraction: 1.0,
         prunable_payload_fraction: 1.0,
         // equal, bandwidth-only, uniform-prune, uniform-prune-bandwidth, prune-only, bcd, optimal
-        latency: [104.15461897559739, 103.20962790444446, 83.30911919365333, 82.55407950957064, 69.575890754115, 69.14873530842873, 68.53307902514908],
+        latency: [104.15461897559739, 103.20962790444446, 83.30911919365333, 82.55407950957064, 69.575890754115, 69.14873530842873, 68.53307902514919],
         lower_bound: 68.53307902509653,
     },
     ParityProblem {
@@ -146,7 +146,7 @@ pub const PROBLEMS: &[ParityProblem] = &[
         prunable_compute_fraction: 1.0,
         prunable_payload_fraction: 1.0,
         // equal, bandwidth-only, uniform-prune, uniform-prune-bandwidth, prune-only, bcd, optimal
-        latency: [40.59230896629929, 38.297096478053746, 16.102234186261075, 14.963982691703139, 16.102234186261075, 15.224097741137793, 14.96075023208194],
+        latency: [40.59230896629929, 38.297096478053746, 16.102234186261075, 14.963982691703139, 16.102234186261075, 15.224097741137781, 14.96075023208194],
         lower_bound: 14.960750231333902,
     },
     ParityProblem {
@@ -164,7 +164,7 @@ pub const PROBLEMS: &[ParityProblem] = &[
         prunable_compute_fraction: 1.0,
         prunable_payload_fraction: 1.0,
         // equal, bandwidth-only, uniform-prune, uniform-prune-bandwidth, prune-only, bcd, optimal
-        latency: [166638.24657306413, 155251.0509354491, 166638.24657306413, 155251.0509354491, 166638.2465730641, 155251.05093544585, 155251.0509354459],
+        latency: [166638.24657306413, 155251.0509354491, 166638.24657306413, 155251.0509354491, 166638.24657306413, 155251.05093544585, 155251.0509354459],
         lower_bound: 155251.05092768336,
     },
     ParityProblem {
@@ -290,8 +290,8 @@ pub const PROBLEMS: &[ParityProblem] = &[
         prunable_compute_fraction: 1.0,
         prunable_payload_fraction: 1.0,
         // equal, bandwidth-only, uniform-prune, uniform-prune-bandwidth, prune-only, bcd, optimal
-        latency: [5762.7175481408685, 5508.8671641859155, 5762.7175481408685, 5508.8671641859155, 5762.717548140868, 5508.867164185915, 5508.8671641859155],
-        lower_bound: 5508.867163910472,
+        latency: [5762.7175481408685, 5508.867164186756, 5762.7175481408685, 5508.867164186756, 5762.7175481408685, 5508.867164186756, 5508.867164185925],
+        lower_bound: 5508.867163910481,
     },
     ParityProblem {
         name: "random-16-k22",
@@ -326,8 +326,8 @@ pub const PROBLEMS: &[ParityProblem] = &[
         prunable_compute_fraction: 1.0,
         prunable_payload_fraction: 1.0,
         // equal, bandwidth-only, uniform-prune, uniform-prune-bandwidth, prune-only, bcd, optimal
-        latency: [1033.7859065632629, 956.2516594334037, 649.5468083902872, 600.8306066657265, 516.8929532816314, 501.92739676686426, 479.07049634069983],
-        lower_bound: 479.0704963405104,
+        latency: [1033.7859065632629, 956.2516594334037, 649.5468083902873, 600.8306066657266, 516.8929532816314, 501.92739676686426, 479.0704963406992],
+        lower_bound: 479.07049634051043,
     },
     ParityProblem {
         name: "random-18-k27",
@@ -344,8 +344,8 @@ pub const PROBLEMS: &[ParityProblem] = &[
         prunable_compute_fraction: 1.0,
         prunable_payload_fraction: 1.0,
         // equal, bandwidth-only, uniform-prune, uniform-prune-bandwidth, prune-only, bcd, optimal
-        latency: [363.32952390470666, 242.6260418547618, 243.04893162658158, 147.65883678092922, 243.04893162658158, 220.4374389733755, 122.87084466242237],
-        lower_bound: 122.87084466063868,
+        latency: [363.32952390470666, 242.6260418547618, 243.04893162658158, 147.65883678092922, 243.04893162658158, 220.43743897337546, 122.87084466242244],
+        lower_bound: 122.87084466063877,
     },
     ParityProblem {
         name: "random-19-k10",
@@ -362,8 +362,8 @@ pub const PROBLEMS: &[ParityProblem] = &[
         prunable_compute_fraction: 1.0,
         prunable_payload_fraction: 1.0,
         // equal, bandwidth-only, uniform-prune, uniform-prune-bandwidth, prune-only, bcd, optimal
-        latency: [26070.565421177194, 12500.887352983324, 24132.212044424847, 11602.159530873743, 21706.067846181155, 11794.629341600554, 10290.328529868362],
-        lower_bound: 10290.328529867129,
+        latency: [26070.565421177194, 12500.887352983324, 24132.212044424847, 11602.159530873743, 21706.067846181166, 11794.629341600556, 10290.328529868402],
+        lower_bound: 10290.328529867156,
     },
     ParityProblem {
         name: "random-20-k10",
@@ -434,8 +434,8 @@ pub const PROBLEMS: &[ParityProblem] = &[
         prunable_compute_fraction: 1.0,
         prunable_payload_fraction: 1.0,
         // equal, bandwidth-only, uniform-prune, uniform-prune-bandwidth, prune-only, bcd, optimal
-        latency: [164.87404432308225, 163.93587305071858, 164.87404432308225, 163.93587305071858, 164.87404432308225, 163.93587305071858, 163.93587305071858],
-        lower_bound: 163.93587305071858,
+        latency: [164.87404432308225, 163.935873050752, 164.87404432308225, 163.935873050752, 164.87404432308225, 163.935873050752, 163.9358730507187],
+        lower_bound: 163.9358730425219,
     },
     ParityProblem {
         name: "random-24-k31",
@@ -506,7 +506,7 @@ pub const PROBLEMS: &[ParityProblem] = &[
         prunable_compute_fraction: 1.0,
         prunable_payload_fraction: 1.0,
         // equal, bandwidth-only, uniform-prune, uniform-prune-bandwidth, prune-only, bcd, optimal
-        latency: [44182200.94272112, 29857477.527447205, 40709231.60553066, 27448165.741055448, 40709231.60553066, 27546169.426801916, 27448165.741055448],
+        latency: [44182200.94272112, 29857477.527447205, 40709231.60553066, 27448165.741055448, 40709231.60553066, 27546169.426801912, 27448165.741055448],
         lower_bound: 27448165.73968304,
     },
     ParityProblem {
@@ -524,8 +524,8 @@ pub const PROBLEMS: &[ParityProblem] = &[
         prunable_compute_fraction: 1.0,
         prunable_payload_fraction: 1.0,
         // equal, bandwidth-only, uniform-prune, uniform-prune-bandwidth, prune-only, bcd, optimal
-        latency: [35542.69488555391, 23912.902982429627, 27331.1013962222, 18545.50300150797, 17801.002027917333, 14379.753156500432, 12805.247733238673],
-        lower_bound: 12805.247732598411,
+        latency: [35542.69488555391, 23912.902982429627, 27331.1013962222, 18545.50300150797, 17801.002027917333, 14379.753156500434, 12805.247733238693],
+        lower_bound: 12805.247732598431,
     },
     ParityProblem {
         name: "random-29-k20",
@@ -596,7 +596,7 @@ pub const PROBLEMS: &[ParityProblem] = &[
         prunable_compute_fraction: 1.0,
         prunable_payload_fraction: 1.0,
         // equal, bandwidth-only, uniform-prune, uniform-prune-bandwidth, prune-only, bcd, optimal
-        latency: [112.68294892962014, 111.2267894229388, 56.34147446481007, 55.6133947114694, 56.34147446481007, 55.62610369051667, 55.61339471146928],
+        latency: [112.68294892962014, 111.2267894229388, 56.34147446481007, 55.6133947114694, 56.34147446481007, 55.62610369051617, 55.61339471146928],
         lower_bound: 55.61339470868862,
     },
     ParityProblem {
@@ -614,8 +614,8 @@ pub const PROBLEMS: &[ParityProblem] = &[
         prunable_compute_fraction: 1.0,
         prunable_payload_fraction: 1.0,
         // equal, bandwidth-only, uniform-prune, uniform-prune-bandwidth, prune-only, bcd, optimal
-        latency: [15183.283996698792, 10926.878833102188, 13354.594069011688, 8010.9361498652925, 13354.594069011688, 10688.54253967872, 7375.340371304275],
-        lower_bound: 7375.340370935508,
+        latency: [15183.283996698792, 10926.878833102188, 13354.594069011688, 8010.936149865293, 13354.594069011688, 10688.542539678718, 7375.3403713043035],
+        lower_bound: 7375.340370935536,
     },
     ParityProblem {
         name: "random-34-k5",
@@ -704,8 +704,8 @@ pub const PROBLEMS: &[ParityProblem] = &[
         prunable_compute_fraction: 1.0,
         prunable_payload_fraction: 1.0,
         // equal, bandwidth-only, uniform-prune, uniform-prune-bandwidth, prune-only, bcd, optimal
-        latency: [32.67992688912171, 32.47065326794581, 19.607956133473024, 19.482391960767487, 19.607956133473024, 19.48239661620242, 19.482391960767487],
-        lower_bound: 19.482391959793368,
+        latency: [32.67992688912171, 32.47065326795979, 19.607956133473024, 19.482391960775875, 19.607956133473024, 19.48239661620242, 19.482391960767497],
+        lower_bound: 19.48239195979338,
     },
     ParityProblem {
         name: "identical-clients",
@@ -722,8 +722,8 @@ pub const PROBLEMS: &[ParityProblem] = &[
         prunable_compute_fraction: 1.0,
         prunable_payload_fraction: 1.0,
         // equal, bandwidth-only, uniform-prune, uniform-prune-bandwidth, prune-only, bcd, optimal
-        latency: [399.56126756466335, 399.56126756466335, 310.58020936388317, 310.58020936388317, 310.58020936388317, 310.58020936388317, 310.5802093638829],
-        lower_bound: 310.5802093429865,
+        latency: [399.56126756466335, 399.56126756466335, 310.58020936388317, 310.58020936388317, 310.58020936388317, 310.58020936388317, 310.58020936388317],
+        lower_bound: 310.58020934298685,
     },
     ParityProblem {
         name: "scenario-0-k20",
@@ -740,7 +740,7 @@ pub const PROBLEMS: &[ParityProblem] = &[
         prunable_compute_fraction: 1.0,
         prunable_payload_fraction: 1.0,
         // equal, bandwidth-only, uniform-prune, uniform-prune-bandwidth, prune-only, bcd, optimal
-        latency: [84.33408024534728, 76.43716709600619, 59.03385617174309, 53.50601696720433, 42.16704012267364, 39.93829653655047, 38.265271367992476],
+        latency: [84.33408024534728, 76.43716709600619, 59.03385617174311, 53.506016967204346, 42.16704012267364, 39.93829653655047, 38.265271367992725],
         lower_bound: 38.265271365566065,
     },
     ParityProblem {
@@ -758,8 +758,8 @@ pub const PROBLEMS: &[ParityProblem] = &[
         prunable_compute_fraction: 1.0,
         prunable_payload_fraction: 1.0,
         // equal, bandwidth-only, uniform-prune, uniform-prune-bandwidth, prune-only, bcd, optimal
-        latency: [190.23442022800108, 114.44706618002874, 133.16409415960075, 80.11294632602001, 95.11721011400054, 70.0820124314935, 57.47337307689349],
-        lower_bound: 57.47337307401982,
+        latency: [190.23442022800108, 114.44706618002874, 133.16409415960075, 80.11294632602001, 95.11721011400054, 70.08201243149347, 57.47337307689334],
+        lower_bound: 57.47337307401967,
     },
     ParityProblem {
         name: "scenario-2-k50",
@@ -776,8 +776,8 @@ pub const PROBLEMS: &[ParityProblem] = &[
         prunable_compute_fraction: 1.0,
         prunable_payload_fraction: 1.0,
         // equal, bandwidth-only, uniform-prune, uniform-prune-bandwidth, prune-only, bcd, optimal
-        latency: [8250.870855341036, 6687.327870661186, 5775.609598738725, 4681.12950946283, 4125.435427670518, 3345.1159393834946, 3343.9793992903915],
-        lower_bound: 3343.9793991231927,
+        latency: [8250.870855341036, 6687.327870661186, 5775.609598738725, 4681.12950946283, 4125.435427670518, 3345.1159393834946, 3343.979399290393],
+        lower_bound: 3343.979399123194,
     },
     ParityProblem {
         name: "scenario-3-k300",
@@ -794,8 +794,8 @@ pub const PROBLEMS: &[ParityProblem] = &[
         prunable_compute_fraction: 1.0,
         prunable_payload_fraction: 1.0,
         // equal, bandwidth-only, uniform-prune, uniform-prune-bandwidth, prune-only, bcd, optimal
-        latency: [301.7697736521593, 124.34211386628655, 271.5927962869434, 111.9079024796579, 108.53225737527394, 101.33265116660749, 99.62938309281104],
-        lower_bound: 99.62938308782957,
+        latency: [301.7697736521593, 124.34211386628655, 271.5927962869434, 111.9079024796579, 108.53225737527394, 101.33265116660743, 99.62938309281141],
+        lower_bound: 99.62938308782994,
     },
     ParityProblem {
         name: "scenario-4-k5",
@@ -812,8 +812,8 @@ pub const PROBLEMS: &[ParityProblem] = &[
         prunable_compute_fraction: 1.0,
         prunable_payload_fraction: 1.0,
         // equal, bandwidth-only, uniform-prune, uniform-prune-bandwidth, prune-only, bcd, optimal
-        latency: [80.37792111203618, 69.26397090381366, 32.15116844481447, 27.705588361525464, 24.975305351292324, 24.975305351292324, 24.251893516683158],
-        lower_bound: 24.251893515793956,
+        latency: [80.37792111203618, 69.26397090381366, 32.15116844481447, 27.705588361525464, 24.975305351292324, 24.975305351292313, 24.251893516683328],
+        lower_bound: 24.25189351579417,
     },
     ParityProblem {
         name: "scenario-5-k200",
@@ -830,7 +830,7 @@ pub const PROBLEMS: &[ParityProblem] = &[
         prunable_compute_fraction: 1.0,
         prunable_payload_fraction: 1.0,
         // equal, bandwidth-only, uniform-prune, uniform-prune-bandwidth, prune-only, bcd, optimal
-        latency: [1149.4132891854924, 1007.2108590890145, 804.5893024298447, 705.047601362328, 574.7066445927462, 528.6426176160624, 503.6285579758354],
+        latency: [1149.4132891854924, 1007.2108590890145, 804.5893024298449, 705.0476013623291, 574.7066445927462, 528.6426176160624, 503.62855797583546],
         lower_bound: 503.62855794932614,
     },
     ParityProblem {
@@ -848,8 +848,8 @@ pub const PROBLEMS: &[ParityProblem] = &[
         prunable_compute_fraction: 1.0,
         prunable_payload_fraction: 1.0,
         // equal, bandwidth-only, uniform-prune, uniform-prune-bandwidth, prune-only, bcd, optimal
-        latency: [41.43516712578156, 41.43516712578156, 29.00461698804709, 29.00461698804709, 29.00461698804709, 29.00461698804709, 29.00461698804705],
-        lower_bound: 29.00461698583053,
+        latency: [41.43516712578156, 41.43516712578156, 29.00461698804709, 29.00461698804709, 29.004616988047104, 29.004616988047104, 29.00461698804709],
+        lower_bound: 29.004616985830573,
     },
     ParityProblem {
         name: "scenario-7-k64",
@@ -884,7 +884,7 @@ pub const PROBLEMS: &[ParityProblem] = &[
         prunable_compute_fraction: 0.43328492988308087,
         prunable_payload_fraction: 0.6902564238980103,
         // equal, bandwidth-only, uniform-prune, uniform-prune-bandwidth, prune-only, bcd, optimal
-        latency: [897255.3306690383, 897104.7080704537, 798255.5169429807, 798104.8950599642, 798255.5169429808, 798123.2711221701, 798104.8950599642],
+        latency: [897255.3306690382, 897104.7080704536, 798255.5169429807, 798104.8950603479, 798255.5169429807, 798123.2711221698, 798104.8950599642],
         lower_bound: 798104.895020059,
     },
     ParityProblem {
@@ -902,8 +902,8 @@ pub const PROBLEMS: &[ParityProblem] = &[
         prunable_compute_fraction: 1.0,
         prunable_payload_fraction: 1.0,
         // equal, bandwidth-only, uniform-prune, uniform-prune-bandwidth, prune-only, bcd, optimal
-        latency: [4288.131661256805, 4279.41864682851, 3075.503064084348, 3069.2537467123093, 3075.503064084348, 3069.255958287607, 3069.252500782204],
-        lower_bound: 3069.2525006287415,
+        latency: [4288.131661256805, 4279.41864682851, 3075.503064084348, 3069.2537467135107, 3075.503064084348, 3069.255958287607, 3069.2525007815266],
+        lower_bound: 3069.252500533473,
     },
     ParityProblem {
         name: "v2-2-k36",
@@ -938,8 +938,8 @@ pub const PROBLEMS: &[ParityProblem] = &[
         prunable_compute_fraction: 0.2603320449569452,
         prunable_payload_fraction: 0.0,
         // equal, bandwidth-only, uniform-prune, uniform-prune-bandwidth, prune-only, bcd, optimal
-        latency: [3248999.482434445, 3248998.834262641, 3248985.0977004734, 3248984.4495286695, 3248985.0977004734, 3248984.4495286704, 3248984.4495286695],
-        lower_bound: 3248984.4493662203,
+        latency: [3248999.482434445, 3248998.834262641, 3248985.097700473, 3248984.449528669, 3248985.097700473, 3248984.44952867, 3248984.449528669],
+        lower_bound: 3248984.44936622,
     },
     ParityProblem {
         name: "v2-4-k24",
@@ -956,7 +956,7 @@ pub const PROBLEMS: &[ParityProblem] = &[
         prunable_compute_fraction: 0.5557205777971176,
         prunable_payload_fraction: 0.0,
         // equal, bandwidth-only, uniform-prune, uniform-prune-bandwidth, prune-only, bcd, optimal
-        latency: [267580.5427000261, 267132.24142121786, 267569.05321928614, 267120.75192971714, 267569.0532192862, 267120.7519411485, 267120.7519213717],
+        latency: [267580.5427000261, 267132.2414212179, 267569.05321928614, 267120.7519298333, 267569.0532192862, 267120.7519411484, 267120.7519213717],
         lower_bound: 267120.75190801563,
     },
     ParityProblem {
@@ -974,7 +974,7 @@ pub const PROBLEMS: &[ParityProblem] = &[
         prunable_compute_fraction: 0.5007737262473523,
         prunable_payload_fraction: 0.0,
         // equal, bandwidth-only, uniform-prune, uniform-prune-bandwidth, prune-only, bcd, optimal
-        latency: [9577.156849130526, 9562.565801506786, 9576.569873830813, 9561.97882424302, 9576.377761249956, 9561.786713668844, 9561.786711036002],
+        latency: [9577.156849130526, 9562.565801506786, 9576.569873830813, 9561.978824251639, 9576.377761249956, 9561.786713668844, 9561.786711036002],
         lower_bound: 9561.786710557913,
     },
     ParityProblem {
@@ -992,7 +992,7 @@ pub const PROBLEMS: &[ParityProblem] = &[
         prunable_compute_fraction: 0.8404468107722961,
         prunable_payload_fraction: 0.8204374264293729,
         // equal, bandwidth-only, uniform-prune, uniform-prune-bandwidth, prune-only, bcd, optimal
-        latency: [18725.419619301156, 18724.86729809934, 15677.629910130676, 15677.16754178006, 15677.629910130676, 15677.167542645926, 15677.16754178006],
+        latency: [18725.419619301156, 18724.86729809934, 15677.629910130676, 15677.16754178006, 15677.629910130676, 15677.167542645928, 15677.16754178006],
         lower_bound: 15677.167540898141,
     },
     ParityProblem {
@@ -1010,8 +1010,8 @@ pub const PROBLEMS: &[ParityProblem] = &[
         prunable_compute_fraction: 0.8099653547326985,
         prunable_payload_fraction: 0.5557426685957035,
         // equal, bandwidth-only, uniform-prune, uniform-prune-bandwidth, prune-only, bcd, optimal
-        latency: [0.8761452605460942, 0.6466244752728998, 0.7059854447173223, 0.531758956288816, 0.7059854447173224, 0.6238322193465353, 0.4917692299876068],
-        lower_bound: 0.49176922996301836,
+        latency: [0.8761452605460942, 0.6466244752728998, 0.7059854447173223, 0.5317589562888159, 0.7059854447173224, 0.6238322193465351, 0.4917692299876074],
+        lower_bound: 0.491769229963019,
     },
     ParityProblem {
         name: "v2-8-k26",
@@ -1046,8 +1046,8 @@ pub const PROBLEMS: &[ParityProblem] = &[
         prunable_compute_fraction: 0.8814222177659773,
         prunable_payload_fraction: 0.0,
         // equal, bandwidth-only, uniform-prune, uniform-prune-bandwidth, prune-only, bcd, optimal
-        latency: [360612.5594149823, 360057.6849729079, 360612.5594149823, 360057.6849729079, 360612.5594149823, 360057.6849729079, 360057.6849728988],
-        lower_bound: 360057.6849548959,
+        latency: [360612.5594149822, 360057.6849729079, 360612.5594149822, 360057.6849729079, 360612.5594149822, 360057.68497289874, 360057.68497289874],
+        lower_bound: 360057.68495489587,
     },
     ParityProblem {
         name: "v2-10-k36",
@@ -1064,7 +1064,7 @@ pub const PROBLEMS: &[ParityProblem] = &[
         prunable_compute_fraction: 0.5013638524863852,
         prunable_payload_fraction: 0.18593872741241035,
         // equal, bandwidth-only, uniform-prune, uniform-prune-bandwidth, prune-only, bcd, optimal
-        latency: [555377.6353247318, 357054.5462907952, 543508.8344596681, 349427.1145557491, 460967.2760186629, 296599.03326224856, 296519.16706701176],
+        latency: [555377.6353247318, 357054.5462907952, 543508.8344596681, 349427.1145557491, 460967.2760186629, 296599.0332622486, 296519.16706701176],
         lower_bound: 296519.16706592095,
     },
     ParityProblem {
@@ -1082,7 +1082,7 @@ pub const PROBLEMS: &[ParityProblem] = &[
         prunable_compute_fraction: 0.7762301848591068,
         prunable_payload_fraction: 1.0,
         // equal, bandwidth-only, uniform-prune, uniform-prune-bandwidth, prune-only, bcd, optimal
-        latency: [15310.551171086467, 15305.223455919157, 14695.813883188262, 14690.761696189951, 14695.813883188262, 14690.761813689785, 14690.76169494564],
+        latency: [15310.551171086467, 15305.223455933494, 14695.813883188262, 14690.761696189951, 14695.813883188262, 14690.761813689785, 14690.76169494564],
         lower_bound: 14690.761694211102,
     },
     ParityProblem {
@@ -1100,7 +1100,7 @@ pub const PROBLEMS: &[ParityProblem] = &[
         prunable_compute_fraction: 0.4,
         prunable_payload_fraction: 0.9,
         // equal, bandwidth-only, uniform-prune, uniform-prune-bandwidth, prune-only, bcd, optimal
-        latency: [127.99577079632496, 109.6519145560352, 110.58879000955199, 97.16965498897183, 98.98413615170335, 89.331903699545, 88.87864459919079],
+        latency: [127.99577079632496, 109.6519145560352, 110.58879000955199, 97.16965498897183, 98.98413615170334, 89.331903699545, 88.87864459919084],
         lower_bound: 88.87864459918366,
     },
     ParityProblem {

@@ -1,0 +1,88 @@
+// jcpba sweep --rounds0 R0 --pruning-limit PMAX: rounds to the target and fine-tuning time per
+// row (MODEL.md section 10), recomputed here from each row's statistics; the figure of
+// fine-tuning time against the budget.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { solver } from './helpers.mjs';
+
+const BIN = fileURLToPath(new URL('../bin/jcpba.js', import.meta.url));
+const tmp = () => mkdtempSync(join(tmpdir(), 'jcpba-target-'));
+const run = (args) => spawnSync(process.execPath, [BIN, ...args, '--backend', solver.backend, '--quiet'], { encoding: 'utf8' });
+const GRID = ['--clients', '6', '--budget', '0,0.1,0.3', '--drops', '2', '--realizations', '8', '--methods', 'equal,prune-only,optimal'];
+
+function ok(r) {
+  assert.is(r.status, 0, r.stderr);
+  return r;
+}
+
+test('every row gets roundsToTarget = R(mean pruning) and timeToTarget = rounds x mean; CSV, JSON and a figure', () => {
+  const dir = tmp();
+  ok(run(['sweep', ...GRID, '--rounds0', '100', '--pruning-limit', '0.5', '--out', dir]));
+  const json = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8'));
+  assert.is(json.config.rounds0, 100);
+  assert.is(json.config.pruningLimit, 0.5);
+  assert.match(json.statistics.toTarget, /ceil\(rounds0/);
+  assert.is(json.results.length, 9);
+  for (const r of json.results) {
+    const pruning = Math.min(r.meanPruning, r.budget);
+    assert.ok(r.meanPruning <= r.budget + 1e-12);
+    const rounds = Math.ceil(100 / (1 - pruning / 0.5));
+    assert.is(r.roundsToTarget, rounds, `${r.method} at ${r.budget}`);
+    assert.is(r.timeToTarget, rounds * r.mean);
+    if (r.method === 'equal' || r.budget === 0) assert.is(r.roundsToTarget, 100);
+  }
+  // optimal at budget 0.3 uses the budget: 100 / (1 - 0.6) = 250 rounds.
+  assert.is(json.results.find((r) => r.method === 'optimal' && r.budget === 0.3).roundsToTarget, 250);
+  const lines = readFileSync(join(dir, 'results.csv'), 'utf8').trim().split('\n');
+  assert.match(lines[0], /,reductionVsEqual,roundsToTarget,timeToTarget$/);
+  const last = lines[lines.length - 1].split(',');
+  const row = json.results[json.results.length - 1];
+  assert.is(Number(last[last.length - 2]), row.roundsToTarget);
+  assert.is(Number(last[last.length - 1]), row.timeToTarget);
+  const figures = readdirSync(dir).filter((f) => f.endsWith('.svg')).sort();
+  assert.equal(figures, ['fine-tuning-vs-budget.svg', 'latency-vs-budget.svg']);
+  const svg = readFileSync(join(dir, 'fine-tuning-vs-budget.svg'), 'utf8');
+  assert.match(svg, /^<svg/);
+  assert.match(svg, /Fine-tuning time against the pruning budget/);
+  assert.match(svg, /best budget/);
+});
+
+test('--pruning-limit inf: R0 rounds everywhere; no budget axis, no figure; without the options nothing changes', () => {
+  const dir = tmp();
+  ok(run(['sweep', '--clients', '6,8', '--drops', '1', '--realizations', '4', '--methods', 'equal,optimal', '--rounds0', '40', '--pruning-limit', 'inf', '--out', dir]));
+  const json = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8'));
+  assert.is(json.config.pruningLimit, null);
+  for (const r of json.results) {
+    assert.is(r.roundsToTarget, 40);
+    assert.is(r.timeToTarget, 40 * r.mean);
+  }
+  assert.ok(!readdirSync(dir).some((f) => f.startsWith('fine-tuning-vs-')));
+  const plain = tmp();
+  ok(run(['sweep', '--clients', '6,8', '--drops', '1', '--realizations', '4', '--methods', 'equal,optimal', '--out', plain]));
+  const header = readFileSync(join(plain, 'results.csv'), 'utf8').split('\n')[0];
+  assert.ok(header.endsWith(',reductionVsEqual'), header);
+  assert.is(JSON.parse(readFileSync(join(plain, 'results.json'), 'utf8')).results[0].roundsToTarget, undefined);
+});
+
+test('bad target options fail before any work, naming the flag', () => {
+  for (const [args, pattern] of [
+    [['--rounds0', '100'], /--rounds0 and --pruning-limit go together/],
+    [['--pruning-limit', '0.5'], /--rounds0 and --pruning-limit go together/],
+    [['--rounds0', '0', '--pruning-limit', '0.5'], /rounds0 must be a finite number in \[1, 1e9\]/],
+    [['--rounds0', '10', '--pruning-limit', '0'], /pruningLimit must be a positive number/],
+  ]) {
+    const dir = join(tmp(), 'out');
+    const r = run(['sweep', ...GRID, ...args, '--out', dir]);
+    assert.is.not(r.status, 0);
+    assert.match(r.stderr.trim(), pattern);
+    assert.is(r.stderr.trim().split('\n').length, 1);
+    assert.ok(!existsSync(join(dir, 'units.jsonl')), 'no work started');
+  }
+});
+
+test.run();

@@ -1,0 +1,134 @@
+/**
+ * `jcpba plan`: the budget that minimizes the fine-tuning time to a target loss (MODEL.md
+ * section 10), over the fading realizations of one drop, read from a file (a JSON array
+ * of problems) or drawn from the scenario generator. JSON for tools, a table for people.
+ */
+import { JcpbaError } from '../core/error.js';
+import { METHODS, type MethodId } from '../core/methods.js';
+import { type PlanResult, type Policy, policyId } from '../core/plan.js';
+import { type ScenarioOptions, generate } from '../core/scenario.js';
+import { createSolver } from '../facade.js';
+import { type FlagSpec, formatHelp, parseArgs, parseNumber, usageError } from './args.js';
+import type { Io } from './io.js';
+import { SCENARIO_FLAGS, scenarioFlagSpecs, scenarioValue } from './scenario-flags.js';
+import { backendOption, parseMethods, parseProblemJson, readProblemText } from './solve.js';
+
+const PLAN_FLAGS: Record<string, FlagSpec> = {
+  rounds0: { value: 'R0', help: 'rounds to the target loss without pruning (required; from a pilot run)' },
+  'pruning-limit': {
+    value: 'PMAX|inf',
+    help: 'mean pruning at which the target becomes unreachable (required; inf: pruning does not slow learning)',
+  },
+  policy: { value: 'static|adaptive|both', help: "for optimal: one budget for every round, one per round, or both (other methods: static)", default: 'static' },
+  methods: { value: 'ID[,ID...]|all', help: `methods to plan, in order: ${METHODS.join(', ')}`, default: 'all' },
+  format: { value: 'json|table', help: 'json for tools, table for people', default: 'json' },
+  realizations: { value: 'N', help: 'without FILE: fading realizations 0..N-1 of the drop', default: '32' },
+  ...Object.fromEntries(Object.entries(scenarioFlagSpecs()).filter(([flag]) => flag !== 'realization' && flag !== 'budget')),
+  tolerance: { value: 'X', help: 'relative tolerance of the solves and of the search', default: '1e-10' },
+  'max-iterations': { value: 'N', help: 'iteration cap of each solve, and of the search', default: '500' },
+  backend: { value: 'auto|native|wasm|ts', help: 'solver backend (also JCPBA_BACKEND)', default: 'auto' },
+  help: { boolean: true, help: 'show this help' },
+};
+
+const USAGE = `Usage: jcpba plan FILE|- --rounds0 R0 --pruning-limit PMAX|inf [--policy static|adaptive|both]
+                  [--methods ID,...|all] [--format json|table] [--backend B]
+       jcpba plan --rounds0 R0 --pruning-limit PMAX|inf [scenario flags] [--seed S] [--drop D] [--realizations N] ...`;
+
+const SUMMARY = `The pruning budget that minimizes the fine-tuning time to a target loss: R(P) = ceil(R0 / (1 - P / Pmax))
+rounds at mean pruning P, times the mean round latency over the fading realizations of one drop
+(MODEL.md section 10). FILE is a JSON array of problems (the realizations; same clients, different
+channel gains); without FILE the scenario generator draws realizations 0..N-1 of --drop.`;
+
+export function pruningLimitOption(text: string): number {
+  if (/^\+?(inf|infinity)$/i.test(text.trim())) return Infinity;
+  return parseNumber(text, '--pruning-limit');
+}
+
+/** What `--format json` prints: the plans as plain JSON (budgets as arrays; Pmax = inf as null). */
+export function planJson(backend: string, rounds0: number, pruningLimit: number, realizations: number, plans: PlanResult[]): string {
+  const out = {
+    backend,
+    rounds0,
+    pruningLimit: Number.isFinite(pruningLimit) ? pruningLimit : null,
+    realizations,
+    plans: plans.map((p) => (p.policy === 'adaptive' ? { ...p, budgets: Array.from(p.budgets) } : p)),
+  };
+  return `${JSON.stringify(out, null, 2)}\n`;
+}
+
+/** People's table: each plan's budget, rounds, fine-tuning time in hours, and the saving against equal. */
+export function planTable(plans: PlanResult[], equalSeconds: number, info: { backend: string; rounds0: number; pruningLimit: number; realizations: number }): string {
+  const header = ['method', 'policy', 'budget', 'rounds', 'fine-tuning (h)', 'saving vs equal'];
+  const rows = plans.map((p) => [
+    p.method,
+    p.policy,
+    p.policy === 'static' ? p.budget.toFixed(4) : `${p.meanPruning.toFixed(4)} (mean)`,
+    p.policy === 'static' ? String(p.rounds) : (p.fineTuningSeconds / p.meanRoundLatency).toFixed(1),
+    (p.fineTuningSeconds / 3600).toFixed(3),
+    `${((1 - p.fineTuningSeconds / equalSeconds) * 100).toFixed(1)}%`,
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  const rule = widths.map((w) => '-'.repeat(w)).join('  ');
+  const limit = Number.isFinite(info.pruningLimit) ? String(info.pruningLimit) : 'inf';
+  const notes = [
+    `(backend: ${info.backend}; ${info.realizations} realizations; R0 = ${info.rounds0}, Pmax = ${limit};`,
+    ` rounds = ceil(R0 / (1 - budget / Pmax)); adaptive: one budget per round, rounds = R0 / mean(1 - P_r / Pmax), not rounded)`,
+  ];
+  return `${[line(header), rule, ...rows.map(line), ...notes].join('\n')}\n`;
+}
+
+/** The realizations: the file's JSON array, or realizations 0..N-1 of a generated drop. */
+function realizationsOf(positionals: string[], flags: Map<string, string>, io: Io): unknown[] {
+  if (positionals.length > 1) throw usageError('plan takes at most one problem file (or - for stdin)', 'file');
+  const scenarioFlags = [...flags.keys()].filter((f) => f in SCENARIO_FLAGS || f === 'realizations');
+  if (positionals.length === 1) {
+    if (scenarioFlags.length > 0) throw usageError(`--${scenarioFlags[0]} draws realizations; it cannot be used with a problem file`, scenarioFlags[0]);
+    const source = positionals[0] === '-' ? 'stdin' : positionals[0];
+    const problems = parseProblemJson(readProblemText(positionals[0], io), source);
+    if (!Array.isArray(problems)) {
+      throw new JcpbaError('invalid-input', `${source} must hold a JSON array of problems (the fading realizations of one drop)`, 'problems');
+    }
+    return problems;
+  }
+  const n = parseNumber(flags.get('realizations') ?? '32', '--realizations');
+  if (!Number.isInteger(n) || n < 1) throw usageError(`--realizations must be a positive integer (got ${flags.get('realizations')})`, 'realizations');
+  const options: Record<string, number | string> = {};
+  for (const [flag, value] of flags) if (flag in SCENARIO_FLAGS) options[SCENARIO_FLAGS[flag]] = scenarioValue(flag, value);
+  return Array.from({ length: n }, (_, realization) => generate({ ...(options as Partial<ScenarioOptions>), realization }));
+}
+
+export async function planCommand(argv: string[], io: Io): Promise<number> {
+  const { flags, positionals } = parseArgs(argv, PLAN_FLAGS);
+  if (flags.has('help')) {
+    io.out(formatHelp(USAGE, SUMMARY, PLAN_FLAGS));
+    return 0;
+  }
+  if (!flags.has('rounds0')) throw usageError('plan needs --rounds0 R0 (rounds to the target without pruning)', 'rounds0');
+  if (!flags.has('pruning-limit')) throw usageError('plan needs --pruning-limit PMAX (or inf)', 'pruning-limit');
+  const rounds0 = parseNumber(flags.get('rounds0')!, '--rounds0');
+  const pruningLimit = pruningLimitOption(flags.get('pruning-limit')!);
+  const policy: Policy = policyId(flags.get('policy') ?? 'static');
+  const methods: MethodId[] = parseMethods(flags.get('methods') ?? 'all');
+  const format = flags.get('format') ?? 'json';
+  if (format !== 'json' && format !== 'table') throw usageError(`--format must be json or table (got ${JSON.stringify(format)})`, 'format');
+  const tolerance = flags.has('tolerance') ? parseNumber(flags.get('tolerance')!, '--tolerance') : undefined;
+  const maxIterations = flags.has('max-iterations') ? parseNumber(flags.get('max-iterations')!, '--max-iterations') : undefined;
+  const problems = realizationsOf(positionals, flags, io);
+  const solver = await createSolver({ backend: backendOption(flags.get('backend')) });
+  for (const s of solver.skipped) io.err(`jcpba: note: skipped the ${s.backend} backend: ${s.reason}\n`);
+  const plans: PlanResult[] = [];
+  for (const method of methods) {
+    // The adaptive policy is optimal's; every other method is planned static.
+    const own: Policy = method === 'optimal' ? policy : 'static';
+    plans.push(...solver.plan(problems, { rounds0, pruningLimit, policy: own, method, tolerance, maxIterations }));
+  }
+  if (format === 'json') {
+    io.out(planJson(solver.backend, rounds0, pruningLimit, problems.length, plans));
+  } else {
+    const equal =
+      plans.find((p) => p.method === 'equal') ?? solver.plan(problems, { rounds0, pruningLimit, method: 'equal', tolerance, maxIterations })[0];
+    io.out(planTable(plans, equal.fineTuningSeconds, { backend: solver.backend, rounds0, pruningLimit, realizations: problems.length }));
+  }
+  return 0;
+}
