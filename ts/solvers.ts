@@ -41,6 +41,14 @@ export function inBatch(e: unknown, i: number): unknown {
   return new JcpbaError(e.code, `problems[${i}]: ${e.message}`, e.field, e.client);
 }
 
+/** solveMany takes an array of problems: anything else is a clear error, not a TypeError. */
+export function checkBatch(problems: unknown): asserts problems is unknown[] {
+  if (!Array.isArray(problems)) {
+    const got = problems === null ? 'null' : typeof problems === 'object' ? 'an object' : typeof problems;
+    throw new JcpbaError('invalid-input', `problems must be an array of problems (got ${got})`, 'problems');
+  }
+}
+
 /** Re-throws a backend's plain Error as the JcpbaError the reference would throw. */
 export function asJcpbaError(e: unknown): unknown {
   if (e instanceof JcpbaError || !(e instanceof Error)) return e;
@@ -54,14 +62,16 @@ export function tsSolver(skipped: Solver['skipped']): Solver {
     backend: 'ts',
     skipped,
     solve: (problem, options) => solveTs(problem, options),
-    solveMany: (problems, options) =>
-      problems.map((p, i) => {
+    solveMany: (problems, options) => {
+      checkBatch(problems);
+      return problems.map((p, i) => {
         try {
           return solveTs(p, options);
         } catch (e) {
           throw inBatch(e, i);
         }
-      }),
+      });
+    },
     minPruning: (problem, options) => minPruningTs(problem, options),
     plan: (problems, options) => planTs(problems, options),
   };
@@ -179,6 +189,7 @@ export function coreSolver(backend: BackendName, core: CoreBackend, skipped: Sol
   };
   const solveMany = (problems: unknown[], options: SolveOptions): SolveResult[] => {
     try {
+      checkBatch(problems);
       const { method, tolerance, maxIterations } = checkOptions(options);
       const b = packBatch(problems);
       return core.solveMany(b.scalars, b.offsets, ...b.columns, b.fixed, method, tolerance, maxIterations).map(fromCore);

@@ -37,7 +37,7 @@ export function parseArgs(argv: string[], specs: Record<string, FlagSpec>): Pars
     }
     const eq = arg.indexOf('=');
     const name = arg.slice(2, eq < 0 ? undefined : eq);
-    const spec = specs[name];
+    const spec = Object.hasOwn(specs, name) ? specs[name] : undefined;
     if (!spec) throw usageError(`unknown option --${name} (see --help)`, name);
     if (spec.boolean) {
       if (eq >= 0) throw usageError(`--${name} takes no value`, name);

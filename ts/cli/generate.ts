@@ -22,7 +22,7 @@ export function generateCommand(argv: string[], io: Io): number {
   if (positionals.length > 0) throw usageError(`generate takes no positional arguments (got ${JSON.stringify(positionals[0])})`);
   const options: Record<string, number | string> = {};
   for (const [flag, value] of flags) {
-    if (flag in SCENARIO_FLAGS) options[SCENARIO_FLAGS[flag]] = scenarioValue(flag, value);
+    if (Object.hasOwn(SCENARIO_FLAGS, flag)) options[SCENARIO_FLAGS[flag]] = scenarioValue(flag, value);
   }
   const problem = generate(options as Partial<ScenarioOptions>);
   io.out(`${JSON.stringify(toJson(problem, flags.has('columnar')), null, 2)}\n`);

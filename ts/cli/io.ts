@@ -1,17 +1,93 @@
 /**
- * Where the CLI writes and reads: stdout, stderr and stdin, replaceable in tests.
+ * Where the CLI writes and reads: stdout, stderr and stdin, replaceable in tests; input
+ * read with a size limit; stdout failures (a closed pipe, a full disk) end the process
+ * quietly or with one line, never with a stack trace.
  */
-import { readFileSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { JcpbaError } from '../core/error.js';
+import { systemReason } from '../sweep/files.js';
 
 export interface Io {
   out: (text: string) => void;
   err: (text: string) => void;
-  readStdin: () => string;
+  /** All of stdin (at most MAX_INPUT_BYTES). */
+  readStdin: () => Promise<string>;
+}
+
+/** Largest problem file (or stdin) `solve` reads: 256 MiB, about a million clients as JSON. */
+export const MAX_INPUT_BYTES = 256 * 1024 * 1024;
+
+/**
+ * Reads a whole stream as UTF-8 text, failing as soon as it passes `limit` bytes (an
+ * endless device such as /dev/zero included) or when its first byte that is not white
+ * space cannot start a problem (a JSON object) or a list of them (an array).
+ */
+export async function readText(stream: Readable, source: string, limit = MAX_INPUT_BYTES): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let checked = false;
+  try {
+    for await (const chunk of stream) {
+      const buf = chunk as Buffer;
+      size += buf.length;
+      if (size > limit) {
+        throw new JcpbaError('invalid-input', `${source} is larger than ${limit / 1024 / 1024} MiB, the most solve reads`, 'file');
+      }
+      if (!checked) {
+        const at = buf.findIndex((b) => b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09);
+        if (at >= 0) {
+          checked = true;
+          if (buf[at] !== 0x7b && buf[at] !== 0x5b) {
+            const char = JSON.stringify(String.fromCharCode(buf[at]));
+            throw new JcpbaError(
+              'parse-error',
+              `${source} is not valid JSON for a problem: a problem is a JSON object ({...}), realizations an array of them ([...]), but the first character is ${char} (byte 0x${buf[at].toString(16).padStart(2, '0')})`,
+              'problem',
+            );
+          }
+        }
+      }
+      chunks.push(buf);
+    }
+  } catch (e) {
+    if (e instanceof JcpbaError) throw e;
+    throw new JcpbaError('invalid-input', `cannot read ${source}: ${systemReason(e)}`, 'file');
+  } finally {
+    stream.destroy();
+  }
+  return Buffer.concat(chunks, size).toString('utf8');
+}
+
+/** A file's text, read as readText does (a FIFO or device too). */
+export function readFileText(path: string, limit = MAX_INPUT_BYTES): Promise<string> {
+  return readText(createReadStream(path), path, limit);
+}
+
+let guarded = false;
+
+/**
+ * stdout may fail after main has returned (writes to a pipe are asynchronous): a reader
+ * that went away (EPIPE, `jcpba generate | head`) ends the process quietly; any other
+ * failure (a full disk) prints one line and exits 1. Errors on stderr are ignored:
+ * there is nowhere left to report them.
+ */
+export function guardStdio(): void {
+  if (guarded) return;
+  guarded = true;
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode === undefined ? 0 : Number(process.exitCode));
+    try {
+      process.stderr.write(`jcpba: cannot write to stdout: ${systemReason(e)}\n`);
+    } finally {
+      process.exit(1);
+    }
+  });
+  process.stderr.on('error', () => {});
 }
 
 export const nodeIo: Io = {
   out: (t) => process.stdout.write(t),
   err: (t) => process.stderr.write(t),
-  readStdin: () => readFileSync(0, 'utf8'),
+  readStdin: () => readText(process.stdin, 'stdin'),
 };
-

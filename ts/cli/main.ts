@@ -1,12 +1,14 @@
 /**
  * The `jcpba` command line: generate | solve | plan | sweep | merge | bench, one module per
  * command. Errors print one line on stderr, `jcpba: <message>`, and exit non-zero
- * (2 for usage errors); no stack trace.
+ * (2 for usage errors: a bad option, method, backend or preset; 1 otherwise); no stack
+ * trace, also for a failed file write or a closed stdout.
  */
-import { JcpbaError } from '../core/error.js';
+import { type ErrorCode, JcpbaError } from '../core/error.js';
+import { FileError, systemReason } from '../sweep/files.js';
 import { VERSION } from '../version.js';
 import { usageError } from './args.js';
-import { type Io, nodeIo } from './io.js';
+import { type Io, guardStdio, nodeIo } from './io.js';
 import { generateCommand } from './generate.js';
 import { solveCommand } from './solve.js';
 import { planCommand } from './plan.js';
@@ -37,8 +39,18 @@ unless an option says otherwise.
 `;
 }
 
+/** Errors about the command line itself: exit code 2. */
+const USAGE_CODES = new Set<ErrorCode>(['invalid-option', 'unknown-method', 'unknown-backend', 'unknown-preset']);
+
+/** A failed system call Node threw as is: `cannot open /x: permission denied (EACCES)`. */
+function systemMessage(e: NodeJS.ErrnoException): string | undefined {
+  if (typeof e.code !== 'string' || !/^E[A-Z0-9]+$/.test(e.code) || typeof e.syscall !== 'string') return undefined;
+  return `cannot ${e.syscall}${e.path ? ` ${e.path}` : ''}: ${systemReason(e)}`;
+}
+
 /** Runs the CLI; returns the exit code (0 ok, 1 bad input or failure, 2 usage). */
 export async function main(argv: string[], io: Io = nodeIo): Promise<number> {
+  if (io === nodeIo) guardStdio();
   try {
     const [command, ...rest] = argv;
     switch (command) {
@@ -72,7 +84,16 @@ export async function main(argv: string[], io: Io = nodeIo): Promise<number> {
   } catch (e) {
     if (e instanceof JcpbaError) {
       io.err(`jcpba: ${e.message}\n`);
-      return e.code === 'invalid-option' ? 2 : 1;
+      return USAGE_CODES.has(e.code) ? 2 : 1;
+    }
+    if (e instanceof FileError) {
+      io.err(`jcpba: ${e.message}\n`);
+      return 1;
+    }
+    const system = e instanceof Error ? systemMessage(e) : undefined;
+    if (system) {
+      io.err(`jcpba: ${system}\n`);
+      return 1;
     }
     const message = e instanceof Error ? e.message : String(e);
     io.err(`jcpba: internal error: ${message}\n`);

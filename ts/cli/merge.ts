@@ -15,7 +15,7 @@ const MERGE_FLAGS: Record<string, FlagSpec> = {
 export async function mergeCommand(argv: string[], io: Io): Promise<number> {
   const { flags, positionals } = parseArgs(argv, MERGE_FLAGS);
   if (flags.has('help')) {
-    io.out(formatHelp('Usage: jcpba merge --out DIR SHARD_DIR...', 'Combines the output folders of a sharded sweep (--shard i/n) into what one run would have produced.', MERGE_FLAGS));
+    io.out(formatHelp('Usage: jcpba merge --out DIR SHARD_DIR...', 'Combines the output folders of a sharded sweep (--shard i/n) into what one run would have produced.\nThe shard folders are only read; --out must be new, empty, or hold an earlier merge of the same sweep.', MERGE_FLAGS));
     return 0;
   }
   const out = flags.get('out');
@@ -23,6 +23,7 @@ export async function mergeCommand(argv: string[], io: Io): Promise<number> {
   const merged = await mergeShards(out, positionals);
   if (!flags.has('quiet')) io.out(resultsTable(merged.config, merged.rows));
   for (const note of merged.notes) io.err(`jcpba: note: ${note}\n`);
+  if (merged.missing > 0) io.err(`jcpba: merge: ${merged.missing} units are missing; results cover complete grid points only\n`);
   io.err(`jcpba: merged ${positionals.length} folders into ${out} (${merged.complete ? 'complete' : 'INCOMPLETE: some units are missing'})\n`);
   return merged.complete ? 0 : 1;
 }

@@ -79,13 +79,13 @@ export function planTable(plans: PlanResult[], equalSeconds: number, info: { bac
 }
 
 /** The realizations: the file's JSON array, or realizations 0..N-1 of a generated drop. */
-function realizationsOf(positionals: string[], flags: Map<string, string>, io: Io): unknown[] {
+async function realizationsOf(positionals: string[], flags: Map<string, string>, io: Io): Promise<unknown[]> {
   if (positionals.length > 1) throw usageError('plan takes at most one problem file (or - for stdin)', 'file');
-  const scenarioFlags = [...flags.keys()].filter((f) => f in SCENARIO_FLAGS || f === 'realizations');
+  const scenarioFlags = [...flags.keys()].filter((f) => Object.hasOwn(SCENARIO_FLAGS, f) || f === 'realizations');
   if (positionals.length === 1) {
     if (scenarioFlags.length > 0) throw usageError(`--${scenarioFlags[0]} draws realizations; it cannot be used with a problem file`, scenarioFlags[0]);
     const source = positionals[0] === '-' ? 'stdin' : positionals[0];
-    const problems = parseProblemJson(readProblemText(positionals[0], io), source);
+    const problems = parseProblemJson(await readProblemText(positionals[0], io), source);
     if (!Array.isArray(problems)) {
       throw new JcpbaError('invalid-input', `${source} must hold a JSON array of problems (the fading realizations of one drop)`, 'problems');
     }
@@ -94,7 +94,7 @@ function realizationsOf(positionals: string[], flags: Map<string, string>, io: I
   const n = parseNumber(flags.get('realizations') ?? '32', '--realizations');
   if (!Number.isInteger(n) || n < 1) throw usageError(`--realizations must be a positive integer (got ${flags.get('realizations')})`, 'realizations');
   const options: Record<string, number | string> = {};
-  for (const [flag, value] of flags) if (flag in SCENARIO_FLAGS) options[SCENARIO_FLAGS[flag]] = scenarioValue(flag, value);
+  for (const [flag, value] of flags) if (Object.hasOwn(SCENARIO_FLAGS, flag)) options[SCENARIO_FLAGS[flag]] = scenarioValue(flag, value);
   return Array.from({ length: n }, (_, realization) => generate({ ...(options as Partial<ScenarioOptions>), realization }));
 }
 
@@ -114,7 +114,7 @@ export async function planCommand(argv: string[], io: Io): Promise<number> {
   if (format !== 'json' && format !== 'table') throw usageError(`--format must be json or table (got ${JSON.stringify(format)})`, 'format');
   const tolerance = flags.has('tolerance') ? parseNumber(flags.get('tolerance')!, '--tolerance') : undefined;
   const maxIterations = flags.has('max-iterations') ? parseNumber(flags.get('max-iterations')!, '--max-iterations') : undefined;
-  const problems = realizationsOf(positionals, flags, io);
+  const problems = await realizationsOf(positionals, flags, io);
   const solver = await createSolver({ backend: backendOption(flags.get('backend')) });
   for (const s of solver.skipped) io.err(`jcpba: note: skipped the ${s.backend} backend: ${s.reason}\n`);
   const plans: PlanResult[] = [];

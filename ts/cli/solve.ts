@@ -3,7 +3,6 @@
  * (`--deadline`: the least weighted pruning that meets a round deadline); JSON for tools,
  * a table for people.
  */
-import { readFileSync } from 'node:fs';
 import { JcpbaError } from '../core/error.js';
 import { METHODS, type MethodId, type SolveResult, methodId } from '../core/methods.js';
 import type { MinPruningResult } from '../core/deadline.js';
@@ -12,7 +11,7 @@ import { type Problem, toProblem } from '../core/problem.js';
 import { checkPlanOptions, roundsNeeded } from '../core/plan.js';
 import { pruningLimitOption } from './plan.js';
 import { type FlagSpec, formatHelp, parseArgs, parseNumber, usageError } from './args.js';
-import type { Io } from './io.js';
+import { type Io, readFileText } from './io.js';
 
 const SOLVE_FLAGS: Record<string, FlagSpec> = {
   method: { value: 'ID[,ID...]|all', help: `methods to run, in order: ${METHODS.join(', ')}`, default: 'optimal' },
@@ -46,14 +45,9 @@ export function parseMethods(text: string): MethodId[] {
   return ids.map(methodId);
 }
 
-export function readProblemText(path: string, io: Io): string {
-  if (path === '-') return io.readStdin();
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new JcpbaError('invalid-input', `cannot read ${path}: ${code === 'ENOENT' ? 'no such file' : code ?? String(e)}`, 'file');
-  }
+/** The problem's text, from a file or stdin, at most MAX_INPUT_BYTES (io.ts). */
+export function readProblemText(path: string, io: Io): Promise<string> {
+  return path === '-' ? io.readStdin() : readFileText(path);
 }
 
 export function parseProblemJson(text: string, source: string): unknown {
@@ -112,7 +106,7 @@ export async function solveCommand(argv: string[], io: Io): Promise<number> {
   const tolerance = flags.has('tolerance') ? parseNumber(flags.get('tolerance')!, '--tolerance') : undefined;
   const maxIterations = flags.has('max-iterations') ? parseNumber(flags.get('max-iterations')!, '--max-iterations') : undefined;
   const source = positionals[0] === '-' ? 'stdin' : positionals[0];
-  const problem = parseProblemJson(readProblemText(positionals[0], io), source);
+  const problem = parseProblemJson(await readProblemText(positionals[0], io), source);
   const solver = await createSolver({ backend: backendOption(flags.get('backend')) });
   for (const s of solver.skipped) io.err(`jcpba: note: skipped the ${s.backend} backend: ${s.reason}\n`);
   if (deadline !== undefined) {

@@ -1,11 +1,13 @@
 /**
- * `jcpba sweep`: the grid flags, the configuration they make, progress on stderr, and interruption by signal.
+ * `jcpba sweep`: the grid flags, the configuration they make, progress on stderr (a live
+ * line on a terminal, a line every few seconds in a log), and interruption by signal.
  */
+import { constants } from 'node:os';
 import { SCENARIO_DEFAULTS } from '../core/scenario.js';
 import { GRID_PARAMS, type SweepConfig, checkTarget, methodsOption } from '../sweep/config.js';
 import { pruningLimitOption } from './plan.js';
 import { resultsTable } from '../sweep/results.js';
-import { runSweep } from '../sweep/run.js';
+import { type Progress, runSweep } from '../sweep/run.js';
 import { type FlagSpec, formatHelp, parseArgs, parseNumber, usageError } from './args.js';
 import type { Io } from './io.js';
 import { SCENARIO_FLAGS, scenarioFlagSpecs, scenarioValue } from './scenario-flags.js';
@@ -29,12 +31,13 @@ const SWEEP_FLAGS: Record<string, FlagSpec> = {
   seed: { value: 'S', help: 'random seed, integer in [0, 2^32)', default: '1' },
   tolerance: { value: 'X', help: 'relative tolerance of bcd and optimal', default: '1e-10' },
   'max-iterations': { value: 'N', help: 'iteration cap of bcd and optimal', default: '500' },
-  threads: { value: 'N', help: 'threads (native) or workers (wasm, ts)', default: 'all cores' },
+  threads: { value: 'N', help: 'threads (native) or workers (wasm, ts), at most the processors available', default: 'all processors' },
   backend: { value: 'auto|native|wasm|ts', help: 'solver backend (also JCPBA_BACKEND)', default: 'auto' },
   out: { value: 'DIR', help: 'output folder: results.csv, results.json, SVG figures, units.jsonl', default: 'results' },
   shard: { value: 'i/n', help: 'run only slice i of n (0-based); combine slices with jcpba merge' },
   resume: { boolean: true, help: 'continue the sweep already in --out' },
   quiet: { boolean: true, help: 'no progress on stderr' },
+  'progress-every': { value: 'S', help: 'seconds between progress lines on stderr when it is not a terminal (a log)', default: '5' },
   help: { boolean: true, help: 'show this help' },
 };
 
@@ -58,7 +61,7 @@ export function sweepConfig(flags: Map<string, string>): SweepConfig {
     if (flags.has(p.flag)) grid.push({ key: p.key, values: gridValues(p.flag, flags.get(p.flag)!) });
   }
   for (const [flag, value] of flags) {
-    if (flag in SCENARIO_FLAGS && !GRID_FLAG_NAMES.has(flag)) base[SCENARIO_FLAGS[flag]] = scenarioValue(flag, value);
+    if (Object.hasOwn(SCENARIO_FLAGS, flag) && !GRID_FLAG_NAMES.has(flag)) base[SCENARIO_FLAGS[flag]] = scenarioValue(flag, value);
   }
   if (grid.length === 0) grid.push({ key: 'clients', values: [SCENARIO_DEFAULTS.clients] });
   const seed = parseNumber(flags.get('seed') ?? '1', '--seed');
@@ -94,6 +97,15 @@ function parseShard(text: string | undefined): { index: number; count: number } 
   return { index: Number(m[1]), count: Number(m[2]) };
 }
 
+/** The CLI's progress line for logs: units, throughput and an ETA from the work left. */
+export function progressLine(p: Progress): string {
+  const rate = p.seconds > 0 ? p.clientSolvesDone / p.seconds : 0;
+  const eta = rate > 0 ? p.clientSolvesLeft / rate : Infinity;
+  const percent = ((100 * p.unitsDone) / Math.max(1, p.unitsTotal)).toFixed(1);
+  const speed = rate > 0 ? `${Math.round(rate).toLocaleString('en-US')} client-solves/s` : '-- client-solves/s';
+  return `jcpba: sweep ${p.unitsDone}/${p.unitsTotal} units (${percent}%), ${clock(p.seconds)} elapsed, ${speed}, ETA ${clock(eta)}\n`;
+}
+
 function clock(seconds: number): string {
   if (!Number.isFinite(seconds)) return '--:--';
   const s = Math.round(seconds);
@@ -120,25 +132,44 @@ export async function sweepCommand(argv: string[], io: Io): Promise<number> {
   const out = flags.get('out') ?? 'results';
   const quiet = flags.has('quiet');
   const tty = !quiet && process.stderr.isTTY === true;
-  let stop = false;
-  const onSignal = () => {
-    if (stop) process.exit(130); // second signal: the journal is consistent, leave now
-    stop = true;
-    io.err('\njcpba: stopping after the current batch (again to stop at once); --resume continues\n');
+  const every = flags.has('progress-every') ? parseNumber(flags.get('progress-every')!, '--progress-every') : 5;
+  if (!(every > 0)) throw usageError(`--progress-every must be a positive number of seconds (got ${flags.get('progress-every')})`, 'progress-every');
+  const backend = backendOption(flags.get('backend'));
+  const threads = flags.has('threads') ? positiveInteger(flags.get('threads')!, 'threads') : undefined;
+  const shard = parseShard(flags.get('shard'));
+  // SIGINT (Ctrl-C) or SIGTERM (a scheduler's cancel): stop after the current batch,
+  // write results, exit 128 + the signal's number; a second signal leaves at once (the
+  // journal is consistent between batches, and --resume continues either way).
+  let stopSignal: NodeJS.Signals | undefined;
+  const exitCode = (signal: NodeJS.Signals) => 128 + constants.signals[signal];
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopSignal) process.exit(exitCode(signal));
+    stopSignal = signal;
+    io.err(`${tty ? '\n' : ''}jcpba: ${signal}: stopping after the current batch (again to stop at once); --resume continues\n`);
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   const started = Date.now();
   let first: { done: number; at: number } | undefined;
+  let lastLine = -Infinity;
   const outcome = await runSweep(config, {
     out,
-    backend: backendOption(flags.get('backend')),
-    threads: flags.has('threads') ? positiveInteger(flags.get('threads')!, 'threads') : undefined,
-    shard: parseShard(flags.get('shard')),
+    backend,
+    threads,
+    shard,
     resume: flags.has('resume'),
-    shouldStop: () => stop,
-    onProgress: (done, total) => {
-      if (!tty) return;
+    shouldStop: () => stopSignal !== undefined,
+    onProgress: (done, total, progress) => {
+      if (quiet) return;
+      if (!tty) {
+        // A log (a scheduler's output file, a pipe): a plain line every few seconds.
+        const now = Date.now();
+        if (now - lastLine >= every * 1000) {
+          lastLine = now;
+          io.err(progressLine(progress));
+        }
+        return;
+      }
       const now = Date.now();
       if (!first) first = { done, at: now };
       const rate = (done - first.done) / Math.max(1e-3, (now - first.at) / 1000);
@@ -159,7 +190,7 @@ export async function sweepCommand(argv: string[], io: Io): Promise<number> {
   for (const note of outcome.notes) io.err(`jcpba: note: ${note}\n`);
   if (outcome.unitsDone < outcome.unitsTotal) {
     io.err(`jcpba: interrupted; results cover complete grid points only; continue with the same command and --resume\n`);
-    return 130;
+    return exitCode(stopSignal ?? 'SIGINT');
   }
   return 0;
 }

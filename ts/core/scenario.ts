@@ -123,7 +123,7 @@ export const SCENARIO_DEFAULTS: ScenarioOptions = {
 
 /** What each option means, with its unit: the CLI's help and the docs come from here. */
 export const SCENARIO_HELP: Record<keyof ScenarioOptions, string> = {
-  clients: 'number of clients K',
+  clients: 'number of clients K (at most 1000000)',
   seed: 'random seed, integer in [0, 2^32)',
   drop: 'drop index (client placement, data, compute), integer >= 0',
   realization: 'fading realization index of the drop, integer >= 0',
@@ -147,6 +147,13 @@ export const SCENARIO_HELP: Record<keyof ScenarioOptions, string> = {
   prunablePayloadFraction: 'share of the payload (the update) that pruning removes, phi_s in [0, 1]',
 };
 
+/**
+ * Most clients of one generated problem (MODEL.md section 7): a unit of a sweep holds
+ * a few arrays of K numbers per thread, so this bounds a sweep's memory (the Rust core
+ * checks the same limit, docs/CORE_API.md).
+ */
+export const MAX_CLIENTS = 1_000_000;
+
 function bad(field: string, rule: string): JcpbaError {
   return new JcpbaError('invalid-option', `${field} ${rule}`, field);
 }
@@ -163,7 +170,7 @@ export function scenarioOptions(partial: Partial<ScenarioOptions> = {}): Scenari
     if (key === 'model' || key === 'dataset') continue;
     if (typeof v !== 'number' || !Number.isFinite(v)) throw bad(key, 'must be a finite number');
   }
-  if (!Number.isInteger(o.clients) || o.clients < 1) throw bad('clients', 'must be a positive integer');
+  if (!Number.isInteger(o.clients) || o.clients < 1 || o.clients > MAX_CLIENTS) throw bad('clients', `must be a positive integer, at most ${MAX_CLIENTS}`);
   for (const k of ['seed', 'drop', 'realization'] as const) if (!isUint32(o[k])) throw bad(k, 'must be an integer in [0, 2^32)');
   for (const k of ['cellRadiusM', 'bandwidthHz', 'throughputMin', 'throughputMax', 'epochs'] as const) {
     if (!(o[k] > 0)) throw bad(k, 'must be positive');
@@ -181,10 +188,11 @@ export function scenarioOptions(partial: Partial<ScenarioOptions> = {}): Scenari
   for (const k of ['prunableComputeFraction', 'prunablePayloadFraction'] as const) {
     if (!(o[k] >= 0 && o[k] <= 1)) throw bad(k, 'must be in [0, 1]');
   }
-  if (!MODEL_PRESETS[o.model]) {
+  // Own keys only: `__proto__` or `toString` is no preset.
+  if (typeof o.model !== 'string' || !Object.hasOwn(MODEL_PRESETS, o.model)) {
     throw new JcpbaError('unknown-preset', `unknown model preset "${o.model}"; expected one of ${Object.keys(MODEL_PRESETS).join(', ')}`, 'model');
   }
-  const data = DATASET_PRESETS[o.dataset];
+  const data = typeof o.dataset === 'string' && Object.hasOwn(DATASET_PRESETS, o.dataset) ? DATASET_PRESETS[o.dataset] : undefined;
   if (!data) {
     throw new JcpbaError('unknown-preset', `unknown dataset preset "${o.dataset}"; expected one of ${Object.keys(DATASET_PRESETS).join(', ')}`, 'dataset');
   }

@@ -75,20 +75,122 @@ export function scenarioOf(c: SweepConfig, point: Partial<ScenarioOptions>): Sce
   return resolveScenario({ ...c.base, ...point, seed: c.seed, drop: 0, realization: 0 });
 }
 
-/** Every unit in canonical order; shard i of n takes every n-th, starting at i. */
+/** Blocks of trials per drop. */
+export function blockCount(c: SweepConfig): number {
+  return Math.ceil(c.realizations / BLOCK_TRIALS);
+}
+
+/** Grid points: the product of the axes' lengths (computed, not enumerated). */
+export function gridPointCount(c: SweepConfig): number {
+  return c.grid.reduce((n, axis) => n * axis.values.length, 1);
+}
+
+/** Most grid points of one sweep: each is resolved, and holds a row per method, up front. */
+export const MAX_GRID_POINTS = 100_000;
+
+/** Units of the whole sweep (every shard): grid points x drops x blocks. */
+export function unitCount(c: SweepConfig): number {
+  return gridPointCount(c) * c.drops * blockCount(c);
+}
+
+/** Unit `j` of the whole sweep in canonical order (0-based), computed, not enumerated. */
+export function unitAt(c: SweepConfig, j: number): UnitSpec {
+  const blocks = blockCount(c);
+  const perGrid = c.drops * blocks;
+  const grid = Math.floor(j / perGrid);
+  const rest = j - grid * perGrid;
+  const drop = Math.floor(rest / blocks);
+  return { grid, drop, block: rest - drop * blocks };
+}
+
+/** Units of a shard (all units without one): shard i of n holds units i, i + n, ... */
+export function shardUnitCount(c: SweepConfig, shard?: { index: number; count: number }): number {
+  const total = unitCount(c);
+  if (!shard) return total;
+  return total > shard.index ? Math.floor((total - shard.index - 1) / shard.count) + 1 : 0;
+}
+
+/** The shard's `i`-th unit (0-based position in the shard's list). */
+export function shardUnitAt(c: SweepConfig, shard: { index: number; count: number } | undefined, i: number): UnitSpec {
+  return unitAt(c, shard ? shard.index + i * shard.count : i);
+}
+
+/**
+ * The shard's units from position `from` on, in canonical order, computed one at a
+ * time: memory does not grow with the number of units.
+ */
+export function* shardUnits(c: SweepConfig, shard?: { index: number; count: number }, from = 0): Generator<UnitSpec> {
+  const n = shardUnitCount(c, shard);
+  for (let i = from; i < n; i++) yield shardUnitAt(c, shard, i);
+}
+
+/** Every unit in canonical order, as a list (small sweeps, tests and benchmarks). */
 export function units(c: SweepConfig, shard?: { index: number; count: number }): UnitSpec[] {
-  const blocks = Math.ceil(c.realizations / BLOCK_TRIALS);
-  const out: UnitSpec[] = [];
-  const points = gridPoints(c).length;
-  let i = 0;
-  for (let grid = 0; grid < points; grid++) {
-    for (let drop = 0; drop < c.drops; drop++) {
-      for (let block = 0; block < blocks; block++, i++) {
-        if (!shard || i % shard.count === shard.index) out.push({ grid, drop, block });
-      }
-    }
+  return [...shardUnits(c, shard)];
+}
+
+/** Trials of one unit: BLOCK_TRIALS, or fewer in a drop's last block. */
+export function unitTrials(c: SweepConfig, u: UnitSpec): number {
+  return Math.min(BLOCK_TRIALS, c.realizations - u.block * BLOCK_TRIALS);
+}
+
+/** Client-solves of one unit: clients x trials x rounds x methods. */
+export function unitWork(c: SweepConfig, clients: number[], u: UnitSpec): number {
+  return clients[u.grid] * unitTrials(c, u) * c.rounds * c.methods.length;
+}
+
+/**
+ * Client-solves of the shard's units from position `from` on, from a closed form per
+ * grid point (no enumeration). Each unit counts realizations / blocks trials, the mean
+ * over a drop's blocks: exact for a whole grid point, and off by less than one block's
+ * trials for a part of one; enough for an ETA.
+ */
+export function remainingWork(c: SweepConfig, clients: number[], shard: { index: number; count: number } | undefined, from: number): number {
+  const index = shard?.index ?? 0;
+  const count = shard?.count ?? 1;
+  const perGrid = c.drops * blockCount(c);
+  // Units of the shard among global units [0, x): j = index + k count < x.
+  const upTo = (x: number) => (x > index ? Math.floor((x - index - 1) / count) + 1 : 0);
+  const next = index + from * count;
+  const trialsPerUnit = c.realizations / blockCount(c);
+  let work = 0;
+  clients.forEach((k, g) => {
+    const lo = Math.max(g * perGrid, next);
+    const hi = (g + 1) * perGrid;
+    if (hi > lo) work += (upTo(hi) - upTo(lo)) * k * trialsPerUnit * c.rounds * c.methods.length;
+  });
+  return work;
+}
+
+/** 2^32: drop and realization indices are 32-bit unsigned integers (MODEL.md section 7). */
+export const INDEX_LIMIT = 2 ** 32;
+
+/**
+ * Limits that hold before anything runs or is written: counts are positive integers,
+ * drops and realizations x rounds fit the generator's 32-bit indices, and the unit
+ * count is an exact double. Each error names the option.
+ */
+export function checkConfig(c: SweepConfig): void {
+  const bad = (field: string, message: string) => new JcpbaError('invalid-option', message, field);
+  for (const k of ['drops', 'realizations', 'rounds'] as const) {
+    if (!(Number.isInteger(c[k]) && c[k] >= 1)) throw bad(k, `${k} must be a positive integer (got ${c[k]})`);
   }
-  return out;
+  if (c.drops > INDEX_LIMIT) throw bad('drops', `drops must be at most 2^32 = 4294967296: drop indices are 32-bit (got ${c.drops})`);
+  if (c.realizations * c.rounds > INDEX_LIMIT) {
+    throw bad(
+      'realizations',
+      `realizations x rounds must be at most 2^32 = 4294967296: realization indices are 32-bit (got ${c.realizations} x ${c.rounds})`,
+    );
+  }
+  if (c.methods.length === 0) throw bad('methods', 'methods must name at least one method');
+  const points = gridPointCount(c);
+  if (points > MAX_GRID_POINTS) {
+    throw bad(c.grid.find((a) => a.values.length > 1)?.key ?? 'grid', `the grid has ${points} points (the product of the comma lists), more than ${MAX_GRID_POINTS}; split the sweep`);
+  }
+  const total = unitCount(c);
+  if (!Number.isSafeInteger(total)) {
+    throw bad('drops', `the sweep would have ${total} units (grid points x drops x blocks of ${BLOCK_TRIALS} trials), more than 2^53`);
+  }
 }
 
 export function monteCarloOptions(c: SweepConfig): MonteCarloOptions {

@@ -16,7 +16,7 @@ import {
   mergeSummary,
 } from '../core/montecarlo.js';
 import { SCENARIO_DEFAULTS, type ScenarioOptions } from '../core/scenario.js';
-import { type SweepConfig, gridPoints, scenarioOf, units } from './config.js';
+import { type SweepConfig, blockCount, gridPoints, scenarioOf, unitCount } from './config.js';
 import { roundsNeeded } from '../core/plan.js';
 import { unitKey } from './journal.js';
 
@@ -43,12 +43,16 @@ export interface ResultRow {
  */
 export function aggregate(c: SweepConfig, summaries: Iterable<UnitSummary>): { rows: ResultRow[]; complete: boolean } {
   const points = gridPoints(c);
-  const perPoint = units(c).length / points.length;
+  const perPoint = c.drops * blockCount(c);
   const rows: ResultRow[] = [];
   let complete = true;
   let grid = -1;
   let seen = 0;
   let folded: MethodSummary[] = [];
+  // Histograms are summed in maps and sorted once per grid point: merging sorted lists
+  // unit by unit costs the grid point's bin count per unit, which a sweep of a million
+  // units (stopped by a scheduler, who waits seconds, not minutes) cannot afford.
+  let hists: Map<number, number>[] = [];
   let last: UnitSummary | undefined;
   const close = () => {
     if (grid < 0) return;
@@ -56,6 +60,7 @@ export function aggregate(c: SweepConfig, summaries: Iterable<UnitSummary>): { r
       complete = false;
       return;
     }
+    folded.forEach((s, m) => (s.hist = [...hists[m].entries()].sort((a, b) => a[0] - b[0])));
     const stats = folded.map(finalize);
     const iEqual = c.methods.indexOf('equal');
     const budget = scenarioOf(c, points[grid]).budget;
@@ -82,8 +87,13 @@ export function aggregate(c: SweepConfig, summaries: Iterable<UnitSummary>): { r
       grid = u.grid;
       seen = 0;
       folded = c.methods.map(() => emptySummary());
+      hists = c.methods.map(() => new Map());
     }
-    u.methods.forEach((s, m) => mergeSummary(folded[m], s));
+    u.methods.forEach((s, m) => {
+      mergeSummary(folded[m], { ...s, hist: [] });
+      const h = hists[m];
+      for (const [bin, count] of s.hist) h.set(bin, (h.get(bin) ?? 0) + count);
+    });
     seen++;
   }
   close();
@@ -127,7 +137,7 @@ export function resultsJson(c: SweepConfig, rows: ResultRow[], complete: boolean
       backends: info.backends,
       complete,
       config: c,
-      units: { total: units(c).length, blockTrials: BLOCK_TRIALS },
+      units: { total: unitCount(c), blockTrials: BLOCK_TRIALS },
       statistics: {
         latency: 'round latency T in s, over every round of every trial',
         ci95: 'Student t 95% confidence interval of the mean',

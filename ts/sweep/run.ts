@@ -1,34 +1,59 @@
 /**
- * Running a sweep: units on a backend, the journal, progress, interruption, results.
+ * Running a sweep: units on a backend, the journal, the folder's lock, progress,
+ * interruption, results; and merging the folders of a sharded sweep.
  */
-import { existsSync, readdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, realpathSync, renameSync, unlinkSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { JcpbaError } from '../core/error.js';
 import { checkSolverOptions } from '../core/methods.js';
 import { type UnitSpec, type UnitSummary, runUnit } from '../core/montecarlo.js';
 import { type BackendName, createSolver } from '../facade.js';
 import { isFigureFile, sweepFigures } from './figures.js';
-import { type SweepConfig, flattenParams, gridPoints, identity, monteCarloOptions, scenarioOf, units } from './config.js';
-import { JOURNAL, type JournalHeader, appendLines, ensureDir, journalUnits, mergeOrdered, readJournal, unitKey, writeAtomic } from './journal.js';
+import {
+  type SweepConfig,
+  checkConfig,
+  gridPoints,
+  identity,
+  monteCarloOptions,
+  remainingWork,
+  scenarioOf,
+  shardUnitCount,
+  shardUnits,
+  unitCount,
+  unitWork,
+} from './config.js';
+import { FileError, appendLines, foreignEntries, makeDir, removeOwnTemporaries, writeAtomic } from './files.js';
+import { JOURNAL, type JournalHeader, type JournalScan, cutTornLine, journalUnits, mergeOrdered, scanJournal } from './journal.js';
+import { LOCK, acquireLock, checkNotLocked } from './lock.js';
 import { type ResultRow, aggregate, resultsCsv, resultsJson } from './results.js';
-import type { CoreBackend } from '../../bindings/types.js';
 
 export interface Shard {
   index: number;
   count: number;
 }
 
+/** Where a sweep stands, after each batch. */
+export interface Progress {
+  unitsDone: number;
+  unitsTotal: number;
+  /** Client-solves (clients x realizations x rounds x methods) run by this call, and left to run. */
+  clientSolvesDone: number;
+  clientSolvesLeft: number;
+  /** Seconds since this call started running units. */
+  seconds: number;
+}
+
 export interface RunOptions {
   out: string;
   backend?: BackendName | 'auto';
-  /** Threads (native) or workers (WASM, TypeScript); default: every core. */
+  /** Threads (native) or workers (WASM, TypeScript); default and most: every processor available. */
   threads?: number;
   shard?: Shard;
   resume?: boolean;
-  /** Called after every batch of units. */
-  onProgress?: (done: number, total: number) => void;
+  /** Called before the first batch and after every batch of units. */
+  onProgress?: (done: number, total: number, progress: Progress) => void;
   /** Polled between batches: true stops the sweep, keeping what is done. */
   shouldStop?: () => boolean;
 }
@@ -43,7 +68,7 @@ export interface SweepOutcome {
   unitsDone: number;
   unitsTotal: number;
   files: string[];
-  /** What the caller should tell the user (e.g. how to draw figures without vega). */
+  /** What the caller should tell the user (a stale lock replaced, how to draw figures without vega). */
   notes: string[];
 }
 
@@ -56,48 +81,42 @@ interface Runner {
   close(): Promise<void>;
 }
 
-function nativeRunner(core: CoreBackend, c: SweepConfig, threads: number): Runner {
-  const params = flattenParams(gridPoints(c).map((p) => scenarioOf(c, p)));
-  const o = monteCarloOptions(c);
-  return {
-    run: async (specs) => {
-      const packed = Uint32Array.from(specs.flatMap((s) => [s.grid, s.drop, s.block]));
-      return JSON.parse(core.runUnits(params, packed, o.methods.join(','), o.trials, o.rounds, o.tolerance, o.maxIterations, threads)) as UnitSummary[];
-    },
-    close: async () => {},
-  };
-}
-
-/** A pool of worker threads, each running whole units; results come back in input order. */
-function workerRunner(backend: 'ts' | 'wasm', c: SweepConfig, threads: number): Runner {
+/**
+ * Worker threads running units (see worker.ts); results come back in input order. The
+ * native backend gets one worker and whole batches (the addon runs them on `threads`
+ * threads); WASM and TypeScript get `threads` workers and one unit per message.
+ */
+function workerRunner(backend: BackendName, c: SweepConfig, threads: number): Runner {
   const params = gridPoints(c).map((p) => scenarioOf(c, p));
   const options = monteCarloOptions(c);
   const url = new URL('./worker.js', import.meta.url);
-  const workers = Array.from({ length: threads }, () => new Worker(url, { workerData: { backend, params, options } }));
+  const native = backend === 'native';
+  const workers = Array.from({ length: native ? 1 : threads }, () => new Worker(url, { workerData: { backend, params, options } }));
   let nextId = 0;
-  const call = (w: Worker, spec: UnitSpec) =>
-    new Promise<UnitSummary>((resolve, reject) => {
+  const call = (w: Worker, specs: UnitSpec[]) =>
+    new Promise<UnitSummary[]>((resolve, reject) => {
       const id = nextId++;
-      const onMessage = (msg: { id?: number; summaries?: UnitSummary[]; error?: { message: string; code?: string; field?: string; client?: number } }) => {
+      const onMessage = (msg: { id?: number; json?: string; error?: { message: string; code?: string; field?: string; client?: number } }) => {
         if (msg.id !== id) return;
         w.off('message', onMessage);
         w.off('error', reject);
         if (msg.error) reject(new JcpbaError((msg.error.code as never) ?? 'internal', msg.error.message, msg.error.field, msg.error.client));
-        else resolve(msg.summaries![0]);
+        else resolve(JSON.parse(msg.json!) as UnitSummary[]);
       };
       w.on('message', onMessage);
       w.once('error', reject);
-      w.postMessage({ id, units: [spec] });
+      w.postMessage({ id, units: specs, threads: native ? threads : 1 });
     });
   return {
     run: async (specs) => {
+      if (native) return call(workers[0], specs);
       const out: UnitSummary[] = new Array(specs.length);
       let next = 0;
       await Promise.all(
         workers.map(async (w) => {
           while (next < specs.length) {
             const i = next++;
-            out[i] = await call(w, specs[i]);
+            [out[i]] = await call(w, [specs[i]]);
           }
         }),
       );
@@ -109,37 +128,58 @@ function workerRunner(backend: 'ts' | 'wasm', c: SweepConfig, threads: number): 
   };
 }
 
-/** In-process TypeScript, for one thread (no worker start-up cost). */
+/** In-process TypeScript, for one thread (no worker start-up cost; yields between batches). */
 function inlineRunner(c: SweepConfig): Runner {
   const params = gridPoints(c).map((p) => scenarioOf(c, p));
   const o = monteCarloOptions(c);
   return { run: async (specs) => specs.map((s) => runUnit(params[s.grid], s, o)), close: async () => {} };
 }
 
-
 function sameShard(a?: Shard, b?: Shard): boolean {
   return (a?.index ?? 0) === (b?.index ?? 0) && (a?.count ?? 1) === (b?.count ?? 1);
 }
 
-/** Opens or starts the journal; returns the keys of the units already done. */
-function openJournal(c: SweepConfig, o: RunOptions, backend: BackendName): { done: Set<string>; backends: string[] } {
+const isLock = (name: string) => name === LOCK;
+
+/** Refuses an --out that holds files but no sweep: they are someone's, and stay untouched. */
+function checkForeign(dir: string, what: string): void {
+  const foreign = foreignEntries(dir, isLock);
+  if (foreign.length === 0) return;
+  const shown = foreign.slice(0, 3).join(', ') + (foreign.length > 3 ? `, ... (${foreign.length} entries)` : '');
+  throw new JcpbaError(
+    'invalid-option',
+    `${dir} is not empty and holds no sweep (${JOURNAL} is missing): it holds ${shown}; ${what} writes only into a new or empty folder, or one of its own, so choose another --out`,
+    'out',
+  );
+}
+
+/** Opens or starts the journal (the lock held); returns the number of units already done. */
+function openJournal(c: SweepConfig, o: RunOptions, backend: BackendName): { done: number; backends: string[] } {
   const path = join(o.out, JOURNAL);
-  const existing = readJournal(o.out);
+  const existing = scanJournal(o.out);
   if (existing) {
     if (!o.resume) {
       throw new JcpbaError('invalid-option', `${o.out} already holds a sweep (${JOURNAL}); pass --resume to continue it, or choose another --out`, 'out');
     }
-    if (existing.header.identity !== identity(c) || !sameShard(existing.header.shard, o.shard)) {
-      throw new JcpbaError('invalid-option', `${o.out} holds a different sweep (other grid, methods, counts or shard); --resume needs the same arguments`, 'resume');
+    if (existing.header.merged) {
+      throw new JcpbaError('invalid-option', `${o.out} holds merged shards (jcpba merge); resume each shard in its own folder and merge again`, 'resume');
     }
+    if (existing.header.identity !== identity(c) || !sameShard(existing.header.shard, o.shard)) {
+      throw new JcpbaError('invalid-option', `${o.out} holds a different sweep (other grid, methods, counts, version or shard); --resume needs the same arguments`, 'resume');
+    }
+    cutTornLine(o.out, existing);
     const backends = [...new Set([...(existing.header.backends ?? []), backend])];
-    return { done: existing.keys, backends };
+    return { done: existing.units, backends };
   }
+  checkForeign(o.out, 'sweep');
   const header: JournalHeader = { kind: 'jcpba-sweep-journal', identity: identity(c), config: c, backends: [backend] };
   if (o.shard) header.shard = o.shard;
   writeAtomic(path, `${JSON.stringify(header)}\n`);
-  return { done: new Set(), backends: [backend] };
+  return { done: 0, backends: [backend] };
 }
+
+/** Yields to the event loop, so that signal handlers and timers run between batches. */
+const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export async function writeResults(
   dir: string,
@@ -158,7 +198,14 @@ export async function writeResults(
   put('results.json', resultsJson(c, rows, complete, { backends, threads }));
   // Figures of an earlier, smaller state would mislead: replace them all. The spec is
   // written beside every SVG, and alone when vega and vega-lite are not installed.
-  for (const f of readdirSync(dir)) if (isFigureFile(f)) unlinkSync(join(dir, f));
+  for (const f of readdirSync(dir)) {
+    if (!isFigureFile(f)) continue;
+    try {
+      unlinkSync(join(dir, f));
+    } catch (e) {
+      throw new FileError('remove', join(dir, f), e);
+    }
+  }
   const { figures, note } = await sweepFigures(c, rows);
   for (const fig of figures) {
     put(`${fig.name}.vl.json`, `${JSON.stringify(fig.spec, null, 2)}\n`);
@@ -167,105 +214,183 @@ export async function writeResults(
   return { rows, complete, files, notes: note ? [note] : [] };
 }
 
+/** The most threads (native) or workers (WASM, TypeScript) a sweep may use: the processors available. */
+export function maxThreads(): number {
+  return availableParallelism();
+}
+
 export async function runSweep(c: SweepConfig, o: RunOptions): Promise<SweepOutcome> {
   if (o.shard && !(Number.isInteger(o.shard.count) && o.shard.count >= 1 && Number.isInteger(o.shard.index) && o.shard.index >= 0 && o.shard.index < o.shard.count)) {
     throw new JcpbaError('invalid-option', '--shard must be i/n with 0 <= i < n', 'shard');
   }
-  const threads = o.threads ?? availableParallelism();
+  const most = maxThreads();
+  const threads = o.threads ?? most;
   if (!(Number.isInteger(threads) && threads >= 1)) throw new JcpbaError('invalid-option', '--threads must be a positive integer', 'threads');
-  // The solver options and every grid point must check out (presets, ranges) before
-  // anything is written.
-  checkSolverOptions(c.tolerance, c.maxIterations);
-  gridPoints(c).forEach((p) => scenarioOf(c, p));
-  ensureDir(o.out);
-  const solver = await createSolver({ backend: o.backend });
-  const { done, backends } = openJournal(c, o, solver.backend);
-  const mine = units(c, o.shard);
-  // The journal is a prefix of this list (units run and are written in canonical
-  // order), so the remaining units keep the journal in canonical order.
-  const todo = mine.filter((u) => !done.has(unitKey(u)));
-  const runner: Runner =
-    solver.backend === 'native' && solver.core
-      ? nativeRunner(solver.core, c, threads)
-      : threads === 1 && solver.backend === 'ts'
-        ? inlineRunner(c)
-        : workerRunner(solver.backend as 'ts' | 'wasm', c, threads);
-  const journal = join(o.out, JOURNAL);
-  // Batches sized to take about BATCH_SECONDS: long enough that the threads rarely idle
-  // at a batch's end or while JavaScript writes the journal, short enough that progress
-  // and an interruption wait at most about that long. Whole multiples of the thread count.
-  let batch = threads * 2;
-  try {
-    o.onProgress?.(mine.length - todo.length, mine.length);
-    for (let i = 0; i < todo.length; ) {
-      if (o.shouldStop?.()) break;
-      const specs = todo.slice(i, i + batch);
-      const started = performance.now();
-      const results = await runner.run(specs);
-      const seconds = (performance.now() - started) / 1000;
-      appendLines(journal, results.map((r) => JSON.stringify(r)));
-      i += specs.length;
-      o.onProgress?.(mine.length - todo.length + i, mine.length);
-      const perUnit = seconds / specs.length;
-      const fit = perUnit > 0 ? Math.floor((BATCH_SECONDS / perUnit) / threads) * threads : batch * 2;
-      batch = Math.min(MAX_BATCH_PER_THREAD * threads, Math.max(threads * 2, fit));
-    }
-  } finally {
-    await runner.close();
+  if (threads > most) {
+    throw new JcpbaError('invalid-option', `--threads ${threads} is more than the ${most} processors available to this process; use at most ${most}`, 'threads');
   }
-  const written = await writeResults(o.out, c, journalUnits(o.out), backends, threads);
-  return {
-    backend: solver.backend,
-    skipped: solver.skipped,
-    threads,
-    complete: written.complete && !o.shard,
-    rows: written.rows,
-    unitsDone: readJournal(o.out)!.keys.size,
-    unitsTotal: mine.length,
-    files: written.files,
-    notes: written.notes,
-  };
+  // The solver options, every limit and every grid point (presets, ranges) are checked
+  // before anything is written.
+  checkSolverOptions(c.tolerance, c.maxIterations);
+  checkConfig(c);
+  const params = gridPoints(c).map((p) => scenarioOf(c, p));
+  const solver = await createSolver({ backend: o.backend });
+  makeDir(o.out);
+  const lock = acquireLock(o.out, 'sweep');
+  try {
+    removeOwnTemporaries(o.out);
+    const { done, backends } = openJournal(c, o, solver.backend);
+    const total = shardUnitCount(c, o.shard);
+    const clients = params.map((p) => p.clients);
+    const runner: Runner =
+      threads === 1 && solver.backend === 'ts' ? inlineRunner(c) : workerRunner(solver.backend, c, threads);
+    const journal = join(o.out, JOURNAL);
+    // The journal holds a prefix of this shard's unit list (units run and are written in
+    // canonical order), so the units left start at position `done`, and are computed one
+    // batch at a time: memory does not grow with the number of units.
+    const todo = shardUnits(c, o.shard, done);
+    let position = done;
+    let work = 0;
+    const started = performance.now();
+    const report = () =>
+      o.onProgress?.(position, total, {
+        unitsDone: position,
+        unitsTotal: total,
+        clientSolvesDone: work,
+        clientSolvesLeft: remainingWork(c, clients, o.shard, position),
+        seconds: (performance.now() - started) / 1000,
+      });
+    // Batches sized to take about BATCH_SECONDS: long enough that the threads rarely idle
+    // at a batch's end or while JavaScript writes the journal, short enough that progress
+    // and an interruption wait at most about that long. Whole multiples of the thread count.
+    let batch = threads * 2;
+    try {
+      report();
+      while (position < total && !o.shouldStop?.()) {
+        const specs: UnitSpec[] = [];
+        while (specs.length < batch) {
+          const next = todo.next();
+          if (next.done) break;
+          specs.push(next.value);
+        }
+        if (specs.length === 0) break;
+        const t0 = performance.now();
+        const results = await runner.run(specs);
+        const seconds = (performance.now() - t0) / 1000;
+        appendLines(journal, results.map((r) => JSON.stringify(r)));
+        position += specs.length;
+        for (const u of specs) work += unitWork(c, clients, u);
+        report();
+        const perUnit = seconds / specs.length;
+        const fit = perUnit > 0 ? Math.floor((BATCH_SECONDS / perUnit) / threads) * threads : batch * 2;
+        batch = Math.min(MAX_BATCH_PER_THREAD * threads, Math.max(threads * 2, fit));
+        await turn();
+      }
+    } finally {
+      await runner.close();
+    }
+    const written = await writeResults(o.out, c, journalUnits(o.out, position), backends, threads);
+    return {
+      backend: solver.backend,
+      skipped: solver.skipped,
+      threads,
+      complete: written.complete && !o.shard,
+      rows: written.rows,
+      unitsDone: position,
+      unitsTotal: total,
+      files: written.files,
+      notes: [...(lock.replaced ? [`replaced a stale lock: ${lock.replaced}`] : []), ...written.notes],
+    };
+  } finally {
+    lock.release();
+  }
 }
 
-/** Combines shard folders into `out`: exactly the numbers one run would have produced. */
+/** `dir` is `parent` or inside it (paths resolved, symbolic links followed where they exist). */
+function within(dir: string, parent: string): boolean {
+  const real = (p: string) => {
+    try {
+      return realpathSync(p);
+    } catch {
+      return resolve(p);
+    }
+  };
+  const a = real(dir);
+  const b = real(parent);
+  return a === b || a.startsWith(b.endsWith(sep) ? b : b + sep);
+}
+
+/**
+ * Combines shard folders into `out`: exactly the numbers one run would have produced.
+ * The shard folders are only read (a torn last line is skipped, not cut; a damaged line
+ * is an error naming it); `out` must be new, empty, or hold an earlier merge of the same
+ * sweep, which is replaced.
+ */
 export async function mergeShards(
   out: string,
   dirs: string[],
-): Promise<{ config: SweepConfig; rows: ResultRow[]; complete: boolean; files: string[]; notes: string[] }> {
+): Promise<{ config: SweepConfig; rows: ResultRow[]; complete: boolean; files: string[]; missing: number; notes: string[] }> {
   if (dirs.length === 0) throw new JcpbaError('invalid-option', 'merge needs at least one shard folder', 'dirs');
-  let header: JournalHeader | undefined;
-  const backends = new Set<string>();
-  const seen = new Set<string>();
+  const scans: JournalScan[] = [];
   for (const dir of dirs) {
     if (!existsSync(join(dir, JOURNAL))) throw new JcpbaError('invalid-input', `${dir} holds no sweep (${JOURNAL} is missing)`, 'dirs');
-    const j = readJournal(dir)!;
-    if (!header) header = j.header;
-    else if (j.header.identity !== header.identity) throw new JcpbaError('invalid-input', `${dir} holds a different sweep from ${dirs[0]}`, 'dirs');
-    for (const b of j.header.backends ?? []) backends.add(b);
-    for (const k of j.keys) {
-      if (seen.has(k)) throw new JcpbaError('invalid-input', `unit ${k} appears twice (in ${dir} and an earlier folder)`, 'dirs');
-      seen.add(k);
-    }
+    if (within(out, dir)) throw new JcpbaError('invalid-option', `--out ${out} is ${within(dir, out) ? 'one of' : 'inside one of'} the folders merged (${dir}); merge never writes into them, so choose another --out`, 'out');
+    checkNotLocked(dir);
+    const scan = scanJournal(dir)!;
+    if (scans.length > 0 && scan.header.identity !== scans[0].header.identity) throw new JcpbaError('invalid-input', `${dir} holds a different sweep from ${dirs[0]}`, 'dirs');
+    scans.push(scan);
   }
-  const c = header!.config;
-  const missing = units(c).filter((u) => !seen.has(unitKey(u))).length;
-  ensureDir(out);
-  // The merged journal, in canonical order, streamed from the shards' journals.
-  const merged: JournalHeader = { kind: 'jcpba-sweep-journal', identity: header!.identity, config: c, backends: [...backends] };
-  const path = join(out, JOURNAL);
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, `${JSON.stringify(merged)}\n`);
-  let batch: string[] = [];
-  for (const u of mergeOrdered(dirs.map((d) => journalUnits(d)))) {
-    batch.push(JSON.stringify(u));
-    if (batch.length >= 256) {
+  const first = scans[0].header;
+  const c = first.config;
+  const backends = [...new Set(scans.flatMap((s) => s.header.backends ?? []))];
+  makeDir(out);
+  const lock = acquireLock(out, 'merge');
+  try {
+    removeOwnTemporaries(out);
+    const existing = scanJournal(out);
+    if (existing && !existing.header.merged) {
+      throw new JcpbaError('invalid-option', `${out} holds a sweep of its own (not a merge); merge writes only into a new or empty folder, or over an earlier merge of the same sweep, so choose another --out`, 'out');
+    }
+    if (existing && existing.header.identity !== first.identity) {
+      throw new JcpbaError('invalid-option', `${out} holds the merge of a different sweep (other grid, methods, counts or version); choose another --out`, 'out');
+    }
+    if (!existing) checkForeign(out, 'merge');
+    // The merged journal, in canonical order, streamed from the shards' journals (each
+    // read up to the units its scan checked) into a temporary file, then renamed.
+    const merged: JournalHeader = { kind: 'jcpba-sweep-journal', identity: first.identity, config: c, backends, merged: true };
+    const path = join(out, JOURNAL);
+    const tmp = `${path}.tmp-${process.pid}`;
+    let count = 0;
+    try {
+      writeAtomic(tmp, `${JSON.stringify(merged)}\n`);
+      let batch: string[] = [];
+      for (const u of mergeOrdered(dirs.map((d, i) => journalUnits(d, scans[i].units)), dirs)) {
+        batch.push(JSON.stringify(u));
+        count++;
+        if (batch.length >= 256) {
+          appendLines(tmp, batch);
+          batch = [];
+        }
+      }
       appendLines(tmp, batch);
-      batch = [];
+      try {
+        renameSync(tmp, path);
+      } catch (e) {
+        throw new FileError('write', path, e);
+      }
+    } catch (e) {
+      try {
+        unlinkSync(tmp);
+      } catch {
+        // never written
+      }
+      throw e;
     }
+    const missing = unitCount(c) - count;
+    const written = await writeResults(out, c, journalUnits(out, count), backends);
+    const notes = [...(lock.replaced ? [`replaced a stale lock: ${lock.replaced}`] : []), ...written.notes];
+    return { config: c, ...written, complete: written.complete && missing === 0, missing, notes };
+  } finally {
+    lock.release();
   }
-  appendLines(tmp, batch);
-  renameSync(tmp, path);
-  const written = await writeResults(out, c, journalUnits(out), [...backends]);
-  if (missing > 0) process.stderr.write(`jcpba: merge: ${missing} units are missing; results cover complete grid points only\n`);
-  return { config: c, ...written, complete: written.complete && missing === 0 };
 }

@@ -1,15 +1,18 @@
 /**
- * A worker of the sweep pool (WASM and TypeScript backends): runs the units it is sent
- * and posts their summaries back. The native backend uses its own threads instead.
+ * A worker thread of a sweep: runs the units it is sent and posts their summaries back
+ * (as the JSON array the compiled cores return). WASM and TypeScript run a pool of these,
+ * one unit per message; the native backend runs one, which hands whole batches to the
+ * addon's own threads. Either way the main thread's event loop stays free while units
+ * run, so signals, progress and a second Ctrl-C are handled at once.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { type MonteCarloOptions, type UnitSpec, type UnitSummary, runUnit } from '../core/montecarlo.js';
+import { type MonteCarloOptions, type UnitSpec, runUnit } from '../core/montecarlo.js';
 import type { ScenarioParams } from '../core/scenario.js';
 import { flattenParams } from './config.js';
 import type { CoreBackend } from '../../bindings/types.js';
 
 interface Setup {
-  backend: 'ts' | 'wasm';
+  backend: 'native' | 'ts' | 'wasm';
   params: ScenarioParams[];
   options: MonteCarloOptions;
 }
@@ -19,19 +22,22 @@ let core: CoreBackend | undefined;
 if (setup.backend === 'wasm') {
   const { loadWasmNode } = await import('../../bindings/wasm-node.js');
   core = await loadWasmNode();
+} else if (setup.backend === 'native') {
+  const { loadNative } = await import('../../bindings/native.js');
+  core = loadNative();
 }
 const flat = flattenParams(setup.params);
 
-function run(specs: UnitSpec[]): UnitSummary[] {
+function run(specs: UnitSpec[], threads: number): string {
   const o = setup.options;
-  if (!core) return specs.map((s) => runUnit(setup.params[s.grid], s, o));
+  if (!core) return JSON.stringify(specs.map((s) => runUnit(setup.params[s.grid], s, o)));
   const packed = Uint32Array.from(specs.flatMap((s) => [s.grid, s.drop, s.block]));
-  return JSON.parse(core.runUnits(flat, packed, o.methods.join(','), o.trials, o.rounds, o.tolerance, o.maxIterations, 1)) as UnitSummary[];
+  return core.runUnits(flat, packed, o.methods.join(','), o.trials, o.rounds, o.tolerance, o.maxIterations, threads);
 }
 
-parentPort!.on('message', (msg: { id: number; units: UnitSpec[] }) => {
+parentPort!.on('message', (msg: { id: number; units: UnitSpec[]; threads?: number }) => {
   try {
-    parentPort!.postMessage({ id: msg.id, summaries: run(msg.units) });
+    parentPort!.postMessage({ id: msg.id, json: run(msg.units, msg.threads ?? 1) });
   } catch (e) {
     const err = e as Error & { code?: string; field?: string; client?: number };
     parentPort!.postMessage({ id: msg.id, error: { message: err.message, code: err.code, field: err.field, client: err.client } });

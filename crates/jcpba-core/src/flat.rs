@@ -12,7 +12,7 @@ use crate::error::{Error, ErrorCode};
 use crate::method::Method;
 use crate::montecarlo::{block_count, run_units, MonteCarloOptions, UnitSpec, BLOCK_TRIALS};
 use crate::options::SolveOptions;
-use crate::scenario::ScenarioParams;
+use crate::scenario::{ScenarioParams, MAX_CLIENTS};
 use crate::summary::units_to_json;
 
 /// Numbers per grid point in the flat `params` layout (see [`PARAM_NAMES`]).
@@ -69,8 +69,11 @@ pub fn params_from_flat(values: &[f64], g: usize) -> Result<ScenarioParams, Erro
             return Err(bad(i, "must be a finite number"));
         }
     }
-    if !(is_positive_integer(v[0]) && v[0] <= 4_294_967_295.0) {
-        return Err(bad(0, "must be a positive integer below 2^32"));
+    if !(is_positive_integer(v[0]) && v[0] <= MAX_CLIENTS as f64) {
+        return Err(bad(
+            0,
+            &format!("must be a positive integer, at most {}", MAX_CLIENTS),
+        ));
     }
     if !is_uint32(v[1]) {
         return Err(bad(1, "must be an integer in [0, 2^32)"));
@@ -332,8 +335,19 @@ mod tests {
         assert_eq!(e.field, "params[0].clients");
         assert_eq!(
             e.message,
-            "params[0].clients must be a positive integer below 2^32"
+            "params[0].clients must be a positive integer, at most 1000000"
         );
+        // A K whose vectors could not be allocated is refused before any allocation
+        // (a failed allocation aborts the process, past any binding's reach).
+        let mut huge = flat.clone();
+        huge[0] = 4_294_967_295.0;
+        let e = run(&huge, &[0, 0, 0], "equal", 1.0, 1.0);
+        assert_eq!(
+            e.message,
+            "params[0].clients must be a positive integer, at most 1000000"
+        );
+        huge[0] = MAX_CLIENTS as f64 + 1.0;
+        assert_eq!(run(&huge, &[0, 0, 0], "equal", 1.0, 1.0).field, "params[0].clients");
         let mut bad = flat.clone();
         bad[9] = -1.0;
         let e = run(&bad, &[0, 0, 0], "bcd", 3.0, 1.0);

@@ -41,7 +41,7 @@ pub use options::{SolveOptions, DEFAULT_MAX_ITERATIONS, DEFAULT_TOLERANCE};
 pub use plan::{plan, plan_flat, AdaptivePlan, Plan, PlanOptions, Policy, StaticPlan};
 pub use problem::{validate, BatchView, Problem, ProblemView, SCALAR_COUNT};
 pub use rng::Random;
-pub use scenario::{generate_from_params, ScenarioParams};
+pub use scenario::{generate_from_params, ScenarioParams, MAX_CLIENTS};
 pub use solution::{Solution, Status};
 pub use solve::{solve, solve_many};
 pub use summary::{MethodSummary, UnitSummary};

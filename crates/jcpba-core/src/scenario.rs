@@ -11,6 +11,11 @@ use crate::error::Error;
 use crate::problem::{validate, Problem};
 use crate::rng::{Random, STREAM_DROP, STREAM_FADING};
 
+/// Most clients of one generated problem (ts/core/scenario.ts `MAX_CLIENTS`): a unit
+/// holds a few vectors of K numbers per thread, so a caller's K cannot exhaust memory
+/// (an allocation failure aborts the process, which no binding could report).
+pub const MAX_CLIENTS: usize = 1_000_000;
+
 /// A scenario with its presets resolved to numbers (ts/core/scenario.ts `ScenarioParams`).
 #[derive(Clone, Debug, PartialEq)]
 pub struct ScenarioParams {
