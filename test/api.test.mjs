@@ -20,7 +20,7 @@ const SHARED_TYPES = [
   'MinPruningOptions', 'MinPruningResult', 'MinPruningStatus', 'ModelPreset', 'PlanOptions', 'PlanResult', 'Policy',
   'Problem', 'ProblemInput', 'StaticPlan', 'ScenarioOptions', 'ScenarioParams', 'SolveOptions', 'SolveResult', 'Solver', 'Status',
 ];
-const NODE_TYPES = [...SHARED_TYPES, 'CreateSolverOptions', 'MethodStats', 'Progress', 'ResultRow', 'RunOptions', 'Shard', 'SweepConfig', 'SweepOutcome'];
+const NODE_TYPES = [...SHARED_TYPES, 'CreateSolverOptions', 'CustomMethod', 'CustomPoint', 'MethodStats', 'Progress', 'ResultRow', 'RunOptions', 'Shard', 'SweepConfig', 'SweepInput', 'SweepMethod', 'SweepOutcome'];
 const BROWSER_TYPES = [...SHARED_TYPES, 'BrowserBackendName', 'BrowserSolverOptions'];
 
 const sorted = (names) => [...new Set(names)].sort();

@@ -24,7 +24,8 @@ export type { DatasetPreset, ModelPreset, ScenarioOptions, ScenarioParams } from
 
 // Sweep: Monte Carlo over a grid, with its journal, shards and result files.
 export { runSweep, mergeShards } from './sweep/run.js';
-export type { Progress, RunOptions, Shard, SweepOutcome } from './sweep/run.js';
+export type { Progress, RunOptions, Shard, SweepInput, SweepOutcome } from './sweep/run.js';
+export type { CustomMethod, CustomPoint, SweepMethod } from './sweep/custom.js';
 export { GRID_PARAMS } from './sweep/config.js';
 export type { SweepConfig } from './sweep/config.js';
 export type { ResultRow } from './sweep/results.js';

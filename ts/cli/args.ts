@@ -3,6 +3,7 @@
  * positionals. Unknown flags and missing values are errors that name the flag.
  */
 import { JcpbaError } from '../core/error.js';
+import { didYouMean } from './suggest.js';
 
 export interface FlagSpec {
   /** Takes no value. */
@@ -22,6 +23,14 @@ export function usageError(message: string, field?: string): JcpbaError {
   return new JcpbaError('invalid-option', message, field);
 }
 
+/** Flags accepted under a second name: the one a command does not declare maps to the one it does. */
+const ALIASES: Record<string, string> = { method: 'methods', methods: 'method' };
+
+/**
+ * Parses argv against the flag specs. `-h` is `--help` and `-V` is `--version` when the
+ * command has them; `--method` and `--methods` are the same flag. An unknown flag is a
+ * usage error that suggests the closest known one.
+ */
 export function parseArgs(argv: string[], specs: Record<string, FlagSpec>): Parsed {
   const flags = new Map<string, string>();
   const positionals: string[] = [];
@@ -31,14 +40,24 @@ export function parseArgs(argv: string[], specs: Record<string, FlagSpec>): Pars
       positionals.push(...argv.slice(i + 1));
       break;
     }
+    if (arg === '-h' || arg === '-V') {
+      const name = arg === '-h' ? 'help' : 'version';
+      if (!Object.hasOwn(specs, name)) throw usageError(`unknown option ${arg} (see --help)`, name);
+      flags.set(name, 'true');
+      continue;
+    }
+    if (/^-[A-Za-z]/.test(arg)) throw usageError(`unknown option ${arg}; options are long (--name), -h is --help (see --help)`, arg.slice(1));
     if (!arg.startsWith('--') || arg === '-') {
       positionals.push(arg);
       continue;
     }
     const eq = arg.indexOf('=');
-    const name = arg.slice(2, eq < 0 ? undefined : eq);
+    let name = arg.slice(2, eq < 0 ? undefined : eq);
+    // --method and --methods are one flag, whichever a command declares.
+    const alias = Object.hasOwn(ALIASES, name) ? ALIASES[name] : undefined;
+    if (!Object.hasOwn(specs, name) && alias !== undefined && Object.hasOwn(specs, alias)) name = alias;
     const spec = Object.hasOwn(specs, name) ? specs[name] : undefined;
-    if (!spec) throw usageError(`unknown option --${name} (see --help)`, name);
+    if (!spec) throw usageError(`unknown option --${name}${didYouMean(name, Object.keys(specs), '--')} (see --help)`, name);
     if (spec.boolean) {
       if (eq >= 0) throw usageError(`--${name} takes no value`, name);
       flags.set(name, 'true');

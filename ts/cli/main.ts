@@ -8,6 +8,7 @@ import { type ErrorCode, JcpbaError } from '../core/error.js';
 import { FileError, systemReason } from '../sweep/files.js';
 import { VERSION } from '../version.js';
 import { usageError } from './args.js';
+import { didYouMean } from './suggest.js';
 import { type Io, guardStdio, nodeIo } from './io.js';
 import { generateCommand } from './generate.js';
 import { solveCommand } from './solve.js';
@@ -34,10 +35,13 @@ Commands:
   sweep      Monte Carlo over a grid of scenarios: table, CSV, JSON and figures
   merge      combine the folders of a sharded sweep into one result
 ${bench}
-Run 'jcpba <command> --help' for a command's options. Units are SI (s, Hz, W, bits)
+Run 'jcpba <command> --help' (or -h) for a command's options; 'jcpba -V' prints the version.
+--method and --methods are the same flag everywhere. Units are SI (s, Hz, W, bits)
 unless an option says otherwise.
 `;
 }
+
+const COMMANDS = ['generate', 'solve', 'plan', 'sweep', 'merge', 'bench', 'help', 'version'];
 
 /** Errors about the command line itself: exit code 2. */
 const USAGE_CODES = new Set<ErrorCode>(['invalid-option', 'unknown-method', 'unknown-backend', 'unknown-preset']);
@@ -67,17 +71,19 @@ export async function main(argv: string[], io: Io = nodeIo): Promise<number> {
       case 'bench':
         return await benchCommand(rest);
       case '--version':
+      case '-V':
       case 'version':
         io.out(`${VERSION}\n`);
         return 0;
       case undefined:
       case '--help':
+      case '-h':
       case 'help':
         io.out(mainHelp());
         return command === undefined ? 2 : 0;
       default:
         throw usageError(
-          `unknown command ${JSON.stringify(command)}; expected generate, solve, plan, sweep, ${benchAvailable() ? 'merge or bench' : 'or merge'} (see jcpba --help)`,
+          `unknown command ${JSON.stringify(command)}${didYouMean(command, COMMANDS)}; expected generate, solve, plan, sweep, ${benchAvailable() ? 'merge or bench' : 'or merge'} (see jcpba --help)`,
           'command',
         );
     }

@@ -1,7 +1,9 @@
 /**
  * The scenario generator's options as command-line flags (generate, sweep), with units and defaults in the help.
  */
-import { SCENARIO_DEFAULTS, SCENARIO_HELP, type ScenarioOptions } from '../core/scenario.js';
+import { JcpbaError } from '../core/error.js';
+import { DATASET_PRESETS, MODEL_PRESETS, SCENARIO_DEFAULTS, SCENARIO_HELP, type ScenarioOptions } from '../core/scenario.js';
+import { didYouMean } from './suggest.js';
 import { type FlagSpec, parseNumber } from './args.js';
 
 /** Scenario options as flags: flag name -> option key, with the unit in the help. */
@@ -48,6 +50,11 @@ export function scenarioFlagSpecs(valueName = 'X'): Record<string, FlagSpec> {
 /** Reads one scenario flag's value: a number, or a preset name. */
 export function scenarioValue(flag: string, text: string): number | string {
   const key = SCENARIO_FLAGS[flag];
-  return STRING_OPTIONS.has(key) ? text : parseNumber(text, `--${flag}`);
+  if (!STRING_OPTIONS.has(key)) return parseNumber(text, `--${flag}`);
+  const presets = Object.keys(key === 'model' ? MODEL_PRESETS : DATASET_PRESETS);
+  if (!presets.includes(text)) {
+    throw new JcpbaError('unknown-preset', `unknown ${key} preset ${JSON.stringify(text)}${didYouMean(text, presets)}; expected one of ${presets.join(', ')}`, key);
+  }
+  return text;
 }
 

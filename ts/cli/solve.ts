@@ -4,7 +4,7 @@
  * a table for people.
  */
 import { JcpbaError } from '../core/error.js';
-import { METHODS, type MethodId, type SolveResult, methodId } from '../core/methods.js';
+import { METHODS, type MethodId, type SolveResult } from '../core/methods.js';
 import type { MinPruningResult } from '../core/deadline.js';
 import { BACKENDS, type BackendName, createSolver } from '../facade.js';
 import { type Problem, toProblem } from '../core/problem.js';
@@ -12,6 +12,7 @@ import { checkPlanOptions, roundsNeeded } from '../core/plan.js';
 import { pruningLimitOption } from './plan.js';
 import { type FlagSpec, formatHelp, parseArgs, parseNumber, usageError } from './args.js';
 import { type Io, readFileText } from './io.js';
+import { didYouMean } from './suggest.js';
 
 const SOLVE_FLAGS: Record<string, FlagSpec> = {
   method: { value: 'ID[,ID...]|all', help: `methods to run, in order: ${METHODS.join(', ')}`, default: 'optimal' },
@@ -42,7 +43,13 @@ export function parseMethods(text: string): MethodId[] {
   if (text === 'all') return [...METHODS];
   const ids = text.split(',').map((s) => s.trim());
   if (ids.some((s) => s === '')) throw usageError(`--method: empty method name in ${JSON.stringify(text)}`, 'method');
-  return ids.map(methodId);
+  return ids.map(cliMethodId);
+}
+
+/** A method id from the command line: the core's check, with the closest id suggested. */
+export function cliMethodId(id: string): MethodId {
+  if ((METHODS as readonly string[]).includes(id)) return id as MethodId;
+  throw new JcpbaError('unknown-method', `unknown method ${JSON.stringify(id)}${didYouMean(id, [...METHODS, 'all'])}; expected one of ${METHODS.join(', ')} or all`, 'method');
 }
 
 /** The problem's text, from a file or stdin, at most MAX_INPUT_BYTES (io.ts). */

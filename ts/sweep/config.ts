@@ -3,6 +3,7 @@
  * identity (what resume and merge compare), and the canonical order of its units (grid
  * point, drop, block of trials; see core/montecarlo.ts). Shard i of n takes every n-th.
  */
+import { didYouMean } from '../cli/suggest.js';
 import { JcpbaError } from '../core/error.js';
 import { VERSION } from '../version.js';
 import { METHODS, type MethodId } from '../core/methods.js';
@@ -35,7 +36,10 @@ export interface SweepConfig {
   /** Trials per drop; each trial is `rounds` rounds, each its own realization. */
   realizations: number;
   rounds: number;
-  methods: MethodId[];
+  /** Method ids in order: built-in ids (METHODS) and the ids of custom methods (`custom`). */
+  methods: string[];
+  /** The custom methods among `methods`, by id and version (part of the sweep's identity). */
+  custom?: { id: string; version: string }[];
   tolerance: number;
   maxIterations: number;
   /**
@@ -182,7 +186,13 @@ export function checkConfig(c: SweepConfig): void {
       `realizations x rounds must be at most 2^32 = 4294967296: realization indices are 32-bit (got ${c.realizations} x ${c.rounds})`,
     );
   }
-  if (c.methods.length === 0) throw bad('methods', 'methods must name at least one method');
+  if (!Array.isArray(c.methods) || c.methods.length === 0) throw bad('methods', 'methods must name at least one method');
+  const custom = new Set((c.custom ?? []).map((m) => m.id));
+  for (const m of c.methods) {
+    if (typeof m !== 'string' || (!(METHODS as readonly string[]).includes(m) && !custom.has(m))) {
+      throw new JcpbaError('unknown-method', `unknown method ${JSON.stringify(m)}${typeof m === 'string' ? didYouMean(m, [...METHODS]) : ''}; expected one of ${METHODS.join(', ')} or a custom method { id, version, solve }`, 'methods');
+    }
+  }
   const points = gridPointCount(c);
   if (points > MAX_GRID_POINTS) {
     throw bad(c.grid.find((a) => a.values.length > 1)?.key ?? 'grid', `the grid has ${points} points (the product of the comma lists), more than ${MAX_GRID_POINTS}; split the sweep`);
@@ -193,8 +203,13 @@ export function checkConfig(c: SweepConfig): void {
   }
 }
 
+/** The built-in methods of a sweep, in order (custom methods run apart: see custom.ts). */
+export function builtinMethods(c: SweepConfig): MethodId[] {
+  return c.methods.filter((m): m is MethodId => (METHODS as readonly string[]).includes(m));
+}
+
 export function monteCarloOptions(c: SweepConfig): MonteCarloOptions {
-  return { methods: c.methods, trials: c.realizations, rounds: c.rounds, tolerance: c.tolerance, maxIterations: c.maxIterations };
+  return { methods: builtinMethods(c), trials: c.realizations, rounds: c.rounds, tolerance: c.tolerance, maxIterations: c.maxIterations };
 }
 
 /** The 21 numbers per grid point of the compiled backends' runUnits (bindings/types.ts). */
@@ -214,7 +229,7 @@ export function methodsOption(text: string): MethodId[] {
   if (text === 'all') return [...METHODS];
   return text.split(',').map((s) => {
     if (!(METHODS as readonly string[]).includes(s)) {
-      throw new JcpbaError('unknown-method', `unknown method ${JSON.stringify(s)}; expected one of ${METHODS.join(', ')}`, 'methods');
+      throw new JcpbaError('unknown-method', `unknown method ${JSON.stringify(s)}${didYouMean(s, [...METHODS, 'all'])}; expected one of ${METHODS.join(', ')}`, 'methods');
     }
     return s as MethodId;
   });

@@ -4,7 +4,6 @@
  */
 import { JcpbaError } from '../core/error.js';
 import { VERSION } from '../version.js';
-import type { MethodId } from '../core/methods.js';
 import {
   BLOCK_TRIALS,
   type MethodStats,
@@ -25,7 +24,8 @@ export interface ResultRow {
   /** Index of the grid point in canonical order. */
   grid: number;
   point: Partial<ScenarioOptions>;
-  method: MethodId;
+  /** A built-in method id or a custom method's id. */
+  method: string;
   stats: MethodStats;
   /** 1 - mean T / mean T(equal), when `equal` ran. */
   reductionVsEqual?: number;

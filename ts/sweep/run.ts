@@ -11,8 +11,10 @@ import { checkSolverOptions } from '../core/methods.js';
 import { type UnitSpec, type UnitSummary, runUnit } from '../core/montecarlo.js';
 import { type BackendName, createSolver } from '../facade.js';
 import { isFigureFile, sweepFigures } from './figures.js';
+import { type CustomMethod, customMethods, runCustomUnit } from './custom.js';
 import {
   type SweepConfig,
+  builtinMethods,
   checkConfig,
   gridPoints,
   identity,
@@ -56,6 +58,27 @@ export interface RunOptions {
   onProgress?: (done: number, total: number, progress: Progress) => void;
   /** Polled between batches: true stops the sweep, keeping what is done. */
   shouldStop?: () => boolean;
+  /** Aborting stops the sweep after the current batch, as shouldStop does: what is done is kept (resume continues) and the outcome says how far it got. */
+  signal?: AbortSignal;
+}
+
+/**
+ * A sweep as `runSweep` takes it: a SweepConfig whose methods may hold custom methods
+ * (`{ id, version, solve }`, see custom.ts) next to the built-in ids.
+ */
+export type SweepInput = Omit<SweepConfig, 'methods' | 'custom'> & { methods: (string | CustomMethod)[] };
+
+/**
+ * The configuration a sweep stores (its journal, its identity: methods as ids, custom
+ * methods by id and version) and the custom methods by id.
+ */
+export function sweepConfigOf(input: SweepInput): { config: SweepConfig; custom: Map<string, CustomMethod> } {
+  if (!Array.isArray(input.methods)) throw new JcpbaError('invalid-option', 'methods must be an array of method ids and custom methods', 'methods');
+  const custom = customMethods(input.methods);
+  const { custom: _ignored, ...rest } = input as SweepInput & { custom?: unknown };
+  const config: SweepConfig = { ...rest, methods: input.methods.map((m) => (typeof m === 'string' ? m : m.id)) };
+  if (custom.size > 0) config.custom = [...custom.values()].map((m) => ({ id: m.id, version: m.version }));
+  return { config, custom };
 }
 
 export interface SweepOutcome {
@@ -219,7 +242,12 @@ export function maxThreads(): number {
   return availableParallelism();
 }
 
-export async function runSweep(c: SweepConfig, o: RunOptions): Promise<SweepOutcome> {
+/**
+ * Runs a sweep (what `jcpba sweep` does): units on the backend, custom methods inline,
+ * the journal in `o.out`, then results.csv, results.json and the figures.
+ */
+export async function runSweep(input: SweepInput, o: RunOptions): Promise<SweepOutcome> {
+  const { config: c, custom } = sweepConfigOf(input);
   if (o.shard && !(Number.isInteger(o.shard.count) && o.shard.count >= 1 && Number.isInteger(o.shard.index) && o.shard.index >= 0 && o.shard.index < o.shard.count)) {
     throw new JcpbaError('invalid-option', '--shard must be i/n with 0 <= i < n', 'shard');
   }
@@ -242,8 +270,25 @@ export async function runSweep(c: SweepConfig, o: RunOptions): Promise<SweepOutc
     const { done, backends } = openJournal(c, o, solver.backend);
     const total = shardUnitCount(c, o.shard);
     const clients = params.map((p) => p.clients);
-    const runner: Runner =
-      threads === 1 && solver.backend === 'ts' ? inlineRunner(c) : workerRunner(solver.backend, c, threads);
+    const builtins = builtinMethods(c);
+    const points = gridPoints(c);
+    const customs = c.methods.filter((id) => custom.has(id)).map((id) => custom.get(id)!);
+    const runner: Runner | undefined =
+      builtins.length === 0 ? undefined : threads === 1 && solver.backend === 'ts' ? inlineRunner(c) : workerRunner(solver.backend, c, threads);
+    // Built-in methods on the backend (in workers, while the custom methods run here),
+    // custom methods inline; their summaries joined in the order of c.methods.
+    const runBatch = async (specs: UnitSpec[]): Promise<UnitSummary[]> => {
+      const pending = runner ? runner.run(specs) : Promise.resolve(specs.map((s) => ({ ...s, methods: [] })));
+      pending.catch(() => {}); // awaited below, after the custom methods (which may throw first)
+      const own = customs.length === 0 ? [] : specs.map((s) => runCustomUnit(params[s.grid], points[s.grid], s, c.realizations, c.rounds, customs));
+      const done = await pending;
+      if (customs.length === 0) return done;
+      return done.map((u, i) => {
+        let b = 0;
+        let m = 0;
+        return { grid: u.grid, drop: u.drop, block: u.block, methods: c.methods.map((id) => (custom.has(id) ? own[i][m++] : u.methods[b++])) };
+      });
+    };
     const journal = join(o.out, JOURNAL);
     // The journal holds a prefix of this shard's unit list (units run and are written in
     // canonical order), so the units left start at position `done`, and are computed one
@@ -266,7 +311,7 @@ export async function runSweep(c: SweepConfig, o: RunOptions): Promise<SweepOutc
     let batch = threads * 2;
     try {
       report();
-      while (position < total && !o.shouldStop?.()) {
+      while (position < total && !o.shouldStop?.() && !o.signal?.aborted) {
         const specs: UnitSpec[] = [];
         while (specs.length < batch) {
           const next = todo.next();
@@ -275,7 +320,7 @@ export async function runSweep(c: SweepConfig, o: RunOptions): Promise<SweepOutc
         }
         if (specs.length === 0) break;
         const t0 = performance.now();
-        const results = await runner.run(specs);
+        const results = await runBatch(specs);
         const seconds = (performance.now() - t0) / 1000;
         appendLines(journal, results.map((r) => JSON.stringify(r)));
         position += specs.length;
@@ -287,7 +332,7 @@ export async function runSweep(c: SweepConfig, o: RunOptions): Promise<SweepOutc
         await turn();
       }
     } finally {
-      await runner.close();
+      await runner?.close();
     }
     const written = await writeResults(o.out, c, journalUnits(o.out, position), backends, threads);
     return {
