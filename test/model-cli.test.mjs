@@ -125,4 +125,17 @@ test('solve --deadline: an infeasible deadline exits 0 with status infeasible an
   assert.match(run(['solve', '--help']).stdout, /--deadline SECONDS\s+deadline mode instead of --method/);
 });
 
+test('solve --ndjson --deadline: one deadline-mode result line per problem line', () => {
+  const lines = [1, 2].map((seed) => run(['generate', '--clients', '5', '--seed', String(seed)]).stdout.replace(/\s+/g, ' ').trim());
+  const r = run(['solve', '--ndjson', '-', '--deadline', '200'], `${lines.join('\n')}\n`);
+  assert.is(r.status, 0, r.stderr);
+  const out = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  assert.is(out.length, 2);
+  out.forEach((o, i) => {
+    assert.is(o.results.length, 1);
+    assert.is(o.results[0].method, 'min-pruning');
+    assert.is(o.results[0].weightedPruning, solver.minPruning(JSON.parse(lines[i]), { deadline: 200 }).weightedPruning);
+  });
+});
+
 test.run();

@@ -3,14 +3,14 @@
 // `jcpba solve --format json` on every backend, and results.json of a sweep and a merge.
 // README's data dictionary is checked against the CSV header.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Ajv2020 from 'ajv/dist/2020.js';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { CLIENT_FIELDS, METHODS, SCENARIO_HELP, toProblem } from '../../dist/ts/index.js';
+import { CLIENT_FIELDS, METHODS, SCENARIO_HELP, runSweep, toProblem } from '../../dist/ts/index.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = join(ROOT, 'bin/jcpba.js');
@@ -198,6 +198,22 @@ test('plan --format json output is valid on every backend; a sweep with --rounds
   const results = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8'));
   valid(validate.sweep, results, 'sweep results.json with rounds0');
   assert.ok(results.results.every((r) => Number.isInteger(r.roundsToTarget) && r.timeToTarget > 0));
+});
+
+test('results.json of a sweep with a custom method and drops from a file is valid', async () => {
+  const dir = tmp();
+  const drops = join(dir, 'drops.json');
+  writeFileSync(drops, JSON.stringify([[{ distanceM: 40, samples: 100, throughput: 1e12 }, { distanceM: 90, shadowDb: -2, samples: 300, throughput: 2e12 }]]));
+  const mine = { id: 'my-equal', version: '1', solve: (p) => ({ pruning: [0, 0], bandwidth: [p.bandwidthHz / 2, p.bandwidthHz / 2] }) };
+  const out = join(dir, 'out');
+  await runSweep(
+    { grid: [{ key: 'budget', values: [0.1, 0.3] }], base: {}, seed: 1, drops: 1, realizations: 3, rounds: 1, methods: ['equal', mine], tolerance: 1e-10, maxIterations: 500, dropsFile: drops },
+    { out, backend: 'ts', threads: 1 },
+  );
+  const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
+  valid(validate.sweep, results, 'sweep results.json with custom methods and a drops file');
+  assert.equal(results.config.custom, [{ id: 'my-equal', version: '1' }]);
+  assert.not.ok(validate.sweep({ ...results, config: { ...results.config, dropsFile: { path: drops } } }), 'the SHA-256 is required');
 });
 
 test("README's data dictionary lists every CSV column, with its unit", () => {

@@ -13,6 +13,10 @@ export interface Io {
   err: (text: string) => void;
   /** All of stdin (at most MAX_INPUT_BYTES). */
   readStdin: () => Promise<string>;
+  /** stdin as a stream (for line-by-line input); default process.stdin. */
+  stdin?: () => Readable;
+  /** Writes to stdout and resolves when the text may be buffered without growing memory (backpressure). */
+  write?: (text: string) => Promise<void>;
 }
 
 /** Largest problem file (or stdin) `solve` reads: 256 MiB, about a million clients as JSON. */
@@ -90,4 +94,6 @@ export const nodeIo: Io = {
   out: (t) => process.stdout.write(t),
   err: (t) => process.stderr.write(t),
   readStdin: () => readText(process.stdin, 'stdin'),
+  stdin: () => process.stdin,
+  write: (t) => (process.stdout.write(t) ? Promise.resolve() : new Promise((resolve) => process.stdout.once('drain', resolve))),
 };

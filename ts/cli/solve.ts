@@ -13,6 +13,7 @@ import { pruningLimitOption } from './plan.js';
 import { type FlagSpec, formatHelp, parseArgs, parseNumber, usageError } from './args.js';
 import { type Io, readFileText } from './io.js';
 import { didYouMean } from './suggest.js';
+import { solveNdjson } from './ndjson.js';
 
 const SOLVE_FLAGS: Record<string, FlagSpec> = {
   method: { value: 'ID[,ID...]|all', help: `methods to run, in order: ${METHODS.join(', ')}`, default: 'optimal' },
@@ -26,6 +27,7 @@ const SOLVE_FLAGS: Record<string, FlagSpec> = {
   backend: { value: 'auto|native|wasm|ts', help: 'solver backend (also JCPBA_BACKEND)', default: 'auto' },
   rounds0: { value: 'R0', help: 'with --pruning-limit: rounds to the target loss without pruning; adds roundsToTarget and timeToTarget' },
   'pruning-limit': { value: 'PMAX|inf', help: 'with --rounds0: mean pruning at which the target becomes unreachable (MODEL.md section 10)' },
+  ndjson: { boolean: true, help: 'FILE holds one problem per line: one result line each ({"line", "backend", "results"} or {"line", "error"}), as read; a bad line does not stop the others' },
   help: { boolean: true, help: 'show this help' },
 };
 
@@ -94,7 +96,7 @@ export async function solveCommand(argv: string[], io: Io): Promise<number> {
   if (flags.has('help')) {
     io.out(
       formatHelp(
-        'Usage: jcpba solve FILE|- [options]\n       jcpba solve FILE|- --deadline SECONDS [options]',
+        'Usage: jcpba solve FILE|- [options]\n       jcpba solve FILE|- --deadline SECONDS [options]\n       jcpba solve --ndjson FILE|- [options]',
         'Solves a problem (JSON, SI units; see README) with each method asked for, in order; or, with\n--deadline, finds the least weighted pruning that meets that round deadline (an infeasible\ndeadline is not an error: status "infeasible" and the least feasible deadline, minDeadline).',
         SOLVE_FLAGS,
       ),
@@ -113,20 +115,31 @@ export async function solveCommand(argv: string[], io: Io): Promise<number> {
   const tolerance = flags.has('tolerance') ? parseNumber(flags.get('tolerance')!, '--tolerance') : undefined;
   const maxIterations = flags.has('max-iterations') ? parseNumber(flags.get('max-iterations')!, '--max-iterations') : undefined;
   const source = positionals[0] === '-' ? 'stdin' : positionals[0];
-  const problem = parseProblemJson(await readProblemText(positionals[0], io), source);
-  const solver = await createSolver({ backend: backendOption(flags.get('backend')) });
-  for (const s of solver.skipped) io.err(`jcpba: note: skipped the ${s.backend} backend: ${s.reason}\n`);
-  if (deadline !== undefined) {
-    const r = solver.minPruning(problem, { deadline, tolerance, maxIterations });
-    io.out(format === 'json' ? `${JSON.stringify({ backend: solver.backend, results: [resultJson(r)] }, null, 2)}\n` : minPruningTable(r, solver.backend));
-    return 0;
-  }
+  const ndjson = flags.has('ndjson');
+  if (ndjson && format !== 'json') throw usageError('--ndjson writes JSON lines; --format table is for one problem', 'format');
   if (flags.has('rounds0') !== flags.has('pruning-limit')) {
     throw usageError('--rounds0 and --pruning-limit go together', flags.has('rounds0') ? 'pruning-limit' : 'rounds0');
   }
   const target = flags.has('rounds0')
     ? checkPlanOptions({ rounds0: parseNumber(flags.get('rounds0')!, '--rounds0'), pruningLimit: pruningLimitOption(flags.get('pruning-limit')!) })
     : undefined;
+  const problem = ndjson ? undefined : parseProblemJson(await readProblemText(positionals[0], io), source);
+  const solver = await createSolver({ backend: backendOption(flags.get('backend')) });
+  for (const s of solver.skipped) io.err(`jcpba: note: skipped the ${s.backend} backend: ${s.reason}\n`);
+  if (deadline !== undefined) {
+    const one = (p: unknown) => ({ backend: solver.backend, results: [resultJson(solver.minPruning(p, { deadline, tolerance, maxIterations }))] });
+    if (ndjson) return solveNdjson(positionals[0], io, one);
+    const r = solver.minPruning(problem, { deadline, tolerance, maxIterations });
+    io.out(format === 'json' ? `${JSON.stringify({ backend: solver.backend, results: [resultJson(r)] }, null, 2)}\n` : minPruningTable(r, solver.backend));
+    return 0;
+  }
+  if (ndjson) {
+    return solveNdjson(positionals[0], io, (p) => {
+      const results = methods.map((method) => solver.solve(p, { method, tolerance, maxIterations }));
+      const targets = target ? results.map((r) => toTarget(toProblem(p), r, target.rounds0, target.pruningLimit)) : undefined;
+      return { backend: solver.backend, results: results.map((r, i) => ({ ...resultJson(r), ...(targets ? targets[i] : {}) })) };
+    });
+  }
   const results = methods.map((method) => solver.solve(problem, { method, tolerance, maxIterations }));
   const targets = target ? results.map((r) => toTarget(toProblem(problem), r, target.rounds0, target.pruningLimit)) : undefined;
   if (format === 'json') {

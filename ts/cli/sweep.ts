@@ -8,6 +8,7 @@ import { GRID_PARAMS, type SweepConfig, checkTarget, methodsOption } from '../sw
 import { pruningLimitOption } from './plan.js';
 import { resultsTable } from '../sweep/results.js';
 import { type Progress, runSweep } from '../sweep/run.js';
+import { loadDrops } from '../sweep/drops.js';
 import { type FlagSpec, formatHelp, parseArgs, parseNumber, usageError } from './args.js';
 import type { Io } from './io.js';
 import { SCENARIO_FLAGS, scenarioFlagSpecs, scenarioValue } from './scenario-flags.js';
@@ -23,6 +24,7 @@ const SWEEP_FLAGS: Record<string, FlagSpec> = {
     ]),
   ),
   drops: { value: 'N', help: 'drops (client placements) per grid point', default: '4' },
+  'drops-file': { value: 'FILE', help: 'drops from a JSON file of client lists (one array of { distanceM, shadowDb, samples, throughput } per drop) instead of the generator; sets --drops' },
   realizations: { value: 'N', help: 'fading realizations (trials) per drop', default: '32' },
   rounds: { value: 'R', help: 'rounds per trial, each its own realization (fine-tuning latency = their sum)', default: '1' },
   rounds0: { value: 'R0', help: 'with --pruning-limit: rounds to the target loss without pruning; adds roundsToTarget and timeToTarget' },
@@ -129,6 +131,12 @@ export async function sweepCommand(argv: string[], io: Io): Promise<number> {
   }
   if (positionals.length > 0) throw usageError(`sweep takes no positional arguments (got ${JSON.stringify(positionals[0])})`);
   const config = sweepConfig(flags);
+  const dropsFile = flags.get('drops-file');
+  if (dropsFile !== undefined) {
+    if (!flags.has('drops')) config.drops = loadDrops(dropsFile).drops.length;
+    // The clients come from the file: without a grid flag, the one axis is the budget.
+    if (!GRID_PARAMS.some((p) => flags.has(p.flag))) config.grid = [{ key: 'budget', values: [SCENARIO_DEFAULTS.budget as number] }];
+  }
   const out = flags.get('out') ?? 'results';
   const quiet = flags.has('quiet');
   const tty = !quiet && process.stderr.isTTY === true;
@@ -152,7 +160,7 @@ export async function sweepCommand(argv: string[], io: Io): Promise<number> {
   const started = Date.now();
   let first: { done: number; at: number } | undefined;
   let lastLine = -Infinity;
-  const outcome = await runSweep(config, {
+  const outcome = await runSweep(dropsFile === undefined ? config : { ...config, dropsFile }, {
     out,
     backend,
     threads,

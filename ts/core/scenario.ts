@@ -312,9 +312,15 @@ export function generate(partial: Partial<ScenarioOptions> = {}): Problem {
 }
 
 export function generateFromParams(o: ScenarioParams): Problem {
-  const drop = drawDrop(o);
-  const h2 = drawFading(o);
-  const K = o.clients;
+  return problemFromDraws(o, drawDrop(o), drawFading(o));
+}
+
+/**
+ * The problem of a drop's draws (positions, shadowing, samples, throughputs: from the
+ * generator, or a user's file of client lists) and one realization's fading gains.
+ */
+export function problemFromDraws(o: ScenarioParams, drop: DropDraws, h2: Float64Array): Problem {
+  const K = drop.distanceM.length;
   const p: Problem = {
     bandwidthHz: o.bandwidthHz,
     noisePsdWPerHz: o.noisePsdWPerHz,

@@ -40,6 +40,8 @@ export interface SweepConfig {
   methods: string[];
   /** The custom methods among `methods`, by id and version (part of the sweep's identity). */
   custom?: { id: string; version: string }[];
+  /** Drops from a user's file of client lists (see drops.ts) instead of the generator; `drops` is their count. */
+  dropsFile?: { path: string; sha256: string };
   tolerance: number;
   maxIterations: number;
   /**

@@ -89,18 +89,18 @@ function copyProblem(p: Problem): Problem {
 }
 
 /** Where a point came from, for errors: method, grid point, drop, realization. */
-interface Place {
-  method: CustomMethod;
+export interface Place {
+  method: { id: string; version?: string };
   grid: number;
   point: Partial<ScenarioOptions>;
   drop: number;
   realization: number;
 }
 
-function placeError(at: Place, why: string, client?: number): JcpbaError {
+export function placeError(at: Place, why: string, client?: number): JcpbaError {
   return new JcpbaError(
     'invalid-input',
-    `custom method ${JSON.stringify(at.method.id)} (version ${at.method.version}) at grid point ${at.grid} ${JSON.stringify(at.point)}, drop ${at.drop}, realization ${at.realization}: ${why}`,
+    `${at.method.version === undefined ? 'method' : 'custom method'} ${JSON.stringify(at.method.id)}${at.method.version === undefined ? '' : ` (version ${at.method.version})`} at grid point ${at.grid} ${JSON.stringify(at.point)}, drop ${at.drop}, realization ${at.realization}: ${why}`,
     'methods',
     client,
   );
@@ -156,21 +156,54 @@ function welford(n: number, mean: number, m2: number, x: number): [number, numbe
   return [n1, mean1, m2 + d * (x - mean1)];
 }
 
+/** A method as a unit runs it: one round's problem in, the point's latency and statistics out. */
+export interface UnitMethod {
+  id: string;
+  /** Custom methods only: named in errors. */
+  version?: string;
+  run(problem: Problem, inst: Instance, at: Place): { latency: number; pruning: Float64Array; iterations: number; limited: boolean };
+}
+
+/** A custom method: its point checked, its latency from the reference's latency function. */
+export function customUnitMethod(method: CustomMethod): UnitMethod {
+  return {
+    id: method.id,
+    version: method.version,
+    run(problem, inst, at) {
+      let returned: unknown;
+      try {
+        returned = method.solve(copyProblem(problem));
+      } catch (e) {
+        throw placeError(at, `solve threw: ${e instanceof Error ? e.message : String(e)}`);
+      }
+      const r = checkPoint(inst, returned, at);
+      const latency = roundLatency(inst, r.pruning, r.bandwidth);
+      if (!(latency > 0 && Number.isFinite(latency))) throw placeError(at, `the round latency of the point is ${latency} s; expected a positive finite latency`);
+      return { latency, pruning: r.pruning, iterations: r.iterations, limited: r.limited };
+    },
+  };
+}
+
 /**
- * One unit (grid point, drop, block of trials) of the custom methods: the same problems
- * and the same accumulation as the reference's runUnit (core/montecarlo.ts), so a custom
- * method that returns a built-in method's points gets that method's numbers.
+ * One unit (grid point, drop, block of trials) of the given methods, on the problems
+ * `problemAt(realization)` gives: the same accumulation as the reference's runUnit
+ * (core/montecarlo.ts), so a method that returns a built-in method's points gets that
+ * method's numbers. The bcd-optimal gap is kept when both built-in methods are here.
  */
-export function runCustomUnit(
-  params: ScenarioParams,
+export function runUnitWith(
+  problemAt: (realization: number) => Problem,
   point: Partial<ScenarioOptions>,
   spec: UnitSpec,
   trials: number,
   rounds: number,
-  methods: CustomMethod[],
+  methods: UnitMethod[],
+  custom: ReadonlySet<string> = new Set(),
 ): MethodSummary[] {
   const sums = methods.map(() => emptySummary());
   const hists = methods.map(() => new Map<number, number>());
+  const iBcd = methods.findIndex((m) => m.id === 'bcd' && !custom.has('bcd'));
+  const iOpt = methods.findIndex((m) => m.id === 'optimal' && !custom.has('optimal'));
+  const T = new Float64Array(methods.length);
   const first = spec.block * BLOCK_TRIALS;
   const last = Math.min(first + BLOCK_TRIALS, trials);
   const ft = new Float64Array(methods.length);
@@ -178,32 +211,30 @@ export function runCustomUnit(
     ft.fill(0);
     for (let round = 0; round < rounds; round++) {
       const realization = trial * rounds + round;
-      const problem = generateFromParams({ ...params, drop: spec.drop, realization });
+      const problem = problemAt(realization);
       const inst = instance(problem);
       methods.forEach((method, m) => {
-        const at: Place = { method, grid: spec.grid, point, drop: spec.drop, realization };
-        let returned: unknown;
-        try {
-          returned = method.solve(copyProblem(problem));
-        } catch (e) {
-          throw placeError(at, `solve threw: ${e instanceof Error ? e.message : String(e)}`);
-        }
-        const r = checkPoint(inst, returned, at);
-        const latency = roundLatency(inst, r.pruning, r.bandwidth);
-        if (!(latency > 0 && Number.isFinite(latency))) {
-          throw placeError(at, `the round latency of the point is ${latency} s ; expected a positive finite latency`);
-        }
+        const at: Place = { method: { id: method.id, version: method.version }, grid: spec.grid, point, drop: spec.drop, realization };
+        const r = method.run(problem, inst, at);
         const s = sums[m];
-        ft[m] += latency;
-        [s.n, s.mean, s.m2] = welford(s.n, s.mean, s.m2, latency);
-        s.min = Math.min(s.min, latency);
-        s.max = Math.max(s.max, latency);
-        const bin = binOf(latency);
+        T[m] = r.latency;
+        ft[m] += r.latency;
+        [s.n, s.mean, s.m2] = welford(s.n, s.mean, s.m2, r.latency);
+        s.min = Math.min(s.min, r.latency);
+        s.max = Math.max(s.max, r.latency);
+        const bin = binOf(r.latency);
         hists[m].set(bin, (hists[m].get(bin) ?? 0) + 1);
         s.pruningSum += weighted(inst.w, r.pruning);
         s.iterationSum += r.iterations;
         if (r.limited) s.iterationLimited++;
       });
+      if (iBcd >= 0 && iOpt >= 0) {
+        const gap = T[iBcd] / T[iOpt] - 1;
+        const s = sums[iBcd];
+        s.gapN++;
+        s.gapSum += gap;
+        s.gapMax = Math.max(s.gapMax, gap);
+      }
     }
     for (let m = 0; m < methods.length; m++) {
       const s = sums[m];
@@ -212,4 +243,16 @@ export function runCustomUnit(
   }
   for (let m = 0; m < methods.length; m++) sums[m].hist = [...hists[m].entries()].sort((a, b) => a[0] - b[0]);
   return sums;
+}
+
+/** One unit of the custom methods on the generator's problems. */
+export function runCustomUnit(
+  params: ScenarioParams,
+  point: Partial<ScenarioOptions>,
+  spec: UnitSpec,
+  trials: number,
+  rounds: number,
+  methods: CustomMethod[],
+): MethodSummary[] {
+  return runUnitWith((realization) => generateFromParams({ ...params, drop: spec.drop, realization }), point, spec, trials, rounds, methods.map(customUnitMethod));
 }

@@ -11,7 +11,11 @@ import { checkSolverOptions } from '../core/methods.js';
 import { type UnitSpec, type UnitSummary, runUnit } from '../core/montecarlo.js';
 import { type BackendName, createSolver } from '../facade.js';
 import { isFigureFile, sweepFigures } from './figures.js';
-import { type CustomMethod, customMethods, runCustomUnit } from './custom.js';
+import { type CustomMethod, type UnitMethod, customMethods, customUnitMethod, placeError, runCustomUnit, runUnitWith } from './custom.js';
+import { type DropsFile, loadDrops } from './drops.js';
+import type { MethodId } from '../core/methods.js';
+import { drawFading, problemFromDraws } from '../core/scenario.js';
+import type { Solver } from '../solvers.js';
 import {
   type SweepConfig,
   builtinMethods,
@@ -66,19 +70,58 @@ export interface RunOptions {
  * A sweep as `runSweep` takes it: a SweepConfig whose methods may hold custom methods
  * (`{ id, version, solve }`, see custom.ts) next to the built-in ids.
  */
-export type SweepInput = Omit<SweepConfig, 'methods' | 'custom'> & { methods: (string | CustomMethod)[] };
+export type SweepInput = Omit<SweepConfig, 'methods' | 'custom' | 'dropsFile'> & {
+  methods: (string | CustomMethod)[];
+  /**
+   * A JSON file of client lists, one per drop (see README "Use it from code"), used
+   * instead of the generator's drops; `drops` must be the number of drops it holds. Its
+   * SHA-256 joins the sweep's identity (`{ path, sha256 }` as results.json stores it
+   * checks that the file did not change).
+   */
+  dropsFile?: string | { path: string; sha256?: string };
+};
 
 /**
  * The configuration a sweep stores (its journal, its identity: methods as ids, custom
  * methods by id and version) and the custom methods by id.
  */
-export function sweepConfigOf(input: SweepInput): { config: SweepConfig; custom: Map<string, CustomMethod> } {
+export function sweepConfigOf(input: SweepInput): { config: SweepConfig; custom: Map<string, CustomMethod>; drops?: DropsFile } {
   if (!Array.isArray(input.methods)) throw new JcpbaError('invalid-option', 'methods must be an array of method ids and custom methods', 'methods');
   const custom = customMethods(input.methods);
-  const { custom: _ignored, ...rest } = input as SweepInput & { custom?: unknown };
+  const { custom: _ignored, dropsFile, ...rest } = input as SweepInput & { custom?: unknown };
   const config: SweepConfig = { ...rest, methods: input.methods.map((m) => (typeof m === 'string' ? m : m.id)) };
   if (custom.size > 0) config.custom = [...custom.values()].map((m) => ({ id: m.id, version: m.version }));
-  return { config, custom };
+  if (dropsFile === undefined) return { config, custom };
+  const path = typeof dropsFile === 'string' ? dropsFile : dropsFile?.path;
+  if (typeof path !== 'string' || path === '') throw new JcpbaError('invalid-option', 'dropsFile must be a path (or { path, sha256 })', 'dropsFile');
+  const drops = loadDrops(path);
+  if (typeof dropsFile === 'object' && dropsFile.sha256 !== undefined && dropsFile.sha256 !== drops.sha256) {
+    throw new JcpbaError('invalid-input', `the drops file ${path} changed (SHA-256 ${drops.sha256}, expected ${dropsFile.sha256})`, 'dropsFile');
+  }
+  if (config.drops !== drops.drops.length) {
+    throw new JcpbaError('invalid-option', `drops is ${config.drops} but the drops file ${path} holds ${drops.drops.length} drops; give drops: ${drops.drops.length}`, 'drops');
+  }
+  if (config.grid.some((a) => a.key === 'clients') || config.base.clients !== undefined) {
+    throw new JcpbaError('invalid-option', 'with a drops file the clients come from the file; do not set or sweep clients', 'clients');
+  }
+  config.dropsFile = { path, sha256: drops.sha256 };
+  return { config, custom, drops };
+}
+
+/** A built-in method on the sweep's backend, one problem at a time (drops from a file). */
+function builtinUnitMethod(solver: Solver, id: string, tolerance: number, maxIterations: number): UnitMethod {
+  return {
+    id,
+    run(problem, _inst, at) {
+      let r;
+      try {
+        r = solver.solve(problem, { method: id as MethodId, tolerance, maxIterations });
+      } catch (e) {
+        throw placeError(at, e instanceof Error ? e.message : String(e));
+      }
+      return { latency: r.latency, pruning: r.pruning, iterations: r.iterations, limited: r.status === 'iteration-limit' };
+    },
+  };
 }
 
 export interface SweepOutcome {
@@ -247,7 +290,7 @@ export function maxThreads(): number {
  * the journal in `o.out`, then results.csv, results.json and the figures.
  */
 export async function runSweep(input: SweepInput, o: RunOptions): Promise<SweepOutcome> {
-  const { config: c, custom } = sweepConfigOf(input);
+  const { config: c, custom, drops } = sweepConfigOf(input);
   if (o.shard && !(Number.isInteger(o.shard.count) && o.shard.count >= 1 && Number.isInteger(o.shard.index) && o.shard.index >= 0 && o.shard.index < o.shard.count)) {
     throw new JcpbaError('invalid-option', '--shard must be i/n with 0 <= i < n', 'shard');
   }
@@ -274,10 +317,24 @@ export async function runSweep(input: SweepInput, o: RunOptions): Promise<SweepO
     const points = gridPoints(c);
     const customs = c.methods.filter((id) => custom.has(id)).map((id) => custom.get(id)!);
     const runner: Runner | undefined =
-      builtins.length === 0 ? undefined : threads === 1 && solver.backend === 'ts' ? inlineRunner(c) : workerRunner(solver.backend, c, threads);
+      builtins.length === 0 || drops ? undefined : threads === 1 && solver.backend === 'ts' ? inlineRunner(c) : workerRunner(solver.backend, c, threads);
     // Built-in methods on the backend (in workers, while the custom methods run here),
     // custom methods inline; their summaries joined in the order of c.methods.
+    const fileMethods = drops
+      ? c.methods.map((id) => (custom.has(id) ? customUnitMethod(custom.get(id)!) : builtinUnitMethod(solver, id, c.tolerance, c.maxIterations)))
+      : [];
+    const customIds = new Set(custom.keys());
     const runBatch = async (specs: UnitSpec[]): Promise<UnitSummary[]> => {
+      if (drops) {
+        // Drops from the user's file: every method here, one problem at a time, on the
+        // generator's fading of (seed, drop, realization).
+        return specs.map((s) => {
+          const draws = drops.drops[s.drop];
+          const p = { ...params[s.grid], clients: draws.distanceM.length, drop: s.drop };
+          const problemAt = (realization: number) => problemFromDraws(p, draws, drawFading({ ...p, realization }));
+          return { ...s, methods: runUnitWith(problemAt, points[s.grid], s, c.realizations, c.rounds, fileMethods, customIds) };
+        });
+      }
       const pending = runner ? runner.run(specs) : Promise.resolve(specs.map((s) => ({ ...s, methods: [] })));
       pending.catch(() => {}); // awaited below, after the custom methods (which may throw first)
       const own = customs.length === 0 ? [] : specs.map((s) => runCustomUnit(params[s.grid], points[s.grid], s, c.realizations, c.rounds, customs));

@@ -1,0 +1,73 @@
+/**
+ * A sweep's drops from a user's file of client lists instead of the generator: real
+ * placements and devices, with the generator's fading on top. The file is JSON: an array
+ * of drops, each an array of clients
+ *
+ *   { "distanceM": 120, "shadowDb": 2.5, "samples": 800, "throughput": 2e12 }
+ *
+ * (distance to the base station, m, >= 1; shadowing, dB, default 0; local samples, > 0;
+ * compute throughput, FLOP/s, > 0): the quantities the generator draws for a drop
+ * (MODEL.md section 7). Everything else (power, noise, bandwidth, model, budget, ...)
+ * comes from the scenario and the grid; realization r of drop d takes the generator's
+ * Rayleigh fading of (seed, d, r). The file's SHA-256 joins the sweep's identity.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { JcpbaError } from '../core/error.js';
+import type { DropDraws } from '../core/scenario.js';
+
+/** Most clients in one drop (the generator's limit). */
+const MAX_CLIENTS = 1_000_000;
+
+export interface DropsFile {
+  drops: DropDraws[];
+  sha256: string;
+}
+
+function bad(message: string, client?: number): JcpbaError {
+  return new JcpbaError('invalid-input', message, 'dropsFile', client);
+}
+
+/** Reads and checks a drops file; errors name the file, the drop and the client. */
+export function loadDrops(path: string): DropsFile {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw bad(`cannot read the drops file ${path}: ${code === 'ENOENT' ? 'no such file' : code ?? String(e)}`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw new JcpbaError('parse-error', `the drops file ${path} is not valid JSON: ${(e as Error).message}`, 'dropsFile');
+  }
+  if (!Array.isArray(value) || value.length === 0) throw bad(`the drops file ${path} must hold a non-empty JSON array of drops (each an array of clients)`);
+  const drops = value.map((drop: unknown, d): DropDraws => {
+    if (!Array.isArray(drop) || drop.length === 0 || drop.length > MAX_CLIENTS) {
+      throw bad(`${path}: drop ${d} must be a non-empty array of at most ${MAX_CLIENTS} clients`);
+    }
+    const K = drop.length;
+    const out: DropDraws = { distanceM: new Float64Array(K), shadowDb: new Float64Array(K), samples: new Float64Array(K), throughput: new Float64Array(K) };
+    drop.forEach((c: unknown, k) => {
+      const where = `${path}: drop ${d}, client ${k}`;
+      if (typeof c !== 'object' || c === null || Array.isArray(c)) throw bad(`${where} must be an object { distanceM, shadowDb, samples, throughput }`, k);
+      const o = c as Record<string, unknown>;
+      for (const key of Object.keys(o)) {
+        if (!['distanceM', 'shadowDb', 'samples', 'throughput'].includes(key)) throw bad(`${where} has an unknown field ${JSON.stringify(key)}; expected distanceM, shadowDb, samples, throughput`, k);
+      }
+      const num = (key: string, ok: (x: number) => boolean, what: string, fallback?: number): number => {
+        const x = o[key] ?? fallback;
+        if (typeof x !== 'number' || !Number.isFinite(x) || !ok(x)) throw bad(`${where}: ${key} must be ${what} (got ${JSON.stringify(o[key])})`, k);
+        return x;
+      };
+      out.distanceM[k] = num('distanceM', (x) => x >= 1, 'a finite number of meters >= 1');
+      out.shadowDb[k] = num('shadowDb', (x) => Math.abs(x) <= 100, 'a finite number of dB in [-100, 100]', 0);
+      out.samples[k] = num('samples', (x) => x > 0, 'a positive finite number');
+      out.throughput[k] = num('throughput', (x) => x > 0, 'a positive finite number of FLOP/s');
+    });
+    return out;
+  });
+  return { drops, sha256: createHash('sha256').update(text).digest('hex') };
+}
