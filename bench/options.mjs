@@ -1,22 +1,27 @@
 // The command line of `npm run bench`: which parts, sizes, methods and backends run.
 import { BACKENDS, METHODS } from '../dist/ts/index.js';
 
-export const PARTS = ['solve', 'suites', 'sweep', 'plan', 'counts'];
+export const PARTS = ['solve', 'accuracy', 'suites', 'sweep', 'plan', 'counts'];
 export const FULL_SIZES = [10, 100, 1000, 10000];
 export const QUICK_SIZES = [10, 100];
 
 export const USAGE = `Usage: npm run bench -- [--quick] [--methods a,b|all] [--backends a,b|all] [--sizes K,K...]
-                       [--parts ${PARTS.join(',')}] [--out DIR]
+                       [--parts ${PARTS.join(',')}] [--baseline FILE|none] [--out DIR]
 
-Per-solve timings (tinybench), backend and batching suites (benny), sweep throughput at
-1 and all threads, the fine-tuning plan (N = 64, K = 100), and rate evaluations per client. Writes DIR/latest.json, DIR/latest.md
-and benny's files (default DIR: bench/results). Build first: npm run build.
+Per-solve timings (tinybench, and CPU time at K = 1,000), accuracy (parity, certificates,
+scalar and vector paths), backend and batching suites (benny), sweep throughput at 1 and
+all threads (against a baseline build when there is one), the fine-tuning plan (N = 64,
+K = 100), and rate evaluations per client. Prints the performance targets met or not met.
+Writes DIR/latest.json, DIR/latest.md and benny's files (default DIR: bench/results).
+Build first: npm run build; for the baseline, bash bench/baseline.sh once.
 
   --quick      sizes ${QUICK_SIZES.join(', ')}, few iterations, small suites and sweep (a CI smoke test, < 60 s)
   --methods    methods of the per-solve table (default: all, and min-pruning: deadline mode at 1.05 T*); suites and counts use bcd and optimal among them
   --backends   ${BACKENDS.join(', ')} (default: all)
   --sizes      client counts K of the per-solve table (default: ${FULL_SIZES.join(', ')})
   --parts      parts to run (default: all)
+  --baseline   an earlier build of the native addon to measure the sweep against
+               (default: the newest bench/baseline/*.node, from bash bench/baseline.sh)
   --out        output folder (default: bench/results)`;
 
 function list(flag, text, allowed) {
@@ -60,6 +65,7 @@ export function parseOptions(argv) {
     else if (flag === '--sizes') o.sizes = sizes(value());
     else if (flag === '--parts') o.parts = list(flag, value(), PARTS);
     else if (flag === '--out') o.out = value();
+    else if (flag === '--baseline') o.baseline = value();
     else throw new Error(`unknown option ${flag}\n\n${USAGE}`);
   }
   o.sizes ??= o.quick ? QUICK_SIZES : FULL_SIZES;

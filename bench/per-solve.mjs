@@ -22,6 +22,32 @@ export function settingsFor(K, quick) {
   return FULL_SETTINGS[listed.find((k) => K <= k) ?? listed.at(-1)];
 }
 
+/** CPU milliseconds this process has used (user + system; the solves are single-threaded). */
+function cpuMs() {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+/**
+ * CPU time per solve: solves the pool round and round until `budgetMs` of CPU time (at
+ * least 8 solves), after one warm-up round. On a busy machine the wall clock also counts
+ * the time other processes held the core; the CPU time does not.
+ */
+export function cpuPerSolve(solver, pool, method, budgetMs) {
+  const solve = cycling(solver, pool, method);
+  for (let i = 0; i < pool.length; i++) solve();
+  const c0 = cpuMs();
+  let n = 0;
+  while (n < 8 || cpuMs() - c0 < budgetMs) {
+    solve();
+    n++;
+  }
+  return (cpuMs() - c0) / n;
+}
+
+/** The (K, method) rows that also get a CPU time per solve: issue 12's targets. */
+export const CPU_ROWS = { clients: 1000, methods: ['bcd', 'optimal'] };
+
 /**
  * @param solvers map backend name -> solver
  * @returns one row per (K, backend, method): mean and p99 latency in ms, ops/s = 1000 / mean
@@ -53,6 +79,11 @@ export function runPerSolve({ solvers, methods, sizes, quick, log }) {
         samples: r.latency.samplesCount,
         rmePercent: r.latency.rme,
       });
+    }
+    if (K === CPU_ROWS.clients) {
+      for (const row of rows.filter((r) => r.clients === K && CPU_ROWS.methods.includes(r.method))) {
+        row.cpuMs = cpuPerSolve(solvers[row.backend], pool, row.method, quick ? 20 : 300);
+      }
     }
     log(`per-solve K=${K}: ${bench.tasks.length} tasks in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   }

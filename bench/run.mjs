@@ -14,6 +14,8 @@ import { markdown } from './report.mjs';
 import { runSuites } from './suites.mjs';
 import { runSweepThroughput } from './sweep-throughput.mjs';
 import { runPlanBench } from './plan.mjs';
+import { runAccuracy } from './accuracy.mjs';
+import { findBaseline } from './baseline.mjs';
 import { judge } from './targets.mjs';
 
 const log = (line) => process.stderr.write(`bench: ${line}\n`);
@@ -35,6 +37,8 @@ const others = otherWork();
 const solvers = {};
 for (const backend of o.backends) solvers[backend] = await createSolver({ backend });
 const m = machine(solvers.native?.core?.version() ?? solvers.wasm?.core?.version());
+// The instruction set of each compiled backend's kernels (solver.kernels).
+m.kernels = Object.fromEntries(Object.entries(solvers).filter(([, s]) => s.kernels).map(([b, s]) => [b, s.kernels]));
 if (m.staleBuilds.length) log(`warning: older than their sources: ${m.staleBuilds.join('; ')}`);
 log(`${m.cpu}, ${m.availableParallelism} threads, Node ${m.node}; backends ${o.backends.join(', ')}; K ${o.sizes.join(', ')}${o.quick ? '; quick' : ''}`);
 
@@ -46,7 +50,12 @@ if (o.parts.includes('solve')) {
   result.ratios = ratios(result.perSolve.rows);
 }
 if (o.parts.includes('suites')) result.suites = await runSuites({ solvers, methods: solveMethods(o.methods), quick: o.quick, folder: o.out, log });
-if (o.parts.includes('sweep')) result.sweep = await runSweepThroughput({ solvers, methods: solveMethods(o.methods), quick: o.quick, log });
+if (o.parts.includes('accuracy')) result.accuracy = runAccuracy({ solvers, log });
+if (o.parts.includes('sweep')) {
+  const baseline = solvers.native ? findBaseline(o.baseline) : undefined;
+  if (solvers.native && !baseline) log('no baseline build of the native addon (bash bench/baseline.sh): the sweep target against it is not measured');
+  result.sweep = await runSweepThroughput({ solvers, methods: solveMethods(o.methods), quick: o.quick, log, baseline });
+}
 if (o.parts.includes('plan') && o.methods.includes('optimal')) result.plan = runPlanBench({ solvers, quick: o.quick, log });
 const countMethods = COUNT_METHODS.filter((x) => o.methods.includes(x));
 if (o.parts.includes('counts') && countMethods.length) {

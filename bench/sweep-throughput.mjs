@@ -6,13 +6,14 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { flattenParams, gridPoints, monteCarloOptions, scenarioOf, units } from '../dist/ts/sweep/config.js';
 import { runSweep } from '../dist/ts/index.js';
+import { loadNative } from '../dist/bindings/native.js';
 import { otherWork } from './machine.mjs';
 
 /**
  * Enough units (drops x ceil(realizations / 16)) to keep every thread busy, and seconds
  * of work per run, so that starting the workers is a small part of it.
  */
-const FULL = { clients: 100, drops: 8, realizations: 64, repeats: 2 };
+const FULL = { clients: 100, drops: 8, realizations: 64, repeats: 5 };
 const QUICK = { clients: 20, drops: 2, realizations: 16, repeats: 1 };
 
 function sweepConfig(plan, methods) {
@@ -79,16 +80,35 @@ async function runSweepSeconds(c, backend, threads) {
   return (last - first) / 1000;
 }
 
-export async function runSweepThroughput({ solvers, methods, quick, log }) {
+/**
+ * runSweep with the native backend loading `addon` (JCPBA_NATIVE_PATH reaches the
+ * worker that loads it), or the package's own addon when undefined.
+ */
+async function withAddon(addon, run) {
+  const saved = process.env.JCPBA_NATIVE_PATH;
+  if (addon === undefined) delete process.env.JCPBA_NATIVE_PATH;
+  else process.env.JCPBA_NATIVE_PATH = addon;
+  try {
+    return await run();
+  } finally {
+    if (saved === undefined) delete process.env.JCPBA_NATIVE_PATH;
+    else process.env.JCPBA_NATIVE_PATH = saved;
+  }
+}
+
+/**
+ * @param baseline `{ file, commit }`: an earlier build of the native addon (bench/baseline.sh),
+ *   measured on the same sweep in the same run, interleaved with today's build, for issue
+ *   12's "at least 2x today's throughput" target
+ */
+export async function runSweepThroughput({ solvers, methods, quick, log, baseline }) {
   const plan = quick ? QUICK : FULL;
   const c = sweepConfig(plan, methods);
   const all = availableParallelism();
   const solves = clientSolves(c);
   const rows = [];
-  const measure = async (path, backend, seconds) => {
-    const one = await best(plan.repeats, () => seconds(1));
-    const many = await best(plan.repeats, () => seconds(all));
-    const row = {
+  const row = (path, backend, one, many) => {
+    const r = {
       path,
       backend,
       threads: all,
@@ -100,13 +120,54 @@ export async function runSweepThroughput({ solvers, methods, quick, log }) {
       otherCoresBusyOneThread: one.others,
       otherCoresBusyAllThreads: many.others,
     };
-    rows.push(row);
-    log(`sweep ${path} ${backend}: ${row.clientSolvesPerSecondOneThread.toFixed(0)} -> ${row.clientSolvesPerSecondAllThreads.toFixed(0)} client-solves/s (x${row.speedup.toFixed(2)} on ${all} threads; other processes busy on ${row.otherCoresBusyAllThreads ?? '?'} cores meanwhile)`);
+    rows.push(r);
+    log(`sweep ${path} ${backend}: ${r.clientSolvesPerSecondOneThread.toFixed(0)} -> ${r.clientSolvesPerSecondAllThreads.toFixed(0)} client-solves/s (x${r.speedup.toFixed(2)} on ${all} threads; other processes busy on ${r.otherCoresBusyAllThreads ?? '?'} cores meanwhile)`);
+    return r;
+  };
+  const measure = async (path, backend, seconds) => row(path, backend, await best(plan.repeats, () => seconds(1)), await best(plan.repeats, () => seconds(all)));
+  /** Today's build and the baseline's, repeat by repeat in turn, so that both see the same load. */
+  const pair = async (path, seconds, baselineSeconds) => {
+    const out = {};
+    for (const threads of [1, all]) {
+      const now = { seconds: Infinity, others: null };
+      const then = { seconds: Infinity, others: null };
+      for (let i = 0; i < plan.repeats; i++) {
+        for (const [into, fn] of [[now, seconds], [then, baselineSeconds]]) {
+          const t = await best(1, () => fn(threads));
+          if (t.seconds < into.seconds) Object.assign(into, t);
+        }
+      }
+      out[threads] = { now, then };
+    }
+    row(path, 'native', out[1].now, out[all].now);
+    const b = row(path, `native (baseline ${baseline.commit})`, out[1].then, out[all].then);
+    b.baseline = baseline.commit;
   };
   if (solvers.native?.core) {
     runUnitsSeconds(solvers.native.core, c, 1); // loads pages and caches before timing
-    await measure('runUnits', 'native', (t) => runUnitsSeconds(solvers.native.core, c, t));
+    if (baseline) {
+      const old = loadNative(baseline.file);
+      runUnitsSeconds(old, c, 1);
+      await pair('runUnits', (t) => runUnitsSeconds(solvers.native.core, c, t), (t) => runUnitsSeconds(old, c, t));
+    } else {
+      await measure('runUnits', 'native', (t) => runUnitsSeconds(solvers.native.core, c, t));
+    }
   }
-  for (const backend of Object.keys(solvers)) await measure('runSweep', backend, (t) => runSweepSeconds(c, backend, t));
-  return { config: { clients: plan.clients, drops: plan.drops, realizations: plan.realizations, rounds: 1, methods, repeats: plan.repeats }, clientSolves: solves, rows };
+  for (const backend of Object.keys(solvers)) {
+    if (backend === 'native' && baseline) {
+      await pair(
+        'runSweep',
+        (t) => withAddon(undefined, () => runSweepSeconds(c, backend, t)),
+        (t) => withAddon(baseline.file, () => runSweepSeconds(c, backend, t)),
+      );
+    } else {
+      await measure('runSweep', backend, (t) => runSweepSeconds(c, backend, t));
+    }
+  }
+  return {
+    config: { clients: plan.clients, drops: plan.drops, realizations: plan.realizations, rounds: 1, methods, repeats: plan.repeats },
+    clientSolves: solves,
+    baseline: baseline?.commit ?? null,
+    rows,
+  };
 }

@@ -157,4 +157,11 @@ export interface CoreBackend {
 
   /** The Rust core's crate version. */
   version(): string;
+
+  /**
+   * The instruction set the core's vector kernels run on: `avx512f`, `avx2+fma` (native,
+   * chosen by CPU detection), `simd128` (the WASM module with SIMD) or `scalar` (a CPU
+   * without AVX2, the WASM module without SIMD, or `JCPBA_SIMD=off`).
+   */
+  kernels(): string;
 }

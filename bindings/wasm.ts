@@ -13,13 +13,21 @@
 import { coreError } from './errors.js';
 import type { CoreBackend, CoreError, CoreMinPruning, CoreSolution } from './types.js';
 
-export type WasmModule = CoreBackend;
+export interface WasmModule extends CoreBackend {
+  /**
+   * Set when the module built without SIMD runs because the engine lacks WebAssembly
+   * SIMD (not when `JCPBA_SIMD=off` asked for it): the facades report it in
+   * `solver.skipped`.
+   */
+  readonly simdSkipped?: string;
+}
 
 /**
- * Where the package's module is: bindings/wasm/jcpba.wasm, relative to this file once
- * compiled (dist/bindings/wasm.js), or wherever a bundler that understands this form
- * (webpack, Vite, Rollup, Parcel) copied it. Undefined where `import.meta.url` is not
- * available (a bundle in a classic-script format, e.g. esbuild's default iife).
+ * Where the package's module is: bindings/wasm/jcpba.wasm (built with WebAssembly SIMD),
+ * relative to this file once compiled (dist/bindings/wasm.js), or wherever a bundler that
+ * understands this form (webpack, Vite, Rollup, Parcel) copied it. Undefined where
+ * `import.meta.url` is not available (a bundle in a classic-script format, e.g.
+ * esbuild's default iife).
  */
 export function defaultWasmUrl(): URL | undefined {
   try {
@@ -27,6 +35,41 @@ export function defaultWasmUrl(): URL | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The same for bindings/wasm/jcpba-nosimd.wasm, the build for engines without SIMD. */
+export function defaultWasmNoSimdUrl(): URL | undefined {
+  try {
+    return new URL('../../bindings/wasm/jcpba-nosimd.wasm', import.meta.url);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The smallest module that uses a SIMD instruction: one function returning
+ * i8x16.splat(i32.const 0). Engines without WebAssembly SIMD reject it.
+ */
+const SIMD_PROBE = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version 1
+  0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b, // type section: () -> v128
+  0x03, 0x02, 0x01, 0x00, // function section: one function of type 0
+  0x0a, 0x08, 0x01, 0x06, 0x00, 0x41, 0x00, 0xfd, 0x0f, 0x0b, // code: i32.const 0, i8x16.splat, end
+]);
+
+/** Whether this engine runs WebAssembly SIMD (simd128). */
+export function wasmSimdSupported(): boolean {
+  try {
+    return WebAssembly.validate(SIMD_PROBE);
+  } catch {
+    return false;
+  }
+}
+
+/** Whether `JCPBA_SIMD` (Node's environment) asks for the scalar kernels. */
+function simdOff(): boolean {
+  const env = typeof process !== 'undefined' ? process.env?.JCPBA_SIMD : undefined;
+  return env !== undefined && ['off', '0', 'scalar', 'none'].includes(env.trim().toLowerCase());
 }
 
 /** Reads a local file (a path or a file: URL) into bytes. */
@@ -127,6 +170,8 @@ interface Exports {
   jcpba_error_client(): number;
   jcpba_version_ptr(): number;
   jcpba_version_len(): number;
+  jcpba_kernels_ptr(): number;
+  jcpba_kernels_len(): number;
 }
 
 /** Where a module can come from: a URL, a file path or URL string, its bytes, a fetch Response. */
@@ -191,13 +236,23 @@ async function compile(source: Source, readFile: FileReader | undefined): Promis
 }
 
 /**
- * Compiles and instantiates the WASM core. `source` defaults to the package's
- * bindings/wasm/jcpba.wasm (defaultWasmUrl()); it may be a URL, a file path or URL
- * string (Node), a URL string (browsers), the module's bytes, or a fetch Response.
+/**
+ * Compiles and instantiates the WASM core. `source` may be a URL, a file path or URL
+ * string (Node), a URL string (browsers), the module's bytes, or a fetch Response. By
+ * default it is the package's bindings/wasm/jcpba.wasm (defaultWasmUrl(), with SIMD)
+ * where the engine runs WebAssembly SIMD, else bindings/wasm/jcpba-nosimd.wasm
+ * (defaultWasmNoSimdUrl()); `JCPBA_SIMD=off` in Node's environment picks the latter too.
  * `readFile` reads a path or file: URL (Node); without it, `process.getBuiltinModule`.
  */
 export async function loadWasm(source?: Source, readFile?: FileReader): Promise<WasmModule> {
-  const from = source ?? defaultWasmUrl();
+  let simdSkipped: string | undefined;
+  let from = source;
+  if (from === undefined) {
+    // JCPBA_SIMD=off is the caller's choice, not a skip: only a missing feature is reported.
+    const simd = !simdOff() && wasmSimdSupported();
+    if (!simdOff() && !simd) simdSkipped = 'this WebAssembly engine lacks SIMD: running the WASM module built without it';
+    from = simd ? defaultWasmUrl() : defaultWasmNoSimdUrl();
+  }
   if (from === undefined) {
     throw coreError(
       'backend-unavailable',
@@ -208,7 +263,7 @@ export async function loadWasm(source?: Source, readFile?: FileReader): Promise<
   try {
     const module = await compile(from, readFile);
     const instance = await WebAssembly.instantiate(module, {});
-    return new WasmBackend(module, instance);
+    return new WasmBackend(module, instance, simdSkipped);
   } catch (error) {
     if ((error as Partial<CoreError>).code === 'backend-unavailable') throw error;
     throw unavailable(describe(from), error);
@@ -232,10 +287,12 @@ class WasmBackend implements WasmModule {
   #exports: Exports | undefined;
   /** Method id to code: ids are parsed by the core once, then remembered. */
   readonly #methodCodes = new Map<string, number>();
+  readonly simdSkipped?: string;
 
-  constructor(module: WebAssembly.Module, instance: WebAssembly.Instance) {
+  constructor(module: WebAssembly.Module, instance: WebAssembly.Instance, simdSkipped?: string) {
     this.#module = module;
     this.#exports = instance.exports as unknown as Exports;
+    if (simdSkipped !== undefined) this.simdSkipped = simdSkipped;
   }
 
   solve(...args: unknown[]): CoreSolution {
@@ -398,6 +455,13 @@ class WasmBackend implements WasmModule {
     return this.#run((x) => {
       checkCount('version', [], args);
       return readString(x, x.jcpba_version_ptr(), x.jcpba_version_len());
+    });
+  }
+
+  kernels(...args: unknown[]): string {
+    return this.#run((x) => {
+      checkCount('kernels', [], args);
+      return readString(x, x.jcpba_kernels_ptr(), x.jcpba_kernels_len());
     });
   }
 

@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
-# Builds the WASM core into bindings/wasm/jcpba.wasm.
+# Builds the WASM core twice, each through binaryen's wasm-opt -O3 (npm devDependency):
+#   bindings/wasm/jcpba.wasm         with simd128 (the core's vector kernels, two f64 lanes)
+#   bindings/wasm/jcpba-nosimd.wasm  without, for engines that lack WebAssembly SIMD
+# bindings/wasm.ts loads the first where the engine validates SIMD, else the second.
 #
 # rustup's toolchain is used when it has the wasm32-unknown-unknown target. Otherwise
 # Debian's rustc (1.63) and cargo (1.65) are, which ship a wasm32 standard library;
@@ -13,10 +16,10 @@ target=wasm32-unknown-unknown
 
 if command -v rustup >/dev/null 2>&1 && rustup target list --installed 2>/dev/null | grep -qx "$target"; then
   echo "build-wasm: using rustup's $(rustc --version)"
-  cargo build --release --target "$target" -p jcpba-wasm
+  cargo_build() { cargo build --release --target "$target" -p jcpba-wasm "$@"; }
 elif [ -x /usr/bin/rustc ] && [ -x /usr/bin/cargo ] && [ -d "/usr/lib/rustlib/$target/lib" ]; then
   echo "build-wasm: using Debian's $(/usr/bin/rustc --version)"
-  RUSTC=/usr/bin/rustc /usr/bin/cargo build --release --target "$target" -p jcpba-wasm
+  cargo_build() { RUSTC=/usr/bin/rustc /usr/bin/cargo build --release --target "$target" -p jcpba-wasm "$@"; }
 else
   cat >&2 <<MSG
 build-wasm: no Rust toolchain with the $target standard library was found.
@@ -26,6 +29,22 @@ MSG
   exit 1
 fi
 
+wasm_opt="$root/node_modules/.bin/wasm-opt"
+if [ ! -x "$wasm_opt" ]; then
+  echo "build-wasm: binaryen's wasm-opt not found; run npm install (binaryen is a devDependency)" >&2
+  exit 1
+fi
+
+base="${CARGO_TARGET_DIR:-target}"
 mkdir -p bindings/wasm
-cp "${CARGO_TARGET_DIR:-target}/$target/release/jcpba_wasm.wasm" bindings/wasm/jcpba.wasm
-echo "build-wasm: wrote bindings/wasm/jcpba.wasm ($(wc -c < bindings/wasm/jcpba.wasm) bytes)"
+# Each variant in its own target directory, so switching RUSTFLAGS rebuilds nothing.
+# RUSTFLAGS reach only the wasm32 artifacts (not build.rs, which runs on the host).
+build() {
+  local name="$1" flags="$2" dir="$base/wasm-$1"
+  RUSTFLAGS="$flags" CARGO_TARGET_DIR="$dir" cargo_build
+  # wasm-opt reads the features the module uses from its target_features section.
+  "$wasm_opt" -O3 "$dir/$target/release/jcpba_wasm.wasm" -o "$3"
+  echo "build-wasm: wrote $3 ($(wc -c < "$3") bytes, $name)"
+}
+build simd128 "-C target-feature=+simd128" bindings/wasm/jcpba.wasm
+build nosimd "" bindings/wasm/jcpba-nosimd.wasm

@@ -8,8 +8,9 @@
 // relative on these problems when one client near its pole held most of the band (the
 // fix and its own test: test/block-b.test.mjs). The methods built on block B may
 // therefore come out lower than v1, by at most 1e-9 and with a feasible point; nothing
-// may come out higher, and everything else must match within 1e-12 (optimal's lower
-// bound may move within its certificate).
+// may come out higher, and everything else must match within 1e-12, except optimal,
+// which is certified to its tolerance (1e-10): its T and lower bound may move within the
+// bracket when the search takes another path, and the two certificates must overlap.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
@@ -40,8 +41,13 @@ test(`defaults reproduce the v1 results within 1e-12 (${solver.backend})`, () =>
       snapshot.methods.forEach((method, i) => {
         const r = solver.solve(p, { method });
         const v1 = want[i][0];
-        assert.ok(r.latency <= v1 * (1 + 1e-12), `${name} ${form} ${method}: ${r.latency} above v1 ${v1}`);
-        if (BLOCK_B.has(method) && r.latency < v1 * (1 - 1e-12)) {
+        if (method !== 'optimal') assert.ok(r.latency <= v1 * (1 + 1e-12), `${name} ${form} ${method}: ${r.latency} above v1 ${v1}`);
+        if (method === 'optimal') {
+          // optimal's T is certified to the tolerance (1e-10), not determined to 1e-12: a
+          // different path through the bracket (issue 12's outer Newton in ln(T - pole))
+          // may end anywhere in it. The certificates below must still hold each other.
+          assert.ok(rel(r.latency, v1) <= 1e-10, `${name} ${form} ${method}: ${r.latency} vs v1 ${v1}`);
+        } else if (BLOCK_B.has(method) && r.latency < v1 * (1 - 1e-12)) {
           lower++;
           assert.ok(r.latency >= v1 * (1 - 1e-9), `${name} ${form} ${method}: ${r.latency} far below v1 ${v1}`);
           assert.is(infeasibility(toProblem(p), r), null, `${name} ${form} ${method}`);

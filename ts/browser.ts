@@ -57,8 +57,10 @@ export interface BrowserSolverOptions {
 }
 
 /**
- * The package's bindings/wasm/jcpba.wasm, as this module sees it (undefined in a bundle
- * without `import.meta.url`, such as an iife: pass `wasm` there).
+ * The package's bindings/wasm/jcpba.wasm (built with WebAssembly SIMD), as this module
+ * sees it (undefined in a bundle without `import.meta.url`, such as an iife: pass `wasm`
+ * there). Without a `wasm` option the loader takes it where the engine runs SIMD, else
+ * its sibling bindings/wasm/jcpba-nosimd.wasm, and says so in `solver.skipped`.
  */
 export const DEFAULT_WASM_URL: URL | undefined = defaultWasmUrl();
 
@@ -71,7 +73,7 @@ async function loadCore(options: BrowserSolverOptions): Promise<CoreBackend> {
   if (typeof WebAssembly === 'undefined') {
     throw new JcpbaError('backend-unavailable', 'WebAssembly is not available here', 'backend');
   }
-  return loadWasm(options.wasm ?? DEFAULT_WASM_URL);
+  return loadWasm(options.wasm);
 }
 
 /**

@@ -16,8 +16,16 @@ export type BackendName = (typeof BACKENDS)[number];
 export interface Solver {
   /** The backend that runs. */
   readonly backend: BackendName;
-  /** Why `auto` skipped each faster backend (empty when forced or when the first loaded). */
+  /**
+   * Why `auto` skipped each faster backend (empty when forced or when the first loaded),
+   * and, for `wasm`, why the module with SIMD was passed over for the one without.
+   */
   readonly skipped: { backend: BackendName; reason: string }[];
+  /**
+   * The instruction set of the compiled core's kernels (`avx512f`, `avx2+fma`, `simd128`
+   * or `scalar`); undefined on `ts`.
+   */
+  readonly kernels?: string;
   solve(problem: unknown, options: SolveOptions): SolveResult;
   /** Many problems in one crossing of the boundary; errors name `problems[i]`. */
   solveMany(problems: unknown[], options: SolveOptions): SolveResult[];
@@ -230,6 +238,9 @@ export function coreSolver(backend: BackendName, core: CoreBackend, skipped: Sol
       throw asJcpbaError(e);
     }
   };
-  return { backend, skipped, solve, solveMany, minPruning, plan, core };
+  const simdSkipped = (core as { simdSkipped?: string }).simdSkipped;
+  const all = simdSkipped === undefined ? skipped : [...skipped, { backend, reason: simdSkipped }];
+  const kernels = typeof core.kernels === 'function' ? core.kernels() : undefined;
+  return { backend, skipped: all, kernels, solve, solveMany, minPruning, plan, core };
 }
 

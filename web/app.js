@@ -686,9 +686,10 @@ worker.onmessage = ({ data }) => {
     case 'ready': {
       const backend = $('backend');
       backend.dataset.backend = data.backend;
-      backend.textContent = data.backend === 'wasm' ? 'WASM' : 'TypeScript reference';
+      if (data.kernels) backend.dataset.kernels = data.kernels;
+      backend.textContent = data.backend === 'wasm' ? `WASM (${data.kernels})` : 'TypeScript reference';
       $('backend-note').textContent =
-        (data.skipped.length ? `(WASM skipped: ${data.skipped.map((s) => s.reason).join('; ')}) ` : '') + `jcpba ${data.version}`;
+        (data.skipped.length ? `(skipped: ${data.skipped.map((s) => s.reason).join('; ')}) ` : '') + `jcpba ${data.version}`;
       /** @type {HTMLButtonElement} */ ($('solve')).disabled = false;
       /** @type {HTMLButtonElement} */ ($('mc-run')).disabled = false;
       /** @type {HTMLButtonElement} */ ($('plan-run')).disabled = false;

@@ -1,7 +1,7 @@
 // The demo's solver, in a module worker so the page never freezes. It owns the one
 // Solver of the page (WASM, or the TypeScript reference when WASM cannot run) and
 // answers three messages:
-//   { type: 'init', backend }                       -> { type: 'ready', backend, skipped, version }
+//   { type: 'init', backend }                       -> { type: 'ready', backend, kernels, skipped, version }
 //   { type: 'solve', id, scenario }                 -> { type: 'solved', id, problem, results }
 //   { type: 'montecarlo', id, scenario, methods, realizations }
 //                                                   -> { type: 'progress', ... } ..., { type: 'mc-done', id, stats }
@@ -124,7 +124,7 @@ self.onmessage = async (event) => {
       case 'init': {
         solverReady = createSolver({ backend: message.backend ?? 'auto' });
         const solver = await solverReady;
-        post({ type: 'ready', backend: solver.backend, skipped: solver.skipped, version: VERSION });
+        post({ type: 'ready', backend: solver.backend, kernels: solver.kernels, skipped: solver.skipped, version: VERSION });
         break;
       }
       case 'solve': {

@@ -73,7 +73,7 @@ async function solveAndWait(page) {
 }
 
 demo.before(async () => {
-  for (const file of ['dist/ts/browser.js', 'bindings/wasm/jcpba.wasm']) {
+  for (const file of ['dist/ts/browser.js', 'bindings/wasm/jcpba.wasm', 'bindings/wasm/jcpba-nosimd.wasm']) {
     if (!existsSync(join(ROOT, file))) throw new Error(`${file} is missing: run npm run build first`);
   }
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
@@ -105,6 +105,8 @@ demo('the page loads with the settings of its address and runs the WASM backend'
   await page.goto(`${ctx.url}?${QUERY}`);
   await page.waitForSelector('#backend[data-backend]', { timeout: SOLVE_TIMEOUT_MS });
   assert.is(await page.getAttribute('#backend', 'data-backend'), 'wasm');
+  // Chromium runs WebAssembly SIMD: the loader took the module built with it.
+  assert.is(await page.getAttribute('#backend', 'data-kernels'), 'simd128');
   assert.is(await page.inputValue('#clients'), '20');
   assert.is(await page.inputValue('#seed'), '3');
   assert.is(await page.inputValue('#model'), 'llama2-7b-lora');

@@ -87,6 +87,7 @@ test('the browser entry re-exports the reference API', () => {
 test('createSolver runs WASM by default and agrees with the reference to 1e-9', async () => {
   const solver = await browser.createSolver();
   assert.is(solver.backend, 'wasm');
+  assert.is(solver.kernels, 'simd128');
   assert.equal(solver.skipped, []);
   const p = browser.generate({ clients: 20, seed: 3 });
   for (const method of browser.METHODS) {

@@ -52,7 +52,7 @@ installed.after(() => {
 installed('the tarball holds the build, the license, the docs and schemas, and no development files', () => {
   const has = (f) => ctx.files.includes(f);
   for (const f of ['LICENSE', 'README.md', 'package.json', 'bin/jcpba.js', 'dist/ts/index.js', 'dist/ts/browser.js', 'dist/ts/index.d.ts',
-    'bindings/wasm/jcpba.wasm', 'bindings/native/jcpba.linux-x64-gnu.node', 'docs/MODEL.md', 'docs/CORE_API.md',
+    'bindings/wasm/jcpba.wasm', 'bindings/wasm/jcpba-nosimd.wasm', 'bindings/native/jcpba.linux-x64-gnu.node', 'docs/MODEL.md', 'docs/CORE_API.md',
     'schemas/problem.schema.json', 'schemas/solve-results.schema.json', 'schemas/sweep-results.schema.json']) {
     assert.ok(has(f), f);
   }

@@ -32,7 +32,7 @@ import { JcpbaError } from './error.js';
 import { type Instance, type Problem, instance, payloadAt, toProblem, uploadWindow } from './problem.js';
 import { rateInverse } from './rate.js';
 import { bandwidthBlock, roundLatency } from './bandwidth.js';
-import { RHO_NOISE, Workspace, clientBox, priceResponse, pruningFor, rhoNoiseScale, stationarity, stationarityScale } from './optimal.js';
+import { RHO_NOISE, Workspace, clientBox, priceResponse, pruningFor, rhoNoiseScale, stationarity } from './optimal.js';
 import { weighted } from './pruning.js';
 import { checkSolverOptions } from './methods.js';
 
@@ -216,14 +216,28 @@ function preciseWindow(inst: Instance, k: number, rho: number, T: number): numbe
 
 /**
  * Client k's box at D from the compensated time window: the ends of the box are the
- * bandwidth needs the dual bound adds up, so their accuracy is the certificate's.
+ * bandwidth needs the dual bound adds up, so their accuracy is the certificate's. The
+ * box's logarithms and G at both ends (what priceResponse reads) follow.
  */
 function preciseBox(inst: Instance, ws: Workspace, k: number, D: number): void {
+  const a = inst.a[k];
+  const cc = inst.phiC * inst.c[k];
+  const ss = inst.phiS * inst.S;
   const lo = preciseWindow(inst, k, inst.rmax[k], D);
-  if (lo > 0) ws.bLo[k] = rateInverse(inst.a[k], payloadAt(inst, inst.rmax[k]) / lo);
+  if (lo > 0) {
+    const b = rateInverse(a, payloadAt(inst, inst.rmax[k]) / lo);
+    ws.bLo[k] = b;
+    ws.boxLo[k] = Math.log(b);
+    [ws.gLo[k], ws.dLo[k]] = stationarity(a, cc, inst.S, ss, ws.kk[k], b);
+  }
   if (ws.bHi[k] < Infinity) {
     const hi = preciseWindow(inst, k, 0, D);
-    if (hi > 0) ws.bHi[k] = rateInverse(inst.a[k], inst.S / hi);
+    if (hi > 0) {
+      const b = rateInverse(a, inst.S / hi);
+      ws.bHi[k] = b;
+      ws.boxHi[k] = Math.log(b);
+      [ws.gHi[k], ws.dHi[k]] = stationarity(a, cc, inst.S, ss, ws.kk[k], b);
+    }
   }
 }
 
@@ -262,7 +276,7 @@ function boxNoise(inst: Instance, D: number, b: Float64Array, rho: Float64Array,
  */
 export function minPruningInstance(inst: Instance, D: number, tolerance: number, maxIterations: number): MinPruningResult {
   const { K, B } = inst;
-  const ws = new Workspace(K);
+  const ws = new Workspace(K, inst.w);
   // The price search and the dual bound work at the deadline loosened by the rounding of
   // a latency (LATENCY_ROUNDING): a point whose latency, as computed, meets D meets that,
   // so the lower bound holds for every such point too (optimal's, say); the points built
@@ -325,8 +339,8 @@ export function minPruningInstance(inst: Instance, D: number, tolerance: number,
   let yFull = Infinity;
   for (let k = 0; k < K; k++) {
     if (!fixed(ws, k)) {
-      const [g] = stationarity(inst.a[k], inst.phiC * inst.c[k], inst.S, inst.phiS * inst.S, stationarityScale(inst, k, Dd), ws.bLo[k]);
-      const y = -g - Math.log(inst.w[k]);
+      // G at bLo, as computed for this deadline by clientBox and preciseBox.
+      const y = -ws.gLo[k] - Math.log(inst.w[k]);
       if (y < yFull) yFull = y;
     }
   }

@@ -93,8 +93,16 @@ interface Point {
   upperBound?: number;
 }
 
-export function solveInstance(inst: Instance, method: MethodId, tolerance: number, maxIterations: number): SolveResult {
-  const point = run(inst, method, tolerance, maxIterations);
+export function solveInstance(
+  inst: Instance,
+  method: MethodId,
+  tolerance: number,
+  maxIterations: number,
+  earlier: readonly SolveResult[] = [],
+): SolveResult {
+  // Given solutions of other methods on the same instance (a sweep solves every method on
+  // each realization), `optimal` takes its start points from there; the result is the same.
+  const point = method === 'optimal' ? optimalPoint(inst, tolerance, maxIterations, earlier) : run(inst, method, tolerance, maxIterations);
   const clientLatency = new Float64Array(inst.K);
   const latency = roundLatency(inst, point.pruning, point.bandwidth, clientLatency);
   const result: SolveResult = {
@@ -185,19 +193,23 @@ function bcd(inst: Instance, tolerance: number, maxIterations: number): Point {
   return { ...best, iterations, status };
 }
 
-function optimalPoint(inst: Instance, tolerance: number, maxIterations: number): Point {
+/** A start point of `optimal`: that method's point and round latency, from `earlier` when there. */
+function startPoint(inst: Instance, method: MethodId, tolerance: number, maxIterations: number, earlier: readonly SolveResult[]) {
+  const done = earlier.find((s) => s.method === method);
+  if (done) return { pruning: done.pruning, bandwidth: done.bandwidth, latency: done.latency };
+  const p = run(inst, method, tolerance, maxIterations);
+  return { pruning: p.pruning, bandwidth: p.bandwidth, latency: roundLatency(inst, p.pruning, p.bandwidth) };
+}
+
+function optimalPoint(inst: Instance, tolerance: number, maxIterations: number, earlier: readonly SolveResult[] = []): Point {
   // Open the bracket at the better of two cheap feasible points. When pruning changes no
   // latency (phi_c = phi_s = 0), uniform pruning would only add pruning for nothing: its
   // latency is bandwidth-only's, and so is the optimum.
   const uniform = inst.phiC > 0 || inst.phiS > 0 ? 'uniform-prune-bandwidth' : 'bandwidth-only';
-  const candidates = [run(inst, 'prune-only', tolerance, maxIterations), run(inst, uniform, tolerance, maxIterations)];
-  let start = candidates[0];
-  let startT = roundLatency(inst, start.pruning, start.bandwidth);
-  const other = roundLatency(inst, candidates[1].pruning, candidates[1].bandwidth);
-  if (other < startT) {
-    start = candidates[1];
-    startT = other;
-  }
+  let start = startPoint(inst, 'prune-only', tolerance, maxIterations, earlier);
+  const other = startPoint(inst, uniform, tolerance, maxIterations, earlier);
+  if (other.latency < start.latency) start = other;
+  const startT = start.latency;
   const r = optimal(inst, { pruning: start.pruning, bandwidth: start.bandwidth, latency: startT }, tolerance, maxIterations);
   return {
     pruning: r.pruning,

@@ -9,7 +9,7 @@
  * statistics. Summaries are folded in the canonical order (grid, drop, block), so a
  * sweep's numbers are the same whatever ran the units and in what order they finished.
  */
-import { type MethodId, checkSolverOptions, solveInstance } from './methods.js';
+import { type MethodId, type SolveResult, checkSolverOptions, solveInstance } from './methods.js';
 import { instance } from './problem.js';
 import { type ScenarioParams, generateFromParams } from './scenario.js';
 import { weighted } from './pruning.js';
@@ -122,8 +122,11 @@ export function runUnit(params: ScenarioParams, spec: UnitSpec, o: MonteCarloOpt
     for (let round = 0; round < o.rounds; round++) {
       const problem = generateFromParams({ ...params, drop: spec.drop, realization: trial * o.rounds + round });
       const inst = instance(problem);
+      // This realization's solutions so far: optimal reuses its start points.
+      const done: SolveResult[] = [];
       for (let m = 0; m < M; m++) {
-        const r = solveInstance(inst, o.methods[m], o.tolerance, o.maxIterations);
+        const r = solveInstance(inst, o.methods[m], o.tolerance, o.maxIterations, done);
+        done.push(r);
         const s = sums[m];
         T[m] = r.latency;
         ft[m] += r.latency;

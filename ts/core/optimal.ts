@@ -21,11 +21,18 @@
  *   bandwidth exceeds the budget, or the Lagrangian dual value exceeds B (weak duality);
  * - upper bound: the round latency of a feasible point actually built (budget met,
  *   bandwidth rescaled onto the band), which is the point returned.
- * Newton's method on F(T) - B (dF/dT by the envelope theorem) drives T; bisection
- * safeguards it.
+ * Newton's method on ln F(T) = ln B in the coordinate ln(T - pole) (dF/dT by the envelope
+ * theorem) drives T, bisection safeguards it, and near the root it aims a quarter
+ * tolerance left of it, so that one evaluation certifies the lower bound and builds the
+ * point that closes the bracket.
+ *
+ * Per T, every client's box (two rate inverses) and G at both box ends are computed once;
+ * each price then settles the clients a box end decides without evaluating anything, and
+ * runs Newton's method in ln b only for the interior ones. crates/jcpba-core/src/optimal.rs
+ * runs the same algorithm over whole client columns with vector kernels.
  */
 import { type Instance, latencyAt, payloadAt, prunableAt, unprunedAt, uploadWindow } from './problem.js';
-import { LN2, lnGap, rateInverse } from './rate.js';
+import { LN2, lnGap, lnGapFrom, rateInverse } from './rate.js';
 import { roundLatency } from './bandwidth.js';
 import { weighted } from './pruning.js';
 
@@ -59,6 +66,19 @@ const NUDGE = 4.440892098500626e-16;
 export class Workspace {
   readonly bLo: Float64Array;
   readonly bHi: Float64Array;
+  /** ln bLo and ln bHi (Infinity when bHi is): the box of each client's search, per T. */
+  readonly boxLo: Float64Array;
+  readonly boxHi: Float64Array;
+  /**
+   * G and dG/ds at the box ends, per T (G = -Infinity, dG/ds = NaN where bHi = Infinity):
+   * every price decides clipped clients from these, with no evaluation.
+   */
+  readonly gLo: Float64Array;
+  readonly dLo: Float64Array;
+  readonly gHi: Float64Array;
+  readonly dHi: Float64Array;
+  /** K of the stationarity condition, per T. */
+  readonly kk: Float64Array;
   readonly s: Float64Array; // ln b, the warm start of each client's search
   readonly gs: Float64Array; // dG/ds at the client's solution, 0 at a bound
   readonly rho: Float64Array;
@@ -68,18 +88,28 @@ export class Workspace {
    * predictor's and the rounding noise's data (exactly 1 in the model of section 2).
    */
   readonly ratio: Float64Array;
+  /** ln w_k. */
+  readonly logW: Float64Array;
   logPrice = NaN;
   /** The T of the last price search, and d ln(lambda) / dT there: the predictor's data. */
   lastT = NaN;
   priceSlope = NaN;
-  constructor(K: number) {
+  constructor(K: number, w: Float64Array) {
     this.bLo = new Float64Array(K);
     this.bHi = new Float64Array(K);
+    this.boxLo = new Float64Array(K);
+    this.boxHi = new Float64Array(K);
+    this.gLo = new Float64Array(K);
+    this.dLo = new Float64Array(K);
+    this.gHi = new Float64Array(K);
+    this.dHi = new Float64Array(K);
+    this.kk = new Float64Array(K);
     this.s = new Float64Array(K).fill(NaN);
     this.gs = new Float64Array(K);
     this.rho = new Float64Array(K);
     this.b = new Float64Array(K);
     this.ratio = new Float64Array(K).fill(1);
+    this.logW = w.map(Math.log);
   }
 }
 
@@ -87,14 +117,16 @@ export class Workspace {
  * G(b) = ln(K S r'(b)) - 2 ln(cc r(b) + ss) and dG/d(ln b), with cc = phi_c c,
  * ss = phi_s S and K = phi_c c + phi_s (T - t0 - c) (T, c and S in the model of
  * section 2). The client's stationarity condition is G(b) = -ln mu; G decreases in b.
+ * One log1p (shared by r and r') and one ln.
  */
 export function stationarity(a: number, cc: number, S: number, ss: number, kk: number, b: number): [number, number] {
   const x = a / b;
-  const gap = lnGap(x);
-  const r = (b * Math.log1p(x)) / LN2;
+  const l1p = Math.log1p(x); // shared by r and r'
+  const gap = lnGapFrom(x, l1p);
+  const r = (b * l1p) / LN2;
   const rp = gap / LN2;
   const denom = cc * r + ss;
-  const g = Math.log(kk * S * rp) - 2 * Math.log(denom);
+  const g = Math.log((kk * S * rp) / denom / denom);
   const onePlus = 1 + x;
   const gs = -(x * x) / (onePlus * onePlus * gap) - (2 * cc * b * rp) / denom;
   return [g, gs];
@@ -124,95 +156,97 @@ export function pruningFor(inst: Instance, k: number, T: number, b: number): [nu
 }
 
 /**
- * Client k's best bandwidth at price mu (Hz per unit pruning), written to ws: Newton's
- * method on G(s) = -ln mu in s = ln b over the box [ln bLo, ln bHi], from the warm start
- * ws.s[k] (projected onto the box). A box end is evaluated only when the warm start or a
- * Newton step reaches it; there the sign of G + ln mu decides whether the client stays
- * clipped. Newton converges quadratically, so once a step falls below CLIENT_STOP the
- * step is applied and the search ends: the next one would be below rounding.
+ * Client k's best bandwidth at price mu (Hz per unit pruning), written to ws. A client
+ * whose G at a box end already settles the sign of G + ln mu stays at that end (no
+ * evaluation: G at the ends was computed once for this T, in clientBox). The others run
+ * Newton's method on G(s) = -ln mu in s = ln b inside the box [ln bLo, ln bHi], from the
+ * warm start ws.s[k] (projected onto the box); at a box end G is the cached value.
+ * Newton converges quadratically, so once a step falls below CLIENT_STOP the step is
+ * applied and the search ends: the next one would be below rounding. logMu = -Infinity:
+ * full pruning, warm start kept.
  */
 export function solveClient(inst: Instance, ws: Workspace, k: number, T: number, logMu: number): void {
-  const a = inst.a[k];
-  const S = inst.S;
-  const cc = inst.phiC * inst.c[k];
-  const ss = inst.phiS * S;
   const bLo = ws.bLo[k];
   const bHi = ws.bHi[k];
   ws.gs[k] = 0;
-  if (bLo >= bHi) {
+  if (!(bLo < bHi)) {
     // Pruning saves this client no bandwidth (rmax = 0, or phi_c = phi_s = 0).
     ws.b[k] = bHi;
     ws.rho[k] = 0;
     return;
   }
-  let b: number;
-  if (logMu === -Infinity) {
-    b = bLo;
-  } else {
-    const kk = stationarityScale(inst, k, T);
-    const boxLo = Math.log(bLo);
-    const boxHi = bHi < Infinity ? Math.log(bHi) : Infinity;
-    let lo = boxLo;
-    let hi = boxHi;
-    let s = ws.s[k];
-    if (s !== s) s = boxHi < Infinity ? 0.5 * (boxLo + boxHi) : boxLo + 1;
-    else if (s <= boxLo) s = boxLo;
-    else if (s >= boxHi) s = boxHi;
-    let gs = 0;
-    b = NaN;
-    for (let i = 0; i < CLIENT_STEPS; i++) {
-      const bs = s === boxLo ? bLo : s === boxHi ? bHi : Math.exp(s);
-      const [g, d] = stationarity(a, cc, S, ss, kk, bs);
-      const phi = g + logMu;
-      if (s === boxLo && phi <= 0) {
-        b = bLo; // even full pruning's marginal saving is below the price
-        break;
-      }
-      if (s === boxHi && phi >= 0) {
-        b = bHi; // no pruning: the first bit of pruning is not worth its price
-        break;
-      }
-      gs = d;
-      if (phi > 0) lo = s;
-      else hi = s;
-      const step = phi / d;
-      let next = s - step;
-      if (phi === 0 || Math.abs(step) <= CLIENT_STOP * Math.max(1, Math.abs(s))) {
-        if (!(next >= lo && next <= hi)) next = s;
-        s = next;
-        break;
-      }
-      if (!(next > lo && next < hi)) {
-        // Leaving through a box end not yet evaluated: try that end; else bisect.
-        if (next <= lo && lo === boxLo && s !== boxLo) next = boxLo;
-        else if (next >= hi && hi === boxHi && boxHi < Infinity && s !== boxHi) next = boxHi;
-        else next = hi < Infinity ? 0.5 * (lo + hi) : s + 2;
-      }
-      s = next;
-    }
-    if (b !== b) {
-      ws.s[k] = s;
-      ws.gs[k] = gs;
-      b = Math.exp(s);
-    } else {
-      ws.s[k] = b === bLo ? boxLo : boxHi;
-    }
+  const boxLo = ws.boxLo[k];
+  const boxHi = ws.boxHi[k];
+  if (logMu === -Infinity || ws.gLo[k] + logMu <= 0) {
+    // Even full pruning's marginal saving is below the price: full pruning.
+    if (logMu !== -Infinity) ws.s[k] = boxLo;
+    ws.b[k] = bLo;
+    ws.rho[k] = inst.rmax[k];
+    return;
   }
+  if (ws.gHi[k] + logMu >= 0) {
+    // The first bit of pruning is not worth its price: no pruning.
+    ws.s[k] = boxHi;
+    ws.b[k] = bHi;
+    ws.rho[k] = 0;
+    return;
+  }
+  const a = inst.a[k];
+  const S = inst.S;
+  const cc = inst.phiC * inst.c[k];
+  const ss = inst.phiS * S;
+  const kk = ws.kk[k];
+  let lo = boxLo;
+  let hi = boxHi;
+  let s = ws.s[k];
+  if (s !== s) s = boxHi < Infinity ? 0.5 * (boxLo + boxHi) : boxLo + 1;
+  else if (s <= boxLo) s = boxLo;
+  else if (s >= boxHi) s = boxHi;
+  let gs = 0;
+  for (let i = 0; i < CLIENT_STEPS; i++) {
+    // At a box end G is known; there the client is not clipped (above), so G + ln mu > 0
+    // at the lower end and < 0 at the upper one.
+    let g: number;
+    let d: number;
+    if (s === boxLo) [g, d] = [ws.gLo[k], ws.dLo[k]];
+    else if (s === boxHi) [g, d] = [ws.gHi[k], ws.dHi[k]];
+    else [g, d] = stationarity(a, cc, S, ss, kk, Math.exp(s));
+    const phi = g + logMu;
+    gs = d;
+    if (phi > 0) lo = s;
+    else hi = s;
+    const step = phi / d;
+    let next = s - step;
+    if (phi === 0 || Math.abs(step) <= CLIENT_STOP * Math.max(1, Math.abs(s))) {
+      if (!(next >= lo && next <= hi)) next = s;
+      s = next;
+      break;
+    }
+    if (!(next > lo && next < hi)) {
+      // Leaving through a box end not yet visited: try that end; else bisect.
+      if (next <= lo && lo === boxLo && s !== boxLo) next = boxLo;
+      else if (next >= hi && hi === boxHi && boxHi < Infinity && s !== boxHi) next = boxHi;
+      else next = hi < Infinity ? 0.5 * (lo + hi) : s + 2;
+    }
+    s = next;
+  }
+  ws.s[k] = s;
+  ws.gs[k] = gs;
+  const b = Math.exp(s);
   ws.b[k] = b;
-  if (b === bLo) ws.rho[k] = inst.rmax[k];
-  else if (b === bHi) ws.rho[k] = 0;
-  else [ws.rho[k], ws.ratio[k]] = pruningFor(inst, k, T, b);
+  [ws.rho[k], ws.ratio[k]] = pruningFor(inst, k, T, b);
 }
 
 /** Weighted pruning sum_k w_k rho_k(lambda) and its derivative in ln lambda. */
 export function priceResponse(inst: Instance, ws: Workspace, T: number, logPrice: number): [number, number] {
   let used = 0;
   let slope = 0;
+  const price = Math.exp(logPrice);
   for (let k = 0; k < inst.K; k++) {
-    solveClient(inst, ws, k, T, logPrice + Math.log(inst.w[k]));
+    solveClient(inst, ws, k, T, logPrice + ws.logW[k]);
     used += inst.w[k] * ws.rho[k];
     // Interior clients: d rho / d ln lambda = b / (mu dG/ds), so w d rho = b / (lambda dG/ds).
-    if (ws.gs[k] !== 0) slope += ws.b[k] / (Math.exp(logPrice) * ws.gs[k]);
+    if (ws.gs[k] !== 0) slope += ws.b[k] / (price * ws.gs[k]);
   }
   return [used, slope];
 }
@@ -250,8 +284,9 @@ export function rhoNoiseScale(inst: Instance, ws: Workspace): number {
 /**
  * Client k's bandwidth box at T (MODEL.md section 8): `bLo`, the bandwidth it needs at
  * full pruning, and `bHi`, the bandwidth it needs unpruned (Infinity when no bandwidth
- * suffices), into ws; returns the pruning it needs with infinite bandwidth, or undefined
- * when it cannot meet T even with infinite bandwidth at full pruning.
+ * suffices), with their logarithms, G at both ends and K, into ws; returns the pruning it
+ * needs with infinite bandwidth, or undefined when it cannot meet T even with infinite
+ * bandwidth at full pruning.
  */
 export function clientBox(inst: Instance, ws: Workspace, k: number, T: number): number | undefined {
   const a = inst.a[k];
@@ -259,8 +294,24 @@ export function clientBox(inst: Instance, ws: Workspace, k: number, T: number): 
   const upload = (inst.S * LN2) / a; // the upload time with infinite bandwidth
   if (!(T > latencyAt(inst, k, rmax, upload))) return undefined;
   const full = unprunedAt(inst, k, upload); // U_k with infinite bandwidth
-  ws.bLo[k] = rateInverse(a, payloadAt(inst, rmax) / uploadWindow(inst, k, rmax, T));
-  ws.bHi[k] = T > full ? rateInverse(a, inst.S / uploadWindow(inst, k, 0, T)) : Infinity;
+  const bLo = rateInverse(a, payloadAt(inst, rmax) / uploadWindow(inst, k, rmax, T));
+  const bHi = T > full ? rateInverse(a, inst.S / uploadWindow(inst, k, 0, T)) : Infinity;
+  const kk = stationarityScale(inst, k, T);
+  const cc = inst.phiC * inst.c[k];
+  const ss = inst.phiS * inst.S;
+  ws.bLo[k] = bLo;
+  ws.bHi[k] = bHi;
+  ws.boxLo[k] = Math.log(bLo);
+  ws.kk[k] = kk;
+  [ws.gLo[k], ws.dLo[k]] = stationarity(a, cc, inst.S, ss, kk, bLo);
+  if (bHi < Infinity) {
+    ws.boxHi[k] = Math.log(bHi);
+    [ws.gHi[k], ws.dHi[k]] = stationarity(a, cc, inst.S, ss, kk, bHi);
+  } else {
+    ws.boxHi[k] = Infinity;
+    ws.gHi[k] = -Infinity;
+    ws.dHi[k] = NaN;
+  }
   const v = prunableAt(inst, k, upload);
   return T < full && v > 0 ? full / v - T / v : 0;
 }
@@ -416,7 +467,7 @@ export function optimal(
   maxIterations: number,
 ): OptimalResult {
   const { K, a, S, rmax, B } = inst;
-  const ws = new Workspace(K);
+  const ws = new Workspace(K, inst.w);
   const pruning = Float64Array.from(start.pruning);
   const bandwidth = Float64Array.from(start.bandwidth);
   let hi = start.latency;
@@ -424,6 +475,8 @@ export function optimal(
   // the upload time S ln2 / a_k ((1 - rmax_k) U_k(inf) in the model of section 2).
   let lo = 0;
   for (let k = 0; k < K; k++) lo = Math.max(lo, latencyAt(inst, k, rmax[k], (S * LN2) / a[k]));
+  // Where F(T) has its pole: the outer Newton's coordinate is ln(T - pole).
+  const pole = lo;
 
   const scratch = new Float64Array(K);
   let T = hi;
@@ -449,7 +502,18 @@ export function optimal(
     }
     converged = hi - lo <= tolerance * hi;
     if (converged) break;
-    let next = Number.isFinite(ev.demand) && ev.slope < 0 ? T - (ev.demand - B) / ev.slope : NaN;
+    // Newton's method on ln F = ln B in y = ln(T - pole): F grows like 1 / (T - pole) near
+    // the pole and falls like a power of T far from it, straight lines in (y, ln F), so the
+    // step lands within a few digits from the start and then converges quadratically.
+    let next = NaN;
+    if (Number.isFinite(ev.demand) && ev.slope < 0) {
+      next = pole + (T - pole) * Math.exp(-Math.log(ev.demand / B) / (((T - pole) * ev.slope) / ev.demand));
+      // Once a feasible T's step is below sqrt(tolerance), the new estimate is within about
+      // tolerance^2 of the root: aim a quarter tolerance left of it, where the dual
+      // certifies the lower bound and the rescaled point closes the bracket in the same
+      // evaluation.
+      if (!ev.infeasible && Math.abs((next - T) / T) <= Math.sqrt(tolerance)) next -= 0.25 * tolerance * next;
+    }
     // When this T moved neither end and Newton's step is below the tolerance, halve
     // the side of T where the root seems to lie (F very convex, a client whose rate is
     // saturated: the tangent's step rounds back onto T, and T's infeasibility is

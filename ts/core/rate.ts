@@ -18,13 +18,20 @@ export function rate(a: number, b: number): number {
  * sum_{n>=2} (-1)^n (n - 1) / n x^n.
  */
 export function lnGap(x: number): number {
-  if (x < SERIES_LIMIT) {
-    let sum = 0;
-    for (let n = SERIES_TERMS; n >= 2; n--) sum = (n - 1) / n - x * sum;
-    // The loop evaluated sum_{n>=2} (-1)^n (n-1)/n x^(n-2) by Horner's rule.
-    return x * x * sum;
-  }
-  return Math.log1p(x) - x / (1 + x);
+  return x < SERIES_LIMIT ? gapSeries(x) : Math.log1p(x) - x / (1 + x);
+}
+
+/** lnGap(x) given l1p = log1p(x), for callers that need log1p(x) anyway. */
+export function lnGapFrom(x: number, l1p: number): number {
+  return x < SERIES_LIMIT ? gapSeries(x) : l1p - x / (1 + x);
+}
+
+/** The Taylor series of lnGap below SERIES_LIMIT. */
+function gapSeries(x: number): number {
+  let sum = 0;
+  for (let n = SERIES_TERMS; n >= 2; n--) sum = (n - 1) / n - x * sum;
+  // The loop evaluated sum_{n>=2} (-1)^n (n-1)/n x^(n-2) by Horner's rule.
+  return x * x * sum;
 }
 const SERIES_LIMIT = 0.05;
 const SERIES_TERMS = 16; // 0.05^15 is far below double precision

@@ -1,4 +1,4 @@
-//! Times every method on generated scenarios (llama2-7b-lora on gsm8k, the generator's
+//! Times every method (thread CPU time on Linux) on generated scenarios (llama2-7b-lora on gsm8k, the generator's
 //! defaults, as `generate({clients: K, seed: s})` for s = 1..5) at several K:
 //! `cargo run --release -p jcpba-core --example timing [K...]`. With
 //! `--features counters` it also reports the kernel evaluations per client and solve
@@ -8,6 +8,31 @@ use jcpba_core::rate::counters;
 use jcpba_core::scenario::{generate_from_params, ScenarioParams};
 use jcpba_core::{solve, Method, SolveOptions};
 use std::time::Instant;
+
+/// Seconds this thread has run on a CPU (Linux: CLOCK_THREAD_CPUTIME_ID), so timings on
+/// a busy machine leave out the time other processes held the core; wall time elsewhere.
+#[cfg(target_os = "linux")]
+fn cpu_seconds(_origin: &Instant) -> f64 {
+    #[repr(C)]
+    struct Timespec {
+        sec: i64,
+        nsec: i64,
+    }
+    extern "C" {
+        fn clock_gettime(clock: i32, ts: *mut Timespec) -> i32;
+    }
+    const CLOCK_THREAD_CPUTIME_ID: i32 = 3;
+    let mut ts = Timespec { sec: 0, nsec: 0 };
+    // SAFETY: clock_gettime writes one timespec (two C longs on x86-64 Linux) to `ts`.
+    let rc = unsafe { clock_gettime(CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    assert_eq!(rc, 0, "clock_gettime");
+    ts.sec as f64 + ts.nsec as f64 * 1e-9
+}
+
+#[cfg(not(target_os = "linux"))]
+fn cpu_seconds(origin: &Instant) -> f64 {
+    origin.elapsed().as_secs_f64()
+}
 
 const SEEDS: u32 = 5;
 
@@ -62,7 +87,8 @@ fn main() {
                     .iterations;
             }
             let counts = counters::read();
-            let start = Instant::now();
+            let origin = Instant::now();
+            let start = cpu_seconds(&origin);
             // The latencies are summed (and printed below) so no solve can be optimized away.
             let mut check = 0.0;
             for _ in 0..repeats {
@@ -72,7 +98,7 @@ fn main() {
                         .latency;
                 }
             }
-            let ms = start.elapsed().as_secs_f64() * 1e3 / (repeats as f64 * SEEDS as f64);
+            let ms = (cpu_seconds(&origin) - start) * 1e3 / (repeats as f64 * SEEDS as f64);
             let per = (k_count as f64) * SEEDS as f64;
             let evaluations = if counters::ENABLED {
                 format!(

@@ -16,7 +16,9 @@
 #![allow(clippy::needless_range_loop, clippy::neg_cmp_op_on_partial_ord)]
 
 use crate::instance::Instance;
-use crate::rate::{counters, lambert_t, rate, Kernel, LN2};
+use crate::rate::{counters, rate, LN2};
+use crate::simd::columns::{self, Step};
+use crate::simd::{self, dispatch, math, Lanes, Mask};
 
 const MAX_STEPS: u32 = 200;
 /// A demand this close above B (relative) counts as the root: the rescaled point's
@@ -26,37 +28,74 @@ const NEAR: f64 = 1e-12;
 const T_TOL: f64 = 4e-16;
 
 /// Bandwidth each client needs to finish by T with pruning rho; writes `out`, returns
-/// (sum, dG/dT).
+/// (sum, dG/dT). One column kernel over the clients (simd::columns).
 fn demand(inst: &Instance, rho: &[f64], t: f64, out: &mut [f64]) -> (f64, f64) {
-    let a = &inst.a;
-    let mut sum = 0.0;
-    let mut slope = 0.0;
-    for k in 0..inst.clients {
-        let slack = inst.upload_window(k, rho[k], t);
-        let q = if slack > 0.0 {
-            inst.payload(rho[k]) / slack
-        } else {
-            f64::INFINITY
-        };
-        // rate_inverse(a, q) = q ln2 / t, t = lambert_t(c), kept here for the slope.
-        counters::count(Kernel::RateInverse);
-        let z = (q * LN2) / a[k]; // the c of lambert_t
-        if !(z < 1.0) {
-            out[k] = f64::INFINITY;
-            sum = f64::INFINITY;
-            slope = f64::NEG_INFINITY;
-            continue;
+    dispatch(inst.level, Demand { inst, rho, t, out })
+}
+
+struct Demand<'a, 'b> {
+    inst: &'a Instance<'b>,
+    rho: &'a [f64],
+    t: f64,
+    out: &'a mut [f64],
+}
+
+impl<'a, 'b> simd::Kernel for Demand<'a, 'b> {
+    type Output = (f64, f64);
+
+    #[inline(always)]
+    fn run<V: Lanes>(self) -> (f64, f64) {
+        let inst = self.inst;
+        let n = inst.clients;
+        let (t, ln2, one, zero) = (
+            V::splat(self.t),
+            V::splat(LN2),
+            V::splat(1.0),
+            V::splat(0.0),
+        );
+        let (phi_c, phi_s, bits) = (
+            V::splat(inst.phi_c),
+            V::splat(inst.phi_s),
+            V::splat(inst.payload_bits),
+        );
+        let mut sum = zero;
+        let mut slope = zero;
+        let mut unreachable = false;
+        let mut start = 0;
+        while start < n {
+            let step = Step::<V>::at(start, n);
+            let rho = step.load(self.rho, 0.0);
+            let c = step.load(inst.c, 0.0);
+            let t0 = step.load(&inst.t0, 0.0);
+            let a = step.load(&inst.a, 1.0);
+            // inst.upload_window and inst.payload, lane by lane.
+            let slack = (t - t0) - (one - phi_c * rho) * c;
+            let payload = bits * (one - phi_s * rho);
+            let q = V::select(slack.gt(zero), payload / slack, V::splat(f64::INFINITY));
+            // rate_inverse(a, q) = q ln2 / t, t = lambert_t(c), kept here for the slope.
+            let z = (q * ln2) / a; // the c of lambert_t
+            let reachable = z.lt(one);
+            let tk = math::lambert_t(z);
+            let b = (q * ln2) / tk;
+            step.store(V::select(reachable, b, V::splat(f64::INFINITY)), self.out);
+            let counted = step.valid & reachable;
+            unreachable |= (step.valid & !reachable).any();
+            sum = sum + V::select(counted, b, zero);
+            // db/dT = (dq/dT) / r'(b) with dq/dT = -q / slack and, at the root,
+            // ln(1 + a/b) = t, a/b = t/z: r'(b) ln2 = t (z + t - 1) / (z + t); z + t - 1 =
+            // t - (1 - z) stays accurate as z -> 1 (t ~ 2 (1 - z)).
+            slope = slope - V::select(counted, (b * (z + tk)) / (slack * (z - one + tk)), zero);
+            if counters::ENABLED {
+                columns::count_inverses(&step.lanes(z)[..step.count]);
+            }
+            start += V::N;
         }
-        let tk = lambert_t(z);
-        let b = (q * LN2) / tk;
-        out[k] = b;
-        sum += b;
-        // db/dT = (dq/dT) / r'(b) with dq/dT = -q / slack and, at the root, ln(1 + a/b) = t,
-        // a/b = t/z: r'(b) ln2 = t (z + t - 1) / (z + t); z + t - 1 = t - (1 - z) stays
-        // accurate as z -> 1 (t ~ 2 (1 - z)).
-        slope -= (b * (z + tk)) / (slack * (z - 1.0 + tk));
+        if unreachable {
+            (f64::INFINITY, f64::NEG_INFINITY)
+        } else {
+            (sum.sum(), slope.sum())
+        }
     }
-    (sum, slope)
 }
 
 /// The block optimum for pruning `rho`: writes the bandwidth (summing to B) and returns
@@ -174,28 +213,100 @@ pub fn client_latency(inst: &Instance, k: usize, rho: f64, b: f64) -> f64 {
 }
 
 /// max_k tau_k; the per-client latencies go to `out` when given.
-pub fn round_latency(inst: &Instance, rho: &[f64], b: &[f64], mut out: Option<&mut [f64]>) -> f64 {
-    let mut t = 0.0;
-    for k in 0..inst.clients {
-        let tau = client_latency(inst, k, rho[k], b[k]);
-        if let Some(out) = out.as_mut() {
-            out[k] = tau;
+pub fn round_latency(inst: &Instance, rho: &[f64], b: &[f64], out: Option<&mut [f64]>) -> f64 {
+    dispatch(inst.level, RoundLatency { inst, rho, b, out })
+}
+
+struct RoundLatency<'a, 'b> {
+    inst: &'a Instance<'b>,
+    rho: &'a [f64],
+    b: &'a [f64],
+    out: Option<&'a mut [f64]>,
+}
+
+impl<'a, 'b> simd::Kernel for RoundLatency<'a, 'b> {
+    type Output = f64;
+
+    #[inline(always)]
+    fn run<V: Lanes>(mut self) -> f64 {
+        let inst = self.inst;
+        let n = inst.clients;
+        let mut worst = 0.0;
+        let mut start = 0;
+        while start < n {
+            let step = Step::<V>::at(start, n);
+            let rho = step.load(self.rho, 0.0);
+            let b = step.load(self.b, 1.0);
+            let a = step.load(&inst.a, 1.0);
+            let upload = V::splat(inst.payload_bits) / math::rate(a, b);
+            let tau = latency(inst, &step, rho, upload);
+            if let Some(out) = self.out.as_mut() {
+                step.store(tau, out);
+            }
+            let lanes = step.lanes(tau);
+            for &x in lanes[..step.count].iter() {
+                // NaN propagates: a point with an undefined latency never looks good.
+                if x > worst || x.is_nan() {
+                    worst = x;
+                }
+            }
+            start += V::N;
         }
-        // NaN propagates: a point with an undefined latency never looks good.
-        if tau > t || tau.is_nan() {
-            t = tau;
-        }
+        worst
     }
-    t
+}
+
+/// Instance::latency on lanes: t0 + (1 - phi rho)(c + upload) when phi_c = phi_s = phi,
+/// else t0 + c (1 - phi_c rho) + upload (1 - phi_s rho).
+#[inline(always)]
+pub(crate) fn latency<V: Lanes>(inst: &Instance, step: &Step<V>, rho: V, upload: V) -> V {
+    let c = step.load(inst.c, 0.0);
+    let t0 = step.load(&inst.t0, 0.0);
+    let one = V::splat(1.0);
+    let (phi_c, phi_s) = (V::splat(inst.phi_c), V::splat(inst.phi_s));
+    if inst.phi_s == inst.phi_c {
+        t0 + (one - phi_s * rho) * (c + upload)
+    } else {
+        t0 + c * (one - phi_c * rho) + upload * (one - phi_s * rho)
+    }
 }
 
 /// Block A's data for bandwidth b (MODEL.md section 8): U_k = t0_k + c_k + S / r_k(b_k),
 /// client k's unpruned latency (s), to `u`, and V_k = phi_c c_k + phi_s S / r_k(b_k), the
 /// latency a whole unit of pruning removes (s; tau_k = U_k - V_k rho_k), to `v`.
 pub fn pruning_coefficients(inst: &Instance, b: &[f64], u: &mut [f64], v: &mut [f64]) {
-    for k in 0..inst.clients {
-        let upload = inst.payload_bits / rate(inst.a[k], b[k]);
-        u[k] = inst.unpruned(k, upload);
-        v[k] = inst.prunable(k, upload);
+    dispatch(inst.level, Coefficients { inst, b, u, v })
+}
+
+struct Coefficients<'a, 'b> {
+    inst: &'a Instance<'b>,
+    b: &'a [f64],
+    u: &'a mut [f64],
+    v: &'a mut [f64],
+}
+
+impl<'a, 'b> simd::Kernel for Coefficients<'a, 'b> {
+    type Output = ();
+
+    #[inline(always)]
+    fn run<V: Lanes>(self) {
+        let inst = self.inst;
+        let n = inst.clients;
+        let mut start = 0;
+        while start < n {
+            let step = Step::<V>::at(start, n);
+            let b = step.load(self.b, 1.0);
+            let a = step.load(&inst.a, 1.0);
+            let c = step.load(inst.c, 0.0);
+            let t0 = step.load(&inst.t0, 0.0);
+            let upload = V::splat(inst.payload_bits) / math::rate(a, b);
+            // Instance::unpruned and Instance::prunable.
+            step.store(t0 + c + upload, self.u);
+            step.store(
+                V::splat(inst.phi_c) * c + V::splat(inst.phi_s) * upload,
+                self.v,
+            );
+            start += V::N;
+        }
     }
 }

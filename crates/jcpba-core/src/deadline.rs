@@ -36,14 +36,12 @@
 use crate::bandwidth::{bandwidth_block, round_latency};
 use crate::error::Error;
 use crate::instance::{instance, Instance};
-use crate::optimal::{
-    client_box, price_response, pruning_for, rho_noise_scale, stationarity, stationarity_scale,
-    Workspace, RHO_NOISE,
-};
+use crate::optimal::{boxes, price_response, rho_noise_scale, stationarity, Workspace, RHO_NOISE};
 use crate::options::SolveOptions;
 use crate::problem::{validate, ProblemView};
 use crate::pruning::weighted;
 use crate::rate::rate_inverse;
+use crate::rate::LN2;
 use crate::solution::Status;
 
 /// Newton steps in ln lambda start here when the band is not yet bracketed.
@@ -155,7 +153,7 @@ fn meet_deadline(
         pruning[k] = if fixed(ws, k) {
             0.0
         } else {
-            pruning_for(inst, k, d, bandwidth[k]).0
+            pruning_for(inst, k, d, bandwidth[k])
         };
     }
     let weighted = weighted(&inst.w, &pruning);
@@ -255,16 +253,48 @@ fn precise_window(inst: &Instance, k: usize, rho: f64, t: f64) -> f64 {
 
 /// Client k's box at D from the compensated time window: the ends of the box are the
 /// bandwidth needs the dual bound adds up, so their accuracy is the certificate's.
+/// The box's logarithms and G at both ends (what optimal::price_response reads) follow.
 fn precise_box(inst: &Instance, ws: &mut Workspace, k: usize, d: f64) {
+    let (a, bits) = (inst.a[k], inst.payload_bits);
+    let (cc, ss, kk) = (inst.phi_c * inst.c[k], inst.phi_s * bits, ws.kk[k]);
     let lo = precise_window(inst, k, inst.rmax[k], d);
     if lo > 0.0 {
-        ws.b_lo[k] = rate_inverse(inst.a[k], inst.payload(inst.rmax[k]) / lo);
+        let b = rate_inverse(a, inst.payload(inst.rmax[k]) / lo);
+        ws.b_lo[k] = b;
+        ws.box_lo[k] = b.ln();
+        let (g, dg) = stationarity(a, cc, bits, ss, kk, b);
+        ws.g_lo[k] = g;
+        ws.d_lo[k] = dg;
     }
     if ws.b_hi[k] < f64::INFINITY {
         let hi = precise_window(inst, k, 0.0, d);
         if hi > 0.0 {
-            ws.b_hi[k] = rate_inverse(inst.a[k], inst.payload_bits / hi);
+            let b = rate_inverse(a, bits / hi);
+            ws.b_hi[k] = b;
+            ws.box_hi[k] = b.ln();
+            let (g, dg) = stationarity(a, cc, bits, ss, kk, b);
+            ws.g_hi[k] = g;
+            ws.d_hi[k] = dg;
         }
+    }
+}
+
+/// rho(b) = clip(U(b) / V(b) - T / V(b), 0, rmax): the least pruning with which client k
+/// meets T with b Hz (0 when pruning removes nothing, V = 0).
+fn pruning_for(inst: &Instance, k: usize, t: f64, b: f64) -> f64 {
+    let r = (b * (inst.a[k] / b).ln_1p()) / LN2;
+    let upload = inst.payload_bits / r;
+    let v = inst.prunable(k, upload);
+    if !(v > 0.0) {
+        return 0.0;
+    }
+    let rho = inst.unpruned(k, upload) / v - t / v;
+    if rho < 0.0 {
+        0.0
+    } else if rho > inst.rmax[k] {
+        inst.rmax[k]
+    } else {
+        rho
     }
 }
 
@@ -324,13 +354,12 @@ pub fn min_pruning_instance(
     // that, so the lower bound holds for every such point too (optimal's, say); the points
     // built meet D itself.
     let dd = d * (1.0 + LATENCY_ROUNDING);
-    let mut reachable = true;
-    for k in 0..k_count {
-        if client_box(inst, &mut ws, k, dd).is_none() {
-            reachable = false; // even infinite bandwidth at full pruning is too slow
-            break;
+    // None: some client cannot meet D even with infinite bandwidth at full pruning.
+    let reachable = boxes(inst, &mut ws, dd).is_some();
+    if reachable {
+        for k in 0..k_count {
+            precise_box(inst, &mut ws, k, dd);
         }
-        precise_box(inst, &mut ws, k, dd);
     }
     // Pruning that changes no latency is never worth its cost.
     let useful = inst.phi_c > 0.0 || inst.phi_s > 0.0;
@@ -425,16 +454,8 @@ pub fn min_pruning_instance(
     let mut y_full = f64::INFINITY;
     for k in 0..k_count {
         if !fixed(&ws, k) {
-            let g = stationarity(
-                inst.a[k],
-                inst.phi_c * inst.c[k],
-                inst.payload_bits,
-                inst.phi_s * inst.payload_bits,
-                stationarity_scale(inst, k, dd),
-                ws.b_lo[k],
-            )
-            .0;
-            let y = -g - inst.w[k].ln();
+            // G at b_lo, as computed for this deadline by boxes and precise_box.
+            let y = -ws.g_lo[k] - inst.w[k].ln();
             if y < y_full {
                 y_full = y;
             }

@@ -347,7 +347,10 @@ mod tests {
             "params[0].clients must be a positive integer, at most 1000000"
         );
         huge[0] = MAX_CLIENTS as f64 + 1.0;
-        assert_eq!(run(&huge, &[0, 0, 0], "equal", 1.0, 1.0).field, "params[0].clients");
+        assert_eq!(
+            run(&huge, &[0, 0, 0], "equal", 1.0, 1.0).field,
+            "params[0].clients"
+        );
         let mut bad = flat.clone();
         bad[9] = -1.0;
         let e = run(&bad, &[0, 0, 0], "bcd", 3.0, 1.0);

@@ -2,6 +2,7 @@
 //! client latency of round model v2 (MODEL.md section 8) that every method evaluates.
 
 use crate::problem::ProblemView;
+use crate::simd::{self, Level};
 
 /// What every method works on: a_k = p_k g_k / N0 (Hz) and the data weights normalized
 /// to sum 1, next to the problem's own columns.
@@ -29,6 +30,9 @@ pub struct Instance<'a> {
     pub phi_c: f64,
     /// phi_s, the prunable share of the payload.
     pub phi_s: f64,
+    /// The instruction set of the column kernels (simd::level(): the best this machine
+    /// runs, or scalar under JCPBA_SIMD=off); tests set it to compare the paths.
+    pub level: Level,
 }
 
 /// The instance of a problem that passed validation.
@@ -61,6 +65,7 @@ pub fn instance<'a>(p: &ProblemView<'a>) -> Instance<'a> {
         t0,
         phi_c: p.prunable_compute_fraction,
         phi_s: p.prunable_payload_fraction,
+        level: simd::level(),
     }
 }
 

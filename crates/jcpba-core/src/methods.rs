@@ -43,7 +43,24 @@ pub fn solve_instance(
     tolerance: f64,
     max_iterations: u32,
 ) -> Solution {
-    let point = run(inst, method, tolerance, max_iterations);
+    solve_instance_after(inst, method, tolerance, max_iterations, &[])
+}
+
+/// `solve_instance`, given solutions of other methods on the same instance: `optimal`
+/// takes its start points (prune-only's and uniform-prune-bandwidth's, or
+/// bandwidth-only's) from there instead of solving them again. A sweep solves every
+/// method on each realization, so its `optimal` reuses them; the result is the same.
+pub fn solve_instance_after(
+    inst: &Instance,
+    method: Method,
+    tolerance: f64,
+    max_iterations: u32,
+    earlier: &[Solution],
+) -> Solution {
+    let point = match method {
+        Method::Optimal => optimal_point(inst, tolerance, max_iterations, earlier),
+        _ => run(inst, method, tolerance, max_iterations),
+    };
     let mut client_latency = vec![0.0; inst.clients];
     let latency = round_latency(
         inst,
@@ -117,7 +134,7 @@ fn run(inst: &Instance, method: Method, tolerance: f64, max_iterations: u32) -> 
             exact(rho, b)
         }
         Method::Bcd => bcd(inst, tolerance, max_iterations),
-        Method::Optimal => optimal_point(inst, tolerance, max_iterations),
+        Method::Optimal => optimal_point(inst, tolerance, max_iterations, &[]),
     }
 }
 
@@ -164,7 +181,29 @@ fn bcd(inst: &Instance, tolerance: f64, max_iterations: u32) -> Point {
     }
 }
 
-fn optimal_point(inst: &Instance, tolerance: f64, max_iterations: u32) -> Point {
+/// A start point of `optimal`: method `method`'s point and its round latency, from
+/// `earlier` when it is there, else solved now.
+fn start_point(
+    inst: &Instance,
+    method: Method,
+    tolerance: f64,
+    max_iterations: u32,
+    earlier: &[Solution],
+) -> (Vec<f64>, Vec<f64>, f64) {
+    if let Some(s) = earlier.iter().find(|s| s.method == method) {
+        return (s.pruning.clone(), s.bandwidth.clone(), s.latency);
+    }
+    let p = run(inst, method, tolerance, max_iterations);
+    let t = round_latency(inst, &p.pruning, &p.bandwidth, None);
+    (p.pruning, p.bandwidth, t)
+}
+
+fn optimal_point(
+    inst: &Instance,
+    tolerance: f64,
+    max_iterations: u32,
+    earlier: &[Solution],
+) -> Point {
     // Open the bracket at the better of two cheap feasible points. When pruning changes no
     // latency (phi_c = phi_s = 0), uniform pruning would only add pruning for nothing: its
     // latency is bandwidth-only's, and so is the optimum.
@@ -173,18 +212,16 @@ fn optimal_point(inst: &Instance, tolerance: f64, max_iterations: u32) -> Point 
     } else {
         Method::BandwidthOnly
     };
-    let mut start = run(inst, Method::PruneOnly, tolerance, max_iterations);
-    let mut start_t = round_latency(inst, &start.pruning, &start.bandwidth, None);
-    let other = run(inst, uniform, tolerance, max_iterations);
-    let other_t = round_latency(inst, &other.pruning, &other.bandwidth, None);
-    if other_t < start_t {
+    let mut start = start_point(inst, Method::PruneOnly, tolerance, max_iterations, earlier);
+    let other = start_point(inst, uniform, tolerance, max_iterations, earlier);
+    if other.2 < start.2 {
         start = other;
-        start_t = other_t;
     }
+    let (start_pruning, start_bandwidth, start_t) = start;
     let r = optimal(
         inst,
-        &start.pruning,
-        &start.bandwidth,
+        &start_pruning,
+        &start_bandwidth,
         start_t,
         tolerance,
         max_iterations,

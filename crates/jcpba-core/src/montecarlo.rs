@@ -22,12 +22,12 @@ use std::collections::BTreeMap;
 use crate::error::Error;
 use crate::instance::instance;
 use crate::method::Method;
-use crate::methods::solve_instance;
+use crate::methods::solve_instance_after;
 use crate::problem::{validate, ProblemView};
 use crate::pruning::weighted;
 use crate::rng::{Random, STREAM_FADING};
 use crate::scenario::{drop_problem, ScenarioParams};
-use crate::solution::Status;
+use crate::solution::{Solution, Status};
 use crate::threads::parallel;
 
 pub use crate::flat::{
@@ -205,6 +205,7 @@ pub fn run_unit(
     } else {
         None
     };
+    let mut done: Vec<Solution> = Vec::with_capacity(m_count);
     for trial in first..last {
         for x in ft.iter_mut() {
             *x = 0.0;
@@ -217,8 +218,11 @@ pub fn run_unit(
                 None => unreachable!("a unit with trials always has its drop"),
             };
             let inst = instance(&problem);
+            // This realization's solutions so far: optimal reuses its start points.
+            done.clear();
             for m in 0..m_count {
-                let r = solve_instance(&inst, o.methods[m], o.tolerance, o.max_iterations);
+                let r =
+                    solve_instance_after(&inst, o.methods[m], o.tolerance, o.max_iterations, &done);
                 let s = &mut sums[m];
                 t[m] = r.latency;
                 ft[m] += r.latency;
@@ -231,6 +235,7 @@ pub fn run_unit(
                 if r.status == Status::IterationLimit {
                     s.iteration_limited += 1;
                 }
+                done.push(r);
             }
             if let (Some(b), Some(opt)) = (i_bcd, i_opt) {
                 let gap = t[b] / t[opt] - 1.0;

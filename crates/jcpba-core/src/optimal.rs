@@ -22,17 +22,27 @@
 //! - upper bound: the round latency of a feasible point actually built (budget met,
 //!   bandwidth rescaled onto the band), which is the point returned.
 //!
-//! Newton's method on F(T) - B (dF/dT by the envelope theorem) drives T; bisection
-//! safeguards it.
+//! Newton's method on ln F(T) = ln B in the coordinate ln(T - pole) (dF/dT by the envelope
+//! theorem) drives T, bisection safeguards it, and near the root it aims a quarter
+//! tolerance left of it, so that one evaluation certifies the lower bound and builds the
+//! point that closes the bracket.
+//!
+//! Per T, every client's box (two rate inverses) and G at both box ends are computed once
+//! over the client columns (simd kernels); each price then settles the clients a box end
+//! decides without evaluating anything, and runs Newton's method in ln b only for the
+//! interior ones, gathered into dense columns. ts/core/optimal.ts runs the same algorithm
+//! one client at a time.
 
 // The numerics mirror ts/ line by line: index loops over the client columns, and negated
 // comparisons (`!(x < y)`) wherever NaN must take the same branch as in the reference.
 #![allow(clippy::needless_range_loop, clippy::neg_cmp_op_on_partial_ord)]
 
-use crate::bandwidth::round_latency;
+use crate::bandwidth::{latency, round_latency};
 use crate::instance::Instance;
 use crate::pruning::weighted;
-use crate::rate::{counters, ln_gap, rate_inverse, Kernel, LN2};
+use crate::rate::{counters, Kernel, LN2};
+use crate::simd::columns::{self, Step};
+use crate::simd::{self, dispatch, math, Lanes, Mask};
 
 /// Stop the price search when the weighted pruning is this close to the budget, relative.
 const BUDGET_TOL: f64 = 1e-14;
@@ -68,6 +78,19 @@ pub struct OptimalResult {
 pub struct Workspace {
     pub b_lo: Vec<f64>,
     pub b_hi: Vec<f64>,
+    /// ln b_lo and ln b_hi (+inf when b_hi is): the box of each client's search, per T.
+    pub box_lo: Vec<f64>,
+    pub box_hi: Vec<f64>,
+    /// G and dG/ds at the box ends, per T (G = -inf, dG/ds = NaN where b_hi = +inf):
+    /// every price decides clipped clients from these, with no evaluation.
+    pub g_lo: Vec<f64>,
+    pub d_lo: Vec<f64>,
+    pub g_hi: Vec<f64>,
+    pub d_hi: Vec<f64>,
+    /// K of the stationarity condition, per T.
+    pub kk: Vec<f64>,
+    /// The pruning each client needs with infinite bandwidth, per T.
+    pub needed: Vec<f64>,
     /// ln b, the warm start of each client's search.
     pub s: Vec<f64>,
     /// dG/ds at the client's solution, 0 at a bound.
@@ -79,6 +102,9 @@ pub struct Workspace {
     pub ratio: Vec<f64>,
     /// ln w_k: the same value the reference recomputes at every price.
     log_w: Vec<f64>,
+    /// The clients a price leaves inside their box, and their columns gathered.
+    interior: Vec<usize>,
+    dense: Dense,
     pub log_price: f64,
     /// The T of the last price search, and d ln(lambda) / dT there: the predictor's data.
     pub last_t: f64,
@@ -88,15 +114,26 @@ pub struct Workspace {
 impl Workspace {
     pub fn new(inst: &Instance) -> Workspace {
         let k_count = inst.clients;
+        let column = || vec![0.0; k_count];
         Workspace {
-            b_lo: vec![0.0; k_count],
-            b_hi: vec![0.0; k_count],
+            b_lo: column(),
+            b_hi: column(),
+            box_lo: column(),
+            box_hi: column(),
+            g_lo: column(),
+            d_lo: column(),
+            g_hi: column(),
+            d_hi: column(),
+            kk: column(),
+            needed: column(),
             s: vec![f64::NAN; k_count],
-            gs: vec![0.0; k_count],
-            rho: vec![0.0; k_count],
-            b: vec![0.0; k_count],
+            gs: column(),
+            rho: column(),
+            b: column(),
             ratio: vec![1.0; k_count],
             log_w: inst.w.iter().map(|w| w.ln()).collect(),
+            interior: vec![0; k_count],
+            dense: Dense::new(k_count),
             log_price: f64::NAN,
             last_t: f64::NAN,
             price_slope: f64::NAN,
@@ -107,16 +144,20 @@ impl Workspace {
 /// G(b) = ln(K S r'(b)) - 2 ln(cc r(b) + ss) and dG/d(ln b), with cc = phi_c c,
 /// ss = phi_s S and K = phi_c c + phi_s (T - t0 - c) (T, c and S in the model of
 /// section 2). The client's stationarity condition is G(b) = -ln mu; G decreases in b.
-pub fn stationarity(a: f64, cc: f64, bits: f64, ss: f64, kk: f64, b: f64) -> (f64, f64) {
-    counters::count(Kernel::Stationarity);
+/// One log1p (shared by r and r') and one ln, on lanes.
+#[inline(always)]
+pub fn stationarity<V: Lanes>(a: V, cc: V, bits: V, ss: V, kk: V, b: V) -> (V, V) {
+    let one = V::splat(1.0);
+    let ln2 = V::splat(LN2);
     let x = a / b;
-    let gap = ln_gap(x);
-    let r = (b * x.ln_1p()) / LN2;
-    let rp = gap / LN2;
+    let l1p = x.ln_1p();
+    let gap = math::ln_gap_from(x, l1p);
+    let r = (b * l1p) / ln2;
+    let rp = gap / ln2;
     let denom = cc * r + ss;
-    let g = (kk * bits * rp).ln() - 2.0 * denom.ln();
-    let one_plus = 1.0 + x;
-    let gs = -(x * x) / (one_plus * one_plus * gap) - (2.0 * cc * b * rp) / denom;
+    let g = (((kk * bits) * rp) / denom / denom).ln();
+    let one_plus = one + x;
+    let gs = -(x * x) / (one_plus * one_plus * gap) - (V::splat(2.0) * cc * b * rp) / denom;
     (g, gs)
 }
 
@@ -126,157 +167,361 @@ pub fn stationarity_scale(inst: &Instance, k: usize, t: f64) -> f64 {
     inst.phi_s * (t - inst.t0[k]) + (inst.phi_c - inst.phi_s) * inst.c[k]
 }
 
-/// rho(b) = clip(U(b) / V(b) - T / V(b), 0, rmax) and U(b) / V(b): the least pruning with
-/// which client k meets T with b Hz (0 when pruning removes nothing, V = 0).
-pub fn pruning_for(inst: &Instance, k: usize, t: f64, b: f64) -> (f64, f64) {
-    let r = (b * (inst.a[k] / b).ln_1p()) / LN2;
-    let upload = inst.payload_bits / r;
-    let v = inst.prunable(k, upload);
-    if !(v > 0.0) {
-        return (0.0, 1.0);
-    }
-    let ratio = inst.unpruned(k, upload) / v;
-    let rho = ratio - t / v;
-    let rmax = inst.rmax[k];
-    let rho = if rho < 0.0 {
-        0.0
-    } else if rho > rmax {
-        rmax
-    } else {
-        rho
-    };
-    (rho, ratio)
+/// Every client's bandwidth box at T (MODEL.md section 8): `b_lo`, the bandwidth it needs
+/// at full pruning, and `b_hi`, the bandwidth it needs unpruned (+inf when no bandwidth
+/// suffices), with their logarithms, the stationarity function at both ends and K, into
+/// ws. Returns None when some client cannot meet T even with infinite bandwidth at full
+/// pruning, else the weighted pruning the clients need with infinite bandwidth.
+pub fn boxes(inst: &Instance, ws: &mut Workspace, t: f64) -> Option<f64> {
+    dispatch(inst.level, Boxes { inst, ws, t })?;
+    // Summed in client order, as everywhere the budget is compared: a decision at the
+    // budget must not depend on the lane count.
+    Some(weighted(&inst.w, &ws.needed))
 }
 
-/// Client k's best bandwidth at price mu (Hz per unit pruning), written to ws: Newton's
-/// method on G(s) = -ln mu in s = ln b over the box [ln bLo, ln bHi], from the warm start
-/// ws.s[k] (projected onto the box). A box end is evaluated only when the warm start or a
-/// Newton step reaches it; there the sign of G + ln mu decides whether the client stays
-/// clipped. Newton converges quadratically, so once a step falls below CLIENT_STOP the
-/// step is applied and the search ends: the next one would be below rounding.
-pub fn solve_client(inst: &Instance, ws: &mut Workspace, k: usize, t: f64, log_mu: f64) {
-    let a = inst.a[k];
-    let bits = inst.payload_bits;
-    let cc = inst.phi_c * inst.c[k];
-    let ss = inst.phi_s * bits;
-    let b_lo = ws.b_lo[k];
-    let b_hi = ws.b_hi[k];
-    ws.gs[k] = 0.0;
-    if b_lo >= b_hi {
-        // Pruning saves this client no bandwidth (rmax = 0, or phi_c = phi_s = 0).
-        ws.b[k] = b_hi;
-        ws.rho[k] = 0.0;
-        return;
-    }
-    let mut b;
-    if log_mu == f64::NEG_INFINITY {
-        b = b_lo;
-    } else {
-        let kk = stationarity_scale(inst, k, t);
-        let box_lo = b_lo.ln();
-        let box_hi = if b_hi < f64::INFINITY {
-            b_hi.ln()
-        } else {
-            f64::INFINITY
-        };
-        let mut lo = box_lo;
-        let mut hi = box_hi;
-        let mut s = ws.s[k];
-        if s.is_nan() {
-            s = if box_hi < f64::INFINITY {
-                0.5 * (box_lo + box_hi)
-            } else {
-                box_lo + 1.0
-            };
-        } else if s <= box_lo {
-            s = box_lo;
-        } else if s >= box_hi {
-            s = box_hi;
-        }
-        let mut gs = 0.0;
-        b = f64::NAN;
-        for _ in 0..CLIENT_STEPS {
-            let bs = if s == box_lo {
-                b_lo
-            } else if s == box_hi {
-                b_hi
-            } else {
-                s.exp()
-            };
-            let (g, d) = stationarity(a, cc, bits, ss, kk, bs);
-            let phi = g + log_mu;
-            if s == box_lo && phi <= 0.0 {
-                b = b_lo; // even full pruning's marginal saving is below the price
-                break;
+struct Boxes<'a, 'b> {
+    inst: &'a Instance<'b>,
+    ws: &'a mut Workspace,
+    t: f64,
+}
+
+impl<'a, 'b> simd::Kernel for Boxes<'a, 'b> {
+    type Output = Option<()>;
+
+    #[inline(always)]
+    fn run<V: Lanes>(self) -> Option<()> {
+        let (inst, ws) = (self.inst, self.ws);
+        let n = inst.clients;
+        let (one, zero, inf) = (V::splat(1.0), V::splat(0.0), V::splat(f64::INFINITY));
+        let (t, bits, ln2) = (V::splat(self.t), V::splat(inst.payload_bits), V::splat(LN2));
+        let (phi_c, phi_s) = (V::splat(inst.phi_c), V::splat(inst.phi_s));
+        let mut start = 0;
+        while start < n {
+            let step = Step::<V>::at(start, n);
+            let a = step.load(&inst.a, 1.0);
+            let c = step.load(inst.c, 0.0);
+            let t0 = step.load(&inst.t0, 0.0);
+            let rmax = step.load(inst.rmax, 0.0);
+            // Instance::latency, unpruned, prunable, upload_window and payload on lanes.
+            let upload = (bits * ln2) / a; // the upload time with infinite bandwidth
+            let at_rmax = latency(inst, &step, rmax, upload);
+            if (step.valid & !t.gt(at_rmax)).any() {
+                return None;
             }
-            if s == box_hi && phi >= 0.0 {
-                b = b_hi; // no pruning: the first bit of pruning is not worth its price
-                break;
-            }
-            gs = d;
-            if phi > 0.0 {
-                lo = s;
-            } else {
-                hi = s;
-            }
-            let step = phi / d;
-            let mut next = s - step;
-            if phi == 0.0 || step.abs() <= CLIENT_STOP * s.abs().max(1.0) {
-                if !(next >= lo && next <= hi) {
-                    next = s;
+            let full = t0 + c + upload; // U_k with infinite bandwidth
+            let window_lo = (t - t0) - (one - phi_c * rmax) * c;
+            let q_lo = (bits * (one - phi_s * rmax)) / window_lo;
+            let b_lo = math::rate_inverse(a, q_lo);
+            let window_hi = (t - t0) - c;
+            let q_hi = bits / window_hi;
+            let finite = t.gt(full);
+            let b_hi = V::select(finite, math::rate_inverse(a, q_hi), inf);
+            let v = phi_c * c + phi_s * upload;
+            let needed = V::select(t.lt(full) & v.gt(zero), full / v - t / v, zero);
+            step.store(needed, &mut ws.needed);
+            let kk = phi_s * (t - t0) + (phi_c - phi_s) * c;
+            let cc = phi_c * c;
+            let ss = phi_s * bits;
+            let (g_lo, d_lo) = stationarity(a, cc, bits, ss, kk, b_lo);
+            let (g_hi, d_hi) = stationarity(a, cc, bits, ss, kk, V::select(finite, b_hi, one));
+            step.store(b_lo, &mut ws.b_lo);
+            step.store(b_hi, &mut ws.b_hi);
+            step.store(b_lo.ln(), &mut ws.box_lo);
+            step.store(V::select(finite, b_hi.ln(), inf), &mut ws.box_hi);
+            step.store(g_lo, &mut ws.g_lo);
+            step.store(d_lo, &mut ws.d_lo);
+            step.store(V::select(finite, g_hi, -inf), &mut ws.g_hi);
+            step.store(V::select(finite, d_hi, V::splat(f64::NAN)), &mut ws.d_hi);
+            step.store(kk, &mut ws.kk);
+            if counters::ENABLED {
+                // Two inverses and G at both ends, one of each where b_hi = +inf.
+                let z_lo = step.lanes((q_lo * ln2) / a);
+                let z_hi = step.lanes(V::select(finite, (q_hi * ln2) / a, inf));
+                columns::count_inverses(&z_lo[..step.count]);
+                for &z in z_hi[..step.count].iter() {
+                    let ends = if z < f64::INFINITY {
+                        columns::count_inverses(&[z]);
+                        2
+                    } else {
+                        1
+                    };
+                    counters::add(Kernel::Stationarity, ends);
                 }
-                s = next;
-                break;
             }
-            if !(next > lo && next < hi) {
-                // Leaving through a box end not yet evaluated: try that end; else bisect.
-                next = if next <= lo && lo == box_lo && s != box_lo {
-                    box_lo
-                } else if next >= hi && hi == box_hi && box_hi < f64::INFINITY && s != box_hi {
-                    box_hi
-                } else if hi < f64::INFINITY {
-                    0.5 * (lo + hi)
-                } else {
-                    s + 2.0
-                };
-            }
-            s = next;
+            start += V::N;
         }
-        if b.is_nan() {
-            ws.s[k] = s;
-            ws.gs[k] = gs;
-            b = s.exp();
-        } else {
-            ws.s[k] = if b == b_lo { box_lo } else { box_hi };
-        }
+        Some(())
     }
-    ws.b[k] = b;
-    ws.rho[k] = if b == b_lo {
-        inst.rmax[k]
-    } else if b == b_hi {
-        0.0
-    } else {
-        let (rho, ratio) = pruning_for(inst, k, t, b);
-        ws.ratio[k] = ratio;
-        rho
-    };
 }
 
-/// Weighted pruning sum_k w_k rho_k(lambda) and its derivative in ln lambda.
+/// Weighted pruning sum_k w_k rho_k(lambda) and its derivative in ln lambda, with each
+/// client's best bandwidth at its price mu = lambda w_k (Hz per unit pruning) written to
+/// ws. A client whose G at a box end already settles the sign of G + ln mu stays at that
+/// end (no evaluation: G at the ends was computed once for this T). The others, the
+/// interior clients, are gathered into dense columns and run Newton's method on
+/// G(s) = -ln mu in s = ln b inside the box, from the warm start ws.s[k] (projected onto
+/// the box), a vector of them in step until all its lanes have converged. Newton converges
+/// quadratically, so once a step falls below CLIENT_STOP the step is applied and the
+/// search ends: the next one would be below rounding. log_price = -inf: every client at
+/// full pruning, warm starts kept.
 pub fn price_response(inst: &Instance, ws: &mut Workspace, t: f64, log_price: f64) -> (f64, f64) {
-    let mut used = 0.0;
-    let mut slope = 0.0;
+    let count = dispatch(
+        inst.level,
+        Classify {
+            inst,
+            ws,
+            log_price,
+        },
+    );
+    if count == 0 {
+        return (weighted(&inst.w, &ws.rho), 0.0);
+    }
+    // Gather the interior clients.
+    let ws = &mut *ws;
+    let d = &mut ws.dense;
+    for (j, &k) in ws.interior[..count].iter().enumerate() {
+        d.a[j] = inst.a[k];
+        d.c[j] = inst.c[k];
+        d.t0[j] = inst.t0[k];
+        d.rmax[j] = inst.rmax[k];
+        d.kk[j] = ws.kk[k];
+        d.box_lo[j] = ws.box_lo[k];
+        d.box_hi[j] = ws.box_hi[k];
+        d.g_lo[j] = ws.g_lo[k];
+        d.d_lo[j] = ws.d_lo[k];
+        d.g_hi[j] = ws.g_hi[k];
+        d.d_hi[j] = ws.d_hi[k];
+        d.log_mu[j] = log_price + ws.log_w[k];
+        d.s[j] = ws.s[k];
+    }
+    dispatch(inst.level, Interior { inst, d, count, t });
+    // Scatter their solutions back.
     let price = log_price.exp();
-    for k in 0..inst.clients {
-        let log_mu = log_price + ws.log_w[k];
-        solve_client(inst, ws, k, t, log_mu);
-        used += inst.w[k] * ws.rho[k];
-        // Interior clients: d rho / d ln lambda = b / (mu dG/ds), so w d rho = b / (lambda dG/ds).
-        if ws.gs[k] != 0.0 {
-            slope += ws.b[k] / (price * ws.gs[k]);
+    let mut slope = 0.0;
+    for (j, &k) in ws.interior[..count].iter().enumerate() {
+        ws.s[k] = d.s[j];
+        ws.gs[k] = d.gs[j];
+        ws.b[k] = d.b[j];
+        ws.rho[k] = d.rho[j];
+        ws.ratio[k] = d.ratio[j];
+        // d rho / d ln lambda = b / (mu dG/ds), so w d rho = b / (lambda dG/ds).
+        slope += d.b[j] / (price * d.gs[j]);
+    }
+    // Summed in client order, as everywhere the budget is compared (weighted): a decision
+    // at the budget must not depend on the lane count.
+    (weighted(&inst.w, &ws.rho), slope)
+}
+
+/// The interior clients of one price, gathered into dense columns (Workspace::dense).
+#[derive(Clone, Debug)]
+pub struct Dense {
+    a: Vec<f64>,
+    c: Vec<f64>,
+    t0: Vec<f64>,
+    rmax: Vec<f64>,
+    kk: Vec<f64>,
+    box_lo: Vec<f64>,
+    box_hi: Vec<f64>,
+    g_lo: Vec<f64>,
+    d_lo: Vec<f64>,
+    g_hi: Vec<f64>,
+    d_hi: Vec<f64>,
+    log_mu: Vec<f64>,
+    s: Vec<f64>,
+    gs: Vec<f64>,
+    b: Vec<f64>,
+    rho: Vec<f64>,
+    ratio: Vec<f64>,
+}
+
+impl Dense {
+    fn new(k_count: usize) -> Dense {
+        let column = || vec![0.0; k_count];
+        Dense {
+            a: column(),
+            c: column(),
+            t0: column(),
+            rmax: column(),
+            kk: column(),
+            box_lo: column(),
+            box_hi: column(),
+            g_lo: column(),
+            d_lo: column(),
+            g_hi: column(),
+            d_hi: column(),
+            log_mu: column(),
+            s: column(),
+            gs: column(),
+            b: column(),
+            rho: column(),
+            ratio: column(),
         }
     }
-    (used, slope)
+}
+
+/// Settles every client a box end decides (and the fixed ones), lists the others in
+/// ws.interior; returns how many are interior.
+struct Classify<'a, 'b> {
+    inst: &'a Instance<'b>,
+    ws: &'a mut Workspace,
+    log_price: f64,
+}
+
+impl<'a, 'b> simd::Kernel for Classify<'a, 'b> {
+    type Output = usize;
+
+    #[inline(always)]
+    fn run<V: Lanes>(self) -> usize {
+        let (inst, ws) = (self.inst, self.ws);
+        let n = inst.clients;
+        let (one, zero) = (V::splat(1.0), V::splat(0.0));
+        let no_price = self.log_price == f64::NEG_INFINITY;
+        let mut count = 0;
+        let mut start = 0;
+        while start < n {
+            let step = Step::<V>::at(start, n);
+            let b_lo = step.load(&ws.b_lo, 1.0);
+            let b_hi = step.load(&ws.b_hi, 1.0);
+            let rmax = step.load(inst.rmax, 0.0);
+            let log_mu = V::splat(self.log_price) + step.load(&ws.log_w, 0.0);
+            // Pruning saves a fixed client no bandwidth (rmax = 0, or phi_c = phi_s = 0).
+            let fixed = !b_lo.lt(b_hi);
+            // Even full pruning's marginal saving is below the price: full pruning.
+            let clip_lo = !fixed
+                & (V::splat(if no_price { 1.0 } else { 0.0 }).gt(zero)
+                    | (step.load(&ws.g_lo, 0.0) + log_mu).le(zero));
+            // The first bit of pruning is not worth its price: no pruning.
+            let clip_hi = !fixed & !clip_lo & (step.load(&ws.g_hi, 0.0) + log_mu).ge(zero);
+            let interior = !fixed & !clip_lo & !clip_hi;
+            let rho = V::select(clip_lo, rmax, zero);
+            if !no_price {
+                let s = step.load(&ws.s, 0.0);
+                let s = V::select(clip_lo, step.load(&ws.box_lo, 0.0), s);
+                step.store(V::select(clip_hi, step.load(&ws.box_hi, 0.0), s), &mut ws.s);
+            }
+            step.store(zero, &mut ws.gs);
+            step.store(V::select(clip_lo, b_lo, b_hi), &mut ws.b);
+            step.store(rho, &mut ws.rho);
+            if interior.any() {
+                let flags = step.lanes(V::select(interior, one, zero));
+                for i in 0..step.count {
+                    if flags[i] != 0.0 {
+                        ws.interior[count] = start + i;
+                        count += 1;
+                    }
+                }
+            }
+            start += V::N;
+        }
+        count
+    }
+}
+
+/// Newton's method for the gathered interior clients (see price_response), then their
+/// bandwidth, pruning and U / V.
+struct Interior<'a, 'b> {
+    inst: &'a Instance<'b>,
+    d: &'a mut Dense,
+    count: usize,
+    t: f64,
+}
+
+impl<'a, 'b> simd::Kernel for Interior<'a, 'b> {
+    type Output = ();
+    // The lanes of a vector iterate together until the slowest converges: two vectors
+    // per step hide latency without making that wait much longer.
+    const CHAINS: usize = 2;
+
+    #[inline(always)]
+    fn run<V: Lanes>(self) {
+        let (inst, d) = (self.inst, self.d);
+        let n = self.count;
+        let (one, zero, inf) = (V::splat(1.0), V::splat(0.0), V::splat(f64::INFINITY));
+        let bits = V::splat(inst.payload_bits);
+        let ss = V::splat(inst.phi_s * inst.payload_bits);
+        let (phi_c, phi_s) = (V::splat(inst.phi_c), V::splat(inst.phi_s));
+        let mut start = 0;
+        while start < n {
+            let step = Step::<V>::at(start, n);
+            let a = step.load(&d.a, 1.0);
+            let c = step.load(&d.c, 0.0);
+            let cc = phi_c * c;
+            let kk = step.load(&d.kk, 1.0);
+            let box_lo = step.load(&d.box_lo, 0.0);
+            let box_hi = step.load(&d.box_hi, 1.0);
+            let (g_lo, d_lo) = (step.load(&d.g_lo, 1.0), step.load(&d.d_lo, -1.0));
+            let (g_hi, d_hi) = (step.load(&d.g_hi, -1.0), step.load(&d.d_hi, -1.0));
+            let log_mu = step.load(&d.log_mu, 0.0);
+            let mut s = step.load(&d.s, 0.5);
+            let mut lo = box_lo;
+            let mut hi = box_hi;
+            let middle = V::select(
+                box_hi.lt(inf),
+                V::splat(0.5) * (box_lo + box_hi),
+                box_lo + one,
+            );
+            let projected = V::select(s.le(box_lo), box_lo, V::select(s.ge(box_hi), box_hi, s));
+            s = V::select(s.eq(s), projected, middle);
+            let mut gs = zero;
+            let mut active = step.valid;
+            let mut steps = 0;
+            while steps < CLIENT_STEPS && active.any() {
+                steps += 1;
+                let at_lo = s.eq(box_lo);
+                let at_hi = s.eq(box_hi);
+                let inside = active & !at_lo & !at_hi;
+                let (mut g, mut gd) = (g_lo, d_lo);
+                if inside.any() {
+                    let e = stationarity(a, cc, bits, ss, kk, s.exp());
+                    g = e.0;
+                    gd = e.1;
+                    if counters::ENABLED {
+                        let flags = step.lanes(V::select(inside, one, zero));
+                        let evaluated = flags[..step.count].iter().filter(|&&f| f != 0.0).count();
+                        counters::add(Kernel::Stationarity, evaluated as u64);
+                    }
+                }
+                // At a box end, G is known; there the client is not clipped (Classify),
+                // so G + ln mu > 0 at the lower end and < 0 at the upper one.
+                g = V::select(at_lo, g_lo, V::select(at_hi, g_hi, g));
+                gd = V::select(at_lo, d_lo, V::select(at_hi, d_hi, gd));
+                let phi = g + log_mu;
+                gs = V::select(active, gd, gs);
+                let right = phi.gt(zero);
+                lo = V::select(active & right, s, lo);
+                hi = V::select(active & !right, s, hi);
+                let newton = phi / gd;
+                let next = s - newton;
+                let scale = V::select(s.abs().gt(one), s.abs(), one);
+                let converged = phi.eq(zero) | newton.abs().le(V::splat(CLIENT_STOP) * scale);
+                let settled = V::select(next.ge(lo) & next.le(hi), next, s);
+                // Leaving through a box end not yet visited: try that end; else bisect.
+                let to_lo = next.le(lo) & lo.eq(box_lo) & !s.eq(box_lo);
+                let to_hi = next.ge(hi) & hi.eq(box_hi) & box_hi.lt(inf) & !s.eq(box_hi);
+                let bisect = V::select(hi.lt(inf), V::splat(0.5) * (lo + hi), s + V::splat(2.0));
+                let fallback = V::select(to_lo, box_lo, V::select(to_hi, box_hi, bisect));
+                let moved = V::select(next.gt(lo) & next.lt(hi), next, fallback);
+                s = V::select(active, V::select(converged, settled, moved), s);
+                active = active & !converged;
+            }
+            // rho(b) = clip(U(b) / V(b) - T / V(b), 0, rmax), with U / V (pruning_for).
+            let b = s.exp();
+            let t0 = step.load(&d.t0, 0.0);
+            let rmax = step.load(&d.rmax, 0.0);
+            let r = (b * (a / b).ln_1p()) / V::splat(LN2);
+            let upload = bits / r;
+            let v = cc + phi_s * upload;
+            let ratio = (t0 + c + upload) / v;
+            let rho = ratio - V::splat(self.t) / v;
+            let rho = V::select(rho.lt(zero), zero, V::select(rho.gt(rmax), rmax, rho));
+            step.store(s, &mut d.s);
+            step.store(gs, &mut d.gs);
+            step.store(b, &mut d.b);
+            step.store(rho, &mut d.rho);
+            step.store(ratio, &mut d.ratio);
+            start += V::N;
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -289,12 +534,48 @@ pub struct Evaluation {
     pub slope: f64,
 }
 
-/// d b_k / dT at fixed rho: (dq/dT) / r'(b) with q = S m_s / (T - t0 - c m_c),
-/// dq/dT = -q^2 / (S m_s), m_s = 1 - phi_s rho, m_c = 1 - phi_c rho.
-fn demand_slope(inst: &Instance, k: usize, t: f64, rho: f64, b: f64) -> f64 {
-    let payload = inst.payload(rho);
-    let q = payload / inst.upload_window(k, rho, t);
-    -(q * q) / payload / (ln_gap(inst.a[k] / b) / LN2)
+/// sum_k b_k and sum_k d b_k / dT at fixed rho: (dq/dT) / r'(b) with
+/// q = S m_s / (T - t0 - c m_c), dq/dT = -q^2 / (S m_s), m_s = 1 - phi_s rho,
+/// m_c = 1 - phi_c rho.
+fn demand_and_slope(inst: &Instance, t: f64, rho: &[f64], b: &[f64]) -> (f64, f64) {
+    dispatch(inst.level, DemandSlope { inst, t, rho, b })
+}
+
+struct DemandSlope<'a, 'b> {
+    inst: &'a Instance<'b>,
+    t: f64,
+    rho: &'a [f64],
+    b: &'a [f64],
+}
+
+impl<'a, 'b> simd::Kernel for DemandSlope<'a, 'b> {
+    type Output = (f64, f64);
+
+    #[inline(always)]
+    fn run<V: Lanes>(self) -> (f64, f64) {
+        let inst = self.inst;
+        let n = inst.clients;
+        let (one, zero) = (V::splat(1.0), V::splat(0.0));
+        let mut demand = zero;
+        let mut slope = zero;
+        let mut start = 0;
+        while start < n {
+            let step = Step::<V>::at(start, n);
+            let rho = step.load(self.rho, 0.0);
+            let b = step.load(self.b, 1.0);
+            let a = step.load(&inst.a, 1.0);
+            let c = step.load(inst.c, 0.0);
+            let t0 = step.load(&inst.t0, 0.0);
+            let payload = V::splat(inst.payload_bits) * (one - V::splat(inst.phi_s) * rho);
+            let window = (V::splat(self.t) - t0) - (one - V::splat(inst.phi_c) * rho) * c;
+            let q = payload / window;
+            let d = -(q * q) / payload / (math::ln_gap(a / b) / V::splat(LN2));
+            demand = demand + V::select(step.valid, b, zero);
+            slope = slope + V::select(step.valid, d, zero);
+            start += V::N;
+        }
+        (demand.sum(), slope.sum())
+    }
 }
 
 /// Bounds the rounding error of a weighted pruning sum, in units of RHO_NOISE: an
@@ -328,31 +609,6 @@ fn demand_noise(inst: &Instance, b: &[f64], gs: &[f64]) -> f64 {
     DUAL_NOISE * noise
 }
 
-/// Client k's bandwidth box at T (MODEL.md section 8): `b_lo`, the bandwidth it needs at
-/// full pruning, and `b_hi`, the bandwidth it needs unpruned (+inf when no bandwidth
-/// suffices), into ws; returns the pruning it needs with infinite bandwidth, or None
-/// when it cannot meet T even with infinite bandwidth at full pruning.
-pub fn client_box(inst: &Instance, ws: &mut Workspace, k: usize, t: f64) -> Option<f64> {
-    let (a, bits, rmax) = (inst.a[k], inst.payload_bits, inst.rmax[k]);
-    let upload = (bits * LN2) / a; // the upload time with infinite bandwidth
-    if !(t > inst.latency(k, rmax, upload)) {
-        return None;
-    }
-    let full = inst.unpruned(k, upload); // U_k with infinite bandwidth
-    ws.b_lo[k] = rate_inverse(a, inst.payload(rmax) / inst.upload_window(k, rmax, t));
-    ws.b_hi[k] = if t > full {
-        rate_inverse(a, bits / inst.upload_window(k, 0.0, t))
-    } else {
-        f64::INFINITY
-    };
-    let v = inst.prunable(k, upload);
-    Some(if t < full && v > 0.0 {
-        full / v - t / v
-    } else {
-        0.0
-    })
-}
-
 /// Decides F(T) <= B and leaves the budget-feasible primal point in ws.rho, ws.b.
 pub fn evaluate(inst: &Instance, ws: &mut Workspace, t: f64) -> Evaluation {
     let (k_count, w, budget, b_total) = (inst.clients, &inst.w, inst.budget, inst.bandwidth_hz);
@@ -361,28 +617,23 @@ pub fn evaluate(inst: &Instance, ws: &mut Workspace, t: f64) -> Evaluation {
         demand: f64::INFINITY,
         slope: f64::NAN,
     };
-    let mut min_used = 0.0; // weighted pruning needed with infinite bandwidth
-    for k in 0..k_count {
-        match client_box(inst, ws, k, t) {
-            Some(rho) => min_used += w[k] * rho,
-            None => return certified_infeasible,
-        }
-    }
+    // The weighted pruning needed with infinite bandwidth.
+    let min_used = match boxes(inst, ws, t) {
+        Some(used) => used,
+        None => return certified_infeasible,
+    };
     if min_used > budget {
         return certified_infeasible;
     }
 
     if budget == 0.0 {
         // Nobody may prune: F(T) is the unpruned demand, exactly; no price is involved.
-        let mut demand = 0.0;
-        let mut slope = 0.0;
         for k in 0..k_count {
             ws.rho[k] = 0.0;
             ws.b[k] = ws.b_hi[k];
             ws.gs[k] = 0.0;
-            demand += ws.b_hi[k];
-            slope += demand_slope(inst, k, t, 0.0, ws.b_hi[k]);
         }
+        let (demand, slope) = demand_and_slope(inst, t, &ws.rho, &ws.b);
         return Evaluation {
             infeasible: demand - demand_noise(inst, &ws.b, &ws.gs) > b_total,
             demand,
@@ -503,14 +754,11 @@ pub fn evaluate(inst: &Instance, ws: &mut Workspace, t: f64) -> Evaluation {
         ws.last_t = t;
         ws.price_slope = (interior / slope - 1.0 - cross / slope) / t;
     }
-    let mut demand = 0.0;
-    let mut slope = 0.0;
+    let (demand, slope) = demand_and_slope(inst, t, &ws.rho, &ws.b);
     // Weight of the clients whose rho is computed (U / V - T / V, a few ulps off); at a
     // bound rho is exactly 0 or rmax.
     let mut loose = 0.0;
     for k in 0..k_count {
-        demand += ws.b[k];
-        slope += demand_slope(inst, k, t, ws.rho[k], ws.b[k]);
         if ws.gs[k] != 0.0 {
             loose += w[k];
         }
@@ -569,6 +817,8 @@ pub fn optimal(
         lo = lo.max(inst.latency(k, rmax[k], (bits * LN2) / a[k]));
     }
 
+    // Where F(T) has its pole: the outer Newton's coordinate is ln(T - pole).
+    let pole = lo;
     let mut scratch = vec![0.0; k_count];
     let mut t = hi;
     let mut iterations = 0;
@@ -598,8 +848,23 @@ pub fn optimal(
         if converged {
             break;
         }
+        // Newton's method on ln F = ln B in y = ln(T - pole): F grows like 1 / (T - pole)
+        // near the pole and falls like a power of T far from it, straight lines in
+        // (y, ln F), so the step lands within a few digits from the start and then
+        // converges quadratically.
         let mut next = if ev.demand.is_finite() && ev.slope < 0.0 {
-            t - (ev.demand - b_total) / ev.slope
+            let newton = pole
+                + (t - pole)
+                    * (-(ev.demand / b_total).ln() / (((t - pole) * ev.slope) / ev.demand)).exp();
+            // Once a feasible T's step is below sqrt(tolerance), the new estimate is within
+            // about tolerance^2 of the root: aim a quarter tolerance left of it, where the
+            // dual certifies the lower bound and the rescaled point closes the bracket in
+            // the same evaluation.
+            if !ev.infeasible && ((newton - t) / t).abs() <= tolerance.sqrt() {
+                newton - 0.25 * tolerance * newton
+            } else {
+                newton
+            }
         } else {
             f64::NAN
         };

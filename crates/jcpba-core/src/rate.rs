@@ -7,6 +7,7 @@
 // comparisons (`!(x < y)`) wherever NaN must take the same branch as in the reference.
 #![allow(clippy::needless_range_loop, clippy::neg_cmp_op_on_partial_ord)]
 
+use crate::simd::math;
 pub use std::f64::consts::LN_2 as LN2;
 
 /// The numerical kernels whose evaluations `examples/timing.rs` reports per client and
@@ -39,6 +40,15 @@ pub mod counters {
         let _ = kernel;
     }
 
+    /// Adds `n` evaluations of `kernel` (a batch kernel's column); nothing without the feature.
+    #[inline(always)]
+    pub fn add(kernel: Kernel, n: u64) {
+        #[cfg(feature = "counters")]
+        COUNTS[kernel as usize].fetch_add(n, Ordering::Relaxed);
+        #[cfg(not(feature = "counters"))]
+        let _ = (kernel, n);
+    }
+
     /// The counts since the last `reset`, indexed by `Kernel as usize` (zeros without the feature).
     pub fn read() -> [u64; 3] {
         #[cfg(feature = "counters")]
@@ -63,31 +73,17 @@ pub mod counters {
 }
 
 /// Uplink rate in bit/s with `b` Hz of bandwidth.
+#[inline]
 pub fn rate(a: f64, b: f64) -> f64 {
-    (b * (a / b).ln_1p()) / LN2
+    math::rate(a, b)
 }
 
-/// Below this x, `ln_gap` sums its Taylor series instead of cancelling.
-const SERIES_LIMIT: f64 = 0.05;
-/// 0.05^15 is far below double precision.
-const SERIES_TERMS: u32 = 16;
-
 /// log1p(x) - x / (1 + x), accurate for every x > 0. The direct formula cancels for
-/// small x (the value is about x^2 / 2), so there we sum its Taylor series
-/// sum_{n>=2} (-1)^n (n - 1) / n x^n.
+/// small x (the value is about x^2 / 2), so below `SERIES_LIMIT` (0.05) we sum 16 terms
+/// of its Taylor series sum_{n>=2} (-1)^n (n - 1) / n x^n.
+#[inline]
 pub fn ln_gap(x: f64) -> f64 {
-    if x < SERIES_LIMIT {
-        let mut sum = 0.0;
-        let mut n = SERIES_TERMS;
-        while n >= 2 {
-            let nf = n as f64;
-            sum = (nf - 1.0) / nf - x * sum;
-            n -= 1;
-        }
-        // The loop evaluated sum_{n>=2} (-1)^n (n-1)/n x^(n-2) by Horner's rule.
-        return x * x * sum;
-    }
-    x.ln_1p() - x / (1.0 + x)
+    math::ln_gap(x)
 }
 
 /// dr/db in bit/s per Hz.
@@ -103,6 +99,7 @@ pub fn rate_derivative(a: f64, b: f64) -> f64 {
 ///
 /// Accuracy: relative 3e-15 in t, hence in b, for the rounded c; b inherits the
 /// conditioning of the problem in q, about 2 / (a / b) when b >> a (q near a / ln 2).
+/// `simd::columns::rate_inverse` computes the same over a column of clients.
 #[inline]
 pub fn rate_inverse(a: f64, q: f64) -> f64 {
     counters::count(Kernel::RateInverse);
@@ -116,87 +113,33 @@ pub fn rate_inverse(a: f64, q: f64) -> f64 {
     (q * LN2) / lambert_t(c)
 }
 
-/// Below this c the asymptotic start is used, above it the series in 1 - c.
-const LAMBERT_SPLIT: f64 = 0.4;
-/// Below this u = 1 - c the 12-term series is exact to rounding (next term ~ 1e-18 t).
-const LAMBERT_NEAR: f64 = 0.05;
-const HALLEY_STEPS: u32 = 2;
-/// Taylor coefficients of t(u) / u, u = 1 - c: 2, 2/3, 4/9, 44/135, 104/405, ...
-const NEAR_ONE: [f64; 12] = [
-    2.0,
-    2.0 / 3.0,
-    4.0 / 9.0,
-    44.0 / 135.0,
-    104.0 / 405.0,
-    40.0 / 189.0,
-    7648.0 / 42525.0,
-    2848.0 / 18225.0,
-    31712.0 / 229635.0,
-    23429344.0 / 189448875.0,
-    89072576.0 / 795685275.0,
-    1441952704.0 / 14105329875.0,
-];
-
 /// The root t > 0 of c expm1(t) = t for c in (0, 1) (t = -W_{-1}(-c e^-c) - c), from an
 /// initial approximation accurate to about 5e-3 that a fixed number of Halley steps
 /// (cubic convergence) takes to full precision, with no convergence test:
-/// - c <= LAMBERT_SPLIT (t >= 1.6): the asymptotic series of W_{-1} in A = ln(1/c) + c,
-///   t ~ L + l + l/A - l(l - 2)/(2 A^2) + l(2 l^2 - 9 l + 6)/(6 A^3), l = ln A, then two
-///   Halley steps on psi(t) = t - L - ln(t + c), which is nearly linear (psi'' = 1/(t + c)^2)
-///   and never overflows (t reaches 745 for the least c);
+/// - c <= LAMBERT_SPLIT (0.4, t >= 1.6): the asymptotic series of W_{-1} in
+///   A = ln(1/c) + c, t ~ L + l + l/A - l(l - 2)/(2 A^2) + l(2 l^2 - 9 l + 6)/(6 A^3),
+///   l = ln A, then two Halley steps on psi(t) = t - L - ln(t + c), which is nearly
+///   linear (psi'' = 1/(t + c)^2) and never overflows (t reaches 745 for the least c);
 /// - c > LAMBERT_SPLIT: the Taylor series of t in u = 1 - c (exact by Sterbenz), whose
 ///   coefficients are rational (2, 2/3, 4/9, 44/135, ...), then two Halley steps on
-///   h(t) = c expm1(t) - t; for u < LAMBERT_NEAR the series alone is exact to rounding.
+///   h(t) = c expm1(t) - t; for u < LAMBERT_NEAR (0.05) the series alone is exact to
+///   rounding.
 ///
 /// Worst relative error over c in (0, 1), checked against 50-digit arithmetic: 3e-15.
+/// The code is `simd::math::lambert_t`, written once for scalar and vector lanes; the
+/// scalar path evaluates it with the C library's ln and expm1.
 #[inline]
 pub fn lambert_t(c: f64) -> f64 {
-    if c > LAMBERT_SPLIT {
-        let u = 1.0 - c;
-        let mut t = 0.0;
-        for i in (0..NEAR_ONE.len()).rev() {
-            t = NEAR_ONE[i] + u * t;
-        }
-        t *= u;
-        if u < LAMBERT_NEAR {
-            return t;
-        }
-        for _ in 0..HALLEY_STEPS {
-            counters::count(Kernel::LambertStep);
-            // Halley: t -= h / (h' - h h'' / (2 h')), with h' = c e^t - 1 and h'' = c e^t.
-            let em = t.exp_m1();
-            let h = c * em - t;
-            let d2 = c * (em + 1.0);
-            let d1 = d2 - 1.0;
-            t -= (2.0 * h * d1) / (2.0 * d1 * d1 - h * d2);
-        }
-        return t;
+    if counters::ENABLED && math::lambert_steps(c) {
+        counters::add(Kernel::LambertStep, math::HALLEY_STEPS as u64);
     }
-    if !(c > 0.0) {
-        return f64::INFINITY; // c underflowed: q is negligible next to a
-    }
-    let l_big = -c.ln();
-    let a = l_big + c;
-    let l = a.ln();
-    let inv = 1.0 / a;
-    let mut t = l_big
-        + l
-        + l * inv
-            * (1.0 + inv * (-0.5 * (l - 2.0) + inv * (2.0 * l * l - 9.0 * l + 6.0) * (1.0 / 6.0)));
-    for _ in 0..HALLEY_STEPS {
-        counters::count(Kernel::LambertStep);
-        // Halley with psi' = (s - 1) / s and psi'' = 1 / s^2, s = t + c, over one division.
-        let s = t + c;
-        let f = t - l_big - s.ln();
-        let sm1 = s - 1.0;
-        t -= (2.0 * f * s * sm1) / (2.0 * sm1 * sm1 - f);
-    }
-    t
+    math::lambert_t(c)
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+    use crate::simd::math::{LAMBERT_NEAR, LAMBERT_SPLIT, SERIES_LIMIT};
 
     fn rel(x: f64, y: f64) -> f64 {
         ((x - y) / y).abs()
@@ -259,7 +202,7 @@ mod tests {
 
     /// (c, t) with t = -W_{-1}(-c e^-c) - c to 17 digits, from 60-digit arithmetic (mpmath).
     #[allow(clippy::excessive_precision)]
-    const LAMBERT_TABLE: [(f64, f64); 39] = [
+    pub(crate) const LAMBERT_TABLE: [(f64, f64); 39] = [
         (5e-324, 751.06155953987908),
         (1e-310, 720.38115928798791),
         (1e-300, 697.32277629546016),

@@ -15,6 +15,8 @@
 //!    pruningLimit, tolerance, maxIterations)`: fine-tuning plans
 //!    (jcpba_core::plan), as a JSON array
 //! - `version()`
+//! - `kernels()`: the instruction set of the core's vector kernels on this CPU
+//!   (`avx512f`, `avx2+fma` or `scalar`; `JCPBA_SIMD=off` forces `scalar`)
 
 mod js;
 mod sys;
@@ -224,6 +226,11 @@ unsafe fn version(js: &Js, info: napi_callback_info) -> JsResult<napi_value> {
     js.new_string(jcpba_core::VERSION)
 }
 
+unsafe fn kernels(js: &Js, info: napi_callback_info) -> JsResult<napi_value> {
+    js.args(info, &[])?;
+    js.new_string(jcpba_core::simd::level().name())
+}
+
 fn panic_message(payload: &(dyn Any + Send)) -> &str {
     if let Some(s) = payload.downcast_ref::<&str>() {
         s
@@ -283,17 +290,22 @@ unsafe extern "C" fn version_cb(env: napi_env, info: napi_callback_info) -> napi
     run(env, info, "version", version)
 }
 
+unsafe extern "C" fn kernels_cb(env: napi_env, info: napi_callback_info) -> napi_value {
+    run(env, info, "kernels", kernels)
+}
+
 unsafe fn register(js: &Js, exports: napi_value) -> JsResult<()> {
     let functions: [(
         &str,
         unsafe extern "C" fn(napi_env, napi_callback_info) -> napi_value,
-    ); 6] = [
+    ); 7] = [
         ("solve", solve_cb),
         ("solveMany", solve_many_cb),
         ("minPruning", min_pruning_cb),
         ("runUnits", run_units_cb),
         ("plan", plan_cb),
         ("version", version_cb),
+        ("kernels", kernels_cb),
     ];
     for &(name, callback) in functions.iter() {
         let mut function = ptr::null_mut();

@@ -543,3 +543,15 @@ pub extern "C" fn jcpba_version_ptr() -> *const u8 {
 pub extern "C" fn jcpba_version_len() -> usize {
     jcpba_core::VERSION.len()
 }
+
+/// The instruction set the core's kernels run on (ASCII): `simd128` in the module built
+/// with it, `scalar` in the build without SIMD.
+#[no_mangle]
+pub extern "C" fn jcpba_kernels_ptr() -> *const u8 {
+    jcpba_core::simd::level().name().as_ptr()
+}
+
+#[no_mangle]
+pub extern "C" fn jcpba_kernels_len() -> usize {
+    jcpba_core::simd::level().name().len()
+}

@@ -1,0 +1,161 @@
+//! Times the column kernels per client on every instruction-set level this machine runs,
+//! against the scalar functions of rate.rs (the C library's ln/log1p/exp):
+//! `cargo run --release -p jcpba-core --example kernels [K]` (default K = 1000, the
+//! default scenario: llama2-7b-lora on gsm8k). The rate inverse runs at the rates each
+//! client gets with an equal split of the band, scaled by 0.5 to 1.5 (both Lambert
+//! branches occur).
+
+use jcpba_core::rate;
+use jcpba_core::scenario::{generate_from_params, ScenarioParams};
+use jcpba_core::simd::columns::{self, Function};
+use jcpba_core::simd::Level;
+use std::time::Instant;
+
+fn params(clients: usize, seed: u32) -> ScenarioParams {
+    ScenarioParams {
+        clients,
+        seed,
+        drop: 0,
+        realization: 0,
+        cell_radius_m: 500.0,
+        min_distance_m: 10.0,
+        shadowing_db: 0.0,
+        tx_power_w: 10f64.powf((23.0 - 30.0) / 10.0),
+        noise_psd_w_per_hz: 10f64.powf((-174.0 - 30.0) / 10.0),
+        bandwidth_hz: 20e6,
+        payload_bits: 4_194_304.0 * 16.0,
+        flops_per_sample: 256.0 * 4.0 * 6.74e9,
+        samples_min: 50.0,
+        samples_max: 150.0,
+        throughput_min: 1e13,
+        throughput_max: 5e13,
+        max_pruning: 0.5,
+        budget: 0.3,
+        fixed_seconds: 0.0,
+        prunable_compute_fraction: 1.0,
+        prunable_payload_fraction: 1.0,
+    }
+}
+
+/// Seconds this thread has run on a CPU (Linux: CLOCK_THREAD_CPUTIME_ID), so timings on
+/// a busy machine leave out the time other processes held the core; wall time elsewhere.
+#[cfg(target_os = "linux")]
+fn cpu_seconds(_origin: &Instant) -> f64 {
+    #[repr(C)]
+    struct Timespec {
+        sec: i64,
+        nsec: i64,
+    }
+    extern "C" {
+        fn clock_gettime(clock: i32, ts: *mut Timespec) -> i32;
+    }
+    const CLOCK_THREAD_CPUTIME_ID: i32 = 3;
+    let mut ts = Timespec { sec: 0, nsec: 0 };
+    // SAFETY: clock_gettime writes one timespec (two C longs on x86-64 Linux) to `ts`.
+    let rc = unsafe { clock_gettime(CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    assert_eq!(rc, 0, "clock_gettime");
+    ts.sec as f64 + ts.nsec as f64 * 1e-9
+}
+
+#[cfg(not(target_os = "linux"))]
+fn cpu_seconds(origin: &Instant) -> f64 {
+    origin.elapsed().as_secs_f64()
+}
+
+/// Nanoseconds per element of `f` (thread CPU time), the best of 7 timings of enough
+/// repeats for ~20 ms.
+fn time<F: FnMut()>(n: usize, mut f: F) -> f64 {
+    let origin = Instant::now();
+    let start = cpu_seconds(&origin);
+    f();
+    let once = (cpu_seconds(&origin) - start).max(1e-7);
+    let repeats = ((0.02 / once) as usize).max(1);
+    let mut best = f64::INFINITY;
+    for _ in 0..7 {
+        let start = cpu_seconds(&origin);
+        for _ in 0..repeats {
+            f();
+        }
+        best = best.min((cpu_seconds(&origin) - start) / repeats as f64);
+    }
+    best * 1e9 / n as f64
+}
+
+fn main() {
+    let k: usize = std::env::args()
+        .nth(1)
+        .map(|a| a.parse().expect("K"))
+        .unwrap_or(1000);
+    let p = generate_from_params(&params(k, 1)).unwrap();
+    let a: Vec<f64> = (0..k)
+        .map(|i| p.tx_power_w[i] * p.channel_gain[i] / p.noise_psd_w_per_hz)
+        .collect();
+    let equal = p.bandwidth_hz / k as f64;
+    let q: Vec<f64> = (0..k)
+        .map(|i| rate::rate(a[i], equal) * (0.5 + i as f64 / k as f64))
+        .collect();
+    let b = vec![equal; k];
+    let x: Vec<f64> = (0..k).map(|i| 1e-3 + 20.0 * i as f64 / k as f64).collect();
+    let mut out = vec![0.0; k];
+    let mut sink = 0.0;
+
+    println!("K = {}, ns per client (best of 7)", k);
+    println!(
+        "{:<12} {:>10} {:>10} {:>10} {:>10} {:>10}",
+        "path", "rateInv", "rate", "ln", "exp", "log1p"
+    );
+    let scalar = [
+        time(k, || {
+            for i in 0..k {
+                out[i] = rate::rate_inverse(a[i], q[i]);
+            }
+        }),
+        time(k, || {
+            for i in 0..k {
+                out[i] = rate::rate(a[i], b[i]);
+            }
+        }),
+        time(k, || {
+            for i in 0..k {
+                out[i] = x[i].ln();
+            }
+        }),
+        time(k, || {
+            for i in 0..k {
+                out[i] = x[i].exp();
+            }
+        }),
+        time(k, || {
+            for i in 0..k {
+                out[i] = x[i].ln_1p();
+            }
+        }),
+    ];
+    sink += out.iter().sum::<f64>();
+    println!(
+        "{:<12} {:>10.2} {:>10.2} {:>10.2} {:>10.2} {:>10.2}",
+        "libm", scalar[0], scalar[1], scalar[2], scalar[3], scalar[4]
+    );
+    for &level in Level::all_available().iter() {
+        let t = [
+            time(k, || columns::rate_inverse(level, &a, &q, &mut out)),
+            time(k, || columns::rate(level, &a, &b, &mut out)),
+            time(k, || columns::map(level, Function::Ln, &x, &mut out)),
+            time(k, || columns::map(level, Function::Exp, &x, &mut out)),
+            time(k, || columns::map(level, Function::Log1p, &x, &mut out)),
+        ];
+        sink += out.iter().sum::<f64>();
+        println!(
+            "{:<12} {:>10.2} {:>10.2} {:>10.2} {:>10.2} {:>10.2}",
+            level.name(),
+            t[0],
+            t[1],
+            t[2],
+            t[3],
+            t[4]
+        );
+    }
+    if sink == 0.1 {
+        println!();
+    }
+}
