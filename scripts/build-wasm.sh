@@ -31,8 +31,10 @@ fi
 
 wasm_opt="$root/node_modules/.bin/wasm-opt"
 if [ ! -x "$wasm_opt" ]; then
-  echo "build-wasm: binaryen's wasm-opt not found; run npm install (binaryen is a devDependency)" >&2
-  exit 1
+  # A node_modules installed before binaryen became a devDependency: the modules still
+  # work, unoptimized (a little slower); npm install (or npm ci) brings wasm-opt.
+  echo "build-wasm: warning: binaryen's wasm-opt not found (npm install adds it): writing the modules without wasm-opt -O3" >&2
+  wasm_opt=""
 fi
 
 base="${CARGO_TARGET_DIR:-target}"
@@ -43,8 +45,13 @@ build() {
   local name="$1" flags="$2" dir="$base/wasm-$1"
   RUSTFLAGS="$flags" CARGO_TARGET_DIR="$dir" cargo_build
   # wasm-opt reads the features the module uses from its target_features section.
-  "$wasm_opt" -O3 "$dir/$target/release/jcpba_wasm.wasm" -o "$3"
-  echo "build-wasm: wrote $3 ($(wc -c < "$3") bytes, $name)"
+  if [ -n "$wasm_opt" ]; then
+    "$wasm_opt" -O3 "$dir/$target/release/jcpba_wasm.wasm" -o "$3"
+    echo "build-wasm: wrote $3 ($(wc -c < "$3") bytes, $name, wasm-opt -O3)"
+  else
+    cp "$dir/$target/release/jcpba_wasm.wasm" "$3"
+    echo "build-wasm: wrote $3 ($(wc -c < "$3") bytes, $name, not optimized)"
+  fi
 }
 build simd128 "-C target-feature=+simd128" bindings/wasm/jcpba.wasm
 build nosimd "" bindings/wasm/jcpba-nosimd.wasm
