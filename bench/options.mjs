@@ -16,7 +16,7 @@ Writes DIR/latest.json, DIR/latest.md and benny's files (default DIR: bench/resu
 Build first: npm run build; for the baseline, bash bench/baseline.sh once.
 
   --quick      sizes ${QUICK_SIZES.join(', ')}, few iterations, small suites and sweep (a CI smoke test, < 60 s)
-  --methods    methods of the per-solve table (default: all); suites and counts use bcd and optimal among them
+  --methods    methods of the per-solve table (default: all, and min-pruning: deadline mode at 1.05 T*); suites and counts use bcd and optimal among them
   --backends   ${BACKENDS.join(', ')} (default: all)
   --sizes      client counts K of the per-solve table (default: ${FULL_SIZES.join(', ')})
   --parts      parts to run (default: all)
@@ -41,8 +41,17 @@ function sizes(text) {
   });
 }
 
+/**
+ * The per-solve table's methods: the seven, and deadline mode (`min-pruning`, solved at
+ * 1.05 times each problem's optimal latency), which only the per-solve part runs.
+ */
+export const PER_SOLVE_METHODS = [...METHODS, 'min-pruning'];
+
+/** The methods the parts other than per-solve take (deadline mode is not a method of a sweep). */
+export const solveMethods = (methods) => methods.filter((m) => METHODS.includes(m));
+
 export function parseOptions(argv) {
-  const o = { quick: false, methods: [...METHODS], backends: [...BACKENDS], sizes: undefined, parts: [...PARTS], out: 'bench/results', help: false };
+  const o = { quick: false, methods: [...PER_SOLVE_METHODS], backends: [...BACKENDS], sizes: undefined, parts: [...PARTS], out: 'bench/results', help: false };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = () => {
@@ -51,7 +60,7 @@ export function parseOptions(argv) {
     };
     if (flag === '--quick') o.quick = true;
     else if (flag === '--help' || flag === '-h') o.help = true;
-    else if (flag === '--methods') o.methods = list(flag, value(), METHODS);
+    else if (flag === '--methods') o.methods = list(flag, value(), PER_SOLVE_METHODS);
     else if (flag === '--backends') o.backends = list(flag, value(), BACKENDS);
     else if (flag === '--sizes') o.sizes = sizes(value());
     else if (flag === '--parts') o.parts = list(flag, value(), PARTS);

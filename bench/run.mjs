@@ -8,7 +8,7 @@ import { createSolver } from '../dist/ts/index.js';
 import { COUNT_METHODS } from './count-evaluations.mjs';
 import { busyWarning, duration, ratio, table } from './format.mjs';
 import { machine, otherWork } from './machine.mjs';
-import { USAGE, parseOptions } from './options.mjs';
+import { USAGE, parseOptions, solveMethods } from './options.mjs';
 import { ratios, runPerSolve } from './per-solve.mjs';
 import { markdown } from './report.mjs';
 import { runSuites } from './suites.mjs';
@@ -49,12 +49,12 @@ if (o.parts.includes('solve')) {
   result.perSolve = runPerSolve({ solvers, methods: o.methods, sizes: o.sizes, quick: o.quick, log });
   result.ratios = ratios(result.perSolve.rows);
 }
-if (o.parts.includes('suites')) result.suites = await runSuites({ solvers, methods: o.methods, quick: o.quick, folder: o.out, log });
+if (o.parts.includes('suites')) result.suites = await runSuites({ solvers, methods: solveMethods(o.methods), quick: o.quick, folder: o.out, log });
 if (o.parts.includes('accuracy')) result.accuracy = runAccuracy({ solvers, log });
 if (o.parts.includes('sweep')) {
   const baseline = solvers.native ? findBaseline(o.baseline) : undefined;
   if (solvers.native && !baseline) log('no baseline build of the native addon (bash bench/baseline.sh): the sweep target against it is not measured');
-  result.sweep = await runSweepThroughput({ solvers, methods: o.methods, quick: o.quick, log, baseline });
+  result.sweep = await runSweepThroughput({ solvers, methods: solveMethods(o.methods), quick: o.quick, log, baseline });
 }
 if (o.parts.includes('plan') && o.methods.includes('optimal')) result.plan = runPlanBench({ solvers, quick: o.quick, log });
 const countMethods = COUNT_METHODS.filter((x) => o.methods.includes(x));

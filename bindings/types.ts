@@ -19,6 +19,24 @@ export interface CoreSolution {
   upperBound?: number;
 }
 
+/** Deadline mode's result, exactly as both backends build it (null: no point, infeasible). */
+export interface CoreMinPruning {
+  method: 'min-pruning';
+  /** Seconds. */
+  deadline: number;
+  weightedPruning: number | null;
+  lowerBound: number | null;
+  upperBound: number | null;
+  latency: number | null;
+  pruning: Float64Array | null;
+  bandwidth: Float64Array | null;
+  clientLatency: Float64Array | null;
+  iterations: number;
+  status: 'converged' | 'iteration-limit' | 'infeasible';
+  /** Present only when infeasible: the least feasible deadline, seconds. */
+  minDeadline?: number;
+}
+
 /**
  * What a backend throws: a plain `Error` whose message is the core's message, with
  * the core's `code`; `field` only when an input is at fault (not for `internal`), and
@@ -68,6 +86,24 @@ export interface CoreBackend {
     tolerance: number,
     maxIterations: number,
   ): CoreSolution[];
+
+  /**
+   * Deadline mode (docs/MODEL.md section 9): the least weighted pruning meeting
+   * `deadline` seconds. Problem arguments as for `solve`; the deadline is checked first,
+   * then tolerance and maxIterations, then the problem.
+   */
+  minPruning(
+    scalars: Float64Array,
+    computeSeconds: Float64Array,
+    txPowerW: Float64Array,
+    channelGain: Float64Array,
+    dataWeight: Float64Array,
+    maxPruning: Float64Array,
+    fixedSeconds: Float64Array,
+    deadline: number,
+    tolerance: number,
+    maxIterations: number,
+  ): CoreMinPruning;
 
   /**
    * Runs a batch of Monte Carlo units (ts/core/montecarlo.ts `runUnit`) in one call.

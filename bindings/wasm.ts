@@ -11,7 +11,7 @@
 // native binding's (crates/jcpba-napi/src/js.rs) word for word.
 
 import { coreError } from './errors.js';
-import type { CoreBackend, CoreError, CoreSolution } from './types.js';
+import type { CoreBackend, CoreError, CoreMinPruning, CoreSolution } from './types.js';
 
 export interface WasmModule extends CoreBackend {
   /**
@@ -79,7 +79,9 @@ export type FileReader = (path: string | URL) => Promise<BufferSource>;
 const HEADER_LEN = 5;
 const F64 = 8;
 const U32 = 4;
-const STATUSES = ['converged', 'iteration-limit'] as const;
+const STATUSES = ['converged', 'iteration-limit', 'infeasible'] as const;
+/** f64 slots of deadline mode's header: status, iterations, weightedPruning, lowerBound, upperBound, latency, minDeadline. */
+const MIN_PRUNING_HEADER_LEN = 7;
 
 const SOLVE_ARGS = [
   'scalars',
@@ -103,6 +105,18 @@ const SOLVE_MANY_ARGS = [
   'maxPruning',
   'fixedSeconds',
   'method',
+  'tolerance',
+  'maxIterations',
+] as const;
+const MIN_PRUNING_ARGS = [
+  'scalars',
+  'computeSeconds',
+  'txPowerW',
+  'channelGain',
+  'dataWeight',
+  'maxPruning',
+  'fixedSeconds',
+  'deadline',
   'tolerance',
   'maxIterations',
 ] as const;
@@ -142,6 +156,7 @@ interface Exports {
   jcpba_method_code(ptr: number, len: number): number;
   jcpba_solve(...args: number[]): number;
   jcpba_solve_many(...args: number[]): number;
+  jcpba_min_pruning(...args: number[]): number;
   jcpba_run_units(...args: number[]): number;
   jcpba_plan(...args: number[]): number;
   jcpba_result_ptr(): number;
@@ -294,6 +309,31 @@ class WasmBackend implements WasmModule {
         if (rc !== 0) return lastError(x);
         const [pruning, bandwidth, clientLatency, header] = outputs.map((n, i) => readF64(x, outPtrs[i]!, n));
         return solution(method.id, header!, 0, pruning!, bandwidth!, clientLatency!);
+      });
+      if (result instanceof Error) throw result;
+      return result;
+    });
+  }
+
+  /** Same checks and result as the native addon's; the core checks the numbers' values. */
+  minPruning(...args: unknown[]): CoreMinPruning {
+    return this.#run((x) => {
+      checkCount('minPruning', MIN_PRUNING_ARGS, args);
+      const [scalars, ...columns] = MIN_PRUNING_ARGS.slice(0, 7).map((name, i) => f64Array('minPruning', name, args[i]));
+      const numbers = MIN_PRUNING_ARGS.slice(7).map((name, i) => {
+        const value = args[7 + i];
+        if (typeof value !== 'number') throw argumentError('minPruning', name, 'a number');
+        return value;
+      });
+      const k = columns[0]!.length;
+      const inputs: Float64Array[] = [scalars!, ...columns];
+      const outputs = [k, k, k, MIN_PRUNING_HEADER_LEN];
+      const result = withBlock(x, inputs, undefined, outputs, (inPtrs, _offsetsPtr, outPtrs) => {
+        const pointerArgs = inputs.flatMap((a, i) => [inPtrs[i]!, a.length]);
+        const rc = x.jcpba_min_pruning(...pointerArgs, ...numbers, ...outPtrs);
+        if (rc !== 0) return lastError(x);
+        const [pruning, bandwidth, clientLatency, header] = outputs.map((n, i) => readF64(x, outPtrs[i]!, n));
+        return minPruningResult(numbers[0]!, header!, pruning!, bandwidth!, clientLatency!);
       });
       if (result instanceof Error) throw result;
       return result;
@@ -569,6 +609,33 @@ function lastError(x: Exports): CoreError {
   );
 }
 
+/** Deadline mode's result in the native addon's property order; NaN in the header is null. */
+function minPruningResult(
+  deadline: number,
+  header: Float64Array,
+  pruning: Float64Array,
+  bandwidth: Float64Array,
+  clientLatency: Float64Array,
+): CoreMinPruning {
+  const orNull = (x: number) => (Number.isNaN(x) ? null : x);
+  const point = !Number.isNaN(header[2]!);
+  const out: CoreMinPruning = {
+    method: 'min-pruning',
+    deadline,
+    weightedPruning: orNull(header[2]!),
+    lowerBound: orNull(header[3]!),
+    upperBound: orNull(header[4]!),
+    latency: orNull(header[5]!),
+    pruning: point ? pruning : null,
+    bandwidth: point ? bandwidth : null,
+    clientLatency: point ? clientLatency : null,
+    iterations: header[1]!,
+    status: STATUSES[header[0]!]!,
+  };
+  if (!Number.isNaN(header[6]!)) out.minDeadline = header[6]!;
+  return out;
+}
+
 /** Builds a result with the native addon's property order; absent bounds are omitted. */
 function solution(
   method: string,
@@ -585,7 +652,8 @@ function solution(
     bandwidth,
     clientLatency,
     iterations: headers[at + 1]!,
-    status: STATUSES[headers[at + 2]!]!,
+    // A solve never reports `infeasible` (deadline mode's only).
+    status: STATUSES[headers[at + 2]!] as CoreSolution['status'],
   };
   const lower = headers[at + 3]!;
   const upper = headers[at + 4]!;

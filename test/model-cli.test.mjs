@@ -61,4 +61,81 @@ test('a sweep over --fixed-seconds and --prunable-payload: grid columns, and a c
   assert.ok(mean('0', '0.5', 'optimal') >= mean('0', '1', 'optimal'));
 });
 
+test('solve --deadline: one min-pruning result as JSON arrays, the same as the API, and a table for people', () => {
+  const gen = run(['generate', '--clients', '9', '--seed', '5', '--fixed-seconds', '1']);
+  const problem = JSON.parse(gen.stdout);
+  const optimal = JSON.parse(run(['solve', '-'], gen.stdout).stdout).results[0].latency;
+  const deadline = 1.05 * optimal;
+  const r = run(['solve', '-', '--deadline', String(deadline)], gen.stdout);
+  assert.is(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout);
+  assert.is(out.backend, solver.backend);
+  assert.is(out.results.length, 1);
+  const got = out.results[0];
+  assert.equal(Object.keys(got), ['method', 'deadline', 'weightedPruning', 'lowerBound', 'upperBound', 'latency', 'pruning', 'bandwidth', 'clientLatency', 'iterations', 'status']);
+  assert.is(got.method, 'min-pruning');
+  assert.is(got.deadline, deadline);
+  assert.is(got.status, 'converged');
+  assert.ok(Array.isArray(got.pruning) && got.pruning.length === 9 && Array.isArray(got.bandwidth));
+  const api = solver.minPruning(problem, { deadline });
+  assert.is(got.weightedPruning, api.weightedPruning);
+  assert.ok(got.latency <= deadline * (1 + 1e-12));
+  // pruningBudget may be absent in this mode.
+  delete problem.pruningBudget;
+  const without = JSON.parse(run(['solve', '-', '--deadline', String(deadline)], JSON.stringify(problem)).stdout).results[0];
+  assert.is(without.weightedPruning, got.weightedPruning);
+  const table = run(['solve', '-', '--deadline', String(deadline), '--format', 'table'], gen.stdout);
+  assert.is(table.status, 0);
+  assert.match(table.stdout, /^deadline\s+[\d.]+ s\nstatus\s+converged\nweighted pruning\s+[\d.]+ /);
+  assert.match(table.stdout, /certified bracket\s+\[[\d.e-]+, [\d.e-]+\]/);
+});
+
+test('solve --deadline: an infeasible deadline exits 0 with status infeasible and minDeadline; bad uses are errors', () => {
+  const gen = run(['generate', '--clients', '6', '--seed', '2']);
+  const r = run(['solve', '-', '--deadline', '1e-6'], gen.stdout);
+  assert.is(r.status, 0, r.stderr);
+  const got = JSON.parse(r.stdout).results[0];
+  assert.is(got.status, 'infeasible');
+  assert.is(got.weightedPruning, null);
+  assert.is(got.pruning, null);
+  assert.type(got.minDeadline, 'number');
+  const at = JSON.parse(run(['solve', '-', '--deadline', String(got.minDeadline)], gen.stdout).stdout).results[0];
+  assert.ok(at.status !== 'infeasible', 'the least feasible deadline is feasible');
+  const table = run(['solve', '-', '--deadline', '1e-6', '--format', 'table'], gen.stdout);
+  assert.match(table.stdout, /status\s+infeasible\nleast feasible deadline\s+[\d.]+ s/);
+  for (const [args, pattern] of [
+    [['--deadline', '0'], /^jcpba: --deadline must be a positive finite number of seconds \(got "0"\)$/],
+    [['--deadline', 'soon'], /^jcpba: --deadline must be a positive finite number of seconds \(got "soon"\)$/],
+    [['--deadline', 'Infinity'], /--deadline must be a positive finite number/],
+    [['--deadline', '5', '--method', 'bcd'], /^jcpba: --deadline and --method exclude each other/],
+    [['--deadline', '5', '--tolerance', '2'], /^jcpba: tolerance must be a finite number in \(0, 1\)$/],
+  ]) {
+    const bad = run(['solve', '-', ...args], gen.stdout);
+    assert.is(bad.status, 2, args.join(' '));
+    const lines = bad.stderr.trim().split('\n');
+    assert.is(lines.length, 1);
+    assert.match(lines[0], pattern);
+  }
+  // A bad problem is still reported by field and client.
+  const problem = JSON.parse(gen.stdout);
+  problem.clients[2].fixedSeconds = -1;
+  const bad = run(['solve', '-', '--deadline', '10'], JSON.stringify(problem));
+  assert.is(bad.status, 1);
+  assert.match(bad.stderr, /^jcpba: clients\[2\]\.fixedSeconds must be a finite number >= 0\n$/);
+  assert.match(run(['solve', '--help']).stdout, /--deadline SECONDS\s+deadline mode instead of --method/);
+});
+
+test('solve --ndjson --deadline: one deadline-mode result line per problem line', () => {
+  const lines = [1, 2].map((seed) => run(['generate', '--clients', '5', '--seed', String(seed)]).stdout.replace(/\s+/g, ' ').trim());
+  const r = run(['solve', '--ndjson', '-', '--deadline', '200'], `${lines.join('\n')}\n`);
+  assert.is(r.status, 0, r.stderr);
+  const out = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  assert.is(out.length, 2);
+  out.forEach((o, i) => {
+    assert.is(o.results.length, 1);
+    assert.is(o.results[0].method, 'min-pruning');
+    assert.is(o.results[0].weightedPruning, solver.minPruning(JSON.parse(lines[i]), { deadline: 200 }).weightedPruning);
+  });
+});
+
 test.run();

@@ -6,6 +6,7 @@
 import { type ErrorCode, JcpbaError } from './core/error.js';
 import { type MethodId, type SolveOptions, type SolveResult, type Status, checkOptions, solve as solveTs } from './core/methods.js';
 import { type Problem, CLIENT_FIELDS, toProblemShape } from './core/problem.js';
+import { type MinPruningOptions, type MinPruningResult, checkMinPruningOptions, minPruning as minPruningTs } from './core/deadline.js';
 import { type PlanOptions, type PlanResult, checkPlanOptions, plan as planTs } from './core/plan.js';
 import type { CoreBackend, CoreSolution } from '../bindings/types.js';
 
@@ -28,6 +29,11 @@ export interface Solver {
   solve(problem: unknown, options: SolveOptions): SolveResult;
   /** Many problems in one crossing of the boundary; errors name `problems[i]`. */
   solveMany(problems: unknown[], options: SolveOptions): SolveResult[];
+  /**
+   * Deadline mode (docs/MODEL.md section 9): the least weighted pruning that meets
+   * `options.deadline` seconds, with a certified bracket; `pruningBudget` may be absent.
+   */
+  minPruning(problem: unknown, options: MinPruningOptions): MinPruningResult;
   /**
    * Fine-tuning time to a target loss (MODEL.md section 10): `problems` are the fading
    * realizations of one drop; one plan per policy (`both`: static, then adaptive).
@@ -74,6 +80,7 @@ export function tsSolver(skipped: Solver['skipped']): Solver {
         }
       });
     },
+    minPruning: (problem, options) => minPruningTs(problem, options),
     plan: (problems, options) => planTs(problems, options),
   };
 }
@@ -198,6 +205,26 @@ export function coreSolver(backend: BackendName, core: CoreBackend, skipped: Sol
       throw asJcpbaError(e);
     }
   };
+  const minPruning = (problem: unknown, options: MinPruningOptions): MinPruningResult => {
+    try {
+      const { deadline, tolerance, maxIterations } = checkMinPruningOptions(options);
+      const p = toProblemShape(problem, { requireBudget: false });
+      return core.minPruning(
+        scalarsOf(p),
+        p.computeSeconds,
+        p.txPowerW,
+        p.channelGain,
+        p.dataWeight,
+        p.maxPruning,
+        fixedSecondsOf(p),
+        deadline,
+        tolerance,
+        maxIterations,
+      );
+    } catch (e) {
+      throw asJcpbaError(e);
+    }
+  };
   const plan = (problems: unknown[], options: PlanOptions): PlanResult[] => {
     try {
       const o = checkPlanOptions(options);
@@ -214,6 +241,6 @@ export function coreSolver(backend: BackendName, core: CoreBackend, skipped: Sol
   const simdSkipped = (core as { simdSkipped?: string }).simdSkipped;
   const all = simdSkipped === undefined ? skipped : [...skipped, { backend, reason: simdSkipped }];
   const kernels = typeof core.kernels === 'function' ? core.kernels() : undefined;
-  return { backend, skipped: all, kernels, solve, solveMany, plan, core };
+  return { backend, skipped: all, kernels, solve, solveMany, minPruning, plan, core };
 }
 

@@ -17,7 +17,7 @@ test('jcpba bench --quick reports every backend and method, ratios and the machi
   const report = JSON.parse(readFileSync(join(out, 'latest.json'), 'utf8'));
   const seen = new Set(report.perSolve.rows.map((row) => `${row.backend}/${row.method}`));
   for (const backend of ['native', 'wasm', 'ts']) {
-    for (const method of ['equal', 'bandwidth-only', 'uniform-prune', 'uniform-prune-bandwidth', 'prune-only', 'bcd', 'optimal']) {
+    for (const method of ['equal', 'bandwidth-only', 'uniform-prune', 'uniform-prune-bandwidth', 'prune-only', 'bcd', 'optimal', 'min-pruning']) {
       assert.ok(seen.has(`${backend}/${method}`), `${backend}/${method}`);
     }
   }

@@ -67,6 +67,40 @@ test('solveMany with and without fixed times in one batch equals one solve per p
   }
 });
 
+test('deadline mode agrees across backends (1e-9), infeasible or not, on random and generated problems', () => {
+  const rng = rngFor(24);
+  const cases = [];
+  for (let i = 0; i < 60; i++) {
+    const K = 1 + Math.floor(rng.uniform() ** 2 * 100);
+    cases.push([`#${i}`, i % 3 === 0 ? randomProblem(rng, K) : randomV2Problem(rng, K), rng.uniform()]);
+  }
+  for (const [clients, extra] of [[200, {}], [2000, { fixedSeconds: 5, prunableComputeFraction: 0.5, prunablePayloadFraction: 0.8 }]]) {
+    cases.push([`generated K=${clients}`, generate({ clients, seed: 12, ...extra }), 0.5]);
+  }
+  for (const [label, p, u] of cases) {
+    const opt = backends.ts.solve(p, { method: 'optimal' }).latency;
+    // Deadlines around the optimal latency: some below the least feasible one.
+    const deadline = opt * (0.6 + 0.8 * u);
+    const ref = backends.ts.minPruning(p, { deadline });
+    for (const name of ['native', 'wasm']) {
+      const r = backends[name].minPruning(p, { deadline });
+      assert.equal(Object.keys(r), Object.keys(ref), `${label} ${name}: keys`);
+      assert.is(r.status, ref.status, `${label} ${name}: status`);
+      assert.is(r.deadline, deadline);
+      if (ref.status === 'infeasible') {
+        assert.ok(rel(r.minDeadline, ref.minDeadline) <= 1e-9, `${label} ${name}: minDeadline`);
+        for (const key of ['weightedPruning', 'lowerBound', 'upperBound', 'latency', 'pruning', 'bandwidth', 'clientLatency']) assert.is(r[key], null);
+        continue;
+      }
+      for (const key of ['weightedPruning', 'lowerBound', 'upperBound']) {
+        assert.ok(Math.abs(r[key] - ref[key]) <= 1e-9, `${label} ${name}: ${key} ${r[key]} vs ts ${ref[key]}`);
+      }
+      assert.ok(rel(r.latency, ref.latency) <= 1e-9, `${label} ${name}: latency`);
+      assert.is(r.pruning.length, ref.pruning.length);
+    }
+  }
+});
+
 test('every method agrees across backends on generated scenarios up to K = 10,000', () => {
   for (const clients of [1000, 10000]) {
     const p = generate({ clients, seed: 4 });
@@ -207,6 +241,33 @@ test('every bad input gives the same error, naming the field and client, from ev
     for (const e of seen) assert.equal(e, seen[0], JSON.stringify(options));
     assert.ok(seen[0]);
   }
+});
+
+test('deadline mode: the same errors from every backend, deadline first, then options, then the problem', () => {
+  const cases = [
+    [base(), { deadline: 0 }],
+    [base(), { deadline: -5 }],
+    [base(), { deadline: NaN }],
+    [base(), { deadline: Infinity }],
+    [base(), { deadline: '10' }],
+    [base(), {}],
+    [base(), { deadline: 10, tolerance: 0 }],
+    [base(), { deadline: 10, tolerance: 1 }],
+    [base(), { deadline: 10, maxIterations: 0 }],
+    [base(), { deadline: 10, maxIterations: 1.5 }],
+    [with_((p) => (p.bandwidthHz = 0)), { deadline: -1 }],
+    [with_((p) => (p.bandwidthHz = 0)), { deadline: 10, tolerance: 2 }],
+    ...BAD.map(([p]) => [p, { deadline: 10 }]),
+  ];
+  for (const [problem, options] of cases) {
+    const seen = Object.entries(backends).map(([name, s]) => [name, errorOf(() => s.minPruning(problem, options))]);
+    assert.ok(seen[0][1], `ts accepted ${JSON.stringify(options)}`);
+    for (const [name, e] of seen) assert.equal(e, seen[0][1], `${name} differs from ts (${JSON.stringify(options)}: ${seen[0][1].message})`);
+  }
+  // Without a budget, and with one budget error only deadline mode ignores.
+  const noBudget = base();
+  delete noBudget.pruningBudget;
+  for (const s of Object.values(backends)) assert.is(s.minPruning(noBudget, { deadline: 1e4 }).status, backends.ts.minPruning(noBudget, { deadline: 1e4 }).status);
 });
 
 test('batch errors name the problem, the field and the client', () => {

@@ -142,6 +142,13 @@ test('solve --format json output is valid on every backend, for every method', (
     valid(validate.solve, out, backend);
     assert.equal(out.results.map((r) => r.method), [...METHODS]);
   }
+  // Deadline mode, met and infeasible.
+  const optimal = JSON.parse(cli(['solve', '-'], problem)).results[0].latency;
+  for (const deadline of [1.1 * optimal, 1e-6]) {
+    const dm = JSON.parse(cli(['solve', '-', '--deadline', String(deadline)], problem));
+    valid(validate.solve, dm, `--deadline ${deadline}`);
+    assert.not.ok(validate.solve({ ...dm, results: [{ ...dm.results[0], status: 'done' }] }));
+  }
   valid(validate.solve, JSON.parse(cli(['solve', '-', '--method', 'all', '--rounds0', '50', '--pruning-limit', '0.5'], problem)), 'solve with rounds0');
   const out = JSON.parse(cli(['solve', '-', '--method', 'optimal'], problem));
   // The schema is not a rubber stamp.

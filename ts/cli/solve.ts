@@ -1,8 +1,11 @@
 /**
- * `jcpba solve`: a problem file (or stdin) solved by one or more methods; JSON for tools, a table for people.
+ * `jcpba solve`: a problem file (or stdin) solved by one or more methods, or in deadline mode
+ * (`--deadline`: the least weighted pruning that meets a round deadline); JSON for tools,
+ * a table for people.
  */
 import { JcpbaError } from '../core/error.js';
 import { METHODS, type MethodId, type SolveResult } from '../core/methods.js';
+import type { MinPruningResult } from '../core/deadline.js';
 import { BACKENDS, type BackendName, createSolver } from '../facade.js';
 import { type Problem, toProblem } from '../core/problem.js';
 import { checkPlanOptions, roundsNeeded } from '../core/plan.js';
@@ -14,8 +17,12 @@ import { solveNdjson } from './ndjson.js';
 
 const SOLVE_FLAGS: Record<string, FlagSpec> = {
   method: { value: 'ID[,ID...]|all', help: `methods to run, in order: ${METHODS.join(', ')}`, default: 'optimal' },
+  deadline: {
+    value: 'SECONDS',
+    help: 'deadline mode instead of --method: the least weighted pruning sum_k w_k rho_k that meets this round deadline, s (pruningBudget may be absent)',
+  },
   format: { value: 'json|table', help: 'json for tools, table for people', default: 'json' },
-  tolerance: { value: 'X', help: 'relative tolerance of bcd and optimal', default: '1e-10' },
+  tolerance: { value: 'X', help: 'relative tolerance of bcd and optimal; with --deadline, the width of the certificate on the weighted pruning', default: '1e-10' },
   'max-iterations': { value: 'N', help: 'iteration cap of bcd and optimal', default: '500' },
   backend: { value: 'auto|native|wasm|ts', help: 'solver backend (also JCPBA_BACKEND)', default: 'auto' },
   rounds0: { value: 'R0', help: 'with --pruning-limit: rounds to the target loss without pruning; adds roundsToTarget and timeToTarget' },
@@ -60,14 +67,22 @@ export function parseProblemJson(text: string, source: string): unknown {
   }
 }
 
-/** A result as plain JSON (typed arrays become arrays). */
-export function resultJson(r: SolveResult): Record<string, unknown> {
+/** A result as plain JSON (typed arrays become arrays; deadline mode's nulls stay null). */
+export function resultJson(r: SolveResult | MinPruningResult): Record<string, unknown> {
+  const array = (x: Float64Array | null) => (x === null ? null : Array.from(x));
   return {
     ...r,
-    pruning: Array.from(r.pruning),
-    bandwidth: Array.from(r.bandwidth),
-    clientLatency: Array.from(r.clientLatency),
+    pruning: array(r.pruning),
+    bandwidth: array(r.bandwidth),
+    clientLatency: array(r.clientLatency),
   };
+}
+
+/** `--deadline`: a positive finite number of seconds. */
+function deadlineOption(text: string): number {
+  const v = text.trim() === '' ? NaN : Number(text);
+  if (!(Number.isFinite(v) && v > 0)) throw usageError(`--deadline must be a positive finite number of seconds (got ${JSON.stringify(text)})`, 'deadline');
+  return v;
 }
 
 export function backendOption(text: string | undefined): BackendName | 'auto' | undefined {
@@ -79,10 +94,21 @@ export function backendOption(text: string | undefined): BackendName | 'auto' | 
 export async function solveCommand(argv: string[], io: Io): Promise<number> {
   const { flags, positionals } = parseArgs(argv, SOLVE_FLAGS);
   if (flags.has('help')) {
-    io.out(formatHelp('Usage: jcpba solve FILE|- [options]\n       jcpba solve --ndjson FILE|- [options]', 'Solves a problem (JSON, SI units; see README) with each method asked for, in order.', SOLVE_FLAGS));
+    io.out(
+      formatHelp(
+        'Usage: jcpba solve FILE|- [options]\n       jcpba solve FILE|- --deadline SECONDS [options]\n       jcpba solve --ndjson FILE|- [options]',
+        'Solves a problem (JSON, SI units; see README) with each method asked for, in order; or, with\n--deadline, finds the least weighted pruning that meets that round deadline (an infeasible\ndeadline is not an error: status "infeasible" and the least feasible deadline, minDeadline).',
+        SOLVE_FLAGS,
+      ),
+    );
     return 0;
   }
   if (positionals.length !== 1) throw usageError('solve needs exactly one problem file (or - for stdin)', 'file');
+  if (flags.has('deadline') && flags.has('method')) throw usageError('--deadline and --method exclude each other: deadline mode is its own method', 'deadline');
+  if (flags.has('deadline') && (flags.has('rounds0') || flags.has('pruning-limit'))) {
+    throw usageError('--deadline and --rounds0/--pruning-limit exclude each other: deadline mode has no budget to plan rounds with', 'deadline');
+  }
+  const deadline = flags.has('deadline') ? deadlineOption(flags.get('deadline')!) : undefined;
   const methods = parseMethods(flags.get('method') ?? 'optimal');
   const format = flags.get('format') ?? 'json';
   if (format !== 'json' && format !== 'table') throw usageError(`--format must be json or table (got ${JSON.stringify(format)})`, 'format');
@@ -100,6 +126,13 @@ export async function solveCommand(argv: string[], io: Io): Promise<number> {
   const problem = ndjson ? undefined : parseProblemJson(await readProblemText(positionals[0], io), source);
   const solver = await createSolver({ backend: backendOption(flags.get('backend')) });
   for (const s of solver.skipped) io.err(`jcpba: note: skipped the ${s.backend} backend: ${s.reason}\n`);
+  if (deadline !== undefined) {
+    const one = (p: unknown) => ({ backend: solver.backend, results: [resultJson(solver.minPruning(p, { deadline, tolerance, maxIterations }))] });
+    if (ndjson) return solveNdjson(positionals[0], io, one);
+    const r = solver.minPruning(problem, { deadline, tolerance, maxIterations });
+    io.out(format === 'json' ? `${JSON.stringify({ backend: solver.backend, results: [resultJson(r)] }, null, 2)}\n` : minPruningTable(r, solver.backend));
+    return 0;
+  }
   if (ndjson) {
     return solveNdjson(positionals[0], io, (p) => {
       const results = methods.map((method) => solver.solve(p, { method, tolerance, maxIterations }));
@@ -117,6 +150,28 @@ export async function solveCommand(argv: string[], io: Io): Promise<number> {
     io.out(resultTable(results, equal.latency, solver.backend, targets));
   }
   return 0;
+}
+
+/** Deadline mode for people: one line per quantity, with its unit. */
+export function minPruningTable(r: MinPruningResult, backend: string): string {
+  const num = (x: number) => String(Number(x.toPrecision(10)));
+  const rows: [string, string][] = [
+    ['deadline', `${r.deadline} s`],
+    ['status', r.status],
+  ];
+  if (r.status === 'infeasible') {
+    rows.push(['least feasible deadline', `${num(r.minDeadline!)} s (every client at its maxPruning, the best split of the band)`]);
+  } else {
+    rows.push(
+      ['weighted pruning', `${num(r.weightedPruning!)} (sum_k w_k rho_k of the point)`],
+      ['certified bracket', `[${num(r.lowerBound!)}, ${num(r.upperBound!)}] (no point meeting the deadline prunes less)`],
+      ['round latency', `${num(r.latency!)} s`],
+      ['clients pruned', `${Array.from(r.pruning!).filter((x) => x > 0).length} of ${r.pruning!.length}`],
+    );
+  }
+  rows.push(['iterations', String(r.iterations)]);
+  const width = Math.max(...rows.map(([k]) => k.length));
+  return `${rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n')}\n(backend: ${backend}; deadline mode: the least weighted pruning that meets the deadline)\n`;
 }
 
 export function resultTable(

@@ -55,7 +55,7 @@ const CLIENT_STOP = 1e-9;
 /** Relative rounding noise allowed per well-conditioned bandwidth term (about 45 ulps). */
 const DUAL_NOISE = 1e-14;
 /** Absolute rounding noise of a weighted pruning sum (weights sum to 1). */
-const RHO_NOISE = 1e-15;
+export const RHO_NOISE = 1e-15;
 /** Steps of the search that raises the price until the pruning meets the budget exactly, and its largest step in ln(price). */
 const NUDGES = 16;
 const MAX_NUDGE = 1;
@@ -119,7 +119,7 @@ export class Workspace {
  * section 2). The client's stationarity condition is G(b) = -ln mu; G decreases in b.
  * One log1p (shared by r and r') and one ln.
  */
-function stationarity(a: number, cc: number, S: number, ss: number, kk: number, b: number): [number, number] {
+export function stationarity(a: number, cc: number, S: number, ss: number, kk: number, b: number): [number, number] {
   const x = a / b;
   const l1p = Math.log1p(x); // shared by r and r'
   const gap = lnGapFrom(x, l1p);
@@ -136,18 +136,19 @@ function stationarity(a: number, cc: number, S: number, ss: number, kk: number, 
  * K = phi_s (T - t0) + (phi_c - phi_s) c, the phi_c c + phi_s (T - t0 - c) of the
  * stationarity condition, arranged to be exactly T in the model of section 2.
  */
-function stationarityScale(inst: Instance, k: number, T: number): number {
+export function stationarityScale(inst: Instance, k: number, T: number): number {
   return inst.phiS * (T - inst.t0[k]) + (inst.phiC - inst.phiS) * inst.c[k];
 }
 
 /**
- * rho(b) = clip(U(b) / V(b) - T / V(b), 0, rmax) and U(b) / V(b) (V(b) > 0 for every
- * client whose pruning is not fixed at 0).
+ * rho(b) = clip(U(b) / V(b) - T / V(b), 0, rmax) and U(b) / V(b): the least pruning with
+ * which client k meets T with b Hz (0 when pruning removes nothing, V = 0).
  */
 export function pruningFor(inst: Instance, k: number, T: number, b: number): [number, number] {
   const r = (b * Math.log1p(inst.a[k] / b)) / LN2;
   const upload = inst.S / r;
   const v = prunableAt(inst, k, upload);
+  if (!(v > 0)) return [0, 1];
   const ratio = unprunedAt(inst, k, upload) / v;
   const rho = ratio - T / v;
   const rmax = inst.rmax[k];

@@ -13,6 +13,7 @@
 #![deny(unsafe_code)]
 
 pub mod bandwidth;
+pub mod deadline;
 pub mod error;
 pub mod flat;
 pub mod instance;
@@ -33,6 +34,7 @@ pub mod solve;
 pub mod summary;
 mod threads;
 
+pub use deadline::{min_pruning, min_pruning_options, MinPruning};
 pub use error::{Error, ErrorCode};
 pub use flat::run_units_flat;
 pub use instance::{instance, Instance};

@@ -51,9 +51,9 @@ const CLIENT_STEPS: u32 = 100;
 /// Relative Newton step in ln b after which one more step would be below rounding.
 const CLIENT_STOP: f64 = 1e-9;
 /// Relative rounding noise allowed per well-conditioned bandwidth term (about 45 ulps).
-const DUAL_NOISE: f64 = 1e-14;
+pub const DUAL_NOISE: f64 = 1e-14;
 /// Absolute rounding noise of a weighted pruning sum (weights sum to 1).
-const RHO_NOISE: f64 = 1e-15;
+pub const RHO_NOISE: f64 = 1e-15;
 /// Steps of the search that raises the price until the pruning meets the budget exactly,
 /// and its largest step in ln(price).
 const NUDGES: u32 = 16;
@@ -146,7 +146,7 @@ impl Workspace {
 /// section 2). The client's stationarity condition is G(b) = -ln mu; G decreases in b.
 /// One log1p (shared by r and r') and one ln, on lanes.
 #[inline(always)]
-fn stationarity<V: Lanes>(a: V, cc: V, bits: V, ss: V, kk: V, b: V) -> (V, V) {
+pub fn stationarity<V: Lanes>(a: V, cc: V, bits: V, ss: V, kk: V, b: V) -> (V, V) {
     let one = V::splat(1.0);
     let ln2 = V::splat(LN2);
     let x = a / b;
@@ -163,7 +163,7 @@ fn stationarity<V: Lanes>(a: V, cc: V, bits: V, ss: V, kk: V, b: V) -> (V, V) {
 
 /// K = phi_s (T - t0) + (phi_c - phi_s) c, the phi_c c + phi_s (T - t0 - c) of the
 /// stationarity condition, arranged to be exactly T in the model of section 2.
-fn stationarity_scale(inst: &Instance, k: usize, t: f64) -> f64 {
+pub fn stationarity_scale(inst: &Instance, k: usize, t: f64) -> f64 {
     inst.phi_s * (t - inst.t0[k]) + (inst.phi_c - inst.phi_s) * inst.c[k]
 }
 
@@ -172,7 +172,7 @@ fn stationarity_scale(inst: &Instance, k: usize, t: f64) -> f64 {
 /// suffices), with their logarithms, the stationarity function at both ends and K, into
 /// ws. Returns None when some client cannot meet T even with infinite bandwidth at full
 /// pruning, else the weighted pruning the clients need with infinite bandwidth.
-fn boxes(inst: &Instance, ws: &mut Workspace, t: f64) -> Option<f64> {
+pub fn boxes(inst: &Instance, ws: &mut Workspace, t: f64) -> Option<f64> {
     dispatch(inst.level, Boxes { inst, ws, t })?;
     // Summed in client order, as everywhere the budget is compared: a decision at the
     // budget must not depend on the lane count.

@@ -249,12 +249,12 @@ pub fn validate(p: &ProblemView) -> Result<(), Error> {
             let message = format!("{} must be a finite number in [0, 1)", field);
             return Err(Error::invalid_input(field, message).for_client(k));
         }
-        if !p.fixed_seconds.is_empty()
-            && !(p.fixed_seconds[k].is_finite() && p.fixed_seconds[k] >= 0.0)
-        {
-            let field = format!("clients[{}].fixedSeconds", k);
-            let message = format!("{} must be a finite number >= 0", field);
-            return Err(Error::invalid_input(field, message).for_client(k));
+        if let Some(&t0) = p.fixed_seconds.get(k) {
+            if !(t0.is_finite() && t0 >= 0.0) {
+                let field = format!("clients[{}].fixedSeconds", k);
+                let message = format!("{} must be a finite number >= 0", field);
+                return Err(Error::invalid_input(field, message).for_client(k));
+            }
         }
         // Each input can be valid while the SNR bandwidth a_k = p g / N0 over- or
         // underflows; every method divides by it.

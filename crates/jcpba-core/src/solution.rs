@@ -2,11 +2,13 @@
 
 use crate::method::Method;
 
-/// Why an iterative method stopped. Closed-form methods always report `Converged`.
+/// Why an iterative method stopped. Closed-form methods always report `Converged`;
+/// `Infeasible` is deadline mode's only (no point meets the deadline).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Status {
     Converged,
     IterationLimit,
+    Infeasible,
 }
 
 impl Status {
@@ -14,6 +16,7 @@ impl Status {
         match self {
             Status::Converged => "converged",
             Status::IterationLimit => "iteration-limit",
+            Status::Infeasible => "infeasible",
         }
     }
 
@@ -22,6 +25,7 @@ impl Status {
         match self {
             Status::Converged => 0,
             Status::IterationLimit => 1,
+            Status::Infeasible => 2,
         }
     }
 }

@@ -5,7 +5,7 @@ use std::os::raw::{c_char, c_void};
 use std::ptr;
 use std::slice;
 
-use jcpba_core::{Error, ErrorCode, Solution};
+use jcpba_core::{Error, ErrorCode, MinPruning, Solution};
 
 use crate::sys::*;
 
@@ -330,6 +330,71 @@ impl Js {
         }
         if let Some(x) = s.upper_bound {
             self.set(o, cstr!("upperBound"), self.new_number(x)?)?;
+        }
+        Ok(o)
+    }
+
+    pub unsafe fn null(&self) -> JsResult<napi_value> {
+        let mut v = ptr::null_mut();
+        self.check(napi_get_null(self.env, &mut v), "napi_get_null")?;
+        Ok(v)
+    }
+
+    /// A number, or `null` when absent.
+    unsafe fn number_or_null(&self, x: Option<f64>) -> JsResult<napi_value> {
+        match x {
+            Some(x) => self.new_number(x),
+            None => self.null(),
+        }
+    }
+
+    /// A Float64Array, or `null` when there is no point (deadline mode, infeasible).
+    unsafe fn f64_array_or_null(&self, data: &[f64], present: bool) -> JsResult<napi_value> {
+        if present {
+            self.new_f64_array(data)
+        } else {
+            self.null()
+        }
+    }
+
+    /// Deadline mode's result object (docs/CORE_API.md, "Deadline mode"), in the property
+    /// order of the TypeScript reference; `minDeadline` only when infeasible.
+    pub unsafe fn min_pruning(&self, r: &MinPruning) -> JsResult<napi_value> {
+        let o = self.new_object()?;
+        let point = r.weighted_pruning.is_some();
+        self.set(o, cstr!("method"), self.new_string("min-pruning")?)?;
+        self.set(o, cstr!("deadline"), self.new_number(r.deadline)?)?;
+        self.set(
+            o,
+            cstr!("weightedPruning"),
+            self.number_or_null(r.weighted_pruning)?,
+        )?;
+        self.set(o, cstr!("lowerBound"), self.number_or_null(r.lower_bound)?)?;
+        self.set(o, cstr!("upperBound"), self.number_or_null(r.upper_bound)?)?;
+        self.set(o, cstr!("latency"), self.number_or_null(r.latency)?)?;
+        self.set(
+            o,
+            cstr!("pruning"),
+            self.f64_array_or_null(&r.pruning, point)?,
+        )?;
+        self.set(
+            o,
+            cstr!("bandwidth"),
+            self.f64_array_or_null(&r.bandwidth, point)?,
+        )?;
+        self.set(
+            o,
+            cstr!("clientLatency"),
+            self.f64_array_or_null(&r.client_latency, point)?,
+        )?;
+        self.set(
+            o,
+            cstr!("iterations"),
+            self.new_number(r.iterations as f64)?,
+        )?;
+        self.set(o, cstr!("status"), self.new_string(r.status.as_str())?)?;
+        if let Some(x) = r.min_deadline {
+            self.set(o, cstr!("minDeadline"), self.new_number(x)?)?;
         }
         Ok(o)
     }

@@ -7,6 +7,8 @@
 //!    fixedSeconds, method, tolerance, maxIterations)`
 //! - `solveMany(scalars, offsets, computeSeconds, ..., maxPruning, fixedSeconds, method,
 //!    tolerance, maxIterations)`
+//! - `minPruning(scalars, computeSeconds, ..., maxPruning, fixedSeconds, deadline,
+//!    tolerance, maxIterations)`: deadline mode (jcpba_core::deadline)
 //! - `runUnits(params, specs, methods, trials, rounds, tolerance, maxIterations,
 //!    threads)`: Monte Carlo units (jcpba_core::montecarlo), as a JSON array
 //! - `plan(scalars, offsets, computeSeconds, ..., maxPruning, fixedSeconds, method, policy, rounds0,
@@ -51,6 +53,19 @@ const SOLVE_MANY_ARGS: [&str; 11] = [
     "maxPruning",
     "fixedSeconds",
     "method",
+    "tolerance",
+    "maxIterations",
+];
+
+const MIN_PRUNING_ARGS: [&str; 10] = [
+    "scalars",
+    "computeSeconds",
+    "txPowerW",
+    "channelGain",
+    "dataWeight",
+    "maxPruning",
+    "fixedSeconds",
+    "deadline",
     "tolerance",
     "maxIterations",
 ];
@@ -118,6 +133,27 @@ unsafe fn solve_many(js: &Js, info: napi_callback_info) -> JsResult<napi_value> 
         js.set_element(array, i, js.solution(s)?)?;
     }
     Ok(array)
+}
+
+/// Deadline mode: the problem, then the deadline and the options as plain numbers, which
+/// the core checks (deadline first).
+unsafe fn min_pruning(js: &Js, info: napi_callback_info) -> JsResult<napi_value> {
+    let a = js.args(info, &MIN_PRUNING_ARGS)?;
+    let scalars = js.f64_array(a[0], MIN_PRUNING_ARGS[0])?;
+    let mut columns: [&[f64]; 6] = [&[]; 6];
+    for (i, column) in columns.iter_mut().enumerate() {
+        *column = js.f64_array(a[1 + i], MIN_PRUNING_ARGS[1 + i])?;
+    }
+    let mut numbers = [0.0; 3];
+    for (i, x) in numbers.iter_mut().enumerate() {
+        *x = js.number(a[7 + i], MIN_PRUNING_ARGS[7 + i])?;
+    }
+    let options = jcpba_core::min_pruning_options(numbers[0], numbers[1], numbers[2])?;
+    let problem = ProblemView::from_scalars(
+        scalars, columns[0], columns[1], columns[2], columns[3], columns[4], columns[5],
+    )?;
+    let r = jcpba_core::min_pruning(&problem, numbers[0], &options)?;
+    js.min_pruning(&r)
 }
 
 /// The arguments are only converted here; the core checks their values (in argument
@@ -238,6 +274,10 @@ unsafe extern "C" fn solve_many_cb(env: napi_env, info: napi_callback_info) -> n
     run(env, info, "solveMany", solve_many)
 }
 
+unsafe extern "C" fn min_pruning_cb(env: napi_env, info: napi_callback_info) -> napi_value {
+    run(env, info, "minPruning", min_pruning)
+}
+
 unsafe extern "C" fn run_units_cb(env: napi_env, info: napi_callback_info) -> napi_value {
     run(env, info, "runUnits", run_units)
 }
@@ -258,9 +298,10 @@ unsafe fn register(js: &Js, exports: napi_value) -> JsResult<()> {
     let functions: [(
         &str,
         unsafe extern "C" fn(napi_env, napi_callback_info) -> napi_value,
-    ); 6] = [
+    ); 7] = [
         ("solve", solve_cb),
         ("solveMany", solve_many_cb),
+        ("minPruning", min_pruning_cb),
         ("runUnits", run_units_cb),
         ("plan", plan_cb),
         ("version", version_cb),

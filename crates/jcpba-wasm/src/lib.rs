@@ -16,11 +16,17 @@ use std::cell::RefCell;
 use std::slice;
 use std::sync::Once;
 
-use jcpba_core::{BatchView, Error, ErrorCode, Method, ProblemView, Solution, SolveOptions};
+use jcpba_core::{
+    BatchView, Error, ErrorCode, Method, MinPruning, ProblemView, Solution, SolveOptions,
+};
 
 /// f64 slots per solution header: latency, iterations, status code, lowerBound,
 /// upperBound (NaN when absent).
 pub const HEADER_LEN: usize = 5;
+
+/// f64 slots of deadline mode's header: status code, iterations, weightedPruning,
+/// lowerBound, upperBound, latency, minDeadline (NaN when absent).
+pub const MIN_PRUNING_HEADER_LEN: usize = 7;
 
 /// Block alignment of `jcpba_alloc`: enough for every f64 and u32 array.
 const ALIGN: usize = 8;
@@ -301,6 +307,71 @@ pub unsafe extern "C" fn jcpba_solve_many(
             client_latency[rows].copy_from_slice(&s.client_latency);
             write_header(&mut headers[HEADER_LEN * i..HEADER_LEN * (i + 1)], s);
         }
+        Ok(())
+    })())
+}
+
+fn write_min_pruning_header(header: &mut [f64], r: &MinPruning) {
+    header[0] = r.status.code() as f64;
+    header[1] = r.iterations as f64;
+    header[2] = r.weighted_pruning.unwrap_or(f64::NAN);
+    header[3] = r.lower_bound.unwrap_or(f64::NAN);
+    header[4] = r.upper_bound.unwrap_or(f64::NAN);
+    header[5] = r.latency.unwrap_or(f64::NAN);
+    header[6] = r.min_deadline.unwrap_or(f64::NAN);
+}
+
+/// Deadline mode (`jcpba_core::min_pruning`): the least weighted pruning that meets
+/// `deadline` seconds. Inputs as for `jcpba_solve`, then the deadline and the options.
+/// Outputs, allocated by the caller: pruning, bandwidth and clientLatency with
+/// `compute_len` slots each (written only when a point exists, i.e. not infeasible), and
+/// a header of `MIN_PRUNING_HEADER_LEN` slots.
+///
+/// # Safety
+/// As for `jcpba_solve`.
+#[no_mangle]
+pub unsafe extern "C" fn jcpba_min_pruning(
+    scalars: *const f64,
+    scalars_len: usize,
+    compute_seconds: *const f64,
+    compute_len: usize,
+    tx_power_w: *const f64,
+    tx_power_len: usize,
+    channel_gain: *const f64,
+    channel_gain_len: usize,
+    data_weight: *const f64,
+    data_weight_len: usize,
+    max_pruning: *const f64,
+    max_pruning_len: usize,
+    fixed_seconds: *const f64,
+    fixed_seconds_len: usize,
+    deadline: f64,
+    tolerance: f64,
+    max_iterations: f64,
+    pruning_out: *mut f64,
+    bandwidth_out: *mut f64,
+    client_latency_out: *mut f64,
+    header_out: *mut f64,
+) -> u32 {
+    begin();
+    report((|| {
+        let options = jcpba_core::min_pruning_options(deadline, tolerance, max_iterations)?;
+        let problem = ProblemView::from_scalars(
+            input(scalars, scalars_len),
+            input(compute_seconds, compute_len),
+            input(tx_power_w, tx_power_len),
+            input(channel_gain, channel_gain_len),
+            input(data_weight, data_weight_len),
+            input(max_pruning, max_pruning_len),
+            input(fixed_seconds, fixed_seconds_len),
+        )?;
+        let r = jcpba_core::min_pruning(&problem, deadline, &options)?;
+        if r.weighted_pruning.is_some() {
+            output(pruning_out, compute_len).copy_from_slice(&r.pruning);
+            output(bandwidth_out, compute_len).copy_from_slice(&r.bandwidth);
+            output(client_latency_out, compute_len).copy_from_slice(&r.client_latency);
+        }
+        write_min_pruning_header(output(header_out, MIN_PRUNING_HEADER_LEN), &r);
         Ok(())
     })())
 }

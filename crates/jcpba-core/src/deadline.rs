@@ -1,0 +1,602 @@
+//! Deadline mode (MODEL.md section 9): the least weighted pruning that meets a round
+//! deadline D; mirrors ts/core/deadline.ts.
+//!
+//! ```text
+//! Q(D):  minimize P = sum_k w_k rho_k  subject to  tau_k(rho_k, b_k) <= D for every k,
+//!        sum_k b_k <= B,  0 <= rho_k <= rmax_k      (the pruning budget is not used)
+//! ```
+//!
+//! For T = D this is the separable convex problem of `optimal` (section 5) with the roles
+//! of the two resources swapped. Each client is parametrized by its bandwidth b, with
+//! rho(b) = (U(b) - D) / V(b) convex and decreasing on its box [b_lo, b_hi] (b_lo: the
+//! bandwidth it needs at full pruning, b_hi: unpruned); with a price 1 / lambda >= 0 on
+//! bandwidth each client minimizes w_k rho + b / lambda, the same minimizer as the
+//! b + lambda w_k rho of `optimal` (optimal::solve_client), and lambda is set so that the
+//! band is used: sum_k b_k(lambda) = B, increasing in lambda.
+//!
+//! The certificate [lowerBound, upperBound] on the least P:
+//! - lower: weak duality, for every lambda > 0,
+//!   sum_k min_b (w_k rho_k(b) + b / lambda) - B / lambda = P(lambda) + (sum_k b_k - B) / lambda
+//!   <= P*, less the rounding noise of both sums (as in `optimal`);
+//! - upper: a feasible point actually built: the split of a price whose split fits the band,
+//!   scaled up onto the band, each client pruning the least that meets D with its bandwidth.
+//!
+//! Newton's method on ln sum_k b_k(lambda) = ln B' in ln lambda drives the price, with B'
+//! a little below B: B - tolerance lambda / 2, where the dual gap (B - sum b) / lambda is
+//! half the tolerance, so the iterates land on the feasible side; a bracket safeguards it.
+//!
+//! Q(D) is infeasible exactly when D is below the round latency with every client at its
+//! cap and the best split of the band (block B at rho = rmax: `optimal` with the budget
+//! removed), which is then reported as the least feasible deadline.
+
+// The numerics mirror ts/ line by line: index loops over the client columns, and negated
+// comparisons (`!(x < y)`) wherever NaN must take the same branch as in the reference.
+#![allow(clippy::needless_range_loop, clippy::neg_cmp_op_on_partial_ord)]
+
+use crate::bandwidth::{bandwidth_block, round_latency};
+use crate::error::Error;
+use crate::instance::{instance, Instance};
+use crate::optimal::{boxes, price_response, rho_noise_scale, stationarity, Workspace, RHO_NOISE};
+use crate::options::SolveOptions;
+use crate::problem::{validate, ProblemView};
+use crate::pruning::weighted;
+use crate::rate::rate_inverse;
+use crate::rate::LN2;
+use crate::solution::Status;
+
+/// Newton steps in ln lambda start here when the band is not yet bracketed.
+const PRICE_STRIDE: f64 = 4.0;
+/// The accuracy contract's slack on the deadline (MODEL.md section 6): a deadline below
+/// the least feasible one by at most this (relative) counts as met by the point at full
+/// pruning.
+const DEADLINE_SLACK: f64 = 1e-12;
+/// The unit roundoff.
+const U: f64 = f64::EPSILON / 2.0;
+/// A bound on the relative rounding error of a computed client latency (a few
+/// operations, 16 ulps, with margin).
+const LATENCY_ROUNDING: f64 = 64.0 * U;
+
+/// What deadline mode returns (docs/CORE_API.md, "Deadline mode").
+#[derive(Clone, Debug, PartialEq)]
+pub struct MinPruning {
+    /// D, seconds.
+    pub deadline: f64,
+    /// `Converged` (the certificate is within the tolerance), `IterationLimit`, or
+    /// `Infeasible` (no point meets D: then no point and `min_deadline`).
+    pub status: Status,
+    /// sum_k w_k rho_k of the returned point (weights normalized), equal to `upper_bound`.
+    pub weighted_pruning: Option<f64>,
+    /// Certified: no point meeting D prunes less.
+    pub lower_bound: Option<f64>,
+    pub upper_bound: Option<f64>,
+    /// max_k tau_k of the returned point (at most D, up to rounding), seconds.
+    pub latency: Option<f64>,
+    /// The returned point; empty when infeasible.
+    pub pruning: Vec<f64>,
+    pub bandwidth: Vec<f64>,
+    pub client_latency: Vec<f64>,
+    /// Price evaluations.
+    pub iterations: u32,
+    /// The least feasible deadline, seconds; only when infeasible.
+    pub min_deadline: Option<f64>,
+}
+
+fn deadline_error() -> Error {
+    Error::invalid_option("deadline", "deadline must be a positive finite number")
+}
+
+/// The bindings' check of deadline mode's numbers, as JavaScript gives them, in the
+/// contract's order: the deadline, then the tolerance and the iteration cap.
+pub fn min_pruning_options(
+    deadline: f64,
+    tolerance: f64,
+    max_iterations: f64,
+) -> Result<SolveOptions, Error> {
+    if !(deadline.is_finite() && deadline > 0.0) {
+        return Err(deadline_error());
+    }
+    SolveOptions::from_numbers(tolerance, max_iterations)
+}
+
+/// Checks the deadline (first), the options and the problem, then solves Q(D). The
+/// problem's pruning budget is validated like every input but not used.
+pub fn min_pruning(
+    p: &ProblemView,
+    deadline: f64,
+    opts: &SolveOptions,
+) -> Result<MinPruning, Error> {
+    if !(deadline.is_finite() && deadline > 0.0) {
+        return Err(deadline_error());
+    }
+    opts.validate()?;
+    validate(p)?;
+    Ok(min_pruning_instance(
+        &instance(p),
+        deadline,
+        opts.tolerance,
+        opts.max_iterations,
+    ))
+}
+
+/// A point of Q(D): pruning, bandwidth and its weighted pruning.
+struct Point {
+    pruning: Vec<f64>,
+    bandwidth: Vec<f64>,
+    weighted: f64,
+}
+
+/// A point meeting D from the split `b` (of the search, at the loosened deadline): each
+/// client gets at least `need`, its bandwidth need at D at full pruning (unpruned when
+/// pruning saves it nothing); the split is then scaled up onto the band, and each client
+/// prunes the least that meets D with its bandwidth. None when the needs do not fit.
+fn meet_deadline(
+    inst: &Instance,
+    ws: &Workspace,
+    d: f64,
+    b: &[f64],
+    need: &[f64],
+) -> Option<Point> {
+    let k_count = inst.clients;
+    let mut pruning = vec![0.0; k_count];
+    let mut bandwidth = vec![0.0; k_count];
+    let mut sum = 0.0;
+    for k in 0..k_count {
+        bandwidth[k] = if b[k] < need[k] { need[k] } else { b[k] };
+        sum += bandwidth[k];
+    }
+    if !(sum <= inst.bandwidth_hz) {
+        return None;
+    }
+    let scale = inst.bandwidth_hz / sum;
+    for k in 0..k_count {
+        bandwidth[k] *= scale;
+        pruning[k] = if fixed(ws, k) {
+            0.0
+        } else {
+            pruning_for(inst, k, d, bandwidth[k])
+        };
+    }
+    let weighted = weighted(&inst.w, &pruning);
+    Some(Point {
+        pruning,
+        bandwidth,
+        weighted,
+    })
+}
+
+fn infeasible(d: f64, min_deadline: f64) -> MinPruning {
+    MinPruning {
+        deadline: d,
+        status: Status::Infeasible,
+        weighted_pruning: None,
+        lower_bound: None,
+        upper_bound: None,
+        latency: None,
+        pruning: Vec::new(),
+        bandwidth: Vec::new(),
+        client_latency: Vec::new(),
+        iterations: 0,
+        min_deadline: Some(min_deadline),
+    }
+}
+
+fn finish(
+    inst: &Instance,
+    d: f64,
+    point: Point,
+    lower: f64,
+    iterations: u32,
+    converged: bool,
+) -> MinPruning {
+    let mut client_latency = vec![0.0; inst.clients];
+    let latency = round_latency(
+        inst,
+        &point.pruning,
+        &point.bandwidth,
+        Some(&mut client_latency),
+    );
+    MinPruning {
+        deadline: d,
+        status: if converged {
+            Status::Converged
+        } else {
+            Status::IterationLimit
+        },
+        weighted_pruning: Some(point.weighted),
+        lower_bound: Some(lower),
+        upper_bound: Some(point.weighted),
+        latency: Some(latency),
+        pruning: point.pruning,
+        bandwidth: point.bandwidth,
+        client_latency,
+        iterations,
+        min_deadline: None,
+    }
+}
+
+/// a + b = s + e exactly (Knuth's TwoSum).
+fn two_sum(a: f64, b: f64) -> (f64, f64) {
+    let s = a + b;
+    let bb = s - a;
+    (s, a - (s - bb) + (b - bb))
+}
+
+/// a = hi + lo with hi the upper half of the significand (Veltkamp's split).
+fn split(a: f64) -> (f64, f64) {
+    let c = 134_217_729.0 * a;
+    let hi = c - (c - a);
+    (hi, a - hi)
+}
+
+/// a b = p + e exactly (Dekker's product; no fused multiply-add, as in the reference).
+fn two_prod(a: f64, b: f64) -> (f64, f64) {
+    let p = a * b;
+    let (ah, al) = split(a);
+    let (bh, bl) = split(b);
+    (p, ah * bh - p + ah * bl + al * bh + al * bl)
+}
+
+/// T - t0 - c (1 - phi_c rho), the time left for client k's upload, in compensated
+/// arithmetic: to about an ulp of itself even when the fixed time and the compute nearly
+/// fill T (the plain formula carries an ulp of T, relatively (T + t0 + c) / w ulps).
+fn precise_window(inst: &Instance, k: usize, rho: f64, t: f64) -> f64 {
+    let c = inst.c[k];
+    let (x, xe) = two_prod(inst.phi_c, rho);
+    let (m, me1) = two_sum(1.0, -x);
+    let me = me1 - xe; // 1 - phi_c rho = m + me
+    let (y, ye1) = two_prod(c, m);
+    let ye = ye1 + c * me; // c (1 - phi_c rho) = y + ye
+    let (z, ze) = two_sum(t, -inst.t0[k]);
+    let (w, we) = two_sum(z, -y);
+    w + (we + ze - ye)
+}
+
+/// Client k's box at D from the compensated time window: the ends of the box are the
+/// bandwidth needs the dual bound adds up, so their accuracy is the certificate's.
+/// The box's logarithms and G at both ends (what optimal::price_response reads) follow.
+fn precise_box(inst: &Instance, ws: &mut Workspace, k: usize, d: f64) {
+    let (a, bits) = (inst.a[k], inst.payload_bits);
+    let (cc, ss, kk) = (inst.phi_c * inst.c[k], inst.phi_s * bits, ws.kk[k]);
+    let lo = precise_window(inst, k, inst.rmax[k], d);
+    if lo > 0.0 {
+        let b = rate_inverse(a, inst.payload(inst.rmax[k]) / lo);
+        ws.b_lo[k] = b;
+        ws.box_lo[k] = b.ln();
+        let (g, dg) = stationarity(a, cc, bits, ss, kk, b);
+        ws.g_lo[k] = g;
+        ws.d_lo[k] = dg;
+    }
+    if ws.b_hi[k] < f64::INFINITY {
+        let hi = precise_window(inst, k, 0.0, d);
+        if hi > 0.0 {
+            let b = rate_inverse(a, bits / hi);
+            ws.b_hi[k] = b;
+            ws.box_hi[k] = b.ln();
+            let (g, dg) = stationarity(a, cc, bits, ss, kk, b);
+            ws.g_hi[k] = g;
+            ws.d_hi[k] = dg;
+        }
+    }
+}
+
+/// rho(b) = clip(U(b) / V(b) - T / V(b), 0, rmax): the least pruning with which client k
+/// meets T with b Hz (0 when pruning removes nothing, V = 0).
+fn pruning_for(inst: &Instance, k: usize, t: f64, b: f64) -> f64 {
+    let r = (b * (inst.a[k] / b).ln_1p()) / LN2;
+    let upload = inst.payload_bits / r;
+    let v = inst.prunable(k, upload);
+    if !(v > 0.0) {
+        return 0.0;
+    }
+    let rho = inst.unpruned(k, upload) / v - t / v;
+    if rho < 0.0 {
+        0.0
+    } else if rho > inst.rmax[k] {
+        inst.rmax[k]
+    } else {
+        rho
+    }
+}
+
+/// Whether pruning saves client k no bandwidth at this deadline (rmax = 0, or nothing
+/// prunable): it keeps its unpruned need and prunes nothing.
+fn fixed(ws: &Workspace, k: usize) -> bool {
+    ws.b_lo[k] >= ws.b_hi[k]
+}
+
+/// The least feasible deadline: block B's latency at full pruning, and its split.
+fn least_deadline(inst: &Instance, full: &[f64]) -> (f64, Vec<f64>) {
+    let mut b = vec![0.0; inst.clients];
+    let t = bandwidth_block(inst, full, &mut b).0;
+    (t, b)
+}
+
+/// The rounding noise of sum_k b_k in the dual, from the clients at an end of their box
+/// only (an interior client's bandwidth is an exact number at which its pruning is
+/// computed forward, and the Newton step that found it was below rounding, so its term of
+/// the dual is exact to rounding). A box end is b = r^{-1}(q), q = S m_s / w with the time
+/// left for the upload w = D - t0 - c m_c, m = 1 - phi rho (precise_box). Its relative
+/// error, with u the unit roundoff: q carries u (3 + 1 / m_s) from S m_s and the division,
+/// and 2 u plus 8 u^2 (D + t0 + c) / w from the compensated w; the rate inverse multiplies
+/// the error of q ln2 / a (2 u more) by its condition number, at most 1 + 2 b / a, and
+/// adds 3e-15 of its own (rate.rs). Doubled for safety.
+fn box_noise(inst: &Instance, d: f64, b: &[f64], rho: &[f64], interior: Option<&[f64]>) -> f64 {
+    let mut noise = 0.0;
+    for k in 0..inst.clients {
+        if let Some(gs) = interior {
+            if gs[k] != 0.0 {
+                continue;
+            }
+        }
+        let window = inst.upload_window(k, rho[k], d);
+        let kept = 1.0 - inst.phi_s * rho[k];
+        let q_error =
+            U * (5.0 + 1.0 / kept) + (8.0 * U * U * (d + inst.t0[k] + inst.c[k])) / window;
+        let condition = 1.0 + (2.0 * b[k]) / inst.a[k];
+        noise += b[k] * (3e-15 + (1.0 + condition) * (q_error + 2.0 * U));
+    }
+    2.0 * noise
+}
+
+/// Solves Q(D) on an instance; `tolerance` is the absolute width of the certificate to
+/// reach (P is a fraction), `max_iterations` the cap on price evaluations.
+pub fn min_pruning_instance(
+    inst: &Instance,
+    d: f64,
+    tolerance: f64,
+    max_iterations: u32,
+) -> MinPruning {
+    let k_count = inst.clients;
+    let b_total = inst.bandwidth_hz;
+    let mut ws = Workspace::new(inst);
+    // The price search and the dual bound work at the deadline loosened by the rounding
+    // of a latency (LATENCY_ROUNDING): a point whose latency, as computed, meets D meets
+    // that, so the lower bound holds for every such point too (optimal's, say); the points
+    // built meet D itself.
+    let dd = d * (1.0 + LATENCY_ROUNDING);
+    // None: some client cannot meet D even with infinite bandwidth at full pruning.
+    let reachable = boxes(inst, &mut ws, dd).is_some();
+    if reachable {
+        for k in 0..k_count {
+            precise_box(inst, &mut ws, k, dd);
+        }
+    }
+    // Pruning that changes no latency is never worth its cost.
+    let useful = inst.phi_c > 0.0 || inst.phi_s > 0.0;
+    let full: Vec<f64> = if useful {
+        inst.rmax.to_vec()
+    } else {
+        vec![0.0; k_count]
+    };
+    if !reachable {
+        return infeasible(d, least_deadline(inst, &full).0);
+    }
+    // What each client needs to meet D itself at full pruning, and unpruned.
+    let mut need = vec![0.0; k_count];
+    let mut need_hi = vec![0.0; k_count];
+    for k in 0..k_count {
+        let lo = precise_window(inst, k, full[k], d);
+        let hi = precise_window(inst, k, 0.0, d);
+        need_hi[k] = if hi > 0.0 {
+            rate_inverse(inst.a[k], inst.payload_bits / hi)
+        } else {
+            f64::INFINITY
+        };
+        need[k] = if fixed(&ws, k) {
+            need_hi[k]
+        } else if lo > 0.0 {
+            rate_inverse(inst.a[k], inst.payload(full[k]) / lo)
+        } else {
+            f64::INFINITY
+        };
+    }
+    // Each client's bandwidth at full pruning (its unpruned need when pruning saves it
+    // nothing), and their sum: the least band that meets D.
+    let mut b_full = vec![0.0; k_count];
+    let mut sum_full = 0.0;
+    for k in 0..k_count {
+        b_full[k] = if fixed(&ws, k) {
+            ws.b_hi[k]
+        } else {
+            ws.b_lo[k]
+        };
+        sum_full += b_full[k];
+    }
+    let p_full = weighted(&inst.w, &full);
+    // The most bandwidth meet_deadline may add to a split of the search to meet D itself.
+    let mut extra = 0.0;
+    for k in 0..k_count {
+        if need[k] > b_full[k] {
+            extra += need[k] - b_full[k];
+        }
+    }
+    let mut start = if sum_full <= b_total {
+        meet_deadline(inst, &ws, d, &b_full, &need)
+    } else {
+        None
+    };
+    if start.is_none() {
+        // Over the band at full pruning: D is below the least feasible deadline, block B's
+        // latency at full pruning, unless that is within rounding of D.
+        let (t_min, b) = least_deadline(inst, &full);
+        if !(t_min <= d * (1.0 + DEADLINE_SLACK)) {
+            return infeasible(d, t_min);
+        }
+        start = Some(Point {
+            pruning: full.clone(),
+            bandwidth: b,
+            weighted: p_full,
+        });
+    }
+    let mut best = match start {
+        Some(p) => p,
+        None => unreachable!("a start point was set above"),
+    };
+
+    // No pruning needed: every client meets D unpruned within the band.
+    let mut sum_hi = 0.0;
+    for k in 0..k_count {
+        sum_hi += need_hi[k];
+    }
+    if sum_hi <= b_total {
+        let scale = b_total / sum_hi;
+        let point = Point {
+            pruning: vec![0.0; k_count],
+            bandwidth: need_hi.iter().map(|b| b * scale).collect(),
+            weighted: 0.0,
+        };
+        return finish(inst, d, point, 0.0, 0, true);
+    }
+
+    // Below the price y_full = ln lambda_full every client stays at full pruning (its
+    // stationarity condition holds at b_lo): the dual there is closed-form, and no lower
+    // price changes the split, only the rounding noise of the dual.
+    let mut y_full = f64::INFINITY;
+    for k in 0..k_count {
+        if !fixed(&ws, k) {
+            // G at b_lo, as computed for this deadline by boxes and precise_box.
+            let y = -ws.g_lo[k] - inst.w[k].ln();
+            if y < y_full {
+                y_full = y;
+            }
+        }
+    }
+    let mut lower: f64 = 0.0;
+    if y_full.is_finite() {
+        let lambda = y_full.exp();
+        let dual = p_full + (sum_full - b_total) / lambda
+            - box_noise(inst, dd, &b_full, &full, None) / lambda
+            - RHO_NOISE;
+        if dual > lower {
+            lower = dual;
+        }
+    }
+    // No point meeting D prunes more than full pruning: a dual above that only says that
+    // D is infeasible by less than the rounding the slack above allows.
+    if p_full < lower {
+        lower = p_full;
+    }
+    let mut converged = best.weighted - lower <= tolerance;
+    let mut iterations = 0;
+    if !(sum_full <= b_total) || !y_full.is_finite() {
+        // No split of a price fits the band (or no client can trade pruning for band).
+        return finish(inst, d, best, lower, iterations, converged);
+    }
+
+    let mut y_lo = y_full; // the split (with what meeting D adds) fits the band here
+    let mut y_hi = f64::INFINITY; // and not here
+    let mut y = b_total.ln().max(y_full + 1.0); // a unit of pruning worth the whole band
+    while !converged && iterations < max_iterations {
+        iterations += 1;
+        let used = price_response(inst, &mut ws, dd, y).0;
+        let lambda = y.exp();
+        let mut band = 0.0;
+        let mut band_slope = 0.0; // d band / d ln lambda
+        for k in 0..k_count {
+            band += ws.b[k];
+            if ws.gs[k] != 0.0 {
+                band_slope -= ws.b[k] / ws.gs[k];
+            }
+        }
+        // Weak duality, clear of the rounding noise of both sums.
+        let noise = box_noise(inst, dd, &ws.b, &ws.rho, Some(&ws.gs)) / lambda
+            + RHO_NOISE * rho_noise_scale(inst, &ws);
+        let mut dual = used + (band - b_total) / lambda - noise;
+        if p_full < dual {
+            dual = p_full;
+        }
+        if dual > lower {
+            lower = dual;
+        }
+        let point = if band <= b_total {
+            meet_deadline(inst, &ws, d, &ws.b, &need)
+        } else {
+            None
+        };
+        match point {
+            Some(point) => {
+                y_lo = y;
+                if point.weighted < best.weighted {
+                    best = point;
+                }
+            }
+            None => y_hi = y,
+        }
+        converged = best.weighted - lower <= tolerance;
+        // Stop also when the rounding noise alone is above the tolerance and the gap
+        // before the noise is within it, or when the price is pinned to rounding: the
+        // problem's data then determine the least pruning only to the width reached.
+        let raw = used + (band - b_total) / lambda;
+        if converged
+            || (noise >= tolerance && best.weighted - raw <= tolerance)
+            || !(y_hi - y_lo > 1e-15 * y.abs().max(1.0))
+        {
+            break;
+        }
+        // Newton on ln band = ln target: the target is inside the band by half the
+        // tolerance's worth of bandwidth and what meeting D itself may add, so the next
+        // split fits.
+        let target = (b_total - 0.5 * tolerance * lambda - extra).max(0.5 * b_total);
+        let mut next = if band.is_finite() && band_slope > 0.0 {
+            y - (band / target).ln() / (band_slope / band)
+        } else {
+            f64::NAN
+        };
+        if !(next > y_lo && next < y_hi) {
+            next = if y_hi == f64::INFINITY {
+                y + PRICE_STRIDE
+            } else {
+                0.5 * (y_lo + y_hi)
+            };
+        }
+        y = next;
+    }
+    finish(inst, d, best, lower, iterations, converged)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::problem::Problem;
+
+    /// One client: the whole band, and the least rho with tau(rho, B) <= D in closed form.
+    #[test]
+    fn one_client_prunes_exactly_what_the_deadline_needs() {
+        let p = Problem {
+            bandwidth_hz: 1e6,
+            noise_psd_w_per_hz: 1e-20,
+            payload_bits: 6e6,
+            pruning_budget: 0.0,
+            compute_seconds: vec![2.0],
+            tx_power_w: vec![0.3],
+            channel_gain: vec![1e-13], // a = 3 MHz: r(B) = 2 Mbit/s, S / r = 3 s
+            data_weight: vec![1.0],
+            max_pruning: vec![0.6],
+            fixed_seconds: vec![1.0],
+            prunable_compute_fraction: 0.5,
+            prunable_payload_fraction: 1.0,
+        };
+        // tau = 1 + 2 (1 - 0.5 rho) + 3 (1 - rho) = 6 - 4 rho.
+        let opts = SolveOptions::default();
+        for &(d, rho) in [(5.0, 0.25), (4.0, 0.5), (6.0, 0.0), (7.0, 0.0)].iter() {
+            let r = min_pruning(&p.view(), d, &opts).unwrap();
+            assert_eq!(r.status, Status::Converged, "D {}", d);
+            let got = r.weighted_pruning.unwrap();
+            assert!((got - rho).abs() <= 1e-10, "D {}: {} vs {}", d, got, rho);
+            assert!(r.lower_bound.unwrap() <= got && got - r.lower_bound.unwrap() <= 1e-10);
+            assert!(r.latency.unwrap() <= d * (1.0 + 1e-12));
+        }
+        // Below 6 - 4 x 0.6 = 3.6 s no pruning is enough.
+        let r = min_pruning(&p.view(), 3.5, &opts).unwrap();
+        assert_eq!(r.status, Status::Infeasible);
+        assert!((r.min_deadline.unwrap() - 3.6).abs() <= 1e-12);
+        assert!(r.pruning.is_empty() && r.weighted_pruning.is_none());
+        for &bad in [0.0, -1.0, f64::NAN, f64::INFINITY].iter() {
+            let e = min_pruning(&p.view(), bad, &opts).unwrap_err();
+            assert_eq!(
+                (e.field.as_str(), e.message.as_str()),
+                ("deadline", "deadline must be a positive finite number")
+            );
+        }
+    }
+}

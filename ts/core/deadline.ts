@@ -1,0 +1,403 @@
+/**
+ * Deadline mode (MODEL.md section 9): the least weighted pruning that meets a round
+ * deadline D.
+ *
+ *     Q(D):  minimize P = sum_k w_k rho_k  subject to  tau_k(rho_k, b_k) <= D for every k,
+ *            sum_k b_k <= B,  0 <= rho_k <= rmax_k      (the pruning budget is not used)
+ *
+ * For T = D this is the separable convex problem of `optimal` (section 5) with the roles
+ * of the two resources swapped. Each client is parametrized by its bandwidth b, with
+ * rho(b) = (U(b) - D) / V(b) convex and decreasing on its box [bLo, bHi] (bLo: the
+ * bandwidth it needs at full pruning, bHi: unpruned); with a price 1 / lambda >= 0 on
+ * bandwidth each client minimizes w_k rho + b / lambda, the same minimizer as the
+ * b + lambda w_k rho of `optimal` (solveClient), and lambda is set so that the band is
+ * used: sum_k b_k(lambda) = B, increasing in lambda.
+ *
+ * The certificate [lowerBound, upperBound] on the least P:
+ * - lower: weak duality, for every lambda > 0,
+ *   sum_k min_b (w_k rho_k(b) + b / lambda) - B / lambda = P(lambda) + (sum_k b_k - B) / lambda
+ *   <= P*, less the rounding noise of both sums;
+ * - upper: a feasible point actually built: the split of a price whose split fits the band,
+ *   scaled up onto the band, each client pruning the least that meets D with its bandwidth.
+ *
+ * Newton's method on ln sum_k b_k(lambda) = ln B' in ln lambda drives the price, with B'
+ * a little below B: B - tolerance lambda / 2, where the dual gap (B - sum b) / lambda is
+ * half the tolerance, so the iterates land on the feasible side; a bracket safeguards it.
+ *
+ * Q(D) is infeasible exactly when D is below the round latency with every client at its
+ * cap and the best split of the band (block B at rho = rmax: `optimal` with the budget
+ * removed), which is then reported as the least feasible deadline.
+ */
+import { JcpbaError } from './error.js';
+import { type Instance, type Problem, instance, payloadAt, toProblem, uploadWindow } from './problem.js';
+import { rateInverse } from './rate.js';
+import { bandwidthBlock, roundLatency } from './bandwidth.js';
+import { RHO_NOISE, Workspace, clientBox, priceResponse, pruningFor, rhoNoiseScale, stationarity } from './optimal.js';
+import { weighted } from './pruning.js';
+import { checkSolverOptions } from './methods.js';
+
+export interface MinPruningOptions {
+  /** D, seconds: the round deadline every client must meet. */
+  deadline: number;
+  /** Absolute width of the certificate on the weighted pruning (a fraction). Default 1e-10. */
+  tolerance?: number;
+  /** Cap on price evaluations. Default 500. */
+  maxIterations?: number;
+}
+
+export type MinPruningStatus = 'converged' | 'iteration-limit' | 'infeasible';
+
+export interface MinPruningResult {
+  method: 'min-pruning';
+  /** D, s. */
+  deadline: number;
+  /** sum_k w_k rho_k of the returned point (weights normalized); equals upperBound; null when infeasible. */
+  weightedPruning: number | null;
+  /** Certified: no point meeting the deadline prunes less; null when infeasible. */
+  lowerBound: number | null;
+  upperBound: number | null;
+  /** max_k tau_k of the returned point (at most D up to rounding), s; null when infeasible. */
+  latency: number | null;
+  /** The returned point; null when infeasible. */
+  pruning: Float64Array | null;
+  bandwidth: Float64Array | null;
+  clientLatency: Float64Array | null;
+  /** Price evaluations. */
+  iterations: number;
+  /**
+   * `converged`: the certificate is within the tolerance. `iteration-limit`: it is not (the
+   * cap was reached, or the price is pinned to rounding and the data determine the least
+   * pruning only to the width reached). `infeasible`: no point meets the deadline.
+   */
+  status: MinPruningStatus;
+  /** The least feasible deadline, s; only when infeasible. */
+  minDeadline?: number;
+}
+
+/** Newton steps in ln lambda start here when the band is not yet bracketed. */
+const PRICE_STRIDE = 4;
+/**
+ * The accuracy contract's slack on the deadline (MODEL.md section 6): a deadline below the
+ * least feasible one by at most this (relative) counts as met by the point at full
+ * pruning, and the certificate holds for every point that meets D up to this.
+ */
+const DEADLINE_SLACK = 1e-12;
+const U = Number.EPSILON / 2;
+/** A bound on the relative rounding error of a computed client latency (a few operations, 16 ulps, with margin). */
+const LATENCY_ROUNDING = 64 * U;
+
+/** The deadline, then the options, with the messages of docs/CORE_API.md. */
+export function checkMinPruningOptions(options: MinPruningOptions): { deadline: number; tolerance: number; maxIterations: number } {
+  const deadline = options?.deadline;
+  if (typeof deadline !== 'number' || !(Number.isFinite(deadline) && deadline > 0)) {
+    throw new JcpbaError('invalid-option', 'deadline must be a positive finite number', 'deadline');
+  }
+  const { tolerance, maxIterations } = checkSolverOptions(options.tolerance, options.maxIterations);
+  return { deadline, tolerance, maxIterations };
+}
+
+/**
+ * The least weighted pruning that meets `options.deadline`, on the TypeScript reference.
+ * The problem may leave out `pruningBudget` (it is not used).
+ */
+export function minPruning(problem: unknown, options: MinPruningOptions): MinPruningResult {
+  const o = checkMinPruningOptions(options);
+  const p: Problem = toProblem(problem, { requireBudget: false });
+  return minPruningInstance(instance(p), o.deadline, o.tolerance, o.maxIterations);
+}
+
+interface Point {
+  pruning: Float64Array;
+  bandwidth: Float64Array;
+  weighted: number;
+}
+
+/** Whether pruning saves client k no bandwidth at this deadline (rmax = 0, or nothing prunable). */
+function fixed(ws: Workspace, k: number): boolean {
+  return ws.bLo[k] >= ws.bHi[k];
+}
+
+/**
+ * A point meeting D from the split `b` (of the search, at the loosened deadline): each
+ * client gets at least `need`, its bandwidth need at D at full pruning (unpruned when
+ * pruning saves it nothing); the split is then scaled up onto the band, and each client
+ * prunes the least that meets D with its bandwidth. Undefined when the needs do not fit.
+ */
+function meetDeadline(inst: Instance, ws: Workspace, D: number, b: Float64Array, need: Float64Array): Point | undefined {
+  const pruning = new Float64Array(inst.K);
+  const bandwidth = new Float64Array(inst.K);
+  let sum = 0;
+  for (let k = 0; k < inst.K; k++) {
+    bandwidth[k] = b[k] < need[k] ? need[k] : b[k];
+    sum += bandwidth[k];
+  }
+  if (!(sum <= inst.B)) return undefined;
+  const scale = inst.B / sum;
+  for (let k = 0; k < inst.K; k++) {
+    bandwidth[k] *= scale;
+    pruning[k] = fixed(ws, k) ? 0 : pruningFor(inst, k, D, bandwidth[k])[0];
+  }
+  return { pruning, bandwidth, weighted: weighted(inst.w, pruning) };
+}
+
+function infeasible(D: number, minDeadline: number): MinPruningResult {
+  return {
+    method: 'min-pruning',
+    deadline: D,
+    weightedPruning: null,
+    lowerBound: null,
+    upperBound: null,
+    latency: null,
+    pruning: null,
+    bandwidth: null,
+    clientLatency: null,
+    iterations: 0,
+    status: 'infeasible',
+    minDeadline,
+  };
+}
+
+function finish(inst: Instance, D: number, point: Point, lower: number, iterations: number, converged: boolean): MinPruningResult {
+  const clientLatency = new Float64Array(inst.K);
+  const latency = roundLatency(inst, point.pruning, point.bandwidth, clientLatency);
+  return {
+    method: 'min-pruning',
+    deadline: D,
+    weightedPruning: point.weighted,
+    lowerBound: lower,
+    upperBound: point.weighted,
+    latency,
+    pruning: point.pruning,
+    bandwidth: point.bandwidth,
+    clientLatency,
+    iterations,
+    status: converged ? 'converged' : 'iteration-limit',
+  };
+}
+
+/** a + b = s + e exactly (Knuth's TwoSum). */
+function twoSum(a: number, b: number): [number, number] {
+  const s = a + b;
+  const bb = s - a;
+  return [s, a - (s - bb) + (b - bb)];
+}
+
+/** a = hi + lo with hi the upper half of the significand (Veltkamp's split). */
+function split(a: number): [number, number] {
+  const c = 134217729 * a;
+  const hi = c - (c - a);
+  return [hi, a - hi];
+}
+
+/** a b = p + e exactly (Dekker's product, no fused multiply-add needed). */
+function twoProd(a: number, b: number): [number, number] {
+  const p = a * b;
+  const [ah, al] = split(a);
+  const [bh, bl] = split(b);
+  return [p, ah * bh - p + ah * bl + al * bh + al * bl];
+}
+
+/**
+ * T - t0 - c (1 - phi_c rho), the time left for client k's upload, in compensated
+ * arithmetic: to about an ulp of itself even when the fixed time and the compute nearly
+ * fill T (the plain formula carries an ulp of T, relatively (T + t0 + c) / w ulps).
+ */
+function preciseWindow(inst: Instance, k: number, rho: number, T: number): number {
+  const c = inst.c[k];
+  const [x, xe] = twoProd(inst.phiC, rho);
+  const [m, me1] = twoSum(1, -x);
+  const me = me1 - xe; // 1 - phi_c rho = m + me
+  const [y, ye1] = twoProd(c, m);
+  const ye = ye1 + c * me; // c (1 - phi_c rho) = y + ye
+  const [z, ze] = twoSum(T, -inst.t0[k]);
+  const [w, we] = twoSum(z, -y);
+  return w + (we + ze - ye);
+}
+
+/**
+ * Client k's box at D from the compensated time window: the ends of the box are the
+ * bandwidth needs the dual bound adds up, so their accuracy is the certificate's. The
+ * box's logarithms and G at both ends (what priceResponse reads) follow.
+ */
+function preciseBox(inst: Instance, ws: Workspace, k: number, D: number): void {
+  const a = inst.a[k];
+  const cc = inst.phiC * inst.c[k];
+  const ss = inst.phiS * inst.S;
+  const lo = preciseWindow(inst, k, inst.rmax[k], D);
+  if (lo > 0) {
+    const b = rateInverse(a, payloadAt(inst, inst.rmax[k]) / lo);
+    ws.bLo[k] = b;
+    ws.boxLo[k] = Math.log(b);
+    [ws.gLo[k], ws.dLo[k]] = stationarity(a, cc, inst.S, ss, ws.kk[k], b);
+  }
+  if (ws.bHi[k] < Infinity) {
+    const hi = preciseWindow(inst, k, 0, D);
+    if (hi > 0) {
+      const b = rateInverse(a, inst.S / hi);
+      ws.bHi[k] = b;
+      ws.boxHi[k] = Math.log(b);
+      [ws.gHi[k], ws.dHi[k]] = stationarity(a, cc, inst.S, ss, ws.kk[k], b);
+    }
+  }
+}
+
+/** The least feasible deadline: block B's latency at full pruning, and its split. */
+function leastDeadline(inst: Instance, full: Float64Array): { latency: number; bandwidth: Float64Array } {
+  return bandwidthBlock(inst, full);
+}
+
+/**
+ * The rounding noise of sum_k b_k in the dual, from the clients at an end of their box
+ * only (an interior client's bandwidth is an exact number at which its pruning is computed
+ * forward, and the Newton step that found it was below rounding, so its term of the dual
+ * is exact to rounding). A box end is b = r^{-1}(q), q = S m_s / w with the time left for
+ * the upload w = D - t0 - c m_c, m = 1 - phi rho (preciseBox). Its relative error, with u
+ * the unit roundoff: q carries u (3 + 1 / m_s) from S m_s and the division, and 2 u plus
+ * 8 u^2 (D + t0 + c) / w from the compensated w; the rate inverse multiplies the error of
+ * q ln2 / a (2 u more) by its condition number, at most 1 + 2 b / a, and adds 3e-15 of its
+ * own (rate.ts). Doubled for safety.
+ */
+function boxNoise(inst: Instance, D: number, b: Float64Array, rho: Float64Array, interior?: Float64Array): number {
+  let noise = 0;
+  for (let k = 0; k < inst.K; k++) {
+    if (interior !== undefined && interior[k] !== 0) continue;
+    const window = uploadWindow(inst, k, rho[k], D);
+    const kept = 1 - inst.phiS * rho[k];
+    const qError = U * (5 + 1 / kept) + (8 * U * U * (D + inst.t0[k] + inst.c[k])) / window;
+    const condition = 1 + (2 * b[k]) / inst.a[k];
+    noise += b[k] * (3e-15 + (1 + condition) * (qError + 2 * U));
+  }
+  return 2 * noise;
+}
+
+/**
+ * Solves Q(D) on an instance; `tolerance` is the absolute width of the certificate to
+ * reach (P is a fraction), `maxIterations` the cap on price evaluations.
+ */
+export function minPruningInstance(inst: Instance, D: number, tolerance: number, maxIterations: number): MinPruningResult {
+  const { K, B } = inst;
+  const ws = new Workspace(K, inst.w);
+  // The price search and the dual bound work at the deadline loosened by the rounding of
+  // a latency (LATENCY_ROUNDING): a point whose latency, as computed, meets D meets that,
+  // so the lower bound holds for every such point too (optimal's, say); the points built
+  // meet D itself.
+  const Dd = D * (1 + LATENCY_ROUNDING);
+  let reachable = true;
+  for (let k = 0; k < K; k++) {
+    if (clientBox(inst, ws, k, Dd) === undefined) {
+      reachable = false; // even infinite bandwidth at full pruning is too slow
+      break;
+    }
+    preciseBox(inst, ws, k, Dd);
+  }
+  // Pruning that changes no latency is never worth its cost.
+  const useful = inst.phiC > 0 || inst.phiS > 0;
+  const full = useful ? Float64Array.from(inst.rmax) : new Float64Array(K);
+  if (!reachable) return infeasible(D, leastDeadline(inst, full).latency);
+  // What each client needs to meet D itself at full pruning, and unpruned.
+  const need = new Float64Array(K);
+  const needHi = new Float64Array(K);
+  for (let k = 0; k < K; k++) {
+    const lo = preciseWindow(inst, k, full[k], D);
+    const hi = preciseWindow(inst, k, 0, D);
+    needHi[k] = hi > 0 ? rateInverse(inst.a[k], inst.S / hi) : Infinity;
+    need[k] = fixed(ws, k) ? needHi[k] : lo > 0 ? rateInverse(inst.a[k], payloadAt(inst, full[k]) / lo) : Infinity;
+  }
+  // Each client's bandwidth at full pruning (its unpruned need when pruning saves it
+  // nothing), and their sum: the least band that meets D.
+  const bFull = new Float64Array(K);
+  let sumFull = 0;
+  for (let k = 0; k < K; k++) {
+    bFull[k] = fixed(ws, k) ? ws.bHi[k] : ws.bLo[k];
+    sumFull += bFull[k];
+  }
+  const pFull = weighted(inst.w, full);
+  // The most bandwidth meetDeadline may add to a split of the search to meet D itself.
+  let extra = 0;
+  for (let k = 0; k < K; k++) if (need[k] > bFull[k]) extra += need[k] - bFull[k];
+  let start = sumFull <= B ? meetDeadline(inst, ws, D, bFull, need) : undefined;
+  if (start === undefined) {
+    // Over the band at full pruning: D is below the least feasible deadline, block B's
+    // latency at full pruning, unless that is within rounding of D.
+    const least = leastDeadline(inst, full);
+    if (!(least.latency <= D * (1 + DEADLINE_SLACK))) return infeasible(D, least.latency);
+    start = { pruning: Float64Array.from(full), bandwidth: least.bandwidth, weighted: pFull };
+  }
+
+  // No pruning needed: every client meets D unpruned within the band.
+  let sumHi = 0;
+  for (let k = 0; k < K; k++) sumHi += needHi[k];
+  if (sumHi <= B) {
+    const scale = B / sumHi;
+    const point = { pruning: new Float64Array(K), bandwidth: Float64Array.from(needHi, (b) => b * scale), weighted: 0 };
+    return finish(inst, D, point, 0, 0, true);
+  }
+
+  // Below the price yFull = ln lambdaFull every client stays at full pruning (its
+  // stationarity condition holds at bLo): the dual there is closed-form, and no lower
+  // price changes the split, only the rounding noise of the dual.
+  let yFull = Infinity;
+  for (let k = 0; k < K; k++) {
+    if (!fixed(ws, k)) {
+      // G at bLo, as computed for this deadline by clientBox and preciseBox.
+      const y = -ws.gLo[k] - Math.log(inst.w[k]);
+      if (y < yFull) yFull = y;
+    }
+  }
+  let lower = 0;
+  if (Number.isFinite(yFull)) {
+    const lambda = Math.exp(yFull);
+    const dual = pFull + (sumFull - B) / lambda - boxNoise(inst, Dd, bFull, full) / lambda - RHO_NOISE;
+    if (dual > lower) lower = dual;
+  }
+  // No point meeting D prunes more than full pruning: a dual above that only says that
+  // D is infeasible by less than the rounding the slack above allows.
+  if (pFull < lower) lower = pFull;
+  let best = start;
+  let converged = best.weighted - lower <= tolerance;
+  let iterations = 0;
+  if (!(sumFull <= B) || !Number.isFinite(yFull)) {
+    // No split of a price fits the band (or no client can trade pruning for band).
+    return finish(inst, D, best, lower, iterations, converged);
+  }
+
+  let yLo = yFull; // the split (with what meeting D adds) fits the band here
+  let yHi = Infinity; // and not here
+  let y = Math.max(Math.log(B), yFull + 1); // a unit of pruning worth the whole band
+  while (!converged && iterations < maxIterations) {
+    iterations++;
+    const [used] = priceResponse(inst, ws, Dd, y);
+    const lambda = Math.exp(y);
+    let band = 0;
+    let bandSlope = 0; // d band / d ln lambda
+    for (let k = 0; k < K; k++) {
+      band += ws.b[k];
+      if (ws.gs[k] !== 0) bandSlope -= ws.b[k] / ws.gs[k];
+    }
+    // Weak duality, clear of the rounding noise of both sums.
+    const noise = boxNoise(inst, Dd, ws.b, ws.rho, ws.gs) / lambda + RHO_NOISE * rhoNoiseScale(inst, ws);
+    let dual = used + (band - B) / lambda - noise;
+    if (pFull < dual) dual = pFull;
+    if (dual > lower) lower = dual;
+    const point = band <= B ? meetDeadline(inst, ws, D, ws.b, need) : undefined;
+    if (point !== undefined) {
+      yLo = y;
+      if (point.weighted < best.weighted) best = point;
+    } else {
+      yHi = y;
+    }
+    converged = best.weighted - lower <= tolerance;
+    // Stop also when the rounding noise alone is above the tolerance and the gap before
+    // the noise is within it, or when the price is pinned to rounding: the problem's data
+    // then determine the least pruning only to the width reached.
+    const raw = used + (band - B) / lambda;
+    if (converged || (noise >= tolerance && best.weighted - raw <= tolerance) || !(yHi - yLo > 1e-15 * Math.max(1, Math.abs(y)))) break;
+    // Newton on ln band = ln target: the target is inside the band by half the tolerance's
+    // worth of bandwidth and what meeting D itself may add, so the next split fits.
+    const target = Math.max(B - 0.5 * tolerance * lambda - extra, 0.5 * B);
+    let next = Number.isFinite(band) && bandSlope > 0 ? y - Math.log(band / target) / (bandSlope / band) : NaN;
+    if (!(next > yLo && next < yHi)) next = yHi === Infinity ? y + PRICE_STRIDE : 0.5 * (yLo + yHi);
+    y = next;
+  }
+  return finish(inst, D, best, lower, iterations, converged);
+}
