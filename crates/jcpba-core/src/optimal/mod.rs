@@ -37,12 +37,15 @@
 // comparisons (`!(x < y)`) wherever NaN must take the same branch as in the reference.
 #![allow(clippy::needless_range_loop, clippy::neg_cmp_op_on_partial_ord)]
 
-use crate::bandwidth::{latency, round_latency};
+use crate::bandwidth::round_latency;
 use crate::instance::Instance;
 use crate::pruning::weighted;
-use crate::rate::{counters, Kernel, LN2};
-use crate::simd::columns::{self, Step};
-use crate::simd::{self, dispatch, math, Lanes, Mask};
+use crate::rate::LN2;
+use crate::simd::dispatch;
+
+mod kernels;
+pub use kernels::{stationarity, Dense};
+use kernels::{Boxes, Classify, DemandSlope, Interior};
 
 /// Stop the price search when the weighted pruning is this close to the budget, relative.
 const BUDGET_TOL: f64 = 1e-14;
@@ -141,26 +144,6 @@ impl Workspace {
     }
 }
 
-/// G(b) = ln(K S r'(b)) - 2 ln(cc r(b) + ss) and dG/d(ln b), with cc = phi_c c,
-/// ss = phi_s S and K = phi_c c + phi_s (T - t0 - c) (T, c and S in the model of
-/// section 2). The client's stationarity condition is G(b) = -ln mu; G decreases in b.
-/// One log1p (shared by r and r') and one ln, on lanes.
-#[inline(always)]
-pub fn stationarity<V: Lanes>(a: V, cc: V, bits: V, ss: V, kk: V, b: V) -> (V, V) {
-    let one = V::splat(1.0);
-    let ln2 = V::splat(LN2);
-    let x = a / b;
-    let l1p = x.ln_1p();
-    let gap = math::ln_gap_from(x, l1p);
-    let r = (b * l1p) / ln2;
-    let rp = gap / ln2;
-    let denom = cc * r + ss;
-    let g = (((kk * bits) * rp) / denom / denom).ln();
-    let one_plus = one + x;
-    let gs = -(x * x) / (one_plus * one_plus * gap) - (V::splat(2.0) * cc * b * rp) / denom;
-    (g, gs)
-}
-
 /// K = phi_s (T - t0) + (phi_c - phi_s) c, the phi_c c + phi_s (T - t0 - c) of the
 /// stationarity condition, arranged to be exactly T in the model of section 2.
 pub fn stationarity_scale(inst: &Instance, k: usize, t: f64) -> f64 {
@@ -177,81 +160,6 @@ pub fn boxes(inst: &Instance, ws: &mut Workspace, t: f64) -> Option<f64> {
     // Summed in client order, as everywhere the budget is compared: a decision at the
     // budget must not depend on the lane count.
     Some(weighted(&inst.w, &ws.needed))
-}
-
-struct Boxes<'a, 'b> {
-    inst: &'a Instance<'b>,
-    ws: &'a mut Workspace,
-    t: f64,
-}
-
-impl<'a, 'b> simd::Kernel for Boxes<'a, 'b> {
-    type Output = Option<()>;
-
-    #[inline(always)]
-    fn run<V: Lanes>(self) -> Option<()> {
-        let (inst, ws) = (self.inst, self.ws);
-        let n = inst.clients;
-        let (one, zero, inf) = (V::splat(1.0), V::splat(0.0), V::splat(f64::INFINITY));
-        let (t, bits, ln2) = (V::splat(self.t), V::splat(inst.payload_bits), V::splat(LN2));
-        let (phi_c, phi_s) = (V::splat(inst.phi_c), V::splat(inst.phi_s));
-        let mut start = 0;
-        while start < n {
-            let step = Step::<V>::at(start, n);
-            let a = step.load(&inst.a, 1.0);
-            let c = step.load(inst.c, 0.0);
-            let t0 = step.load(&inst.t0, 0.0);
-            let rmax = step.load(inst.rmax, 0.0);
-            // Instance::latency, unpruned, prunable, upload_window and payload on lanes.
-            let upload = (bits * ln2) / a; // the upload time with infinite bandwidth
-            let at_rmax = latency(inst, &step, rmax, upload);
-            if (step.valid & !t.gt(at_rmax)).any() {
-                return None;
-            }
-            let full = t0 + c + upload; // U_k with infinite bandwidth
-            let window_lo = (t - t0) - (one - phi_c * rmax) * c;
-            let q_lo = (bits * (one - phi_s * rmax)) / window_lo;
-            let b_lo = math::rate_inverse(a, q_lo);
-            let window_hi = (t - t0) - c;
-            let q_hi = bits / window_hi;
-            let finite = t.gt(full);
-            let b_hi = V::select(finite, math::rate_inverse(a, q_hi), inf);
-            let v = phi_c * c + phi_s * upload;
-            let needed = V::select(t.lt(full) & v.gt(zero), full / v - t / v, zero);
-            step.store(needed, &mut ws.needed);
-            let kk = phi_s * (t - t0) + (phi_c - phi_s) * c;
-            let cc = phi_c * c;
-            let ss = phi_s * bits;
-            let (g_lo, d_lo) = stationarity(a, cc, bits, ss, kk, b_lo);
-            let (g_hi, d_hi) = stationarity(a, cc, bits, ss, kk, V::select(finite, b_hi, one));
-            step.store(b_lo, &mut ws.b_lo);
-            step.store(b_hi, &mut ws.b_hi);
-            step.store(b_lo.ln(), &mut ws.box_lo);
-            step.store(V::select(finite, b_hi.ln(), inf), &mut ws.box_hi);
-            step.store(g_lo, &mut ws.g_lo);
-            step.store(d_lo, &mut ws.d_lo);
-            step.store(V::select(finite, g_hi, -inf), &mut ws.g_hi);
-            step.store(V::select(finite, d_hi, V::splat(f64::NAN)), &mut ws.d_hi);
-            step.store(kk, &mut ws.kk);
-            if counters::ENABLED {
-                // Two inverses and G at both ends, one of each where b_hi = +inf.
-                let z_lo = step.lanes((q_lo * ln2) / a);
-                let z_hi = step.lanes(V::select(finite, (q_hi * ln2) / a, inf));
-                columns::count_inverses(&z_lo[..step.count]);
-                for &z in z_hi[..step.count].iter() {
-                    let ends = if z < f64::INFINITY {
-                        columns::count_inverses(&[z]);
-                        2
-                    } else {
-                        1
-                    };
-                    counters::add(Kernel::Stationarity, ends);
-                }
-            }
-            start += V::N;
-        }
-        Some(())
-    }
 }
 
 /// Weighted pruning sum_k w_k rho_k(lambda) and its derivative in ln lambda, with each
@@ -312,218 +220,6 @@ pub fn price_response(inst: &Instance, ws: &mut Workspace, t: f64, log_price: f6
     (weighted(&inst.w, &ws.rho), slope)
 }
 
-/// The interior clients of one price, gathered into dense columns (Workspace::dense).
-#[derive(Clone, Debug)]
-pub struct Dense {
-    a: Vec<f64>,
-    c: Vec<f64>,
-    t0: Vec<f64>,
-    rmax: Vec<f64>,
-    kk: Vec<f64>,
-    box_lo: Vec<f64>,
-    box_hi: Vec<f64>,
-    g_lo: Vec<f64>,
-    d_lo: Vec<f64>,
-    g_hi: Vec<f64>,
-    d_hi: Vec<f64>,
-    log_mu: Vec<f64>,
-    s: Vec<f64>,
-    gs: Vec<f64>,
-    b: Vec<f64>,
-    rho: Vec<f64>,
-    ratio: Vec<f64>,
-}
-
-impl Dense {
-    fn new(k_count: usize) -> Dense {
-        let column = || vec![0.0; k_count];
-        Dense {
-            a: column(),
-            c: column(),
-            t0: column(),
-            rmax: column(),
-            kk: column(),
-            box_lo: column(),
-            box_hi: column(),
-            g_lo: column(),
-            d_lo: column(),
-            g_hi: column(),
-            d_hi: column(),
-            log_mu: column(),
-            s: column(),
-            gs: column(),
-            b: column(),
-            rho: column(),
-            ratio: column(),
-        }
-    }
-}
-
-/// Settles every client a box end decides (and the fixed ones), lists the others in
-/// ws.interior; returns how many are interior.
-struct Classify<'a, 'b> {
-    inst: &'a Instance<'b>,
-    ws: &'a mut Workspace,
-    log_price: f64,
-}
-
-impl<'a, 'b> simd::Kernel for Classify<'a, 'b> {
-    type Output = usize;
-
-    #[inline(always)]
-    fn run<V: Lanes>(self) -> usize {
-        let (inst, ws) = (self.inst, self.ws);
-        let n = inst.clients;
-        let (one, zero) = (V::splat(1.0), V::splat(0.0));
-        let no_price = self.log_price == f64::NEG_INFINITY;
-        let mut count = 0;
-        let mut start = 0;
-        while start < n {
-            let step = Step::<V>::at(start, n);
-            let b_lo = step.load(&ws.b_lo, 1.0);
-            let b_hi = step.load(&ws.b_hi, 1.0);
-            let rmax = step.load(inst.rmax, 0.0);
-            let log_mu = V::splat(self.log_price) + step.load(&ws.log_w, 0.0);
-            // Pruning saves a fixed client no bandwidth (rmax = 0, or phi_c = phi_s = 0).
-            let fixed = !b_lo.lt(b_hi);
-            // Even full pruning's marginal saving is below the price: full pruning.
-            let clip_lo = !fixed
-                & (V::splat(if no_price { 1.0 } else { 0.0 }).gt(zero)
-                    | (step.load(&ws.g_lo, 0.0) + log_mu).le(zero));
-            // The first bit of pruning is not worth its price: no pruning.
-            let clip_hi = !fixed & !clip_lo & (step.load(&ws.g_hi, 0.0) + log_mu).ge(zero);
-            let interior = !fixed & !clip_lo & !clip_hi;
-            let rho = V::select(clip_lo, rmax, zero);
-            if !no_price {
-                let s = step.load(&ws.s, 0.0);
-                let s = V::select(clip_lo, step.load(&ws.box_lo, 0.0), s);
-                step.store(V::select(clip_hi, step.load(&ws.box_hi, 0.0), s), &mut ws.s);
-            }
-            step.store(zero, &mut ws.gs);
-            step.store(V::select(clip_lo, b_lo, b_hi), &mut ws.b);
-            step.store(rho, &mut ws.rho);
-            if interior.any() {
-                let flags = step.lanes(V::select(interior, one, zero));
-                for i in 0..step.count {
-                    if flags[i] != 0.0 {
-                        ws.interior[count] = start + i;
-                        count += 1;
-                    }
-                }
-            }
-            start += V::N;
-        }
-        count
-    }
-}
-
-/// Newton's method for the gathered interior clients (see price_response), then their
-/// bandwidth, pruning and U / V.
-struct Interior<'a, 'b> {
-    inst: &'a Instance<'b>,
-    d: &'a mut Dense,
-    count: usize,
-    t: f64,
-}
-
-impl<'a, 'b> simd::Kernel for Interior<'a, 'b> {
-    type Output = ();
-    // The lanes of a vector iterate together until the slowest converges: two vectors
-    // per step hide latency without making that wait much longer.
-    const CHAINS: usize = 2;
-
-    #[inline(always)]
-    fn run<V: Lanes>(self) {
-        let (inst, d) = (self.inst, self.d);
-        let n = self.count;
-        let (one, zero, inf) = (V::splat(1.0), V::splat(0.0), V::splat(f64::INFINITY));
-        let bits = V::splat(inst.payload_bits);
-        let ss = V::splat(inst.phi_s * inst.payload_bits);
-        let (phi_c, phi_s) = (V::splat(inst.phi_c), V::splat(inst.phi_s));
-        let mut start = 0;
-        while start < n {
-            let step = Step::<V>::at(start, n);
-            let a = step.load(&d.a, 1.0);
-            let c = step.load(&d.c, 0.0);
-            let cc = phi_c * c;
-            let kk = step.load(&d.kk, 1.0);
-            let box_lo = step.load(&d.box_lo, 0.0);
-            let box_hi = step.load(&d.box_hi, 1.0);
-            let (g_lo, d_lo) = (step.load(&d.g_lo, 1.0), step.load(&d.d_lo, -1.0));
-            let (g_hi, d_hi) = (step.load(&d.g_hi, -1.0), step.load(&d.d_hi, -1.0));
-            let log_mu = step.load(&d.log_mu, 0.0);
-            let mut s = step.load(&d.s, 0.5);
-            let mut lo = box_lo;
-            let mut hi = box_hi;
-            let middle = V::select(
-                box_hi.lt(inf),
-                V::splat(0.5) * (box_lo + box_hi),
-                box_lo + one,
-            );
-            let projected = V::select(s.le(box_lo), box_lo, V::select(s.ge(box_hi), box_hi, s));
-            s = V::select(s.eq(s), projected, middle);
-            let mut gs = zero;
-            let mut active = step.valid;
-            let mut steps = 0;
-            while steps < CLIENT_STEPS && active.any() {
-                steps += 1;
-                let at_lo = s.eq(box_lo);
-                let at_hi = s.eq(box_hi);
-                let inside = active & !at_lo & !at_hi;
-                let (mut g, mut gd) = (g_lo, d_lo);
-                if inside.any() {
-                    let e = stationarity(a, cc, bits, ss, kk, s.exp());
-                    g = e.0;
-                    gd = e.1;
-                    if counters::ENABLED {
-                        let flags = step.lanes(V::select(inside, one, zero));
-                        let evaluated = flags[..step.count].iter().filter(|&&f| f != 0.0).count();
-                        counters::add(Kernel::Stationarity, evaluated as u64);
-                    }
-                }
-                // At a box end, G is known; there the client is not clipped (Classify),
-                // so G + ln mu > 0 at the lower end and < 0 at the upper one.
-                g = V::select(at_lo, g_lo, V::select(at_hi, g_hi, g));
-                gd = V::select(at_lo, d_lo, V::select(at_hi, d_hi, gd));
-                let phi = g + log_mu;
-                gs = V::select(active, gd, gs);
-                let right = phi.gt(zero);
-                lo = V::select(active & right, s, lo);
-                hi = V::select(active & !right, s, hi);
-                let newton = phi / gd;
-                let next = s - newton;
-                let scale = V::select(s.abs().gt(one), s.abs(), one);
-                let converged = phi.eq(zero) | newton.abs().le(V::splat(CLIENT_STOP) * scale);
-                let settled = V::select(next.ge(lo) & next.le(hi), next, s);
-                // Leaving through a box end not yet visited: try that end; else bisect.
-                let to_lo = next.le(lo) & lo.eq(box_lo) & !s.eq(box_lo);
-                let to_hi = next.ge(hi) & hi.eq(box_hi) & box_hi.lt(inf) & !s.eq(box_hi);
-                let bisect = V::select(hi.lt(inf), V::splat(0.5) * (lo + hi), s + V::splat(2.0));
-                let fallback = V::select(to_lo, box_lo, V::select(to_hi, box_hi, bisect));
-                let moved = V::select(next.gt(lo) & next.lt(hi), next, fallback);
-                s = V::select(active, V::select(converged, settled, moved), s);
-                active = active & !converged;
-            }
-            // rho(b) = clip(U(b) / V(b) - T / V(b), 0, rmax), with U / V (pruning_for).
-            let b = s.exp();
-            let t0 = step.load(&d.t0, 0.0);
-            let rmax = step.load(&d.rmax, 0.0);
-            let r = (b * (a / b).ln_1p()) / V::splat(LN2);
-            let upload = bits / r;
-            let v = cc + phi_s * upload;
-            let ratio = (t0 + c + upload) / v;
-            let rho = ratio - V::splat(self.t) / v;
-            let rho = V::select(rho.lt(zero), zero, V::select(rho.gt(rmax), rmax, rho));
-            step.store(s, &mut d.s);
-            step.store(gs, &mut d.gs);
-            step.store(b, &mut d.b);
-            step.store(rho, &mut d.rho);
-            step.store(ratio, &mut d.ratio);
-            start += V::N;
-        }
-    }
-}
-
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Evaluation {
     /// Certified: T < T*.
@@ -539,43 +235,6 @@ pub struct Evaluation {
 /// m_c = 1 - phi_c rho.
 fn demand_and_slope(inst: &Instance, t: f64, rho: &[f64], b: &[f64]) -> (f64, f64) {
     dispatch(inst.level, DemandSlope { inst, t, rho, b })
-}
-
-struct DemandSlope<'a, 'b> {
-    inst: &'a Instance<'b>,
-    t: f64,
-    rho: &'a [f64],
-    b: &'a [f64],
-}
-
-impl<'a, 'b> simd::Kernel for DemandSlope<'a, 'b> {
-    type Output = (f64, f64);
-
-    #[inline(always)]
-    fn run<V: Lanes>(self) -> (f64, f64) {
-        let inst = self.inst;
-        let n = inst.clients;
-        let (one, zero) = (V::splat(1.0), V::splat(0.0));
-        let mut demand = zero;
-        let mut slope = zero;
-        let mut start = 0;
-        while start < n {
-            let step = Step::<V>::at(start, n);
-            let rho = step.load(self.rho, 0.0);
-            let b = step.load(self.b, 1.0);
-            let a = step.load(&inst.a, 1.0);
-            let c = step.load(inst.c, 0.0);
-            let t0 = step.load(&inst.t0, 0.0);
-            let payload = V::splat(inst.payload_bits) * (one - V::splat(inst.phi_s) * rho);
-            let window = (V::splat(self.t) - t0) - (one - V::splat(inst.phi_c) * rho) * c;
-            let q = payload / window;
-            let d = -(q * q) / payload / (math::ln_gap(a / b) / V::splat(LN2));
-            demand = demand + V::select(step.valid, b, zero);
-            slope = slope + V::select(step.valid, d, zero);
-            start += V::N;
-        }
-        (demand.sum(), slope.sum())
-    }
 }
 
 /// Bounds the rounding error of a weighted pruning sum, in units of RHO_NOISE: an
