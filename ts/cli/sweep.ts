@@ -193,7 +193,7 @@ export async function sweepCommand(argv: string[], io: Io): Promise<number> {
   const seconds = (Date.now() - started) / 1000;
   if (!quiet) io.out(resultsTable(config, outcome.rows));
   io.err(
-    `jcpba: ${outcome.unitsDone}/${outcome.unitsTotal} units on ${outcome.backend} (${outcome.threads} threads) in ${seconds.toFixed(1)} s; wrote ${out}/results.csv, results.json and ${outcome.files.filter((f) => f.endsWith('.svg')).length} figures\n`,
+    `jcpba: ${outcome.unitsDone}/${outcome.unitsTotal} units on ${outcome.backend} (${outcome.threads} threads) in ${seconds.toFixed(1)} s; wrote ${out}/results.csv, results.json and ${plural(outcome.files.filter((f) => f.endsWith('.svg')).length, 'figure')}\n`,
   );
   for (const note of outcome.notes) io.err(`jcpba: note: ${note}\n`);
   if (outcome.unitsDone < outcome.unitsTotal) {
@@ -203,3 +203,7 @@ export async function sweepCommand(argv: string[], io: Io): Promise<number> {
   return 0;
 }
 
+/** `1 figure`, `2 figures`. */
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
