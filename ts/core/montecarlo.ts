@@ -84,7 +84,7 @@ export function emptySummary(): MethodSummary {
 }
 
 /** Welford's update of (n, mean, m2) with one value; returns the new triple. */
-function welford(n: number, mean: number, m2: number, x: number): [number, number, number] {
+export function welford(n: number, mean: number, m2: number, x: number): [number, number, number] {
   const n1 = n + 1;
   const d = x - mean;
   const mean1 = mean + d / n1;
@@ -102,6 +102,25 @@ function chan(na: number, ma: number, m2a: number, nb: number, mb: number, m2b: 
 
 export function binOf(T: number): number {
   return Math.floor(Math.log(T) * BINS_PER_LN);
+}
+
+/** Folds one round's latency (s) into a method's summary and its histogram. */
+export function addRound(s: MethodSummary, hist: Map<number, number>, latency: number, weightedPruning: number, iterations: number, limited: boolean): void {
+  [s.n, s.mean, s.m2] = welford(s.n, s.mean, s.m2, latency);
+  s.min = Math.min(s.min, latency);
+  s.max = Math.max(s.max, latency);
+  const bin = binOf(latency);
+  hist.set(bin, (hist.get(bin) ?? 0) + 1);
+  s.pruningSum += weightedPruning;
+  s.iterationSum += iterations;
+  if (limited) s.iterationLimited++;
+}
+
+/** Folds one round's bcd-optimal gap, T_bcd / T_optimal - 1, into bcd's summary. */
+export function addGap(s: MethodSummary, gap: number): void {
+  s.gapN++;
+  s.gapSum += gap;
+  s.gapMax = Math.max(s.gapMax, gap);
 }
 
 /** Runs one unit: trials [block x BLOCK_TRIALS, ...) of one drop of one scenario. */
@@ -127,25 +146,11 @@ export function runUnit(params: ScenarioParams, spec: UnitSpec, o: MonteCarloOpt
       for (let m = 0; m < M; m++) {
         const r = solveInstance(inst, o.methods[m], o.tolerance, o.maxIterations, done);
         done.push(r);
-        const s = sums[m];
         T[m] = r.latency;
         ft[m] += r.latency;
-        [s.n, s.mean, s.m2] = welford(s.n, s.mean, s.m2, r.latency);
-        s.min = Math.min(s.min, r.latency);
-        s.max = Math.max(s.max, r.latency);
-        const bin = binOf(r.latency);
-        hists[m].set(bin, (hists[m].get(bin) ?? 0) + 1);
-        s.pruningSum += weighted(inst.w, r.pruning);
-        s.iterationSum += r.iterations;
-        if (r.status === 'iteration-limit') s.iterationLimited++;
+        addRound(sums[m], hists[m], r.latency, weighted(inst.w, r.pruning), r.iterations, r.status === 'iteration-limit');
       }
-      if (iBcd >= 0 && iOpt >= 0) {
-        const gap = T[iBcd] / T[iOpt] - 1;
-        const s = sums[iBcd];
-        s.gapN++;
-        s.gapSum += gap;
-        s.gapMax = Math.max(s.gapMax, gap);
-      }
+      if (iBcd >= 0 && iOpt >= 0) addGap(sums[iBcd], T[iBcd] / T[iOpt] - 1);
     }
     for (let m = 0; m < M; m++) {
       const s = sums[m];

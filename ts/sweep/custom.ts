@@ -12,7 +12,7 @@
 import { roundLatency } from '../core/bandwidth.js';
 import { JcpbaError } from '../core/error.js';
 import { METHODS, type MethodId } from '../core/methods.js';
-import { BLOCK_TRIALS, type MethodSummary, type UnitSpec, binOf, emptySummary } from '../core/montecarlo.js';
+import { BLOCK_TRIALS, type MethodSummary, type UnitSpec, addGap, addRound, emptySummary, welford } from '../core/montecarlo.js';
 import { type Instance, type Problem, instance } from '../core/problem.js';
 import { weighted } from '../core/pruning.js';
 import { type ScenarioOptions, type ScenarioParams, generateFromParams } from '../core/scenario.js';
@@ -149,13 +149,6 @@ export function checkPoint(inst: Instance, r: unknown, at: Place): { pruning: Fl
   return { pruning, bandwidth, iterations, limited: point.status === 'iteration-limit' };
 }
 
-function welford(n: number, mean: number, m2: number, x: number): [number, number, number] {
-  const n1 = n + 1;
-  const d = x - mean;
-  const mean1 = mean + d / n1;
-  return [n1, mean1, m2 + d * (x - mean1)];
-}
-
 /** A method as a unit runs it: one round's problem in, the point's latency and statistics out. */
 export interface UnitMethod {
   id: string;
@@ -216,25 +209,11 @@ export function runUnitWith(
       methods.forEach((method, m) => {
         const at: Place = { method: { id: method.id, version: method.version }, grid: spec.grid, point, drop: spec.drop, realization };
         const r = method.run(problem, inst, at);
-        const s = sums[m];
         T[m] = r.latency;
         ft[m] += r.latency;
-        [s.n, s.mean, s.m2] = welford(s.n, s.mean, s.m2, r.latency);
-        s.min = Math.min(s.min, r.latency);
-        s.max = Math.max(s.max, r.latency);
-        const bin = binOf(r.latency);
-        hists[m].set(bin, (hists[m].get(bin) ?? 0) + 1);
-        s.pruningSum += weighted(inst.w, r.pruning);
-        s.iterationSum += r.iterations;
-        if (r.limited) s.iterationLimited++;
+        addRound(sums[m], hists[m], r.latency, weighted(inst.w, r.pruning), r.iterations, r.limited);
       });
-      if (iBcd >= 0 && iOpt >= 0) {
-        const gap = T[iBcd] / T[iOpt] - 1;
-        const s = sums[iBcd];
-        s.gapN++;
-        s.gapSum += gap;
-        s.gapMax = Math.max(s.gapMax, gap);
-      }
+      if (iBcd >= 0 && iOpt >= 0) addGap(sums[iBcd], T[iBcd] / T[iOpt] - 1);
     }
     for (let m = 0; m < methods.length; m++) {
       const s = sums[m];
