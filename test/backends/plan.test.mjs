@@ -149,12 +149,15 @@ test('the raw core entry points check their arguments like every other', () => {
   for (const name of ['native', 'wasm']) {
     const core = backends[name].core;
     const e = rawErrorOf(() => core.plan(new Float64Array(0)));
-    assert.match(e.message, /^plan expects 14 arguments \(scalars, offsets, .*maxIterations\), got 1$/);
+    assert.match(e.message, /^plan expects 18 arguments \(scalars, offsets, .*, fixedSeconds, minPruning, computePowerW, fixedJoules, energyCapJ, method, .*maxIterations\), got 1$/);
     const f = new Float64Array(0);
-    const args = [f, new Uint32Array([0]), f, f, f, f, f, f, 'optimal', 'static', 10, 0.5, 1e-10, 500];
+    // The batch, then its ten client columns (five required, five optional), then the rest.
+    const args = [f, new Uint32Array([0]), f, f, f, f, f, f, f, f, f, f, 'optimal', 'static', 10, 0.5, 1e-10, 500];
     assert.equal(rawErrorOf(() => core.plan(...args)).message, 'problems must hold at least one realization');
-    assert.equal(rawErrorOf(() => core.plan(...args.slice(0, 9), 7, ...args.slice(10))).message, 'plan: policy must be a string');
-    assert.equal(rawErrorOf(() => core.plan(...args.slice(0, 9), 'dynamic', ...args.slice(10))).field, 'policy');
+    assert.equal(rawErrorOf(() => core.plan(...args.slice(0, 13), 7, ...args.slice(14))).message, 'plan: policy must be a string');
+    assert.equal(rawErrorOf(() => core.plan(...args.slice(0, 13), 'dynamic', ...args.slice(14))).field, 'policy');
+    // An optional column that is not a Float64Array is named.
+    assert.equal(rawErrorOf(() => core.plan(...args.slice(0, 10), [1], ...args.slice(11))).message, 'plan: fixedJoules must be a Float64Array');
   }
 });
 

@@ -6,6 +6,7 @@ import { type Instance, type Problem, instance, toProblem } from './problem.js';
 import { bandwidthBlock, pruningCoefficients, roundLatency } from './bandwidth.js';
 import { pruningBlock, uniformPruning } from './pruning.js';
 import { optimal } from './optimal.js';
+import { accounting } from './accounting.js';
 
 export const METHODS = [
   'equal',
@@ -18,6 +19,7 @@ export const METHODS = [
 ] as const;
 export type MethodId = (typeof METHODS)[number];
 
+/** Why a method that returned a point stopped. */
 export type Status = 'converged' | 'iteration-limit';
 
 export interface SolveOptions {
@@ -28,7 +30,8 @@ export interface SolveOptions {
   maxIterations?: number;
 }
 
-export interface SolveResult {
+/** A method's result with a point (docs/CORE_API.md, "Result"). */
+export interface FeasibleResult {
   method: MethodId;
   /** Round latency T = max_k tau_k of the returned point, s. */
   latency: number;
@@ -38,12 +41,93 @@ export interface SolveResult {
   bandwidth: Float64Array;
   /** tau_k, s. */
   clientLatency: Float64Array;
+  /** E_k of the returned point, J per round (MODEL.md section 11.1). */
+  energy: Float64Array;
+  /** sum_k E_k, J. */
+  energyTotal: number;
+  /** max_k E_k, J. */
+  energyMax: number;
+  /** sum_k S (1 - phi_s rho_k), bits: the communication overhead. */
+  uploadBits: number;
+  /** sum_k c_k (1 - phi_c rho_k), device-seconds: the computation overhead. */
+  computeSeconds: number;
   iterations: number;
   status: Status;
   /** `optimal` only: a certified lower bound on T*, s. */
   lowerBound?: number;
   /** `optimal` only: the latency of the returned point, >= T*, s. */
   upperBound?: number;
+}
+
+/**
+ * A method's result when no point meets every constraint (energy caps, MODEL.md 11.2;
+ * `sum w rmin > budget`, section 12): a result, not an error.
+ */
+export interface InfeasibleResult {
+  method: MethodId;
+  latency: null;
+  pruning: null;
+  bandwidth: null;
+  clientLatency: null;
+  energy: null;
+  energyTotal: null;
+  energyMax: null;
+  uploadBits: null;
+  computeSeconds: null;
+  iterations: number;
+  status: 'infeasible';
+  /** `optimal` only: the last T proven infeasible, s, or null. */
+  lowerBound?: number | null;
+  /** `optimal` only: null (there is no point). */
+  upperBound?: null;
+  /** The clients (0-based, ascending) that cannot meet their constraints alone; [] when only the clients together fail. */
+  infeasibleClients: number[];
+}
+
+/** What `solve` returns: discriminated on `status`. */
+export type SolveResult = FeasibleResult | InfeasibleResult;
+
+/** Whether a result has a point (every status but `infeasible`). */
+export function hasPoint(r: SolveResult): r is FeasibleResult {
+  return r.status !== 'infeasible';
+}
+
+/**
+ * The result's point, for callers that need one on every problem (a plan's rounds, a
+ * Monte Carlo loop without caps): an infeasible result is reported as an input error
+ * naming `where` and the clients, never read as a latency.
+ */
+export function requirePoint(r: SolveResult, where: string): FeasibleResult {
+  if (hasPoint(r)) return r;
+  const who = r.infeasibleClients.length > 0 ? `clients ${r.infeasibleClients.join(', ')} cannot meet their constraints` : 'the clients cannot meet their constraints together';
+  throw new JcpbaError('invalid-input', `${where}: ${r.method} finds no feasible point (${who})`, 'problems');
+}
+
+/**
+ * The infeasible result of a method (docs/CORE_API.md): `infeasibleClients` ascending;
+ * `optimal` carries `lowerBound` (its last T proven infeasible, or null) and `upperBound: null`.
+ */
+export function infeasibleResult(method: MethodId, iterations: number, infeasibleClients: number[], lowerBound: number | null = null): InfeasibleResult {
+  const out: InfeasibleResult = {
+    method,
+    latency: null,
+    pruning: null,
+    bandwidth: null,
+    clientLatency: null,
+    energy: null,
+    energyTotal: null,
+    energyMax: null,
+    uploadBits: null,
+    computeSeconds: null,
+    iterations,
+    status: 'infeasible',
+  } as InfeasibleResult;
+  if (method === 'optimal') {
+    out.lowerBound = lowerBound;
+    out.upperBound = null;
+  }
+  out.infeasibleClients = [...new Set(infeasibleClients)].sort((x, y) => x - y);
+  return out;
 }
 
 export const DEFAULT_TOLERANCE = 1e-10;
@@ -105,12 +189,19 @@ export function solveInstance(
   const point = method === 'optimal' ? optimalPoint(inst, tolerance, maxIterations, earlier) : run(inst, method, tolerance, maxIterations);
   const clientLatency = new Float64Array(inst.K);
   const latency = roundLatency(inst, point.pruning, point.bandwidth, clientLatency);
-  const result: SolveResult = {
+  // MODEL.md 11.1: every result reports what its point costs.
+  const cost = accounting(inst, point.pruning, point.bandwidth);
+  const result: FeasibleResult = {
     method,
     latency,
     pruning: point.pruning,
     bandwidth: point.bandwidth,
     clientLatency,
+    energy: cost.energy,
+    energyTotal: cost.energyTotal,
+    energyMax: cost.energyMax,
+    uploadBits: cost.uploadBits,
+    computeSeconds: cost.computeSeconds,
     iterations: point.iterations,
     status: point.status,
   };
@@ -195,7 +286,7 @@ function bcd(inst: Instance, tolerance: number, maxIterations: number): Point {
 
 /** A start point of `optimal`: that method's point and round latency, from `earlier` when there. */
 function startPoint(inst: Instance, method: MethodId, tolerance: number, maxIterations: number, earlier: readonly SolveResult[]) {
-  const done = earlier.find((s) => s.method === method);
+  const done = earlier.find((s): s is FeasibleResult => s.method === method && hasPoint(s));
   if (done) return { pruning: done.pruning, bandwidth: done.bandwidth, latency: done.latency };
   const p = run(inst, method, tolerance, maxIterations);
   return { pruning: p.pruning, bandwidth: p.bandwidth, latency: roundLatency(inst, p.pruning, p.bandwidth) };

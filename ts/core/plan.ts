@@ -25,7 +25,7 @@
  */
 import { JcpbaError } from './error.js';
 import { type Instance, instance, toProblem } from './problem.js';
-import { DEFAULT_MAX_ITERATIONS, DEFAULT_TOLERANCE, type MethodId, type Status, methodId, solveInstance } from './methods.js';
+import { DEFAULT_MAX_ITERATIONS, DEFAULT_TOLERANCE, type MethodId, type Status, methodId, requirePoint, solveInstance } from './methods.js';
 import { roundLatency } from './bandwidth.js';
 import { optimal } from './optimal.js';
 import { weighted } from './pruning.js';
@@ -277,7 +277,8 @@ class Drop {
         b: res.bandwidth,
       };
     }
-    const s = solveInstance(inst, this.method, this.tolerance, this.maxIterations);
+    // Every round of a plan needs a point.
+    const s = requirePoint(solveInstance(inst, this.method, this.tolerance, this.maxIterations), `problems[${r}] at budget ${budget}`);
     return {
       latency: s.latency,
       lower: s.lowerBound ?? s.latency,

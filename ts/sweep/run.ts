@@ -7,7 +7,7 @@ import { availableParallelism } from 'node:os';
 import { join, resolve, sep } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { JcpbaError } from '../core/error.js';
-import { checkSolverOptions } from '../core/methods.js';
+import { checkSolverOptions, hasPoint } from '../core/methods.js';
 import { type UnitSpec, type UnitSummary, runUnit } from '../core/montecarlo.js';
 import { type BackendName, createSolver } from '../facade.js';
 import { isFigureFile, sweepFigures } from './figures.js';
@@ -119,7 +119,10 @@ function builtinUnitMethod(solver: Solver, id: string, tolerance: number, maxIte
       } catch (e) {
         throw placeError(at, e instanceof Error ? e.message : String(e));
       }
-      return { latency: r.latency, pruning: r.pruning, iterations: r.iterations, limited: r.status === 'iteration-limit' };
+      // Drops files hold no caps yet: every method has a point.
+      if (!hasPoint(r)) throw placeError(at, 'no feasible point (infeasible)');
+      const p = r;
+      return { latency: p.latency, pruning: p.pruning, iterations: p.iterations, limited: p.status === 'iteration-limit' };
     },
   };
 }

@@ -1,5 +1,6 @@
 //! The seven methods of MODEL.md section 3 behind one entry point; mirrors ts/core/methods.ts.
 
+use crate::accounting::account;
 use crate::bandwidth::{
     bandwidth_block, bandwidth_block_from, pruning_coefficients, round_latency,
 };
@@ -68,7 +69,7 @@ pub fn solve_instance_after(
         &point.bandwidth,
         Some(&mut client_latency),
     );
-    Solution {
+    let mut solution = Solution {
         method,
         latency,
         pruning: point.pruning,
@@ -79,13 +80,15 @@ pub fn solve_instance_after(
         lower_bound: point.lower_bound,
         upper_bound: point.lower_bound.map(|_| latency),
         infeasible_clients: Vec::new(),
-        // Filled by the energy accounting (MODEL.md 11.1).
         energy: Vec::new(),
         energy_total: f64::NAN,
         energy_max: f64::NAN,
         upload_bits: f64::NAN,
         compute_seconds: f64::NAN,
-    }
+    };
+    // MODEL.md 11.1: every result reports what its point costs.
+    account(inst, &mut solution);
+    solution
 }
 
 fn equal_split(inst: &Instance) -> Vec<f64> {
