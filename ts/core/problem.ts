@@ -18,6 +18,14 @@ export interface ClientInput {
   maxPruning: number;
   /** t0_k >= 0, s per round that neither pruning nor bandwidth changes (default 0; MODEL.md section 8). */
   fixedSeconds?: number;
+  /** rmin_k in [0, rmax_k]: the least pruning this client must apply (default 0; MODEL.md section 12). */
+  minPruning?: number;
+  /** e_k >= 0, W drawn while training (default 0; MODEL.md section 11). */
+  computePowerW?: number;
+  /** E0_k >= 0, J per round that neither pruning nor bandwidth changes (default 0). */
+  fixedJoules?: number;
+  /** Ebar_k > 0, J per round, or null / absent: no cap (MODEL.md section 11.2). */
+  energyCapJ?: number | null;
 }
 
 export type ClientColumns = { [K in keyof ClientInput]: ArrayLike<number> };
@@ -54,6 +62,14 @@ export interface Problem {
   prunableComputeFraction?: number;
   /** phi_s; absent: 1. */
   prunablePayloadFraction?: number;
+  /** rmin_k; absent or empty: 0 for every client (MODEL.md section 12). */
+  minPruning?: Float64Array;
+  /** e_k, W; absent or empty: 0 for every client (MODEL.md section 11). */
+  computePowerW?: Float64Array;
+  /** E0_k, J; absent or empty: 0 for every client. */
+  fixedJoules?: Float64Array;
+  /** Ebar_k, J, Infinity for an uncapped client; absent or empty: no client is capped. */
+  energyCapJ?: Float64Array;
 }
 
 /** The client fields every problem gives (`fixedSeconds` is optional). */
@@ -381,6 +397,38 @@ export interface Instance {
   phiC: number;
   /** phi_s, the prunable share of the payload. */
   phiS: number;
+  /** p_k, W (the upload's energy is p_k times its time, MODEL.md section 11). */
+  p: Float64Array;
+  /** rmin_k (MODEL.md section 12); empty: 0 for every client (see rminAt). */
+  rmin: Float64Array;
+  /** e_k, W drawn while training; empty: 0 for every client. */
+  e: Float64Array;
+  /** E0_k, J per round; empty: 0 for every client. */
+  e0: Float64Array;
+  /** Ebar_k, J per round (Infinity: uncapped); empty: no client is capped (see capAt). */
+  cap: Float64Array;
+}
+
+const EMPTY = new Float64Array(0);
+
+/** rmin_k, 0 when the problem gives no minimum pruning. */
+export function rminAt(inst: Instance, k: number): number {
+  return inst.rmin.length === 0 ? 0 : inst.rmin[k];
+}
+
+/** Ebar_k, Infinity when client k (or every client) is uncapped. */
+export function capAt(inst: Instance, k: number): number {
+  return inst.cap.length === 0 ? Infinity : inst.cap[k];
+}
+
+/** Whether any client has a finite energy cap (MODEL.md section 11.2). */
+export function hasCaps(inst: Instance): boolean {
+  return inst.cap.some((x) => Number.isFinite(x));
+}
+
+/** Whether any client has a positive minimum pruning (MODEL.md section 12). */
+export function hasMinPruning(inst: Instance): boolean {
+  return inst.rmin.some((x) => x > 0);
 }
 
 export function instance(p: Problem): Instance {
@@ -406,6 +454,11 @@ export function instance(p: Problem): Instance {
     t0,
     phiC: p.prunableComputeFraction ?? 1,
     phiS: p.prunablePayloadFraction ?? 1,
+    p: p.txPowerW,
+    rmin: p.minPruning ?? EMPTY,
+    e: p.computePowerW ?? EMPTY,
+    e0: p.fixedJoules ?? EMPTY,
+    cap: p.energyCapJ ?? EMPTY,
   };
 }
 

@@ -172,6 +172,10 @@ impl DropProblems {
             fixed_seconds: &self.fixed_seconds,
             prunable_compute_fraction: self.prunable_compute_fraction,
             prunable_payload_fraction: self.prunable_payload_fraction,
+            min_pruning: &[],
+            compute_power_w: &[],
+            fixed_joules: &[],
+            energy_cap_j: &[],
         };
         validate(&view)?;
         Ok(view)

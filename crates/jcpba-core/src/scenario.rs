@@ -130,6 +130,7 @@ pub fn drop_problem(o: &ScenarioParams) -> Problem {
         },
         prunable_compute_fraction: o.prunable_compute_fraction,
         prunable_payload_fraction: o.prunable_payload_fraction,
+        ..Problem::default()
     };
     for k in 0..k_count {
         let loss_db = path_loss_db(drop.distance_m[k]) + drop.shadow_db[k];

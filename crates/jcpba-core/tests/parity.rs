@@ -93,6 +93,7 @@ fn every_method_matches_the_reference_latency() {
             fixed_seconds: case.fixed_seconds.to_vec(),
             prunable_compute_fraction: case.prunable_compute_fraction,
             prunable_payload_fraction: case.prunable_payload_fraction,
+            ..Problem::default()
         };
         for (i, id) in data::METHOD_IDS.iter().enumerate() {
             let m = Method::from_id(id).unwrap();
