@@ -13,7 +13,7 @@
 //! - `runUnits(params, specs, methods, trials, rounds, tolerance, maxIterations,
 //!    threads)`: Monte Carlo units (jcpba_core::montecarlo), as a JSON array
 //! - `plan(scalars, offsets, computeSeconds, ..., energyCapJ, method, policy, rounds0,
-//!    pruningLimit, tolerance, maxIterations)`: fine-tuning plans
+//!    pruningLimit, tolerance, maxIterations, convergenceExponent)`: fine-tuning plans
 //!    (jcpba_core::plan), as a JSON array
 //! - `version()`
 //! - `kernels()`: the instruction set of the core's vector kernels on this CPU
@@ -178,7 +178,7 @@ unsafe fn run_units(js: &Js, info: napi_callback_info) -> JsResult<napi_value> {
     js.new_string(&json)
 }
 
-const PLAN_ARGS: [&str; 18] = [
+const PLAN_ARGS: [&str; 19] = [
     "scalars",
     "offsets",
     "computeSeconds",
@@ -197,6 +197,7 @@ const PLAN_ARGS: [&str; 18] = [
     "pruningLimit",
     "tolerance",
     "maxIterations",
+    "convergenceExponent",
 ];
 
 /// The batch is read like `solveMany`'s; the core checks every value.
@@ -208,13 +209,13 @@ unsafe fn plan(js: &Js, info: napi_callback_info) -> JsResult<napi_value> {
     let at = 2 + COLUMN_COUNT;
     let method = Method::from_id(&js.string(a[at], PLAN_ARGS[at])?)?;
     let policy = js.string(a[at + 1], PLAN_ARGS[at + 1])?;
-    let mut numbers = [0.0; 4];
+    let mut numbers = [0.0; 5];
     for (i, x) in numbers.iter_mut().enumerate() {
         *x = js.number(a[at + 2 + i], PLAN_ARGS[at + 2 + i])?;
     }
     let batch = BatchView::from_columns(scalars, offsets, columns);
     let json = jcpba_core::plan_flat(
-        &batch, method, &policy, numbers[0], numbers[1], numbers[2], numbers[3],
+        &batch, method, &policy, numbers[0], numbers[1], numbers[2], numbers[3], numbers[4],
     )?;
     js.new_string(&json)
 }
