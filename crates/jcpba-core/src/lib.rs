@@ -15,6 +15,7 @@
 pub mod accounting;
 pub mod bandwidth;
 pub mod deadline;
+pub mod devices;
 pub mod error;
 pub mod flat;
 pub mod instance;
