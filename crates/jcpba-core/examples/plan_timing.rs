@@ -9,6 +9,10 @@ use jcpba_core::scenario::{generate_from_params, ScenarioParams};
 use jcpba_core::{BatchView, Method, Problem};
 use std::time::Instant;
 
+/// The native addon's allocator, so that these timings are the addon's.
+#[global_allocator]
+static ALLOC: jcpba_reuse::Reuse = jcpba_reuse::Reuse::new();
+
 fn params(clients: usize, realization: u32) -> ScenarioParams {
     ScenarioParams {
         clients,
@@ -76,7 +80,7 @@ fn main() {
         max_pruning: &cols[4],
         fixed_seconds: &[],
     };
-    let opts = PlanOptions::new(method, policy, r0, pmax, 1e-10, 500.0).unwrap();
+    let opts = PlanOptions::new(method, policy, r0, pmax, 1.0, 1e-10, 500.0).unwrap();
     let repeats: usize = get(6, "1").parse().unwrap();
     let mut best = f64::INFINITY;
     let mut plans = Vec::new();
