@@ -673,9 +673,10 @@ export function optimal(
       // A feasible point from this T: its bandwidth rescaled onto the band (down when T
       // is infeasible, which lengthens the round a little; up when it is feasible).
       let moved = true;
-      if (capped) {
-        // With caps the point is moved onto the band keeping every client's cap floor at its
-        // pruning (an interior client on its cap's piece has b within ulps of its floor).
+      if (capped && ev.demand > B) {
+        // With caps a point over the band is moved down onto it keeping every client's cap
+        // floor at its pruning (an interior client on its cap's piece has b within ulps of
+        // its floor); scaling up keeps them anyway.
         bandwidthFloors(inst, ws.rho, floor);
         for (let k = 0; k < K; k++) scratch[k] = ws.b[k] > floor[k] ? ws.b[k] : floor[k];
         moved = ontoBand(inst, floor, scratch);
