@@ -9,6 +9,10 @@ use jcpba_core::scenario::{generate_from_params, ScenarioParams};
 use jcpba_core::{BatchView, Method, Problem};
 use std::time::Instant;
 
+/// The native addon's allocator, so that these timings are the addon's.
+#[global_allocator]
+static ALLOC: jcpba_reuse::Reuse = jcpba_reuse::Reuse::new();
+
 fn params(clients: usize, realization: u32) -> ScenarioParams {
     ScenarioParams {
         clients,

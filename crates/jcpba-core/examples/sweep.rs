@@ -10,6 +10,11 @@ use jcpba_core::scenario::ScenarioParams;
 use jcpba_core::{run_units, Method, MonteCarloOptions, UnitSpec};
 use std::time::Instant;
 
+/// The native addon's allocator, so that these timings are the addon's: with glibc's
+/// default `free`, a loop of solves at K >= 1,000 pays page faults on every call.
+#[global_allocator]
+static ALLOC: jcpba_reuse::Reuse = jcpba_reuse::Reuse::new();
+
 const DROPS: u32 = 8;
 const REALIZATIONS: u32 = 64;
 const RUNS: u32 = 5;
