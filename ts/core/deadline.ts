@@ -271,73 +271,105 @@ function boxNoise(inst: Instance, D: number, b: Float64Array, rho: Float64Array,
 }
 
 /**
- * Solves Q(D) on an instance; `tolerance` is the absolute width of the certificate to
- * reach (P is a fraction), `maxIterations` the cap on price evaluations.
+ * The point where every client that can trade pruning for bandwidth prunes fully: its
+ * pruning (`rho`: rmax, or 0 everywhere when pruning changes no latency), each client's
+ * bandwidth there at the loosened deadline (its unpruned need when pruning saves it
+ * nothing), their sum (the least band that meets D) and its weighted pruning.
  */
-export function minPruningInstance(inst: Instance, D: number, tolerance: number, maxIterations: number): MinPruningResult {
-  const { K, B } = inst;
-  const ws = new Workspace(K, inst.w);
-  // The price search and the dual bound work at the deadline loosened by the rounding of
-  // a latency (LATENCY_ROUNDING): a point whose latency, as computed, meets D meets that,
-  // so the lower bound holds for every such point too (optimal's, say); the points built
-  // meet D itself.
-  const Dd = D * (1 + LATENCY_ROUNDING);
-  let reachable = true;
-  for (let k = 0; k < K; k++) {
-    if (clientBox(inst, ws, k, Dd) === undefined) {
-      reachable = false; // even infinite bandwidth at full pruning is too slow
-      break;
-    }
+interface FullPruning {
+  rho: Float64Array;
+  bandwidth: Float64Array;
+  band: number;
+  weighted: number;
+}
+
+/**
+ * What each client needs to meet D itself (not the loosened deadline): its bandwidth at
+ * full pruning (`full`; its unpruned need when pruning saves it nothing) and unpruned, and
+ * `extra`, the most bandwidth meetDeadline may add to a split of the search.
+ */
+interface Needs {
+  full: Float64Array;
+  unpruned: Float64Array;
+  extra: number;
+}
+
+/**
+ * Every client's box at the loosened deadline `Dd`, with compensated ends; false when some
+ * client cannot meet it even with infinite bandwidth at full pruning.
+ */
+function deadlineBoxes(inst: Instance, ws: Workspace, Dd: number): boolean {
+  for (let k = 0; k < inst.K; k++) {
+    if (clientBox(inst, ws, k, Dd) === undefined) return false;
     preciseBox(inst, ws, k, Dd);
   }
-  // Pruning that changes no latency is never worth its cost.
-  const useful = inst.phiC > 0 || inst.phiS > 0;
-  const full = useful ? Float64Array.from(inst.rmax) : new Float64Array(K);
-  if (!reachable) return infeasible(D, leastDeadline(inst, full).latency);
-  // What each client needs to meet D itself at full pruning, and unpruned.
-  const need = new Float64Array(K);
-  const needHi = new Float64Array(K);
-  for (let k = 0; k < K; k++) {
-    const lo = preciseWindow(inst, k, full[k], D);
+  return true;
+}
+
+/** Full pruning: rmax, unless pruning changes no latency (it is then never worth its cost). */
+function fullPruning(inst: Instance): Float64Array {
+  return inst.phiC > 0 || inst.phiS > 0 ? Float64Array.from(inst.rmax) : new Float64Array(inst.K);
+}
+
+function fullPruningPoint(inst: Instance, ws: Workspace, full: Float64Array): FullPruning {
+  const bandwidth = new Float64Array(inst.K);
+  let band = 0;
+  for (let k = 0; k < inst.K; k++) {
+    bandwidth[k] = fixed(ws, k) ? ws.bHi[k] : ws.bLo[k];
+    band += bandwidth[k];
+  }
+  return { rho: full, bandwidth, band, weighted: weighted(inst.w, full) };
+}
+
+function needs(inst: Instance, ws: Workspace, D: number, full: FullPruning): Needs {
+  const need = new Float64Array(inst.K);
+  const needHi = new Float64Array(inst.K);
+  for (let k = 0; k < inst.K; k++) {
+    const lo = preciseWindow(inst, k, full.rho[k], D);
     const hi = preciseWindow(inst, k, 0, D);
     needHi[k] = hi > 0 ? rateInverse(inst.a[k], inst.S / hi) : Infinity;
-    need[k] = fixed(ws, k) ? needHi[k] : lo > 0 ? rateInverse(inst.a[k], payloadAt(inst, full[k]) / lo) : Infinity;
+    need[k] = fixed(ws, k) ? needHi[k] : lo > 0 ? rateInverse(inst.a[k], payloadAt(inst, full.rho[k]) / lo) : Infinity;
   }
-  // Each client's bandwidth at full pruning (its unpruned need when pruning saves it
-  // nothing), and their sum: the least band that meets D.
-  const bFull = new Float64Array(K);
-  let sumFull = 0;
-  for (let k = 0; k < K; k++) {
-    bFull[k] = fixed(ws, k) ? ws.bHi[k] : ws.bLo[k];
-    sumFull += bFull[k];
-  }
-  const pFull = weighted(inst.w, full);
-  // The most bandwidth meetDeadline may add to a split of the search to meet D itself.
   let extra = 0;
-  for (let k = 0; k < K; k++) if (need[k] > bFull[k]) extra += need[k] - bFull[k];
-  let start = sumFull <= B ? meetDeadline(inst, ws, D, bFull, need) : undefined;
-  if (start === undefined) {
-    // Over the band at full pruning: D is below the least feasible deadline, block B's
-    // latency at full pruning, unless that is within rounding of D.
-    const least = leastDeadline(inst, full);
-    if (!(least.latency <= D * (1 + DEADLINE_SLACK))) return infeasible(D, least.latency);
-    start = { pruning: Float64Array.from(full), bandwidth: least.bandwidth, weighted: pFull };
-  }
+  for (let k = 0; k < inst.K; k++) if (need[k] > full.bandwidth[k]) extra += need[k] - full.bandwidth[k];
+  return { full: need, unpruned: needHi, extra };
+}
 
-  // No pruning needed: every client meets D unpruned within the band.
+/**
+ * The first point meeting D: from the full-pruning split when it fits the band, else, when
+ * D is within the contract's slack of the least feasible deadline (block B's latency at
+ * full pruning), block B's split at full pruning. A result: D is infeasible.
+ */
+function startPoint(inst: Instance, ws: Workspace, D: number, full: FullPruning, needs: Needs): Point | MinPruningResult {
+  if (full.band <= inst.B) {
+    const point = meetDeadline(inst, ws, D, full.bandwidth, needs.full);
+    if (point !== undefined) return point;
+  }
+  const least = leastDeadline(inst, full.rho);
+  if (!(least.latency <= D * (1 + DEADLINE_SLACK))) return infeasible(D, least.latency);
+  return { pruning: Float64Array.from(full.rho), bandwidth: least.bandwidth, weighted: full.weighted };
+}
+
+/** Every client meeting D unpruned, scaled up onto the band, when that fits it. */
+function unprunedPoint(inst: Instance, needs: Needs): Point | undefined {
   let sumHi = 0;
-  for (let k = 0; k < K; k++) sumHi += needHi[k];
-  if (sumHi <= B) {
-    const scale = B / sumHi;
-    const point = { pruning: new Float64Array(K), bandwidth: Float64Array.from(needHi, (b) => b * scale), weighted: 0 };
-    return finish(inst, D, point, 0, 0, true);
-  }
+  for (let k = 0; k < inst.K; k++) sumHi += needs.unpruned[k];
+  if (!(sumHi <= inst.B)) return undefined;
+  const scale = inst.B / sumHi;
+  return { pruning: new Float64Array(inst.K), bandwidth: Float64Array.from(needs.unpruned, (b) => b * scale), weighted: 0 };
+}
 
-  // Below the price yFull = ln lambdaFull every client stays at full pruning (its
-  // stationarity condition holds at bLo): the dual there is closed-form, and no lower
-  // price changes the split, only the rounding noise of the dual.
+/**
+ * yFull = ln lambdaFull, the price below which every client stays at full pruning (its
+ * stationarity condition holds at bLo; Infinity when no client can trade pruning for
+ * band), and the lower bound there: the dual is closed-form, and no lower price changes the
+ * split, only the rounding noise of the dual. The bound is capped at full pruning's
+ * weighted pruning: no point meeting D prunes more, and a dual above that only says that D
+ * is infeasible by less than the rounding the slack allows.
+ */
+function fullPruningDual(inst: Instance, ws: Workspace, Dd: number, full: FullPruning): { yFull: number; lower: number } {
   let yFull = Infinity;
-  for (let k = 0; k < K; k++) {
+  for (let k = 0; k < inst.K; k++) {
     if (!fixed(ws, k)) {
       // G at bLo, as computed for this deadline by clientBox and preciseBox.
       const y = -ws.gLo[k] - Math.log(inst.w[k]);
@@ -347,25 +379,48 @@ export function minPruningInstance(inst: Instance, D: number, tolerance: number,
   let lower = 0;
   if (Number.isFinite(yFull)) {
     const lambda = Math.exp(yFull);
-    const dual = pFull + (sumFull - B) / lambda - boxNoise(inst, Dd, bFull, full) / lambda - RHO_NOISE;
+    const dual = full.weighted + (full.band - inst.B) / lambda - boxNoise(inst, Dd, full.bandwidth, full.rho) / lambda - RHO_NOISE;
     if (dual > lower) lower = dual;
   }
-  // No point meeting D prunes more than full pruning: a dual above that only says that
-  // D is infeasible by less than the rounding the slack above allows.
-  if (pFull < lower) lower = pFull;
-  let best = start;
-  let converged = best.weighted - lower <= tolerance;
-  let iterations = 0;
-  if (!(sumFull <= B) || !Number.isFinite(yFull)) {
-    // No split of a price fits the band (or no client can trade pruning for band).
-    return finish(inst, D, best, lower, iterations, converged);
-  }
+  if (full.weighted < lower) lower = full.weighted;
+  return { yFull, lower };
+}
 
+/**
+ * Deadline mode at one deadline: D, the loosened deadline of the search and the dual, full
+ * pruning and the clients' needs at D.
+ */
+interface Deadline {
+  D: number;
+  Dd: number;
+  full: FullPruning;
+  needs: Needs;
+}
+
+/** Where the price search stands: the best point met and the certified lower bound. */
+interface Search {
+  best: Point;
+  lower: number;
+  iterations: number;
+  converged: boolean;
+}
+
+/**
+ * Newton's method on ln sum_k b_k(lambda) = ln B' in y = ln lambda from the price yFull,
+ * each price raising the lower bound (weak duality, clear of the rounding noise of both
+ * sums) and building a point that meets D when its split fits the band. Stops at the
+ * tolerance, at the cap, when the rounding noise alone is above the tolerance and the gap
+ * before the noise is within it, or when the price is pinned to rounding: the problem's
+ * data then determine the least pruning only to the width reached.
+ */
+function priceSearch(inst: Instance, ws: Workspace, at: Deadline, yFull: number, tolerance: number, maxIterations: number, search: Search): void {
+  const { K, B } = inst;
+  const { D, Dd, full, needs } = at;
   let yLo = yFull; // the split (with what meeting D adds) fits the band here
   let yHi = Infinity; // and not here
   let y = Math.max(Math.log(B), yFull + 1); // a unit of pruning worth the whole band
-  while (!converged && iterations < maxIterations) {
-    iterations++;
+  while (!search.converged && search.iterations < maxIterations) {
+    search.iterations++;
     const [used] = priceResponse(inst, ws, Dd, y);
     const lambda = Math.exp(y);
     let band = 0;
@@ -374,30 +429,58 @@ export function minPruningInstance(inst: Instance, D: number, tolerance: number,
       band += ws.b[k];
       if (ws.gs[k] !== 0) bandSlope -= ws.b[k] / ws.gs[k];
     }
-    // Weak duality, clear of the rounding noise of both sums.
     const noise = boxNoise(inst, Dd, ws.b, ws.rho, ws.gs) / lambda + RHO_NOISE * rhoNoiseScale(inst, ws);
     let dual = used + (band - B) / lambda - noise;
-    if (pFull < dual) dual = pFull;
-    if (dual > lower) lower = dual;
-    const point = band <= B ? meetDeadline(inst, ws, D, ws.b, need) : undefined;
+    if (full.weighted < dual) dual = full.weighted;
+    if (dual > search.lower) search.lower = dual;
+    const point = band <= B ? meetDeadline(inst, ws, D, ws.b, needs.full) : undefined;
     if (point !== undefined) {
       yLo = y;
-      if (point.weighted < best.weighted) best = point;
+      if (point.weighted < search.best.weighted) search.best = point;
     } else {
       yHi = y;
     }
-    converged = best.weighted - lower <= tolerance;
-    // Stop also when the rounding noise alone is above the tolerance and the gap before
-    // the noise is within it, or when the price is pinned to rounding: the problem's data
-    // then determine the least pruning only to the width reached.
+    search.converged = search.best.weighted - search.lower <= tolerance;
     const raw = used + (band - B) / lambda;
-    if (converged || (noise >= tolerance && best.weighted - raw <= tolerance) || !(yHi - yLo > 1e-15 * Math.max(1, Math.abs(y)))) break;
-    // Newton on ln band = ln target: the target is inside the band by half the tolerance's
-    // worth of bandwidth and what meeting D itself may add, so the next split fits.
-    const target = Math.max(B - 0.5 * tolerance * lambda - extra, 0.5 * B);
-    let next = Number.isFinite(band) && bandSlope > 0 ? y - Math.log(band / target) / (bandSlope / band) : NaN;
-    if (!(next > yLo && next < yHi)) next = yHi === Infinity ? y + PRICE_STRIDE : 0.5 * (yLo + yHi);
-    y = next;
+    if (search.converged || (noise >= tolerance && search.best.weighted - raw <= tolerance) || !(yHi - yLo > 1e-15 * Math.max(1, Math.abs(y)))) break;
+    const target = Math.max(B - 0.5 * tolerance * lambda - needs.extra, 0.5 * B);
+    y = nextPrice(band, bandSlope, y, yLo, yHi, target);
   }
-  return finish(inst, D, best, lower, iterations, converged);
+}
+
+/**
+ * Newton's step on ln band = ln target in y = ln lambda (the target is inside the band by
+ * half the tolerance's worth of bandwidth and what meeting D itself may add, so the next
+ * split fits), safeguarded by the bracket: a stride up while it is open, else bisection.
+ */
+function nextPrice(band: number, bandSlope: number, y: number, yLo: number, yHi: number, target: number): number {
+  const next = Number.isFinite(band) && bandSlope > 0 ? y - Math.log(band / target) / (bandSlope / band) : NaN;
+  if (next > yLo && next < yHi) return next;
+  return yHi === Infinity ? y + PRICE_STRIDE : 0.5 * (yLo + yHi);
+}
+
+/**
+ * Solves Q(D) on an instance; `tolerance` is the absolute width of the certificate to
+ * reach (P is a fraction), `maxIterations` the cap on price evaluations.
+ */
+export function minPruningInstance(inst: Instance, D: number, tolerance: number, maxIterations: number): MinPruningResult {
+  const ws = new Workspace(inst.K, inst.w);
+  // The price search and the dual bound work at the deadline loosened by the rounding of
+  // a latency (LATENCY_ROUNDING): a point whose latency, as computed, meets D meets that,
+  // so the lower bound holds for every such point too (optimal's, say); the points built
+  // meet D itself.
+  const Dd = D * (1 + LATENCY_ROUNDING);
+  const rhoFull = fullPruning(inst);
+  if (!deadlineBoxes(inst, ws, Dd)) return infeasible(D, leastDeadline(inst, rhoFull).latency);
+  const full = fullPruningPoint(inst, ws, rhoFull);
+  const need = needs(inst, ws, D, full);
+  const start = startPoint(inst, ws, D, full, need);
+  if ('status' in start) return start;
+  const unpruned = unprunedPoint(inst, need);
+  if (unpruned !== undefined) return finish(inst, D, unpruned, 0, 0, true);
+  const { yFull, lower } = fullPruningDual(inst, ws, Dd, full);
+  const search: Search = { best: start, lower, iterations: 0, converged: start.weighted - lower <= tolerance };
+  // Otherwise no split of a price fits the band (or no client can trade pruning for band).
+  if (full.band <= inst.B && Number.isFinite(yFull)) priceSearch(inst, ws, { D, Dd, full, needs: need }, yFull, tolerance, maxIterations, search);
+  return finish(inst, D, search.best, search.lower, search.iterations, search.converged);
 }
