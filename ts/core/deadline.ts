@@ -338,15 +338,16 @@ function needs(inst: Instance, ws: Workspace, D: number, full: FullPruning): Nee
 /**
  * The first point meeting D: from the full-pruning split when it fits the band, else, when
  * D is within the contract's slack of the least feasible deadline (block B's latency at
- * full pruning), block B's split at full pruning. A result: D is infeasible.
+ * full pruning), block B's split at full pruning. A number: D is infeasible, and that is
+ * the least feasible deadline.
  */
-function startPoint(inst: Instance, ws: Workspace, D: number, full: FullPruning, needs: Needs): Point | MinPruningResult {
+function startPoint(inst: Instance, ws: Workspace, D: number, full: FullPruning, needs: Needs): Point | number {
   if (full.band <= inst.B) {
     const point = meetDeadline(inst, ws, D, full.bandwidth, needs.full);
     if (point !== undefined) return point;
   }
   const least = leastDeadline(inst, full.rho);
-  if (!(least.latency <= D * (1 + DEADLINE_SLACK))) return infeasible(D, least.latency);
+  if (!(least.latency <= D * (1 + DEADLINE_SLACK))) return least.latency;
   return { pruning: Float64Array.from(full.rho), bandwidth: least.bandwidth, weighted: full.weighted };
 }
 
@@ -475,7 +476,7 @@ export function minPruningInstance(inst: Instance, D: number, tolerance: number,
   const full = fullPruningPoint(inst, ws, rhoFull);
   const need = needs(inst, ws, D, full);
   const start = startPoint(inst, ws, D, full, need);
-  if ('status' in start) return start;
+  if (typeof start === 'number') return infeasible(D, start);
   const unpruned = unprunedPoint(inst, need);
   if (unpruned !== undefined) return finish(inst, D, unpruned, 0, 0, true);
   const { yFull, lower } = fullPruningDual(inst, ws, Dd, full);

@@ -431,14 +431,15 @@ fn needs(inst: &Instance, ws: &Workspace, d: f64, full: &FullPruning) -> Needs {
 
 /// The first point meeting D: from the full-pruning split when it fits the band, else,
 /// when D is within the contract's slack of the least feasible deadline (block B's latency
-/// at full pruning), block B's split at full pruning. Err: D is infeasible.
+/// at full pruning), block B's split at full pruning. Err: D is infeasible, and the least
+/// feasible deadline.
 fn start_point(
     inst: &Instance,
     ws: &Workspace,
     d: f64,
     full: &FullPruning,
     needs: &Needs,
-) -> Result<Point, MinPruning> {
+) -> Result<Point, f64> {
     if full.band <= inst.bandwidth_hz {
         if let Some(point) = meet_deadline(inst, ws, d, &full.bandwidth, &needs.full) {
             return Ok(point);
@@ -446,7 +447,7 @@ fn start_point(
     }
     let (t_min, b) = least_deadline(inst, &full.rho);
     if !(t_min <= d * (1.0 + DEADLINE_SLACK)) {
-        return Err(infeasible(d, t_min));
+        return Err(t_min);
     }
     Ok(Point {
         pruning: full.rho.clone(),
@@ -631,7 +632,7 @@ pub fn min_pruning_instance(
     let needs = needs(inst, &ws, d, &full);
     let start = match start_point(inst, &ws, d, &full, &needs) {
         Ok(point) => point,
-        Err(infeasible) => return infeasible,
+        Err(min_deadline) => return infeasible(d, min_deadline),
     };
     if let Some(point) = unpruned_point(inst, &needs) {
         return finish(inst, d, point, 0.0, 0, true);
