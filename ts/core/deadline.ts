@@ -29,8 +29,8 @@
  * removed), which is then reported as the least feasible deadline.
  */
 import { JcpbaError } from './error.js';
-import { type Instance, type Problem, instance, payloadAt, toProblem, uploadWindow } from './problem.js';
-import { rateInverse } from './rate.js';
+import { type Instance, type Problem, instance, latencyAt, payloadAt, prunableAt, toProblem, uploadWindow } from './problem.js';
+import { rate, rateInverse } from './rate.js';
 import { bandwidthBlock, roundLatency } from './bandwidth.js';
 import { RHO_NOISE, Workspace, clientBox, priceResponse, pruningFor, rhoNoiseScale, stationarity } from './optimal.js';
 import { weighted } from './pruning.js';
@@ -85,6 +85,10 @@ const DEADLINE_SLACK = 1e-12;
 const U = Number.EPSILON / 2;
 /** A bound on the relative rounding error of a computed client latency (a few operations, 16 ulps, with margin). */
 const LATENCY_ROUNDING = 64 * U;
+/** Steps of leastPruning's rise onto the deadline: doubling from an ulp, 64 reach any rmax. */
+const ROUNDING_STEPS = 64;
+/** The least positive normal double (Rust's f64::MIN_POSITIVE). */
+const MIN_NORMAL = 2.2250738585072014e-308;
 
 /** The deadline, then the options, with the messages of docs/CORE_API.md. */
 export function checkMinPruningOptions(options: MinPruningOptions): { deadline: number; tolerance: number; maxIterations: number } {
@@ -112,6 +116,27 @@ interface Point {
   weighted: number;
 }
 
+/**
+ * The least pruning with which client k meets T with b Hz, as its latency is computed:
+ * pruningFor's rho is the root of tau(rho) = T to a few ulps of U / V, which near full
+ * pruning are many ulps of 1 - rho (relatively, 1e-16 / (1 - rho)), so its latency can miss
+ * T by more than the contract's rounding. Raised by the excess over V (at least an ulp,
+ * doubling) until the computed latency meets T, or up to the cap.
+ */
+function leastPruning(inst: Instance, k: number, T: number, b: number): number {
+  let rho = pruningFor(inst, k, T, b)[0];
+  const upload = inst.S / rate(inst.a[k], b);
+  const v = prunableAt(inst, k, upload);
+  let step = 0;
+  for (let i = 0; i < ROUNDING_STEPS; i++) {
+    const excess = latencyAt(inst, k, rho, upload) - T;
+    if (!(excess > 0 && v > 0 && rho < inst.rmax[k])) break;
+    step = Math.max(2 * step, excess / v, Number.EPSILON * rho, MIN_NORMAL);
+    rho = Math.min(rho + step, inst.rmax[k]);
+  }
+  return rho;
+}
+
 /** Whether pruning saves client k no bandwidth at this deadline (rmax = 0, or nothing prunable). */
 function fixed(ws: Workspace, k: number): boolean {
   return ws.bLo[k] >= ws.bHi[k];
@@ -132,12 +157,21 @@ function meetDeadline(inst: Instance, ws: Workspace, D: number, b: Float64Array,
     sum += bandwidth[k];
   }
   if (!(sum <= inst.B)) return undefined;
-  const scale = inst.B / sum;
+  ontoBand(bandwidth, sum, inst.B);
   for (let k = 0; k < inst.K; k++) {
-    bandwidth[k] *= scale;
-    pruning[k] = fixed(ws, k) ? 0 : pruningFor(inst, k, D, bandwidth[k])[0];
+    pruning[k] = fixed(ws, k) ? 0 : leastPruning(inst, k, D, bandwidth[k]);
   }
   return { pruning, bandwidth, weighted: weighted(inst.w, pruning) };
+}
+
+/**
+ * Scales a split summing to `sum` (at most B) up onto the band B: by B / sum, or, when that
+ * overflows (the needs of a deadline near the largest double are below 1e-300 Hz), by each
+ * client's share of the sum.
+ */
+function ontoBand(bandwidth: Float64Array, sum: number, B: number): void {
+  const scale = B / sum;
+  for (let k = 0; k < bandwidth.length; k++) bandwidth[k] = Number.isFinite(scale) ? bandwidth[k] * scale : (bandwidth[k] / sum) * B;
 }
 
 function infeasible(D: number, minDeadline: number): MinPruningResult {
@@ -271,12 +305,15 @@ function boxNoise(inst: Instance, D: number, b: Float64Array, rho: Float64Array,
 }
 
 /**
- * The point where every client that can trade pruning for bandwidth prunes fully: its
- * pruning (`rho`: rmax, or 0 everywhere when pruning changes no latency), each client's
- * bandwidth there at the loosened deadline (its unpruned need when pruning saves it
- * nothing), their sum (the least band that meets D) and its weighted pruning.
+ * Full pruning and the price response's point below yFull: `cap`, each client's full
+ * pruning (rmax, or 0 everywhere when pruning changes no latency); `rho`, the same with the
+ * clients pruning saves no bandwidth at 0 (they stay unpruned at every price, and counting
+ * them at their cap would put the dual above the least pruning); each client's bandwidth
+ * there at the loosened deadline, their sum (the least band that meets D) and the weighted
+ * pruning of `rho`.
  */
 interface FullPruning {
+  cap: Float64Array;
   rho: Float64Array;
   bandwidth: Float64Array;
   band: number;
@@ -311,24 +348,30 @@ function fullPruning(inst: Instance): Float64Array {
   return inst.phiC > 0 || inst.phiS > 0 ? Float64Array.from(inst.rmax) : new Float64Array(inst.K);
 }
 
-function fullPruningPoint(inst: Instance, ws: Workspace, full: Float64Array): FullPruning {
+function fullPruningPoint(inst: Instance, ws: Workspace, cap: Float64Array): FullPruning {
+  const rho = Float64Array.from(cap);
   const bandwidth = new Float64Array(inst.K);
   let band = 0;
   for (let k = 0; k < inst.K; k++) {
-    bandwidth[k] = fixed(ws, k) ? ws.bHi[k] : ws.bLo[k];
+    if (fixed(ws, k)) {
+      rho[k] = 0;
+      bandwidth[k] = ws.bHi[k];
+    } else {
+      bandwidth[k] = ws.bLo[k];
+    }
     band += bandwidth[k];
   }
-  return { rho: full, bandwidth, band, weighted: weighted(inst.w, full) };
+  return { cap, rho, bandwidth, band, weighted: weighted(inst.w, rho) };
 }
 
 function needs(inst: Instance, ws: Workspace, D: number, full: FullPruning): Needs {
   const need = new Float64Array(inst.K);
   const needHi = new Float64Array(inst.K);
   for (let k = 0; k < inst.K; k++) {
-    const lo = preciseWindow(inst, k, full.rho[k], D);
+    const lo = preciseWindow(inst, k, full.cap[k], D);
     const hi = preciseWindow(inst, k, 0, D);
     needHi[k] = hi > 0 ? rateInverse(inst.a[k], inst.S / hi) : Infinity;
-    need[k] = fixed(ws, k) ? needHi[k] : lo > 0 ? rateInverse(inst.a[k], payloadAt(inst, full.rho[k]) / lo) : Infinity;
+    need[k] = fixed(ws, k) ? needHi[k] : lo > 0 ? rateInverse(inst.a[k], payloadAt(inst, full.cap[k]) / lo) : Infinity;
   }
   let extra = 0;
   for (let k = 0; k < inst.K; k++) if (need[k] > full.bandwidth[k]) extra += need[k] - full.bandwidth[k];
@@ -346,9 +389,9 @@ function startPoint(inst: Instance, ws: Workspace, D: number, full: FullPruning,
     const point = meetDeadline(inst, ws, D, full.bandwidth, needs.full);
     if (point !== undefined) return point;
   }
-  const least = leastDeadline(inst, full.rho);
+  const least = leastDeadline(inst, full.cap);
   if (!(least.latency <= D * (1 + DEADLINE_SLACK))) return least.latency;
-  return { pruning: Float64Array.from(full.rho), bandwidth: least.bandwidth, weighted: full.weighted };
+  return { pruning: Float64Array.from(full.cap), bandwidth: least.bandwidth, weighted: weighted(inst.w, full.cap) };
 }
 
 /** Every client meeting D unpruned, scaled up onto the band, when that fits it. */
@@ -356,17 +399,18 @@ function unprunedPoint(inst: Instance, needs: Needs): Point | undefined {
   let sumHi = 0;
   for (let k = 0; k < inst.K; k++) sumHi += needs.unpruned[k];
   if (!(sumHi <= inst.B)) return undefined;
-  const scale = inst.B / sumHi;
-  return { pruning: new Float64Array(inst.K), bandwidth: Float64Array.from(needs.unpruned, (b) => b * scale), weighted: 0 };
+  const bandwidth = Float64Array.from(needs.unpruned);
+  ontoBand(bandwidth, sumHi, inst.B);
+  return { pruning: new Float64Array(inst.K), bandwidth, weighted: 0 };
 }
 
 /**
  * yFull = ln lambdaFull, the price below which every client stays at full pruning (its
  * stationarity condition holds at bLo; Infinity when no client can trade pruning for
  * band), and the lower bound there: the dual is closed-form, and no lower price changes the
- * split, only the rounding noise of the dual. The bound is capped at full pruning's
- * weighted pruning: no point meeting D prunes more, and a dual above that only says that D
- * is infeasible by less than the rounding the slack allows.
+ * split, only the rounding noise of the dual. The bound is capped at that point's weighted
+ * pruning: no point meeting D needs more, and a dual above that only says that D is
+ * infeasible by less than the rounding the slack allows.
  */
 function fullPruningDual(inst: Instance, ws: Workspace, Dd: number, full: FullPruning): { yFull: number; lower: number } {
   let yFull = Infinity;
@@ -469,8 +513,9 @@ export function minPruningInstance(inst: Instance, D: number, tolerance: number,
   // The price search and the dual bound work at the deadline loosened by the rounding of
   // a latency (LATENCY_ROUNDING): a point whose latency, as computed, meets D meets that,
   // so the lower bound holds for every such point too (optimal's, say); the points built
-  // meet D itself.
-  const Dd = D * (1 + LATENCY_ROUNDING);
+  // meet D itself. (The largest doubles keep the largest double: the loosened deadline
+  // would overflow.)
+  const Dd = Math.min(D * (1 + LATENCY_ROUNDING), Number.MAX_VALUE);
   const rhoFull = fullPruning(inst);
   if (!deadlineBoxes(inst, ws, Dd)) return infeasible(D, leastDeadline(inst, rhoFull).latency);
   const full = fullPruningPoint(inst, ws, rhoFull);

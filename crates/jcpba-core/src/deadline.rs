@@ -40,8 +40,8 @@ use crate::optimal::{boxes, price_response, rho_noise_scale, stationarity, Works
 use crate::options::SolveOptions;
 use crate::problem::{validate, ProblemView};
 use crate::pruning::weighted;
-use crate::rate::rate_inverse;
 use crate::rate::LN2;
+use crate::rate::{rate, rate_inverse};
 use crate::solution::Status;
 
 /// Newton steps in ln lambda start here when the band is not yet bracketed.
@@ -55,6 +55,8 @@ const U: f64 = f64::EPSILON / 2.0;
 /// A bound on the relative rounding error of a computed client latency (a few
 /// operations, 16 ulps, with margin).
 const LATENCY_ROUNDING: f64 = 64.0 * U;
+/// Steps of least_pruning's rise onto the deadline: doubling from an ulp, 64 reach any rmax.
+const ROUNDING_STEPS: u32 = 64;
 
 /// What deadline mode returns (docs/CORE_API.md, "Deadline mode").
 #[derive(Clone, Debug, PartialEq)]
@@ -147,13 +149,12 @@ fn meet_deadline(
     if !(sum <= inst.bandwidth_hz) {
         return None;
     }
-    let scale = inst.bandwidth_hz / sum;
+    onto_band(&mut bandwidth, sum, inst.bandwidth_hz);
     for k in 0..k_count {
-        bandwidth[k] *= scale;
         pruning[k] = if fixed(ws, k) {
             0.0
         } else {
-            pruning_for(inst, k, d, bandwidth[k])
+            least_pruning(inst, k, d, bandwidth[k])
         };
     }
     let weighted = weighted(&inst.w, &pruning);
@@ -162,6 +163,20 @@ fn meet_deadline(
         bandwidth,
         weighted,
     })
+}
+
+/// Scales a split summing to `sum` (at most B) up onto the band B: by B / sum, or, when
+/// that overflows (the needs of a deadline near the largest double are below 1e-300 Hz),
+/// by each client's share of the sum.
+fn onto_band(bandwidth: &mut [f64], sum: f64, b_total: f64) {
+    let scale = b_total / sum;
+    for b in bandwidth.iter_mut() {
+        *b = if scale.is_finite() {
+            *b * scale
+        } else {
+            (*b / sum) * b_total
+        };
+    }
 }
 
 fn infeasible(d: f64, min_deadline: f64) -> MinPruning {
@@ -298,6 +313,30 @@ fn pruning_for(inst: &Instance, k: usize, t: f64, b: f64) -> f64 {
     }
 }
 
+/// The least pruning with which client k meets T with b Hz, as its latency is computed:
+/// pruning_for's rho is the root of tau(rho) = T to a few ulps of U / V, which near full
+/// pruning are many ulps of 1 - rho (relatively, 1e-16 / (1 - rho)), so its latency can
+/// miss T by more than the contract's rounding. Raised by the excess over V (at least an
+/// ulp, doubling) until the computed latency meets T, or up to the cap.
+fn least_pruning(inst: &Instance, k: usize, t: f64, b: f64) -> f64 {
+    let mut rho = pruning_for(inst, k, t, b);
+    let upload = inst.payload_bits / rate(inst.a[k], b);
+    let v = inst.prunable(k, upload);
+    let mut step: f64 = 0.0;
+    for _ in 0..ROUNDING_STEPS {
+        let excess = inst.latency(k, rho, upload) - t;
+        if !(excess > 0.0 && v > 0.0 && rho < inst.rmax[k]) {
+            break;
+        }
+        step = (2.0 * step)
+            .max(excess / v)
+            .max(f64::EPSILON * rho)
+            .max(f64::MIN_POSITIVE);
+        rho = (rho + step).min(inst.rmax[k]);
+    }
+    rho
+}
+
 /// Whether pruning saves client k no bandwidth at this deadline (rmax = 0, or nothing
 /// prunable): it keeps its unpruned need and prunes nothing.
 fn fixed(ws: &Workspace, k: usize) -> bool {
@@ -338,11 +377,14 @@ fn box_noise(inst: &Instance, d: f64, b: &[f64], rho: &[f64], interior: Option<&
     2.0 * noise
 }
 
-/// The point where every client that can trade pruning for bandwidth prunes fully: its
-/// pruning (`full`: rmax, or 0 everywhere when pruning changes no latency), each client's
-/// bandwidth there at the loosened deadline (its unpruned need when pruning saves it
-/// nothing), their sum (the least band that meets D) and its weighted pruning.
+/// Full pruning and the price response's point below y_full: `cap`, each client's full
+/// pruning (rmax, or 0 everywhere when pruning changes no latency); `rho`, the same with
+/// the clients pruning saves no bandwidth at 0 (they stay unpruned at every price, and
+/// counting them at their cap would put the dual above the least pruning); each client's
+/// bandwidth there at the loosened deadline, their sum (the least band that meets D) and
+/// the weighted pruning of `rho`.
 struct FullPruning {
+    cap: Vec<f64>,
     rho: Vec<f64>,
     bandwidth: Vec<f64>,
     band: f64,
@@ -379,17 +421,24 @@ fn full_pruning(inst: &Instance) -> Vec<f64> {
     }
 }
 
-fn full_pruning_point(inst: &Instance, ws: &Workspace, full: Vec<f64>) -> FullPruning {
+fn full_pruning_point(inst: &Instance, ws: &Workspace, cap: Vec<f64>) -> FullPruning {
     let k_count = inst.clients;
+    let mut rho = cap.clone();
     let mut bandwidth = vec![0.0; k_count];
     let mut band = 0.0;
     for k in 0..k_count {
-        bandwidth[k] = if fixed(ws, k) { ws.b_hi[k] } else { ws.b_lo[k] };
+        if fixed(ws, k) {
+            rho[k] = 0.0;
+            bandwidth[k] = ws.b_hi[k];
+        } else {
+            bandwidth[k] = ws.b_lo[k];
+        }
         band += bandwidth[k];
     }
-    let weighted = weighted(&inst.w, &full);
+    let weighted = weighted(&inst.w, &rho);
     FullPruning {
-        rho: full,
+        cap,
+        rho,
         bandwidth,
         band,
         weighted,
@@ -401,7 +450,7 @@ fn needs(inst: &Instance, ws: &Workspace, d: f64, full: &FullPruning) -> Needs {
     let mut need = vec![0.0; k_count];
     let mut need_hi = vec![0.0; k_count];
     for k in 0..k_count {
-        let lo = precise_window(inst, k, full.rho[k], d);
+        let lo = precise_window(inst, k, full.cap[k], d);
         let hi = precise_window(inst, k, 0.0, d);
         need_hi[k] = if hi > 0.0 {
             rate_inverse(inst.a[k], inst.payload_bits / hi)
@@ -411,7 +460,7 @@ fn needs(inst: &Instance, ws: &Workspace, d: f64, full: &FullPruning) -> Needs {
         need[k] = if fixed(ws, k) {
             need_hi[k]
         } else if lo > 0.0 {
-            rate_inverse(inst.a[k], inst.payload(full.rho[k]) / lo)
+            rate_inverse(inst.a[k], inst.payload(full.cap[k]) / lo)
         } else {
             f64::INFINITY
         };
@@ -445,14 +494,14 @@ fn start_point(
             return Ok(point);
         }
     }
-    let (t_min, b) = least_deadline(inst, &full.rho);
+    let (t_min, b) = least_deadline(inst, &full.cap);
     if !(t_min <= d * (1.0 + DEADLINE_SLACK)) {
         return Err(t_min);
     }
     Ok(Point {
-        pruning: full.rho.clone(),
+        pruning: full.cap.clone(),
         bandwidth: b,
-        weighted: full.weighted,
+        weighted: weighted(&inst.w, &full.cap),
     })
 }
 
@@ -465,10 +514,11 @@ fn unpruned_point(inst: &Instance, needs: &Needs) -> Option<Point> {
     if !(sum_hi <= inst.bandwidth_hz) {
         return None;
     }
-    let scale = inst.bandwidth_hz / sum_hi;
+    let mut bandwidth = needs.unpruned.clone();
+    onto_band(&mut bandwidth, sum_hi, inst.bandwidth_hz);
     Some(Point {
         pruning: vec![0.0; inst.clients],
-        bandwidth: needs.unpruned.iter().map(|b| b * scale).collect(),
+        bandwidth,
         weighted: 0.0,
     })
 }
@@ -476,8 +526,8 @@ fn unpruned_point(inst: &Instance, needs: &Needs) -> Option<Point> {
 /// y_full = ln lambda_full, the price below which every client stays at full pruning (its
 /// stationarity condition holds at b_lo; +inf when no client can trade pruning for band),
 /// and the lower bound there: the dual is closed-form, and no lower price changes the
-/// split, only the rounding noise of the dual. The bound is capped at full pruning's
-/// weighted pruning: no point meeting D prunes more, and a dual above that only says that
+/// split, only the rounding noise of the dual. The bound is capped at that point's
+/// weighted pruning: no point meeting D needs more, and a dual above that only says that
 /// D is infeasible by less than the rounding the slack allows.
 fn full_pruning_dual(inst: &Instance, ws: &Workspace, dd: f64, full: &FullPruning) -> (f64, f64) {
     let mut y_full = f64::INFINITY;
@@ -622,8 +672,9 @@ pub fn min_pruning_instance(
     // The price search and the dual bound work at the deadline loosened by the rounding
     // of a latency (LATENCY_ROUNDING): a point whose latency, as computed, meets D meets
     // that, so the lower bound holds for every such point too (optimal's, say); the points
-    // built meet D itself.
-    let dd = d * (1.0 + LATENCY_ROUNDING);
+    // built meet D itself. (The largest doubles keep the largest double: the loosened
+    // deadline would overflow.)
+    let dd = (d * (1.0 + LATENCY_ROUNDING)).min(f64::MAX);
     let full = full_pruning(inst);
     if !deadline_boxes(inst, &mut ws, dd) {
         return infeasible(d, least_deadline(inst, &full).0);
