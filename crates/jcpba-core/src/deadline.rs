@@ -739,6 +739,7 @@ mod tests {
             fixed_seconds: vec![1.0],
             prunable_compute_fraction: 0.5,
             prunable_payload_fraction: 1.0,
+            ..Problem::default()
         };
         // tau = 1 + 2 (1 - 0.5 rho) + 3 (1 - rho) = 6 - 4 rho.
         let opts = SolveOptions::default();

@@ -30,6 +30,16 @@ pub struct Instance<'a> {
     pub phi_c: f64,
     /// phi_s, the prunable share of the payload.
     pub phi_s: f64,
+    /// p_k, W (the upload's energy is p_k times its time, MODEL.md section 11).
+    pub p: &'a [f64],
+    /// rmin_k (MODEL.md section 12); empty: 0 for every client (see [`Instance::rmin_at`]).
+    pub rmin: &'a [f64],
+    /// e_k, W drawn while training; empty: 0 for every client.
+    pub e: &'a [f64],
+    /// E0_k, J per round; empty: 0 for every client.
+    pub e0: &'a [f64],
+    /// Ebar_k, J per round (+infinity: uncapped); empty: no client is capped.
+    pub cap: &'a [f64],
     /// The instruction set of the column kernels (simd::level(): the best this machine
     /// runs, or scalar under JCPBA_SIMD=off); tests set it to compare the paths.
     pub level: Level,
@@ -65,11 +75,46 @@ pub fn instance<'a>(p: &ProblemView<'a>) -> Instance<'a> {
         t0,
         phi_c: p.prunable_compute_fraction,
         phi_s: p.prunable_payload_fraction,
+        p: p.tx_power_w,
+        rmin: p.min_pruning,
+        e: p.compute_power_w,
+        e0: p.fixed_joules,
+        cap: p.energy_cap_j,
         level: simd::level(),
     }
 }
 
 impl<'a> Instance<'a> {
+    /// rmin_k, 0 when the problem gives no minimum pruning.
+    #[inline]
+    pub fn rmin_at(&self, k: usize) -> f64 {
+        if self.rmin.is_empty() {
+            0.0
+        } else {
+            self.rmin[k]
+        }
+    }
+
+    /// Ebar_k, +infinity when client k (or every client) is uncapped.
+    #[inline]
+    pub fn cap_at(&self, k: usize) -> f64 {
+        if self.cap.is_empty() {
+            f64::INFINITY
+        } else {
+            self.cap[k]
+        }
+    }
+
+    /// Whether any client has a finite energy cap (MODEL.md section 11.2).
+    pub fn has_caps(&self) -> bool {
+        self.cap.iter().any(|x| x.is_finite())
+    }
+
+    /// Whether any client has a positive minimum pruning (MODEL.md section 12).
+    pub fn has_min_pruning(&self) -> bool {
+        self.rmin.iter().any(|&x| x > 0.0)
+    }
+
     /// Client k's round latency at pruning rho when its upload of the unpruned update takes
     /// `upload` = S / r_k(b) seconds (MODEL.md section 8):
     /// tau = t0 + c (1 - phi_c rho) + upload (1 - phi_s rho), evaluated as

@@ -78,6 +78,13 @@ pub fn solve_instance_after(
         status: point.status,
         lower_bound: point.lower_bound,
         upper_bound: point.lower_bound.map(|_| latency),
+        infeasible_clients: Vec::new(),
+        // Filled by the energy accounting (MODEL.md 11.1).
+        energy: Vec::new(),
+        energy_total: f64::NAN,
+        energy_max: f64::NAN,
+        upload_bits: f64::NAN,
+        compute_seconds: f64::NAN,
     }
 }
 

@@ -40,6 +40,15 @@ pub struct ProblemView<'a> {
     pub prunable_compute_fraction: f64,
     /// phi_s in [0, 1]: the same for the payload.
     pub prunable_payload_fraction: f64,
+    /// rmin_k in [0, rmax_k], the least pruning client k must apply (MODEL.md section
+    /// 12); empty means 0 for every client.
+    pub min_pruning: &'a [f64],
+    /// e_k >= 0, W drawn while training (MODEL.md section 11); empty means 0.
+    pub compute_power_w: &'a [f64],
+    /// E0_k >= 0, J per round that neither pruning nor bandwidth changes; empty means 0.
+    pub fixed_joules: &'a [f64],
+    /// Ebar_k > 0, J per round, or +infinity for no cap; empty means no client is capped.
+    pub energy_cap_j: &'a [f64],
 }
 
 impl<'a> ProblemView<'a> {
@@ -79,6 +88,10 @@ impl<'a> ProblemView<'a> {
             fixed_seconds,
             prunable_compute_fraction: scalars[4],
             prunable_payload_fraction: scalars[5],
+            min_pruning: &[],
+            compute_power_w: &[],
+            fixed_joules: &[],
+            energy_cap_j: &[],
         })
     }
 
@@ -105,6 +118,14 @@ pub struct Problem {
     pub fixed_seconds: Vec<f64>,
     pub prunable_compute_fraction: f64,
     pub prunable_payload_fraction: f64,
+    /// Empty, or one rmin_k per client (MODEL.md section 12).
+    pub min_pruning: Vec<f64>,
+    /// Empty, or one e_k (W) per client (MODEL.md section 11).
+    pub compute_power_w: Vec<f64>,
+    /// Empty, or one E0_k (J) per client.
+    pub fixed_joules: Vec<f64>,
+    /// Empty (no caps), or one Ebar_k (J, +infinity for no cap) per client.
+    pub energy_cap_j: Vec<f64>,
 }
 
 impl Default for Problem {
@@ -122,6 +143,10 @@ impl Default for Problem {
             fixed_seconds: Vec::new(),
             prunable_compute_fraction: 1.0,
             prunable_payload_fraction: 1.0,
+            min_pruning: Vec::new(),
+            compute_power_w: Vec::new(),
+            fixed_joules: Vec::new(),
+            energy_cap_j: Vec::new(),
         }
     }
 }
@@ -141,6 +166,10 @@ impl Problem {
             fixed_seconds: &self.fixed_seconds,
             prunable_compute_fraction: self.prunable_compute_fraction,
             prunable_payload_fraction: self.prunable_payload_fraction,
+            min_pruning: &self.min_pruning,
+            compute_power_w: &self.compute_power_w,
+            fixed_joules: &self.fixed_joules,
+            energy_cap_j: &self.energy_cap_j,
         }
     }
 }
@@ -460,6 +489,10 @@ impl<'a> BatchView<'a> {
             },
             prunable_compute_fraction: s[4],
             prunable_payload_fraction: s[5],
+            min_pruning: &[],
+            compute_power_w: &[],
+            fixed_joules: &[],
+            energy_cap_j: &[],
         }
     }
 }

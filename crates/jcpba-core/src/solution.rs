@@ -3,7 +3,8 @@
 use crate::method::Method;
 
 /// Why an iterative method stopped. Closed-form methods always report `Converged`;
-/// `Infeasible` is deadline mode's only (no point meets the deadline).
+/// `Infeasible`: no point meets every constraint (deadline mode: the deadline; every
+/// method: the energy caps of MODEL.md section 11.2 or the least pruning of section 12).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Status {
     Converged,
@@ -46,4 +47,19 @@ pub struct Solution {
     /// Certified bracket [lower, upper] on the optimum; only `optimal` reports it.
     pub lower_bound: Option<f64>,
     pub upper_bound: Option<f64>,
+    /// With `status == Infeasible` only: the clients (0-based, ascending) that cannot meet
+    /// their constraints alone (MODEL.md 11.2), empty when only the clients together fail
+    /// (the band, the budget, or `sum w rmin > budget`). With that status `latency` is NaN
+    /// inside the core and every point column is empty; the bindings write `null`.
+    pub infeasible_clients: Vec<usize>,
+    /// E_k per client, J (MODEL.md section 11.1); empty when infeasible.
+    pub energy: Vec<f64>,
+    /// sum_k E_k, J (NaN when infeasible).
+    pub energy_total: f64,
+    /// max_k E_k, J (NaN when infeasible).
+    pub energy_max: f64,
+    /// sum_k S (1 - phi_s rho_k), bits: the communication overhead (NaN when infeasible).
+    pub upload_bits: f64,
+    /// sum_k c_k (1 - phi_c rho_k), device-seconds: the computation overhead (NaN when infeasible).
+    pub compute_seconds: f64,
 }

@@ -398,6 +398,7 @@ fn the_least_pruning_matches_a_brute_force_on_two_clients() {
             },
             prunable_compute_fraction: if v2 { 0.2 + 0.8 * r.uniform() } else { 1.0 },
             prunable_payload_fraction: if v2 { 0.2 + 0.8 * r.uniform() } else { 1.0 },
+            ..Problem::default()
         };
         // A deadline between the least feasible one and the unpruned optimum.
         let t_min = min_pruning(&p.view(), 1e-9, &opts())

@@ -254,6 +254,7 @@ fn optimal_matches_a_one_dimensional_search_on_two_v2_clients() {
             fixed_seconds: vec![5.0 * r.uniform() * c[0], 5.0 * r.uniform() * c[1]],
             prunable_compute_fraction: 0.1 + 0.9 * r.uniform(),
             prunable_payload_fraction: 0.1 + 0.9 * r.uniform(),
+            ..Problem::default()
         };
         let inst = instance(&p.view());
         let (w1, w2) = (inst.w[0], inst.w[1]);
