@@ -157,7 +157,7 @@ function meetDeadline(inst: Instance, ws: Workspace, D: number, b: Float64Array,
     sum += bandwidth[k];
   }
   if (!(sum <= inst.B)) return undefined;
-  ontoBand(bandwidth, sum, inst.B);
+  scaleUpOntoBand(bandwidth, sum, inst.B);
   for (let k = 0; k < inst.K; k++) {
     pruning[k] = fixed(ws, k) ? 0 : leastPruning(inst, k, D, bandwidth[k]);
   }
@@ -169,7 +169,7 @@ function meetDeadline(inst: Instance, ws: Workspace, D: number, b: Float64Array,
  * overflows (the needs of a deadline near the largest double are below 1e-300 Hz), by each
  * client's share of the sum.
  */
-function ontoBand(bandwidth: Float64Array, sum: number, B: number): void {
+function scaleUpOntoBand(bandwidth: Float64Array, sum: number, B: number): void {
   const scale = B / sum;
   for (let k = 0; k < bandwidth.length; k++) bandwidth[k] = Number.isFinite(scale) ? bandwidth[k] * scale : (bandwidth[k] / sum) * B;
 }
@@ -400,7 +400,7 @@ function unprunedPoint(inst: Instance, needs: Needs): Point | undefined {
   for (let k = 0; k < inst.K; k++) sumHi += needs.unpruned[k];
   if (!(sumHi <= inst.B)) return undefined;
   const bandwidth = Float64Array.from(needs.unpruned);
-  ontoBand(bandwidth, sumHi, inst.B);
+  scaleUpOntoBand(bandwidth, sumHi, inst.B);
   return { pruning: new Float64Array(inst.K), bandwidth, weighted: 0 };
 }
 

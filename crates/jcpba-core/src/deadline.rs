@@ -149,7 +149,7 @@ fn meet_deadline(
     if !(sum <= inst.bandwidth_hz) {
         return None;
     }
-    onto_band(&mut bandwidth, sum, inst.bandwidth_hz);
+    scale_up_onto_band(&mut bandwidth, sum, inst.bandwidth_hz);
     for k in 0..k_count {
         pruning[k] = if fixed(ws, k) {
             0.0
@@ -168,7 +168,7 @@ fn meet_deadline(
 /// Scales a split summing to `sum` (at most B) up onto the band B: by B / sum, or, when
 /// that overflows (the needs of a deadline near the largest double are below 1e-300 Hz),
 /// by each client's share of the sum.
-fn onto_band(bandwidth: &mut [f64], sum: f64, b_total: f64) {
+fn scale_up_onto_band(bandwidth: &mut [f64], sum: f64, b_total: f64) {
     let scale = b_total / sum;
     for b in bandwidth.iter_mut() {
         *b = if scale.is_finite() {
@@ -515,7 +515,7 @@ fn unpruned_point(inst: &Instance, needs: &Needs) -> Option<Point> {
         return None;
     }
     let mut bandwidth = needs.unpruned.clone();
-    onto_band(&mut bandwidth, sum_hi, inst.bandwidth_hz);
+    scale_up_onto_band(&mut bandwidth, sum_hi, inst.bandwidth_hz);
     Some(Point {
         pruning: vec![0.0; inst.clients],
         bandwidth,
