@@ -50,7 +50,7 @@ function sweepSection(sw) {
     s.cpuSecondsOneThread == null ? 'n/a' : `${s.cpuSecondsOneThread.toFixed(3)} / ${s.cpuSecondsAllThreads.toFixed(3)} s`,
     s.threadSecondsAllThreads ? `${s.threadSecondsAllThreads.map((x) => (1000 * x).toFixed(1)).join(' + ')} ms (${s.threadUnitsAllThreads.join(' + ')} units)` : 'n/a',
     ratio(s.cpuSpeedup),
-    s.startupSecondsOneThread === undefined ? 'n/a' : `${s.startupSecondsOneThread.toFixed(2)} / ${s.startupSecondsAllThreads.toFixed(2)} s`,
+    s.path !== 'runSweep' ? 'n/a' : s.startupSecondsOneThread == null || s.startupSecondsAllThreads == null ? 'n/a (included)' : `${s.startupSecondsOneThread.toFixed(2)} / ${s.startupSecondsAllThreads.toFixed(2)} s`,
     `${others(s.otherCoresBusyOneThread)} / ${others(s.otherCoresBusyAllThreads)}`,
   ]);
   return [
