@@ -148,6 +148,14 @@ export function learningCurves(c: SweepConfig, solver: Solver, model: LearningMo
           const problem = generateFromParams({ ...params, drop, realization: trial * c.rounds + round });
           c.methods.forEach((method, m) => {
             const r = solver.solve(problem, { method: method as MethodId, tolerance: c.tolerance, maxIterations: c.maxIterations });
+            if (typeof r.latency !== 'number' || !Number.isFinite(r.latency)) {
+              // An infeasible round (energy caps, MODEL.md 11.2) never ends: no loss after it.
+              throw new JcpbaError(
+                'invalid-option',
+                `--loss-curve: ${method} has no point in round ${round} of trial ${trial} of drop ${drop} at grid point ${grid} (status ${r.status}); learning curves need every round to end (no energy caps that rule rounds out)`,
+                'loss-curve',
+              );
+            }
             // A returned point may exceed the budget by rounding (1e-12): not a round's worth.
             const P = Math.min(weighted(normalized(problem.dataWeight), r.pruning), problem.pruningBudget);
             x[m] += P < model.pruningLimit ? progress(model.pruningLimit, model.convergenceExponent, P) : 0;
