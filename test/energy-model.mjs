@@ -4,7 +4,8 @@
 import { instance } from '../dist/ts/core/problem.js';
 import { solveInstance } from '../dist/ts/core/methods.js';
 
-export const rate = (a, b) => b * Math.log2(1 + a / b);
+// log1p: 1 + a / b would round a / b away when b >> a.
+export const rate = (a, b) => (b * Math.log1p(a / b)) / Math.LN2;
 export const col = (p, f, k, d) => (p[f] === undefined || p[f].length === 0 ? d : p[f][k]);
 export const snr = (p, k) => (p.txPowerW[k] * p.channelGain[k]) / p.noisePsdWPerHz;
 export const phiC = (p) => p.prunableComputeFraction ?? 1;

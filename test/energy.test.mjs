@@ -7,6 +7,7 @@ import * as assert from 'uvu/assert';
 import { instance } from '../dist/ts/core/problem.js';
 import { METHODS, solveInstance } from '../dist/ts/core/methods.js';
 import { Random } from '../dist/ts/core/rng.js';
+import { extremeProblem, rngFor } from './helpers.mjs';
 import { bandNeed, bruteOptimum, capOf, col, energy, finiteEdge, golden, need, phiC, phiS, randomCapped, rate, rateInv, rminOf, snr, tau, weights } from './energy-model.mjs';
 
 const F64 = (a) => Float64Array.from(a);
@@ -360,6 +361,40 @@ test('fuzz: caps from 0.1x to 10x of each client\'s uncapped energy, K up to 8: 
     }
   }
   assert.ok(points > 200 && infeasible > 50, `${points} points, ${infeasible} infeasible results`);
+});
+
+test('fuzz at the edges of the representable range (MODEL.md 2.1) with caps from 0.1x to 10x: no NaN, no broken cap, no false infeasible', () => {
+  const rng = rngFor(71);
+  let points = 0;
+  for (let i = 0; i < 120; i++) {
+    const p = extremeProblem(rng, 8);
+    const K = p.computeSeconds.length;
+    const u = () => rng.uniform();
+    const logU = (lo, hi) => Math.exp(Math.log(lo) + u() * (Math.log(hi) - Math.log(lo)));
+    p.minPruning = Float64Array.from(p.maxPruning, (r) => (u() < 0.3 ? u() * r : 0));
+    // Compute power and fixed energy on the scale of each client's upload energy S p / B.
+    p.computePowerW = Float64Array.from(p.txPowerW, (pw, k) => (u() < 0.3 ? 0 : ((pw * p.payloadBits) / p.bandwidthHz / p.computeSeconds[k]) * logU(0.01, 100)));
+    p.fixedJoules = Float64Array.from(p.txPowerW, (pw) => (u() < 0.5 ? 0 : ((pw * p.payloadBits) / p.bandwidthHz) * logU(0.01, 10)));
+    const free = solveInstance(instance(p), 'optimal', TOL, 500);
+    if (free.status === 'infeasible') continue;
+    p.energyCapJ = Float64Array.from({ length: K }, (_, k) => (u() < 0.3 ? Infinity : energy(p, k, free.pruning[k], free.bandwidth[k]) * logU(0.1, 10)));
+    const inst = instance(p);
+    const res = Object.fromEntries(METHODS.map((m) => [m, solveInstance(inst, m, TOL, 500)]));
+    for (const m of METHODS) {
+      const r = res[m];
+      if (r.status === 'infeasible') continue;
+      points++;
+      assert.ok(r.latency > 0 && Number.isFinite(r.latency), `${i} ${m}: latency ${r.latency}`);
+      for (let k = 0; k < K; k++) {
+        assert.ok(r.pruning[k] >= rminOf(p, k) && r.pruning[k] <= p.maxPruning[k], `${i} ${m}: rho_${k} outside its box`);
+        assert.ok(r.bandwidth[k] > 0 && Number.isFinite(r.bandwidth[k]), `${i} ${m}: b_${k} = ${r.bandwidth[k]}`);
+        const E = energy(p, k, r.pruning[k], r.bandwidth[k]);
+        assert.ok(E <= capOf(p, k) * (1 + 1e-12), `${i} ${m}: client ${k} spends ${E} over its cap ${capOf(p, k)}`);
+      }
+    }
+    if (METHODS.some((m) => res[m].status !== 'infeasible')) assert.is.not(res.optimal.status, 'infeasible', `${i}: optimal infeasible while another method has a point`);
+  }
+  assert.ok(points > 100, `${points} points`);
 });
 
 test.run();
