@@ -14,6 +14,7 @@
 
 pub mod bandwidth;
 pub mod deadline;
+pub mod energy;
 pub mod error;
 pub mod flat;
 pub mod instance;
