@@ -153,7 +153,7 @@ pub fn bandwidth_block_from(
 /// none): each client needs max(r^-1(q_k(T)), floor_k), and the point found is moved onto
 /// the band keeping every floor (energy::onto_band). The caller has checked that the
 /// floors sum to less than B; a warm start must meet them, and the cold start is
-/// energy::floor_split (the equal split without floors).
+/// the equal split when it meets every cap, else energy::spread_over.
 pub fn bandwidth_block_floors(
     inst: &Instance,
     rho: &[f64],
@@ -163,18 +163,15 @@ pub fn bandwidth_block_floors(
 ) -> (f64, u32) {
     let (k_count, b_total, bits, a) = (inst.clients, inst.bandwidth_hz, inst.payload_bits, &inst.a);
     if !warm {
-        let split = if floor.is_empty() {
-            None
-        } else {
-            energy::floor_split(inst, floor)
-        };
-        if let Some(split) = split {
-            bandwidth.copy_from_slice(&split);
-        } else {
-            let equal = b_total / k_count as f64;
-            for k in 0..k_count {
-                bandwidth[k] = equal;
-            }
+        let equal = b_total / k_count as f64;
+        for k in 0..k_count {
+            bandwidth[k] = equal;
+        }
+        // With floors, the equal split when it meets every cap (so that the block is
+        // never worse than `equal`), else the floors and an equal share of what they
+        // leave of the band.
+        if !floor.is_empty() && !energy::broken_caps(inst, rho, bandwidth).is_empty() {
+            energy::spread_over(inst, floor, bandwidth);
         }
     }
     let start = round_latency(inst, rho, bandwidth, None);

@@ -11,7 +11,6 @@ use crate::optimal::{cap_feasibility, optimal, CapFeasibility};
 use crate::options::SolveOptions;
 use crate::problem::ProblemView;
 use crate::pruning::{pruning_block, pruning_block_floors, uniform_pruning, weighted};
-use crate::rate::rate;
 use crate::solution::{Solution, Status};
 
 /// Runs one method on a problem that already passed validation.
@@ -74,7 +73,7 @@ pub fn solve_instance_after(
     max_iterations: u32,
     earlier: &[Solution],
 ) -> Solution {
-    let point = if energy::min_pruning_over_budget(inst) {
+    let point = if energy::minimum_pruning(inst) > inst.budget {
         // sum_k w_k rmin_k > budget: no method has a point (MODEL.md 12).
         infeasible(Vec::new(), 0)
     } else {
@@ -170,38 +169,33 @@ fn bandwidth_rule(inst: &Instance, rho: Vec<f64>) -> Point {
         bandwidth_block(inst, &rho, &mut b);
         return exact(rho, b);
     }
-    let failures = energy::cap_failures(inst, &rho);
-    if !failures.is_empty() {
-        return infeasible(failures, 1);
-    }
     let mut floor = vec![0.0; inst.clients];
-    let sum = energy::bandwidth_floors(inst, &rho, &mut floor);
-    if !(sum < inst.bandwidth_hz) {
-        return infeasible(Vec::new(), 1);
+    let failures = energy::bandwidth_floors(inst, &rho, &mut floor);
+    if !failures.is_empty() {
+        return infeasible(failures, 0);
+    }
+    if !(energy::total(&floor) <= inst.bandwidth_hz) {
+        return infeasible(Vec::new(), 0);
     }
     bandwidth_block_floors(inst, &rho, &mut b, false, &floor);
     exact(rho, b)
 }
 
 /// Block A's least rates at bandwidth b: rmin_k and the cap floors rho_E,k(b_k)
-/// (energy::pruning_floor); empty when there are neither.
-fn pruning_floors(inst: &Instance, b: &[f64]) -> Vec<f64> {
+/// (energy::pruning_floors), with the clients whose floor exceeds rmax_k; empty when
+/// there are neither.
+fn pruning_floors(inst: &Instance, b: &[f64]) -> (Vec<f64>, Vec<usize>) {
     if !inst.has_caps() {
-        return if inst.has_min_pruning() {
+        let lo = if inst.has_min_pruning() {
             least_pruning(inst)
         } else {
             Vec::new()
         };
+        return (lo, Vec::new());
     }
-    (0..inst.clients)
-        .map(|k| {
-            if energy::is_capped(inst, k) {
-                energy::pruning_floor(inst, k, inst.payload_bits / rate(inst.a[k], b[k]))
-            } else {
-                inst.rmin_at(k)
-            }
-        })
-        .collect()
+    let mut lo = vec![0.0; inst.clients];
+    let failures = energy::pruning_floors(inst, b, &mut lo);
+    (lo, failures)
 }
 
 fn run(inst: &Instance, method: Method, tolerance: f64, max_iterations: u32) -> Point {
@@ -224,15 +218,14 @@ fn run(inst: &Instance, method: Method, tolerance: f64, max_iterations: u32) -> 
             let mut u = vec![0.0; k_count];
             let mut v = vec![0.0; k_count];
             pruning_coefficients(inst, &b, &mut u, &mut v);
-            let lo = pruning_floors(inst, &b);
             // Clients whose cap cannot be met at b = B/K within the box, then floors over
             // the budget (MODEL.md 11.2).
-            let failures: Vec<usize> = (0..lo.len()).filter(|&k| lo[k] > inst.rmax[k]).collect();
+            let (lo, failures) = pruning_floors(inst, &b);
             if !failures.is_empty() {
-                return infeasible(failures, 1);
+                return infeasible(failures, 0);
             }
-            if !lo.is_empty() && weighted(&inst.w, &lo) > inst.budget {
-                return infeasible(Vec::new(), 1);
+            if !lo.is_empty() && !(weighted(&inst.w, &lo) <= inst.budget) {
+                return infeasible(Vec::new(), 0);
             }
             let mut rho = vec![0.0; k_count];
             pruning_block_floors(
@@ -259,12 +252,12 @@ fn capped_start(
     tolerance: f64,
     max_iterations: u32,
 ) -> Result<(Vec<f64>, Vec<f64>), Point> {
-    let failures = energy::cap_failures(inst, &[]);
+    let failures = energy::unreachable_caps(inst);
     if !failures.is_empty() {
         return Err(infeasible(failures, 0));
     }
     match cap_feasibility(inst, tolerance, max_iterations) {
-        CapFeasibility::Infeasible => Err(infeasible(Vec::new(), 0)),
+        CapFeasibility::Infeasible => Err(infeasible(Vec::new(), 1)),
         CapFeasibility::Pruning(rho) => match bandwidth_rule(inst, rho) {
             p if p.status == Status::Infeasible => Err(p),
             p => Ok((p.pruning, p.bandwidth)),
@@ -288,9 +281,8 @@ fn bcd(inst: &Instance, tolerance: f64, max_iterations: u32) -> Point {
     let mut best_t = round_latency(inst, &rho, &b, None);
     if caps && !energy::broken_caps(inst, &rho, &b).is_empty() {
         best_t = f64::INFINITY;
-        let lo = pruning_floors(inst, &b);
-        let met = (0..k_count).all(|k| lo[k] <= inst.rmax[k]) && weighted(&inst.w, &lo) <= inst.budget;
-        if !met {
+        let (lo, failures) = pruning_floors(inst, &b);
+        if !failures.is_empty() || !(weighted(&inst.w, &lo) <= inst.budget) {
             match capped_start(inst, tolerance, max_iterations) {
                 Ok((r, s)) => {
                     rho = r;
@@ -318,7 +310,7 @@ fn bcd(inst: &Instance, tolerance: f64, max_iterations: u32) -> Point {
         if floors {
             // The iterate meets every cap, so its rates are above the floors (up to
             // rounding: a floor above rmax_k is rmax_k's rounding).
-            let mut lo = pruning_floors(inst, &b);
+            let mut lo = pruning_floors(inst, &b).0;
             for k in 0..k_count {
                 lo[k] = lo[k].min(inst.rmax[k]);
             }
@@ -331,8 +323,8 @@ fn bcd(inst: &Instance, tolerance: f64, max_iterations: u32) -> Point {
             pruning_block(inst, &u, &v, &mut rho, &mut points);
         }
         let t = if caps {
-            let sum = energy::bandwidth_floors(inst, &rho, &mut floor_b);
-            if !(sum < inst.bandwidth_hz) {
+            let failures = energy::bandwidth_floors(inst, &rho, &mut floor_b);
+            if !failures.is_empty() || !(energy::total(&floor_b) <= inst.bandwidth_hz) {
                 status = Status::Converged;
                 break;
             }
@@ -406,7 +398,7 @@ fn optimal_point(
         Method::BandwidthOnly
     };
     if inst.has_caps() {
-        let failures = energy::cap_failures(inst, &[]);
+        let failures = energy::unreachable_caps(inst);
         if !failures.is_empty() {
             return infeasible(failures, 0);
         }

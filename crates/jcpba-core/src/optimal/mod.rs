@@ -206,15 +206,16 @@ impl Caps {
                 continue;
             }
             caps.list.push(k);
-            let c1 = energy::energy_compute(inst, k);
-            let h = energy::energy_window(inst, k);
-            let kk = inst.phi_s * h + (inst.phi_c - inst.phi_s) * c1;
+            let p = inst.p[k];
+            let c1 = (energy::compute_power(inst, k) * inst.c[k]) / p;
+            let h = (inst.cap_at(k) - energy::fixed_energy(inst, k)) / p;
+            let kk = energy::cap_stationarity(inst, k).1;
             caps.e_c[k] = c1;
             caps.e_h[k] = h;
             caps.e_kk[k] = kk;
             let cc = inst.phi_c * c1;
-            let lo = energy::bandwidth_floor(inst, k, inst.rmax[k]);
-            let hi = energy::bandwidth_floor(inst, k, rmin[k]);
+            let lo = energy::cap_bandwidth(inst, k, inst.rmax[k]);
+            let hi = energy::cap_bandwidth(inst, k, rmin[k]);
             caps.e_b_lo[k] = lo;
             caps.e_b_hi[k] = hi;
             if lo > 0.0 && lo < f64::INFINITY {
@@ -230,8 +231,8 @@ impl Caps {
                 caps.e_g_hi[k] = f64::NEG_INFINITY;
                 caps.e_d_hi[k] = f64::NAN;
             }
-            let at_inf = energy::pruning_floor(inst, k, (bits * LN2) / inst.a[k]);
-            caps.floor_inf[k] = at_inf.min(inst.rmax[k]);
+            let at_inf = energy::cap_pruning(inst, k, (bits * LN2) / inst.a[k]);
+            caps.floor_inf[k] = at_inf.max(rmin[k]).min(inst.rmax[k]);
         }
         Some(caps)
     }
@@ -866,8 +867,12 @@ pub fn optimal(
             // A feasible point from this T: its bandwidth rescaled onto the band (down when T
             // is infeasible, which lengthens the round a little; up when it is feasible).
             let moved = if capped {
-                scratch.copy_from_slice(&ws.b);
+                // The floors as computed (an interior client on its cap's branch has b
+                // within ulps of its floor).
                 energy::bandwidth_floors(inst, &ws.rho, &mut floor);
+                for k in 0..k_count {
+                    scratch[k] = ws.b[k].max(floor[k]);
+                }
                 energy::onto_band(inst, &floor, &mut scratch)
             } else {
                 let scale = b_total / ev.demand;
@@ -970,7 +975,7 @@ pub enum CapFeasibility {
 
 /// Solves the caps-only problem by `optimal`'s price search at T = +inf with the time
 /// branch dropped. The caller has checked every client's condition alone
-/// (energy::cap_failures) and the least pruning against the budget. A minimizer whose
+/// (energy::unreachable_caps) and the least pruning against the budget. A minimizer whose
 /// floors use the whole band although the dual does not certify it (the caps need B to
 /// rounding) has no point either: no split of B gives every client a positive share.
 pub fn cap_feasibility(inst: &Instance, _tolerance: f64, _max_iterations: u32) -> CapFeasibility {
@@ -988,8 +993,8 @@ pub fn cap_feasibility(inst: &Instance, _tolerance: f64, _max_iterations: u32) -
         return CapFeasibility::Infeasible;
     }
     let mut floor = vec![0.0; inst.clients];
-    let sum = energy::bandwidth_floors(inst, &ws.rho, &mut floor);
-    if sum < inst.bandwidth_hz {
+    let failures = energy::bandwidth_floors(inst, &ws.rho, &mut floor);
+    if failures.is_empty() && energy::total(&floor) <= inst.bandwidth_hz {
         CapFeasibility::Pruning(ws.rho.clone())
     } else {
         CapFeasibility::Infeasible
