@@ -341,9 +341,9 @@ pub(super) struct DemandSlope<'a, 'b> {
     pub(super) t: f64,
     pub(super) rho: &'a [f64],
     pub(super) b: &'a [f64],
-    /// With caps, c' and H per client (MODEL.md 11.2): a client whose cap's upload window
-    /// is the shorter one needs what the cap needs, which does not move with T.
-    pub(super) caps: Option<(&'a [f64], &'a [f64])>,
+    /// With caps (MODEL.md 11.2): 1 for a client whose need moves with T (its time branch
+    /// binds), 0 for one on its cap's branch or at its kink (added by the caller).
+    pub(super) moving: Option<&'a [f64]>,
 }
 
 impl<'a, 'b> simd::Kernel for DemandSlope<'a, 'b> {
@@ -370,10 +370,8 @@ impl<'a, 'b> simd::Kernel for DemandSlope<'a, 'b> {
             let d = -(q * q) / payload / (math::ln_gap(a / b) / V::splat(LN2));
             demand = demand + V::select(step.valid, b, zero);
             let mut moving = step.valid;
-            if let Some((e_c, e_h)) = self.caps {
-                let cap_window = step.load(e_h, f64::INFINITY)
-                    - (one - V::splat(inst.phi_c) * rho) * step.load(e_c, 0.0);
-                moving = moving & window.lt(cap_window);
+            if let Some(m) = self.moving {
+                moving = moving & step.load(m, 0.0).gt(zero);
             }
             slope = slope + V::select(moving, d, zero);
             start += V::N;

@@ -41,7 +41,7 @@ use crate::bandwidth::round_latency;
 use crate::energy;
 use crate::instance::Instance;
 use crate::pruning::weighted;
-use crate::rate::{rate_inverse, LN2};
+use crate::rate::{rate_derivative, rate_inverse, LN2};
 use crate::simd::dispatch;
 
 mod kernels;
@@ -146,6 +146,8 @@ pub struct Caps {
     pub e_d_lo: Vec<f64>,
     pub e_g_hi: Vec<f64>,
     pub e_d_hi: Vec<f64>,
+    pub e_s_lo: Vec<f64>,
+    pub e_s_hi: Vec<f64>,
     /// The least pruning with infinite bandwidth: max(rmin, the cap's floor there).
     pub floor_inf: Vec<f64>,
     /// Per T: whether the cap binds at the box's lower (rho = rmax) and upper (rho = rmin)
@@ -153,6 +155,9 @@ pub struct Caps {
     pub lower: Vec<bool>,
     pub upper: Vec<bool>,
     pub kink: Vec<bool>,
+    /// Whether the kink's point and G are computed for this T (on the first price that
+    /// leaves the client inside its box: most kinked clients never need them).
+    pub kink_ready: Vec<bool>,
     pub kink_b: Vec<f64>,
     pub kink_s: Vec<f64>,
     pub kink_rho: Vec<f64>,
@@ -161,8 +166,12 @@ pub struct Caps {
     pub kink_d_lo: Vec<f64>,
     pub kink_g_hi: Vec<f64>,
     pub kink_d_hi: Vec<f64>,
-    /// Per price: whether an interior client's solution is on the cap's branch.
+    /// Per price: whether an interior client's solution is on the cap's branch, and
+    /// whether the client sits at its kink.
     pub on_cap: Vec<bool>,
+    pub at_kink: Vec<bool>,
+    /// Per point: 1 where the client's need moves with T (its time branch binds), else 0.
+    pub moving: Vec<f64>,
     /// The caps-only problem F_E(inf): the time branch is dropped.
     pub only: bool,
 }
@@ -185,10 +194,13 @@ impl Caps {
             e_d_lo: column(0.0),
             e_g_hi: column(0.0),
             e_d_hi: column(0.0),
+            e_s_lo: column(0.0),
+            e_s_hi: column(0.0),
             floor_inf: rmin.to_vec(),
             lower: vec![false; k_count],
             upper: vec![false; k_count],
             kink: vec![false; k_count],
+            kink_ready: vec![false; k_count],
             kink_b: column(0.0),
             kink_s: column(0.0),
             kink_rho: column(0.0),
@@ -197,6 +209,8 @@ impl Caps {
             kink_g_hi: column(0.0),
             kink_d_hi: column(0.0),
             on_cap: vec![false; k_count],
+            at_kink: vec![false; k_count],
+            moving: column(1.0),
             only: false,
         };
         let bits = inst.payload_bits;
@@ -218,6 +232,8 @@ impl Caps {
             let hi = energy::cap_bandwidth(inst, k, rmin[k]);
             caps.e_b_lo[k] = lo;
             caps.e_b_hi[k] = hi;
+            caps.e_s_lo[k] = lo.ln();
+            caps.e_s_hi[k] = if hi < f64::INFINITY { hi.ln() } else { f64::INFINITY };
             if lo > 0.0 && lo < f64::INFINITY {
                 let (g, d) = stationarity(inst.a[k], cc, bits, ss, kk, lo);
                 caps.e_g_lo[k] = g;
@@ -327,6 +343,7 @@ fn cap_boxes(inst: &Instance, ws: &mut Workspace, caps: &mut Caps) {
     for k in 0..inst.clients {
         ws.needed[k] = caps.floor_inf[k];
         caps.kink[k] = false;
+        caps.moving[k] = 0.0;
         if !energy::is_capped(inst, k) {
             ws.b_lo[k] = 0.0;
             ws.b_hi[k] = 0.0;
@@ -338,12 +355,8 @@ fn cap_boxes(inst: &Instance, ws: &mut Workspace, caps: &mut Caps) {
         }
         ws.b_lo[k] = caps.e_b_lo[k];
         ws.b_hi[k] = caps.e_b_hi[k];
-        ws.box_lo[k] = caps.e_b_lo[k].ln();
-        ws.box_hi[k] = if caps.e_b_hi[k] < f64::INFINITY {
-            caps.e_b_hi[k].ln()
-        } else {
-            f64::INFINITY
-        };
+        ws.box_lo[k] = caps.e_s_lo[k];
+        ws.box_hi[k] = caps.e_s_hi[k];
         ws.g_lo[k] = caps.e_g_lo[k];
         ws.d_lo[k] = caps.e_d_lo[k];
         ws.g_hi[k] = caps.e_g_hi[k];
@@ -355,12 +368,12 @@ fn cap_boxes(inst: &Instance, ws: &mut Workspace, caps: &mut Caps) {
 }
 
 /// G and dG/ds at b of client k's time branch (`cap` false) or cap branch.
-fn branch_stationarity(inst: &Instance, ws: &Workspace, caps: &Caps, k: usize, cap: bool, b: f64) -> (f64, f64) {
+fn branch_stationarity(inst: &Instance, caps: &Caps, k: usize, cap: bool, kk: f64, b: f64) -> (f64, f64) {
     let bits = inst.payload_bits;
     let (c, kk) = if cap {
         (caps.e_c[k], caps.e_kk[k])
     } else {
-        (inst.c[k], ws.kk[k])
+        (inst.c[k], kk)
     };
     stationarity(inst.a[k], inst.phi_c * c, bits, inst.phi_s * bits, kk, b)
 }
@@ -375,33 +388,37 @@ fn merge_caps(inst: &Instance, ws: &mut Workspace, caps: &mut Caps, t: f64) {
         let upper = caps.e_b_hi[k] > ws.b_hi[k];
         if lower {
             ws.b_lo[k] = caps.e_b_lo[k];
-            ws.box_lo[k] = caps.e_b_lo[k].ln();
+            ws.box_lo[k] = caps.e_s_lo[k];
             ws.g_lo[k] = caps.e_g_lo[k];
             ws.d_lo[k] = caps.e_d_lo[k];
         }
         if upper {
             ws.b_hi[k] = caps.e_b_hi[k];
-            let finite = caps.e_b_hi[k] < f64::INFINITY;
-            ws.box_hi[k] = if finite {
-                caps.e_b_hi[k].ln()
-            } else {
-                f64::INFINITY
-            };
+            ws.box_hi[k] = caps.e_s_hi[k];
             ws.g_hi[k] = caps.e_g_hi[k];
             ws.d_hi[k] = caps.e_d_hi[k];
         }
         caps.lower[k] = lower;
         caps.upper[k] = upper;
-        caps.kink[k] = false;
-        if lower == upper || !(ws.b_lo[k] < ws.b_hi[k]) {
-            continue;
-        }
+        caps.kink[k] = lower != upper && ws.b_lo[k] < ws.b_hi[k];
+        caps.kink_ready[k] = false;
+    }
+}
+
+/// Client k's kink at T (merge_caps): where the two needs cross, and G of both branches
+/// there. When rounding puts the crossing at a box end, the client keeps one branch.
+/// `bounds` are client k's box ends b_lo, b_hi, its time branch's K and its rmin.
+fn place_kink(inst: &Instance, caps: &mut Caps, k: usize, t: f64, bounds: [f64; 4]) {
+    caps.kink_ready[k] = true;
+    let (lower, upper) = (caps.lower[k], caps.upper[k]);
+    let [b_lo, b_hi, kk, rmin] = bounds;
+    {
         // The upload windows T - t0 - c m and H - c' m (m = 1 - phi_c rho) cross at
         // m = (T - t0 - H) / (c - c'); a different branch binds at each end only if they do.
         let (c, c1, h) = (inst.c[k], caps.e_c[k], caps.e_h[k]);
         let m = (t - inst.t0[k] - h) / (c - c1);
         let mut rho = (1.0 - m) / inst.phi_c;
-        let (rmin, rmax) = (ws.rmin[k], inst.rmax[k]);
+        let rmax = inst.rmax[k];
         if !(rho >= rmin) {
             rho = rmin;
         }
@@ -416,23 +433,25 @@ fn merge_caps(inst: &Instance, ws: &mut Workspace, caps: &mut Caps, t: f64) {
         } else {
             f64::INFINITY
         };
-        if !(b > ws.b_lo[k]) {
+        if !(b > b_lo) {
             // Rounding put the crossing at the lower end: the upper branch throughout.
             caps.lower[k] = upper;
-            continue;
+            caps.kink[k] = false;
+            return;
         }
-        if !(b < ws.b_hi[k]) {
+        if !(b < b_hi) {
             caps.upper[k] = lower;
-            continue;
+            caps.kink[k] = false;
+            return;
         }
         caps.kink[k] = true;
         caps.kink_b[k] = b;
         caps.kink_s[k] = b.ln();
         caps.kink_rho[k] = rho;
-        let (g, d) = branch_stationarity(inst, ws, caps, k, lower, b);
+        let (g, d) = branch_stationarity(inst, caps, k, lower, kk, b);
         caps.kink_g_lo[k] = g;
         caps.kink_d_lo[k] = d;
-        let (g, d) = branch_stationarity(inst, ws, caps, k, upper, b);
+        let (g, d) = branch_stationarity(inst, caps, k, upper, kk, b);
         caps.kink_g_hi[k] = g;
         caps.kink_d_hi[k] = d;
     }
@@ -487,9 +506,16 @@ pub fn price_response(inst: &Instance, ws: &mut Workspace, t: f64, log_price: f6
         Some(caps) => {
             // A kinked client's price puts it on one side of the kink or at it; each
             // side is a smooth problem on one branch (MODEL.md 11.2).
+            for &k in caps.list.iter() {
+                caps.at_kink[k] = false;
+            }
             let mut j = 0;
             for i in 0..count {
                 let k = ws.interior[i];
+                if caps.kink[k] && !caps.kink_ready[k] {
+                    let bounds = [ws.b_lo[k], ws.b_hi[k], ws.kk[k], ws.rmin[k]];
+                    place_kink(inst, caps, k, t, bounds);
+                }
                 let log_mu = log_price + ws.log_w[k];
                 let (mut box_lo, mut g_lo, mut d_lo) = (ws.box_lo[k], ws.g_lo[k], ws.d_lo[k]);
                 let (mut box_hi, mut g_hi, mut d_hi) = (ws.box_hi[k], ws.g_hi[k], ws.d_hi[k]);
@@ -512,6 +538,7 @@ pub fn price_response(inst: &Instance, ws: &mut Workspace, t: f64, log_price: f6
                         ws.s[k] = caps.kink_s[k];
                         ws.gs[k] = 0.0;
                         caps.on_cap[k] = false;
+                        caps.at_kink[k] = true;
                         continue;
                     }
                 } else {
@@ -580,19 +607,65 @@ pub struct Evaluation {
 /// sum_k b_k and sum_k d b_k / dT at fixed rho: (dq/dT) / r'(b) with
 /// q = S m_s / (T - t0 - c m_c), dq/dT = -q^2 / (S m_s), m_s = 1 - phi_s rho,
 /// m_c = 1 - phi_c rho.
-fn demand_and_slope(inst: &Instance, ws: &Workspace, t: f64) -> (f64, f64) {
+/// With caps (MODEL.md 11.2) the envelope theorem counts, per client, the branch that
+/// binds at its solution: the time branch as above, the cap's not at all (its need does
+/// not move with T), and a client at its kink (rho_x, b_x) with value b_x + lambda w rho_x
+/// moves along the kink: (b_E'(rho_x) + lambda w) rho_x'(T), rho_x' = -1 / (phi_c (c - c')).
+fn demand_and_slope(inst: &Instance, ws: &mut Workspace, t: f64, log_price: f64) -> (f64, f64) {
+    let mut kink_slope = 0.0;
+    if let Some(caps) = ws.caps.as_mut() {
+        if !caps.only {
+            let lambda = if log_price > f64::NEG_INFINITY {
+                log_price.exp()
+            } else {
+                0.0
+            };
+            for &k in caps.list.iter() {
+                caps.moving[k] = if caps.at_kink[k] {
+                    kink_slope += kink_move(inst, caps, k, lambda, ws.rho[k], ws.b[k]);
+                    0.0
+                } else if ws.gs[k] != 0.0 {
+                    if caps.on_cap[k] { 0.0 } else { 1.0 }
+                } else if ws.b[k] == ws.b_lo[k] && ws.b_lo[k] < ws.b_hi[k] {
+                    if caps.lower[k] { 0.0 } else { 1.0 }
+                } else if caps.upper[k] {
+                    0.0
+                } else {
+                    1.0
+                };
+            }
+        }
+    }
     let (rho, b) = (&ws.rho[..], &ws.b[..]);
-    let caps = ws.caps.as_ref().map(|c| (&c.e_c[..], &c.e_h[..]));
-    dispatch(
+    let moving = ws.caps.as_ref().map(|c| &c.moving[..]);
+    let (demand, slope) = dispatch(
         inst.level,
         DemandSlope {
             inst,
             t,
             rho,
             b,
-            caps,
+            moving,
         },
-    )
+    );
+    (demand, slope + kink_slope)
+}
+
+/// d(b_x + lambda w rho_x) / dT for client k at its kink (demand_and_slope).
+fn kink_move(inst: &Instance, caps: &Caps, k: usize, lambda: f64, rho: f64, b: f64) -> f64 {
+    let (c, c1, h) = (inst.c[k], caps.e_c[k], caps.e_h[k]);
+    let drho = -1.0 / (inst.phi_c * (c - c1));
+    let bits = inst.payload_bits;
+    let m_s = 1.0 - inst.phi_s * rho;
+    let window = h - c1 * (1.0 - inst.phi_c * rho);
+    let dq = -(inst.phi_s * bits * window + bits * m_s * inst.phi_c * c1) / (window * window);
+    let db = dq / rate_derivative(inst.a[k], b);
+    let value = (db + lambda * inst.w[k]) * drho;
+    if value.is_finite() {
+        value
+    } else {
+        0.0
+    }
 }
 
 /// Whether interior client k's solution is on its time branch (the only one that moves
@@ -657,7 +730,7 @@ pub fn evaluate(inst: &Instance, ws: &mut Workspace, t: f64) -> Evaluation {
             ws.b[k] = ws.b_hi[k];
             ws.gs[k] = 0.0;
         }
-        let (demand, slope) = demand_and_slope(inst, ws, t);
+        let (demand, slope) = demand_and_slope(inst, ws, t, f64::NEG_INFINITY);
         return Evaluation {
             infeasible: demand - demand_noise(inst, &ws.b, &ws.gs) > b_total,
             demand,
@@ -783,7 +856,7 @@ pub fn evaluate(inst: &Instance, ws: &mut Workspace, t: f64) -> Evaluation {
         ws.last_t = t;
         ws.price_slope = (interior / slope - 1.0 - cross / slope) / t;
     }
-    let (demand, slope) = demand_and_slope(inst, ws, t);
+    let (demand, slope) = demand_and_slope(inst, ws, t, price);
     // Weight of the clients whose rho is computed (U / V - T / V, a few ulps off); at a
     // bound rho is exactly 0 or rmax.
     let mut loose = 0.0;
@@ -866,14 +939,21 @@ pub fn optimal(
         if ev.demand.is_finite() && weighted(&inst.w, &ws.rho) <= inst.budget {
             // A feasible point from this T: its bandwidth rescaled onto the band (down when T
             // is infeasible, which lengthens the round a little; up when it is feasible).
-            let moved = if capped {
-                // The floors as computed (an interior client on its cap's branch has b
-                // within ulps of its floor).
-                energy::bandwidth_floors(inst, &ws.rho, &mut floor);
-                for k in 0..k_count {
-                    scratch[k] = ws.b[k].max(floor[k]);
+            let moved = if capped && ev.demand > b_total {
+                // Each capped client's floor as computed (one on its cap's branch has b
+                // within ulps of it); scaling up keeps the floors, scaling down shrinks only
+                // the bandwidth above them (energy::onto_band).
+                scratch.copy_from_slice(&ws.b);
+                let list = &ws.caps.as_ref().map_or(&[][..], |c| &c.list[..]);
+                for &k in list.iter() {
+                    floor[k] = energy::cap_bandwidth(inst, k, ws.rho[k]);
+                    scratch[k] = scratch[k].max(floor[k]);
                 }
                 energy::onto_band(inst, &floor, &mut scratch)
+            } else if capped {
+                // Up: plain scaling keeps every floor (a client on its cap's branch is
+                // within ulps of its floor, well inside the caps' 1e-12).
+                energy::onto_band(inst, &[], &mut scratch_from(&mut scratch, &ws.b))
             } else {
                 let scale = b_total / ev.demand;
                 for k in 0..k_count {
@@ -959,6 +1039,12 @@ pub fn optimal(
         iterations,
         converged,
     }
+}
+
+/// Copies `b` into `scratch` and returns it.
+fn scratch_from<'a>(scratch: &'a mut [f64], b: &[f64]) -> &'a mut [f64] {
+    scratch.copy_from_slice(b);
+    scratch
 }
 
 /// What the caps-only problem says (MODEL.md 11.2): F_E(inf) = min sum_k b_E,k(rho_k) over
