@@ -26,9 +26,9 @@ export interface Solver {
    * or `scalar`); undefined on `ts`.
    */
   readonly kernels?: string;
-  solve(problem: unknown, options: SolveOptions): SolveResult;
+  solve(problem: unknown, options?: SolveOptions): SolveResult;
   /** Many problems in one crossing of the boundary; errors name `problems[i]`. */
-  solveMany(problems: unknown[], options: SolveOptions): SolveResult[];
+  solveMany(problems: unknown[], options?: SolveOptions): SolveResult[];
   /**
    * Deadline mode (docs/MODEL.md section 9): the least weighted pruning that meets
    * `options.deadline` seconds, with a certified bracket; `pruningBudget` may be absent.
@@ -173,7 +173,7 @@ function packBatch(problems: unknown[]): {
 
 /** A solver over a compiled core: the facade only reshapes; the core validates and solves. */
 export function coreSolver(backend: BackendName, core: CoreBackend, skipped: Solver['skipped']): Solver {
-  const solve = (problem: unknown, options: SolveOptions): SolveResult => {
+  const solve = (problem: unknown, options?: SolveOptions): SolveResult => {
     try {
       const { method, tolerance, maxIterations } = checkOptions(options);
       const p = toProblemShape(problem);
@@ -195,7 +195,7 @@ export function coreSolver(backend: BackendName, core: CoreBackend, skipped: Sol
       throw asJcpbaError(e);
     }
   };
-  const solveMany = (problems: unknown[], options: SolveOptions): SolveResult[] => {
+  const solveMany = (problems: unknown[], options?: SolveOptions): SolveResult[] => {
     try {
       checkBatch(problems);
       const { method, tolerance, maxIterations } = checkOptions(options);
@@ -232,7 +232,7 @@ export function coreSolver(backend: BackendName, core: CoreBackend, skipped: Sol
         throw new JcpbaError('invalid-input', 'problems must be an array of problems (the fading realizations of one drop)', 'problems');
       }
       const b = packBatch(problems);
-      const json = core.plan(b.scalars, b.offsets, ...b.columns, b.fixed, o.method, o.policy, o.rounds0, o.pruningLimit, o.tolerance, o.maxIterations);
+      const json = core.plan(b.scalars, b.offsets, ...b.columns, b.fixed, o.method, o.policy, o.rounds0, o.pruningLimit, o.tolerance, o.maxIterations, o.convergenceExponent);
       return (JSON.parse(json) as PlanResult[]).map((p) => (p.policy === 'adaptive' ? { ...p, budgets: Float64Array.from(p.budgets) } : p));
     } catch (e) {
       throw asJcpbaError(e);

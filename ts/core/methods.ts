@@ -20,8 +20,13 @@ export type MethodId = (typeof METHODS)[number];
 
 export type Status = 'converged' | 'iteration-limit';
 
+/** The method `solve` runs when the options name none: the certified global optimum. */
+export const DEFAULT_METHOD: MethodId = 'optimal';
+
+/** Options of `solve` and `solveMany`; every field is optional. */
 export interface SolveOptions {
-  method: MethodId;
+  /** The method to run (see METHODS). Default `optimal`. */
+  method?: MethodId;
   /** Relative tolerance: the bracket width of `optimal`, the stopping decrease of `bcd`. Default 1e-10. */
   tolerance?: number;
   /** Iteration cap of `bcd` and `optimal`. Default 500. */
@@ -54,9 +59,12 @@ export function methodId(id: unknown): MethodId {
   throw new JcpbaError('unknown-method', `unknown method ${JSON.stringify(String(id))}; expected one of ${METHODS.join(', ')}`, 'method');
 }
 
-export function checkOptions(options: SolveOptions): { method: MethodId; tolerance: number; maxIterations: number } {
-  const method = methodId(options?.method);
-  return { method, ...checkSolverOptions(options.tolerance, options.maxIterations) };
+export function checkOptions(options: SolveOptions | undefined): { method: MethodId; tolerance: number; maxIterations: number } {
+  if (options !== undefined && (options === null || typeof options !== 'object')) {
+    throw new JcpbaError('invalid-option', `options must be an object such as { method: 'optimal' } (got ${options === null ? 'null' : typeof options})`, 'options');
+  }
+  const method = methodId(options?.method ?? DEFAULT_METHOD);
+  return { method, ...checkSolverOptions(options?.tolerance, options?.maxIterations) };
 }
 
 /**
@@ -75,7 +83,7 @@ export function checkSolverOptions(tolerance: unknown = DEFAULT_TOLERANCE, maxIt
 }
 
 /** Solves one problem (any accepted form) with one method on the TypeScript reference. */
-export function solve(problem: unknown, options: SolveOptions): SolveResult {
+export function solve(problem: unknown, options?: SolveOptions): SolveResult {
   const opts = checkOptions(options);
   return solveInstance(instance(toProblem(problem)), opts.method, opts.tolerance, opts.maxIterations);
 }

@@ -7,14 +7,14 @@ import { availableParallelism } from 'node:os';
 import { join, resolve, sep } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { JcpbaError } from '../core/error.js';
-import { checkSolverOptions } from '../core/methods.js';
+import { DEFAULT_MAX_ITERATIONS, DEFAULT_TOLERANCE, checkSolverOptions } from '../core/methods.js';
 import { type UnitSpec, type UnitSummary, runUnit } from '../core/montecarlo.js';
 import { type BackendName, createSolver } from '../facade.js';
 import { isFigureFile, sweepFigures } from './figures.js';
 import { type CustomMethod, type UnitMethod, customMethods, customUnitMethod, placeError, runCustomUnit, runUnitWith } from './custom.js';
 import { type DropsFile, loadDrops } from './drops.js';
 import type { MethodId } from '../core/methods.js';
-import { drawFading, problemFromDraws } from '../core/scenario.js';
+import { type ScenarioOptions, drawFading, problemFromDraws } from '../core/scenario.js';
 import type { Solver } from '../solvers.js';
 import {
   type SweepConfig,
@@ -70,8 +70,17 @@ export interface RunOptions {
  * A sweep as `runSweep` takes it: a SweepConfig whose methods may hold custom methods
  * (`{ id, version, solve }`, see custom.ts) next to the built-in ids.
  */
-export type SweepInput = Omit<SweepConfig, 'methods' | 'custom' | 'dropsFile'> & {
+export type SweepInput = Omit<SweepConfig, 'methods' | 'custom' | 'dropsFile' | 'base' | 'tolerance' | 'maxIterations' | 'rounds'> & {
+  /** Method ids (METHODS) and custom methods, in the order of the results. */
   methods: (string | CustomMethod)[];
+  /** Scenario options fixed for the whole sweep (ScenarioOptions keys). Default `{}`: the generator's defaults. */
+  base?: Partial<ScenarioOptions>;
+  /** Relative tolerance of `bcd` and `optimal`, in (0, 1). Default 1e-10 (DEFAULT_TOLERANCE), as `jcpba sweep`. */
+  tolerance?: number;
+  /** Iteration cap of `bcd` and `optimal`, a positive integer. Default 500 (DEFAULT_MAX_ITERATIONS), as `jcpba sweep`. */
+  maxIterations?: number;
+  /** Rounds per trial, each its own fading realization (the fine-tuning latency is their sum). Default 1, as `jcpba sweep`. */
+  rounds?: number;
   /**
    * A JSON file of client lists, one per drop (see README "Use it from code"), used
    * instead of the generator's drops; `drops` must be the number of drops it holds. Its
@@ -89,7 +98,16 @@ export function sweepConfigOf(input: SweepInput): { config: SweepConfig; custom:
   if (!Array.isArray(input.methods)) throw new JcpbaError('invalid-option', 'methods must be an array of method ids and custom methods', 'methods');
   const custom = customMethods(input.methods);
   const { custom: _ignored, dropsFile, ...rest } = input as SweepInput & { custom?: unknown };
-  const config: SweepConfig = { ...rest, methods: input.methods.map((m) => (typeof m === 'string' ? m : m.id)) };
+  // The defaults `jcpba sweep` uses, filled in here so that the stored configuration (the
+  // sweep's identity) is the same whether a default was written out or left out.
+  const config: SweepConfig = {
+    ...rest,
+    base: rest.base ?? {},
+    rounds: rest.rounds ?? 1,
+    tolerance: rest.tolerance ?? DEFAULT_TOLERANCE,
+    maxIterations: rest.maxIterations ?? DEFAULT_MAX_ITERATIONS,
+    methods: input.methods.map((m) => (typeof m === 'string' ? m : m.id)),
+  };
   if (custom.size > 0) config.custom = [...custom.values()].map((m) => ({ id: m.id, version: m.version }));
   if (dropsFile === undefined) return { config, custom };
   const path = typeof dropsFile === 'string' ? dropsFile : dropsFile?.path;

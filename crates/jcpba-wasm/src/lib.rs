@@ -377,7 +377,7 @@ pub unsafe extern "C" fn jcpba_min_pruning(
 }
 
 /// Runs a batch of Monte Carlo units (`jcpba_core::run_units_flat`; there are no
-/// threads here, so `threads` is only checked). Inputs: `params` (21 f64 per grid
+/// threads here, so `threads` is only checked). Inputs: `params` (34 f64 per grid
 /// point), `specs` (3 u32 per unit) and the comma-separated method ids (UTF-8). On
 /// success the JSON array of unit summaries is readable through `jcpba_result_ptr` and
 /// `jcpba_result_len` until the next call.
@@ -449,6 +449,7 @@ pub unsafe extern "C" fn jcpba_plan(
     pruning_limit: f64,
     tolerance: f64,
     max_iterations: f64,
+    convergence_exponent: f64,
 ) -> u32 {
     begin();
     RESULT.with(|r| *r.borrow_mut() = String::new());
@@ -473,6 +474,7 @@ pub unsafe extern "C" fn jcpba_plan(
             pruning_limit,
             tolerance,
             max_iterations,
+            convergence_exponent,
         )?;
         RESULT.with(|r| *r.borrow_mut() = json);
         Ok(())
