@@ -314,7 +314,7 @@ pub fn boxes(inst: &Instance, ws: &mut Workspace, t: f64) -> Option<f64> {
         Some(caps) => {
             let ok = dispatch(inst.level, Boxes { inst, ws, t }).is_some();
             if ok {
-                merge_caps(inst, ws, caps, t);
+                merge_caps(ws, caps);
             }
             ok
         }
@@ -380,7 +380,7 @@ fn branch_stationarity(inst: &Instance, caps: &Caps, k: usize, cap: bool, kk: f6
 
 /// Each capped client's box at T from its time branch's (the Boxes kernel's) and its
 /// cap's: each end from the branch that needs more there, and the kink between them.
-fn merge_caps(inst: &Instance, ws: &mut Workspace, caps: &mut Caps, t: f64) {
+fn merge_caps(ws: &mut Workspace, caps: &mut Caps) {
     for i in 0..caps.list.len() {
         let k = caps.list[i];
         ws.needed[k] = ws.needed[k].max(caps.floor_inf[k]);
