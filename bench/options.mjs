@@ -1,7 +1,7 @@
 // The command line of `npm run bench`: which parts, sizes, methods and backends run.
 import { BACKENDS, METHODS } from '../dist/ts/index.js';
 
-export const PARTS = ['solve', 'accuracy', 'suites', 'sweep', 'plan', 'counts'];
+export const PARTS = ['solve', 'accuracy', 'suites', 'sweep', 'plan', 'counts', 'anchors'];
 export const FULL_SIZES = [10, 100, 1000, 10000];
 export const QUICK_SIZES = [10, 100];
 
@@ -11,11 +11,14 @@ export const USAGE = `Usage: npm run bench -- [--quick] [--methods a,b|all] [--b
 Per-solve timings (tinybench, and CPU time at K = 1,000), accuracy (parity, certificates,
 scalar and vector paths), backend and batching suites (benny), sweep throughput at 1 and
 all threads (against a baseline build when there is one), the fine-tuning plan (N = 64,
-K = 100), and rate evaluations per client. Prints the performance targets met or not met.
+K = 100), rate evaluations per client, and the anchors (Ipopt beside optimal and bcd at
+K = 10 to 10,000 when coinor-libipopt-dev is installed; bcd's gap to the optimum over
+generated problems). Prints the performance targets met or not met.
 Writes DIR/latest.json, DIR/latest.md and benny's files (default DIR: bench/results).
 Build first: npm run build; for the baseline, bash bench/baseline.sh once.
 
-  --quick      sizes ${QUICK_SIZES.join(', ')}, few iterations, small suites and sweep (a CI smoke test, < 60 s)
+  --quick      sizes ${QUICK_SIZES.join(', ')}, few iterations, small suites and sweep (a CI smoke test, < 60 s);
+               every part but anchors unless --parts names it
   --methods    methods of the per-solve table (default: all, and min-pruning: deadline mode at 1.05 T*); suites and counts use bcd and optimal among them
   --backends   ${BACKENDS.join(', ')} (default: all)
   --sizes      client counts K of the per-solve table (default: ${FULL_SIZES.join(', ')})
@@ -69,5 +72,7 @@ export function parseOptions(argv) {
     else throw new Error(`unknown option ${flag}\n\n${USAGE}`);
   }
   o.sizes ??= o.quick ? QUICK_SIZES : FULL_SIZES;
+  // Compiling and running Ipopt takes longer than the rest of a quick run.
+  if (o.quick && !argv.includes('--parts')) o.parts = o.parts.filter((p) => p !== 'anchors');
   return o;
 }

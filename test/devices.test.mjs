@@ -23,6 +23,20 @@ import { flattenParams } from '../dist/ts/sweep/config.js';
 
 const root = new URL('..', import.meta.url);
 const read = (path) => readFileSync(new URL(path, root), 'utf8');
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { solver } from './helpers.mjs';
+import Ajv2020 from 'ajv/dist/2020.js';
+
+const ajv = new Ajv2020({ allErrors: true });
+const schema = (name) => ajv.compile(JSON.parse(read(`schemas/${name}.schema.json`)));
+
+const BIN = fileURLToPath(new URL('../bin/jcpba.js', import.meta.url));
+const cli = (args, input) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', input });
+
 
 test('every catalog entry has every field, a plausible value and a source', () => {
   assert.ok(DEVICES.length >= 7);
@@ -273,10 +287,14 @@ test('scenario options: utilization, compute power, energy cap and phi_m are che
 });
 
 test('the Monte Carlo units of a fleet agree across backends (and with the generator)', async () => {
+  // Fleets whose clients that take part need no pruning (the 8 GiB boards are excluded from
+  // the 13B fine-tuning, the others hold it) and no caps: until the core's methods honour
+  // minPruning and caps (MODEL.md 11.2, 12), only such units can agree across backends.
   const params = [
-    resolveScenario({ clients: 12, seed: 3, devices: 'edge-mix', model: 'llama2-13b-lora', computePowerW: '20:60', energyCapJ: 4000 }),
-    resolveScenario({ clients: 9, seed: 4, devices: 'consumer-mix', computePowerW: '50:80' }),
+    resolveScenario({ clients: 12, seed: 3, devices: 'orin-nano-8gb:1,agx-orin-64gb:1,a100-80gb:1', model: 'llama2-13b-lora', computePowerW: '20:60' }),
+    resolveScenario({ clients: 9, seed: 4, devices: 'rtx-4090:1,rtx-4090-laptop:1', computePowerW: '50:80' }),
   ];
+  assert.ok(generate({ clients: 12, seed: 3, devices: 'orin-nano-8gb:1,agx-orin-64gb:1,a100-80gb:1', model: 'llama2-13b-lora' }).excludedClients > 0);
   const specs = [
     { grid: 0, drop: 0, block: 0 },
     { grid: 1, drop: 3, block: 0 },
@@ -311,6 +329,72 @@ test('the Monte Carlo units of a fleet agree across backends (and with the gener
       (e) => e.message === 'specs[0]: devices: every client of drop 0 was excluded: orin-nano-8gb cannot hold the fine-tuning even at maxPruning (its least pruning exceeds rmax)',
     );
   }
+});
+
+test('jcpba generate --devices prints the device of each client and the excluded count; solve reads it back', () => {
+  const args = ['generate', '--clients', '6', '--seed', '4', '--devices', 'orin-nano-8gb:1,rtx-4090:1', '--model', 'llama2-13b-lora', '--utilization', '0.5'];
+  const r = cli(args);
+  assert.is(r.status, 0, r.stderr);
+  const json = JSON.parse(r.stdout);
+  const p = generate({ clients: 6, seed: 4, devices: 'orin-nano-8gb:1,rtx-4090:1', model: 'llama2-13b-lora', utilization: 0.5 });
+  assert.is(json.excludedClients, p.excludedClients);
+  assert.ok(json.excludedClients > 0);
+  assert.equal(json.clients.map((c) => c.device), p.device);
+  assert.ok(json.clients.every((c) => c.device === 'rtx-4090'));
+  const problemSchema = schema('problem');
+  assert.ok(problemSchema(json), JSON.stringify(problemSchema.errors));
+  assert.ok(problemSchema(JSON.parse(cli([...args, '--columnar']).stdout)), JSON.stringify(problemSchema.errors));
+  const solved = cli(['solve', '-', '--method', 'equal', '--backend', solver.backend], r.stdout);
+  assert.is(solved.status, 0, solved.stderr);
+  // Flags: a bad fleet, a bad range, an energy cap of none.
+  const bad = cli(['generate', '--devices', 'rtx-9090']);
+  assert.is(bad.status, 2);
+  assert.match(bad.stderr, /unknown device "rtx-9090"/);
+  assert.match(cli(['generate', '--compute-power', '5:1']).stderr, /computePowerW must be a number of W >= 0 or a range lo:hi/);
+  assert.is(cli(['generate', '--energy-cap', 'none', '--compute-power', '10:20']).status, 0);
+});
+
+test('a sweep over fleets reports forced pruning, excluded share and small-device share, and draws latency against the small-device share', () => {
+  const out = mkdtempSync(join(tmpdir(), 'jcpba-devices-'));
+  const fleets = ['rtx-4090:1', 'orin-nano-8gb:1,rtx-4090:3', 'orin-nano-8gb:1,rtx-4090:1', 'orin-nano-8gb:3,rtx-4090:1'];
+  const r = cli(['sweep', '--devices', fleets.join(';'), '--clients', '12', '--drops', '3', '--realizations', '4', '--methods', 'equal,optimal', '--max-pruning', '0.45', '--budget', '0.45', '--backend', solver.backend, '--quiet', '--out', out]);
+  assert.is(r.status, 0, r.stderr);
+  const lines = readFileSync(join(out, 'results.csv'), 'utf8').trim().split('\n');
+  const header = lines[0].split(',');
+  assert.equal(header.slice(-3), ['forcedPruning', 'excludedShare', 'smallDeviceShare']);
+  const json = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
+  assert.match(json.statistics.fleet, /forcedPruning = mean over the drops/);
+  const sweepSchema = schema('sweep-results');
+  assert.ok(sweepSchema(json), JSON.stringify(sweepSchema.errors));
+  fleets.forEach((fleet, g) => {
+    // Independently: the generated problems of the three drops (their minPruning, weights, excluded count).
+    let forced = 0;
+    let excluded = 0;
+    for (let drop = 0; drop < 3; drop++) {
+      const p = generate({ clients: 12, seed: 1, drop, devices: fleet, maxPruning: 0.45, budget: 0.45 });
+      let w = 0;
+      let wr = 0;
+      p.dataWeight.forEach((x, k) => {
+        w += x;
+        wr += x * p.minPruning[k];
+      });
+      forced += wr / w / 3;
+      excluded += p.excludedClients;
+    }
+    const row = json.results.find((x) => x.devices === fleet && x.method === 'equal');
+    assert.ok(Math.abs(row.forcedPruning - forced) < 1e-12, `${fleet}: ${row.forcedPruning} vs ${forced}`);
+    assert.is(row.excludedShare, excluded / 36);
+    const small = parseFleet(fleet)[0];
+    assert.is(row.smallDeviceShare, small);
+    // 7B LoRA needs 14.7 GB: an 8 GiB board must prune 0.415 (<= 0.45), nobody is excluded.
+    assert.is(row.excludedShare, 0);
+    if (g === 0) assert.is(row.forcedPruning, 0);
+    else assert.ok(row.forcedPruning > 0.05 && row.forcedPruning < 0.415);
+  });
+  const files = readdirSync(out);
+  assert.ok(files.includes('latency-vs-small-devices.vl.json'), files.join(' '));
+  const spec = JSON.parse(readFileSync(join(out, 'latency-vs-small-devices.vl.json'), 'utf8'));
+  assert.equal(spec.data.values.filter((v) => v.method === 'equal').map((v) => v.share), [0, 0.25, 0.5, 0.75]);
 });
 
 test.run();

@@ -13,6 +13,7 @@ import { type Io, guardStdio, nodeIo } from './io.js';
 import { generateCommand } from './generate.js';
 import { solveCommand } from './solve.js';
 import { planCommand } from './plan.js';
+import { calibrateCommand } from './calibrate.js';
 import { sweepCommand } from './sweep.js';
 import { mergeCommand } from './merge.js';
 import { benchAvailable, benchCommand } from './bench.js';
@@ -32,6 +33,7 @@ Commands:
   generate   print a problem (JSON) drawn from the scenario generator
   solve      solve a problem file (or - for stdin) with one or more methods
   plan       the pruning budget that minimizes the fine-tuning time to a target loss
+  calibrate  fit the convergence model (R0, Pmax, m) to pilot runs, for plan and sweep
   sweep      Monte Carlo over a grid of scenarios: table, CSV, JSON and figures
   merge      combine the folders of a sharded sweep into one result
 ${bench}
@@ -41,7 +43,7 @@ unless an option says otherwise.
 `;
 }
 
-const COMMANDS = ['generate', 'solve', 'plan', 'sweep', 'merge', 'bench', 'help', 'version'];
+const COMMANDS = ['generate', 'solve', 'plan', 'calibrate', 'sweep', 'merge', 'bench', 'help', 'version'];
 
 /** Errors about the command line itself: exit code 2. */
 const USAGE_CODES = new Set<ErrorCode>(['invalid-option', 'unknown-method', 'unknown-backend', 'unknown-preset']);
@@ -64,6 +66,8 @@ export async function main(argv: string[], io: Io = nodeIo): Promise<number> {
         return await solveCommand(rest, io);
       case 'plan':
         return await planCommand(rest, io);
+      case 'calibrate':
+        return await calibrateCommand(rest, io);
       case 'sweep':
         return await sweepCommand(rest, io);
       case 'merge':
@@ -83,7 +87,7 @@ export async function main(argv: string[], io: Io = nodeIo): Promise<number> {
         return command === undefined ? 2 : 0;
       default:
         throw usageError(
-          `unknown command ${JSON.stringify(command)}${didYouMean(command, COMMANDS)}; expected generate, solve, plan, sweep, ${benchAvailable() ? 'merge or bench' : 'or merge'} (see jcpba --help)`,
+          `unknown command ${JSON.stringify(command)}${didYouMean(command, COMMANDS)}; expected generate, solve, plan, calibrate, sweep, ${benchAvailable() ? 'merge or bench' : 'or merge'} (see jcpba --help)`,
           'command',
         );
     }
