@@ -131,6 +131,13 @@ fn scenario(clients: usize, seed: u32) -> Problem {
         fixed_seconds: 0.0,
         prunable_compute_fraction: 1.0,
         prunable_payload_fraction: 1.0,
+        compute_power_min: 30.0,
+        compute_power_max: 30.0,
+        energy_cap_j: f64::INFINITY,
+        utilization: 0.3,
+        model_memory_bytes: 14_679_570_944.0,
+        memory_prunable_fraction: 1.0,
+        device_shares: [0.0; jcpba_core::devices::DEVICE_COUNT],
     })
     .unwrap();
     // A 30 W accelerator on every client.
