@@ -28,7 +28,7 @@ use crate::pruning::weighted;
 use crate::rng::{Random, STREAM_FADING};
 use crate::scenario::{drop_problem, ScenarioParams};
 use crate::solution::{Solution, Status};
-use crate::threads::parallel;
+use crate::threads::{parallel, sequential};
 
 pub use crate::flat::{
     methods_from_list, params_from_flat, run_units_flat, PARAM_COUNT, PARAM_NAMES, SPEC_COUNT,
@@ -252,7 +252,10 @@ pub fn run_unit(
                 s.min = js_min(s.min, r.latency);
                 s.max = js_max(s.max, r.latency);
                 *hists[m].entry(bin_of(r.latency)).or_insert(0) += 1;
-                s.pruning_sum += weighted(&inst.w, &r.pruning);
+                // An infeasible result (MODEL.md 11.2, 12) has no point.
+                if !r.pruning.is_empty() {
+                    s.pruning_sum += weighted(&inst.w, &r.pruning);
+                }
                 s.iteration_sum += r.iterations as u64;
                 if r.status == Status::IterationLimit {
                     s.iteration_limited += 1;
@@ -314,7 +317,7 @@ pub fn run_units(
     };
     let threads = threads.min(specs.len());
     if cfg!(target_arch = "wasm32") || threads <= 1 {
-        return (0..specs.len()).map(one).collect();
+        return sequential(specs.len(), &one);
     }
     parallel(specs.len(), threads, &one)
 }
