@@ -16,6 +16,7 @@
 pub mod bandwidth;
 pub mod deadline;
 pub mod devices;
+pub mod energy;
 pub mod error;
 pub mod flat;
 pub mod instance;
