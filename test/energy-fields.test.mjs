@@ -80,13 +80,24 @@ test(`the energy rows of the representable range, on both sides (${solver.backen
     [{ fixedJoules: 0.6e50 * 1.001 }, 'fixedJoules', `fixedJoules / ${unit} must be at most 1e50 ${range}`],
     [{ energyCapJ: 0.6e50 * 1.001 }, 'energyCapJ', `energyCapJ / ${unit} must be in [1e-50, 1e50] ${range}`],
     [{ energyCapJ: 0.6e-50 * 0.999 }, 'energyCapJ', `energyCapJ / ${unit} must be in [1e-50, 1e50] ${range}`],
-    // u itself (p and g move together so that a_k stays 3 MHz).
-    [{ txPowerW: 1e50, channelGain: 0.3e-63 }, 'txPowerW', `txPowerW x payloadBits / bandwidthHz must be in [1e-50, 1e50] ${range}`],
-    [{ txPowerW: 1e-51, channelGain: 0.3e38 }, 'txPowerW', `txPowerW x payloadBits / bandwidthHz must be in [1e-50, 1e50] ${range}`],
+    // u itself (p and g move together so that a_k stays 3 MHz), in a problem that gives an
+    // energy input (here a compute power of 0).
+    [{ txPowerW: 1e50, channelGain: 0.3e-63, computePowerW: 0 }, 'txPowerW', `txPowerW x payloadBits / bandwidthHz must be in [1e-50, 1e50] ${range}`],
+    [{ txPowerW: 1e-51, channelGain: 0.3e38, computePowerW: 0 }, 'txPowerW', `txPowerW x payloadBits / bandwidthHz must be in [1e-50, 1e50] ${range}`],
   ];
   for (const [extra, name, what] of cases) rejects(() => ok(extra), `clients[1].${name}`, `clients[1]: ${what}`, 1);
-  ok({ txPowerW: 0.49e50, channelGain: 0.3e-13 / 0.49e50 });
-  ok({ txPowerW: 0.51e-50, channelGain: 0.3e-13 / 0.51e-50 });
+  ok({ txPowerW: 0.49e50, channelGain: 0.3e-13 / 0.49e50, computePowerW: 0 });
+  ok({ txPowerW: 0.51e-50, channelGain: 0.3e-13 / 0.51e-50, computePowerW: 0 });
+});
+
+test(`a problem without energy inputs is held to the rows of the latency only, as before section 11 (${solver.backend})`, () => {
+  // u = p S / B far outside [1e-50, 1e50]; a_k stays 3 MHz, so the latency is representable.
+  for (const txPowerW of [1e60, 1e-60]) {
+    const r = solver.solve(three([{}, { txPowerW, channelGain: 0.3e-13 / txPowerW }, {}]), { method: 'optimal' });
+    const base = solver.solve(three(), { method: 'optimal' });
+    assert.ok(Math.abs(r.latency / base.latency - 1) < 1e-12, `latency ${r.latency} vs ${base.latency}`);
+    for (const e of r.energy) assert.ok(!Number.isNaN(e), 'energy is never NaN');
+  }
 });
 
 test(`rows, columns and the canonical form read the same; null and absent caps are no cap (${solver.backend})`, () => {

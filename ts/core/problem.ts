@@ -397,7 +397,9 @@ function checkScales(p: Problem, weightSum: number): void {
         k,
       );
     }
-    checkEnergyScales(p, k);
+    // Only problems that give an energy input: without one, energy is reported but
+    // constrains nothing, and problems valid before section 11 stay valid.
+    if (given(p.computePowerW) !== undefined || given(p.fixedJoules) !== undefined || given(p.energyCapJ) !== undefined) checkEnergyScales(p, k);
   }
 }
 

@@ -444,7 +444,11 @@ fn check_scales(p: &ProblemView, weight_sum: f64) -> Result<(), Error> {
             );
             return Err(Error::invalid_input(field, message).for_client(k));
         }
-        check_energy_scales(p, k)?;
+        // Only problems that give an energy input: without one, energy is reported but
+        // constrains nothing, and problems valid before section 11 stay valid.
+        if !(p.compute_power_w.is_empty() && p.fixed_joules.is_empty() && p.energy_cap_j.is_empty()) {
+            check_energy_scales(p, k)?;
+        }
     }
     Ok(())
 }

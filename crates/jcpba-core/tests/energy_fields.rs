@@ -201,8 +201,13 @@ fn each_new_field_is_checked_per_client_after_fixed_seconds() {
 #[test]
 fn the_energy_scales_are_checked_on_both_sides_of_each_threshold() {
     let range = "(the representable range, MODEL.md 2.1)";
-    // u itself: p S / B in [1e-50, 1e50]: u = 2 p here.
+    // u itself: p S / B in [1e-50, 1e50]: u = 2 p here; checked only in a problem that
+    // gives an energy input (a problem without one is held to the latency's rows only).
     let mut p = three_clients();
+    p.tx_power_w[1] = 1e60;
+    p.channel_gain[1] = 1e-13 * 0.3 / p.tx_power_w[1];
+    assert_eq!(validate(&p.view()), Ok(()));
+    p.compute_power_w = vec![0.0; 3];
     p.tx_power_w[1] = 0.49e50;
     p.channel_gain[1] = 1e-13 * 0.3 / p.tx_power_w[1];
     assert_eq!(validate(&p.view()), Ok(()));
