@@ -12,6 +12,7 @@ import { checkPlanOptions, roundsNeeded } from '../core/plan.js';
 import { pruningLimitOption } from './plan.js';
 import { type FlagSpec, formatHelp, parseArgs, parseNumber, usageError } from './args.js';
 import { type Io, readFileText } from './io.js';
+import { backendNotes } from './notes.js';
 import { didYouMean } from './suggest.js';
 import { solveNdjson } from './ndjson.js';
 
@@ -28,6 +29,7 @@ const SOLVE_FLAGS: Record<string, FlagSpec> = {
   rounds0: { value: 'R0', help: 'with --pruning-limit: rounds to the target loss without pruning; adds roundsToTarget and timeToTarget' },
   'pruning-limit': { value: 'PMAX|inf', help: 'with --rounds0: mean pruning at which the target becomes unreachable (MODEL.md section 10)' },
   ndjson: { boolean: true, help: 'FILE holds one problem per line: one result line each ({"line", "backend", "results"} or {"line", "error"}), as read; a bad line does not stop the others' },
+  verbose: { boolean: true, help: 'print the note on a skipped backend every time (default: once per machine)' },
   help: { boolean: true, help: 'show this help' },
 };
 
@@ -125,7 +127,7 @@ export async function solveCommand(argv: string[], io: Io): Promise<number> {
     : undefined;
   const problem = ndjson ? undefined : parseProblemJson(await readProblemText(positionals[0], io), source);
   const solver = await createSolver({ backend: backendOption(flags.get('backend')) });
-  for (const s of solver.skipped) io.err(`jcpba: note: skipped the ${s.backend} backend: ${s.reason}\n`);
+  backendNotes(solver.skipped, io, flags.has('verbose'));
   if (deadline !== undefined) {
     const one = (p: unknown) => ({ backend: solver.backend, results: [resultJson(solver.minPruning(p, { deadline, tolerance, maxIterations }))] });
     if (ndjson) return solveNdjson(positionals[0], io, one);

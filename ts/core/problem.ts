@@ -166,7 +166,13 @@ function parseShape(input: unknown, requireBudget: boolean): Problem {
     throw new JcpbaError('invalid-input', `problem must be a JSON object (got ${describe(input)})`, 'problem');
   }
   const obj = input as Record<string, unknown>;
-  checkKeys(obj, PROBLEM_KEYS, 'problem', (key) => key);
+  // `$schema` (a JSON Schema reference, for editors: the package ships schemas/) is
+  // allowed and ignored; it is the one key that is not a field of the problem.
+  const { $schema, ...fields } = obj;
+  if ($schema !== undefined && typeof $schema !== 'string') {
+    throw new JcpbaError('invalid-input', `$schema must be a string, a JSON Schema reference (got ${describe($schema)})`, '$schema');
+  }
+  checkKeys(fields, PROBLEM_KEYS, 'problem', (key) => key);
   const bandwidthHz = scalar(obj, 'bandwidthHz');
   let noisePsdWPerHz: number;
   if (obj.noisePsdWPerHz !== undefined && obj.noisePsdDbmPerHz !== undefined) {
