@@ -136,6 +136,7 @@ export interface CoreBackend {
    * @param method a method id
    * @param policy `static`, `adaptive` or `both`
    * @param pruningLimit Pmax, Infinity when pruning does not slow learning
+   * @param convergenceExponent m, progress per round (1 - P / Pmax)^m (1: MODEL.md section 10)
    * @returns the JSON array of the plans (budgets as a plain array)
    */
   plan(
@@ -153,6 +154,7 @@ export interface CoreBackend {
     pruningLimit: number,
     tolerance: number,
     maxIterations: number,
+    convergenceExponent: number,
   ): string;
 
   /** The Rust core's crate version. */

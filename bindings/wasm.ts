@@ -146,6 +146,7 @@ const PLAN_ARGS = [
   'pruningLimit',
   'tolerance',
   'maxIterations',
+  'convergenceExponent',
 ] as const;
 
 /** The exports of crates/jcpba-wasm. Pointers and lengths are wasm32 i32s. */

@@ -1,9 +1,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { closest, editDistance } from '../dist/ts/cli/suggest.js';
 
@@ -96,6 +96,44 @@ test('usage errors exit 2 in every command; bad input exits 1', () => {
   if (existsSync(fileURLToPath(new URL('../bench/run.mjs', import.meta.url)))) assert.is(run(['bench', '--x']).status, 2, 'bench: unknown option');
   const bad = run(['solve', '-'], '{"bandwidthHz": 1}');
   assert.is(bad.status, 1, 'a bad problem is not a usage error');
+});
+
+test('no import cycles among the TypeScript modules (commands share options through ts/cli/options.ts)', () => {
+  const root = fileURLToPath(new URL('../ts/', import.meta.url));
+  const files = [];
+  const walk = (d) => {
+    for (const f of readdirSync(d)) {
+      const p = join(d, f);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (p.endsWith('.ts')) files.push(p);
+    }
+  };
+  walk(root);
+  const graph = new Map();
+  for (const f of files) {
+    const src = readFileSync(f, 'utf8');
+    // Value imports only: `import type` is erased and cannot form a cycle at run time.
+    const deps = [...src.matchAll(/^(?:import|export)\s[^;]*?from\s+'(\.[^']+)'/gms)]
+      .filter((m) => !/^import type/.test(m[0]))
+      .map((m) => resolve(dirname(f), m[1].replace(/\.js$/, '.ts')));
+    graph.set(f, deps.filter((d) => files.includes(d)));
+  }
+  const state = new Map();
+  const stack = [];
+  const cycles = [];
+  const visit = (f) => {
+    state.set(f, 1);
+    stack.push(f);
+    for (const d of graph.get(f)) {
+      if (state.get(d) === 1) cycles.push(stack.slice(stack.indexOf(d)).map((x) => relative(root, x)).join(' -> '));
+      else if (!state.has(d)) visit(d);
+    }
+    stack.pop();
+    state.set(f, 2);
+  };
+  for (const f of files) if (!state.has(f)) visit(f);
+  assert.ok(files.length > 20, 'found the sources');
+  assert.equal(cycles, []);
 });
 
 test.run();

@@ -32,7 +32,7 @@ test('plan FILE: the JSON of MODEL.md section 10, the same plans as the API', ()
   const r = run(['plan', file, '--rounds0', '80', '--pruning-limit', '0.6', '--policy', 'both', '--methods', 'equal,optimal']);
   assert.is(r.status, 0, r.stderr);
   const out = JSON.parse(r.stdout);
-  assert.equal(Object.keys(out), ['backend', 'rounds0', 'pruningLimit', 'realizations', 'plans']);
+  assert.equal(Object.keys(out), ['backend', 'rounds0', 'pruningLimit', 'convergenceExponent', 'realizations', 'plans']);
   assert.is(out.rounds0, 80);
   assert.is(out.pruningLimit, 0.6);
   assert.is(out.realizations, 4);
@@ -97,6 +97,31 @@ test('solve --rounds0 --pruning-limit adds each point\'s rounds to the target an
   assert.match(table.stdout, /^optimal\s.*\s60\s+\d+\.\d{3}$/m);
   assert.equal(Object.keys(JSON.parse(run(['solve', '-'], problem).stdout).results[0]).includes('roundsToTarget'), false);
   expectError(['solve', '-', '--rounds0', '60'], problem, /--rounds0 and --pruning-limit go together/);
+});
+
+test('--convergence-exponent M: plan, solve --rounds0 and their rounds use (1 - P / Pmax)^M (MODEL.md section 13)', () => {
+  const r = run(['plan', '-', '--rounds0', '80', '--pruning-limit', '0.6', '--convergence-exponent', '2', '--methods', 'optimal,bcd'], dropJson);
+  assert.is(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout);
+  assert.is(out.convergenceExponent, 2);
+  const api = [...solver.plan(drop, { rounds0: 80, pruningLimit: 0.6, convergenceExponent: 2 }), ...solver.plan(drop, { rounds0: 80, pruningLimit: 0.6, convergenceExponent: 2, method: 'bcd' })];
+  assert.equal(out.plans, api);
+  for (const p of out.plans) assert.is(p.rounds, Math.ceil(80 / (1 - p.budget / 0.6) ** 2));
+  const m1 = JSON.parse(run(['plan', '-', '--rounds0', '80', '--pruning-limit', '0.6', '--methods', 'optimal'], dropJson).stdout);
+  assert.is(m1.convergenceExponent, 1);
+  assert.ok(out.plans[0].fineTuningSeconds >= m1.plans[0].fineTuningSeconds, 'pruning costs more rounds at m = 2');
+  const table = run(['plan', '-', '--rounds0', '80', '--pruning-limit', '0.6', '--convergence-exponent', '2', '--methods', 'optimal', '--format', 'table'], dropJson);
+  assert.match(table.stdout, /Pmax = 0\.6, m = 2;/);
+  const problem = JSON.stringify(toJson(drop[0]));
+  const solved = JSON.parse(run(['solve', '-', '--method', 'optimal', '--rounds0', '60', '--pruning-limit', '0.75', '--convergence-exponent', '0.5'], problem).stdout);
+  let wsum = 0;
+  let used = 0;
+  drop[0].dataWeight.forEach((w) => (wsum += w));
+  drop[0].dataWeight.forEach((w, k) => (used += (w / wsum) * solved.results[0].pruning[k]));
+  assert.is(solved.results[0].roundsToTarget, Math.ceil(60 / (1 - Math.min(used, drop[0].pruningBudget) / 0.75) ** 0.5));
+  expectError(['solve', '-', '--convergence-exponent', '2'], problem, /--convergence-exponent needs --rounds0 and --pruning-limit/);
+  expectError(['plan', '-', '--rounds0', '80', '--pruning-limit', '0.6', '--convergence-exponent', '0'], dropJson, /convergenceExponent must be a finite number in \[0\.001, 1000\]/);
+  expectError(['plan', '-', '--rounds0', '80', '--pruning-limit', '0.6', '--convergence-exponent', 'x'], dropJson, /--convergence-exponent: expected a finite number/);
 });
 
 test('plan: bad input is one clear line', () => {

@@ -52,6 +52,27 @@ test('every row gets roundsToTarget = R(mean pruning) and timeToTarget = rounds 
   assert.match(svg, /best budget/);
 });
 
+test('--convergence-exponent M: roundsToTarget = ceil(R0 / (1 - P / Pmax)^M), in the config; absent, the config has no exponent', () => {
+  const dir = tmp();
+  ok(run(['sweep', ...GRID, '--rounds0', '100', '--pruning-limit', '0.5', '--convergence-exponent', '2', '--out', dir]));
+  const json = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8'));
+  assert.is(json.config.convergenceExponent, 2);
+  for (const r of json.results) {
+    const rounds = Math.ceil(100 / (1 - Math.min(r.meanPruning, r.budget) / 0.5) ** 2);
+    assert.is(r.roundsToTarget, rounds, `${r.method} at ${r.budget}`);
+    assert.is(r.timeToTarget, rounds * r.mean);
+  }
+  // optimal at budget 0.3: 100 / 0.4^2 = 625 rounds.
+  assert.is(json.results.find((r) => r.method === 'optimal' && r.budget === 0.3).roundsToTarget, 625);
+  assert.match(readFileSync(join(dir, 'fine-tuning-vs-budget.svg'), 'utf8'), /m = 2/);
+  const plain = tmp();
+  ok(run(['sweep', '--clients', '6', '--drops', '1', '--realizations', '2', '--methods', 'equal', '--rounds0', '100', '--pruning-limit', '0.5', '--out', plain]));
+  assert.is('convergenceExponent' in JSON.parse(readFileSync(join(plain, 'results.json'), 'utf8')).config, false);
+  const bad = run(['sweep', '--clients', '6', '--convergence-exponent', '2', '--out', tmp()]);
+  assert.is.not(bad.status, 0);
+  assert.match(bad.stderr, /--convergence-exponent needs --rounds0 and --pruning-limit/);
+});
+
 test('--pruning-limit inf: R0 rounds everywhere; no budget axis, no figure; without the options nothing changes', () => {
   const dir = tmp();
   ok(run(['sweep', '--clients', '6,8', '--drops', '1', '--realizations', '4', '--methods', 'equal,optimal', '--rounds0', '40', '--pruning-limit', 'inf', '--out', dir]));

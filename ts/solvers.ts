@@ -232,7 +232,7 @@ export function coreSolver(backend: BackendName, core: CoreBackend, skipped: Sol
         throw new JcpbaError('invalid-input', 'problems must be an array of problems (the fading realizations of one drop)', 'problems');
       }
       const b = packBatch(problems);
-      const json = core.plan(b.scalars, b.offsets, ...b.columns, b.fixed, o.method, o.policy, o.rounds0, o.pruningLimit, o.tolerance, o.maxIterations);
+      const json = core.plan(b.scalars, b.offsets, ...b.columns, b.fixed, o.method, o.policy, o.rounds0, o.pruningLimit, o.tolerance, o.maxIterations, o.convergenceExponent);
       return (JSON.parse(json) as PlanResult[]).map((p) => (p.policy === 'adaptive' ? { ...p, budgets: Float64Array.from(p.budgets) } : p));
     } catch (e) {
       throw asJcpbaError(e);

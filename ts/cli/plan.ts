@@ -12,7 +12,7 @@ import { type FlagSpec, formatHelp, parseArgs, parseNumber, usageError } from '.
 import { backendNotes } from './notes.js';
 import type { Io } from './io.js';
 import { SCENARIO_FLAGS, scenarioFlagSpecs, scenarioValue } from './scenario-flags.js';
-import { backendOption, parseMethods, parseProblemJson, readProblemText } from './solve.js';
+import { EXPONENT_FLAG, backendOption, exponentOption, parseMethods, parseProblemJson, pruningLimitOption, readProblemText } from './options.js';
 
 const PLAN_FLAGS: Record<string, FlagSpec> = {
   rounds0: { value: 'R0', help: 'rounds to the target loss without pruning (required; from a pilot run)' },
@@ -20,6 +20,7 @@ const PLAN_FLAGS: Record<string, FlagSpec> = {
     value: 'PMAX|inf',
     help: 'mean pruning at which the target becomes unreachable (required; inf: pruning does not slow learning)',
   },
+  'convergence-exponent': EXPONENT_FLAG,
   policy: { value: 'static|adaptive|both', help: "for optimal: one budget for every round, one per round, or both (other methods: static)", default: 'static' },
   methods: { value: 'ID[,ID...]|all', help: `methods to plan, in order: ${METHODS.join(', ')}`, default: 'all' },
   format: { value: 'json|table', help: 'json for tools, table for people', default: 'json' },
@@ -36,22 +37,18 @@ const USAGE = `Usage: jcpba plan FILE|- --rounds0 R0 --pruning-limit PMAX|inf [-
                   [--methods ID,...|all] [--format json|table] [--backend B]
        jcpba plan --rounds0 R0 --pruning-limit PMAX|inf [scenario flags] [--seed S] [--drop D] [--realizations N] ...`;
 
-const SUMMARY = `The pruning budget that minimizes the fine-tuning time to a target loss: R(P) = ceil(R0 / (1 - P / Pmax))
+const SUMMARY = `The pruning budget that minimizes the fine-tuning time to a target loss: R(P) = ceil(R0 / (1 - P / Pmax)^m)
 rounds at mean pruning P, times the mean round latency over the fading realizations of one drop
-(MODEL.md section 10). FILE is a JSON array of problems (the realizations; same clients, different
+(MODEL.md sections 10 and 13). FILE is a JSON array of problems (the realizations; same clients, different
 channel gains); without FILE the scenario generator draws realizations 0..N-1 of --drop.`;
 
-export function pruningLimitOption(text: string): number {
-  if (/^\+?(inf|infinity)$/i.test(text.trim())) return Infinity;
-  return parseNumber(text, '--pruning-limit');
-}
-
 /** What `--format json` prints: the plans as plain JSON (budgets as arrays; Pmax = inf as null). */
-export function planJson(backend: string, rounds0: number, pruningLimit: number, realizations: number, plans: PlanResult[]): string {
+export function planJson(backend: string, rounds0: number, pruningLimit: number, convergenceExponent: number, realizations: number, plans: PlanResult[]): string {
   const out = {
     backend,
     rounds0,
     pruningLimit: Number.isFinite(pruningLimit) ? pruningLimit : null,
+    convergenceExponent,
     realizations,
     plans: plans.map((p) => (p.policy === 'adaptive' ? { ...p, budgets: Array.from(p.budgets) } : p)),
   };
@@ -59,7 +56,11 @@ export function planJson(backend: string, rounds0: number, pruningLimit: number,
 }
 
 /** People's table: each plan's budget, rounds, fine-tuning time in hours, and the saving against equal. */
-export function planTable(plans: PlanResult[], equalSeconds: number, info: { backend: string; rounds0: number; pruningLimit: number; realizations: number }): string {
+export function planTable(
+  plans: PlanResult[],
+  equalSeconds: number,
+  info: { backend: string; rounds0: number; pruningLimit: number; convergenceExponent: number; realizations: number },
+): string {
   const header = ['method', 'policy', 'budget', 'rounds', 'fine-tuning (h)', 'saving vs equal'];
   const rows = plans.map((p) => [
     p.method,
@@ -73,9 +74,13 @@ export function planTable(plans: PlanResult[], equalSeconds: number, info: { bac
   const line = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   const rule = widths.map((w) => '-'.repeat(w)).join('  ');
   const limit = Number.isFinite(info.pruningLimit) ? String(info.pruningLimit) : 'inf';
+  const m = info.convergenceExponent;
+  const pi = m === 1 ? '(1 - P / Pmax)' : `(1 - P / Pmax)^${m}`;
   const notes = [
-    `(backend: ${info.backend}; ${info.realizations} realizations; R0 = ${info.rounds0}, Pmax = ${limit};`,
-    ` rounds = ceil(R0 / (1 - budget / Pmax)); adaptive: one budget per round, rounds = R0 / mean(1 - P_r / Pmax), not rounded)`,
+    `(backend: ${info.backend}; ${info.realizations} realizations; R0 = ${info.rounds0}, Pmax = ${limit}${m === 1 ? '' : `, m = ${m}`};`,
+    m === 1
+      ? ` rounds = ceil(R0 / (1 - budget / Pmax)); adaptive: one budget per round, rounds = R0 / mean(1 - P_r / Pmax), not rounded)`
+      : ` rounds = ceil(R0 / pi(budget)), pi(P) = ${pi}; adaptive: one budget per round, rounds = R0 / mean pi(P_r), not rounded)`,
   ];
   return `${[line(header), rule, ...rows.map(line), ...notes].join('\n')}\n`;
 }
@@ -110,6 +115,7 @@ export async function planCommand(argv: string[], io: Io): Promise<number> {
   if (!flags.has('pruning-limit')) throw usageError('plan needs --pruning-limit PMAX (or inf)', 'pruning-limit');
   const rounds0 = parseNumber(flags.get('rounds0')!, '--rounds0');
   const pruningLimit = pruningLimitOption(flags.get('pruning-limit')!);
+  const convergenceExponent = flags.has('convergence-exponent') ? exponentOption(flags.get('convergence-exponent')!) : 1;
   const policy: Policy = policyId(flags.get('policy') ?? 'static');
   const methods: MethodId[] = parseMethods(flags.get('methods') ?? 'all');
   const format = flags.get('format') ?? 'json';
@@ -123,14 +129,14 @@ export async function planCommand(argv: string[], io: Io): Promise<number> {
   for (const method of methods) {
     // The adaptive policy is optimal's; every other method is planned static.
     const own: Policy = method === 'optimal' ? policy : 'static';
-    plans.push(...solver.plan(problems, { rounds0, pruningLimit, policy: own, method, tolerance, maxIterations }));
+    plans.push(...solver.plan(problems, { rounds0, pruningLimit, convergenceExponent, policy: own, method, tolerance, maxIterations }));
   }
   if (format === 'json') {
-    io.out(planJson(solver.backend, rounds0, pruningLimit, problems.length, plans));
+    io.out(planJson(solver.backend, rounds0, pruningLimit, convergenceExponent, problems.length, plans));
   } else {
     const equal =
-      plans.find((p) => p.method === 'equal') ?? solver.plan(problems, { rounds0, pruningLimit, method: 'equal', tolerance, maxIterations })[0];
-    io.out(planTable(plans, equal.fineTuningSeconds, { backend: solver.backend, rounds0, pruningLimit, realizations: problems.length }));
+      plans.find((p) => p.method === 'equal') ?? solver.plan(problems, { rounds0, pruningLimit, convergenceExponent, method: 'equal', tolerance, maxIterations })[0];
+    io.out(planTable(plans, equal.fineTuningSeconds, { backend: solver.backend, rounds0, pruningLimit, convergenceExponent, realizations: problems.length }));
   }
   return 0;
 }

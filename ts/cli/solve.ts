@@ -3,18 +3,16 @@
  * (`--deadline`: the least weighted pruning that meets a round deadline); JSON for tools,
  * a table for people.
  */
-import { JcpbaError } from '../core/error.js';
-import { METHODS, type MethodId, type SolveResult } from '../core/methods.js';
+import { METHODS, type SolveResult } from '../core/methods.js';
 import type { MinPruningResult } from '../core/deadline.js';
-import { BACKENDS, type BackendName, createSolver } from '../facade.js';
+import { createSolver } from '../facade.js';
 import { type Problem, toProblem } from '../core/problem.js';
-import { checkPlanOptions, roundsNeeded } from '../core/plan.js';
-import { pruningLimitOption } from './plan.js';
+import { type CheckedPlanOptions, checkPlanOptions, roundsNeeded } from '../core/plan.js';
 import { type FlagSpec, formatHelp, parseArgs, parseNumber, usageError } from './args.js';
-import { type Io, readFileText } from './io.js';
+import type { Io } from './io.js';
 import { backendNotes } from './notes.js';
-import { didYouMean } from './suggest.js';
 import { solveNdjson } from './ndjson.js';
+import { EXPONENT_FLAG, backendOption, exponentOption, parseMethods, parseProblemJson, pruningLimitOption, readProblemText } from './options.js';
 
 const SOLVE_FLAGS: Record<string, FlagSpec> = {
   method: { value: 'ID[,ID...]|all', help: `methods to run, in order: ${METHODS.join(', ')}`, default: 'optimal' },
@@ -28,45 +26,20 @@ const SOLVE_FLAGS: Record<string, FlagSpec> = {
   backend: { value: 'auto|native|wasm|ts', help: 'solver backend (also JCPBA_BACKEND)', default: 'auto' },
   rounds0: { value: 'R0', help: 'with --pruning-limit: rounds to the target loss without pruning; adds roundsToTarget and timeToTarget' },
   'pruning-limit': { value: 'PMAX|inf', help: 'with --rounds0: mean pruning at which the target becomes unreachable (MODEL.md section 10)' },
+  'convergence-exponent': { ...EXPONENT_FLAG, help: `with --rounds0: ${EXPONENT_FLAG.help}` },
   ndjson: { boolean: true, help: 'FILE holds one problem per line: one result line each ({"line", "backend", "results"} or {"line", "error"}), as read; a bad line does not stop the others' },
   verbose: { boolean: true, help: 'print the note on a skipped backend every time (default: once per machine)' },
   help: { boolean: true, help: 'show this help' },
 };
 
 /** The rounds to the target at a result's weighted pruning (at most the budget: rounding may exceed it by 1e-12), and that many rounds' time. */
-function toTarget(problem: Problem, r: SolveResult, rounds0: number, pruningLimit: number): { roundsToTarget: number; timeToTarget: number } {
+function toTarget(problem: Problem, r: SolveResult, target: CheckedPlanOptions): { roundsToTarget: number; timeToTarget: number } {
   let wsum = 0;
   let used = 0;
   for (const w of problem.dataWeight) wsum += w;
   problem.dataWeight.forEach((w, k) => (used += (w / wsum) * r.pruning[k]));
-  const roundsToTarget = roundsNeeded(rounds0, pruningLimit, Math.min(used, problem.pruningBudget));
+  const roundsToTarget = roundsNeeded(target.rounds0, target.pruningLimit, Math.min(used, problem.pruningBudget), target.convergenceExponent);
   return { roundsToTarget, timeToTarget: roundsToTarget * r.latency };
-}
-
-export function parseMethods(text: string): MethodId[] {
-  if (text === 'all') return [...METHODS];
-  const ids = text.split(',').map((s) => s.trim());
-  if (ids.some((s) => s === '')) throw usageError(`--method: empty method name in ${JSON.stringify(text)}`, 'method');
-  return ids.map(cliMethodId);
-}
-
-/** A method id from the command line: the core's check, with the closest id suggested. */
-export function cliMethodId(id: string): MethodId {
-  if ((METHODS as readonly string[]).includes(id)) return id as MethodId;
-  throw new JcpbaError('unknown-method', `unknown method ${JSON.stringify(id)}${didYouMean(id, [...METHODS, 'all'])}; expected one of ${METHODS.join(', ')} or all`, 'method');
-}
-
-/** The problem's text, from a file or stdin, at most MAX_INPUT_BYTES (io.ts). */
-export function readProblemText(path: string, io: Io): Promise<string> {
-  return path === '-' ? io.readStdin() : readFileText(path);
-}
-
-export function parseProblemJson(text: string, source: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new JcpbaError('parse-error', `${source} is not valid JSON: ${(e as Error).message}`, 'problem');
-  }
 }
 
 /** A result as plain JSON (typed arrays become arrays; deadline mode's nulls stay null). */
@@ -87,12 +60,6 @@ function deadlineOption(text: string): number {
   return v;
 }
 
-export function backendOption(text: string | undefined): BackendName | 'auto' | undefined {
-  if (text === undefined) return undefined;
-  if (text === 'auto' || (BACKENDS as readonly string[]).includes(text)) return text as BackendName | 'auto';
-  throw new JcpbaError('unknown-backend', `unknown backend ${JSON.stringify(text)}; expected one of auto, ${BACKENDS.join(', ')}`, 'backend');
-}
-
 export async function solveCommand(argv: string[], io: Io): Promise<number> {
   const { flags, positionals } = parseArgs(argv, SOLVE_FLAGS);
   if (flags.has('help')) {
@@ -107,7 +74,7 @@ export async function solveCommand(argv: string[], io: Io): Promise<number> {
   }
   if (positionals.length !== 1) throw usageError('solve needs exactly one problem file (or - for stdin)', 'file');
   if (flags.has('deadline') && flags.has('method')) throw usageError('--deadline and --method exclude each other: deadline mode is its own method', 'deadline');
-  if (flags.has('deadline') && (flags.has('rounds0') || flags.has('pruning-limit'))) {
+  if (flags.has('deadline') && (flags.has('rounds0') || flags.has('pruning-limit') || flags.has('convergence-exponent'))) {
     throw usageError('--deadline and --rounds0/--pruning-limit exclude each other: deadline mode has no budget to plan rounds with', 'deadline');
   }
   const deadline = flags.has('deadline') ? deadlineOption(flags.get('deadline')!) : undefined;
@@ -122,8 +89,15 @@ export async function solveCommand(argv: string[], io: Io): Promise<number> {
   if (flags.has('rounds0') !== flags.has('pruning-limit')) {
     throw usageError('--rounds0 and --pruning-limit go together', flags.has('rounds0') ? 'pruning-limit' : 'rounds0');
   }
+  if (flags.has('convergence-exponent') && !flags.has('rounds0')) {
+    throw usageError('--convergence-exponent needs --rounds0 and --pruning-limit', 'convergence-exponent');
+  }
   const target = flags.has('rounds0')
-    ? checkPlanOptions({ rounds0: parseNumber(flags.get('rounds0')!, '--rounds0'), pruningLimit: pruningLimitOption(flags.get('pruning-limit')!) })
+    ? checkPlanOptions({
+        rounds0: parseNumber(flags.get('rounds0')!, '--rounds0'),
+        pruningLimit: pruningLimitOption(flags.get('pruning-limit')!),
+        convergenceExponent: flags.has('convergence-exponent') ? exponentOption(flags.get('convergence-exponent')!) : 1,
+      })
     : undefined;
   const problem = ndjson ? undefined : parseProblemJson(await readProblemText(positionals[0], io), source);
   const solver = await createSolver({ backend: backendOption(flags.get('backend')) });
@@ -138,12 +112,12 @@ export async function solveCommand(argv: string[], io: Io): Promise<number> {
   if (ndjson) {
     return solveNdjson(positionals[0], io, (p) => {
       const results = methods.map((method) => solver.solve(p, { method, tolerance, maxIterations }));
-      const targets = target ? results.map((r) => toTarget(toProblem(p), r, target.rounds0, target.pruningLimit)) : undefined;
+      const targets = target ? results.map((r) => toTarget(toProblem(p), r, target)) : undefined;
       return { backend: solver.backend, results: results.map((r, i) => ({ ...resultJson(r), ...(targets ? targets[i] : {}) })) };
     });
   }
   const results = methods.map((method) => solver.solve(problem, { method, tolerance, maxIterations }));
-  const targets = target ? results.map((r) => toTarget(toProblem(problem), r, target.rounds0, target.pruningLimit)) : undefined;
+  const targets = target ? results.map((r) => toTarget(toProblem(problem), r, target)) : undefined;
   if (format === 'json') {
     const json = results.map((r, i) => ({ ...resultJson(r), ...(targets ? targets[i] : {}) }));
     io.out(`${JSON.stringify({ backend: solver.backend, results: json }, null, 2)}\n`);

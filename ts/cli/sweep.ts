@@ -5,7 +5,6 @@
 import { constants } from 'node:os';
 import { SCENARIO_DEFAULTS } from '../core/scenario.js';
 import { GRID_PARAMS, type SweepConfig, checkTarget, methodsOption } from '../sweep/config.js';
-import { pruningLimitOption } from './plan.js';
 import { resultsTable } from '../sweep/results.js';
 import { type Progress, runSweep } from '../sweep/run.js';
 import { loadDrops } from '../sweep/drops.js';
@@ -13,7 +12,7 @@ import { type FlagSpec, formatHelp, parseArgs, parseNumber, usageError } from '.
 import { type Io, progressStyle, redraw } from './io.js';
 import { backendNotes } from './notes.js';
 import { SCENARIO_FLAGS, scenarioFlagSpecs, scenarioValue } from './scenario-flags.js';
-import { backendOption } from './solve.js';
+import { EXPONENT_FLAG, backendOption, exponentOption, pruningLimitOption } from './options.js';
 
 const GRID_FLAG_NAMES = new Set(GRID_PARAMS.map((p) => p.flag));
 
@@ -30,6 +29,7 @@ const SWEEP_FLAGS: Record<string, FlagSpec> = {
   rounds: { value: 'R', help: 'rounds per trial, each its own realization (fine-tuning latency = their sum)', default: '1' },
   rounds0: { value: 'R0', help: 'with --pruning-limit: rounds to the target loss without pruning; adds roundsToTarget and timeToTarget' },
   'pruning-limit': { value: 'PMAX|inf', help: 'with --rounds0: mean pruning at which the target becomes unreachable (MODEL.md section 10)' },
+  'convergence-exponent': { ...EXPONENT_FLAG, help: `with --rounds0: ${EXPONENT_FLAG.help}` },
   methods: { value: 'ID[,ID...]|all', help: 'methods to compare', default: 'all' },
   seed: { value: 'S', help: 'random seed, integer in [0, 2^32)', default: '1' },
   tolerance: { value: 'X', help: 'relative tolerance of bcd and optimal', default: '1e-10' },
@@ -83,15 +83,23 @@ export function sweepConfig(flags: Map<string, string>): SweepConfig {
   };
 }
 
-/** --rounds0 and --pruning-limit, both or neither; Pmax = inf is null in the configuration. */
-function targetOptions(flags: Map<string, string>): Pick<SweepConfig, 'rounds0' | 'pruningLimit'> {
+/**
+ * --rounds0 and --pruning-limit, both or neither, and --convergence-exponent with them;
+ * Pmax = inf is null in the configuration, and m is there only when given (so a sweep
+ * without it keeps its identity).
+ */
+function targetOptions(flags: Map<string, string>): Pick<SweepConfig, 'rounds0' | 'pruningLimit' | 'convergenceExponent'> {
+  if (flags.has('convergence-exponent') && !flags.has('rounds0')) {
+    throw usageError('--convergence-exponent needs --rounds0 and --pruning-limit', 'convergence-exponent');
+  }
   if (!flags.has('rounds0') && !flags.has('pruning-limit')) return {};
   if (!flags.has('rounds0') || !flags.has('pruning-limit')) throw usageError('--rounds0 and --pruning-limit go together', flags.has('rounds0') ? 'pruning-limit' : 'rounds0');
   const rounds0 = parseNumber(flags.get('rounds0')!, '--rounds0');
   const limit = pruningLimitOption(flags.get('pruning-limit')!);
   const pruningLimit = Number.isFinite(limit) ? limit : null;
-  checkTarget({ rounds0, pruningLimit } as SweepConfig);
-  return { rounds0, pruningLimit };
+  const exponent = flags.has('convergence-exponent') ? { convergenceExponent: exponentOption(flags.get('convergence-exponent')!) } : {};
+  checkTarget({ rounds0, pruningLimit, ...exponent } as SweepConfig);
+  return { rounds0, pruningLimit, ...exponent };
 }
 
 function parseShard(text: string | undefined): { index: number; count: number } | undefined {
@@ -124,7 +132,7 @@ export async function sweepCommand(argv: string[], io: Io): Promise<number> {
   if (flags.has('help')) {
     io.out(
       formatHelp(
-        'Usage: jcpba sweep [grid flags] [--drops N] [--realizations N] [--methods a,b|all] [--seed S] [--rounds R]\n                   [--rounds0 R0 --pruning-limit PMAX] [--threads N] [--backend B] [--out DIR] [--shard i/n] [--resume] [--quiet]',
+        'Usage: jcpba sweep [grid flags] [--drops N] [--realizations N] [--methods a,b|all] [--seed S] [--rounds R]\n                   [--rounds0 R0 --pruning-limit PMAX [--convergence-exponent M]] [--threads N] [--backend B] [--out DIR] [--shard i/n] [--resume] [--quiet]',
         'Monte Carlo over a grid: every combination of the comma lists, times drops, times realizations,\ntimes methods. Example: jcpba sweep --clients 10,20,50,100 --budget 0.1,0.3 --out results',
         SWEEP_FLAGS,
       ),

@@ -3,7 +3,8 @@
  * crates/jcpba-core/src/plan.rs, step for step.
  *
  * Pruning shortens a round but makes more rounds necessary: reaching the target takes
- * `R(P) = ceil(R0 / (1 - P / Pmax))` rounds at mean pruning P. Over N fading
+ * `R(P) = ceil(R0 / pi(P))` rounds at mean pruning P, `pi(P) = (1 - P / Pmax)^m` the
+ * progress per round (m = 1 by default; MODEL.md section 13). Over N fading
  * realizations of one drop (the same realizations for every budget) the fine-tuning time
  * of a budget P is `J(P) = R(P) * Tbar(P)`, `Tbar` the mean round latency.
  *
@@ -20,7 +21,7 @@
  * - static, other methods: a grid of budgets, each moved up to the largest budget with
  *   the same number of rounds.
  * - adaptive (`optimal` only): Dinkelbach's method on the price lambda of progress; each
- *   realization picks `argmin_P T*_r(P) + lambda P / Pmax` by a grid, then Brent's method
+ *   realization picks `argmin_P T*_r(P) - lambda pi(P)` by a grid, then Brent's method
  *   in the best grid cell.
  */
 import { JcpbaError } from './error.js';
@@ -32,6 +33,9 @@ import { weighted } from './pruning.js';
 
 /** Largest accepted `rounds0`: round counts stay exact whole numbers in a double. */
 export const MAX_ROUNDS0 = 1e9;
+/** Accepted range of the convergence exponent m (MODEL.md section 13). */
+export const MIN_EXPONENT = 1e-3;
+export const MAX_EXPONENT = 1e3;
 /** Cells of the budget grid of the static plan of methods other than `optimal`. */
 export const STATIC_GRID = 100;
 /** Cells of the budget grid from which the adaptive policy starts each 1-D search. */
@@ -45,6 +49,8 @@ export interface PlanOptions {
   rounds0: number;
   /** Pmax > 0: the mean pruning at which the target becomes unreachable; Infinity (or null) when pruning does not slow learning. */
   pruningLimit: number | null;
+  /** m in [1e-3, 1e3]: progress per round (1 - P / Pmax)^m (MODEL.md section 13). Default 1 (section 10). */
+  convergenceExponent?: number;
   /** Default `static`. */
   policy?: Policy;
   /** Default `optimal`; other methods are planned by the static policy over a grid. */
@@ -104,14 +110,24 @@ export interface CheckedPlanOptions {
   policy: Policy;
   rounds0: number;
   pruningLimit: number;
+  convergenceExponent: number;
   tolerance: number;
   maxIterations: number;
 }
 
-/** `ceil(R0 / (1 - P / Pmax))`, Infinity when P >= Pmax. */
-export function roundsNeeded(rounds0: number, pruningLimit: number, pruning: number): number {
+/**
+ * Progress per round at pruning P, `pi(P) = (1 - P / Pmax)^m` (MODEL.md section 13); at
+ * m = 1 exactly section 10's `1 - P / Pmax`.
+ */
+export function progress(pruningLimit: number, exponent: number, pruning: number): number {
+  const linear = 1 - pruning / pruningLimit;
+  return exponent === 1 ? linear : Math.pow(linear, exponent);
+}
+
+/** `ceil(R0 / pi(P))`, Infinity when P >= Pmax (or pi(P) underflows). */
+export function roundsNeeded(rounds0: number, pruningLimit: number, pruning: number, exponent = 1): number {
   if (!(pruning < pruningLimit)) return Infinity;
-  return Math.ceil(rounds0 / (1 - pruning / pruningLimit));
+  return Math.ceil(rounds0 / progress(pruningLimit, exponent, pruning));
 }
 
 export function policyId(id: unknown): Policy {
@@ -140,6 +156,8 @@ export function checkPlanOptions(options: PlanOptions): CheckedPlanOptions {
       'pruningLimit',
     );
   }
+  const convergenceExponent = o.convergenceExponent === undefined ? 1 : o.convergenceExponent;
+  checkExponent(convergenceExponent);
   const tolerance = o.tolerance ?? DEFAULT_TOLERANCE;
   const maxIterations = o.maxIterations ?? DEFAULT_MAX_ITERATIONS;
   if (typeof tolerance !== 'number' || !(tolerance > 0 && tolerance < 1)) {
@@ -155,7 +173,18 @@ export function checkPlanOptions(options: PlanOptions): CheckedPlanOptions {
       'policy',
     );
   }
-  return { method, policy, rounds0, pruningLimit, tolerance, maxIterations: Math.min(maxIterations, 4294967295) };
+  return { method, policy, rounds0, pruningLimit, convergenceExponent, tolerance, maxIterations: Math.min(maxIterations, 4294967295) };
+}
+
+/** Throws unless m is a number in [MIN_EXPONENT, MAX_EXPONENT]. */
+export function checkExponent(m: unknown): asserts m is number {
+  if (typeof m !== 'number' || !(m >= MIN_EXPONENT && m <= MAX_EXPONENT)) {
+    throw new JcpbaError(
+      'invalid-option',
+      'convergenceExponent must be a finite number in [0.001, 1000] (the exponent m of progress per round (1 - P / Pmax)^m; default 1)',
+      'convergenceExponent',
+    );
+  }
 }
 
 const bits = new Float64Array(1);
@@ -205,6 +234,7 @@ class Drop {
     readonly method: MethodId,
     readonly rounds0: number,
     readonly pruningLimit: number,
+    readonly exponent: number,
     readonly tolerance: number,
     readonly maxIterations: number,
     /** sum_k w_k rmax_k, the largest budget that can bind. */
@@ -212,17 +242,25 @@ class Drop {
   ) {}
 
   rounds(pruning: number): number {
-    return roundsNeeded(this.rounds0, this.pruningLimit, pruning);
+    return roundsNeeded(this.rounds0, this.pruningLimit, pruning, this.exponent);
+  }
+
+  progress(pruning: number): number {
+    return progress(this.pruningLimit, this.exponent, pruning);
   }
 
   /**
    * The largest budget (at most the cap) that needs at most `r` rounds (r >= ceil(R0)):
-   * Pmax (1 - R0 / r), written without cancellation, then moved by ulps (rarely more: by
-   * bisection) until it needs r rounds and the next double would not. 0 when r = R0.
+   * Pmax (1 - (R0 / r)^(1/m)), written without cancellation, then moved by ulps (rarely
+   * more: by bisection) until it needs r rounds and the next double would not. 0 when
+   * r = R0.
    */
   budgetForRounds(r: number): number {
     if (this.rounds(this.cap) <= r) return this.cap;
-    let p = this.pruningLimit * ((r - this.rounds0) / r);
+    let p =
+      this.exponent === 1
+        ? this.pruningLimit * ((r - this.rounds0) / r)
+        : this.pruningLimit * -Math.expm1(Math.log1p(-(r - this.rounds0) / r) / this.exponent);
     if (!(p > 0)) return 0;
     if (!(p < this.cap)) p = this.cap; // needs more than r rounds (checked above)
     // lo needs at most r rounds, hi more.
@@ -542,6 +580,33 @@ interface Chooser {
 const REFINE_STEPS = 200;
 
 /**
+ * The penalty of the adaptive policy's 1-D problem at price lambda: each realization
+ * minimizes `g(P) = T*_r(P) + pen(P)`, `pen(P) = lambda (1 - pi(P))` nondecreasing (MODEL.md
+ * section 13: `argmin T*_r(P) - lambda pi(P)`). At m = 1 it is section 10's `lambda P / Pmax`,
+ * written so.
+ */
+class Price {
+  readonly slope: number;
+  constructor(
+    readonly lambda: number,
+    readonly pruningLimit: number,
+    readonly exponent: number,
+  ) {
+    this.slope = lambda / pruningLimit;
+  }
+
+  pen(p: number): number {
+    if (this.exponent === 1) return this.slope * p;
+    return this.lambda * -Math.expm1(this.exponent * Math.log1p(-p / this.pruningLimit));
+  }
+
+  /** pen(x) - pen(lo), lo <= x. */
+  rise(lo: number, x: number): number {
+    return this.exponent === 1 ? this.slope * (x - lo) : this.pen(x) - this.pen(lo);
+  }
+}
+
+/**
  * One realization's 1-D search of the adaptive policy: every point solved, to start each
  * solve from the nearest smaller budget solved before.
  */
@@ -573,41 +638,41 @@ class OneSearch {
   }
 
   /**
-   * The budget minimizing g(P) = T*_r(P) + slope P on [a, b] from the grid's best x, with
+   * The budget minimizing g(P) = T*_r(P) + pen(P) on [a, b] from the grid's best x, with
    * each end's and x's latency known; returns [budget, latency].
    *
    * Brent's method first, to `xtol`: enough where the minimum is smooth. Then g at `xtol`
    * either side: if g rises there by more than the solves' noise (a kink, where T* stops
    * falling, or an end of the range) or falls (a miss), golden sections shrink a bracket
    * around the best point until monotonicity certifies its value: on [lo, x],
-   * g >= T(x) + slope lo; on [x, hi], g >= T(hi) + slope x.
+   * g >= T(x) + pen(lo); on [x, hi], g >= T(hi) + pen(x).
    */
-  minimize(a: [number, number], b: [number, number], x0: [number, number], slope: number, xtol: number): [number, number] {
+  minimize(a: [number, number], b: [number, number], x0: [number, number], price: Price, xtol: number): [number, number] {
     const tol = this.d.tolerance;
-    const [bx] = brent(a[0], b[0], x0[0], x0[1] + slope * x0[0], xtol, (p) => this.latency(p) + slope * p);
+    const [bx] = brent(a[0], b[0], x0[0], x0[1] + price.pen(x0[0]), xtol, (p) => this.latency(p) + price.pen(p));
     const bt = bx === x0[0] ? x0[1] : this.known(bx);
-    const bg = bt + slope * bx;
+    const bg = bt + price.pen(bx);
     const h = 2 * xtol;
     const xl = Math.max(bx - h, a[0]);
     const xr = Math.min(bx + h, b[0]);
     const tl = xl < bx ? this.latency(xl) : bt;
     const tr = xr > bx ? this.latency(xr) : bt;
-    const gl = tl + slope * xl;
-    const gr = tr + slope * xr;
+    const gl = tl + price.pen(xl);
+    const gr = tr + price.pen(xr);
     // Each latency is within the tolerance above T*: differences below twice that are noise.
     const flat = 2 * tol * bg;
     if (gl - bg <= flat && gr - bg <= flat && gl >= bg - flat && gr >= bg - flat) return [bx, bt];
     let [lo, hi, tHi, x, tX] =
       gl < bg && gl <= gr ? [a[0], bx, bt, xl, tl] : gr < bg ? [bx, b[0], b[1], xr, tr] : [xl, xr, tr, bx, bt];
-    let gX = tX + slope * x;
+    let gX = tX + price.pen(x);
     for (let step = 0; step < REFINE_STEPS; step++) {
-      const left = slope * (x - lo);
+      const left = price.rise(lo, x);
       const right = tX - tHi;
       if (Math.max(left, right) <= tol * gX) return [x, tX];
       const u = left >= right ? x - GOLD * (x - lo) : x + GOLD * (hi - x);
       if (!(u > lo && u < hi && u !== x)) return [x, tX]; // the bracket is down to the doubles' resolution
       const tU = this.latency(u);
-      const gU = tU + slope * u;
+      const gU = tU + price.pen(u);
       if (gU < gX) {
         if (u < x) {
           hi = x;
@@ -643,7 +708,7 @@ function adaptive(d: Drop, seed?: Level): AdaptivePlan {
     for (let r = 0; r < budgets.length; r++) {
       latency += latencies[r];
       pruning += budgets[r];
-      progress += 1 - budgets[r] / pmax;
+      progress += d.progress(budgets[r]);
     }
     const price = latency / progress;
     return {
@@ -682,7 +747,7 @@ function adaptive(d: Drop, seed?: Level): AdaptivePlan {
   // Start from the best common budget of the grid (and of the static plan).
   let lambda = Infinity;
   for (let j = 0; j <= cells; j++) {
-    const progress = 1 - gridBudgets[j] / pmax;
+    const progress = d.progress(gridBudgets[j]);
     if (!(progress > 0)) continue;
     let latency = 0;
     for (const c of choosers) latency += c.grid[j];
@@ -696,7 +761,7 @@ function adaptive(d: Drop, seed?: Level): AdaptivePlan {
     }
   }
   if (seed !== undefined) {
-    const progress = 1 - seed.budget / pmax;
+    const progress = d.progress(seed.budget);
     if (progress > 0 && seed.latency / progress < lambda) {
       lambda = seed.latency / progress;
       choosers.forEach((c, r) => {
@@ -712,12 +777,12 @@ function adaptive(d: Drop, seed?: Level): AdaptivePlan {
   let settled = false;
   while (iterations < d.maxIterations) {
     iterations++;
-    const slope = lambda / pmax;
+    const price = new Price(lambda, pmax, d.exponent);
     for (let r = 0; r < n; r++) {
       let bestJ = 0;
       let bestG = Infinity;
       for (let j = 0; j <= cells; j++) {
-        const g = choosers[r].grid[j] + slope * gridBudgets[j];
+        const g = choosers[r].grid[j] + price.pen(gridBudgets[j]);
         if (g < bestG) {
           bestG = g;
           bestJ = j;
@@ -731,14 +796,14 @@ function adaptive(d: Drop, seed?: Level): AdaptivePlan {
         [a, choosers[r].grid[bestJ > 0 ? bestJ - 1 : 0]],
         [b, choosers[r].grid[bestJ < cells ? bestJ + 1 : cells]],
         [x, choosers[r].grid[bestJ]],
-        slope,
+        price,
         xtol,
       );
       converged = converged && search.converged;
       const c = choosers[r];
       // Keep the previous choice when it is at least as good at this price: the price
       // then never rises.
-      if (bt + slope * bx < c.latency + slope * c.budget) {
+      if (bt + price.pen(bx) < c.latency + price.pen(c.budget)) {
         c.budget = bx;
         c.latency = bt;
       }
@@ -747,7 +812,7 @@ function adaptive(d: Drop, seed?: Level): AdaptivePlan {
     let progress = 0;
     for (const c of choosers) {
       latency += c.latency;
-      progress += 1 - c.budget / pmax;
+      progress += d.progress(c.budget);
     }
     const next = latency / progress;
     const done = !(next < lambda - d.tolerance * lambda);
@@ -809,7 +874,7 @@ export function plan(problems: unknown, options: PlanOptions): PlanResult[] {
   checkSameClients(parsed);
   const insts = parsed.map(instance);
   const cap = weighted(insts[0].w, insts[0].rmax);
-  const d = new Drop(insts, o.method, o.rounds0, o.pruningLimit, o.tolerance, o.maxIterations, cap);
+  const d = new Drop(insts, o.method, o.rounds0, o.pruningLimit, o.convergenceExponent, o.tolerance, o.maxIterations, cap);
   const plans: PlanResult[] = [];
   let seed: Level | undefined;
   if (o.policy !== 'adaptive') {

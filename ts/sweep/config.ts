@@ -51,15 +51,20 @@ export interface SweepConfig {
    */
   rounds0?: number;
   pruningLimit?: number | null;
+  /** With rounds0: m, progress per round (1 - P / Pmax)^m (MODEL.md section 13); absent means 1. */
+  convergenceExponent?: number;
 }
 
 /** Checks `rounds0` and `pruningLimit` (both or neither) with the plan's rules. */
 export function checkTarget(c: SweepConfig): void {
+  if (c.convergenceExponent !== undefined && c.rounds0 === undefined) {
+    throw new JcpbaError('invalid-option', 'convergenceExponent needs rounds0 and pruningLimit (--rounds0 R0 --pruning-limit PMAX|inf)', 'convergenceExponent');
+  }
   if (c.rounds0 === undefined && c.pruningLimit === undefined) return;
   if (c.rounds0 === undefined || c.pruningLimit === undefined) {
     throw new JcpbaError('invalid-option', 'rounds0 and pruningLimit go together (--rounds0 R0 --pruning-limit PMAX|inf)', c.rounds0 === undefined ? 'rounds0' : 'pruningLimit');
   }
-  checkPlanOptions({ rounds0: c.rounds0, pruningLimit: c.pruningLimit });
+  checkPlanOptions({ rounds0: c.rounds0, pruningLimit: c.pruningLimit, convergenceExponent: c.convergenceExponent });
 }
 
 /** What identifies a sweep: resume and merge require the same identity. */

@@ -119,7 +119,9 @@ export function targetSpecs(c: SweepConfig, rows: ResultRow[]): Omit<Figure, 'sv
     const y = { field: 'hours', type: 'quantitative', title: 'fine-tuning time to the target (h)', scale: { zero: false } };
     const color = { field: 'method', type: 'nominal', title: 'method', sort: c.methods };
     const subtitle = [
-      `R0 = ${c.rounds0}, Pmax = ${limit}: rounds = ceil(R0 / (1 - mean pruning / Pmax))`,
+      (c.convergenceExponent ?? 1) === 1
+        ? `R0 = ${c.rounds0}, Pmax = ${limit}: rounds = ceil(R0 / (1 - mean pruning / Pmax))`
+        : `R0 = ${c.rounds0}, Pmax = ${limit}, m = ${c.convergenceExponent}: rounds = ceil(R0 / (1 - mean pruning / Pmax)^m)`,
       "diamonds: each method's best budget",
       ...(others.length > 0 ? [others.map((a) => `${labelOf(a.key)} = ${mine[0].point[a.key]}`).join(', ')] : []),
     ];

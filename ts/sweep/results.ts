@@ -71,7 +71,7 @@ export function aggregate(c: SweepConfig, summaries: Iterable<UnitSummary>): { r
         // A returned point may exceed the budget by rounding (1e-12, MODEL.md section 6):
         // that noise must not add a round.
         const pruning = Math.min(stats[m].meanPruning, budget);
-        row.roundsToTarget = roundsNeeded(c.rounds0, c.pruningLimit ?? Infinity, pruning);
+        row.roundsToTarget = roundsNeeded(c.rounds0, c.pruningLimit ?? Infinity, pruning, c.convergenceExponent ?? 1);
         row.timeToTarget = row.roundsToTarget * stats[m].mean;
       }
       rows.push(row);
@@ -148,7 +148,7 @@ export function resultsJson(c: SweepConfig, rows: ResultRow[], complete: boolean
         ...(c.rounds0 !== undefined
           ? {
               toTarget:
-                'roundsToTarget = ceil(rounds0 / (1 - meanPruning / pruningLimit)) (MODEL.md section 10; meanPruning at most the budget), timeToTarget = roundsToTarget x mean round latency, s; null when the target is unreachable',
+                'roundsToTarget = ceil(rounds0 / (1 - meanPruning / pruningLimit)^m), m = convergenceExponent (1 when absent) (MODEL.md sections 10 and 13; meanPruning at most the budget), timeToTarget = roundsToTarget x mean round latency, s; null when the target is unreachable',
             }
           : {}),
       },
@@ -198,7 +198,7 @@ export function resultsTable(c: SweepConfig, rows: ResultRow[]): string {
   const line2 = (cells: string[]) => cells.map((x, i) => x.padStart(w2[i])).join('  ');
   const limit = c.pruningLimit === null || c.pruningLimit === undefined ? 'inf' : String(c.pruningLimit);
   return `${table}\n${[
-    `fine-tuning time to the target (h) per method: R0 = ${c.rounds0}, Pmax = ${limit}`,
+    `fine-tuning time to the target (h) per method: R0 = ${c.rounds0}, Pmax = ${limit}${(c.convergenceExponent ?? 1) === 1 ? '' : `, m = ${c.convergenceExponent}`}`,
     line2(header),
     w2.map((w) => '-'.repeat(w)).join('  '),
     ...hours.map(line2),

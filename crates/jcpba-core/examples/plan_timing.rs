@@ -76,7 +76,7 @@ fn main() {
         max_pruning: &cols[4],
         fixed_seconds: &[],
     };
-    let opts = PlanOptions::new(method, policy, r0, pmax, 1e-10, 500.0).unwrap();
+    let opts = PlanOptions::new(method, policy, r0, pmax, 1.0, 1e-10, 500.0).unwrap();
     let repeats: usize = get(6, "1").parse().unwrap();
     let mut best = f64::INFINITY;
     let mut plans = Vec::new();

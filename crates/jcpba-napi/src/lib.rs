@@ -12,7 +12,7 @@
 //! - `runUnits(params, specs, methods, trials, rounds, tolerance, maxIterations,
 //!    threads)`: Monte Carlo units (jcpba_core::montecarlo), as a JSON array
 //! - `plan(scalars, offsets, computeSeconds, ..., maxPruning, fixedSeconds, method, policy, rounds0,
-//!    pruningLimit, tolerance, maxIterations)`: fine-tuning plans
+//!    pruningLimit, tolerance, maxIterations, convergenceExponent)`: fine-tuning plans
 //!    (jcpba_core::plan), as a JSON array
 //! - `version()`
 //! - `kernels()`: the instruction set of the core's vector kernels on this CPU
@@ -173,7 +173,7 @@ unsafe fn run_units(js: &Js, info: napi_callback_info) -> JsResult<napi_value> {
     js.new_string(&json)
 }
 
-const PLAN_ARGS: [&str; 14] = [
+const PLAN_ARGS: [&str; 15] = [
     "scalars",
     "offsets",
     "computeSeconds",
@@ -188,6 +188,7 @@ const PLAN_ARGS: [&str; 14] = [
     "pruningLimit",
     "tolerance",
     "maxIterations",
+    "convergenceExponent",
 ];
 
 /// The batch is read like `solveMany`'s; the core checks every value.
@@ -201,7 +202,7 @@ unsafe fn plan(js: &Js, info: napi_callback_info) -> JsResult<napi_value> {
     }
     let method = Method::from_id(&js.string(a[8], PLAN_ARGS[8])?)?;
     let policy = js.string(a[9], PLAN_ARGS[9])?;
-    let mut numbers = [0.0; 4];
+    let mut numbers = [0.0; 5];
     for (i, x) in numbers.iter_mut().enumerate() {
         *x = js.number(a[10 + i], PLAN_ARGS[10 + i])?;
     }
@@ -216,7 +217,7 @@ unsafe fn plan(js: &Js, info: napi_callback_info) -> JsResult<napi_value> {
         fixed_seconds: columns[5],
     };
     let json = jcpba_core::plan_flat(
-        &batch, method, &policy, numbers[0], numbers[1], numbers[2], numbers[3],
+        &batch, method, &policy, numbers[0], numbers[1], numbers[2], numbers[3], numbers[4],
     )?;
     js.new_string(&json)
 }

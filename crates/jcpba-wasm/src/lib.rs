@@ -449,6 +449,7 @@ pub unsafe extern "C" fn jcpba_plan(
     pruning_limit: f64,
     tolerance: f64,
     max_iterations: f64,
+    convergence_exponent: f64,
 ) -> u32 {
     begin();
     RESULT.with(|r| *r.borrow_mut() = String::new());
@@ -473,6 +474,7 @@ pub unsafe extern "C" fn jcpba_plan(
             pruning_limit,
             tolerance,
             max_iterations,
+            convergence_exponent,
         )?;
         RESULT.with(|r| *r.borrow_mut() = json);
         Ok(())

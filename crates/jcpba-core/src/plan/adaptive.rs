@@ -120,6 +120,44 @@ pub(super) struct OneSearch {
 /// Golden-section steps of the refinement, at most.
 pub(super) const REFINE_STEPS: u32 = 200;
 
+/// The penalty of the adaptive policy's 1-D problem at price lambda: each realization
+/// minimizes `g(P) = T*_r(P) + pen(P)`, `pen(P) = lambda (1 - pi(P))` nondecreasing
+/// (MODEL.md section 13: `argmin T*_r(P) - lambda pi(P)`). At m = 1 it is section 10's
+/// `lambda P / Pmax`, written so.
+pub(super) struct Price {
+    lambda: f64,
+    pruning_limit: f64,
+    exponent: f64,
+    slope: f64,
+}
+
+impl Price {
+    pub(super) fn new(lambda: f64, pruning_limit: f64, exponent: f64) -> Price {
+        Price {
+            lambda,
+            pruning_limit,
+            exponent,
+            slope: lambda / pruning_limit,
+        }
+    }
+
+    pub(super) fn pen(&self, p: f64) -> f64 {
+        if self.exponent == 1.0 {
+            return self.slope * p;
+        }
+        self.lambda * -(self.exponent * (-p / self.pruning_limit).ln_1p()).exp_m1()
+    }
+
+    /// pen(x) - pen(lo), lo <= x.
+    pub(super) fn rise(&self, lo: f64, x: f64) -> f64 {
+        if self.exponent == 1.0 {
+            self.slope * (x - lo)
+        } else {
+            self.pen(x) - self.pen(lo)
+        }
+    }
+}
+
 impl OneSearch {
     /// T*_r at budget p.
     pub(super) fn latency(&mut self, d: &mut Drop, r: usize, p: f64) -> f64 {
@@ -136,14 +174,14 @@ impl OneSearch {
         t
     }
 
-    /// The budget minimizing g(P) = T*_r(P) + slope P on [a, b] from the grid's best x,
+    /// The budget minimizing g(P) = T*_r(P) + pen(P) on [a, b] from the grid's best x,
     /// with each end's and x's latency known; returns (budget, latency).
     ///
     /// Brent's method first, to `xtol`: enough where the minimum is smooth. Then g at
     /// `xtol` either side: if g rises there by more than the solves' noise (a kink, where
     /// T* stops falling, or an end of the range) or falls (a miss), golden sections
     /// shrink a bracket around the best point until monotonicity certifies its value:
-    /// on [lo, x], g >= T(x) + slope lo; on [x, hi], g >= T(hi) + slope x.
+    /// on [lo, x], g >= T(x) + pen(lo); on [x, hi], g >= T(hi) + pen(x).
     #[allow(clippy::too_many_arguments)]
     pub(super) fn minimize(
         &mut self,
@@ -152,21 +190,21 @@ impl OneSearch {
         a: (f64, f64),
         b: (f64, f64),
         x: (f64, f64),
-        slope: f64,
+        price: &Price,
         xtol: f64,
     ) -> (f64, f64) {
         let tol = d.tolerance;
-        let (bx, _) = brent(a.0, b.0, x.0, x.1 + slope * x.0, xtol, &mut |p: f64| {
-            self.latency(d, r, p) + slope * p
+        let (bx, _) = brent(a.0, b.0, x.0, x.1 + price.pen(x.0), xtol, &mut |p: f64| {
+            self.latency(d, r, p) + price.pen(p)
         });
         let bt = if bx == x.0 { x.1 } else { self.known(bx) };
-        let bg = bt + slope * bx;
+        let bg = bt + price.pen(bx);
         let h = 2.0 * xtol;
         let xl = (bx - h).max(a.0);
         let xr = (bx + h).min(b.0);
         let tl = if xl < bx { self.latency(d, r, xl) } else { bt };
         let tr = if xr > bx { self.latency(d, r, xr) } else { bt };
-        let (gl, gr) = (tl + slope * xl, tr + slope * xr);
+        let (gl, gr) = (tl + price.pen(xl), tr + price.pen(xr));
         // Each latency is within the tolerance above T*: differences below twice that are noise.
         let flat = 2.0 * tol * bg;
         if gl - bg <= flat && gr - bg <= flat && gl >= bg - flat && gr >= bg - flat {
@@ -179,9 +217,9 @@ impl OneSearch {
         } else {
             (xl, xr, tr, bx, bt)
         };
-        let mut g_x = t_x + slope * x;
+        let mut g_x = t_x + price.pen(x);
         for _ in 0..REFINE_STEPS {
-            let left = slope * (x - lo);
+            let left = price.rise(lo, x);
             let right = t_x - t_hi;
             if left.max(right) <= tol * g_x {
                 return (x, t_x);
@@ -195,7 +233,7 @@ impl OneSearch {
                 return (x, t_x); // the bracket is down to the doubles' resolution
             }
             let t_u = self.latency(d, r, u);
-            let g_u = t_u + slope * u;
+            let g_u = t_u + price.pen(u);
             if g_u < g_x {
                 if u < x {
                     hi = x;
@@ -245,7 +283,7 @@ pub(super) fn adaptive(d: &mut Drop, seed: Option<&Level>) -> AdaptivePlan {
             for r in 0..budgets.len() {
                 latency += latencies[r];
                 pruning += budgets[r];
-                progress += 1.0 - budgets[r] / pmax;
+                progress += d.progress(budgets[r]);
             }
             let price = latency / progress;
             AdaptivePlan {
@@ -299,7 +337,7 @@ pub(super) fn adaptive(d: &mut Drop, seed: Option<&Level>) -> AdaptivePlan {
     // Start from the best common budget of the grid (and of the static plan).
     let mut lambda = f64::INFINITY;
     for j in 0..=cells {
-        let progress = 1.0 - grid_budgets[j] / pmax;
+        let progress = d.progress(grid_budgets[j]);
         if !(progress > 0.0) {
             continue;
         }
@@ -317,7 +355,7 @@ pub(super) fn adaptive(d: &mut Drop, seed: Option<&Level>) -> AdaptivePlan {
         }
     }
     if let Some(s) = seed {
-        let progress = 1.0 - s.budget / pmax;
+        let progress = d.progress(s.budget);
         if progress > 0.0 && s.latency / progress < lambda {
             lambda = s.latency / progress;
             for (r, c) in choosers.iter_mut().enumerate() {
@@ -333,11 +371,11 @@ pub(super) fn adaptive(d: &mut Drop, seed: Option<&Level>) -> AdaptivePlan {
     let mut settled = false;
     while iterations < d.max_iterations {
         iterations += 1;
-        let slope = lambda / pmax;
+        let price = Price::new(lambda, pmax, d.exponent);
         for r in 0..n {
             let (mut best_j, mut best_g) = (0, f64::INFINITY);
             for j in 0..=cells {
-                let g = choosers[r].grid[j] + slope * grid_budgets[j];
+                let g = choosers[r].grid[j] + price.pen(grid_budgets[j]);
                 if g < best_g {
                     best_g = g;
                     best_j = j;
@@ -360,14 +398,14 @@ pub(super) fn adaptive(d: &mut Drop, seed: Option<&Level>) -> AdaptivePlan {
                     choosers[r].grid[if best_j < cells { best_j + 1 } else { cells }],
                 ),
                 (x, t_x),
-                slope,
+                &price,
                 xtol,
             );
             converged = converged && search.converged;
             let c = &mut choosers[r];
             // Keep the previous choice when it is at least as good at this price: the
             // price then never rises.
-            if bt + slope * bx < c.latency + slope * c.budget {
+            if bt + price.pen(bx) < c.latency + price.pen(c.budget) {
                 c.budget = bx;
                 c.latency = bt;
             }
@@ -376,7 +414,7 @@ pub(super) fn adaptive(d: &mut Drop, seed: Option<&Level>) -> AdaptivePlan {
         let mut progress = 0.0;
         for c in choosers.iter() {
             latency += c.latency;
-            progress += 1.0 - c.budget / pmax;
+            progress += d.progress(c.budget);
         }
         let next = latency / progress;
         let done = !(next < lambda - d.tolerance * lambda);

@@ -3,7 +3,7 @@
 
 #![allow(clippy::needless_range_loop, clippy::neg_cmp_op_on_partial_ord)]
 
-use super::rounds_needed;
+use super::{progress, rounds_needed};
 use crate::bandwidth::round_latency;
 use crate::instance::Instance;
 use crate::method::Method;
@@ -47,6 +47,8 @@ pub(super) struct Drop<'a> {
     pub(super) method: Method,
     pub(super) rounds0: f64,
     pub(super) pruning_limit: f64,
+    /// m, the convergence exponent.
+    pub(super) exponent: f64,
     pub(super) tolerance: f64,
     pub(super) max_iterations: u32,
     /// sum_k w_k rmax_k, the largest budget that can bind.
@@ -57,17 +59,26 @@ pub(super) struct Drop<'a> {
 
 impl<'a> Drop<'a> {
     pub(super) fn rounds(&self, pruning: f64) -> f64 {
-        rounds_needed(self.rounds0, self.pruning_limit, pruning)
+        rounds_needed(self.rounds0, self.pruning_limit, pruning, self.exponent)
+    }
+
+    pub(super) fn progress(&self, pruning: f64) -> f64 {
+        progress(self.pruning_limit, self.exponent, pruning)
     }
 
     /// The largest budget (at most the cap) that needs at most `r` rounds (r >= ceil(R0)):
-    /// Pmax (1 - R0 / r), written without cancellation, then moved by ulps (rarely more:
-    /// by bisection) until it needs r rounds and the next double would not. 0 when r = R0.
+    /// Pmax (1 - (R0 / r)^(1/m)), written without cancellation, then moved by ulps (rarely
+    /// more: by bisection) until it needs r rounds and the next double would not. 0 when
+    /// r = R0.
     pub(super) fn budget_for_rounds(&self, r: f64) -> f64 {
         if self.rounds(self.cap) <= r {
             return self.cap;
         }
-        let mut p = self.pruning_limit * ((r - self.rounds0) / r);
+        let mut p = if self.exponent == 1.0 {
+            self.pruning_limit * ((r - self.rounds0) / r)
+        } else {
+            self.pruning_limit * -((-(r - self.rounds0) / r).ln_1p() / self.exponent).exp_m1()
+        };
         if !(p > 0.0) {
             return 0.0;
         }

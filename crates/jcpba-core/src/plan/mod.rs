@@ -1,7 +1,8 @@
 //! Fine-tuning time to a target loss (MODEL.md section 10); mirrors ts/core/plan.ts.
 //!
 //! Pruning shortens a round but makes more rounds necessary: reaching the target takes
-//! `R(P) = ceil(R0 / (1 - P / Pmax))` rounds at mean pruning P. Over N fading
+//! `R(P) = ceil(R0 / pi(P))` rounds at mean pruning P, `pi(P) = (1 - P / Pmax)^m` the
+//! progress per round (m = 1 by default; MODEL.md section 13). Over N fading
 //! realizations of one drop (the same realizations for every budget) the fine-tuning
 //! time of a budget P is `J(P) = R(P) * Tbar(P)`, `Tbar` the mean round latency.
 //!
@@ -18,7 +19,7 @@
 //! - **static, other methods**: a grid of budgets, each moved up to the largest budget
 //!   with the same number of rounds; rounds from the mean pruning the method used.
 //! - **adaptive** (`optimal` only): Dinkelbach's method on the price lambda of progress;
-//!   each realization picks `argmin_P T*_r(P) + lambda P / Pmax` by a grid, then Brent's
+//!   each realization picks `argmin_P T*_r(P) - lambda pi(P)` by a grid, then Brent's
 //!   method in the best grid cell.
 
 // The numerics mirror ts/ line by line: index loops, and negated comparisons (`!(x < y)`)
@@ -36,6 +37,9 @@ use crate::summary::write_js_number;
 
 /// Largest accepted `rounds0`: round counts stay exact whole numbers in an f64.
 pub const MAX_ROUNDS0: f64 = 1e9;
+/// Accepted range of the convergence exponent m (MODEL.md section 13).
+pub const MIN_EXPONENT: f64 = 1e-3;
+pub const MAX_EXPONENT: f64 = 1e3;
 /// Cells of the budget grid of the static plan of methods other than `optimal`.
 pub const STATIC_GRID: usize = 100;
 /// Cells of the budget grid from which the adaptive policy starts each 1-D search.
@@ -85,18 +89,22 @@ pub struct PlanOptions {
     /// Pmax > 0: the mean pruning at which the target becomes unreachable; +inf when
     /// pruning does not slow learning.
     pub pruning_limit: f64,
+    /// m: progress per round (1 - P / Pmax)^m; 1 gives section 10.
+    pub convergence_exponent: f64,
     pub solve: SolveOptions,
 }
 
 impl PlanOptions {
-    /// Checks the options in the contract's order: rounds0, pruningLimit, tolerance,
-    /// maxIterations, then whether the policy suits the method (the method and the policy
-    /// are parsed before).
+    /// Checks the options in the contract's order: rounds0, pruningLimit,
+    /// convergenceExponent, tolerance, maxIterations, then whether the policy suits the
+    /// method (the method and the policy are parsed before).
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         method: Method,
         policy: Policy,
         rounds0: f64,
         pruning_limit: f64,
+        convergence_exponent: f64,
         tolerance: f64,
         max_iterations: f64,
     ) -> Result<PlanOptions, Error> {
@@ -112,6 +120,7 @@ impl PlanOptions {
                 "pruningLimit must be a positive number, or Infinity (null in JSON) when pruning does not slow learning",
             ));
         }
+        check_exponent(convergence_exponent)?;
         let solve = SolveOptions::from_numbers(tolerance, max_iterations)?;
         if policy != Policy::Static && method != Method::Optimal {
             return Err(Error::invalid_option(
@@ -127,9 +136,21 @@ impl PlanOptions {
             policy,
             rounds0,
             pruning_limit,
+            convergence_exponent,
             solve,
         })
     }
+}
+
+/// Errors unless m is in [MIN_EXPONENT, MAX_EXPONENT].
+pub fn check_exponent(m: f64) -> Result<(), Error> {
+    if !(m >= MIN_EXPONENT && m <= MAX_EXPONENT) {
+        return Err(Error::invalid_option(
+            "convergenceExponent",
+            "convergenceExponent must be a finite number in [0.001, 1000] (the exponent m of progress per round (1 - P / Pmax)^m; default 1)",
+        ));
+    }
+    Ok(())
 }
 
 /// How the static budget was found.
@@ -199,12 +220,23 @@ pub enum Plan {
     Adaptive(AdaptivePlan),
 }
 
-/// `ceil(R0 / (1 - P / Pmax))`, +inf when P >= Pmax.
-pub fn rounds_needed(rounds0: f64, pruning_limit: f64, pruning: f64) -> f64 {
+/// Progress per round at pruning P, `pi(P) = (1 - P / Pmax)^m` (MODEL.md section 13); at
+/// m = 1 exactly section 10's `1 - P / Pmax`.
+pub fn progress(pruning_limit: f64, exponent: f64, pruning: f64) -> f64 {
+    let linear = 1.0 - pruning / pruning_limit;
+    if exponent == 1.0 {
+        linear
+    } else {
+        linear.powf(exponent)
+    }
+}
+
+/// `ceil(R0 / pi(P))`, +inf when P >= Pmax (or pi(P) underflows).
+pub fn rounds_needed(rounds0: f64, pruning_limit: f64, pruning: f64, exponent: f64) -> f64 {
     if !(pruning < pruning_limit) {
         return f64::INFINITY;
     }
-    (rounds0 / (1.0 - pruning / pruning_limit)).ceil()
+    (rounds0 / progress(pruning_limit, exponent, pruning)).ceil()
 }
 
 mod adaptive;
@@ -274,6 +306,7 @@ pub fn plan(batch: &BatchView, opts: &PlanOptions) -> Result<Vec<Plan>, Error> {
         method: opts.method,
         rounds0: opts.rounds0,
         pruning_limit: opts.pruning_limit,
+        exponent: opts.convergence_exponent,
         tolerance: opts.solve.tolerance,
         max_iterations: opts.solve.max_iterations,
         cap,
@@ -378,6 +411,7 @@ pub fn plan_flat(
     pruning_limit: f64,
     tolerance: f64,
     max_iterations: f64,
+    convergence_exponent: f64,
 ) -> Result<String, Error> {
     let policy = Policy::from_id(policy)?;
     let opts = PlanOptions::new(
@@ -385,6 +419,7 @@ pub fn plan_flat(
         policy,
         rounds0,
         pruning_limit,
+        convergence_exponent,
         tolerance,
         max_iterations,
     )?;

@@ -6,11 +6,16 @@ use crate::problem::Problem;
 use crate::rng::Random;
 
 fn drop_with(rounds0: f64, pruning_limit: f64, cap: f64) -> Drop<'static> {
+    drop_with_exponent(rounds0, pruning_limit, cap, 1.0)
+}
+
+fn drop_with_exponent(rounds0: f64, pruning_limit: f64, cap: f64, exponent: f64) -> Drop<'static> {
     Drop {
         insts: Vec::new(),
         method: Method::Optimal,
         rounds0,
         pruning_limit,
+        exponent,
         tolerance: 1e-10,
         max_iterations: 500,
         cap,
@@ -20,12 +25,43 @@ fn drop_with(rounds0: f64, pruning_limit: f64, cap: f64) -> Drop<'static> {
 
 #[test]
 fn rounds_needed_follows_the_formula() {
-    assert_eq!(rounds_needed(100.0, 0.5, 0.0), 100.0);
-    assert_eq!(rounds_needed(100.0, 0.5, 0.25), 200.0);
-    assert_eq!(rounds_needed(100.5, 0.5, 0.0), 101.0);
-    assert_eq!(rounds_needed(100.0, f64::INFINITY, 0.4), 100.0);
-    assert_eq!(rounds_needed(100.0, 0.5, 0.5), f64::INFINITY);
-    assert_eq!(rounds_needed(100.0, 0.5, 0.7), f64::INFINITY);
+    assert_eq!(rounds_needed(100.0, 0.5, 0.0, 1.0), 100.0);
+    assert_eq!(rounds_needed(100.0, 0.5, 0.25, 1.0), 200.0);
+    assert_eq!(rounds_needed(100.5, 0.5, 0.0, 1.0), 101.0);
+    assert_eq!(rounds_needed(100.0, f64::INFINITY, 0.4, 1.0), 100.0);
+    assert_eq!(rounds_needed(100.0, 0.5, 0.5, 1.0), f64::INFINITY);
+    assert_eq!(rounds_needed(100.0, 0.5, 0.7, 1.0), f64::INFINITY);
+    // MODEL.md section 13: ceil(R0 / (1 - P / Pmax)^m).
+    assert_eq!(rounds_needed(100.0, 0.5, 0.25, 2.0), 400.0);
+    assert_eq!(rounds_needed(100.0, 0.5, 0.25, 0.5), 142.0); // 100 sqrt 2 = 141.42
+    assert_eq!(rounds_needed(100.0, f64::INFINITY, 0.4, 3.0), 100.0);
+    assert_eq!(rounds_needed(100.0, 0.5, 0.5, 3.0), f64::INFINITY);
+}
+
+/// With m != 1, P_R = Pmax (1 - (R0 / R)^(1/m)) moved by ulps: it needs R rounds and the
+/// next double needs more, over random (R0, Pmax, m, R).
+#[test]
+fn budget_for_rounds_is_the_largest_budget_for_any_exponent() {
+    let mut rng = Random::new(6, 78, 0, 0);
+    for _ in 0..1000 {
+        let r0 = (1.0 + rng.uniform() * 500.0).floor();
+        let pmax = 0.05 + rng.uniform() * 2.0;
+        let cap = rng.uniform() * 0.95;
+        let m = 0.2 + rng.uniform() * 4.0;
+        let d = drop_with_exponent(r0, pmax, cap, m);
+        let r_cap = d.rounds(cap);
+        let mut previous = -1.0;
+        for r in (r0 as u64)..(r0 as u64 + 30) {
+            let r = r as f64;
+            let p = d.budget_for_rounds(r);
+            assert!(p >= 0.0 && p <= cap && d.rounds(p) <= r && p >= previous);
+            previous = p;
+            if r < r_cap && p > 0.0 {
+                assert_eq!(d.rounds(p), r, "r0 {} pmax {} m {} r {}", r0, pmax, m, r);
+                assert!(d.rounds(next_up(p)) > r, "r0 {} pmax {} m {} r {}", r0, pmax, m, r);
+            }
+        }
+    }
 }
 
 /// P_R needs exactly R rounds, one ulp more needs more (or passes the cap), and P_R
@@ -85,7 +121,7 @@ fn budget_for_rounds_is_the_largest_budget_of_its_round_count() {
 #[test]
 fn options_are_checked_in_order() {
     let new = |rounds0: f64, limit: f64, tol: f64, policy: Policy, method: Method| {
-        PlanOptions::new(method, policy, rounds0, limit, tol, 500.0)
+        PlanOptions::new(method, policy, rounds0, limit, 1.0, tol, 500.0)
             .unwrap_err()
             .field
     };
@@ -97,8 +133,13 @@ fn options_are_checked_in_order() {
     assert_eq!(new(10.0, f64::NAN, 1e-10, s, o), "pruningLimit");
     assert_eq!(new(10.0, -1.0, 1e-10, s, o), "pruningLimit");
     assert_eq!(new(10.0, 1.0, 0.0, s, o), "tolerance");
+    let m = |m: f64| PlanOptions::new(o, s, 10.0, 1.0, m, 0.0, 500.0).unwrap_err().field;
+    for &bad in [0.0, -1.0, 1e-4, 2e3, f64::NAN, f64::INFINITY].iter() {
+        assert_eq!(m(bad), "convergenceExponent");
+    }
+    assert_eq!(m(2.0), "tolerance");
     assert_eq!(new(10.0, 1.0, 1e-10, Policy::Both, Method::Bcd), "policy");
-    assert!(PlanOptions::new(o, Policy::Both, 1.0, f64::INFINITY, 1e-10, 500.0).is_ok());
+    assert!(PlanOptions::new(o, Policy::Both, 1.0, f64::INFINITY, 1.0, 1e-10, 500.0).is_ok());
     assert_eq!(
         Policy::from_id("Static").unwrap_err().message,
         "unknown policy \"Static\"; expected one of static, adaptive, both"
@@ -155,7 +196,7 @@ fn plan_of(problems: &[Problem], opts: &PlanOptions) -> Result<Vec<Plan>, Error>
 
 #[test]
 fn realizations_must_share_their_clients() {
-    let opts = PlanOptions::new(Method::Optimal, Policy::Static, 10.0, 0.5, 1e-10, 500.0).unwrap();
+    let opts = PlanOptions::new(Method::Optimal, Policy::Static, 10.0, 0.5, 1.0, 1e-10, 500.0).unwrap();
     assert_eq!(
         plan_of(&[], &opts).unwrap_err().message,
         "problems must hold at least one realization"
@@ -188,6 +229,7 @@ fn json_is_what_javascript_writes() {
         Policy::Both,
         20.0,
         f64::INFINITY,
+        1.0,
         1e-10,
         500.0,
     )
