@@ -5,23 +5,30 @@ export const PARTS = ['solve', 'accuracy', 'suites', 'sweep', 'plan', 'counts'];
 export const FULL_SIZES = [10, 100, 1000, 10000];
 export const QUICK_SIZES = [10, 100];
 
-export const USAGE = `Usage: npm run bench -- [--quick] [--methods a,b|all] [--backends a,b|all] [--sizes K,K...]
-                       [--parts ${PARTS.join(',')}] [--baseline FILE|none] [--out DIR]
+export const USAGE = `Usage: npm run bench -- [--quick] [--methods a,b|all] [--backends a,b|all]
+                       [--sizes K,K...] [--baseline FILE|none] [--out DIR]
+                       [--parts ${PARTS.join(',')}]
 
-Per-solve timings (tinybench, and CPU time at K = 1,000), accuracy (parity, certificates,
-scalar and vector paths), backend and batching suites (benny), sweep throughput at 1 and
-all threads (against a baseline build when there is one), the fine-tuning plan (N = 64,
-K = 100), and rate evaluations per client. Prints the performance targets met or not met.
-Writes DIR/latest.json, DIR/latest.md and benny's files (default DIR: bench/results).
+Per-solve timings (tinybench, and CPU time at K = 1,000), accuracy (parity,
+certificates, scalar and vector paths), backend and batching suites (benny),
+sweep throughput at 1 and all threads (against a baseline build when there is
+one), the fine-tuning plan (N = 64, K = 100), and rate evaluations per client.
+Prints the performance targets met or not met. Writes DIR/latest.json,
+DIR/latest.md and benny's files (default DIR: bench/results).
 Build first: npm run build; for the baseline, bash bench/baseline.sh once.
 
-  --quick      sizes ${QUICK_SIZES.join(', ')}, few iterations, small suites and sweep (a CI smoke test, < 60 s)
-  --methods    methods of the per-solve table (default: all, and min-pruning: deadline mode at 1.05 T*); suites and counts use bcd and optimal among them
+  --quick      sizes ${QUICK_SIZES.join(', ')}, few iterations, small suites and sweep
+               (a CI smoke test, < 60 s)
+  --methods    methods of the per-solve table (default: all, and min-pruning:
+               deadline mode at 1.05 T*); suites and counts use bcd and optimal
+               among them
   --backends   ${BACKENDS.join(', ')} (default: all)
-  --sizes      client counts K of the per-solve table (default: ${FULL_SIZES.join(', ')})
+  --sizes      client counts K of the per-solve table
+               (default: ${FULL_SIZES.join(', ')})
   --parts      parts to run (default: all)
   --baseline   an earlier build of the native addon to measure the sweep against
-               (default: the newest bench/baseline/*.node, from bash bench/baseline.sh)
+               (default: the newest bench/baseline/*.node, from bash
+               bench/baseline.sh)
   --out        output folder (default: bench/results)`;
 
 function list(flag, text, allowed) {

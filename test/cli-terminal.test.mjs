@@ -15,7 +15,8 @@ import { wrap } from '../dist/ts/cli/args.js';
 const BIN = fileURLToPath(new URL('../bin/jcpba.js', import.meta.url));
 const backend = process.env.JCPBA_BACKEND ?? 'ts';
 const run = (args, input = '', env = {}) => spawnSync(process.execPath, [BIN, ...args], { input, encoding: 'utf8', env: { ...process.env, JCPBA_BACKEND: backend, ...env } });
-const COMMANDS = ['generate', 'solve', 'plan', 'sweep', 'merge'];
+// Every command the main help lists (a command added later is covered too).
+const COMMANDS = [...run(['--help']).stdout.split('Commands:')[1].matchAll(/^  ([a-z]+) /gm)].map((m) => m[1]);
 
 test('every help fits 80 columns, and jcpba help CMD is jcpba CMD --help', () => {
   for (const args of [['--help'], ...COMMANDS.map((c) => [c, '--help'])]) {

@@ -26,7 +26,8 @@ function npm(args, cwd) {
 
 /** Runs a command in the app; returns { status, stdout, stderr }. */
 function inApp(command, args, { input, env } = {}) {
-  return spawnSync(command, args, { cwd: ctx.app, input, encoding: 'utf8', env: { ...process.env, JCPBA_BACKEND: '', ...env } });
+  // The note on a skipped backend leaves a marker in the cache folder: a scratch one here.
+  return spawnSync(command, args, { cwd: ctx.app, input, encoding: 'utf8', env: { ...process.env, JCPBA_BACKEND: '', JCPBA_CACHE_DIR: join(ctx.dir, 'cache'), ...env } });
 }
 const jcpba = (args, options) => inApp(join(ctx.app, 'node_modules/.bin/jcpba'), args, options);
 const node = (file, options) => inApp(process.execPath, [file], options);
@@ -53,7 +54,8 @@ installed('the tarball holds the build, the license, the docs and schemas, and n
   const has = (f) => ctx.files.includes(f);
   for (const f of ['LICENSE', 'README.md', 'package.json', 'bin/jcpba.js', 'dist/ts/index.js', 'dist/ts/browser.js', 'dist/ts/index.d.ts',
     'bindings/wasm/jcpba.wasm', 'bindings/wasm/jcpba-nosimd.wasm', 'bindings/native/jcpba.linux-x64-gnu.node', 'docs/MODEL.md', 'docs/CORE_API.md',
-    'schemas/problem.schema.json', 'schemas/solve-results.schema.json', 'schemas/sweep-results.schema.json']) {
+    'schemas/problem.schema.json', 'schemas/solve-results.schema.json', 'schemas/sweep-results.schema.json',
+    'dist/cjs/index.cjs', 'dist/cjs/index.d.cts', 'CITATION.cff', 'CHANGELOG.md']) {
     assert.ok(has(f), f);
   }
   for (const prefix of ['test/', 'bench/', 'crates/', 'web/', 'scripts/', 'node_modules/', 'target/']) {
@@ -62,6 +64,38 @@ installed('the tarball holds the build, the license, the docs and schemas, and n
   assert.match(readFileSync(join(ctx.pkgDir, 'LICENSE'), 'utf8'), /^MIT License/);
   assert.is(PKG.license, 'MIT');
   assert.match(PKG.repository.url, /^git\+https:\/\/.+\.git$/);
+  assert.ok(PKG.keywords.includes('federated learning') && PKG.keywords.includes('pruning'));
+  assert.is(PKG.sideEffects, false);
+  assert.match(readFileSync(join(ctx.pkgDir, 'CITATION.cff'), 'utf8'), /arXiv:2602\.01024/);
+});
+
+installed('CommonJS: require works without require(esm) (Node 20.0 semantics), with the same numbers and every export', () => {
+  writeFileSync(
+    join(ctx.app, 'use.cjs'),
+    `const jcpba = require('jcpba');
+const { createSolver, generate, runSweep } = jcpba;
+(async () => {
+  const solver = await createSolver();
+  const wasm = await createSolver({ backend: 'wasm' });
+  const problem = generate({ clients: 30, seed: 5 });
+  const out = await runSweep({ grid: [{ key: 'clients', values: [4] }], seed: 1, drops: 1, realizations: 2, methods: ['equal'] }, { out: 'cjs-sweep', backend: 'wasm', threads: 1 });
+  console.log(JSON.stringify({ exports: Object.keys(jcpba).sort(), backend: solver.backend, latency: solver.solve(problem).latency,
+    wasm: wasm.solve(problem).latency, sweep: out.unitsDone, error: jcpba.JcpbaError.name }));
+})().catch((e) => { console.error(e); process.exit(1); });
+`,
+  );
+  const r = inApp(process.execPath, ['--no-experimental-require-module', 'use.cjs']);
+  assert.is(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout);
+  const esm = inApp(process.execPath, ['--input-type=module', '-e', "import * as j from 'jcpba'; console.log(JSON.stringify(Object.keys(j).sort()))"]);
+  assert.equal(out.exports, JSON.parse(esm.stdout), 'the same exports as the ESM entry');
+  assert.is(out.backend, 'native');
+  const ref = solve(generate({ clients: 30, seed: 5 }), { method: 'optimal' }).latency;
+  assert.ok(Math.abs(out.latency - ref) <= 1e-9 * ref && Math.abs(out.wasm - ref) <= 1e-9 * ref, `${out.latency} ${out.wasm} vs ${ref}`);
+  assert.is(out.sweep, 1, 'the sweep ran its worker from the CommonJS build');
+  // Without require(esm), requiring the ESM entry itself fails: the CommonJS build is what runs.
+  const direct = inApp(process.execPath, ['--no-experimental-require-module', '-e', "require(require('path').join(process.cwd(), 'node_modules/jcpba/dist/ts/index.js'))"]);
+  assert.is.not(direct.status, 0);
 });
 
 installed("every relative link of the README and every source of a source map is in the package", () => {
