@@ -2,6 +2,7 @@
 import { evaluationsTable } from './count-evaluations.mjs';
 import { busyWarning, duration, machineLine, rate, ratio, table } from './format.mjs';
 import { performanceSection } from './targets.mjs';
+import { anchorsSection } from './anchors/report.mjs';
 
 function perSolveSection(ps) {
   const lines = ['## Per solve (tinybench)', '', `Mean and p99 latency and ops/s (= 1 / mean) of \`solver.solve\`, cycling through problems of the default scenario (${ps.poolSeeds}).`];
@@ -100,5 +101,6 @@ export function markdown(result) {
   if (result.sweep) parts.push('', sweepSection(result.sweep));
   if (result.plan) parts.push('', planSection(result.plan));
   if (result.counts) parts.push('', countsSection(result.counts));
+  if (result.anchors) parts.push('', anchorsSection(result.anchors));
   return `${parts.join('\n')}\n`;
 }

@@ -17,6 +17,7 @@ import { runPlanBench } from './plan.mjs';
 import { runAccuracy } from './accuracy.mjs';
 import { findBaseline } from './baseline.mjs';
 import { judge } from './targets.mjs';
+import { runAnchors } from './anchors/anchors.mjs';
 
 const log = (line) => process.stderr.write(`bench: ${line}\n`);
 
@@ -64,6 +65,10 @@ if (o.parts.includes('counts') && countMethods.length) {
   const args = [script, '--json', '--sizes', o.sizes.join(','), '--methods', countMethods.join(',')];
   result.counts = JSON.parse(execFileSync(process.execPath, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }));
   log(`counts: ${result.counts.rows.length} rows (${result.counts.coreHooks.length ? 'core counted' : 'core pending'})`);
+}
+if (o.parts.includes('anchors')) {
+  const solver = solvers.native ?? solvers.wasm ?? solvers.ts;
+  result.anchors = runAnchors({ solver, quick: o.quick, sizes: o.sizes, log });
 }
 result.seconds = (performance.now() - started) / 1000;
 m.otherCoresBusy = others();

@@ -2,6 +2,7 @@
 // of sweeps; issue 11's plan), judged against a latest.json, and the README's
 // performance section built from them.
 import { busyWarning, duration, machineLine, ratio, rate, table } from './format.mjs';
+import { gapTable, ipoptTable } from './anchors/report.mjs';
 
 const TARGET_K = 1000;
 const SWEEP_SPEEDUP = 1.8;
@@ -119,6 +120,23 @@ function sweepStatus(s) {
   return busy > BUSY_CORES ? `not met; inconclusive: other processes kept ${busy.toFixed(2)} cores busy` : 'not met';
 }
 
+/** Agreement with Ipopt (bench/anchors): an optimum found independently. */
+const IPOPT_AGREEMENT = 1e-8;
+function anchorTargets(r) {
+  const rows = r.anchors?.ipopt?.rows;
+  const target = `Ipopt's point (made feasible) is never below optimal's certified lower bound, and is within ${IPOPT_AGREEMENT} of its optimum (every anchor problem)`;
+  if (!r.anchors) return [];
+  if (!rows) return [{ target, measured: 'not measured', status: `not measured (${r.anchors.ipopt?.skipped ?? 'no Ipopt'})` }];
+  const below = Math.min(...rows.flatMap((x) => x.ipoptOverLowerBound));
+  const apart = Math.max(...rows.flatMap((x) => x.ipoptOverOptimal.map(Math.abs)));
+  const problems = rows.reduce((n, x) => n + x.problems, 0);
+  return [{
+    target,
+    measured: `${problems} problems: T_Ipopt within ${apart.toExponential(1)} of T*, and ${below.toExponential(1)} above the lower bound at least`,
+    status: below >= -1e-12 && apart <= IPOPT_AGREEMENT ? 'met' : 'not met',
+  }];
+}
+
 /** Every target with its measured figure and met / not met / not measured. */
 export function judge(result) {
   const out = judgeAll(result);
@@ -130,7 +148,7 @@ function judgeAll(result) {
     const j = t.judge(result);
     return { target: t.target, measured: j?.measured ?? 'not measured', status: j?.status ?? 'not measured' };
   });
-  out.push(...baselineTargets(result), ...accuracyTargets(result));
+  out.push(...baselineTargets(result), ...accuracyTargets(result), ...anchorTargets(result));
   for (const s of (result.sweep?.rows ?? []).filter((x) => !x.baseline)) {
     out.push({
       target: `sweep (${s.path}, ${s.backend}): ${s.threads} threads >= ${SWEEP_SPEEDUP}x 1 thread${s.threads === 2 ? '' : ' (target set for 2)'}`,
@@ -193,6 +211,7 @@ export function performanceSection(result, { heading = '## Performance', intro =
       ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r'],
     ));
   }
+  if (result.anchors) lines.push('', ipoptTable(result.anchors), '', gapTable(result.anchors));
   if (intro) lines.push('', 'Full figures (every method, K = 10 to 10,000, p99, batching, evaluations per client): `bench/results/latest.md`; regenerate this section with `node bench/readme-table.mjs`.');
   return lines.join('\n');
 }

@@ -107,12 +107,14 @@ export interface CoreBackend {
 
   /**
    * Runs a batch of Monte Carlo units (ts/core/montecarlo.ts `runUnit`) in one call.
-   * @param params 21 numbers per grid point, the fields of `ScenarioParams` in this
+   * @param params 34 numbers per grid point, the fields of `ScenarioParams` in this
    *   order: clients, seed, drop, realization, cellRadiusM, minDistanceM, shadowingDb,
    *   txPowerW, noisePsdWPerHz, bandwidthHz, payloadBits, flopsPerSample, samplesMin,
    *   samplesMax, throughputMin, throughputMax, maxPruning, budget, fixedSeconds,
-   *   prunableComputeFraction, prunablePayloadFraction (drop and realization are
-   *   ignored: each unit names its drop)
+   *   prunableComputeFraction, prunablePayloadFraction, computePowerMin,
+   *   computePowerMax, energyCapJ (Infinity: no cap), utilization, modelMemoryBytes,
+   *   memoryPrunableFraction, then one fleet share per catalog device (docs/CORE_API.md,
+   *   "Monte Carlo units"; drop and realization are ignored: each unit names its drop)
    * @param specs 3 numbers per unit: grid index into `params`, drop, block
    * @param methods comma-separated method ids, e.g. `bcd,optimal`
    * @param threads OS threads of the native addon (ignored by the WASM module, which

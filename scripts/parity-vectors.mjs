@@ -173,6 +173,7 @@ const streams = [
   [20241125, 7, 0, 0],
   [42, STREAM_DROP, 17, 0],
   [42, STREAM_FADING, 17, 999],
+  [42, 3, 17, 0],
 ];
 const streamRows = streams.map(([seed, stream, drop, realization]) => {
   const r = new Random(seed, stream, drop, realization);
@@ -185,6 +186,11 @@ const scenarios = [
   { clients: 10, seed: 3, drop: 2, realization: 4, shadowingDb: 6 },
   { clients: 25, seed: 99, model: 'gpt2-full', dataset: 'yahoo-answers', samplesMin: 1, samplesMax: 1000 },
   { clients: 12, seed: 5, fixedSeconds: 3.5, prunableComputeFraction: 0.25, prunablePayloadFraction: 0.75 },
+  // Devices (MODEL.md section 12): a fleet with exclusions (the 13B model does not fit
+  // 8 or 12 GiB at rmax 0.5), a power range, and an energy cap.
+  { clients: 30, seed: 7, drop: 1, realization: 2, model: 'llama2-13b-lora', devices: 'edge-mix', computePowerW: '20:60', energyCapJ: 5000 },
+  { clients: 20, seed: 8, devices: 'orin-nano-8gb:1,rtx-4070:2,rtx-4090:1', utilization: 0.4, memoryPrunableFraction: 0.8 },
+  { clients: 9, seed: 9, computePowerW: '0:300' },
 ];
 const field = (o, name, rust) => `            ${rust}: ${typeof o[name] === 'number' && !['clients', 'seed', 'drop', 'realization'].includes(name) ? lit(o[name]) : o[name]},`;
 const scenarioRows = scenarios.map((s) => {
@@ -212,10 +218,17 @@ const scenarioRows = scenarios.map((s) => {
     ['fixedSeconds', 'fixed_seconds'],
     ['prunableComputeFraction', 'prunable_compute_fraction'],
     ['prunablePayloadFraction', 'prunable_payload_fraction'],
+    ['computePowerMin', 'compute_power_min'],
+    ['computePowerMax', 'compute_power_max'],
+    ['utilization', 'utilization'],
+    ['modelMemoryBytes', 'model_memory_bytes'],
+    ['memoryPrunableFraction', 'memory_prunable_fraction'],
   ];
   return `    GenerateVector {
         params: ScenarioParams {
 ${fields.map(([js, rust]) => field(o, js, rust)).join('\n')}
+            energy_cap_j: ${Number.isFinite(o.energyCapJ) ? lit(o.energyCapJ) : 'f64::INFINITY'},
+            device_shares: [${o.deviceShares.map(lit).join(', ')}],
         },
         bandwidth_hz: ${lit(p.bandwidthHz)},
         noise_psd_w_per_hz: ${lit(p.noisePsdWPerHz)},
@@ -229,6 +242,10 @@ ${fields.map(([js, rust]) => field(o, js, rust)).join('\n')}
         fixed_seconds: ${arr(p.fixedSeconds ?? [])},
         prunable_compute_fraction: ${lit(p.prunableComputeFraction ?? 1)},
         prunable_payload_fraction: ${lit(p.prunablePayloadFraction ?? 1)},
+        min_pruning: ${arr(p.minPruning ?? [])},
+        compute_power_w: ${arr(p.computePowerW ?? [])},
+        energy_cap_j: ${arr(p.energyCapJ ?? [])},
+        excluded: ${p.excludedClients ?? 0},
     },`;
 });
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything the project needs and builds every backend: Debian's Rust
 # toolchain with the wasm32 standard library (when no toolchain here has that target),
-# the npm packages, then the TypeScript, the native addon and the WASM module.
+# Chromium, Ipopt for the benchmark's anchors (optional), the npm packages, then the
+# TypeScript, the native addon and the WASM module.
 # Safe to run again: each step is skipped when already done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -40,16 +41,27 @@ if [ ! -x /usr/bin/chromium ] && [ -z "${CHROMIUM_PATH:-}" ]; then
   }
 fi
 
-# 3. A host toolchain for the native addon (rustup's, or Debian's as a last resort).
+# 3. Ipopt for the benchmark's anchors (bench/anchors/), optional: a failed install only
+#    warns, and npm run bench then skips Ipopt with a message. Never needed by the tests.
+if ! [ -f /usr/include/coin/IpTNLP.hpp ] && ! [ -f /usr/include/coin-or/IpTNLP.hpp ]; then
+  if command -v apt-get >/dev/null 2>&1; then
+    apt_install --no-install-recommends coinor-libipopt-dev ||
+      say "could not install coinor-libipopt-dev (optional): npm run bench will skip its Ipopt anchors"
+  else
+    say "no apt-get: install Ipopt's headers and library (coinor-libipopt-dev) for npm run bench's anchors (optional)"
+  fi
+fi
+
+# 4. A host toolchain for the native addon (rustup's, or Debian's as a last resort).
 if ! command -v cargo >/dev/null 2>&1; then
   say "no cargo found: install rustup (https://rustup.rs) or Debian's cargo"
   exit 1
 fi
 
-# 4. npm packages, exactly as locked.
+# 5. npm packages, exactly as locked.
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund
 fi
 
-# 5. Every backend.
+# 6. Every backend.
 npm run build

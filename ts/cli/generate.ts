@@ -36,7 +36,7 @@ export async function generateCommand(argv: string[], io: Io): Promise<number> {
     return 0;
   }
   if (positionals.length > 0) throw usageError(`generate takes no positional arguments (got ${JSON.stringify(positionals[0])})`);
-  const options: Record<string, number | string> = {};
+  const options: Record<string, number | string | null> = {};
   for (const [flag, value] of flags) {
     if (Object.hasOwn(SCENARIO_FLAGS, flag)) options[SCENARIO_FLAGS[flag]] = scenarioValue(flag, value);
   }

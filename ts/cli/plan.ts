@@ -100,7 +100,7 @@ async function realizationsOf(positionals: string[], flags: Map<string, string>,
   }
   const n = parseNumber(flags.get('realizations') ?? '32', '--realizations');
   if (!Number.isInteger(n) || n < 1) throw usageError(`--realizations must be a positive integer (got ${flags.get('realizations')})`, 'realizations');
-  const options: Record<string, number | string> = {};
+  const options: Record<string, number | string | null> = {};
   for (const [flag, value] of flags) if (Object.hasOwn(SCENARIO_FLAGS, flag)) options[SCENARIO_FLAGS[flag]] = scenarioValue(flag, value);
   return Array.from({ length: n }, (_, realization) => generate({ ...(options as Partial<ScenarioOptions>), realization }));
 }

@@ -2,7 +2,8 @@
  * The scenario generator's options as command-line flags (generate, sweep), with units and defaults in the help.
  */
 import { JcpbaError } from '../core/error.js';
-import { DATASET_PRESETS, MODEL_PRESETS, SCENARIO_DEFAULTS, SCENARIO_HELP, type ScenarioOptions } from '../core/scenario.js';
+import { DATASET_PRESETS, MODEL_PRESETS, SCENARIO_DEFAULTS, SCENARIO_HELP, type ScenarioOptions, computePowerRange } from '../core/scenario.js';
+import { parseFleet } from '../core/devices.js';
 import { didYouMean } from './suggest.js';
 import { type FlagSpec, parseNumber } from './args.js';
 
@@ -30,26 +31,43 @@ export const SCENARIO_FLAGS: Record<string, keyof ScenarioOptions> = {
   'fixed-seconds': 'fixedSeconds',
   'prunable-compute': 'prunableComputeFraction',
   'prunable-payload': 'prunablePayloadFraction',
+  devices: 'devices',
+  utilization: 'utilization',
+  'prunable-memory': 'memoryPrunableFraction',
+  'compute-power': 'computePowerW',
+  'energy-cap': 'energyCapJ',
 };
 
 const STRING_OPTIONS = new Set<keyof ScenarioOptions>(['model', 'dataset']);
+/** Options whose value is text the core parses itself (a fleet, a range), or a number or `none`. */
+const TEXT_OPTIONS: Partial<Record<keyof ScenarioOptions, string>> = { devices: 'FLEET', computePowerW: 'W|lo:hi', energyCapJ: 'J|none' };
 
 export function scenarioFlagSpecs(valueName = 'X'): Record<string, FlagSpec> {
   const specs: Record<string, FlagSpec> = {};
   for (const [flag, key] of Object.entries(SCENARIO_FLAGS)) {
     const def = SCENARIO_DEFAULTS[key];
     specs[flag] = {
-      value: STRING_OPTIONS.has(key) ? 'PRESET' : valueName,
+      value: STRING_OPTIONS.has(key) ? 'PRESET' : (TEXT_OPTIONS[key] ?? valueName),
       help: SCENARIO_HELP[key],
-      default: def === undefined ? undefined : String(def),
+      default: def === undefined ? undefined : def === null ? 'none' : String(def),
     };
   }
   return specs;
 }
 
-/** Reads one scenario flag's value: a number, or a preset name. */
-export function scenarioValue(flag: string, text: string): number | string {
+/** Reads one scenario flag's value: a number, a preset name, a fleet, a power range, or `none` (the energy cap: null). */
+export function scenarioValue(flag: string, text: string): number | string | null {
   const key = SCENARIO_FLAGS[flag];
+  if (key === 'devices') {
+    parseFleet(text);
+    return text.trim();
+  }
+  if (key === 'computePowerW') {
+    const v = text.includes(':') ? text.trim() : parseNumber(text, `--${flag}`);
+    computePowerRange(v);
+    return v;
+  }
+  if (key === 'energyCapJ' && text.trim() === 'none') return null;
   if (!STRING_OPTIONS.has(key)) return parseNumber(text, `--${flag}`);
   const presets = Object.keys(key === 'model' ? MODEL_PRESETS : DATASET_PRESETS);
   if (!presets.includes(text)) {

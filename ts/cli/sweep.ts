@@ -20,7 +20,11 @@ const SWEEP_FLAGS: Record<string, FlagSpec> = {
   ...Object.fromEntries(
     Object.entries(scenarioFlagSpecs()).filter(([flag]) => !['seed', 'drop', 'realization'].includes(flag)).map(([flag, spec]) => [
       flag,
-      GRID_FLAG_NAMES.has(flag) ? { ...spec, value: `${spec.value}[,${spec.value}...]`, help: `${spec.help}; a comma list sweeps it` } : spec,
+      GRID_FLAG_NAMES.has(flag)
+        ? flag === 'devices'
+          ? { ...spec, value: `${spec.value}[;${spec.value}...]`, help: `${spec.help}; a ';' list of fleets sweeps it` }
+          : { ...spec, value: `${spec.value}[,${spec.value}...]`, help: `${spec.help}; a comma list sweeps it` }
+        : spec,
     ]),
   ),
   drops: { value: 'N', help: 'drops (client placements) per grid point', default: '4' },
@@ -51,16 +55,16 @@ function positiveInteger(text: string, flag: string): number {
   return v;
 }
 
-/** A comma list of grid values; empty items are errors. */
-function gridValues(flag: string, text: string): (number | string)[] {
-  const items = text.split(',').map((x) => x.trim());
+/** A comma list of grid values (fleets, which hold commas themselves, are separated by ';'); empty items are errors. */
+function gridValues(flag: string, text: string): (number | string | null)[] {
+  const items = text.split(flag === 'devices' ? ';' : ',').map((x) => x.trim());
   if (items.length === 0 || items.some((x) => x === '')) throw usageError(`--${flag}: empty value in ${JSON.stringify(text)}`, flag);
   return items.map((x) => scenarioValue(flag, x));
 }
 
 export function sweepConfig(flags: Map<string, string>): SweepConfig {
   const grid: SweepConfig['grid'] = [];
-  const base: Record<string, number | string> = {};
+  const base: Record<string, number | string | null> = {};
   for (const p of GRID_PARAMS) {
     if (flags.has(p.flag)) grid.push({ key: p.key, values: gridValues(p.flag, flags.get(p.flag)!) });
   }

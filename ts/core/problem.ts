@@ -43,6 +43,8 @@ export interface ProblemInput {
   /** phi_s in [0, 1]: the share of the payload that pruning removes (default 1). */
   prunablePayloadFraction?: number;
   clients: ClientInput[] | ClientColumns;
+  /** Generator metadata (`jcpba generate --devices`), ignored by every method: clients left out because their device cannot hold the model. */
+  excludedClients?: number;
 }
 
 /** The canonical, columnar form every backend takes. */
@@ -70,7 +72,17 @@ export interface Problem {
   fixedJoules?: Float64Array;
   /** Ebar_k, J, Infinity for an uncapped client; absent or empty: no client is capped. */
   energyCapJ?: Float64Array;
+  /** Generator metadata, not an input of any method: each client's device (MODEL.md section 12). */
+  device?: string[];
+  /** Generator metadata: the clients drawn but left out because their device cannot hold the model. */
+  excludedClients?: number;
 }
+
+/** Keys a problem may carry that no method reads (the generator's labels), accepted and ignored by the parser. */
+const IGNORED_PROBLEM_KEYS = ['excludedClients'];
+const IGNORED_CLIENT_KEYS = ['device'];
+/** Columns of MODEL.md sections 11 and 12 in a canonical problem (the scenario generator writes them). */
+const GENERATED_KEYS = ['minPruning', 'computePowerW', 'fixedJoules', 'energyCapJ'];
 
 /** The client fields every problem gives (`fixedSeconds` is optional). */
 export const CLIENT_FIELDS = ['computeSeconds', 'txPowerW', 'channelGain', 'dataWeight', 'maxPruning'] as const;
@@ -156,7 +168,9 @@ export function toProblem(input: unknown, options: ShapeOptions = {}): Problem {
  */
 export function toProblemShape(input: unknown, options: ShapeOptions = {}): Problem {
   if (!isProblem(input)) return parseShape(input, options.requireBudget ?? true);
-  checkKeys(input, CANONICAL_KEYS, 'problem', (key) => key);
+  // The generator's canonical problems may carry the columns of MODEL.md sections 11 and
+  // 12 and its labels (devices.ts).
+  checkKeys(input, [...CANONICAL_KEYS, ...GENERATED_KEYS, ...IGNORED_PROBLEM_KEYS, ...IGNORED_CLIENT_KEYS], 'problem', (key) => key);
   if (input.pruningBudget === undefined && options.requireBudget === false) return { ...input, pruningBudget: 0 };
   return input;
 }
@@ -172,7 +186,7 @@ function parseShape(input: unknown, requireBudget: boolean): Problem {
   if ($schema !== undefined && typeof $schema !== 'string') {
     throw new JcpbaError('invalid-input', `$schema must be a string, a JSON Schema reference (got ${describe($schema)})`, '$schema');
   }
-  checkKeys(fields, PROBLEM_KEYS, 'problem', (key) => key);
+  checkKeys(fields, [...PROBLEM_KEYS, ...IGNORED_PROBLEM_KEYS], 'problem', (key) => key);
   const bandwidthHz = scalar(obj, 'bandwidthHz');
   let noisePsdWPerHz: number;
   if (obj.noisePsdWPerHz !== undefined && obj.noisePsdDbmPerHz !== undefined) {
@@ -207,7 +221,7 @@ function rowsToColumns(rows: unknown[]): ClientColumnsOut {
     if (typeof row !== 'object' || row === null || Array.isArray(row)) {
       throw new JcpbaError('invalid-input', `clients[${k}] must be an object (got ${describe(row)})`, `clients[${k}]`, k);
     }
-    checkKeys(row, CLIENT_KEYS, `clients[${k}]`, (key) => `clients[${k}].${key}`, k);
+    checkKeys(row, [...CLIENT_KEYS, ...IGNORED_CLIENT_KEYS], `clients[${k}]`, (key) => `clients[${k}].${key}`, k);
     for (const f of CLIENT_KEYS) {
       const v = (row as Record<string, unknown>)[f];
       const name = `clients[${k}].${f}`;
@@ -228,7 +242,7 @@ function columns(clients: unknown): ClientColumnsOut {
     throw new JcpbaError('invalid-input', `clients must be an array of clients or an object of columns (got ${describe(clients)})`, 'clients');
   }
   const obj = clients as Record<string, unknown>;
-  checkKeys(obj, CLIENT_KEYS, 'clients', (key) => `clients.${key}`);
+  checkKeys(obj, [...CLIENT_KEYS, ...IGNORED_CLIENT_KEYS], 'clients', (key) => `clients.${key}`);
   const out = {} as ClientColumnsOut;
   for (const f of CLIENT_KEYS) {
     const col = obj[f];
@@ -369,9 +383,10 @@ export function toJson(p: Problem, columnar = false): ProblemInput & { noisePsdW
   const t0 = p.fixedSeconds !== undefined && p.fixedSeconds.some((x) => x !== 0) ? p.fixedSeconds : undefined;
   const fields: (ClientField | 'fixedSeconds')[] = t0 ? [...CLIENT_FIELDS, 'fixedSeconds'] : [...CLIENT_FIELDS];
   const column = (f: ClientField | 'fixedSeconds') => (f === 'fixedSeconds' ? t0! : p[f]);
+  const device = p.device !== undefined && p.device.length === K ? p.device : undefined;
   const clients = columnar
-    ? (Object.fromEntries(fields.map((f) => [f, Array.from(column(f))])) as unknown as ClientColumns)
-    : Array.from({ length: K }, (_, k) => Object.fromEntries(fields.map((f) => [f, column(f)[k]])) as unknown as ClientInput);
+    ? (Object.fromEntries([...fields.map((f) => [f, Array.from(column(f))]), ...(device ? [['device', device]] : [])]) as unknown as ClientColumns)
+    : Array.from({ length: K }, (_, k) => Object.fromEntries([...fields.map((f) => [f, column(f)[k]]), ...(device ? [['device', device[k]]] : [])]) as unknown as ClientInput);
   const out: ProblemInput & { noisePsdWPerHz: number } = {
     bandwidthHz: p.bandwidthHz,
     noisePsdWPerHz: p.noisePsdWPerHz,
@@ -380,6 +395,7 @@ export function toJson(p: Problem, columnar = false): ProblemInput & { noisePsdW
   } as ProblemInput & { noisePsdWPerHz: number };
   if ((p.prunableComputeFraction ?? 1) !== 1) out.prunableComputeFraction = p.prunableComputeFraction;
   if ((p.prunablePayloadFraction ?? 1) !== 1) out.prunablePayloadFraction = p.prunablePayloadFraction;
+  if (p.excludedClients !== undefined) out.excludedClients = p.excludedClients;
   out.clients = clients;
   return out;
 }

@@ -10,6 +10,8 @@
 /** Streams: drop-level draws (positions, data, compute) and per-realization fading. */
 export const STREAM_DROP = 1;
 export const STREAM_FADING = 2;
+/** Each client's device and compute power (MODEL.md section 12): its own stream, so the drop stream is unchanged by fleets. */
+export const STREAM_DEVICE = 3;
 
 const GOLDEN = 0x9e3779b9;
 

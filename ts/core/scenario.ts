@@ -2,9 +2,10 @@
  * The scenario generator (MODEL.md section 7): one drop places K clients in a cell and
  * draws their data and compute; one realization draws Rayleigh fading for a drop.
  */
+import { DEFAULT_COMPUTE_POWER_W, DEFAULT_UTILIZATION, DEVICES, FLEET_PRESETS, fineTuningMemoryBytes, memoryMinPruning, parseFleet, pickDevice } from './devices.js';
 import { JcpbaError } from './error.js';
 import { KEEP_MIN, type Problem, SCALE_MAX, SCALE_MIN, dbmToWatts, validateProblem } from './problem.js';
-import { Random, STREAM_DROP, STREAM_FADING } from './rng.js';
+import { Random, STREAM_DEVICE, STREAM_DROP, STREAM_FADING } from './rng.js';
 
 export interface ModelPreset {
   /** Parameters in the model. */
@@ -14,6 +15,11 @@ export interface ModelPreset {
   bitsPerParam: number;
   /** Training FLOPs per token: ~6 x total for full fine-tuning, ~4 x total for LoRA. */
   flopsPerToken: number;
+  /** Transformer layers L and hidden size h: the activations of the fine-tuning's memory (devices.ts `fineTuningMemoryBytes`). */
+  layers: number;
+  hiddenSize: number;
+  /** phi_m: the share of the fine-tuning's memory that pruning removes (absent: phi_c, MODEL.md section 12). */
+  memoryPrunableFraction?: number;
   description: string;
 }
 
@@ -23,6 +29,8 @@ export const MODEL_PRESETS: Record<string, ModelPreset> = {
     trainableParams: 4_194_304, // rank 8 on q and v of 32 layers: 32 x 2 x 2 x 4096 x 8
     bitsPerParam: 16,
     flopsPerToken: 4 * 6.74e9,
+    layers: 32,
+    hiddenSize: 4096,
     description: 'Llama 2 7B, LoRA rank 8 on the query and value projections',
   },
   'llama2-13b-lora': {
@@ -30,6 +38,8 @@ export const MODEL_PRESETS: Record<string, ModelPreset> = {
     trainableParams: 6_553_600, // rank 8 on q and v of 40 layers of width 5120
     bitsPerParam: 16,
     flopsPerToken: 4 * 13.0e9,
+    layers: 40,
+    hiddenSize: 5120,
     description: 'Llama 2 13B, LoRA rank 8 on the query and value projections',
   },
   'gpt2-full': {
@@ -37,6 +47,8 @@ export const MODEL_PRESETS: Record<string, ModelPreset> = {
     trainableParams: 124e6,
     bitsPerParam: 16,
     flopsPerToken: 6 * 124e6,
+    layers: 12,
+    hiddenSize: 768,
     description: 'GPT-2 small (124M), full fine-tuning',
   },
 };
@@ -96,6 +108,20 @@ export interface ScenarioOptions {
   prunableComputeFraction: number;
   /** phi_s in [0, 1]: the share of the payload (the update) that pruning removes. */
   prunablePayloadFraction: number;
+  /**
+   * The fleet (MODEL.md section 12): `NAME:SHARE,...` over the device catalog
+   * (devices.ts), a preset (`edge-mix`, ...), or 'none': throughputs uniform in
+   * [throughputMin, throughputMax] as without devices.
+   */
+  devices: string;
+  /** Model FLOPs utilization of LoRA fine-tuning: a device's achieved throughput is its peak times this, in (0, 1]. */
+  utilization: number;
+  /** phi_m in (0, 1]: the share of the fine-tuning's memory that pruning removes (default: the model preset's, else phi_c). */
+  memoryPrunableFraction?: number;
+  /** e_k, W, while training: one value, or 'lo:hi' drawn uniformly per client; a client's device sets its own. */
+  computePowerW: number | string;
+  /** Ebar, J per round for every client, or null: no cap (MODEL.md section 11). */
+  energyCapJ: number | null;
 }
 
 export const SCENARIO_DEFAULTS: ScenarioOptions = {
@@ -119,6 +145,10 @@ export const SCENARIO_DEFAULTS: ScenarioOptions = {
   fixedSeconds: 0,
   prunableComputeFraction: 1,
   prunablePayloadFraction: 1,
+  devices: 'none',
+  utilization: DEFAULT_UTILIZATION,
+  computePowerW: DEFAULT_COMPUTE_POWER_W,
+  energyCapJ: null,
 };
 
 /** What each option means, with its unit: the CLI's help and the docs come from here. */
@@ -145,6 +175,11 @@ export const SCENARIO_HELP: Record<keyof ScenarioOptions, string> = {
   fixedSeconds: 'fixed time per round of every client (download, aggregation, unpruned layers), s, >= 0',
   prunableComputeFraction: 'share of the compute that pruning removes, phi_c in [0, 1]',
   prunablePayloadFraction: 'share of the payload (the update) that pruning removes, phi_s in [0, 1]',
+  devices: `fleet NAME:SHARE,... over the device catalog (${DEVICES.map((d) => d.name).join(', ')}), a preset (${Object.keys(FLEET_PRESETS).join(', ')}), or none (throughputs uniform in the range)`,
+  utilization: 'model FLOPs utilization of fine-tuning: achieved / peak throughput of a device, in (0, 1]',
+  memoryPrunableFraction: 'share of the fine-tuning memory that pruning removes, phi_m in (0, 1] (default: phi_c)',
+  computePowerW: 'client compute power while training, W: one value or lo:hi drawn per client (a device sets its own)',
+  energyCapJ: 'energy cap per round of every client, J, or none',
 };
 
 /**
@@ -167,7 +202,7 @@ export function scenarioOptions(partial: Partial<ScenarioOptions> = {}): Scenari
   const o = { ...SCENARIO_DEFAULTS, ...partial } as ScenarioOptions;
   for (const [key, v] of Object.entries(o)) {
     if (v === undefined) continue;
-    if (key === 'model' || key === 'dataset') continue;
+    if (key === 'model' || key === 'dataset' || key === 'devices' || key === 'computePowerW' || key === 'energyCapJ') continue;
     if (typeof v !== 'number' || !Number.isFinite(v)) throw bad(key, 'must be a finite number');
   }
   if (!Number.isInteger(o.clients) || o.clients < 1 || o.clients > MAX_CLIENTS) throw bad('clients', `must be a positive integer, at most ${MAX_CLIENTS}`);
@@ -200,7 +235,44 @@ export function scenarioOptions(partial: Partial<ScenarioOptions> = {}): Scenari
   const hi = o.samplesMax ?? data.samplesMax;
   if (!(Number.isInteger(lo) && lo >= 1)) throw bad('samplesMin', 'must be a positive integer');
   if (!(Number.isInteger(hi) && hi >= lo)) throw bad('samplesMax', 'must be an integer >= samplesMin');
+  if (typeof o.devices !== 'string') throw bad('devices', 'must be a fleet NAME:SHARE,..., a preset name or none');
+  if (!(o.utilization > 0 && o.utilization <= 1)) throw bad('utilization', 'must be in (0, 1]');
+  computePowerRange(o.computePowerW);
+  if (o.energyCapJ !== null && !(typeof o.energyCapJ === 'number' && o.energyCapJ > 0 && Number.isFinite(o.energyCapJ))) {
+    throw bad('energyCapJ', 'must be a positive finite number of J, or null (none)');
+  }
+  const shares = parseFleet(o.devices);
+  const phiM = o.memoryPrunableFraction ?? MODEL_PRESETS[o.model].memoryPrunableFraction ?? o.prunableComputeFraction;
+  if (shares.some((x) => x > 0) && !(phiM > 0 && phiM <= 1)) {
+    throw bad('memoryPrunableFraction', `must be in (0, 1] when clients draw devices (got ${phiM}${o.memoryPrunableFraction === undefined ? ', from prunableComputeFraction' : ''})`);
+  }
+  if (!(phiM >= 0 && phiM <= 1)) throw bad('memoryPrunableFraction', 'must be in (0, 1]');
   return o;
+}
+
+/** `computePowerW` as [lo, hi]: one number (lo = hi), or the text 'X' or 'lo:hi'. */
+export function computePowerRange(v: number | string): [number, number] {
+  const fail = () => bad('computePowerW', `must be a number of W >= 0 or a range lo:hi with 0 <= lo <= hi (got ${JSON.stringify(v)})`);
+  let lo: number;
+  let hi: number;
+  if (typeof v === 'number') {
+    lo = v;
+    hi = v;
+  } else if (typeof v === 'string') {
+    const parts = v.split(':');
+    if (parts.length > 2 || parts.some((x) => x.trim() === '')) throw fail();
+    lo = Number(parts[0]);
+    hi = parts.length === 2 ? Number(parts[1]) : lo;
+  } else {
+    throw fail();
+  }
+  if (!(Number.isFinite(lo) && Number.isFinite(hi) && lo >= 0 && hi >= lo)) throw fail();
+  return [lo, hi];
+}
+
+/** The memory the model preset's unpruned fine-tuning needs on the dataset preset, bytes (devices.ts `fineTuningMemoryBytes`). */
+export function modelMemoryBytes(model: string, dataset: string): number {
+  return fineTuningMemoryBytes(MODEL_PRESETS[model], DATASET_PRESETS[dataset].tokensPerSample);
 }
 
 /** Path loss of MODEL.md section 7, dB, at distance d metres. */
@@ -235,12 +307,26 @@ export interface ScenarioParams {
   fixedSeconds: number;
   prunableComputeFraction: number;
   prunablePayloadFraction: number;
+  /** e_k, W, uniform in [min, max] per client (one value when equal); a device sets its own. */
+  computePowerMin: number;
+  computePowerMax: number;
+  /** Ebar, J per round for every client; Infinity: no cap. */
+  energyCapJ: number;
+  /** Model FLOPs utilization: a device client's throughput is its peak times this. */
+  utilization: number;
+  /** M_model, bytes. */
+  modelMemoryBytes: number;
+  /** phi_m. */
+  memoryPrunableFraction: number;
+  /** One share per catalog entry (devices.ts DEVICES order), summing to 1; all 0: no fleet. */
+  deviceShares: number[];
 }
 
 export function resolveScenario(partial: Partial<ScenarioOptions> = {}): ScenarioParams {
   const o = scenarioOptions(partial);
   const model = MODEL_PRESETS[o.model];
   const data = DATASET_PRESETS[o.dataset];
+  const power = computePowerRange(o.computePowerW);
   return {
     clients: o.clients,
     seed: o.seed,
@@ -263,6 +349,13 @@ export function resolveScenario(partial: Partial<ScenarioOptions> = {}): Scenari
     fixedSeconds: o.fixedSeconds,
     prunableComputeFraction: o.prunableComputeFraction,
     prunablePayloadFraction: o.prunablePayloadFraction,
+    computePowerMin: power[0],
+    computePowerMax: power[1],
+    energyCapJ: o.energyCapJ ?? Infinity,
+    utilization: o.utilization,
+    modelMemoryBytes: modelMemoryBytes(o.model, o.dataset),
+    memoryPrunableFraction: o.memoryPrunableFraction ?? model.memoryPrunableFraction ?? o.prunableComputeFraction,
+    deviceShares: parseFleet(o.devices),
   };
 }
 
@@ -272,6 +365,10 @@ export interface DropDraws {
   shadowDb: Float64Array;
   samples: Float64Array;
   throughput: Float64Array;
+  /** Each client's catalog index (devices.ts), absent: no fleet. */
+  device?: Int32Array;
+  /** Each client's compute power, W; absent: computePowerMin for every client. */
+  computePowerW?: Float64Array;
 }
 
 export function drawDrop(o: ScenarioParams): DropDraws {
@@ -295,7 +392,41 @@ export function drawDrop(o: ScenarioParams): DropDraws {
     out.samples[k] = o.samplesMin + Math.floor(rng.uniform() * (o.samplesMax - o.samplesMin + 1));
     out.throughput[k] = o.throughputMin + rng.uniform() * (o.throughputMax - o.throughputMin);
   }
+  drawDevices(o, out);
   return out;
+}
+
+/** True when the scenario's clients draw devices. */
+export function hasFleet(o: ScenarioParams): boolean {
+  return o.deviceShares.some((s) => s > 0);
+}
+
+/**
+ * The device stream (MODEL.md section 12): two uniforms per client, its device and its
+ * compute power, drawn only when there is a fleet or a power range. A stream of its own,
+ * so the drop stream (and every problem without a fleet) is what it always was.
+ */
+function drawDevices(o: ScenarioParams, out: DropDraws): void {
+  const fleet = hasFleet(o);
+  const range = o.computePowerMax > o.computePowerMin;
+  if (!fleet && !range) return;
+  const K = o.clients;
+  const rng = new Random(o.seed, STREAM_DEVICE, o.drop, 0);
+  const power = new Float64Array(K);
+  const device = fleet ? new Int32Array(K) : undefined;
+  for (let k = 0; k < K; k++) {
+    const uDevice = rng.uniform();
+    const uPower = rng.uniform();
+    power[k] = o.computePowerMin + uPower * (o.computePowerMax - o.computePowerMin);
+    if (device) {
+      const i = pickDevice(o.deviceShares, uDevice);
+      device[k] = i;
+      out.throughput[k] = DEVICES[i].peakFlops * o.utilization;
+      power[k] = DEVICES[i].powerW;
+    }
+  }
+  out.computePowerW = power;
+  if (device) out.device = device;
 }
 
 /** Rayleigh fading power gains |h|^2 ~ Exp(1) of one realization. */
@@ -316,11 +447,27 @@ export function generateFromParams(o: ScenarioParams): Problem {
 }
 
 /**
- * The problem of a drop's draws (positions, shadowing, samples, throughputs: from the
- * generator, or a user's file of client lists) and one realization's fading gains.
+ * The problem of a drop's draws (positions, shadowing, samples, throughputs, devices:
+ * from the generator, or a user's file of client lists) and one realization's fading
+ * gains (one per drawn client). A client whose device cannot hold the fine-tuning even
+ * at rmax (its least pruning exceeds rmax, MODEL.md section 12) is left out and counted in
+ * `excludedClients`; the others keep their order, each with its own fading gain.
  */
 export function problemFromDraws(o: ScenarioParams, drop: DropDraws, h2: Float64Array): Problem {
-  const K = drop.distanceM.length;
+  const drawn = drop.distanceM.length;
+  const device = drop.device;
+  const kept: number[] = [];
+  const rmin: number[] = [];
+  for (let k = 0; k < drawn; k++) {
+    if (device) {
+      const r = memoryMinPruning(o.modelMemoryBytes, DEVICES[device[k]].memoryBytes, o.memoryPrunableFraction);
+      if (r > o.maxPruning) continue;
+      rmin.push(r);
+    }
+    kept.push(k);
+  }
+  if (kept.length === 0) throw everyClientExcluded(o, drop);
+  const K = kept.length;
   const p: Problem = {
     bandwidthHz: o.bandwidthHz,
     noisePsdWPerHz: o.noisePsdWPerHz,
@@ -337,12 +484,32 @@ export function problemFromDraws(o: ScenarioParams, drop: DropDraws, h2: Float64
   // No column when there is no fixed time, so a generated problem of the model of
   // MODEL.md section 2 prints as it always did.
   if (o.fixedSeconds !== 0) p.fixedSeconds = new Float64Array(K).fill(o.fixedSeconds);
-  for (let k = 0; k < K; k++) {
+  if (device) p.minPruning = Float64Array.from(rmin);
+  if (drop.computePowerW) p.computePowerW = Float64Array.from(kept, (k) => drop.computePowerW![k]);
+  else if (o.computePowerMin !== 0) p.computePowerW = new Float64Array(K).fill(o.computePowerMin);
+  if (Number.isFinite(o.energyCapJ)) p.energyCapJ = new Float64Array(K).fill(o.energyCapJ);
+  for (let j = 0; j < K; j++) {
+    const k = kept[j];
     const lossDb = pathLossDb(drop.distanceM[k]) + drop.shadowDb[k];
-    p.channelGain[k] = 10 ** (-lossDb / 10) * h2[k];
-    p.computeSeconds[k] = (drop.samples[k] * o.flopsPerSample) / drop.throughput[k];
-    p.dataWeight[k] = drop.samples[k];
+    p.channelGain[j] = 10 ** (-lossDb / 10) * h2[k];
+    p.computeSeconds[j] = (drop.samples[k] * o.flopsPerSample) / drop.throughput[k];
+    p.dataWeight[j] = drop.samples[k];
   }
   validateProblem(p);
+  if (device) {
+    p.device = kept.map((k) => DEVICES[device[k]].name);
+    p.excludedClients = drawn - K;
+  }
   return p;
+}
+
+/** The error of a drop whose every client was excluded: names the devices drawn, in catalog order (the Rust core's words). */
+function everyClientExcluded(o: ScenarioParams, drop: DropDraws): JcpbaError {
+  const drawnDevices = new Set(drop.device ?? []);
+  const names = DEVICES.filter((_, i) => drawnDevices.has(i)).map((d) => d.name);
+  return new JcpbaError(
+    'invalid-option',
+    `devices: every client of drop ${o.drop} was excluded: ${names.join(', ')} cannot hold the fine-tuning even at maxPruning (its least pruning exceeds rmax)`,
+    'devices',
+  );
 }

@@ -9,6 +9,7 @@ import { VERSION } from '../version.js';
 import { METHODS, type MethodId } from '../core/methods.js';
 import { checkPlanOptions } from '../core/plan.js';
 import { BLOCK_TRIALS, type MonteCarloOptions, type UnitSpec } from '../core/montecarlo.js';
+import { DEVICE_COUNT } from '../core/devices.js';
 import { type ScenarioOptions, type ScenarioParams, resolveScenario } from '../core/scenario.js';
 
 /** Parameters a grid may sweep, in the canonical axis order, with the scenario key and unit. */
@@ -24,11 +25,13 @@ export const GRID_PARAMS: { flag: string; key: keyof ScenarioOptions; label: str
   { flag: 'fixed-seconds', key: 'fixedSeconds', label: 'fixed time per round t0 (s)' },
   { flag: 'prunable-compute', key: 'prunableComputeFraction', label: 'prunable compute fraction' },
   { flag: 'prunable-payload', key: 'prunablePayloadFraction', label: 'prunable payload fraction' },
+  { flag: 'energy-cap', key: 'energyCapJ', label: 'energy cap per round (J)' },
+  { flag: 'devices', key: 'devices', label: 'fleet' },
 ];
 
 export interface SweepConfig {
   /** Swept axes in canonical order: scenario key -> values (at least one value each). */
-  grid: { key: keyof ScenarioOptions; values: (number | string)[] }[];
+  grid: { key: keyof ScenarioOptions; values: (number | string | null)[] }[];
   /** Every other scenario option (fixed). */
   base: Partial<ScenarioOptions>;
   seed: number;
@@ -219,16 +222,26 @@ export function monteCarloOptions(c: SweepConfig): MonteCarloOptions {
   return { methods: builtinMethods(c), trials: c.realizations, rounds: c.rounds, tolerance: c.tolerance, maxIterations: c.maxIterations };
 }
 
-/** The 21 numbers per grid point of the compiled backends' runUnits (bindings/types.ts). */
-export const PARAM_ORDER: (keyof ScenarioParams)[] = [
+/**
+ * The numbers per grid point of the compiled backends' runUnits (docs/CORE_API.md, "Monte
+ * Carlo units"): these 27 scalars, then `deviceShares` (one per catalog device).
+ */
+export const PARAM_ORDER: Exclude<keyof ScenarioParams, 'deviceShares'>[] = [
   'clients', 'seed', 'drop', 'realization', 'cellRadiusM', 'minDistanceM', 'shadowingDb', 'txPowerW', 'noisePsdWPerHz',
   'bandwidthHz', 'payloadBits', 'flopsPerSample', 'samplesMin', 'samplesMax', 'throughputMin', 'throughputMax', 'maxPruning', 'budget',
   'fixedSeconds', 'prunableComputeFraction', 'prunablePayloadFraction',
+  'computePowerMin', 'computePowerMax', 'energyCapJ', 'utilization', 'modelMemoryBytes', 'memoryPrunableFraction',
 ];
 
+/** Numbers per grid point in the flat layout. */
+export const PARAM_COUNT = PARAM_ORDER.length + DEVICE_COUNT;
+
 export function flattenParams(params: ScenarioParams[]): Float64Array {
-  const out = new Float64Array(params.length * PARAM_ORDER.length);
-  params.forEach((p, i) => PARAM_ORDER.forEach((k, j) => (out[i * PARAM_ORDER.length + j] = p[k] as number)));
+  const out = new Float64Array(params.length * PARAM_COUNT);
+  params.forEach((p, i) => {
+    PARAM_ORDER.forEach((k, j) => (out[i * PARAM_COUNT + j] = p[k]));
+    for (let d = 0; d < DEVICE_COUNT; d++) out[i * PARAM_COUNT + PARAM_ORDER.length + d] = p.deviceShares[d];
+  });
   return out;
 }
 

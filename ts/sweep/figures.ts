@@ -50,7 +50,7 @@ export function figureSpecs(c: SweepConfig, rows: ResultRow[]): Omit<Figure, 'sv
   const groups = new Map<string, ResultRow[]>();
   const points = gridPoints(c);
   points.forEach((p, g) => {
-    const key = others.map((a) => `${a.key}-${p[a.key]}`).join('_');
+    const key = others.map((a) => `${a.key}-${fileSafe(p[a.key])}`).join('_');
     if (!groups.has(key)) groups.set(key, []);
     groups.get(key)!.push(...rows.filter((r) => r.grid === g));
   });
@@ -58,7 +58,7 @@ export function figureSpecs(c: SweepConfig, rows: ResultRow[]): Omit<Figure, 'sv
   for (const [key, mine] of groups) {
     if (mine.length === 0) continue;
     const values = mine.map((r) => ({
-      x: r.point[xAxis.key],
+      x: r.point[xAxis.key] === null ? 'none' : r.point[xAxis.key],
       method: r.method,
       mean: r.stats.mean,
       lo: r.stats.ci95Low,
@@ -86,7 +86,66 @@ export function figureSpecs(c: SweepConfig, rows: ResultRow[]): Omit<Figure, 'sv
     };
     specs.push({ name: `latency-vs-${xAxis.key}${key ? `_${key}` : ''}`, spec });
   }
-  return [...specs, ...targetSpecs(c, rows)];
+  return [...specs, ...targetSpecs(c, rows), ...fleetSpecs(c, rows)];
+}
+
+/** A grid value in a file name: a fleet's ':' ',' (and '/', spaces) become '_'; null is `none`. */
+function fileSafe(v: unknown): string {
+  return v === null ? 'none' : String(v).replace(/[:,;/\\\s]/g, '_');
+}
+
+/**
+ * With a swept fleet (`--devices a;b;...`, MODEL.md section 12): mean round latency against
+ * the fleet's share of small devices (those whose memory cannot hold the unpruned
+ * fine-tuning), one line per method, 95% confidence bars, the excluded share and the
+ * forced pruning of each fleet in the tooltip; one spec per combination of the other
+ * swept axes.
+ */
+export function fleetSpecs(c: SweepConfig, rows: ResultRow[]): Omit<Figure, 'svg'>[] {
+  const fleetAxis = c.grid.find((a) => a.key === 'devices' && a.values.length > 1);
+  if (!fleetAxis || !rows.some((r) => r.fleet)) return [];
+  const others = c.grid.filter((a) => a !== fleetAxis && a.values.length > 1);
+  const groups = new Map<string, ResultRow[]>();
+  gridPoints(c).forEach((p, g) => {
+    const key = others.map((a) => `${a.key}-${fileSafe(p[a.key])}`).join('_');
+    if (!groups.has(key)) groups.set(key, []);
+    groups.get(key)!.push(...rows.filter((r) => r.grid === g && r.fleet));
+  });
+  const specs: Omit<Figure, 'svg'>[] = [];
+  for (const [key, mine] of groups) {
+    if (mine.length === 0) continue;
+    const values = mine.map((r) => ({
+      share: r.fleet!.smallDeviceShare,
+      fleet: r.point.devices,
+      method: r.method,
+      mean: r.stats.mean,
+      lo: r.stats.ci95Low,
+      hi: r.stats.ci95High,
+      excluded: r.fleet!.excludedShare,
+      forced: r.fleet!.forcedPruning,
+    }));
+    const x = { field: 'share', type: 'quantitative', title: 'share of small devices (memory below the fine-tuning need)' };
+    const y = { field: 'mean', type: 'quantitative', title: 'mean round latency (s)' };
+    const color = { field: 'method', type: 'nominal', title: 'method', sort: c.methods };
+    const tooltip = ['fleet', 'method', 'mean', 'excluded', 'forced'].map((field) => ({ field }));
+    const subtitle = [
+      `${c.drops} drops x ${c.realizations} realizations, 95% CI`,
+      ...(others.length > 0 ? [others.map((a) => `${labelOf(a.key)} = ${mine[0].point[a.key]}`).join(', ')] : []),
+    ];
+    const spec = {
+      $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+      title: { text: 'Round latency against the share of small devices', subtitle },
+      width: 520,
+      height: 340,
+      data: { values },
+      layer: [
+        { mark: { type: 'line', point: true }, encoding: { x, y, color, tooltip } },
+        { mark: { type: 'errorbar', ticks: true }, encoding: { x, y: { field: 'lo', type: 'quantitative', title: 'mean round latency (s)' }, y2: { field: 'hi' }, color } },
+      ],
+    };
+    specs.push({ name: `latency-vs-small-devices${key ? `_${key}` : ''}`, spec });
+  }
+  return specs;
 }
 
 /**
@@ -100,7 +159,7 @@ export function targetSpecs(c: SweepConfig, rows: ResultRow[]): Omit<Figure, 'sv
   const others = c.grid.filter((a) => a !== budgetAxis && a.values.length > 1);
   const groups = new Map<string, ResultRow[]>();
   gridPoints(c).forEach((p, g) => {
-    const key = others.map((a) => `${a.key}-${p[a.key]}`).join('_');
+    const key = others.map((a) => `${a.key}-${fileSafe(p[a.key])}`).join('_');
     if (!groups.has(key)) groups.set(key, []);
     groups.get(key)!.push(...rows.filter((r) => r.grid === g));
   });

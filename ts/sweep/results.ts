@@ -17,6 +17,8 @@ import {
 import { SCENARIO_DEFAULTS, type ScenarioOptions } from '../core/scenario.js';
 import { type SweepConfig, blockCount, gridPoints, scenarioOf, unitCount } from './config.js';
 import { roundsNeeded } from '../core/plan.js';
+import { parseFleet } from '../core/devices.js';
+import { type FleetStats, fleetStats } from './fleet.js';
 import { unitKey } from './journal.js';
 
 
@@ -33,7 +35,18 @@ export interface ResultRow {
   roundsToTarget?: number;
   /** With rounds0 and pruningLimit: roundsToTarget x mean round latency, s. */
   timeToTarget?: number;
+  /** When a grid point draws devices (MODEL.md section 12): the drops' forced pruning, excluded share, small-device share. */
+  fleet?: FleetStats;
 }
+
+/** True when some grid point of the sweep draws devices (then every row reports the fleet columns). */
+export function sweepHasFleet(c: SweepConfig): boolean {
+  if (c.dropsFile) return false;
+  const fleets = [c.base.devices, ...(c.grid.find((a) => a.key === 'devices')?.values ?? [])];
+  return fleets.some((v) => typeof v === 'string' && parseFleet(v).some((x) => x > 0));
+}
+
+const FLEET_COLUMNS: (keyof FleetStats)[] = ['forcedPruning', 'excludedShare', 'smallDeviceShare'];
 
 /**
  * Folds unit summaries into one row per complete grid point and method. The units must
@@ -54,6 +67,7 @@ export function aggregate(c: SweepConfig, summaries: Iterable<UnitSummary>): { r
   // units (stopped by a scheduler, who waits seconds, not minutes) cannot afford.
   let hists: Map<number, number>[] = [];
   let last: UnitSummary | undefined;
+  const fleet = sweepHasFleet(c);
   const close = () => {
     if (grid < 0) return;
     if (seen !== perPoint) {
@@ -63,9 +77,12 @@ export function aggregate(c: SweepConfig, summaries: Iterable<UnitSummary>): { r
     folded.forEach((s, m) => (s.hist = [...hists[m].entries()].sort((a, b) => a[0] - b[0])));
     const stats = folded.map(finalize);
     const iEqual = c.methods.indexOf('equal');
-    const budget = scenarioOf(c, points[grid]).budget;
+    const params = scenarioOf(c, points[grid]);
+    const budget = params.budget;
+    const fleetOfPoint = fleet ? fleetStats(params, c.drops) : undefined;
     c.methods.forEach((method, m) => {
       const row: ResultRow = { grid, point: points[grid], method, stats: stats[m] };
+      if (fleetOfPoint) row.fleet = fleetOfPoint;
       if (iEqual >= 0) row.reductionVsEqual = 1 - stats[m].mean / stats[iEqual].mean;
       if (c.rounds0 !== undefined) {
         // A returned point may exceed the budget by rounding (1e-12, MODEL.md section 6):
@@ -115,9 +132,24 @@ function csvCell(v: unknown): string {
 export function resultsCsv(c: SweepConfig, rows: ResultRow[]): string {
   const axes = c.grid.map((a) => a.key);
   const target = c.rounds0 !== undefined;
-  const header = [...axes, 'method', ...STAT_COLUMNS.map((s) => (s === 'rounds' ? 'n' : s)), 'reductionVsEqual', ...(target ? ['roundsToTarget', 'timeToTarget'] : [])];
+  const fleet = sweepHasFleet(c);
+  const header = [
+    ...axes,
+    'method',
+    ...STAT_COLUMNS.map((s) => (s === 'rounds' ? 'n' : s)),
+    'reductionVsEqual',
+    ...(target ? ['roundsToTarget', 'timeToTarget'] : []),
+    ...(fleet ? FLEET_COLUMNS : []),
+  ];
   const lines = rows.map((r) =>
-    [...axes.map((k) => r.point[k]), r.method, ...STAT_COLUMNS.map((s) => r.stats[s]), r.reductionVsEqual, ...(target ? [r.roundsToTarget, r.timeToTarget] : [])]
+    [
+      ...axes.map((k) => (r.point[k] === null ? 'none' : r.point[k])),
+      r.method,
+      ...STAT_COLUMNS.map((s) => r.stats[s]),
+      r.reductionVsEqual,
+      ...(target ? [r.roundsToTarget, r.timeToTarget] : []),
+      ...(fleet ? FLEET_COLUMNS.map((f) => r.fleet?.[f]) : []),
+    ]
       .map(csvCell)
       .join(','),
   );
@@ -151,6 +183,12 @@ export function resultsJson(c: SweepConfig, rows: ResultRow[], complete: boolean
                 'roundsToTarget = ceil(rounds0 / (1 - meanPruning / pruningLimit)^m), m = convergenceExponent (1 when absent) (MODEL.md sections 10 and 13; meanPruning at most the budget), timeToTarget = roundsToTarget x mean round latency, s; null when the target is unreachable',
             }
           : {}),
+        ...(sweepHasFleet(c)
+          ? {
+              fleet:
+                'with devices (MODEL.md section 12, docs/DEVICES.md): forcedPruning = mean over the drops of sum_k w_k rmin_k / sum_k w_k over the clients that take part (the least mean pruning memory forces); excludedShare = clients left out (least pruning above rmax) / clients drawn, all drops; smallDeviceShare = the fleet share of devices whose memory is below what the unpruned fine-tuning needs; statistics cover the clients that take part',
+            }
+          : {}),
       },
       results: rows.map((r) => ({
         ...r.point,
@@ -158,11 +196,17 @@ export function resultsJson(c: SweepConfig, rows: ResultRow[], complete: boolean
         ...r.stats,
         reductionVsEqual: r.reductionVsEqual,
         ...(c.rounds0 !== undefined ? { roundsToTarget: r.roundsToTarget, timeToTarget: r.timeToTarget } : {}),
+        ...(r.fleet ?? {}),
       })),
     },
     null,
     2,
   )}\n`;
+}
+
+/** A grid value for people: `none` for no energy cap. */
+function display(v: unknown): string {
+  return v === null ? 'none' : String(v);
 }
 
 /** People's table: one row per grid point, one column per method (mean round latency, s). */
@@ -175,7 +219,7 @@ export function resultsTable(c: SweepConfig, rows: ResultRow[]): string {
   points.forEach((p, g) => {
     const mine = rows.filter((r) => r.grid === g);
     if (mine.length === 0) return;
-    body.push([...shown.map((k) => String(p[k] ?? SCENARIO_DEFAULTS[k])), ...mine.map((r) => r.stats.mean.toFixed(2))]);
+    body.push([...shown.map((k) => display(p[k] === undefined ? SCENARIO_DEFAULTS[k] : p[k])), ...mine.map((r) => r.stats.mean.toFixed(2))]);
   });
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => r[i].length)));
   const line = (cells: string[]) => cells.map((x, i) => x.padStart(widths[i])).join('  ');
@@ -192,7 +236,7 @@ export function resultsTable(c: SweepConfig, rows: ResultRow[]): string {
     const mine = rows.filter((r) => r.grid === g);
     if (mine.length === 0) return;
     const cell = (t?: number) => (t !== undefined && Number.isFinite(t) ? (t / 3600).toFixed(3) : 'unreachable');
-    hours.push([...shown.map((k) => String(p[k] ?? SCENARIO_DEFAULTS[k])), ...mine.map((r) => cell(r.timeToTarget))]);
+    hours.push([...shown.map((k) => display(p[k] === undefined ? SCENARIO_DEFAULTS[k] : p[k])), ...mine.map((r) => cell(r.timeToTarget))]);
   });
   const w2 = header.map((h, i) => Math.max(h.length, ...hours.map((r) => r[i].length)));
   const line2 = (cells: string[]) => cells.map((x, i) => x.padStart(w2[i])).join('  ');

@@ -34,6 +34,13 @@ fn params(clients: usize, seed: u32) -> ScenarioParams {
         fixed_seconds: 0.0,
         prunable_compute_fraction: 1.0,
         prunable_payload_fraction: 1.0,
+        compute_power_min: 200.0,
+        compute_power_max: 200.0,
+        energy_cap_j: f64::INFINITY,
+        utilization: 0.3,
+        model_memory_bytes: 14_679_570_944.0,
+        memory_prunable_fraction: 1.0,
+        device_shares: [0.0; jcpba_core::devices::DEVICE_COUNT],
     }
 }
 

@@ -9,6 +9,10 @@ use jcpba_core::scenario::{generate_from_params, ScenarioParams};
 use jcpba_core::{BatchView, Method, Problem};
 use std::time::Instant;
 
+/// The native addon's allocator, so that these timings are the addon's.
+#[global_allocator]
+static ALLOC: jcpba_reuse::Reuse = jcpba_reuse::Reuse::new();
+
 fn params(clients: usize, realization: u32) -> ScenarioParams {
     ScenarioParams {
         clients,
@@ -32,6 +36,13 @@ fn params(clients: usize, realization: u32) -> ScenarioParams {
         fixed_seconds: 0.0,
         prunable_compute_fraction: 1.0,
         prunable_payload_fraction: 1.0,
+        compute_power_min: 200.0,
+        compute_power_max: 200.0,
+        energy_cap_j: f64::INFINITY,
+        utilization: 0.3,
+        model_memory_bytes: 14_679_570_944.0,
+        memory_prunable_fraction: 1.0,
+        device_shares: [0.0; jcpba_core::devices::DEVICE_COUNT],
     }
 }
 

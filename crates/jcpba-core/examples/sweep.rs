@@ -10,6 +10,11 @@ use jcpba_core::scenario::ScenarioParams;
 use jcpba_core::{run_units, Method, MonteCarloOptions, UnitSpec};
 use std::time::Instant;
 
+/// The native addon's allocator, so that these timings are the addon's: with glibc's
+/// default `free`, a loop of solves at K >= 1,000 pays page faults on every call.
+#[global_allocator]
+static ALLOC: jcpba_reuse::Reuse = jcpba_reuse::Reuse::new();
+
 const DROPS: u32 = 8;
 const REALIZATIONS: u32 = 64;
 const RUNS: u32 = 5;
@@ -41,6 +46,13 @@ fn main() {
         fixed_seconds: 0.0,
         prunable_compute_fraction: 1.0,
         prunable_payload_fraction: 1.0,
+        compute_power_min: 200.0,
+        compute_power_max: 200.0,
+        energy_cap_j: f64::INFINITY,
+        utilization: 0.3,
+        model_memory_bytes: 14_679_570_944.0,
+        memory_prunable_fraction: 1.0,
+        device_shares: [0.0; jcpba_core::devices::DEVICE_COUNT],
     };
     let o = MonteCarloOptions {
         methods: Method::ALL.to_vec(),

@@ -9,6 +9,11 @@ use jcpba_core::scenario::{generate_from_params, ScenarioParams};
 use jcpba_core::{solve, Method, SolveOptions};
 use std::time::Instant;
 
+/// The native addon's allocator, so that these timings are the addon's: with glibc's
+/// default `free`, a loop of solves at K >= 1,000 pays page faults on every call.
+#[global_allocator]
+static ALLOC: jcpba_reuse::Reuse = jcpba_reuse::Reuse::new();
+
 /// Seconds this thread has run on a CPU (Linux: CLOCK_THREAD_CPUTIME_ID), so timings on
 /// a busy machine leave out the time other processes held the core; wall time elsewhere.
 #[cfg(target_os = "linux")]
@@ -59,6 +64,13 @@ fn params(clients: usize, seed: u32) -> ScenarioParams {
         fixed_seconds: 0.0,
         prunable_compute_fraction: 1.0,
         prunable_payload_fraction: 1.0,
+        compute_power_min: 200.0,
+        compute_power_max: 200.0,
+        energy_cap_j: f64::INFINITY,
+        utilization: 0.3,
+        model_memory_bytes: 14_679_570_944.0,
+        memory_prunable_fraction: 1.0,
+        device_shares: [0.0; jcpba_core::devices::DEVICE_COUNT],
     }
 }
 

@@ -8,6 +8,7 @@
 // negated comparisons so that NaN fails every check.
 #![allow(clippy::needless_range_loop, clippy::neg_cmp_op_on_partial_ord)]
 
+use crate::devices::DEVICE_COUNT;
 use crate::error::{Error, ErrorCode};
 use crate::method::Method;
 use crate::montecarlo::{block_count, run_units, MonteCarloOptions, UnitSpec, BLOCK_TRIALS};
@@ -15,8 +16,9 @@ use crate::options::SolveOptions;
 use crate::scenario::{ScenarioParams, MAX_CLIENTS};
 use crate::summary::units_to_json;
 
-/// Numbers per grid point in the flat `params` layout (see [`PARAM_NAMES`]).
-pub const PARAM_COUNT: usize = 21;
+/// Numbers per grid point in the flat `params` layout (see [`PARAM_NAMES`]): 27 scalars,
+/// then one fleet share per device of the catalog.
+pub const PARAM_COUNT: usize = 27 + DEVICE_COUNT;
 /// Numbers per unit in the flat `specs` layout: grid index, drop, block.
 pub const SPEC_COUNT: usize = 3;
 
@@ -43,6 +45,19 @@ pub const PARAM_NAMES: [&str; PARAM_COUNT] = [
     "fixedSeconds",
     "prunableComputeFraction",
     "prunablePayloadFraction",
+    "computePowerMin",
+    "computePowerMax",
+    "energyCapJ",
+    "utilization",
+    "modelMemoryBytes",
+    "memoryPrunableFraction",
+    "deviceShares[0]",
+    "deviceShares[1]",
+    "deviceShares[2]",
+    "deviceShares[3]",
+    "deviceShares[4]",
+    "deviceShares[5]",
+    "deviceShares[6]",
 ];
 
 fn is_uint32(x: f64) -> bool {
@@ -64,8 +79,8 @@ pub fn params_from_flat(values: &[f64], g: usize) -> Result<ScenarioParams, Erro
         Error::invalid_input(field, message)
     };
     for i in 0..PARAM_COUNT {
-        // drop (2) and realization (3) are ignored.
-        if i != 2 && i != 3 && !v[i].is_finite() {
+        // drop (2) and realization (3) are ignored; energyCapJ (23) may be +Infinity.
+        if i != 2 && i != 3 && i != 23 && !v[i].is_finite() {
             return Err(bad(i, "must be a finite number"));
         }
     }
@@ -120,6 +135,34 @@ pub fn params_from_flat(values: &[f64], g: usize) -> Result<ScenarioParams, Erro
             return Err(bad(i, "must be in [0, 1]"));
         }
     }
+    if !(v[21] >= 0.0) {
+        return Err(bad(21, "must be >= 0"));
+    }
+    if !(v[22] >= v[21]) {
+        return Err(bad(22, "must be >= computePowerMin"));
+    }
+    if !(v[23] > 0.0) {
+        return Err(bad(23, "must be positive (Infinity: no cap)"));
+    }
+    if !(v[24] > 0.0 && v[24] <= 1.0) {
+        return Err(bad(24, "must be in (0, 1]"));
+    }
+    if !(v[25] > 0.0) {
+        return Err(bad(25, "must be positive"));
+    }
+    if !(v[26] >= 0.0 && v[26] <= 1.0) {
+        return Err(bad(26, "must be in [0, 1]"));
+    }
+    let mut shares = [0.0; DEVICE_COUNT];
+    for i in 0..DEVICE_COUNT {
+        if !(v[27 + i] >= 0.0) {
+            return Err(bad(27 + i, "must be >= 0"));
+        }
+        shares[i] = v[27 + i];
+    }
+    if shares.iter().any(|&x| x > 0.0) && !(v[26] > 0.0) {
+        return Err(bad(26, "must be in (0, 1] when clients draw devices"));
+    }
     Ok(ScenarioParams {
         clients: v[0] as usize,
         seed: v[1] as u32,
@@ -142,6 +185,13 @@ pub fn params_from_flat(values: &[f64], g: usize) -> Result<ScenarioParams, Erro
         fixed_seconds: v[18],
         prunable_compute_fraction: v[19],
         prunable_payload_fraction: v[20],
+        compute_power_min: v[21],
+        compute_power_max: v[22],
+        energy_cap_j: v[23],
+        utilization: v[24],
+        model_memory_bytes: v[25],
+        memory_prunable_fraction: v[26],
+        device_shares: shares,
     })
 }
 
@@ -310,6 +360,19 @@ mod tests {
             p.fixed_seconds,
             p.prunable_compute_fraction,
             p.prunable_payload_fraction,
+            p.compute_power_min,
+            p.compute_power_max,
+            p.energy_cap_j,
+            p.utilization,
+            p.model_memory_bytes,
+            p.memory_prunable_fraction,
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+            0.0,
         ];
         assert_eq!(params_from_flat(&flat, 0).unwrap(), p);
         let ok = run_units_flat(

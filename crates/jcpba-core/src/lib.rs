@@ -14,6 +14,7 @@
 
 pub mod bandwidth;
 pub mod deadline;
+pub mod devices;
 pub mod error;
 pub mod flat;
 pub mod instance;

@@ -125,16 +125,29 @@ struct DropProblems {
     fixed_seconds: Vec<f64>,
     prunable_compute_fraction: f64,
     prunable_payload_fraction: f64,
+    min_pruning: Vec<f64>,
+    compute_power_w: Vec<f64>,
+    energy_cap_j: Vec<f64>,
+    /// Clients drawn (fading is drawn for each), and the drawn index of each client that
+    /// takes part (MODEL.md section 12: a device that cannot hold the model is excluded).
+    drawn: usize,
+    kept: Vec<usize>,
 }
 
 impl DropProblems {
-    fn new(o: &ScenarioParams, drop: u32) -> DropProblems {
+    fn new(o: &ScenarioParams, drop: u32) -> Result<DropProblems, Error> {
         let mut params = o.clone();
         params.drop = drop;
-        let base = drop_problem(&params);
-        DropProblems {
+        let d = drop_problem(&params)?;
+        let base = d.problem;
+        Ok(DropProblems {
             seed: o.seed,
             drop,
+            drawn: o.clients,
+            kept: d.kept,
+            min_pruning: base.min_pruning,
+            compute_power_w: base.compute_power_w,
+            energy_cap_j: base.energy_cap_j,
             path_gain: base.channel_gain.clone(),
             bandwidth_hz: base.bandwidth_hz,
             noise_psd_w_per_hz: base.noise_psd_w_per_hz,
@@ -148,16 +161,21 @@ impl DropProblems {
             fixed_seconds: base.fixed_seconds,
             prunable_compute_fraction: base.prunable_compute_fraction,
             prunable_payload_fraction: base.prunable_payload_fraction,
-        }
+        })
     }
 
     /// Draws realization `realization`'s fading (the stream of `draw_fading`) and returns
     /// the validated problem.
     fn realize(&mut self, realization: u32) -> Result<ProblemView<'_>, Error> {
         let mut rng = Random::new(self.seed, STREAM_FADING, self.drop, realization);
-        for k in 0..self.channel_gain.len() {
+        // One draw per drawn client, excluded or not, as draw_fading.
+        let mut j = 0;
+        for k in 0..self.drawn {
             let h2 = -rng.uniform().ln();
-            self.channel_gain[k] = self.path_gain[k] * h2;
+            if j < self.kept.len() && self.kept[j] == k {
+                self.channel_gain[j] = self.path_gain[j] * h2;
+                j += 1;
+            }
         }
         let view = ProblemView {
             bandwidth_hz: self.bandwidth_hz,
@@ -172,10 +190,10 @@ impl DropProblems {
             fixed_seconds: &self.fixed_seconds,
             prunable_compute_fraction: self.prunable_compute_fraction,
             prunable_payload_fraction: self.prunable_payload_fraction,
-            min_pruning: &[],
-            compute_power_w: &[],
+            min_pruning: &self.min_pruning,
+            compute_power_w: &self.compute_power_w,
             fixed_joules: &[],
-            energy_cap_j: &[],
+            energy_cap_j: &self.energy_cap_j,
         };
         validate(&view)?;
         Ok(view)
@@ -205,7 +223,7 @@ pub fn run_unit(
     let mut t = vec![0.0; m_count];
     let mut ft = vec![0.0; m_count];
     let mut problems = if first < last {
-        Some(DropProblems::new(params, spec.drop))
+        Some(DropProblems::new(params, spec.drop)?)
     } else {
         None
     };
@@ -344,6 +362,13 @@ pub(crate) mod tests {
             fixed_seconds: 0.0,
             prunable_compute_fraction: 1.0,
             prunable_payload_fraction: 1.0,
+            compute_power_min: 200.0,
+            compute_power_max: 200.0,
+            energy_cap_j: f64::INFINITY,
+            utilization: 0.3,
+            model_memory_bytes: 14_679_570_944.0,
+            memory_prunable_fraction: 1.0,
+            device_shares: [0.0; crate::devices::DEVICE_COUNT],
         }
     }
 
@@ -357,16 +382,37 @@ pub(crate) mod tests {
         }
     }
 
+    /// A fleet where 8 GiB devices cannot hold a 27.9 GB fine-tuning at rmax 0.5 (the
+    /// llama2-13b-lora preset on gsm8k), a power range and a cap.
+    pub(crate) fn fleet(clients: usize, seed: u32) -> ScenarioParams {
+        let mut o = scenario(clients, seed);
+        o.model_memory_bytes = 27_874_329_600.0;
+        // edge-mix: orin-nano-8gb, agx-orin-64gb, a17-pro, rtx-4090-laptop.
+        o.device_shares = [0.3, 0.2, 0.3, 0.2, 0.0, 0.0, 0.0];
+        o.compute_power_min = 20.0;
+        o.compute_power_max = 60.0;
+        o.energy_cap_j = 5000.0;
+        o
+    }
+
     #[test]
     fn realizations_equal_the_generator() {
-        let mut o = scenario(7, 3);
+        for o in [scenario(7, 3), fleet(40, 3)] {
+            realizations_equal_the_generator_of(o);
+        }
+    }
+
+    fn realizations_equal_the_generator_of(mut o: ScenarioParams) {
         o.shadowing_db = 4.0;
-        let mut drops = DropProblems::new(&o, 5);
+        let mut drops = DropProblems::new(&o, 5).unwrap();
         for r in [0u32, 1, 17, 4_000_000_000] {
             o.drop = 5;
             o.realization = r;
             let expected = generate_from_params(&o).unwrap();
             let got = drops.realize(r).unwrap();
+            assert_eq!(got.min_pruning, &expected.min_pruning[..]);
+            assert_eq!(got.compute_power_w, &expected.compute_power_w[..]);
+            assert_eq!(got.energy_cap_j, &expected.energy_cap_j[..]);
             assert_eq!(got.channel_gain, &expected.channel_gain[..]);
             assert_eq!(got.compute_seconds, &expected.compute_seconds[..]);
             assert_eq!(got.data_weight, &expected.data_weight[..]);

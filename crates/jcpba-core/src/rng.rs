@@ -7,9 +7,11 @@
 //! with the same floating-point operations there and here. Realization i of drop d
 //! depends only on (seed, d, i).
 
-/// Streams: drop-level draws (positions, data, compute) and per-realization fading.
+/// Streams: drop-level draws (positions, data, compute), per-realization fading, and
+/// each client's device and compute power (MODEL.md section 12).
 pub const STREAM_DROP: u32 = 1;
 pub const STREAM_FADING: u32 = 2;
+pub const STREAM_DEVICE: u32 = 3;
 
 const GOLDEN: u32 = 0x9e37_79b9;
 /// The first 32 bits of sqrt(2)'s fraction, so seed 0 does not hash from 0.

@@ -43,6 +43,13 @@ fn scenario(clients: usize, seed: u32, v2: bool) -> Problem {
         fixed_seconds: if v2 { 20.0 } else { 0.0 },
         prunable_compute_fraction: if v2 { 0.8 } else { 1.0 },
         prunable_payload_fraction: if v2 { 0.6 } else { 1.0 },
+        compute_power_min: 200.0,
+        compute_power_max: 200.0,
+        energy_cap_j: f64::INFINITY,
+        utilization: 0.3,
+        model_memory_bytes: 14_679_570_944.0,
+        memory_prunable_fraction: 1.0,
+        device_shares: [0.0; jcpba_core::devices::DEVICE_COUNT],
     })
     .unwrap()
 }
@@ -230,6 +237,13 @@ fn optimal_converges_when_the_budget_is_every_clients_full_pruning() {
         fixed_seconds: 2.0,
         prunable_compute_fraction: 0.6,
         prunable_payload_fraction: 0.9,
+        compute_power_min: 200.0,
+        compute_power_max: 200.0,
+        energy_cap_j: f64::INFINITY,
+        utilization: 0.3,
+        model_memory_bytes: 14_679_570_944.0,
+        memory_prunable_fraction: 1.0,
+        device_shares: [0.0; jcpba_core::devices::DEVICE_COUNT],
     })
     .unwrap();
     for &level in Level::all_available().iter() {

@@ -49,6 +49,11 @@ pub struct GenerateVector {
     pub fixed_seconds: &'static [f64],
     pub prunable_compute_fraction: f64,
     pub prunable_payload_fraction: f64,
+    pub min_pruning: &'static [f64],
+    pub compute_power_w: &'static [f64],
+    pub energy_cap_j: &'static [f64],
+    /// Clients drawn but excluded (their device cannot hold the model, MODEL.md section 12).
+    pub excluded: usize,
 }
 
 mod data {
@@ -166,6 +171,15 @@ fn the_generator_matches_the_reference() {
         );
         // Sample counts come from uniforms by exact arithmetic and floor.
         assert_eq!(p.data_weight, v.data_weight);
+        // The device stream: devices, powers and the memory rule by exact arithmetic.
+        assert_eq!(p.min_pruning, v.min_pruning);
+        assert_eq!(p.compute_power_w, v.compute_power_w);
+        assert_eq!(p.energy_cap_j, v.energy_cap_j);
+        assert_eq!(
+            v.params.clients - p.compute_seconds.len(),
+            v.excluded,
+            "excluded clients"
+        );
         let columns = [
             ("computeSeconds", &p.compute_seconds, v.compute_seconds),
             ("channelGain", &p.channel_gain, v.channel_gain),

@@ -377,7 +377,7 @@ pub unsafe extern "C" fn jcpba_min_pruning(
 }
 
 /// Runs a batch of Monte Carlo units (`jcpba_core::run_units_flat`; there are no
-/// threads here, so `threads` is only checked). Inputs: `params` (21 f64 per grid
+/// threads here, so `threads` is only checked). Inputs: `params` (34 f64 per grid
 /// point), `specs` (3 u32 per unit) and the comma-separated method ids (UTF-8). On
 /// success the JSON array of unit summaries is readable through `jcpba_result_ptr` and
 /// `jcpba_result_len` until the next call.

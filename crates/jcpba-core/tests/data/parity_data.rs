@@ -21,7 +21,7 @@ pub const PROBLEMS: &[ParityProblem] = &[
         prunable_payload_fraction: 1.0,
         // equal, bandwidth-only, uniform-prune, uniform-prune-bandwidth, prune-only, bcd, optimal
         latency: [0.004165802232814309, 0.004165802232814309, 0.0023669884063101583, 0.0023669884063101583, 0.002366988406310159, 0.002366988406310159, 0.0023669884063101583],
-        lower_bound: 0.0023669884061802704,
+        lower_bound: 0.002366988406191809,
     },
     ParityProblem {
         name: "random-1-k1",
@@ -57,7 +57,7 @@ pub const PROBLEMS: &[ParityProblem] = &[
         prunable_payload_fraction: 1.0,
         // equal, bandwidth-only, uniform-prune, uniform-prune-bandwidth, prune-only, bcd, optimal
         latency: [0.6189084134607996, 0.6186201347713605, 0.5873495649906602, 0.5870759397332853, 0.5873495649906602, 0.5870759899375224, 0.5870759397332853],
-        lower_bound: 0.5870759397039316,
+        lower_bound: 0.5870759397006533,
     },
     ParityProblem {
         name: "random-3-k2",
@@ -74,8 +74,8 @@ pub const PROBLEMS: &[ParityProblem] = &[
         prunable_compute_fraction: 1.0,
         prunable_payload_fraction: 1.0,
         // equal, bandwidth-only, uniform-prune, uniform-prune-bandwidth, prune-only, bcd, optimal
-        latency: [1050605.016980747, 1046790.6093476047, 865418.2346281853, 862276.1804149514, 415744.5411018038, 414250.6843538959, 414246.5049357759],
-        lower_bound: 414246.5049200362,
+        latency: [1050605.016980747, 1046790.6093476047, 865418.2346281853, 862276.1804149514, 415744.5411018038, 414250.6843538959, 414246.5049201599],
+        lower_bound: 414246.50489944755,
     },
     ParityProblem {
         name: "random-4-k3",
@@ -128,8 +128,8 @@ pub const PROBLEMS: &[ParityProblem] = &[
         prunable_compute_fraction: 1.0,
         prunable_payload_fraction: 1.0,
         // equal, bandwidth-only, uniform-prune, uniform-prune-bandwidth, prune-only, bcd, optimal
-        latency: [104.15461897559739, 103.20962790444446, 83.30911919365333, 82.55407950957064, 69.575890754115, 69.14873530842873, 68.53307902514919],
-        lower_bound: 68.53307902509653,
+        latency: [104.15461897559739, 103.20962790444446, 83.30911919365333, 82.55407950957064, 69.575890754115, 69.14873530842873, 68.53307902517504],
+        lower_bound: 68.53307902338749,
     },
     ParityProblem {
         name: "random-7-k13",
@@ -146,8 +146,8 @@ pub const PROBLEMS: &[ParityProblem] = &[
         prunable_compute_fraction: 1.0,
         prunable_payload_fraction: 1.0,
         // equal, bandwidth-only, uniform-prune, uniform-prune-bandwidth, prune-only, bcd, optimal
-        latency: [40.59230896629929, 38.297096478053746, 16.102234186261075, 14.963982691703139, 16.102234186261075, 15.224097741137781, 14.96075023208194],
-        lower_bound: 14.960750231333902,
+        latency: [40.59230896629929, 38.297096478053746, 16.102234186261075, 14.963982691703139, 16.102234186261075, 15.224097741137781, 14.960750232094178],
+        lower_bound: 14.96075023206686,
     },
     ParityProblem {
         name: "random-8-k20",
@@ -183,7 +183,7 @@ pub const PROBLEMS: &[ParityProblem] = &[
         prunable_payload_fraction: 1.0,
         // equal, bandwidth-only, uniform-prune, uniform-prune-bandwidth, prune-only, bcd, optimal
         latency: [1212.924889005907, 1212.903835272297, 1117.6084052253511, 1117.5953604040901, 1117.6084052253511, 1117.600281926714, 1117.5953604040901],
-        lower_bound: 1117.5953603482103,
+        lower_bound: 1117.5953603010685,
     },
     ParityProblem {
         name: "random-10-k50",
@@ -200,8 +200,8 @@ pub const PROBLEMS: &[ParityProblem] = &[
         prunable_compute_fraction: 1.0,
         prunable_payload_fraction: 1.0,
         // equal, bandwidth-only, uniform-prune, uniform-prune-bandwidth, prune-only, bcd, optimal
-        latency: [1374.5593587715348, 1373.2017108784764, 1349.6293172525452, 1348.2962927886886, 1162.7840532340674, 1161.6377936322851, 1161.2070370233562],
-        lower_bound: 1161.207037023329,
+        latency: [1374.5593587715348, 1373.2017108784764, 1349.6293172525452, 1348.2962927886886, 1162.7840532340674, 1161.6377936322851, 1161.2070370233516],
+        lower_bound: 1161.207037011882,
     },
     ParityProblem {
         name: "random-11-k75",
@@ -218,8 +218,8 @@ pub const PROBLEMS: &[ParityProblem] = &[
         prunable_compute_fraction: 1.0,
         prunable_payload_fraction: 1.0,
         // equal, bandwidth-only, uniform-prune, uniform-prune-bandwidth, prune-only, bcd, optimal
-        latency: [65.62085659975162, 48.975926826714755, 42.10827193860479, 31.42738074638865, 32.81042829987581, 24.54057605936121, 24.48856895335618],
-        lower_bound: 24.48856895213175,
+        latency: [65.62085659975162, 48.975926826714755, 42.10827193860479, 31.42738074638865, 32.81042829987581, 24.54057605936121, 24.488568953458923],
+        lower_bound: 24.4885689529373,
     },
     ParityProblem {
         name: "random-12-k100",
@@ -254,8 +254,8 @@ pub const PROBLEMS: &[ParityProblem] = &[
         prunable_compute_fraction: 1.0,
         prunable_payload_fraction: 1.0,
         // equal, bandwidth-only, uniform-prune, uniform-prune-bandwidth, prune-only, bcd, optimal
-        latency: [12431923.431373253, 12409800.766697973, 12128429.42719575, 12106846.831490684, 6215961.715686627, 6204901.940642466, 6204900.400922458],
-        lower_bound: 6204900.400695156,
+        latency: [12431923.431373253, 12409800.766697973, 12128429.42719575, 12106846.831490684, 6215961.715686627, 6204901.940642466, 6204900.400989912],
+        lower_bound: 6204900.4006796675,
     },
     ParityProblem {
         name: "random-14-k200",
@@ -308,8 +308,8 @@ pub const PROBLEMS: &[ParityProblem] = &[
         prunable_compute_fraction: 1.0,
         prunable_payload_fraction: 1.0,
         // equal, bandwidth-only, uniform-prune, uniform-prune-bandwidth, prune-only, bcd, optimal
-        latency: [0.22354847604671715, 0.2197198698827921, 0.14061397876922976, 0.1382057514559885, 0.11177423802335859, 0.1103668946182925, 0.1098600426795931],
-        lower_bound: 0.10986004267958845,
+        latency: [0.22354847604671715, 0.2197198698827921, 0.14061397876922976, 0.1382057514559885, 0.11177423802335859, 0.1103668946182925, 0.10986004268064606],
+        lower_bound: 0.10986004267515305,
     },
     ParityProblem {
         name: "random-17-k17",
@@ -326,8 +326,8 @@ pub const PROBLEMS: &[ParityProblem] = &[
         prunable_compute_fraction: 1.0,
         prunable_payload_fraction: 1.0,
         // equal, bandwidth-only, uniform-prune, uniform-prune-bandwidth, prune-only, bcd, optimal
-        latency: [1033.7859065632629, 956.2516594334037, 649.5468083902873, 600.8306066657266, 516.8929532816314, 501.92739676686426, 479.0704963406992],
-        lower_bound: 479.07049634051043,
+        latency: [1033.7859065632629, 956.2516594334037, 649.5468083902873, 600.8306066657266, 516.8929532816314, 501.92739676686426, 479.0704963502078],
+        lower_bound: 479.07049633802114,
     },
     ParityProblem {
         name: "random-18-k27",
@@ -344,8 +344,8 @@ pub const PROBLEMS: &[ParityProblem] = &[
         prunable_compute_fraction: 1.0,
         prunable_payload_fraction: 1.0,
         // equal, bandwidth-only, uniform-prune, uniform-prune-bandwidth, prune-only, bcd, optimal
-        latency: [363.32952390470666, 242.6260418547618, 243.04893162658158, 147.65883678092922, 243.04893162658158, 220.43743897337546, 122.87084466242244],
-        lower_bound: 122.87084466063877,
+        latency: [363.32952390470666, 242.6260418547618, 243.04893162658158, 147.65883678092922, 243.04893162658158, 220.43743897337546, 122.8708446625314],
+        lower_bound: 122.87084465741448,
     },
     ParityProblem {
         name: "random-19-k10",
@@ -362,8 +362,8 @@ pub const PROBLEMS: &[ParityProblem] = &[
         prunable_compute_fraction: 1.0,
         prunable_payload_fraction: 1.0,
         // equal, bandwidth-only, uniform-prune, uniform-prune-bandwidth, prune-only, bcd, optimal
-        latency: [26070.565421177194, 12500.887352983324, 24132.212044424847, 11602.159530873743, 21706.067846181166, 11794.629341600556, 10290.328529868402],
-        lower_bound: 10290.328529867156,
+        latency: [26070.565421177194, 12500.887352983324, 24132.212044424847, 11602.159530873743, 21706.067846181166, 11794.629341600556, 10290.328529868118],
+        lower_bound: 10290.328529353603,
     },
     ParityProblem {
         name: "random-20-k10",
@@ -524,8 +524,8 @@ pub const PROBLEMS: &[ParityProblem] = &[
         prunable_compute_fraction: 1.0,
         prunable_payload_fraction: 1.0,
         // equal, bandwidth-only, uniform-prune, uniform-prune-bandwidth, prune-only, bcd, optimal
-        latency: [35542.69488555391, 23912.902982429627, 27331.1013962222, 18545.50300150797, 17801.002027917333, 14379.753156500434, 12805.247733238693],
-        lower_bound: 12805.247732598431,
+        latency: [35542.69488555391, 23912.902982429627, 27331.1013962222, 18545.50300150797, 17801.002027917333, 14379.753156500434, 12805.247733498976],
+        lower_bound: 12805.247732918486,
     },
     ParityProblem {
         name: "random-29-k20",
@@ -560,8 +560,8 @@ pub const PROBLEMS: &[ParityProblem] = &[
         prunable_compute_fraction: 1.0,
         prunable_payload_fraction: 1.0,
         // equal, bandwidth-only, uniform-prune, uniform-prune-bandwidth, prune-only, bcd, optimal
-        latency: [53.141676982350276, 53.13738814794945, 44.64805423761477, 44.644450887045195, 37.01836071157759, 37.01575899684017, 37.015650747887875],
-        lower_bound: 37.015650747887236,
+        latency: [53.141676982350276, 53.13738814794945, 44.64805423761477, 44.644450887045195, 37.01836071157759, 37.01575899684017, 37.01565074901232],
+        lower_bound: 37.015650747887804,
     },
     ParityProblem {
         name: "random-31-k21",
@@ -614,8 +614,8 @@ pub const PROBLEMS: &[ParityProblem] = &[
         prunable_compute_fraction: 1.0,
         prunable_payload_fraction: 1.0,
         // equal, bandwidth-only, uniform-prune, uniform-prune-bandwidth, prune-only, bcd, optimal
-        latency: [15183.283996698792, 10926.878833102188, 13354.594069011688, 8010.936149865293, 13354.594069011688, 10688.542539678718, 7375.3403713043035],
-        lower_bound: 7375.340370935536,
+        latency: [15183.283996698792, 10926.878833102188, 13354.594069011688, 8010.936149865293, 13354.594069011688, 10688.542539678718, 7375.340371304562],
+        lower_bound: 7375.340371296928,
     },
     ParityProblem {
         name: "random-34-k5",
@@ -723,7 +723,7 @@ pub const PROBLEMS: &[ParityProblem] = &[
         prunable_payload_fraction: 1.0,
         // equal, bandwidth-only, uniform-prune, uniform-prune-bandwidth, prune-only, bcd, optimal
         latency: [399.56126756466335, 399.56126756466335, 310.58020936388317, 310.58020936388317, 310.58020936388317, 310.58020936388317, 310.58020936388317],
-        lower_bound: 310.58020934298685,
+        lower_bound: 310.58020934422996,
     },
     ParityProblem {
         name: "scenario-0-k20",
@@ -740,8 +740,8 @@ pub const PROBLEMS: &[ParityProblem] = &[
         prunable_compute_fraction: 1.0,
         prunable_payload_fraction: 1.0,
         // equal, bandwidth-only, uniform-prune, uniform-prune-bandwidth, prune-only, bcd, optimal
-        latency: [84.33408024534728, 76.43716709600619, 59.03385617174311, 53.506016967204346, 42.16704012267364, 39.93829653655047, 38.265271367992725],
-        lower_bound: 38.265271365566065,
+        latency: [84.33408024534728, 76.43716709600619, 59.03385617174311, 53.506016967204346, 42.16704012267364, 39.93829653655047, 38.26527136561321],
+        lower_bound: 38.265271363699945,
     },
     ParityProblem {
         name: "scenario-1-k100",
@@ -758,8 +758,8 @@ pub const PROBLEMS: &[ParityProblem] = &[
         prunable_compute_fraction: 1.0,
         prunable_payload_fraction: 1.0,
         // equal, bandwidth-only, uniform-prune, uniform-prune-bandwidth, prune-only, bcd, optimal
-        latency: [190.23442022800108, 114.44706618002874, 133.16409415960075, 80.11294632602001, 95.11721011400054, 70.08201243149347, 57.47337307689334],
-        lower_bound: 57.47337307401967,
+        latency: [190.23442022800108, 114.44706618002874, 133.16409415960075, 80.11294632602001, 95.11721011400054, 70.08201243149347, 57.47337307689427],
+        lower_bound: 57.4733730740206,
     },
     ParityProblem {
         name: "scenario-2-k50",
@@ -776,8 +776,8 @@ pub const PROBLEMS: &[ParityProblem] = &[
         prunable_compute_fraction: 1.0,
         prunable_payload_fraction: 1.0,
         // equal, bandwidth-only, uniform-prune, uniform-prune-bandwidth, prune-only, bcd, optimal
-        latency: [8250.870855341036, 6687.327870661186, 5775.609598738725, 4681.12950946283, 4125.435427670518, 3345.1159393834946, 3343.979399290393],
-        lower_bound: 3343.979399123194,
+        latency: [8250.870855341036, 6687.327870661186, 5775.609598738725, 4681.12950946283, 4125.435427670518, 3345.1159393834946, 3343.9793993021776],
+        lower_bound: 3343.9793992873865,
     },
     ParityProblem {
         name: "scenario-3-k300",
@@ -794,8 +794,8 @@ pub const PROBLEMS: &[ParityProblem] = &[
         prunable_compute_fraction: 1.0,
         prunable_payload_fraction: 1.0,
         // equal, bandwidth-only, uniform-prune, uniform-prune-bandwidth, prune-only, bcd, optimal
-        latency: [301.7697736521593, 124.34211386628655, 271.5927962869434, 111.9079024796579, 108.53225737527394, 101.33265116660743, 99.62938309281141],
-        lower_bound: 99.62938308782994,
+        latency: [301.7697736521593, 124.34211386628655, 271.5927962869434, 111.9079024796579, 108.53225737527394, 101.33265116660743, 99.62938309281122],
+        lower_bound: 99.62938308782975,
     },
     ParityProblem {
         name: "scenario-4-k5",
@@ -812,8 +812,8 @@ pub const PROBLEMS: &[ParityProblem] = &[
         prunable_compute_fraction: 1.0,
         prunable_payload_fraction: 1.0,
         // equal, bandwidth-only, uniform-prune, uniform-prune-bandwidth, prune-only, bcd, optimal
-        latency: [80.37792111203618, 69.26397090381366, 32.15116844481447, 27.705588361525464, 24.975305351292324, 24.975305351292313, 24.251893516683328],
-        lower_bound: 24.25189351579417,
+        latency: [80.37792111203618, 69.26397090381366, 32.15116844481447, 27.705588361525464, 24.975305351292324, 24.975305351292313, 24.251893516532697],
+        lower_bound: 24.251893515320102,
     },
     ParityProblem {
         name: "scenario-5-k200",
@@ -830,8 +830,8 @@ pub const PROBLEMS: &[ParityProblem] = &[
         prunable_compute_fraction: 1.0,
         prunable_payload_fraction: 1.0,
         // equal, bandwidth-only, uniform-prune, uniform-prune-bandwidth, prune-only, bcd, optimal
-        latency: [1149.4132891854924, 1007.2108590890145, 804.5893024298449, 705.0476013623291, 574.7066445927462, 528.6426176160624, 503.62855797583546],
-        lower_bound: 503.62855794932614,
+        latency: [1149.4132891854924, 1007.2108590890145, 804.5893024298449, 705.0476013623291, 574.7066445927462, 528.6426176160624, 503.62855794972586],
+        lower_bound: 503.6285579493793,
     },
     ParityProblem {
         name: "scenario-6-k1",
@@ -849,7 +849,7 @@ pub const PROBLEMS: &[ParityProblem] = &[
         prunable_payload_fraction: 1.0,
         // equal, bandwidth-only, uniform-prune, uniform-prune-bandwidth, prune-only, bcd, optimal
         latency: [41.43516712578156, 41.43516712578156, 29.00461698804709, 29.00461698804709, 29.004616988047104, 29.004616988047104, 29.00461698804709],
-        lower_bound: 29.004616985830573,
+        lower_bound: 29.004616986596858,
     },
     ParityProblem {
         name: "scenario-7-k64",
@@ -867,7 +867,7 @@ pub const PROBLEMS: &[ParityProblem] = &[
         prunable_payload_fraction: 1.0,
         // equal, bandwidth-only, uniform-prune, uniform-prune-bandwidth, prune-only, bcd, optimal
         latency: [76.92277601437355, 70.28616398804672, 76.92277601437355, 70.28616398804672, 76.92277601437355, 70.28616398804672, 70.28616398804672],
-        lower_bound: 70.28616398360681,
+        lower_bound: 70.28616398369569,
     },
     ParityProblem {
         name: "v2-0-k26",
@@ -902,8 +902,8 @@ pub const PROBLEMS: &[ParityProblem] = &[
         prunable_compute_fraction: 1.0,
         prunable_payload_fraction: 1.0,
         // equal, bandwidth-only, uniform-prune, uniform-prune-bandwidth, prune-only, bcd, optimal
-        latency: [4288.131661256805, 4279.41864682851, 3075.503064084348, 3069.2537467135107, 3075.503064084348, 3069.255958287607, 3069.2525007815266],
-        lower_bound: 3069.252500533473,
+        latency: [4288.131661256805, 4279.41864682851, 3075.503064084348, 3069.2537467135107, 3075.503064084348, 3069.255958287607, 3069.252500781549],
+        lower_bound: 3069.252500704739,
     },
     ParityProblem {
         name: "v2-2-k36",
@@ -920,8 +920,8 @@ pub const PROBLEMS: &[ParityProblem] = &[
         prunable_compute_fraction: 0.05360040118825149,
         prunable_payload_fraction: 0.46632665244015403,
         // equal, bandwidth-only, uniform-prune, uniform-prune-bandwidth, prune-only, bcd, optimal
-        latency: [49935.16035387083, 47781.02294291159, 45981.00140985182, 43996.16319136075, 45981.00140985182, 44025.80048387362, 43995.58381837407],
-        lower_bound: 43995.58381778741,
+        latency: [49935.16035387083, 47781.02294291159, 45981.00140985182, 43996.16319136075, 45981.00140985182, 44025.80048387362, 43995.58381831341],
+        lower_bound: 43995.583816113634,
     },
     ParityProblem {
         name: "v2-3-k38",
@@ -939,7 +939,7 @@ pub const PROBLEMS: &[ParityProblem] = &[
         prunable_payload_fraction: 0.0,
         // equal, bandwidth-only, uniform-prune, uniform-prune-bandwidth, prune-only, bcd, optimal
         latency: [3248999.482434445, 3248998.834262641, 3248985.097700473, 3248984.449528669, 3248985.097700473, 3248984.44952867, 3248984.449528669],
-        lower_bound: 3248984.44936622,
+        lower_bound: 3248984.4492549477,
     },
     ParityProblem {
         name: "v2-4-k24",
@@ -974,8 +974,8 @@ pub const PROBLEMS: &[ParityProblem] = &[
         prunable_compute_fraction: 0.5007737262473523,
         prunable_payload_fraction: 0.0,
         // equal, bandwidth-only, uniform-prune, uniform-prune-bandwidth, prune-only, bcd, optimal
-        latency: [9577.156849130526, 9562.565801506786, 9576.569873830813, 9561.978824251639, 9576.377761249956, 9561.786713668844, 9561.786711036002],
-        lower_bound: 9561.786710557913,
+        latency: [9577.156849130526, 9562.565801506786, 9576.569873830813, 9561.978824251639, 9576.377761249956, 9561.786713668844, 9561.78671103715],
+        lower_bound: 9561.786710559061,
     },
     ParityProblem {
         name: "v2-6-k9",
@@ -993,7 +993,7 @@ pub const PROBLEMS: &[ParityProblem] = &[
         prunable_payload_fraction: 0.8204374264293729,
         // equal, bandwidth-only, uniform-prune, uniform-prune-bandwidth, prune-only, bcd, optimal
         latency: [18725.419619301156, 18724.86729809934, 15677.629910130676, 15677.16754178006, 15677.629910130676, 15677.167542645928, 15677.16754178006],
-        lower_bound: 15677.167540898141,
+        lower_bound: 15677.1675409962,
     },
     ParityProblem {
         name: "v2-7-k37",
@@ -1010,8 +1010,8 @@ pub const PROBLEMS: &[ParityProblem] = &[
         prunable_compute_fraction: 0.8099653547326985,
         prunable_payload_fraction: 0.5557426685957035,
         // equal, bandwidth-only, uniform-prune, uniform-prune-bandwidth, prune-only, bcd, optimal
-        latency: [0.8761452605460942, 0.6466244752728998, 0.7059854447173223, 0.5317589562888159, 0.7059854447173224, 0.6238322193465351, 0.4917692299876074],
-        lower_bound: 0.491769229963019,
+        latency: [0.8761452605460942, 0.6466244752728998, 0.7059854447173223, 0.5317589562888159, 0.7059854447173224, 0.6238322193465351, 0.4917692299876391],
+        lower_bound: 0.49176922996305067,
     },
     ParityProblem {
         name: "v2-8-k26",
@@ -1064,8 +1064,8 @@ pub const PROBLEMS: &[ParityProblem] = &[
         prunable_compute_fraction: 0.5013638524863852,
         prunable_payload_fraction: 0.18593872741241035,
         // equal, bandwidth-only, uniform-prune, uniform-prune-bandwidth, prune-only, bcd, optimal
-        latency: [555377.6353247318, 357054.5462907952, 543508.8344596681, 349427.1145557491, 460967.2760186629, 296599.0332622486, 296519.16706701176],
-        lower_bound: 296519.16706592095,
+        latency: [555377.6353247318, 357054.5462907952, 543508.8344596681, 349427.1145557491, 460967.2760186629, 296599.0332622486, 296519.1670743448],
+        lower_bound: 296519.1670657161,
     },
     ParityProblem {
         name: "v2-11-k31",
@@ -1100,8 +1100,8 @@ pub const PROBLEMS: &[ParityProblem] = &[
         prunable_compute_fraction: 0.4,
         prunable_payload_fraction: 0.9,
         // equal, bandwidth-only, uniform-prune, uniform-prune-bandwidth, prune-only, bcd, optimal
-        latency: [127.99577079632496, 109.6519145560352, 110.58879000955199, 97.16965498897183, 98.98413615170334, 89.331903699545, 88.87864459919084],
-        lower_bound: 88.87864459918366,
+        latency: [127.99577079632496, 109.6519145560352, 110.58879000955199, 97.16965498897183, 98.98413615170334, 89.331903699545, 88.87864460040821],
+        lower_bound: 88.8786445991696,
     },
     ParityProblem {
         name: "scenario-v2-1-k80",
@@ -1132,6 +1132,7 @@ pub const RNG_VECTORS: &[RngVector] = &[
     RngVector { seed: 20241125, stream: 7, drop: 0, realization: 0, uniform_bits: [0x3fa14c0681c7d510, 0x3fe0915df3cff695, 0x3fe761db800fb2d1, 0x3fee32d6f711b061, 0x3fd2a1eabfb4f066, 0x3fe03ac37e64b1cb, 0x3fdd170b30512b7e, 0x3fddc2096c7c204e] },
     RngVector { seed: 42, stream: 1, drop: 17, realization: 0, uniform_bits: [0x3fedaed663273271, 0x3fe10757e44eb8f1, 0x3fd0b39efc259292, 0x3fed75c19640479d, 0x3f9c0be4f5e37960, 0x3fbde15e6b8d9e18, 0x3feb552ea7626357, 0x3fed34b1b94a6477] },
     RngVector { seed: 42, stream: 2, drop: 17, realization: 999, uniform_bits: [0x3fab0afb4b3bd690, 0x3fa0f1c540637bd0, 0x3fef0421f7f395b5, 0x3febae4c657454b9, 0x3fdd9abc3b0424ca, 0x3f9ebcbb009d5260, 0x3fea52f1712b3fb5, 0x3fb9ed87b3c23c68] },
+    RngVector { seed: 42, stream: 3, drop: 17, realization: 0, uniform_bits: [0x3fe0ebc9032c8381, 0x3fe3adbf95b063fb, 0x3fc7e2907b2c2b84, 0x3fe1d365eca35f21, 0x3fefb56dedd2905b, 0x3fec490103fea01f, 0x3fe8a19e7f13f6fb, 0x3fcaa7a6b3223974] },
 ];
 
 pub fn generate_vectors() -> Vec<GenerateVector> {
@@ -1159,6 +1160,13 @@ pub fn generate_vectors() -> Vec<GenerateVector> {
             fixed_seconds: 0.0,
             prunable_compute_fraction: 1.0,
             prunable_payload_fraction: 1.0,
+            compute_power_min: 200.0,
+            compute_power_max: 200.0,
+            utilization: 0.3,
+            model_memory_bytes: 14679570944.0,
+            memory_prunable_fraction: 1.0,
+            energy_cap_j: f64::INFINITY,
+            device_shares: [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
         },
         bandwidth_hz: 20000000.0,
         noise_psd_w_per_hz: 3.981071705534986e-21,
@@ -1172,6 +1180,10 @@ pub fn generate_vectors() -> Vec<GenerateVector> {
         fixed_seconds: &[],
         prunable_compute_fraction: 1.0,
         prunable_payload_fraction: 1.0,
+        min_pruning: &[],
+        compute_power_w: &[200.0, 200.0, 200.0, 200.0, 200.0, 200.0, 200.0, 200.0, 200.0, 200.0],
+        energy_cap_j: &[],
+        excluded: 0,
     },
     GenerateVector {
         params: ScenarioParams {
@@ -1196,6 +1208,13 @@ pub fn generate_vectors() -> Vec<GenerateVector> {
             fixed_seconds: 0.0,
             prunable_compute_fraction: 1.0,
             prunable_payload_fraction: 1.0,
+            compute_power_min: 200.0,
+            compute_power_max: 200.0,
+            utilization: 0.3,
+            model_memory_bytes: 2024108032.0,
+            memory_prunable_fraction: 1.0,
+            energy_cap_j: f64::INFINITY,
+            device_shares: [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
         },
         bandwidth_hz: 20000000.0,
         noise_psd_w_per_hz: 3.981071705534986e-21,
@@ -1209,6 +1228,10 @@ pub fn generate_vectors() -> Vec<GenerateVector> {
         fixed_seconds: &[],
         prunable_compute_fraction: 1.0,
         prunable_payload_fraction: 1.0,
+        min_pruning: &[],
+        compute_power_w: &[200.0, 200.0, 200.0, 200.0, 200.0, 200.0, 200.0, 200.0, 200.0, 200.0, 200.0, 200.0, 200.0, 200.0, 200.0, 200.0, 200.0, 200.0, 200.0, 200.0, 200.0, 200.0, 200.0, 200.0, 200.0],
+        energy_cap_j: &[],
+        excluded: 0,
     },
     GenerateVector {
         params: ScenarioParams {
@@ -1233,6 +1256,13 @@ pub fn generate_vectors() -> Vec<GenerateVector> {
             fixed_seconds: 3.5,
             prunable_compute_fraction: 0.25,
             prunable_payload_fraction: 0.75,
+            compute_power_min: 200.0,
+            compute_power_max: 200.0,
+            utilization: 0.3,
+            model_memory_bytes: 14679570944.0,
+            memory_prunable_fraction: 0.25,
+            energy_cap_j: f64::INFINITY,
+            device_shares: [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
         },
         bandwidth_hz: 20000000.0,
         noise_psd_w_per_hz: 3.981071705534986e-21,
@@ -1246,6 +1276,154 @@ pub fn generate_vectors() -> Vec<GenerateVector> {
         fixed_seconds: &[3.5, 3.5, 3.5, 3.5, 3.5, 3.5, 3.5, 3.5, 3.5, 3.5, 3.5, 3.5],
         prunable_compute_fraction: 0.25,
         prunable_payload_fraction: 0.75,
+        min_pruning: &[],
+        compute_power_w: &[200.0, 200.0, 200.0, 200.0, 200.0, 200.0, 200.0, 200.0, 200.0, 200.0, 200.0, 200.0],
+        energy_cap_j: &[],
+        excluded: 0,
+    },
+    GenerateVector {
+        params: ScenarioParams {
+            clients: 30,
+            seed: 7,
+            drop: 1,
+            realization: 2,
+            cell_radius_m: 500.0,
+            min_distance_m: 10.0,
+            shadowing_db: 0.0,
+            tx_power_w: 0.19952623149688797,
+            noise_psd_w_per_hz: 3.981071705534986e-21,
+            bandwidth_hz: 20000000.0,
+            payload_bits: 104857600.0,
+            flops_per_sample: 13312000000000.0,
+            samples_min: 50.0,
+            samples_max: 150.0,
+            throughput_min: 10000000000000.0,
+            throughput_max: 50000000000000.0,
+            max_pruning: 0.5,
+            budget: 0.3,
+            fixed_seconds: 0.0,
+            prunable_compute_fraction: 1.0,
+            prunable_payload_fraction: 1.0,
+            compute_power_min: 20.0,
+            compute_power_max: 60.0,
+            utilization: 0.3,
+            model_memory_bytes: 27874329600.0,
+            memory_prunable_fraction: 1.0,
+            energy_cap_j: 5000.0,
+            device_shares: [0.3, 0.2, 0.3, 0.2, 0.0, 0.0, 0.0],
+        },
+        bandwidth_hz: 20000000.0,
+        noise_psd_w_per_hz: 3.981071705534986e-21,
+        payload_bits: 104857600.0,
+        pruning_budget: 0.3,
+        compute_seconds: &[66.23657920310981, 148.25913725490196, 143.03874509803921, 128.42164705882354, 58.47448007774538, 32.60081632653061, 53.29974732750243, 103.36376470588235, 30.013449951409136, 36.22312925170068, 48.64248785228377],
+        tx_power_w: &[0.19952623149688797, 0.19952623149688797, 0.19952623149688797, 0.19952623149688797, 0.19952623149688797, 0.19952623149688797, 0.19952623149688797, 0.19952623149688797, 0.19952623149688797, 0.19952623149688797, 0.19952623149688797],
+        channel_gain: &[3.834981306434439e-12, 9.287040505511697e-10, 4.062447745340587e-10, 1.387562116654659e-10, 1.8968871588518633e-12, 9.169392405838058e-13, 1.4317905557335903e-11, 2.3688554318625397e-11, 1.0725290569051934e-12, 1.2856334890917118e-12, 1.438850158496108e-10],
+        data_weight: &[128.0, 142.0, 137.0, 123.0, 113.0, 63.0, 103.0, 99.0, 58.0, 70.0, 94.0],
+        max_pruning: &[0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5],
+        fixed_seconds: &[],
+        prunable_compute_fraction: 1.0,
+        prunable_payload_fraction: 1.0,
+        min_pruning: &[0.3836670000486756, 0.0, 0.0, 0.0, 0.3836670000486756, 0.3836670000486756, 0.3836670000486756, 0.0, 0.3836670000486756, 0.3836670000486756, 0.3836670000486756],
+        compute_power_w: &[150.0, 60.0, 60.0, 60.0, 150.0, 150.0, 150.0, 60.0, 150.0, 150.0, 150.0],
+        energy_cap_j: &[5000.0, 5000.0, 5000.0, 5000.0, 5000.0, 5000.0, 5000.0, 5000.0, 5000.0, 5000.0, 5000.0],
+        excluded: 19,
+    },
+    GenerateVector {
+        params: ScenarioParams {
+            clients: 20,
+            seed: 8,
+            drop: 0,
+            realization: 0,
+            cell_radius_m: 500.0,
+            min_distance_m: 10.0,
+            shadowing_db: 0.0,
+            tx_power_w: 0.19952623149688797,
+            noise_psd_w_per_hz: 3.981071705534986e-21,
+            bandwidth_hz: 20000000.0,
+            payload_bits: 67108864.0,
+            flops_per_sample: 6901760000000.0,
+            samples_min: 50.0,
+            samples_max: 150.0,
+            throughput_min: 10000000000000.0,
+            throughput_max: 50000000000000.0,
+            max_pruning: 0.5,
+            budget: 0.3,
+            fixed_seconds: 0.0,
+            prunable_compute_fraction: 1.0,
+            prunable_payload_fraction: 1.0,
+            compute_power_min: 200.0,
+            compute_power_max: 200.0,
+            utilization: 0.4,
+            model_memory_bytes: 14679570944.0,
+            memory_prunable_fraction: 0.8,
+            energy_cap_j: f64::INFINITY,
+            device_shares: [0.25, 0.0, 0.0, 0.0, 0.5, 0.25, 0.0],
+        },
+        bandwidth_hz: 20000000.0,
+        noise_psd_w_per_hz: 3.981071705534986e-21,
+        payload_bits: 67108864.0,
+        pruning_budget: 0.3,
+        compute_seconds: &[31.371636363636362, 24.2686243567753, 15.35349152542373, 27.22821269296741, 8.460087167070219, 6.684513317191283, 7.937859564164649, 40.5463602058319, 43.801907375643225, 36.69889536878216, 18.05348885077187, 5.640058111380145, 9.191205811138014, 39.066566037735846, 11.80234382566586],
+        tx_power_w: &[0.19952623149688797, 0.19952623149688797, 0.19952623149688797, 0.19952623149688797, 0.19952623149688797, 0.19952623149688797, 0.19952623149688797, 0.19952623149688797, 0.19952623149688797, 0.19952623149688797, 0.19952623149688797, 0.19952623149688797, 0.19952623149688797, 0.19952623149688797, 0.19952623149688797],
+        channel_gain: &[1.7567468143974745e-12, 2.621062301787171e-12, 4.7443965258260564e-12, 2.0436903637364797e-11, 6.615806774142718e-12, 1.4730905529713342e-11, 3.174281842138229e-13, 9.878695068592251e-12, 8.686913256196104e-12, 3.8042433671509586e-12, 2.5973899706368784e-13, 2.488350162458208e-12, 1.9547403679905017e-11, 7.819839589310928e-11, 5.0582486616561124e-12],
+        data_weight: &[106.0, 82.0, 147.0, 92.0, 81.0, 64.0, 76.0, 137.0, 148.0, 124.0, 61.0, 54.0, 88.0, 132.0, 113.0],
+        max_pruning: &[0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5],
+        fixed_seconds: &[],
+        prunable_compute_fraction: 1.0,
+        prunable_payload_fraction: 1.0,
+        min_pruning: &[0.15282029212964984, 0.15282029212964984, 0.0, 0.15282029212964984, 0.0, 0.0, 0.0, 0.15282029212964984, 0.15282029212964984, 0.15282029212964984, 0.15282029212964984, 0.0, 0.0, 0.15282029212964984, 0.0],
+        compute_power_w: &[200.0, 200.0, 450.0, 200.0, 450.0, 450.0, 450.0, 200.0, 200.0, 200.0, 200.0, 450.0, 450.0, 200.0, 450.0],
+        energy_cap_j: &[],
+        excluded: 5,
+    },
+    GenerateVector {
+        params: ScenarioParams {
+            clients: 9,
+            seed: 9,
+            drop: 0,
+            realization: 0,
+            cell_radius_m: 500.0,
+            min_distance_m: 10.0,
+            shadowing_db: 0.0,
+            tx_power_w: 0.19952623149688797,
+            noise_psd_w_per_hz: 3.981071705534986e-21,
+            bandwidth_hz: 20000000.0,
+            payload_bits: 67108864.0,
+            flops_per_sample: 6901760000000.0,
+            samples_min: 50.0,
+            samples_max: 150.0,
+            throughput_min: 10000000000000.0,
+            throughput_max: 50000000000000.0,
+            max_pruning: 0.5,
+            budget: 0.3,
+            fixed_seconds: 0.0,
+            prunable_compute_fraction: 1.0,
+            prunable_payload_fraction: 1.0,
+            compute_power_min: 0.0,
+            compute_power_max: 300.0,
+            utilization: 0.3,
+            model_memory_bytes: 14679570944.0,
+            memory_prunable_fraction: 1.0,
+            energy_cap_j: f64::INFINITY,
+            device_shares: [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+        },
+        bandwidth_hz: 20000000.0,
+        noise_psd_w_per_hz: 3.981071705534986e-21,
+        payload_bits: 67108864.0,
+        pruning_budget: 0.3,
+        compute_seconds: &[44.89785904767374, 11.147405569254598, 18.046895590155117, 14.670730254967074, 19.735418972562233, 8.792859621755934, 45.20647835537482, 17.918602042933895, 16.80624392470344],
+        tx_power_w: &[0.19952623149688797, 0.19952623149688797, 0.19952623149688797, 0.19952623149688797, 0.19952623149688797, 0.19952623149688797, 0.19952623149688797, 0.19952623149688797, 0.19952623149688797],
+        channel_gain: &[2.3012021306752986e-12, 3.040351845658079e-12, 2.012530329548912e-12, 4.3423818501138264e-13, 8.361491385974261e-12, 2.7700821616343953e-11, 5.659031732946421e-12, 1.0277523816576007e-11, 1.2208314952086688e-11],
+        data_weight: &[129.0, 63.0, 104.0, 84.0, 124.0, 52.0, 137.0, 83.0, 64.0],
+        max_pruning: &[0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5],
+        fixed_seconds: &[],
+        prunable_compute_fraction: 1.0,
+        prunable_payload_fraction: 1.0,
+        min_pruning: &[],
+        compute_power_w: &[54.155557896583296, 240.44869388396293, 142.20560856220774, 258.3684776310308, 46.88197989433468, 264.47510150686696, 249.76492974875345, 104.25137146241337, 225.24067488640983],
+        energy_cap_j: &[],
+        excluded: 0,
     },
     ]
 }
