@@ -28,8 +28,8 @@ Build first: npm run build; for the baseline, bash bench/baseline.sh once.
   --backends   ${BACKENDS.join(', ')} (default: all)
   --sizes      client counts K of the per-solve table
                (default: ${FULL_SIZES.join(', ')})
-  --parts      parts to run, of ${PARTS.join(', ')}
-               (default: all)
+  --parts      parts to run (default: all): ${PARTS.slice(0, 4).join(', ')},
+               ${PARTS.slice(4).join(', ')}
   --baseline   an earlier build of the native addon to measure the sweep against
                (default: the newest bench/baseline/*.node, from bash
                bench/baseline.sh)
