@@ -45,3 +45,10 @@ await build({
 // (`import jcpba = require('jcpba')` under module nodenext resolves the `require`
 // condition to this file).
 await writeFile(join(root, 'dist/cjs/index.d.cts'), "// Types of the CommonJS build: the same API as the ESM build.\nexport * from '../ts/index.js';\n");
+
+// The type of `import wasm from 'jcpba/jcpba.wasm'` (and the module without SIMD): what a
+// bundler's file loader gives, the module's URL (package.json `exports` points here).
+await writeFile(
+  join(root, 'dist/ts/wasm-url.d.ts'),
+  "/** The URL of jcpba's WebAssembly module, as a bundler's file loader gives it (e.g. esbuild --loader:.wasm=file); pass it to createSolver({ wasm }). */\ndeclare const url: string;\nexport default url;\n",
+);

@@ -17,7 +17,7 @@ const BROWSER_VALUES = [...SHARED_VALUES, 'BROWSER_BACKENDS', 'DEFAULT_WASM_URL'
 
 const SHARED_TYPES = [
   'AdaptivePlan', 'BackendName', 'ClientColumns', 'ClientField', 'ClientInput', 'DatasetPreset', 'ErrorCode', 'MethodId',
-  'MinPruningOptions', 'MinPruningResult', 'MinPruningStatus', 'ModelPreset', 'PlanOptions', 'PlanResult', 'Policy',
+  'Kernels', 'MinPruningFeasible', 'MinPruningInfeasible', 'MinPruningOptions', 'MinPruningResult', 'MinPruningStatus', 'ModelPreset', 'PlanOptions', 'PlanResult', 'Policy',
   'Problem', 'ProblemInput', 'StaticPlan', 'ScenarioOptions', 'ScenarioParams', 'SolveOptions', 'SolveResult', 'Solver', 'Status',
 ];
 const NODE_TYPES = [...SHARED_TYPES, 'CreateSolverOptions', 'CustomMethod', 'CustomPoint', 'MethodStats', 'Progress', 'ResultRow', 'RunOptions', 'Shard', 'SweepConfig', 'SweepInput', 'SweepMethod', 'SweepOutcome'];

@@ -5,12 +5,19 @@
  */
 import { type ErrorCode, JcpbaError } from './core/error.js';
 import { type MethodId, type SolveOptions, type SolveResult, type Status, checkOptions, solve as solveTs } from './core/methods.js';
-import { type Problem, CLIENT_FIELDS, toProblemShape } from './core/problem.js';
+import { type Problem, type ProblemInput, CLIENT_FIELDS, toProblemShape } from './core/problem.js';
 import { type MinPruningOptions, type MinPruningResult, checkMinPruningOptions, minPruning as minPruningTs } from './core/deadline.js';
 import { type PlanOptions, type PlanResult, checkPlanOptions, plan as planTs } from './core/plan.js';
 import type { CoreBackend, CoreSolution } from '../bindings/types.js';
 
 export const BACKENDS = ['native', 'wasm', 'ts'] as const;
+
+/**
+ * The instruction set a compiled core's kernels run on: `avx512f` or `avx2+fma` (the native
+ * addon, picked at run time on x86-64), `simd128` (WASM with SIMD), `scalar` (neither, or
+ * JCPBA_SIMD=off).
+ */
+export type Kernels = 'avx512f' | 'avx2+fma' | 'simd128' | 'scalar';
 export type BackendName = (typeof BACKENDS)[number];
 
 export interface Solver {
@@ -25,20 +32,20 @@ export interface Solver {
    * The instruction set of the compiled core's kernels (`avx512f`, `avx2+fma`, `simd128`
    * or `scalar`); undefined on `ts`.
    */
-  readonly kernels?: string;
-  solve(problem: unknown, options?: SolveOptions): SolveResult;
+  readonly kernels?: Kernels;
+  solve(problem: ProblemInput | Problem, options?: SolveOptions): SolveResult;
   /** Many problems in one crossing of the boundary; errors name `problems[i]`. */
-  solveMany(problems: unknown[], options?: SolveOptions): SolveResult[];
+  solveMany(problems: readonly (ProblemInput | Problem)[], options?: SolveOptions): SolveResult[];
   /**
    * Deadline mode (docs/MODEL.md section 9): the least weighted pruning that meets
    * `options.deadline` seconds, with a certified bracket; `pruningBudget` may be absent.
    */
-  minPruning(problem: unknown, options: MinPruningOptions): MinPruningResult;
+  minPruning(problem: ProblemInput | Problem, options: MinPruningOptions): MinPruningResult;
   /**
    * Fine-tuning time to a target loss (MODEL.md section 10): `problems` are the fading
    * realizations of one drop; one plan per policy (`both`: static, then adaptive).
    */
-  plan(problems: unknown[], options: PlanOptions): PlanResult[];
+  plan(problems: readonly (ProblemInput | Problem)[], options: PlanOptions): PlanResult[];
   /** The compiled core, for batch entry points beyond solve (undefined on `ts`). */
   readonly core?: CoreBackend;
 }
@@ -120,7 +127,7 @@ const fixedSecondsOf = (p: Problem) => p.fixedSeconds ?? NO_FIXED_SECONDS;
  * Many problems in the batch layout of the compiled cores (bindings/types.ts `solveMany`):
  * shapes are parsed here (errors name `problems[i]`), values are checked by the core.
  */
-function packBatch(problems: unknown[]): {
+function packBatch(problems: readonly unknown[]): {
   scalars: Float64Array;
   offsets: Uint32Array;
   columns: [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array];
@@ -195,7 +202,7 @@ export function coreSolver(backend: BackendName, core: CoreBackend, skipped: Sol
       throw asJcpbaError(e);
     }
   };
-  const solveMany = (problems: unknown[], options?: SolveOptions): SolveResult[] => {
+  const solveMany = (problems: readonly unknown[], options?: SolveOptions): SolveResult[] => {
     try {
       checkBatch(problems);
       const { method, tolerance, maxIterations } = checkOptions(options);
@@ -209,6 +216,8 @@ export function coreSolver(backend: BackendName, core: CoreBackend, skipped: Sol
     try {
       const { deadline, tolerance, maxIterations } = checkMinPruningOptions(options);
       const p = toProblemShape(problem, { requireBudget: false });
+      // The core's result has the same shape: the point and bounds when feasible, null and
+      // minDeadline when not (docs/CORE_API.md), so it is the union as it comes.
       return core.minPruning(
         scalarsOf(p),
         p.computeSeconds,
@@ -220,12 +229,12 @@ export function coreSolver(backend: BackendName, core: CoreBackend, skipped: Sol
         deadline,
         tolerance,
         maxIterations,
-      );
+      ) as MinPruningResult;
     } catch (e) {
       throw asJcpbaError(e);
     }
   };
-  const plan = (problems: unknown[], options: PlanOptions): PlanResult[] => {
+  const plan = (problems: readonly unknown[], options: PlanOptions): PlanResult[] => {
     try {
       const o = checkPlanOptions(options);
       if (!Array.isArray(problems)) {
@@ -240,7 +249,7 @@ export function coreSolver(backend: BackendName, core: CoreBackend, skipped: Sol
   };
   const simdSkipped = (core as { simdSkipped?: string }).simdSkipped;
   const all = simdSkipped === undefined ? skipped : [...skipped, { backend, reason: simdSkipped }];
-  const kernels = typeof core.kernels === 'function' ? core.kernels() : undefined;
+  const kernels = typeof core.kernels === 'function' ? (core.kernels() as Kernels) : undefined;
   return { backend, skipped: all, kernels, solve, solveMany, minPruning, plan, core };
 }
 

@@ -193,6 +193,55 @@ export const backend: 'wasm' | 'ts' | 'native' = solver.backend;
   assert.match(wrong.stdout, /BROWSER_BACKENDS/);
 });
 
+installed('strict TypeScript: a wrong problem does not compile (@ts-expect-error), results narrow on status, the .wasm import is typed', () => {
+  // Every @ts-expect-error line must be an error, or tsc fails: the compile passing proves
+  // the wrong problems are rejected by the types.
+  writeFileSync(
+    join(ctx.app, 'strict.mts'),
+    `import { createSolver, solve, type Kernels, type MinPruningResult, type ProblemInput } from 'jcpba';
+import wasmUrl from 'jcpba/jcpba.wasm';
+const solver = await createSolver({ wasm: wasmUrl });
+const good: ProblemInput = {
+  bandwidthHz: 2e7, noisePsdDbmPerHz: -174, payloadBits: 2 ** 26, pruningBudget: 0.3,
+  clients: [{ computeSeconds: 12.5, txPowerW: 0.2, channelGain: 2.8e-11, dataWeight: 300, maxPruning: 0.5 }],
+};
+const columns: ProblemInput = { ...good, clients: { computeSeconds: [1], txPowerW: [0.2], channelGain: [1e-11], dataWeight: [1], maxPruning: [0.5] } };
+solver.solve(good);
+solve(columns, { method: 'bcd' });
+// @ts-expect-error a misspelt field is not a problem
+solver.solve({ bandwithHz: 2e7, noisePsdDbmPerHz: -174, payloadBits: 1, clients: [] });
+// @ts-expect-error clients is required
+solve({ bandwidthHz: 2e7, noisePsdDbmPerHz: -174, payloadBits: 1 });
+// @ts-expect-error a string where a number of Hz goes
+solver.minPruning({ ...good, bandwidthHz: '20 MHz' }, { deadline: 50 });
+// @ts-expect-error a client without its channel gain
+solver.solveMany([{ ...good, clients: [{ computeSeconds: 1, txPowerW: 0.2, dataWeight: 1, maxPruning: 0.5 }] }]);
+const d: MinPruningResult = solver.minPruning(good, { deadline: 50 });
+if (d.status === 'infeasible') {
+  const least: number = d.minDeadline;
+  console.log(least);
+} else {
+  const pruned: number = d.weightedPruning;
+  const band: Float64Array = d.bandwidth;
+  console.log(pruned, band.length);
+}
+// @ts-expect-error without narrowing, the point may be null
+const unsafe: Float64Array = d.pruning;
+const kernels: Kernels | undefined = solver.kernels;
+// @ts-expect-error kernels is one of four instruction sets, not any string
+const sse: 'sse2' | undefined = solver.kernels;
+console.log(unsafe, kernels, sse);
+`,
+  );
+  const common = ['--strict', '--target', 'es2022', '--skipLibCheck', 'false', '--types', 'node', '--typeRoots', join(ROOT, 'node_modules/@types'), '--noEmit'];
+  const tsc = inApp(process.execPath, [TSC, ...common, '--module', 'nodenext', '--moduleResolution', 'nodenext', 'strict.mts']);
+  assert.is(tsc.status, 0, tsc.stdout + tsc.stderr);
+  // And the same consumer as CommonJS TypeScript, through the require condition's types.
+  writeFileSync(join(ctx.app, 'strict.cts'), "import jcpba = require('jcpba');\nconst p: jcpba.ProblemInput = { bandwidthHz: 1, noisePsdWPerHz: 1e-20, payloadBits: 1, clients: [] };\n// @ts-expect-error payloadBits is a number\nconst q: jcpba.ProblemInput = { ...p, payloadBits: 'many' };\nexport const both = [p, q, jcpba.createSolver];\n");
+  const cts = inApp(process.execPath, [TSC, ...common, '--module', 'nodenext', '--moduleResolution', 'nodenext', 'strict.cts']);
+  assert.is(cts.status, 0, cts.stdout + cts.stderr);
+});
+
 installed('without a prebuilt addon: wasm runs, forcing native says what to do, JCPBA_NATIVE_PATH loads one', () => {
   for (const f of readdirSync(join(ctx.pkgDir, 'bindings/native'))) rmSync(join(ctx.pkgDir, 'bindings/native', f));
   const problem = JSON.stringify(toJson(generate({ clients: 6, seed: 2 })));

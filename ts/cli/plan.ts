@@ -3,6 +3,7 @@
  * section 10), over the fading realizations of one drop, read from a file (a JSON array
  * of problems) or drawn from the scenario generator. JSON for tools, a table for people.
  */
+import type { ProblemInput } from '../core/problem.js';
 import { JcpbaError } from '../core/error.js';
 import { METHODS, type MethodId } from '../core/methods.js';
 import { type PlanResult, type Policy, policyId } from '../core/plan.js';
@@ -122,7 +123,8 @@ export async function planCommand(argv: string[], io: Io): Promise<number> {
   if (format !== 'json' && format !== 'table') throw usageError(`--format must be json or table (got ${JSON.stringify(format)})`, 'format');
   const tolerance = flags.has('tolerance') ? parseNumber(flags.get('tolerance')!, '--tolerance') : undefined;
   const maxIterations = flags.has('max-iterations') ? parseNumber(flags.get('max-iterations')!, '--max-iterations') : undefined;
-  const problems = await realizationsOf(positionals, flags, io);
+  // Parsed JSON or generated problems, checked by the solver.
+  const problems = (await realizationsOf(positionals, flags, io)) as ProblemInput[];
   const solver = await createSolver({ backend: backendOption(flags.get('backend')) });
   backendNotes(solver.skipped, io, flags.has('verbose'));
   const plans: PlanResult[] = [];

@@ -6,7 +6,7 @@
 import { METHODS, type SolveResult } from '../core/methods.js';
 import type { MinPruningResult } from '../core/deadline.js';
 import { createSolver } from '../facade.js';
-import { type Problem, toProblem } from '../core/problem.js';
+import { type Problem, type ProblemInput, toProblem } from '../core/problem.js';
 import { type CheckedPlanOptions, checkPlanOptions, roundsNeeded } from '../core/plan.js';
 import { type FlagSpec, formatHelp, parseArgs, parseNumber, usageError } from './args.js';
 import type { Io } from './io.js';
@@ -99,11 +99,12 @@ export async function solveCommand(argv: string[], io: Io): Promise<number> {
         convergenceExponent: flags.has('convergence-exponent') ? exponentOption(flags.get('convergence-exponent')!) : 1,
       })
     : undefined;
-  const problem = ndjson ? undefined : parseProblemJson(await readProblemText(positionals[0], io), source);
+  // Parsed JSON, checked by the solver (every field, with the client's index).
+  const problem = (ndjson ? undefined : parseProblemJson(await readProblemText(positionals[0], io), source)) as ProblemInput;
   const solver = await createSolver({ backend: backendOption(flags.get('backend')) });
   backendNotes(solver.skipped, io, flags.has('verbose'));
   if (deadline !== undefined) {
-    const one = (p: unknown) => ({ backend: solver.backend, results: [resultJson(solver.minPruning(p, { deadline, tolerance, maxIterations }))] });
+    const one = (p: unknown) => ({ backend: solver.backend, results: [resultJson(solver.minPruning(p as ProblemInput, { deadline, tolerance, maxIterations }))] });
     if (ndjson) return solveNdjson(positionals[0], io, one);
     const r = solver.minPruning(problem, { deadline, tolerance, maxIterations });
     io.out(format === 'json' ? `${JSON.stringify({ backend: solver.backend, results: [resultJson(r)] }, null, 2)}\n` : minPruningTable(r, solver.backend));
@@ -111,7 +112,7 @@ export async function solveCommand(argv: string[], io: Io): Promise<number> {
   }
   if (ndjson) {
     return solveNdjson(positionals[0], io, (p) => {
-      const results = methods.map((method) => solver.solve(p, { method, tolerance, maxIterations }));
+      const results = methods.map((method) => solver.solve(p as ProblemInput, { method, tolerance, maxIterations }));
       const targets = target ? results.map((r) => toTarget(toProblem(p), r, target)) : undefined;
       return { backend: solver.backend, results: results.map((r, i) => ({ ...resultJson(r), ...(targets ? targets[i] : {}) })) };
     });
