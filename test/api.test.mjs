@@ -8,7 +8,7 @@ import * as node from '../dist/ts/index.js';
 import * as browser from '../dist/ts/browser.js';
 
 const SHARED_VALUES = [
-  'CLIENT_FIELDS', 'DATASET_PRESETS', 'DEFAULT_MAX_ITERATIONS', 'DEFAULT_TOLERANCE', 'JcpbaError', 'METHODS',
+  'CLIENT_FIELDS', 'DATASET_PRESETS', 'DEFAULT_MAX_ITERATIONS', 'DEFAULT_TOLERANCE', 'JcpbaError', 'METHODS', 'calibrate',
   'MODEL_PRESETS', 'POLICIES', 'SCENARIO_DEFAULTS', 'SCENARIO_HELP', 'VERSION', 'createSolver', 'dbmToWatts', 'generate',
   'minPruning', 'plan', 'rate', 'rateInverse', 'resolveScenario', 'solve', 'toJson', 'toProblem', 'validateProblem',
 ];
@@ -16,7 +16,7 @@ const NODE_VALUES = [...SHARED_VALUES, 'BACKENDS', 'GRID_PARAMS', 'mergeShards',
 const BROWSER_VALUES = [...SHARED_VALUES, 'BROWSER_BACKENDS', 'DEFAULT_WASM_URL'];
 
 const SHARED_TYPES = [
-  'AdaptivePlan', 'BackendName', 'ClientColumns', 'ClientField', 'ClientInput', 'DatasetPreset', 'ErrorCode', 'MethodId',
+  'AdaptivePlan', 'BackendName', 'CalibrateOptions', 'CalibratedRun', 'Calibration', 'PilotRun', 'ClientColumns', 'ClientField', 'ClientInput', 'DatasetPreset', 'ErrorCode', 'MethodId',
   'Kernels', 'MinPruningFeasible', 'MinPruningInfeasible', 'MinPruningOptions', 'MinPruningResult', 'MinPruningStatus', 'ModelPreset', 'PlanOptions', 'PlanResult', 'Policy',
   'Problem', 'ProblemInput', 'StaticPlan', 'ScenarioOptions', 'ScenarioParams', 'SolveOptions', 'SolveResult', 'Solver', 'Status',
 ];

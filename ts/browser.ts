@@ -24,6 +24,8 @@ export { minPruning } from './core/deadline.js';
 export type { MinPruningFeasible, MinPruningInfeasible, MinPruningOptions, MinPruningResult, MinPruningStatus } from './core/deadline.js';
 export { POLICIES, plan } from './core/plan.js';
 export type { AdaptivePlan, PlanOptions, PlanResult, Policy, StaticPlan } from './core/plan.js';
+export { calibrate } from './learning/calibrate.js';
+export type { CalibrateOptions, CalibratedRun, Calibration, PilotRun } from './learning/calibrate.js';
 
 // Problem and generator.
 export { CLIENT_FIELDS, dbmToWatts, toProblem, toJson, validateProblem } from './core/problem.js';

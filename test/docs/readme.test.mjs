@@ -105,6 +105,8 @@ mkdirSync(join(work, 'node_modules'));
 symlinkSync(ROOT, join(work, 'node_modules', 'jcpba'), 'dir');
 mkdirSync(join(work, 'test'));
 symlinkSync(join(ROOT, 'test/data'), join(work, 'test/data'), 'dir');
+// The sample loss curve and pilot runs the README's learning-curve examples read, as in a clone.
+symlinkSync(join(ROOT, 'examples'), join(work, 'examples'), 'dir');
 const env = { ...process.env, PATH: `${binDir}:${process.env.PATH}`, JCPBA_BACKEND: 'native', NO_COLOR: '1' };
 delete env.JCPBA_SIMD;
 

@@ -24,13 +24,14 @@ export const MAX_INPUT_BYTES = 256 * 1024 * 1024;
 
 /**
  * Reads a whole stream as UTF-8 text, failing as soon as it passes `limit` bytes (an
- * endless device such as /dev/zero included) or when its first byte that is not white
- * space cannot start a problem (a JSON object) or a list of them (an array).
+ * endless device such as /dev/zero included) or, for a problem (`problem` true), when its
+ * first byte that is not white space cannot start a problem (a JSON object) or a list of
+ * them (an array). Data files that may be CSV (loss curves, pilot runs) pass false.
  */
-export async function readText(stream: Readable, source: string, limit = MAX_INPUT_BYTES): Promise<string> {
+export async function readText(stream: Readable, source: string, limit = MAX_INPUT_BYTES, problem = true): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
-  let checked = false;
+  let checked = !problem;
   try {
     for await (const chunk of stream) {
       const buf = chunk as Buffer;
@@ -64,8 +65,14 @@ export async function readText(stream: Readable, source: string, limit = MAX_INP
 }
 
 /** A file's text, read as readText does (a FIFO or device too). */
-export function readFileText(path: string, limit = MAX_INPUT_BYTES): Promise<string> {
-  return readText(createReadStream(path), path, limit);
+export function readFileText(path: string, limit = MAX_INPUT_BYTES, problem = true): Promise<string> {
+  return readText(createReadStream(path), path, limit, problem);
+}
+
+/** A data file's text (CSV or JSON: no first-byte check), from a path or `-` (stdin). */
+export function readDataText(path: string, io: Io): Promise<string> {
+  if (path !== '-') return readFileText(path, MAX_INPUT_BYTES, false);
+  return io.stdin ? readText(io.stdin(), 'stdin', MAX_INPUT_BYTES, false) : io.readStdin();
 }
 
 let guarded = false;

@@ -13,6 +13,7 @@ import { type Io, guardStdio, nodeIo } from './io.js';
 import { generateCommand } from './generate.js';
 import { solveCommand } from './solve.js';
 import { planCommand } from './plan.js';
+import { calibrateCommand } from './calibrate.js';
 import { sweepCommand } from './sweep.js';
 import { mergeCommand } from './merge.js';
 import { benchAvailable, benchCommand } from './bench.js';
@@ -32,6 +33,7 @@ Commands:
   generate   print a problem (JSON) drawn from the scenario generator
   solve      solve a problem file (or - for stdin) with one or more methods
   plan       the pruning budget that minimizes the time to a target loss
+  calibrate  fit the convergence model (R0, Pmax, m) to pilot runs
   sweep      Monte Carlo over a grid of scenarios: table, CSV, JSON and figures
   merge      combine the folders of a sharded sweep into one result
 ${bench}
@@ -43,14 +45,15 @@ everywhere. Units are SI (s, Hz, W, bits) unless an option says otherwise.
 
 /** What bare `jcpba` prints on stderr: a usage error, kept short. */
 function shortUsage(): string {
-  return `Usage: jcpba <command> [options]    (commands: ${commandList()})
+  return `Usage: jcpba <command> [options]
+Commands: ${commandList()}
 Run 'jcpba --help' for what each does, 'jcpba help <command>' for its options.
 `;
 }
 
-const commandList = () => ['generate', 'solve', 'plan', 'sweep', 'merge', ...(benchAvailable() ? ['bench'] : [])].join(', ');
+const commandList = () => ['generate', 'solve', 'plan', 'calibrate', 'sweep', 'merge', ...(benchAvailable() ? ['bench'] : [])].join(', ');
 
-const COMMANDS = ['generate', 'solve', 'plan', 'sweep', 'merge', 'bench', 'help', 'version'];
+const COMMANDS = ['generate', 'solve', 'plan', 'calibrate', 'sweep', 'merge', 'bench', 'help', 'version'];
 
 /** Errors about the command line itself: exit code 2. */
 const USAGE_CODES = new Set<ErrorCode>(['invalid-option', 'unknown-method', 'unknown-backend', 'unknown-preset']);
@@ -73,6 +76,8 @@ export async function main(argv: string[], io: Io = nodeIo): Promise<number> {
         return await solveCommand(rest, io);
       case 'plan':
         return await planCommand(rest, io);
+      case 'calibrate':
+        return await calibrateCommand(rest, io);
       case 'sweep':
         return await sweepCommand(rest, io);
       case 'merge':
@@ -104,7 +109,7 @@ export async function main(argv: string[], io: Io = nodeIo): Promise<number> {
         return 0;
       default:
         throw usageError(
-          `unknown command ${JSON.stringify(command)}${didYouMean(command, COMMANDS)}; expected generate, solve, plan, sweep, ${benchAvailable() ? 'merge or bench' : 'or merge'} (see jcpba --help)`,
+          `unknown command ${JSON.stringify(command)}${didYouMean(command, COMMANDS)}; expected generate, solve, plan, calibrate, sweep, ${benchAvailable() ? 'merge or bench' : 'or merge'} (see jcpba --help)`,
           'command',
         );
     }

@@ -13,7 +13,7 @@ import { type FlagSpec, formatHelp, parseArgs, parseNumber, usageError } from '.
 import { backendNotes } from './notes.js';
 import type { Io } from './io.js';
 import { SCENARIO_FLAGS, scenarioFlagSpecs, scenarioValue } from './scenario-flags.js';
-import { EXPONENT_FLAG, backendOption, exponentOption, parseMethods, parseProblemJson, pruningLimitOption, readProblemText } from './options.js';
+import { CONVERGENCE_FLAGS, EXPONENT_FLAG, backendOption, convergenceModel, parseMethods, parseProblemJson, readProblemText } from './options.js';
 
 const PLAN_FLAGS: Record<string, FlagSpec> = {
   rounds0: { value: 'R0', help: 'rounds to the target loss without pruning (required; from a pilot run)' },
@@ -22,6 +22,7 @@ const PLAN_FLAGS: Record<string, FlagSpec> = {
     help: 'mean pruning at which the target becomes unreachable (required; inf: pruning does not slow learning)',
   },
   'convergence-exponent': EXPONENT_FLAG,
+  ...CONVERGENCE_FLAGS,
   policy: { value: 'static|adaptive|both', help: "for optimal: one budget for every round, one per round, or both (other methods: static)", default: 'static' },
   methods: { value: 'ID[,ID...]|all', help: `methods to plan, in order: ${METHODS.join(', ')}`, default: 'all' },
   format: { value: 'json|table', help: 'json for tools, table for people', default: 'json' },
@@ -34,8 +35,10 @@ const PLAN_FLAGS: Record<string, FlagSpec> = {
   help: { boolean: true, help: 'show this help' },
 };
 
-const USAGE = `Usage: jcpba plan FILE|- --rounds0 R0 --pruning-limit PMAX|inf [--policy static|adaptive|both]
+const USAGE = `Usage: jcpba plan FILE|- --rounds0 R0 --pruning-limit PMAX|inf [--convergence-exponent M] [--policy static|adaptive|both]
                   [--methods ID,...|all] [--format json|table] [--backend B]
+       jcpba plan FILE|- --loss-curve FILE --target-loss L --pruning-limit PMAX|inf ...
+       jcpba plan FILE|- --convergence FILE [--loss-curve FILE --target-loss L] ...
        jcpba plan --rounds0 R0 --pruning-limit PMAX|inf [scenario flags] [--seed S] [--drop D] [--realizations N] ...`;
 
 const SUMMARY = `The pruning budget that minimizes the fine-tuning time to a target loss: R(P) = ceil(R0 / (1 - P / Pmax)^m)
@@ -44,12 +47,21 @@ rounds at mean pruning P, times the mean round latency over the fading realizati
 channel gains); without FILE the scenario generator draws realizations 0..N-1 of --drop.`;
 
 /** What `--format json` prints: the plans as plain JSON (budgets as arrays; Pmax = inf as null). */
-export function planJson(backend: string, rounds0: number, pruningLimit: number, convergenceExponent: number, realizations: number, plans: PlanResult[]): string {
+export function planJson(
+  backend: string,
+  rounds0: number,
+  pruningLimit: number,
+  convergenceExponent: number,
+  realizations: number,
+  plans: PlanResult[],
+  targetLoss?: number,
+): string {
   const out = {
     backend,
     rounds0,
     pruningLimit: Number.isFinite(pruningLimit) ? pruningLimit : null,
     convergenceExponent,
+    ...(targetLoss !== undefined ? { targetLoss } : {}),
     realizations,
     plans: plans.map((p) => (p.policy === 'adaptive' ? { ...p, budgets: Array.from(p.budgets) } : p)),
   };
@@ -60,7 +72,7 @@ export function planJson(backend: string, rounds0: number, pruningLimit: number,
 export function planTable(
   plans: PlanResult[],
   equalSeconds: number,
-  info: { backend: string; rounds0: number; pruningLimit: number; convergenceExponent: number; realizations: number },
+  info: { backend: string; rounds0: number; pruningLimit: number; convergenceExponent: number; realizations: number; rounds0Note?: string },
 ): string {
   const header = ['method', 'policy', 'budget', 'rounds', 'fine-tuning (h)', 'saving vs equal'];
   const rows = plans.map((p) => [
@@ -74,12 +86,15 @@ export function planTable(
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   const rule = widths.map((w) => '-'.repeat(w)).join('  ');
-  const limit = Number.isFinite(info.pruningLimit) ? String(info.pruningLimit) : 'inf';
-  const m = info.convergenceExponent;
-  const pi = m === 1 ? '(1 - P / Pmax)' : `(1 - P / Pmax)^${m}`;
+  // Six significant digits: a calibrated or curve-read R0 has many more.
+  const short = (x: number) => String(Number(x.toPrecision(6)));
+  const limit = Number.isFinite(info.pruningLimit) ? short(info.pruningLimit) : 'inf';
+  const m = short(info.convergenceExponent);
+  const pi = info.convergenceExponent === 1 ? '(1 - P / Pmax)' : `(1 - P / Pmax)^${m}`;
   const notes = [
-    `(backend: ${info.backend}; ${info.realizations} realizations; R0 = ${info.rounds0}, Pmax = ${limit}${m === 1 ? '' : `, m = ${m}`};`,
-    m === 1
+    ...(info.rounds0Note ? [`(${info.rounds0Note})`] : []),
+    `(backend: ${info.backend}; ${info.realizations} realizations; R0 = ${short(info.rounds0)}, Pmax = ${limit}${info.convergenceExponent === 1 ? '' : `, m = ${m}`};`,
+    info.convergenceExponent === 1
       ? ` rounds = ceil(R0 / (1 - budget / Pmax)); adaptive: one budget per round, rounds = R0 / mean(1 - P_r / Pmax), not rounded)`
       : ` rounds = ceil(R0 / pi(budget)), pi(P) = ${pi}; adaptive: one budget per round, rounds = R0 / mean pi(P_r), not rounded)`,
   ];
@@ -112,11 +127,13 @@ export async function planCommand(argv: string[], io: Io): Promise<number> {
     io.out(formatHelp(USAGE, SUMMARY, PLAN_FLAGS));
     return 0;
   }
-  if (!flags.has('rounds0')) throw usageError('plan needs --rounds0 R0 (rounds to the target without pruning)', 'rounds0');
-  if (!flags.has('pruning-limit')) throw usageError('plan needs --pruning-limit PMAX (or inf)', 'pruning-limit');
-  const rounds0 = parseNumber(flags.get('rounds0')!, '--rounds0');
-  const pruningLimit = pruningLimitOption(flags.get('pruning-limit')!);
-  const convergenceExponent = flags.has('convergence-exponent') ? exponentOption(flags.get('convergence-exponent')!) : 1;
+  if (flags.has('loss-curve') && !flags.has('target-loss')) throw usageError('plan --loss-curve needs --target-loss L (R0 is read off the curve)', 'loss-curve');
+  const model = await convergenceModel(flags);
+  if (model.rounds0 === undefined) {
+    throw usageError('plan needs --rounds0 R0 (rounds to the target without pruning), or --loss-curve FILE --target-loss L, or --convergence FILE', 'rounds0');
+  }
+  if (model.pruningLimit === undefined) throw usageError('plan needs --pruning-limit PMAX (or inf), or --convergence FILE', 'pruning-limit');
+  const { rounds0, pruningLimit, convergenceExponent, targetLoss } = model;
   const policy: Policy = policyId(flags.get('policy') ?? 'static');
   const methods: MethodId[] = parseMethods(flags.get('methods') ?? 'all');
   const format = flags.get('format') ?? 'json';
@@ -134,11 +151,23 @@ export async function planCommand(argv: string[], io: Io): Promise<number> {
     plans.push(...solver.plan(problems, { rounds0, pruningLimit, convergenceExponent, policy: own, method, tolerance, maxIterations }));
   }
   if (format === 'json') {
-    io.out(planJson(solver.backend, rounds0, pruningLimit, convergenceExponent, problems.length, plans));
+    io.out(planJson(solver.backend, rounds0, pruningLimit, convergenceExponent, problems.length, plans, targetLoss));
   } else {
     const equal =
       plans.find((p) => p.method === 'equal') ?? solver.plan(problems, { rounds0, pruningLimit, convergenceExponent, method: 'equal', tolerance, maxIterations })[0];
-    io.out(planTable(plans, equal.fineTuningSeconds, { backend: solver.backend, rounds0, pruningLimit, convergenceExponent, realizations: problems.length }));
+    io.out(planTable(plans, equal.fineTuningSeconds, {
+        backend: solver.backend,
+        rounds0,
+        pruningLimit,
+        convergenceExponent,
+        realizations: problems.length,
+        rounds0Note:
+          model.rounds0From === 'loss-curve'
+            ? `R0 = ${Number(rounds0.toPrecision(6))} rounds: where the loss curve ${model.lossCurveFile} first reaches the target loss ${targetLoss}`
+            : model.rounds0From === 'convergence'
+              ? `R0, Pmax and m from ${flags.get('convergence')}`
+              : undefined,
+      }));
   }
   return 0;
 }

@@ -13,6 +13,7 @@
  */
 import { type Instance, latencyAt, payloadAt, prunableAt, unprunedAt, uploadWindow } from './problem.js';
 import { LN2, lambertT, rate } from './rate.js';
+import { brokenCaps, ontoBand, spreadOver } from './energy.js';
 
 export interface BandwidthBlockResult {
   latency: number;
@@ -27,8 +28,11 @@ const NEAR = 1e-12;
 /** Relative width at which the T bracket counts as closed (a few ulps). */
 const T_TOL = 4e-16;
 
-/** Bandwidth each client needs to finish by T with pruning rho; writes `out`, returns sum and dG/dT. */
-function demand(inst: Instance, rho: Float64Array, T: number, out: Float64Array): { sum: number; slope: number } {
+/**
+ * Bandwidth each client needs to finish by T with pruning rho, at least its floor when
+ * `floors` is given; writes `out`, returns sum and dG/dT.
+ */
+function demand(inst: Instance, rho: Float64Array, T: number, out: Float64Array, floors?: Float64Array): { sum: number; slope: number } {
   const { K, a } = inst;
   let sum = 0;
   let slope = 0;
@@ -45,6 +49,12 @@ function demand(inst: Instance, rho: Float64Array, T: number, out: Float64Array)
     }
     const t = lambertT(z);
     const b = (q * LN2) / t;
+    if (floors !== undefined && !(b > floors[k])) {
+      // The cap binds: the floor, which T does not move.
+      out[k] = floors[k];
+      sum += floors[k];
+      continue;
+    }
     out[k] = b;
     sum += b;
     // db/dT = (dq/dT) / r'(b) with dq/dT = -q / slack and, at the root, ln(1 + a/b) = t,
@@ -71,9 +81,16 @@ export function bandwidthBlock(
   rho: Float64Array,
   bandwidth: Float64Array = new Float64Array(inst.K),
   warm = false,
+  floors?: Float64Array,
 ): BandwidthBlockResult {
   const { K, B, S, a } = inst;
-  if (!warm) bandwidth.fill(B / K);
+  if (!warm) {
+    bandwidth.fill(B / K);
+    // With floors (energy caps, MODEL.md 11.2), the equal split when it meets every cap
+    // (so that the block is never worse than `equal`), else the floors and an equal share
+    // of what they leave of the band.
+    if (floors !== undefined && brokenCaps(inst, rho, bandwidth).length > 0) spreadOver(inst, floors, bandwidth);
+  }
   const start = roundLatency(inst, rho, bandwidth);
   // Below T_lo some client needs infinite bandwidth; the start reaches T_hi.
   let lo = 0;
@@ -91,7 +108,7 @@ export function bandwidthBlock(
   let past = 0;
   let steps = 0;
   for (; steps < MAX_STEPS; steps++) {
-    const { sum, slope } = demand(inst, rho, T, need);
+    const { sum, slope } = demand(inst, rho, T, need, floors);
     const g = sum - B;
     near = g > 0 && g <= NEAR * B;
     if (g > 0) {
@@ -124,11 +141,8 @@ export function bandwidthBlock(
   }
   if (found) {
     // Onto the band: up from b(hi), which only shortens rounds, or down by at most 1 + NEAR.
-    let sum = 0;
-    for (let k = 0; k < K; k++) sum += best[k];
-    const scale = B / sum;
-    for (let k = 0; k < K; k++) best[k] *= scale;
-    const T1 = roundLatency(inst, rho, best);
+    // With floors, down only above them, so that every cap stays met.
+    const T1 = ontoBand(inst, floors, best) ? roundLatency(inst, rho, best) : Infinity;
     if (T1 < start) {
       bandwidth.set(best);
       return { latency: T1, bandwidth, steps: steps + 1 };

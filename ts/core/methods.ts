@@ -2,10 +2,11 @@
  * The seven methods of MODEL.md section 3 behind one entry point, `solve`.
  */
 import { JcpbaError } from './error.js';
-import { type Instance, type Problem, type ProblemInput, instance, toProblem } from './problem.js';
+import { type Instance, type Problem, type ProblemInput, hasCaps, instance, toProblem } from './problem.js';
 import { bandwidthBlock, pruningCoefficients, roundLatency } from './bandwidth.js';
-import { pruningBlock, uniformPruning } from './pruning.js';
-import { optimal } from './optimal.js';
+import { pruningBlock, uniformPruning, weighted } from './pruning.js';
+import { capFeasibility, optimal } from './optimal.js';
+import { bandwidthFloors, brokenCaps, minimumPruning, pruningFloors, total, unreachableCaps } from './energy.js';
 
 export const METHODS = [
   'equal',
@@ -18,7 +19,8 @@ export const METHODS = [
 ] as const;
 export type MethodId = (typeof METHODS)[number];
 
-export type Status = 'converged' | 'iteration-limit';
+/** `infeasible`: no point meets every energy cap, or sum_k w_k rmin_k > budget (MODEL.md 11.2, 12). */
+export type Status = 'converged' | 'iteration-limit' | 'infeasible';
 
 /** The method `solve` runs when the options name none: the certified global optimum. */
 export const DEFAULT_METHOD: MethodId = 'optimal';
@@ -49,6 +51,12 @@ export interface SolveResult {
   lowerBound?: number;
   /** `optimal` only: the latency of the returned point, >= T*, s. */
   upperBound?: number;
+  /**
+   * Infeasible results only (status `infeasible`, `latency` and the point null): the clients
+   * (0-based, ascending) that cannot meet their cap under the method's rule, `[]` when
+   * only the clients together fail (docs/CORE_API.md, last section).
+   */
+  infeasibleClients?: number[];
 }
 
 export const DEFAULT_TOLERANCE = 1e-10;
@@ -101,6 +109,42 @@ interface Point {
   upperBound?: number;
 }
 
+/** No point: the clients that cannot meet their cap under the method's rule ([] when only the clients together fail). */
+interface NoPoint {
+  infeasibleClients: number[];
+  iterations: number;
+  /** `optimal`: the last T proven infeasible below the optimum, if any. */
+  lowerBound?: number | null;
+}
+
+function noPoint(infeasibleClients: number[], iterations = 0): NoPoint {
+  return { infeasibleClients, iterations };
+}
+
+const isNoPoint = (p: Point | NoPoint): p is NoPoint => (p as NoPoint).infeasibleClients !== undefined;
+
+/**
+ * The infeasible result of docs/CORE_API.md: latency and point null. The TypeScript type of
+ * a result keeps its number fields; an infeasible result is told apart by its status.
+ */
+function infeasibleResult(method: MethodId, p: NoPoint): SolveResult {
+  const result: Record<string, unknown> = {
+    method,
+    status: 'infeasible',
+    latency: null,
+    pruning: null,
+    bandwidth: null,
+    clientLatency: null,
+    iterations: p.iterations,
+    infeasibleClients: p.infeasibleClients,
+  };
+  if (method === 'optimal') {
+    result.lowerBound = p.lowerBound ?? null;
+    result.upperBound = null;
+  }
+  return result as unknown as SolveResult;
+}
+
 export function solveInstance(
   inst: Instance,
   method: MethodId,
@@ -111,6 +155,7 @@ export function solveInstance(
   // Given solutions of other methods on the same instance (a sweep solves every method on
   // each realization), `optimal` takes its start points from there; the result is the same.
   const point = method === 'optimal' ? optimalPoint(inst, tolerance, maxIterations, earlier) : run(inst, method, tolerance, maxIterations);
+  if (isNoPoint(point)) return infeasibleResult(method, point);
   const clientLatency = new Float64Array(inst.K);
   const latency = roundLatency(inst, point.pruning, point.bandwidth, clientLatency);
   const result: SolveResult = {
@@ -137,26 +182,58 @@ function exact(pruning: Float64Array, bandwidth: Float64Array): Point {
   return { pruning, bandwidth, iterations: 1, status: 'converged' };
 }
 
-function run(inst: Instance, method: MethodId, tolerance: number, maxIterations: number): Point {
-  const K = inst.K;
+/** Each client's least pruning rmin_k ("no pruning", MODEL.md section 12). */
+function leastPruning(inst: Instance): Float64Array {
+  return inst.rmin.length === 0 ? new Float64Array(inst.K) : Float64Array.from(inst.rmin);
+}
+
+/** A rule's fixed point, or no point when it breaks a cap (the clients whose cap it breaks). */
+function fixedPoint(inst: Instance, pruning: Float64Array, bandwidth: Float64Array): Point | NoPoint {
+  const broken = brokenCaps(inst, pruning, bandwidth);
+  return broken.length > 0 ? noPoint(broken) : exact(pruning, bandwidth);
+}
+
+/**
+ * Block B at pruning rho with the caps' floors (MODEL.md 11.2): no point when some client
+ * cannot meet its cap at rho with unlimited band, or the floors exceed the band.
+ */
+function bandwidthPoint(inst: Instance, rho: Float64Array): Point | NoPoint {
+  if (!hasCaps(inst)) return exact(rho, bandwidthBlock(inst, rho).bandwidth);
+  const floors = new Float64Array(inst.K);
+  const bad = bandwidthFloors(inst, rho, floors);
+  if (bad.length > 0) return noPoint(bad);
+  if (!(total(floors) <= inst.B)) return noPoint([]);
+  return exact(rho, bandwidthBlock(inst, rho, new Float64Array(inst.K), false, floors).bandwidth);
+}
+
+/**
+ * Block A at bandwidth b with the caps' floors: no point when some client cannot meet its
+ * cap at b within its box, or the floors exceed the budget.
+ */
+function pruningPoint(inst: Instance, b: Float64Array): Point | NoPoint {
+  const { U, V } = pruningCoefficients(inst, b);
+  if (!hasCaps(inst)) return exact(pruningBlock(inst, U, V).pruning, b);
+  const floors = new Float64Array(inst.K);
+  const bad = pruningFloors(inst, b, floors);
+  if (bad.length > 0) return noPoint(bad);
+  if (!(weighted(inst.w, floors) <= inst.budget)) return noPoint([]);
+  return exact(pruningBlock(inst, U, V, new Float64Array(inst.K), floors).pruning, b);
+}
+
+function run(inst: Instance, method: MethodId, tolerance: number, maxIterations: number): Point | NoPoint {
+  // No point has sum_k w_k rho_k <= budget (MODEL.md section 12).
+  if (minimumPruning(inst) > inst.budget) return noPoint([]);
   switch (method) {
     case 'equal':
-      return exact(new Float64Array(K), equalSplit(inst));
-    case 'bandwidth-only': {
-      const rho = new Float64Array(K);
-      return exact(rho, bandwidthBlock(inst, rho).bandwidth);
-    }
+      return fixedPoint(inst, leastPruning(inst), equalSplit(inst));
+    case 'bandwidth-only':
+      return bandwidthPoint(inst, leastPruning(inst));
     case 'uniform-prune':
-      return exact(uniformPruning(inst), equalSplit(inst));
-    case 'uniform-prune-bandwidth': {
-      const rho = uniformPruning(inst);
-      return exact(rho, bandwidthBlock(inst, rho).bandwidth);
-    }
-    case 'prune-only': {
-      const b = equalSplit(inst);
-      const { U, V } = pruningCoefficients(inst, b);
-      return exact(pruningBlock(inst, U, V).pruning, b);
-    }
+      return fixedPoint(inst, uniformPruning(inst), equalSplit(inst));
+    case 'uniform-prune-bandwidth':
+      return bandwidthPoint(inst, uniformPruning(inst));
+    case 'prune-only':
+      return pruningPoint(inst, equalSplit(inst));
     case 'bcd':
       return bcd(inst, tolerance, maxIterations);
     case 'optimal':
@@ -165,58 +242,117 @@ function run(inst: Instance, method: MethodId, tolerance: number, maxIterations:
 }
 
 /**
- * Block coordinate descent (MODEL.md section 4): from b = B/K, rho = 0, alternate
- * block A (pruning) and block B (bandwidth) until T falls by less than `tolerance`
- * (relative); returns the best iterate.
+ * A point that meets every cap, the box, the budget and the band, for `bcd` and `optimal` to
+ * start from when the plain starts break a cap: the minimizer of F_E(inf) (`optimal`'s
+ * caps-only problem, MODEL.md 11.2) with block B's best split for its pruning; or no point:
+ * the problem is infeasible, with the clients that fail alone.
  */
-function bcd(inst: Instance, tolerance: number, maxIterations: number): Point {
+function cappedStart(inst: Instance): Point | NoPoint {
+  const bad = unreachableCaps(inst);
+  if (bad.length > 0) return noPoint(bad);
+  const rho = capFeasibility(inst);
+  if (rho === undefined) return noPoint([], 1);
+  return bandwidthPoint(inst, rho);
+}
+
+/**
+ * Block coordinate descent (MODEL.md section 4): from b = B/K, rho = rmin, alternate
+ * block A (pruning) and block B (bandwidth) until T falls by less than `tolerance`
+ * (relative); returns the best iterate. With energy caps (MODEL.md 11.2) the start is not
+ * returned when it breaks a cap; the first block A then takes the cap floors at B/K
+ * (prune-only's point, so bcd <= prune-only still holds), and when those cannot be met,
+ * bcd starts from cappedStart's point instead. Each block takes its floors at the current
+ * iterate, which meets every cap, so T never rises and every iterate meets the caps.
+ */
+function bcd(inst: Instance, tolerance: number, maxIterations: number): Point | NoPoint {
   const K = inst.K;
-  const rho = new Float64Array(K);
-  const b = equalSplit(inst);
+  const caps = hasCaps(inst);
+  let rho = leastPruning(inst);
+  let b = equalSplit(inst);
+  let bestT = roundLatency(inst, rho, b);
+  if (caps && brokenCaps(inst, rho, b).length > 0) {
+    bestT = Infinity;
+    const lo = new Float64Array(K);
+    if (pruningFloors(inst, b, lo).length > 0 || !(weighted(inst.w, lo) <= inst.budget)) {
+      const start = cappedStart(inst);
+      if (isNoPoint(start)) return start;
+      rho = start.pruning;
+      b = start.bandwidth;
+      bestT = roundLatency(inst, rho, b);
+    }
+  }
   const U = new Float64Array(K);
   const V = new Float64Array(K);
+  const floorA = caps ? new Float64Array(K) : undefined;
+  const floorB = caps ? new Float64Array(K) : undefined;
   const best = { pruning: Float64Array.from(rho), bandwidth: Float64Array.from(b) };
-  let bestT = roundLatency(inst, rho, b);
   let previous = bestT;
   let status: Status = 'iteration-limit';
   let iterations = 0;
   while (iterations < maxIterations) {
     iterations++;
     pruningCoefficients(inst, b, U, V);
+    if (floorA !== undefined) {
+      // The iterate meets every cap, so its rates are above the floors (up to rounding: a
+      // floor above rmax_k is rmax_k's rounding).
+      pruningFloors(inst, b, floorA);
+      for (let k = 0; k < K; k++) if (floorA[k] > inst.rmax[k]) floorA[k] = inst.rmax[k];
+      if (weighted(inst.w, floorA) > inst.budget) {
+        status = 'converged';
+        break;
+      }
+    }
     // Block A's point (rho, b) is a feasible start for block B, which never returns
     // anything worse.
-    pruningBlock(inst, U, V, rho);
-    const T = bandwidthBlock(inst, rho, b, true).latency;
+    pruningBlock(inst, U, V, rho, floorA);
+    if (floorB !== undefined && (bandwidthFloors(inst, rho, floorB).length > 0 || !(total(floorB) <= inst.B))) {
+      status = 'converged';
+      break;
+    }
+    const T = bandwidthBlock(inst, rho, b, true, floorB).latency;
     if (T < bestT) {
       bestT = T;
       best.pruning.set(rho);
       best.bandwidth.set(b);
     }
-    if (previous - T <= tolerance * previous) {
+    if (previous < Infinity && previous - T <= tolerance * previous) {
       status = 'converged';
       break;
     }
     previous = T;
   }
+  // Rounding left no iterate (the floors at the bound of a rate): the caps-only start.
+  if (!(bestT < Infinity)) return cappedStart(inst);
   return { ...best, iterations, status };
 }
 
-/** A start point of `optimal`: that method's point and round latency, from `earlier` when there. */
+/** A start point of `optimal`: that method's point and round latency, from `earlier` when there; undefined when it has none. */
 function startPoint(inst: Instance, method: MethodId, tolerance: number, maxIterations: number, earlier: readonly SolveResult[]) {
   const done = earlier.find((s) => s.method === method);
-  if (done) return { pruning: done.pruning, bandwidth: done.bandwidth, latency: done.latency };
+  if (done) return done.status === 'infeasible' ? undefined : { pruning: done.pruning, bandwidth: done.bandwidth, latency: done.latency };
   const p = run(inst, method, tolerance, maxIterations);
+  if (isNoPoint(p)) return undefined;
   return { pruning: p.pruning, bandwidth: p.bandwidth, latency: roundLatency(inst, p.pruning, p.bandwidth) };
 }
 
-function optimalPoint(inst: Instance, tolerance: number, maxIterations: number, earlier: readonly SolveResult[] = []): Point {
+function optimalPoint(inst: Instance, tolerance: number, maxIterations: number, earlier: readonly SolveResult[] = []): Point | NoPoint {
+  if (minimumPruning(inst) > inst.budget) return { infeasibleClients: [], iterations: 0, lowerBound: null };
+  const bad = unreachableCaps(inst);
+  if (bad.length > 0) return { infeasibleClients: bad, iterations: 0, lowerBound: null };
   // Open the bracket at the better of two cheap feasible points. When pruning changes no
   // latency (phi_c = phi_s = 0), uniform pruning would only add pruning for nothing: its
   // latency is bandwidth-only's, and so is the optimum.
   const uniform = inst.phiC > 0 || inst.phiS > 0 ? 'uniform-prune-bandwidth' : 'bandwidth-only';
   let start = startPoint(inst, 'prune-only', tolerance, maxIterations, earlier);
   const other = startPoint(inst, uniform, tolerance, maxIterations, earlier);
-  if (other.latency < start.latency) start = other;
+  if (start === undefined || (other !== undefined && other.latency < start.latency)) start = other;
+  if (start === undefined) {
+    // Both baselines break a cap (only possible with caps): the caps-only problem decides
+    // feasibility, certified by its dual bound, and gives the start.
+    const cap = cappedStart(inst);
+    if (isNoPoint(cap)) return { ...cap, lowerBound: null };
+    start = { pruning: cap.pruning, bandwidth: cap.bandwidth, latency: roundLatency(inst, cap.pruning, cap.bandwidth) };
+  }
   const startT = start.latency;
   const r = optimal(inst, { pruning: start.pruning, bandwidth: start.bandwidth, latency: startT }, tolerance, maxIterations);
   return {

@@ -31,10 +31,11 @@
  * runs Newton's method in ln b only for the interior ones. crates/jcpba-core/src/optimal.rs
  * runs the same algorithm over whole client columns with vector kernels.
  */
-import { type Instance, latencyAt, payloadAt, prunableAt, unprunedAt, uploadWindow } from './problem.js';
+import { type Instance, capAt, hasCaps, latencyAt, payloadAt, prunableAt, rminAt, unprunedAt, uploadWindow } from './problem.js';
 import { LN2, lnGap, lnGapFrom, rateInverse } from './rate.js';
 import { roundLatency } from './bandwidth.js';
 import { weighted } from './pruning.js';
+import { bandwidthFloors, capBandwidth, capCoefficients, capPruning, capStationarity, ontoBand, total } from './energy.js';
 
 export interface OptimalResult {
   latency: number;
@@ -90,6 +91,27 @@ export class Workspace {
   readonly ratio: Float64Array;
   /** ln w_k. */
   readonly logW: Float64Array;
+  /**
+   * Energy caps (MODEL.md 11.2): which constraint binds on each side of the box (TIME or
+   * ENERGY; `pieceLo` at full pruning, on [bLo, bX], `pieceHi` at the least, on [bX, bHi]),
+   * each piece's `cc` and `kk` for `stationarity`, and the kink where they cross: bX, ln bX
+   * (NaN: no kink in the box) and G on either side of it. Per T.
+   */
+  readonly pieceLo: Uint8Array;
+  readonly pieceHi: Uint8Array;
+  readonly ccLo: Float64Array;
+  readonly kkLo: Float64Array;
+  readonly ccHi: Float64Array;
+  readonly kkHi: Float64Array;
+  readonly bX: Float64Array;
+  readonly boxX: Float64Array;
+  readonly gXl: Float64Array;
+  readonly dXl: Float64Array;
+  readonly gXh: Float64Array;
+  readonly dXh: Float64Array;
+  /** At each client's solution: the piece that binds (TIME at a kink), and whether it is at the kink. */
+  readonly piece: Uint8Array;
+  readonly kink: Uint8Array;
   logPrice = NaN;
   /** The T of the last price search, and d ln(lambda) / dT there: the predictor's data. */
   lastT = NaN;
@@ -110,8 +132,26 @@ export class Workspace {
     this.b = new Float64Array(K);
     this.ratio = new Float64Array(K).fill(1);
     this.logW = w.map(Math.log);
+    this.pieceLo = new Uint8Array(K);
+    this.pieceHi = new Uint8Array(K);
+    this.ccLo = new Float64Array(K);
+    this.kkLo = new Float64Array(K);
+    this.ccHi = new Float64Array(K);
+    this.kkHi = new Float64Array(K);
+    this.bX = new Float64Array(K);
+    this.boxX = new Float64Array(K).fill(NaN);
+    this.gXl = new Float64Array(K);
+    this.dXl = new Float64Array(K);
+    this.gXh = new Float64Array(K);
+    this.dXh = new Float64Array(K);
+    this.piece = new Uint8Array(K);
+    this.kink = new Uint8Array(K);
   }
 }
+
+/** The constraint that binds a client's bandwidth need: its latency (section 5) or its energy cap (11.2). */
+export const TIME = 0;
+export const ENERGY = 1;
 
 /**
  * G(b) = ln(K S r'(b)) - 2 ln(cc r(b) + ss) and dG/d(ln b), with cc = phi_c c,
@@ -148,11 +188,21 @@ export function pruningFor(inst: Instance, k: number, T: number, b: number): [nu
   const r = (b * Math.log1p(inst.a[k] / b)) / LN2;
   const upload = inst.S / r;
   const v = prunableAt(inst, k, upload);
-  if (!(v > 0)) return [0, 1];
-  const ratio = unprunedAt(inst, k, upload) / v;
-  const rho = ratio - T / v;
+  const lo = rminAt(inst, k);
+  if (!(v > 0)) return [lo, 1];
+  let ratio = unprunedAt(inst, k, upload) / v;
+  let rho = ratio - T / v;
+  if (capAt(inst, k) < Infinity) {
+    // With a cap, the least pruning that meets both T and the cap (MODEL.md 11.2).
+    const e = capPruning(inst, k, upload);
+    if (e > rho) {
+      const [ue, ve] = capCoefficients(inst, k, upload);
+      rho = e;
+      ratio = ue / ve;
+    }
+  }
   const rmax = inst.rmax[k];
-  return [rho < 0 ? 0 : rho > rmax ? rmax : rho, ratio];
+  return [rho < lo ? lo : rho > rmax ? rmax : rho, ratio];
 }
 
 /**
@@ -169,10 +219,12 @@ export function solveClient(inst: Instance, ws: Workspace, k: number, T: number,
   const bLo = ws.bLo[k];
   const bHi = ws.bHi[k];
   ws.gs[k] = 0;
+  ws.kink[k] = 0;
   if (!(bLo < bHi)) {
-    // Pruning saves this client no bandwidth (rmax = 0, or phi_c = phi_s = 0).
+    // Pruning saves this client no bandwidth (rmax = rmin, or phi_c = phi_s = 0).
     ws.b[k] = bHi;
-    ws.rho[k] = 0;
+    ws.rho[k] = rminAt(inst, k);
+    ws.piece[k] = ws.pieceHi[k];
     return;
   }
   const boxLo = ws.boxLo[k];
@@ -182,34 +234,68 @@ export function solveClient(inst: Instance, ws: Workspace, k: number, T: number,
     if (logMu !== -Infinity) ws.s[k] = boxLo;
     ws.b[k] = bLo;
     ws.rho[k] = inst.rmax[k];
+    ws.piece[k] = ws.pieceLo[k];
     return;
   }
   if (ws.gHi[k] + logMu >= 0) {
-    // The first bit of pruning is not worth its price: no pruning.
+    // The first bit of pruning is not worth its price: the least pruning.
     ws.s[k] = boxHi;
     ws.b[k] = bHi;
-    ws.rho[k] = 0;
+    ws.rho[k] = rminAt(inst, k);
+    ws.piece[k] = ws.pieceHi[k];
     return;
+  }
+  // The segment of the box to search, its piece, and G at its ends (MODEL.md 11.2: with a
+  // kink, the side of it where the minimizer lies, or the kink itself).
+  let segLo = boxLo;
+  let segHi = boxHi;
+  let gA = ws.gLo[k];
+  let dA = ws.dLo[k];
+  let gB = ws.gHi[k];
+  let dB = ws.dHi[k];
+  let cc = ws.ccLo[k];
+  let kk = ws.kkLo[k];
+  let piece = ws.pieceLo[k];
+  const boxX = ws.boxX[k];
+  if (boxX === boxX) {
+    if (ws.gXl[k] + logMu <= 0) {
+      segHi = boxX;
+      gB = ws.gXl[k];
+      dB = ws.dXl[k];
+    } else if (ws.gXh[k] + logMu >= 0) {
+      segLo = boxX;
+      gA = ws.gXh[k];
+      dA = ws.dXh[k];
+      cc = ws.ccHi[k];
+      kk = ws.kkHi[k];
+      piece = ws.pieceHi[k];
+    } else {
+      // The kink: the marginal saving jumps across the price there.
+      ws.s[k] = boxX;
+      ws.b[k] = ws.bX[k];
+      [ws.rho[k], ws.ratio[k]] = pruningFor(inst, k, T, ws.bX[k]);
+      ws.kink[k] = 1;
+      ws.piece[k] = TIME;
+      return;
+    }
   }
   const a = inst.a[k];
   const S = inst.S;
-  const cc = inst.phiC * inst.c[k];
   const ss = inst.phiS * S;
-  const kk = ws.kk[k];
-  let lo = boxLo;
-  let hi = boxHi;
+  let lo = segLo;
+  let hi = segHi;
   let s = ws.s[k];
-  if (s !== s) s = boxHi < Infinity ? 0.5 * (boxLo + boxHi) : boxLo + 1;
-  else if (s <= boxLo) s = boxLo;
-  else if (s >= boxHi) s = boxHi;
+  if (s !== s) s = segHi < Infinity ? 0.5 * (segLo + segHi) : segLo + 1;
+  else if (s <= segLo) s = segLo;
+  else if (s >= segHi) s = segHi;
   let gs = 0;
   for (let i = 0; i < CLIENT_STEPS; i++) {
-    // At a box end G is known; there the client is not clipped (above), so G + ln mu > 0
+    // At a segment end G is known; there the client is not clipped (above), so G + ln mu > 0
     // at the lower end and < 0 at the upper one.
     let g: number;
     let d: number;
-    if (s === boxLo) [g, d] = [ws.gLo[k], ws.dLo[k]];
-    else if (s === boxHi) [g, d] = [ws.gHi[k], ws.dHi[k]];
+    if (s === segLo) [g, d] = [gA, dA];
+    else if (s === segHi) [g, d] = [gB, dB];
     else [g, d] = stationarity(a, cc, S, ss, kk, Math.exp(s));
     const phi = g + logMu;
     gs = d;
@@ -223,15 +309,16 @@ export function solveClient(inst: Instance, ws: Workspace, k: number, T: number,
       break;
     }
     if (!(next > lo && next < hi)) {
-      // Leaving through a box end not yet visited: try that end; else bisect.
-      if (next <= lo && lo === boxLo && s !== boxLo) next = boxLo;
-      else if (next >= hi && hi === boxHi && boxHi < Infinity && s !== boxHi) next = boxHi;
+      // Leaving through a segment end not yet visited: try that end; else bisect.
+      if (next <= lo && lo === segLo && s !== segLo) next = segLo;
+      else if (next >= hi && hi === segHi && segHi < Infinity && s !== segHi) next = segHi;
       else next = hi < Infinity ? 0.5 * (lo + hi) : s + 2;
     }
     s = next;
   }
   ws.s[k] = s;
   ws.gs[k] = gs;
+  ws.piece[k] = piece;
   const b = Math.exp(s);
   ws.b[k] = b;
   [ws.rho[k], ws.ratio[k]] = pruningFor(inst, k, T, b);
@@ -277,43 +364,106 @@ function demandSlope(inst: Instance, k: number, T: number, rho: number, b: numbe
  */
 export function rhoNoiseScale(inst: Instance, ws: Workspace): number {
   let scale = 1;
-  for (let k = 0; k < inst.K; k++) if (ws.gs[k] !== 0) scale = Math.max(scale, ws.ratio[k] - ws.rho[k]);
+  for (let k = 0; k < inst.K; k++) if (ws.gs[k] !== 0 || ws.kink[k] !== 0) scale = Math.max(scale, ws.ratio[k] - ws.rho[k]);
   return scale;
 }
 
 /**
- * Client k's bandwidth box at T (MODEL.md section 8): `bLo`, the bandwidth it needs at
- * full pruning, and `bHi`, the bandwidth it needs unpruned (Infinity when no bandwidth
- * suffices), with their logarithms, G at both ends and K, into ws; returns the pruning it
- * needs with infinite bandwidth, or undefined when it cannot meet T even with infinite
- * bandwidth at full pruning.
+ * Client k's bandwidth box at T (MODEL.md sections 8, 11.2 and 12): `bLo`, the bandwidth it
+ * needs at full pruning, and `bHi`, the bandwidth it needs at its least pruning rmin_k
+ * (Infinity when no bandwidth suffices), each the larger of what T and its energy cap
+ * need, with their logarithms, G at both ends, K, and with a cap the kink where the two
+ * needs cross, into ws; returns the pruning it needs with infinite bandwidth, or undefined
+ * when it cannot meet T even with infinite bandwidth at full pruning (or, T = Infinity
+ * aside, its cap at all).
  */
 export function clientBox(inst: Instance, ws: Workspace, k: number, T: number): number | undefined {
   const a = inst.a[k];
   const rmax = inst.rmax[k];
+  const rmin = rminAt(inst, k);
   const upload = (inst.S * LN2) / a; // the upload time with infinite bandwidth
   if (!(T > latencyAt(inst, k, rmax, upload))) return undefined;
   const full = unprunedAt(inst, k, upload); // U_k with infinite bandwidth
-  const bLo = rateInverse(a, payloadAt(inst, rmax) / uploadWindow(inst, k, rmax, T));
-  const bHi = T > full ? rateInverse(a, inst.S / uploadWindow(inst, k, 0, T)) : Infinity;
+  const least = rmin > 0 ? latencyAt(inst, k, rmin, upload) : full; // at the least pruning
+  let bLo = rateInverse(a, payloadAt(inst, rmax) / uploadWindow(inst, k, rmax, T));
+  let bHi = T > least ? rateInverse(a, payloadAt(inst, rmin) / uploadWindow(inst, k, rmin, T)) : Infinity;
   const kk = stationarityScale(inst, k, T);
   const cc = inst.phiC * inst.c[k];
   const ss = inst.phiS * inst.S;
+  const v = prunableAt(inst, k, upload);
+  let need = T < full && v > 0 ? full / v - T / v : 0;
+  if (need < rmin) need = rmin;
+  ws.kk[k] = kk;
+  ws.pieceLo[k] = TIME;
+  ws.pieceHi[k] = TIME;
+  ws.ccLo[k] = cc;
+  ws.kkLo[k] = kk;
+  ws.ccHi[k] = cc;
+  ws.kkHi[k] = kk;
+  ws.boxX[k] = NaN;
+  if (capAt(inst, k) < Infinity) {
+    const eLo = capBandwidth(inst, k, rmax);
+    if (!(eLo < Infinity)) return undefined;
+    const eHi = capBandwidth(inst, k, rmin);
+    const eNeed = capPruning(inst, k, upload);
+    const timeNeed = need;
+    if (eNeed > need) need = eNeed;
+    const [ccE, kkE] = capStationarity(inst, k);
+    // The constraint with the larger need binds; both infinite at the least pruning: the
+    // one that needs more pruning with infinite bandwidth.
+    const lowEnergy = eLo > bLo;
+    const highEnergy = eHi > bHi || (eHi === Infinity && bHi === Infinity && eNeed > timeNeed);
+    bLo = Math.max(bLo, eLo);
+    bHi = Math.max(bHi, eHi);
+    let pieceLo = lowEnergy ? ENERGY : TIME;
+    let pieceHi = highEnergy ? ENERGY : TIME;
+    if (pieceLo !== pieceHi && bLo < bHi) {
+      // One crossing: the time window T - t0 - c (1 - phi_c rho) and the energy window
+      // A(rho) (energy.ts) are both affine in rho.
+      const windowT0 = uploadWindow(inst, k, 0, T);
+      const [ue0] = capCoefficients(inst, k, 0);
+      const windowE0 = (capAt(inst, k) - ue0) / inst.p[k];
+      const slopeT = cc;
+      const slopeE = ccE;
+      const rhoX = (windowE0 - windowT0) / (slopeT - slopeE);
+      let bX = NaN;
+      if (rhoX > rmin && rhoX < rmax) {
+        const window = uploadWindow(inst, k, rhoX, T);
+        const bT = window > 0 ? rateInverse(a, payloadAt(inst, rhoX) / window) : Infinity;
+        bX = Math.max(bT, capBandwidth(inst, k, rhoX));
+      }
+      if (bX > bLo && bX < bHi) {
+        ws.bX[k] = bX;
+        ws.boxX[k] = Math.log(bX);
+      } else if (bX >= bHi || rhoX <= rmin) {
+        pieceHi = pieceLo; // rounding put the crossing at the box's least pruning
+      } else {
+        pieceLo = pieceHi;
+      }
+    }
+    if (pieceLo === ENERGY) [ws.ccLo[k], ws.kkLo[k]] = [ccE, kkE];
+    if (pieceHi === ENERGY) [ws.ccHi[k], ws.kkHi[k]] = [ccE, kkE];
+    ws.pieceLo[k] = pieceLo;
+    ws.pieceHi[k] = pieceHi;
+    const boxX = ws.boxX[k];
+    if (boxX === boxX) {
+      [ws.gXl[k], ws.dXl[k]] = stationarity(a, ws.ccLo[k], inst.S, ss, ws.kkLo[k], ws.bX[k]);
+      [ws.gXh[k], ws.dXh[k]] = stationarity(a, ws.ccHi[k], inst.S, ss, ws.kkHi[k], ws.bX[k]);
+    }
+  }
   ws.bLo[k] = bLo;
   ws.bHi[k] = bHi;
   ws.boxLo[k] = Math.log(bLo);
-  ws.kk[k] = kk;
-  [ws.gLo[k], ws.dLo[k]] = stationarity(a, cc, inst.S, ss, kk, bLo);
+  if (bLo > 0) [ws.gLo[k], ws.dLo[k]] = stationarity(a, ws.ccLo[k], inst.S, ss, ws.kkLo[k], bLo);
   if (bHi < Infinity) {
     ws.boxHi[k] = Math.log(bHi);
-    [ws.gHi[k], ws.dHi[k]] = stationarity(a, cc, inst.S, ss, kk, bHi);
+    if (bHi > 0) [ws.gHi[k], ws.dHi[k]] = stationarity(a, ws.ccHi[k], inst.S, ss, ws.kkHi[k], bHi);
   } else {
     ws.boxHi[k] = Infinity;
     ws.gHi[k] = -Infinity;
     ws.dHi[k] = NaN;
   }
-  const v = prunableAt(inst, k, upload);
-  return T < full && v > 0 ? full / v - T / v : 0;
+  return need;
 }
 
 /**
@@ -346,11 +496,13 @@ export function evaluate(inst: Instance, ws: Workspace, T: number): Evaluation {
     let demand = 0;
     let slope = 0;
     for (let k = 0; k < K; k++) {
-      ws.rho[k] = 0;
+      ws.rho[k] = rminAt(inst, k);
       ws.b[k] = ws.bHi[k];
       ws.gs[k] = 0;
+      ws.kink[k] = 0;
+      ws.piece[k] = ws.pieceHi[k];
       demand += ws.bHi[k];
-      slope += demandSlope(inst, k, T, 0, ws.bHi[k]);
+      if (ws.pieceHi[k] === TIME) slope += demandSlope(inst, k, T, ws.rho[k], ws.bHi[k]);
     }
     return { infeasible: demand - demandNoise(inst, ws.b, ws.gs) > B, demand, slope };
   }
@@ -363,7 +515,8 @@ export function evaluate(inst: Instance, ws: Workspace, T: number): Evaluation {
     ws.logPrice += dy;
     for (let k = 0; k < K; k++) {
       if (ws.gs[k] !== 0) {
-        const relative = inst.phiS * (dT / stationarityScale(inst, k, ws.lastT));
+        // A client held by its cap: T does not move its G.
+        const relative = ws.piece[k] === TIME ? inst.phiS * (dT / stationarityScale(inst, k, ws.lastT)) : 0;
         ws.s[k] -= (relative + dy) / ws.gs[k];
       }
     }
@@ -427,9 +580,14 @@ export function evaluate(inst: Instance, ws: Workspace, T: number): Evaluation {
     let cross = 0;
     for (let k = 0; k < K; k++) {
       if (ws.gs[k] !== 0) {
-        interior += w[k] * (ws.ratio[k] - ws.rho[k]);
-        const scale = (inst.phiS * T) / stationarityScale(inst, k, T);
-        cross += (ws.b[k] / (lambda * ws.gs[k])) * (scale - 1);
+        if (ws.piece[k] === TIME) {
+          interior += w[k] * (ws.ratio[k] - ws.rho[k]);
+          const scale = (inst.phiS * T) / stationarityScale(inst, k, T);
+          cross += (ws.b[k] / (lambda * ws.gs[k])) * (scale - 1);
+        } else {
+          // Held by its cap, the client's pruning does not depend on T.
+          cross -= ws.b[k] / (lambda * ws.gs[k]);
+        }
       }
     }
     ws.lastT = T;
@@ -442,8 +600,9 @@ export function evaluate(inst: Instance, ws: Workspace, T: number): Evaluation {
   let loose = 0;
   for (let k = 0; k < K; k++) {
     demand += ws.b[k];
-    slope += demandSlope(inst, k, T, ws.rho[k], ws.b[k]);
-    if (ws.gs[k] !== 0) loose += w[k];
+    // A client held by its cap needs the same bandwidth whatever T.
+    if (ws.piece[k] === TIME) slope += demandSlope(inst, k, T, ws.rho[k], ws.b[k]);
+    if (ws.gs[k] !== 0 || ws.kink[k] !== 0) loose += w[k];
   }
   // Weak duality: sum_k min_rho (b_k + lambda w_k rho_k) - lambda budget <= F(T).
   const lambda = Math.exp(price);
@@ -454,6 +613,26 @@ export function evaluate(inst: Instance, ws: Workspace, T: number): Evaluation {
   // noise is weighted: lambda times the whole weight would swamp the certificate.)
   const noise = demandNoise(inst, ws.b, ws.gs) + (lambda > 0 ? RHO_NOISE * rhoNoiseScale(inst, ws) * lambda * (loose + used + budget) : 0);
   return { infeasible: dual - noise > B, demand, slope };
+}
+
+/**
+ * The caps-only problem (MODEL.md 11.2): F_E(inf) = min sum_k r^-1(q_E,k(rho_k)) over the box
+ * and the budget, each capped client's need for its cap alone, solved by `evaluate` at
+ * T = Infinity (the time piece needs nothing there; an uncapped client is fixed at rmin with
+ * no bandwidth). Returns the minimizing pruning, or undefined when no point meets every
+ * cap: F_E(inf) > B certified by the dual value, the caps' least pruning with unlimited band
+ * over the budget, or floors at the minimizer that use the whole band (no split of B gives
+ * every client a positive share). The caller has checked every client's cap condition
+ * (energy.ts `unreachableCaps`) and the least pruning against the budget.
+ */
+export function capFeasibility(inst: Instance): Float64Array | undefined {
+  if (!hasCaps(inst)) return inst.rmin.length === 0 ? new Float64Array(inst.K) : Float64Array.from(inst.rmin);
+  const ws = new Workspace(inst.K, inst.w);
+  const ev = evaluate(inst, ws, Infinity);
+  if (ev.infeasible || !(weighted(inst.w, ws.rho) <= inst.budget)) return undefined;
+  const floor = new Float64Array(inst.K);
+  if (bandwidthFloors(inst, ws.rho, floor).length > 0 || !(total(floor) <= inst.B)) return undefined;
+  return Float64Array.from(ws.rho);
 }
 
 /**
@@ -479,6 +658,8 @@ export function optimal(
   const pole = lo;
 
   const scratch = new Float64Array(K);
+  const capped = hasCaps(inst);
+  const floor = new Float64Array(capped ? K : 0);
   let T = hi;
   let iterations = 0;
   let converged = hi - lo <= tolerance * hi;
@@ -491,9 +672,19 @@ export function optimal(
     if (Number.isFinite(ev.demand) && weighted(inst.w, ws.rho) <= inst.budget) {
       // A feasible point from this T: its bandwidth rescaled onto the band (down when T
       // is infeasible, which lengthens the round a little; up when it is feasible).
-      const scale = B / ev.demand;
-      for (let k = 0; k < K; k++) scratch[k] = ws.b[k] * scale;
-      const T1 = roundLatency(inst, ws.rho, scratch);
+      let moved = true;
+      if (capped && ev.demand > B) {
+        // With caps a point over the band is moved down onto it keeping every client's cap
+        // floor at its pruning (an interior client on its cap's piece has b within ulps of
+        // its floor); scaling up keeps them anyway.
+        bandwidthFloors(inst, ws.rho, floor);
+        for (let k = 0; k < K; k++) scratch[k] = ws.b[k] > floor[k] ? ws.b[k] : floor[k];
+        moved = ontoBand(inst, floor, scratch);
+      } else {
+        const scale = B / ev.demand;
+        for (let k = 0; k < K; k++) scratch[k] = ws.b[k] * scale;
+      }
+      const T1 = moved ? roundLatency(inst, ws.rho, scratch) : Infinity;
       if (T1 < hi) {
         hi = T1;
         pruning.set(ws.rho);

@@ -241,7 +241,11 @@ async function loadRenderer(): Promise<Renderer | undefined> {
 
 /** Every figure of a sweep: its spec always, its SVG when vega and vega-lite load. */
 export async function sweepFigures(c: SweepConfig, rows: ResultRow[]): Promise<Figures> {
-  const specs = figureSpecs(c, rows);
+  return renderFigures(figureSpecs(c, rows));
+}
+
+/** Figures from their specs: the SVGs when vega and vega-lite load, else the specs and a note. */
+export async function renderFigures(specs: Omit<Figure, 'svg'>[]): Promise<Figures> {
   if (specs.length === 0) return { figures: [] };
   const render = await loadRenderer();
   if (!render) return { figures: specs, note: NO_RENDERER_NOTE };
