@@ -346,4 +346,59 @@ test('pruningBudget may be absent; bad deadlines and options are errors naming t
   assert.equal(errorOf(() => minPruning({ ...rows, fixedSecond: 1 }, { deadline: 1 }))[1], 'fixedSecond');
 });
 
+// Issue 20 (audit 01): a client whose compute (1e-15 s) is below the rounding of the deadline
+// and whose payload cannot be pruned gains no bandwidth from pruning; the dual counted it at
+// its cap, and lowerBound (0.478) passed upperBound (0.020) as `converged`.
+test('a client pruning cannot help never lifts the lower bound above the least pruning (brute force)', () => {
+  for (const [tiny, phiS] of [[1e-15, 0], [1e-17, 0], [1e-13, 0], [1e-15, 1e-9]]) {
+    const p = {
+      bandwidthHz: 2e7,
+      noisePsdWPerHz: N0,
+      payloadBits: 67108864,
+      prunablePayloadFraction: phiS,
+      computeSeconds: Float64Array.from([20, tiny]),
+      txPowerW: Float64Array.from([0.2, 0.2]),
+      channelGain: Float64Array.from([1e-10, 1e-8]),
+      dataWeight: Float64Array.from([100, 2000]),
+      maxPruning: Float64Array.from([0.5, 0.5]),
+    };
+    const label = `compute ${tiny}, phi_s ${phiS}`;
+    const r = minPruning(p, { deadline: 12 });
+    assert.ok(assertMeets(p, r, label), `${label}: ${r.status}`);
+    const want = bruteForce({ ...p, pruningBudget: 0.3 }, 12);
+    assert.ok(r.lowerBound <= want + 1e-12, `${label}: lower bound ${r.lowerBound} above brute force ${want}`);
+    assert.ok(Math.abs(r.weightedPruning - want) <= 1e-7, `${label}: ${r.weightedPruning} vs brute force ${want}`);
+  }
+});
+
+// Issue 20 (audit 02): the loosened deadline D (1 + 64 u) overflowed at the largest doubles,
+// and the unpruned split's scale B / sum did at 1e307: bandwidth Infinity, latency NaN.
+test('a deadline up to the largest double: unpruned, on a finite split of the band', () => {
+  for (const p of [generate({ clients: 3, seed: 1 }), { ...generate({ clients: 3, seed: 1 }), payloadBits: 1, bandwidthHz: 1e12 }]) {
+    for (const D of [1e300, 1e307, 1e308, Number.MAX_VALUE]) {
+      const r = minPruning(p, { deadline: D });
+      assert.ok(assertMeets(p, r, `D = ${D}`), `D = ${D}: ${r.status}`);
+      assert.is(r.weightedPruning, 0);
+      assert.ok(Number.isFinite(r.latency) && r.latency > 0, `D = ${D}: latency ${r.latency}`);
+      for (const b of r.bandwidth) assert.ok(Number.isFinite(b) && b > 0, `D = ${D}: bandwidth ${b}`);
+    }
+  }
+});
+
+// Issue 20 (audit 03): near full pruning the least rho is known to a few ulps of 1, many ulps
+// of 1 - rho: the point missed the deadline by up to 5e-11 relative at rmax = 0.999999.
+test('maxPruning close to 1: the point meets the deadline to the contract (closed form K = 1)', () => {
+  for (const rmax of [0.99999, 0.999999, 1 - 1e-6]) {
+    for (let i = 0; i < 50; i++) {
+      const one = Float64Array.of(1);
+      const p = { bandwidthHz: 1, noisePsdWPerHz: 1, payloadBits: 1, computeSeconds: one, txPowerW: one, channelGain: one, dataWeight: one, maxPruning: Float64Array.of(rmax) };
+      const D = 2 * (1 - rmax) * (1 + 0.01 * i); // U = c + S / r(B) = 2 s: 2 (1 - rmax) is the least deadline
+      const r = minPruning(p, { deadline: D });
+      assert.ok(assertMeets(p, r, `rmax ${rmax}, D ${D}`), `rmax ${rmax}, D ${D}: ${r.status}`);
+      // tau = (1 - rho) 2 = D: the least rho is 1 - D / 2, to the spacing of doubles near 1.
+      assert.ok(Math.abs(r.pruning[0] - (1 - D / 2)) <= 4 * Number.EPSILON, `rmax ${rmax}, D ${D}: rho ${r.pruning[0]}`);
+    }
+  }
+});
+
 test.run();

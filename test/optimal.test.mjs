@@ -155,4 +155,22 @@ test('optimal (TypeScript reference) makes progress when a probe moves neither e
   assert.ok(r.lowerBound <= cold.upperBound && cold.lowerBound <= r.upperBound);
 });
 
+// Issue 20 (audit 16): with a tolerance below what doubles certify (1e-17), the bracket stops
+// moving after a few evaluations, yet every solve ran on to maxIterations (hours at 2^32 - 1).
+test('optimal stops when rounding pins its bracket: iteration-limit, the bracket reached, far before the cap', () => {
+  const rng = rngFor(16);
+  for (let i = 0; i < 12; i++) {
+    const p = randomProblem(rng, 1 + Math.floor(rng.uniform() * 20));
+    const ref = solve(p, { method: 'optimal' });
+    assert.is(ref.status, 'converged');
+    const r = solve(p, { method: 'optimal', tolerance: 1e-17, maxIterations: 5000 });
+    assert.ok(r.status === 'iteration-limit' || r.upperBound - r.lowerBound <= 1e-17 * r.upperBound, `#${i}: ${r.status}`);
+    assert.ok(r.iterations < 200, `#${i}: ${r.iterations} evaluations`);
+    assert.is(infeasibility(p, r), null, `#${i}`);
+    assert.ok(r.lowerBound <= r.upperBound && r.upperBound - r.lowerBound <= 1e-12 * r.upperBound, `#${i}: ${r.lowerBound}..${r.upperBound}`);
+    // Both brackets hold the optimum.
+    assert.ok(r.lowerBound <= ref.upperBound && ref.lowerBound <= r.upperBound, `#${i}: ${r.lowerBound}..${r.upperBound} vs ${ref.lowerBound}..${ref.upperBound}`);
+  }
+});
+
 test.run();

@@ -31,7 +31,9 @@ export type { CalibrateOptions, CalibratedRun, Calibration, PilotRun } from './l
 export { CLIENT_FIELDS, dbmToWatts, toProblem, toJson, validateProblem } from './core/problem.js';
 export type { ClientField, ClientInput, ClientColumns, Problem, ProblemInput } from './core/problem.js';
 export { rate, rateInverse } from './core/rate.js';
-export { DATASET_PRESETS, MODEL_PRESETS, SCENARIO_DEFAULTS, SCENARIO_HELP, generate, resolveScenario } from './core/scenario.js';
+export { DATASET_PRESETS, MODEL_PRESETS, SCENARIO_DEFAULTS, SCENARIO_HELP, generate, modelMemoryBytes, resolveScenario } from './core/scenario.js';
+export { DEFAULT_COMPUTE_POWER_W, DEFAULT_UTILIZATION, DEVICES, FLEET_PRESETS, fineTuningMemoryBytes, memoryMinPruning, parseFleet } from './core/devices.js';
+export type { Device } from './core/devices.js';
 export type { DatasetPreset, ModelPreset, ScenarioOptions, ScenarioParams } from './core/scenario.js';
 
 // Errors.

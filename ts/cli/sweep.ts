@@ -28,7 +28,7 @@ const SWEEP_FLAGS: Record<string, FlagSpec> = {
     ]),
   ),
   drops: { value: 'N', help: 'drops (client placements) per grid point', default: '4' },
-  'drops-file': { value: 'FILE', help: 'drops from a JSON file of client lists (one array of { distanceM, shadowDb, samples, throughput } per drop) instead of the generator; sets --drops' },
+  'drops-file': { value: 'FILE', help: 'drops from a JSON file of client lists (one array of { distanceM, shadowDb, samples, throughput or device } per drop) instead of the generator; sets --drops' },
   realizations: { value: 'N', help: 'fading realizations (trials) per drop', default: '32' },
   rounds: { value: 'R', help: 'rounds per trial, each its own realization (fine-tuning latency = their sum)', default: '1' },
   rounds0: { value: 'R0', help: 'with --pruning-limit: rounds to the target loss without pruning; adds roundsToTarget and timeToTarget' },

@@ -29,8 +29,8 @@
  * removed), which is then reported as the least feasible deadline.
  */
 import { JcpbaError } from './error.js';
-import { type Instance, type Problem, type ProblemInput, instance, payloadAt, toProblem, uploadWindow } from './problem.js';
-import { rateInverse } from './rate.js';
+import { type Instance, type Problem, type ProblemInput, instance, latencyAt, payloadAt, prunableAt, toProblem, uploadWindow } from './problem.js';
+import { rate, rateInverse } from './rate.js';
 import { bandwidthBlock, roundLatency } from './bandwidth.js';
 import { RHO_NOISE, Workspace, clientBox, priceResponse, pruningFor, rhoNoiseScale, stationarity } from './optimal.js';
 import { weighted } from './pruning.js';
@@ -126,6 +126,10 @@ const DEADLINE_SLACK = 1e-12;
 const U = Number.EPSILON / 2;
 /** A bound on the relative rounding error of a computed client latency (a few operations, 16 ulps, with margin). */
 const LATENCY_ROUNDING = 64 * U;
+/** Steps of leastPruning's rise onto the deadline: doubling from an ulp, 64 reach any rmax. */
+const ROUNDING_STEPS = 64;
+/** The least positive normal double (Rust's f64::MIN_POSITIVE). */
+const MIN_NORMAL = 2.2250738585072014e-308;
 
 /** The deadline, then the options, with the messages of docs/CORE_API.md. */
 export function checkMinPruningOptions(options: MinPruningOptions): { deadline: number; tolerance: number; maxIterations: number } {
@@ -153,6 +157,27 @@ interface Point {
   weighted: number;
 }
 
+/**
+ * The least pruning with which client k meets T with b Hz, as its latency is computed:
+ * pruningFor's rho is the root of tau(rho) = T to a few ulps of U / V, which near full
+ * pruning are many ulps of 1 - rho (relatively, 1e-16 / (1 - rho)), so its latency can miss
+ * T by more than the contract's rounding. Raised by the excess over V (at least an ulp,
+ * doubling) until the computed latency meets T, or up to the cap.
+ */
+function leastPruning(inst: Instance, k: number, T: number, b: number): number {
+  let rho = pruningFor(inst, k, T, b)[0];
+  const upload = inst.S / rate(inst.a[k], b);
+  const v = prunableAt(inst, k, upload);
+  let step = 0;
+  for (let i = 0; i < ROUNDING_STEPS; i++) {
+    const excess = latencyAt(inst, k, rho, upload) - T;
+    if (!(excess > 0 && v > 0 && rho < inst.rmax[k])) break;
+    step = Math.max(2 * step, excess / v, Number.EPSILON * rho, MIN_NORMAL);
+    rho = Math.min(rho + step, inst.rmax[k]);
+  }
+  return rho;
+}
+
 /** Whether pruning saves client k no bandwidth at this deadline (rmax = 0, or nothing prunable). */
 function fixed(ws: Workspace, k: number): boolean {
   return ws.bLo[k] >= ws.bHi[k];
@@ -173,12 +198,21 @@ function meetDeadline(inst: Instance, ws: Workspace, D: number, b: Float64Array,
     sum += bandwidth[k];
   }
   if (!(sum <= inst.B)) return undefined;
-  const scale = inst.B / sum;
+  scaleUpOntoBand(bandwidth, sum, inst.B);
   for (let k = 0; k < inst.K; k++) {
-    bandwidth[k] *= scale;
-    pruning[k] = fixed(ws, k) ? 0 : pruningFor(inst, k, D, bandwidth[k])[0];
+    pruning[k] = fixed(ws, k) ? 0 : leastPruning(inst, k, D, bandwidth[k]);
   }
   return { pruning, bandwidth, weighted: weighted(inst.w, pruning) };
+}
+
+/**
+ * Scales a split summing to `sum` (at most B) up onto the band B: by B / sum, or, when that
+ * overflows (the needs of a deadline near the largest double are below 1e-300 Hz), by each
+ * client's share of the sum.
+ */
+function scaleUpOntoBand(bandwidth: Float64Array, sum: number, B: number): void {
+  const scale = B / sum;
+  for (let k = 0; k < bandwidth.length; k++) bandwidth[k] = Number.isFinite(scale) ? bandwidth[k] * scale : (bandwidth[k] / sum) * B;
 }
 
 function infeasible(D: number, minDeadline: number): MinPruningResult {
@@ -312,73 +346,116 @@ function boxNoise(inst: Instance, D: number, b: Float64Array, rho: Float64Array,
 }
 
 /**
- * Solves Q(D) on an instance; `tolerance` is the absolute width of the certificate to
- * reach (P is a fraction), `maxIterations` the cap on price evaluations.
+ * Full pruning and the price response's point below yFull: `cap`, each client's full
+ * pruning (rmax, or 0 everywhere when pruning changes no latency); `rho`, the same with the
+ * clients pruning saves no bandwidth at 0 (they stay unpruned at every price, and counting
+ * them at their cap would put the dual above the least pruning); each client's bandwidth
+ * there at the loosened deadline, their sum (the least band that meets D) and the weighted
+ * pruning of `rho`.
  */
-export function minPruningInstance(inst: Instance, D: number, tolerance: number, maxIterations: number): MinPruningResult {
-  const { K, B } = inst;
-  const ws = new Workspace(K, inst.w);
-  // The price search and the dual bound work at the deadline loosened by the rounding of
-  // a latency (LATENCY_ROUNDING): a point whose latency, as computed, meets D meets that,
-  // so the lower bound holds for every such point too (optimal's, say); the points built
-  // meet D itself.
-  const Dd = D * (1 + LATENCY_ROUNDING);
-  let reachable = true;
-  for (let k = 0; k < K; k++) {
-    if (clientBox(inst, ws, k, Dd) === undefined) {
-      reachable = false; // even infinite bandwidth at full pruning is too slow
-      break;
-    }
+interface FullPruning {
+  cap: Float64Array;
+  rho: Float64Array;
+  bandwidth: Float64Array;
+  band: number;
+  weighted: number;
+}
+
+/**
+ * What each client needs to meet D itself (not the loosened deadline): its bandwidth at
+ * full pruning (`full`; its unpruned need when pruning saves it nothing) and unpruned, and
+ * `extra`, the most bandwidth meetDeadline may add to a split of the search.
+ */
+interface Needs {
+  full: Float64Array;
+  unpruned: Float64Array;
+  extra: number;
+}
+
+/**
+ * Every client's box at the loosened deadline `Dd`, with compensated ends; false when some
+ * client cannot meet it even with infinite bandwidth at full pruning.
+ */
+function deadlineBoxes(inst: Instance, ws: Workspace, Dd: number): boolean {
+  for (let k = 0; k < inst.K; k++) {
+    if (clientBox(inst, ws, k, Dd) === undefined) return false;
     preciseBox(inst, ws, k, Dd);
   }
-  // Pruning that changes no latency is never worth its cost.
-  const useful = inst.phiC > 0 || inst.phiS > 0;
-  const full = useful ? Float64Array.from(inst.rmax) : new Float64Array(K);
-  if (!reachable) return infeasible(D, leastDeadline(inst, full).latency);
-  // What each client needs to meet D itself at full pruning, and unpruned.
-  const need = new Float64Array(K);
-  const needHi = new Float64Array(K);
-  for (let k = 0; k < K; k++) {
-    const lo = preciseWindow(inst, k, full[k], D);
+  return true;
+}
+
+/** Full pruning: rmax, unless pruning changes no latency (it is then never worth its cost). */
+function fullPruning(inst: Instance): Float64Array {
+  return inst.phiC > 0 || inst.phiS > 0 ? Float64Array.from(inst.rmax) : new Float64Array(inst.K);
+}
+
+function fullPruningPoint(inst: Instance, ws: Workspace, cap: Float64Array): FullPruning {
+  const rho = Float64Array.from(cap);
+  const bandwidth = new Float64Array(inst.K);
+  let band = 0;
+  for (let k = 0; k < inst.K; k++) {
+    if (fixed(ws, k)) {
+      rho[k] = 0;
+      bandwidth[k] = ws.bHi[k];
+    } else {
+      bandwidth[k] = ws.bLo[k];
+    }
+    band += bandwidth[k];
+  }
+  return { cap, rho, bandwidth, band, weighted: weighted(inst.w, rho) };
+}
+
+function needs(inst: Instance, ws: Workspace, D: number, full: FullPruning): Needs {
+  const need = new Float64Array(inst.K);
+  const needHi = new Float64Array(inst.K);
+  for (let k = 0; k < inst.K; k++) {
+    const lo = preciseWindow(inst, k, full.cap[k], D);
     const hi = preciseWindow(inst, k, 0, D);
     needHi[k] = hi > 0 ? rateInverse(inst.a[k], inst.S / hi) : Infinity;
-    need[k] = fixed(ws, k) ? needHi[k] : lo > 0 ? rateInverse(inst.a[k], payloadAt(inst, full[k]) / lo) : Infinity;
+    need[k] = fixed(ws, k) ? needHi[k] : lo > 0 ? rateInverse(inst.a[k], payloadAt(inst, full.cap[k]) / lo) : Infinity;
   }
-  // Each client's bandwidth at full pruning (its unpruned need when pruning saves it
-  // nothing), and their sum: the least band that meets D.
-  const bFull = new Float64Array(K);
-  let sumFull = 0;
-  for (let k = 0; k < K; k++) {
-    bFull[k] = fixed(ws, k) ? ws.bHi[k] : ws.bLo[k];
-    sumFull += bFull[k];
-  }
-  const pFull = weighted(inst.w, full);
-  // The most bandwidth meetDeadline may add to a split of the search to meet D itself.
   let extra = 0;
-  for (let k = 0; k < K; k++) if (need[k] > bFull[k]) extra += need[k] - bFull[k];
-  let start = sumFull <= B ? meetDeadline(inst, ws, D, bFull, need) : undefined;
-  if (start === undefined) {
-    // Over the band at full pruning: D is below the least feasible deadline, block B's
-    // latency at full pruning, unless that is within rounding of D.
-    const least = leastDeadline(inst, full);
-    if (!(least.latency <= D * (1 + DEADLINE_SLACK))) return infeasible(D, least.latency);
-    start = { pruning: Float64Array.from(full), bandwidth: least.bandwidth, weighted: pFull };
-  }
+  for (let k = 0; k < inst.K; k++) if (need[k] > full.bandwidth[k]) extra += need[k] - full.bandwidth[k];
+  return { full: need, unpruned: needHi, extra };
+}
 
-  // No pruning needed: every client meets D unpruned within the band.
+/**
+ * The first point meeting D: from the full-pruning split when it fits the band, else, when
+ * D is within the contract's slack of the least feasible deadline (block B's latency at
+ * full pruning), block B's split at full pruning. A number: D is infeasible, and that is
+ * the least feasible deadline.
+ */
+function startPoint(inst: Instance, ws: Workspace, D: number, full: FullPruning, needs: Needs): Point | number {
+  if (full.band <= inst.B) {
+    const point = meetDeadline(inst, ws, D, full.bandwidth, needs.full);
+    if (point !== undefined) return point;
+  }
+  const least = leastDeadline(inst, full.cap);
+  if (!(least.latency <= D * (1 + DEADLINE_SLACK))) return least.latency;
+  return { pruning: Float64Array.from(full.cap), bandwidth: least.bandwidth, weighted: weighted(inst.w, full.cap) };
+}
+
+/** Every client meeting D unpruned, scaled up onto the band, when that fits it. */
+function unprunedPoint(inst: Instance, needs: Needs): Point | undefined {
   let sumHi = 0;
-  for (let k = 0; k < K; k++) sumHi += needHi[k];
-  if (sumHi <= B) {
-    const scale = B / sumHi;
-    const point = { pruning: new Float64Array(K), bandwidth: Float64Array.from(needHi, (b) => b * scale), weighted: 0 };
-    return finish(inst, D, point, 0, 0, true);
-  }
+  for (let k = 0; k < inst.K; k++) sumHi += needs.unpruned[k];
+  if (!(sumHi <= inst.B)) return undefined;
+  const bandwidth = Float64Array.from(needs.unpruned);
+  scaleUpOntoBand(bandwidth, sumHi, inst.B);
+  return { pruning: new Float64Array(inst.K), bandwidth, weighted: 0 };
+}
 
-  // Below the price yFull = ln lambdaFull every client stays at full pruning (its
-  // stationarity condition holds at bLo): the dual there is closed-form, and no lower
-  // price changes the split, only the rounding noise of the dual.
+/**
+ * yFull = ln lambdaFull, the price below which every client stays at full pruning (its
+ * stationarity condition holds at bLo; Infinity when no client can trade pruning for
+ * band), and the lower bound there: the dual is closed-form, and no lower price changes the
+ * split, only the rounding noise of the dual. The bound is capped at that point's weighted
+ * pruning: no point meeting D needs more, and a dual above that only says that D is
+ * infeasible by less than the rounding the slack allows.
+ */
+function fullPruningDual(inst: Instance, ws: Workspace, Dd: number, full: FullPruning): { yFull: number; lower: number } {
   let yFull = Infinity;
-  for (let k = 0; k < K; k++) {
+  for (let k = 0; k < inst.K; k++) {
     if (!fixed(ws, k)) {
       // G at bLo, as computed for this deadline by clientBox and preciseBox.
       const y = -ws.gLo[k] - Math.log(inst.w[k]);
@@ -388,25 +465,48 @@ export function minPruningInstance(inst: Instance, D: number, tolerance: number,
   let lower = 0;
   if (Number.isFinite(yFull)) {
     const lambda = Math.exp(yFull);
-    const dual = pFull + (sumFull - B) / lambda - boxNoise(inst, Dd, bFull, full) / lambda - RHO_NOISE;
+    const dual = full.weighted + (full.band - inst.B) / lambda - boxNoise(inst, Dd, full.bandwidth, full.rho) / lambda - RHO_NOISE;
     if (dual > lower) lower = dual;
   }
-  // No point meeting D prunes more than full pruning: a dual above that only says that
-  // D is infeasible by less than the rounding the slack above allows.
-  if (pFull < lower) lower = pFull;
-  let best = start;
-  let converged = best.weighted - lower <= tolerance;
-  let iterations = 0;
-  if (!(sumFull <= B) || !Number.isFinite(yFull)) {
-    // No split of a price fits the band (or no client can trade pruning for band).
-    return finish(inst, D, best, lower, iterations, converged);
-  }
+  if (full.weighted < lower) lower = full.weighted;
+  return { yFull, lower };
+}
 
+/**
+ * Deadline mode at one deadline: D, the loosened deadline of the search and the dual, full
+ * pruning and the clients' needs at D.
+ */
+interface Deadline {
+  D: number;
+  Dd: number;
+  full: FullPruning;
+  needs: Needs;
+}
+
+/** Where the price search stands: the best point met and the certified lower bound. */
+interface Search {
+  best: Point;
+  lower: number;
+  iterations: number;
+  converged: boolean;
+}
+
+/**
+ * Newton's method on ln sum_k b_k(lambda) = ln B' in y = ln lambda from the price yFull,
+ * each price raising the lower bound (weak duality, clear of the rounding noise of both
+ * sums) and building a point that meets D when its split fits the band. Stops at the
+ * tolerance, at the cap, when the rounding noise alone is above the tolerance and the gap
+ * before the noise is within it, or when the price is pinned to rounding: the problem's
+ * data then determine the least pruning only to the width reached.
+ */
+function priceSearch(inst: Instance, ws: Workspace, at: Deadline, yFull: number, tolerance: number, maxIterations: number, search: Search): void {
+  const { K, B } = inst;
+  const { D, Dd, full, needs } = at;
   let yLo = yFull; // the split (with what meeting D adds) fits the band here
   let yHi = Infinity; // and not here
   let y = Math.max(Math.log(B), yFull + 1); // a unit of pruning worth the whole band
-  while (!converged && iterations < maxIterations) {
-    iterations++;
+  while (!search.converged && search.iterations < maxIterations) {
+    search.iterations++;
     const [used] = priceResponse(inst, ws, Dd, y);
     const lambda = Math.exp(y);
     let band = 0;
@@ -415,30 +515,59 @@ export function minPruningInstance(inst: Instance, D: number, tolerance: number,
       band += ws.b[k];
       if (ws.gs[k] !== 0) bandSlope -= ws.b[k] / ws.gs[k];
     }
-    // Weak duality, clear of the rounding noise of both sums.
     const noise = boxNoise(inst, Dd, ws.b, ws.rho, ws.gs) / lambda + RHO_NOISE * rhoNoiseScale(inst, ws);
     let dual = used + (band - B) / lambda - noise;
-    if (pFull < dual) dual = pFull;
-    if (dual > lower) lower = dual;
-    const point = band <= B ? meetDeadline(inst, ws, D, ws.b, need) : undefined;
+    if (full.weighted < dual) dual = full.weighted;
+    if (dual > search.lower) search.lower = dual;
+    const point = band <= B ? meetDeadline(inst, ws, D, ws.b, needs.full) : undefined;
     if (point !== undefined) {
       yLo = y;
-      if (point.weighted < best.weighted) best = point;
+      if (point.weighted < search.best.weighted) search.best = point;
     } else {
       yHi = y;
     }
-    converged = best.weighted - lower <= tolerance;
-    // Stop also when the rounding noise alone is above the tolerance and the gap before
-    // the noise is within it, or when the price is pinned to rounding: the problem's data
-    // then determine the least pruning only to the width reached.
+    search.converged = search.best.weighted - search.lower <= tolerance;
     const raw = used + (band - B) / lambda;
-    if (converged || (noise >= tolerance && best.weighted - raw <= tolerance) || !(yHi - yLo > 1e-15 * Math.max(1, Math.abs(y)))) break;
-    // Newton on ln band = ln target: the target is inside the band by half the tolerance's
-    // worth of bandwidth and what meeting D itself may add, so the next split fits.
-    const target = Math.max(B - 0.5 * tolerance * lambda - extra, 0.5 * B);
-    let next = Number.isFinite(band) && bandSlope > 0 ? y - Math.log(band / target) / (bandSlope / band) : NaN;
-    if (!(next > yLo && next < yHi)) next = yHi === Infinity ? y + PRICE_STRIDE : 0.5 * (yLo + yHi);
-    y = next;
+    if (search.converged || (noise >= tolerance && search.best.weighted - raw <= tolerance) || !(yHi - yLo > 1e-15 * Math.max(1, Math.abs(y)))) break;
+    const target = Math.max(B - 0.5 * tolerance * lambda - needs.extra, 0.5 * B);
+    y = nextPrice(band, bandSlope, y, yLo, yHi, target);
   }
-  return finish(inst, D, best, lower, iterations, converged);
+}
+
+/**
+ * Newton's step on ln band = ln target in y = ln lambda (the target is inside the band by
+ * half the tolerance's worth of bandwidth and what meeting D itself may add, so the next
+ * split fits), safeguarded by the bracket: a stride up while it is open, else bisection.
+ */
+function nextPrice(band: number, bandSlope: number, y: number, yLo: number, yHi: number, target: number): number {
+  const next = Number.isFinite(band) && bandSlope > 0 ? y - Math.log(band / target) / (bandSlope / band) : NaN;
+  if (next > yLo && next < yHi) return next;
+  return yHi === Infinity ? y + PRICE_STRIDE : 0.5 * (yLo + yHi);
+}
+
+/**
+ * Solves Q(D) on an instance; `tolerance` is the absolute width of the certificate to
+ * reach (P is a fraction), `maxIterations` the cap on price evaluations.
+ */
+export function minPruningInstance(inst: Instance, D: number, tolerance: number, maxIterations: number): MinPruningResult {
+  const ws = new Workspace(inst.K, inst.w);
+  // The price search and the dual bound work at the deadline loosened by the rounding of
+  // a latency (LATENCY_ROUNDING): a point whose latency, as computed, meets D meets that,
+  // so the lower bound holds for every such point too (optimal's, say); the points built
+  // meet D itself. (The largest doubles keep the largest double: the loosened deadline
+  // would overflow.)
+  const Dd = Math.min(D * (1 + LATENCY_ROUNDING), Number.MAX_VALUE);
+  const rhoFull = fullPruning(inst);
+  if (!deadlineBoxes(inst, ws, Dd)) return infeasible(D, leastDeadline(inst, rhoFull).latency);
+  const full = fullPruningPoint(inst, ws, rhoFull);
+  const need = needs(inst, ws, D, full);
+  const start = startPoint(inst, ws, D, full, need);
+  if (typeof start === 'number') return infeasible(D, start);
+  const unpruned = unprunedPoint(inst, need);
+  if (unpruned !== undefined) return finish(inst, D, unpruned, 0, 0, true);
+  const { yFull, lower } = fullPruningDual(inst, ws, Dd, full);
+  const search: Search = { best: start, lower, iterations: 0, converged: start.weighted - lower <= tolerance };
+  // Otherwise no split of a price fits the band (or no client can trade pruning for band).
+  if (full.band <= inst.B && Number.isFinite(yFull)) priceSearch(inst, ws, { D, Dd, full, needs: need }, yFull, tolerance, maxIterations, search);
+  return finish(inst, D, search.best, search.lower, search.iterations, search.converged);
 }

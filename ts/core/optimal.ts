@@ -60,6 +60,19 @@ export const RHO_NOISE = 1e-15;
 /** Steps of the search that raises the price until the pruning meets the budget exactly, and its largest step in ln(price). */
 const NUDGES = 16;
 const MAX_NUDGE = 1;
+/**
+ * Evaluations in a row that move neither end of the bracket after which `optimal` stops
+ * (iteration-limit, the bracket reached): the bracket is then pinned by rounding (a
+ * tolerance below what doubles certify), and the probes of one side have halved it 32
+ * times. Converging runs move an end at least every other evaluation.
+ */
+const STAGNATION = 32;
+/**
+ * The least relative width the search steers by: its probes and aims are fractions of the
+ * tolerance, and below a few ulps they round onto the ends of the bracket and stall it far
+ * from its rounding-limited width. A smaller tolerance still decides convergence.
+ */
+const STEER = 1e-15;
 /** 2^-51: a relative step that always moves a double by at least one ulp. */
 const NUDGE = 4.440892098500626e-16;
 
@@ -662,7 +675,9 @@ export function optimal(
   const floor = new Float64Array(capped ? K : 0);
   let T = hi;
   let iterations = 0;
+  const steer = Math.max(tolerance, STEER);
   let converged = hi - lo <= tolerance * hi;
+  let stalled = 0;
   while (!converged && iterations < maxIterations) {
     iterations++;
     const ev = evaluate(inst, ws, T);
@@ -692,7 +707,8 @@ export function optimal(
       }
     }
     converged = hi - lo <= tolerance * hi;
-    if (converged) break;
+    stalled = lo === loBefore && hi === hiBefore ? stalled + 1 : 0;
+    if (converged || stalled >= STAGNATION) break;
     // Newton's method on ln F = ln B in y = ln(T - pole): F grows like 1 / (T - pole) near
     // the pole and falls like a power of T far from it, straight lines in (y, ln F), so the
     // step lands within a few digits from the start and then converges quadratically.
@@ -703,21 +719,21 @@ export function optimal(
       // tolerance^2 of the root: aim a quarter tolerance left of it, where the dual
       // certifies the lower bound and the rescaled point closes the bracket in the same
       // evaluation.
-      if (!ev.infeasible && Math.abs((next - T) / T) <= Math.sqrt(tolerance)) next -= 0.25 * tolerance * next;
+      if (!ev.infeasible && Math.abs((next - T) / T) <= Math.sqrt(steer)) next -= 0.25 * steer * next;
     }
     // When this T moved neither end and Newton's step is below the tolerance, halve
     // the side of T where the root seems to lie (F very convex, a client whose rate is
     // saturated: the tangent's step rounds back onto T, and T's infeasibility is
     // within rounding noise of the dual, so it cannot be certified; at T = hi the
     // demand's own noise can put it above B). Bisect when Newton leaves the bracket.
-    if (lo === loBefore && hi === hiBefore && Math.abs(next - T) <= 0.5 * tolerance * T) {
+    if (lo === loBefore && hi === hiBefore && Math.abs(next - T) <= 0.5 * steer * T) {
       const right = 0.5 * (T + hi);
       const left = 0.5 * (lo + T);
       next = ev.demand > B && right > T && right < hi ? right : left > lo && left < T ? left : 0.5 * (lo + hi);
     } else if (!(next > lo && next < hi)) next = 0.5 * (lo + hi);
     // Near the optimum Newton's steps shrink below the tolerance while the bracket stays
     // open on one side: probe just inside the far end so the bracket closes.
-    const probe = 0.5 * tolerance * hi;
+    const probe = 0.5 * steer * hi;
     if (next - lo < probe) next = Math.min(lo + probe, 0.5 * (lo + hi));
     else if (hi - next < probe) next = Math.max(hi - probe, 0.5 * (lo + hi));
     // A T whose evaluation moved neither end (its demand within rounding noise of B, its

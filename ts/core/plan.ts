@@ -30,6 +30,7 @@ import { DEFAULT_MAX_ITERATIONS, DEFAULT_TOLERANCE, type MethodId, type Status, 
 import { roundLatency } from './bandwidth.js';
 import { optimal } from './optimal.js';
 import { weighted } from './pruning.js';
+import { minimumPruning } from './energy.js';
 
 /** Largest accepted `rounds0`: round counts stay exact whole numbers in a double. */
 export const MAX_ROUNDS0 = 1e9;
@@ -239,6 +240,8 @@ class Drop {
     readonly maxIterations: number,
     /** sum_k w_k rmax_k, the largest budget that can bind. */
     readonly cap: number,
+    /** sum_k w_k rmin_k, the least budget any point meets (MODEL.md section 12). */
+    readonly floor: number = 0,
   ) {}
 
   rounds(pruning: number): number {
@@ -261,7 +264,7 @@ class Drop {
       this.exponent === 1
         ? this.pruningLimit * ((r - this.rounds0) / r)
         : this.pruningLimit * -Math.expm1(Math.log1p(-(r - this.rounds0) / r) / this.exponent);
-    if (!(p > 0)) return 0;
+    if (!(p > this.floor)) return this.floor; // R(floor) <= r: no smaller budget is feasible
     if (!(p < this.cap)) p = this.cap; // needs more than r rounds (checked above)
     // lo needs at most r rounds, hi more.
     let lo: number;
@@ -278,7 +281,7 @@ class Drop {
         lo = q;
       }
     } else {
-      lo = 0;
+      lo = this.floor;
       hi = p;
       for (let i = 0; i < 64; i++) {
         const q = nextBelow(hi);
@@ -302,7 +305,7 @@ class Drop {
     this.solves++;
     const inst = this.insts[r];
     inst.budget = budget;
-    if (this.method === 'optimal' && start !== undefined) {
+    if (this.method === 'optimal' && start !== undefined && start.latency < Infinity) {
       // A point of a smaller budget is feasible here: it opens the bracket.
       const res = optimal(inst, { pruning: start.rho, bandwidth: start.b, latency: start.latency }, this.tolerance, this.maxIterations);
       const latency = roundLatency(inst, res.pruning, res.bandwidth);
@@ -316,6 +319,11 @@ class Drop {
       };
     }
     const s = solveInstance(inst, this.method, this.tolerance, this.maxIterations);
+    if (s.status === 'infeasible') {
+      // Energy caps no point meets at this budget (MODEL.md 11.2): no round at this budget
+      // ends, and no smaller budget does better.
+      return { latency: Infinity, lower: Infinity, pruning: NaN, converged: true, rho: new Float64Array(0), b: new Float64Array(0) };
+    }
     return {
       latency: s.latency,
       lower: s.lowerBound ?? s.latency,
@@ -361,7 +369,7 @@ const statusOf = (ok: boolean): Status => (ok ? 'converged' : 'iteration-limit')
 /** The exact static search of `optimal` (module docs). */
 function staticExact(d: Drop): [StaticPlan, Level] {
   const tol = d.tolerance;
-  const rLo = Math.ceil(d.rounds0);
+  const rLo = d.floor > 0 ? d.rounds(d.floor) : Math.ceil(d.rounds0);
   const rCap = d.rounds(d.cap); // Infinity when the cap is at or above Pmax
   const first = rCap <= rLo ? d.cap : d.budgetForRounds(rLo);
   const nodes: Node[] = [];
@@ -456,18 +464,20 @@ function staticGrid(d: Drop): [StaticPlan, Level] {
   const top = Math.min(d.cap, d.pruningLimit);
   const budgets: number[] = [];
   const usesBudget = d.method !== 'equal' && d.method !== 'bandwidth-only';
-  if (usesBudget && top > 0) {
+  if (usesBudget && top > d.floor) {
     const cells = STATIC_GRID;
     // Pmax itself needs infinitely many rounds.
     const last = d.pruningLimit <= d.cap ? cells - 1 : cells;
     for (let i = 0; i <= last; i++) {
-      const p = i === cells ? top : top * (i / cells);
+      // From the least budget any point meets (0 without minimum pruning).
+      const p = i === cells ? top : d.floor + (top - d.floor) * (i / cells);
       // Up to the largest budget with the same number of rounds.
       const q = Math.max(d.budgetForRounds(d.rounds(p)), p);
       if (budgets.length === 0 || q > budgets[budgets.length - 1]) budgets.push(q);
     }
   } else {
-    budgets.push(0);
+    // equal and bandwidth-only prune rmin_k: planned at that budget (MODEL.md section 12).
+    budgets.push(d.floor);
   }
   let best: [number, Level] | undefined;
   let converged = true;
@@ -724,13 +734,13 @@ function adaptive(d: Drop, seed?: Level): AdaptivePlan {
       status: statusOf(converged),
     };
   };
-  if (!(pmax < Infinity) || !(top > 0)) {
+  if (!(pmax < Infinity) || !(top > d.floor)) {
     // Nothing to trade: the largest budget is best for every realization.
     const level = d.level(top, undefined, false);
     return finish(new Float64Array(n).fill(top), level.latencies, 0, level.converged);
   }
   const cells = ADAPTIVE_GRID;
-  const gridBudgets = Array.from({ length: cells + 1 }, (_, j) => (j === cells ? top : top * (j / cells)));
+  const gridBudgets = Array.from({ length: cells + 1 }, (_, j) => (j === cells ? top : d.floor + (top - d.floor) * (j / cells)));
   let converged = true;
   const choosers: Chooser[] = [];
   for (let r = 0; r < n; r++) {
@@ -831,9 +841,12 @@ function adaptive(d: Drop, seed?: Level): AdaptivePlan {
 }
 
 /** Field by field, problems[i] must have the clients of problems[0]; throws naming both. */
-export function checkSameClients(problems: { computeSeconds: Float64Array; dataWeight: Float64Array; maxPruning: Float64Array }[]): void {
+export function checkSameClients(
+  problems: { computeSeconds: Float64Array; dataWeight: Float64Array; maxPruning: Float64Array; minPruning?: Float64Array }[],
+): void {
   const first = problems[0];
   const share = 'the realizations of a plan share their clients (K, dataWeight, maxPruning)';
+  const rmin = (p: { minPruning?: Float64Array }, k: number) => (p.minPruning === undefined || p.minPruning.length === 0 ? 0 : p.minPruning[k]);
   for (let i = 1; i < problems.length; i++) {
     const p = problems[i];
     const K = p.computeSeconds.length;
@@ -846,6 +859,10 @@ export function checkSameClients(problems: { computeSeconds: Float64Array; dataW
           const field = `clients[${k}].${name}`;
           throw new JcpbaError('invalid-input', `problems[${i}]: ${field} differs from problems[0]; ${share}`, field, k);
         }
+      }
+      if (rmin(p, k) !== rmin(first, k)) {
+        const field = `clients[${k}].minPruning`;
+        throw new JcpbaError('invalid-input', `problems[${i}]: ${field} differs from problems[0]; ${share}`, field, k);
       }
     }
   }
@@ -874,7 +891,15 @@ export function plan(problems: readonly (ProblemInput | Problem)[], options: Pla
   checkSameClients(parsed);
   const insts = parsed.map(instance);
   const cap = weighted(insts[0].w, insts[0].rmax);
-  const d = new Drop(insts, o.method, o.rounds0, o.pruningLimit, o.convergenceExponent, o.tolerance, o.maxIterations, cap);
+  const floor = minimumPruning(insts[0]);
+  if (!(floor < o.pruningLimit)) {
+    throw new JcpbaError(
+      'invalid-option',
+      "pruningLimit must be above the least mean pruning the clients' minPruning forces (sum_k w_k rmin_k): the target is unreachable",
+      'pruningLimit',
+    );
+  }
+  const d = new Drop(insts, o.method, o.rounds0, o.pruningLimit, o.convergenceExponent, o.tolerance, o.maxIterations, cap, floor);
   const plans: PlanResult[] = [];
   let seed: Level | undefined;
   if (o.policy !== 'adaptive') {

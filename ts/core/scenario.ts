@@ -486,13 +486,17 @@ export function problemFromDraws(o: ScenarioParams, drop: DropDraws, h2: Float64
   if (o.fixedSeconds !== 0) p.fixedSeconds = new Float64Array(K).fill(o.fixedSeconds);
   if (device) p.minPruning = Float64Array.from(rmin);
   if (drop.computePowerW) p.computePowerW = Float64Array.from(kept, (k) => drop.computePowerW![k]);
+  else if (device) p.computePowerW = Float64Array.from(kept, (k) => DEVICES[device[k]].powerW);
   else if (o.computePowerMin !== 0) p.computePowerW = new Float64Array(K).fill(o.computePowerMin);
   if (Number.isFinite(o.energyCapJ)) p.energyCapJ = new Float64Array(K).fill(o.energyCapJ);
   for (let j = 0; j < K; j++) {
     const k = kept[j];
     const lossDb = pathLossDb(drop.distanceM[k]) + drop.shadowDb[k];
     p.channelGain[j] = 10 ** (-lossDb / 10) * h2[k];
-    p.computeSeconds[j] = (drop.samples[k] * o.flopsPerSample) / drop.throughput[k];
+    // A drops file's client that names a device has no throughput of its own (NaN): its
+    // device's peak times this grid point's utilization, as drawDevices sets it.
+    const throughput = device && Number.isNaN(drop.throughput[k]) ? DEVICES[device[k]].peakFlops * o.utilization : drop.throughput[k];
+    p.computeSeconds[j] = (drop.samples[k] * o.flopsPerSample) / throughput;
     p.dataWeight[j] = drop.samples[k];
   }
   validateProblem(p);

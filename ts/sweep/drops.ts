@@ -7,12 +7,17 @@
  *
  * (distance to the base station, m, >= 1; shadowing, dB, default 0; local samples, > 0;
  * compute throughput, FLOP/s, > 0): the quantities the generator draws for a drop
- * (MODEL.md section 7). Everything else (power, noise, bandwidth, model, budget, ...)
+ * (MODEL.md section 7). Instead of a throughput a client may name a device of the
+ * catalog, `"device": "orin-nano-8gb"` (docs/DEVICES.md): its throughput is then the
+ * device's peak times the grid point's utilization, its compute power the device's, its
+ * least pruning what the device's memory forces (MODEL.md section 12), and it is left out
+ * when that exceeds rmax; a file names a device for every client or for none. Everything else (power, noise, bandwidth, model, budget, ...)
  * comes from the scenario and the grid; realization r of drop d takes the generator's
  * Rayleigh fading of (seed, d, r). The file's SHA-256 joins the sweep's identity.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { DEVICES, deviceIndex } from '../core/devices.js';
 import { JcpbaError } from '../core/error.js';
 import type { DropDraws } from '../core/scenario.js';
 
@@ -44,6 +49,8 @@ export function loadDrops(path: string): DropsFile {
     throw new JcpbaError('parse-error', `the drops file ${path} is not valid JSON: ${(e as Error).message}`, 'dropsFile');
   }
   if (!Array.isArray(value) || value.length === 0) throw bad(`the drops file ${path} must hold a non-empty JSON array of drops (each an array of clients)`);
+  // Whether the file's clients name devices: set by its first client, kept by every other.
+  let byDevice: boolean | undefined;
   const drops = value.map((drop: unknown, d): DropDraws => {
     if (!Array.isArray(drop) || drop.length === 0 || drop.length > MAX_CLIENTS) {
       throw bad(`${path}: drop ${d} must be a non-empty array of at most ${MAX_CLIENTS} clients`);
@@ -55,7 +62,15 @@ export function loadDrops(path: string): DropsFile {
       if (typeof c !== 'object' || c === null || Array.isArray(c)) throw bad(`${where} must be an object { distanceM, shadowDb, samples, throughput }`, k);
       const o = c as Record<string, unknown>;
       for (const key of Object.keys(o)) {
-        if (!['distanceM', 'shadowDb', 'samples', 'throughput'].includes(key)) throw bad(`${where} has an unknown field ${JSON.stringify(key)}; expected distanceM, shadowDb, samples, throughput`, k);
+        if (!['distanceM', 'shadowDb', 'samples', 'throughput', 'device'].includes(key)) {
+          throw bad(`${where} has an unknown field ${JSON.stringify(key)}; expected distanceM, shadowDb, samples, and throughput or device`, k);
+        }
+      }
+      const named = o.device !== undefined;
+      if (named && o.throughput !== undefined) throw bad(`${where}: give throughput or device, not both`, k);
+      byDevice ??= named;
+      if (named !== byDevice) {
+        throw bad(`${where}: ${named ? 'names a device' : 'gives a throughput'} but the file's first client ${byDevice ? 'names a device' : 'gives a throughput'}; a file names a device for every client or for none`, k);
       }
       const num = (key: string, ok: (x: number) => boolean, what: string, fallback?: number): number => {
         const x = o[key] ?? fallback;
@@ -65,7 +80,16 @@ export function loadDrops(path: string): DropsFile {
       out.distanceM[k] = num('distanceM', (x) => x >= 1, 'a finite number of meters >= 1');
       out.shadowDb[k] = num('shadowDb', (x) => Math.abs(x) <= 100, 'a finite number of dB in [-100, 100]', 0);
       out.samples[k] = num('samples', (x) => x > 0, 'a positive finite number');
-      out.throughput[k] = num('throughput', (x) => x > 0, 'a positive finite number of FLOP/s');
+      if (named) {
+        const i = typeof o.device === 'string' ? deviceIndex(o.device) : -1;
+        if (i < 0) throw bad(`${where}: device must be one of ${DEVICES.map((x) => x.name).join(', ')} (got ${JSON.stringify(o.device)})`, k);
+        out.device ??= new Int32Array(K);
+        out.device[k] = i;
+        // Set per grid point from the device (peak x utilization): problemFromDraws.
+        out.throughput[k] = NaN;
+      } else {
+        out.throughput[k] = num('throughput', (x) => x > 0, 'a positive finite number of FLOP/s');
+      }
     });
     return out;
   });

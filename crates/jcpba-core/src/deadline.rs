@@ -40,8 +40,8 @@ use crate::optimal::{boxes, price_response, rho_noise_scale, stationarity, Works
 use crate::options::SolveOptions;
 use crate::problem::{validate, ProblemView};
 use crate::pruning::weighted;
-use crate::rate::rate_inverse;
 use crate::rate::LN2;
+use crate::rate::{rate, rate_inverse};
 use crate::solution::Status;
 
 /// Newton steps in ln lambda start here when the band is not yet bracketed.
@@ -55,6 +55,8 @@ const U: f64 = f64::EPSILON / 2.0;
 /// A bound on the relative rounding error of a computed client latency (a few
 /// operations, 16 ulps, with margin).
 const LATENCY_ROUNDING: f64 = 64.0 * U;
+/// Steps of least_pruning's rise onto the deadline: doubling from an ulp, 64 reach any rmax.
+const ROUNDING_STEPS: u32 = 64;
 
 /// What deadline mode returns (docs/CORE_API.md, "Deadline mode").
 #[derive(Clone, Debug, PartialEq)]
@@ -147,13 +149,12 @@ fn meet_deadline(
     if !(sum <= inst.bandwidth_hz) {
         return None;
     }
-    let scale = inst.bandwidth_hz / sum;
+    scale_up_onto_band(&mut bandwidth, sum, inst.bandwidth_hz);
     for k in 0..k_count {
-        bandwidth[k] *= scale;
         pruning[k] = if fixed(ws, k) {
             0.0
         } else {
-            pruning_for(inst, k, d, bandwidth[k])
+            least_pruning(inst, k, d, bandwidth[k])
         };
     }
     let weighted = weighted(&inst.w, &pruning);
@@ -162,6 +163,20 @@ fn meet_deadline(
         bandwidth,
         weighted,
     })
+}
+
+/// Scales a split summing to `sum` (at most B) up onto the band B: by B / sum, or, when
+/// that overflows (the needs of a deadline near the largest double are below 1e-300 Hz),
+/// by each client's share of the sum.
+fn scale_up_onto_band(bandwidth: &mut [f64], sum: f64, b_total: f64) {
+    let scale = b_total / sum;
+    for b in bandwidth.iter_mut() {
+        *b = if scale.is_finite() {
+            *b * scale
+        } else {
+            (*b / sum) * b_total
+        };
+    }
 }
 
 fn infeasible(d: f64, min_deadline: f64) -> MinPruning {
@@ -298,6 +313,30 @@ fn pruning_for(inst: &Instance, k: usize, t: f64, b: f64) -> f64 {
     }
 }
 
+/// The least pruning with which client k meets T with b Hz, as its latency is computed:
+/// pruning_for's rho is the root of tau(rho) = T to a few ulps of U / V, which near full
+/// pruning are many ulps of 1 - rho (relatively, 1e-16 / (1 - rho)), so its latency can
+/// miss T by more than the contract's rounding. Raised by the excess over V (at least an
+/// ulp, doubling) until the computed latency meets T, or up to the cap.
+fn least_pruning(inst: &Instance, k: usize, t: f64, b: f64) -> f64 {
+    let mut rho = pruning_for(inst, k, t, b);
+    let upload = inst.payload_bits / rate(inst.a[k], b);
+    let v = inst.prunable(k, upload);
+    let mut step: f64 = 0.0;
+    for _ in 0..ROUNDING_STEPS {
+        let excess = inst.latency(k, rho, upload) - t;
+        if !(excess > 0.0 && v > 0.0 && rho < inst.rmax[k]) {
+            break;
+        }
+        step = (2.0 * step)
+            .max(excess / v)
+            .max(f64::EPSILON * rho)
+            .max(f64::MIN_POSITIVE);
+        rho = (rho + step).min(inst.rmax[k]);
+    }
+    rho
+}
+
 /// Whether pruning saves client k no bandwidth at this deadline (rmax = 0, or nothing
 /// prunable): it keeps its unpruned need and prunes nothing.
 fn fixed(ws: &Workspace, k: usize) -> bool {
@@ -338,122 +377,162 @@ fn box_noise(inst: &Instance, d: f64, b: &[f64], rho: &[f64], interior: Option<&
     2.0 * noise
 }
 
-/// Solves Q(D) on an instance; `tolerance` is the absolute width of the certificate to
-/// reach (P is a fraction), `max_iterations` the cap on price evaluations.
-pub fn min_pruning_instance(
-    inst: &Instance,
-    d: f64,
-    tolerance: f64,
-    max_iterations: u32,
-) -> MinPruning {
-    let k_count = inst.clients;
-    let b_total = inst.bandwidth_hz;
-    let mut ws = Workspace::new(inst);
-    // The price search and the dual bound work at the deadline loosened by the rounding
-    // of a latency (LATENCY_ROUNDING): a point whose latency, as computed, meets D meets
-    // that, so the lower bound holds for every such point too (optimal's, say); the points
-    // built meet D itself.
-    let dd = d * (1.0 + LATENCY_ROUNDING);
-    // None: some client cannot meet D even with infinite bandwidth at full pruning.
-    let reachable = boxes(inst, &mut ws, dd).is_some();
-    if reachable {
-        for k in 0..k_count {
-            precise_box(inst, &mut ws, k, dd);
-        }
+/// Full pruning and the price response's point below y_full: `cap`, each client's full
+/// pruning (rmax, or 0 everywhere when pruning changes no latency); `rho`, the same with
+/// the clients pruning saves no bandwidth at 0 (they stay unpruned at every price, and
+/// counting them at their cap would put the dual above the least pruning); each client's
+/// bandwidth there at the loosened deadline, their sum (the least band that meets D) and
+/// the weighted pruning of `rho`.
+struct FullPruning {
+    cap: Vec<f64>,
+    rho: Vec<f64>,
+    bandwidth: Vec<f64>,
+    band: f64,
+    weighted: f64,
+}
+
+/// What each client needs to meet D itself (not the loosened deadline): its bandwidth at
+/// full pruning (`full`; its unpruned need when pruning saves it nothing) and unpruned,
+/// and `extra`, the most bandwidth meet_deadline may add to a split of the search.
+struct Needs {
+    full: Vec<f64>,
+    unpruned: Vec<f64>,
+    extra: f64,
+}
+
+/// Every client's box at the loosened deadline `dd`, with compensated ends; false when
+/// some client cannot meet it even with infinite bandwidth at full pruning.
+fn deadline_boxes(inst: &Instance, ws: &mut Workspace, dd: f64) -> bool {
+    if boxes(inst, ws, dd).is_none() {
+        return false;
     }
-    // Pruning that changes no latency is never worth its cost.
-    let useful = inst.phi_c > 0.0 || inst.phi_s > 0.0;
-    let full: Vec<f64> = if useful {
+    for k in 0..inst.clients {
+        precise_box(inst, ws, k, dd);
+    }
+    true
+}
+
+/// Full pruning: rmax, unless pruning changes no latency (it is then never worth its cost).
+fn full_pruning(inst: &Instance) -> Vec<f64> {
+    if inst.phi_c > 0.0 || inst.phi_s > 0.0 {
         inst.rmax.to_vec()
     } else {
-        vec![0.0; k_count]
-    };
-    if !reachable {
-        return infeasible(d, least_deadline(inst, &full).0);
+        vec![0.0; inst.clients]
     }
-    // What each client needs to meet D itself at full pruning, and unpruned.
+}
+
+fn full_pruning_point(inst: &Instance, ws: &Workspace, cap: Vec<f64>) -> FullPruning {
+    let k_count = inst.clients;
+    let mut rho = cap.clone();
+    let mut bandwidth = vec![0.0; k_count];
+    let mut band = 0.0;
+    for k in 0..k_count {
+        if fixed(ws, k) {
+            rho[k] = 0.0;
+            bandwidth[k] = ws.b_hi[k];
+        } else {
+            bandwidth[k] = ws.b_lo[k];
+        }
+        band += bandwidth[k];
+    }
+    let weighted = weighted(&inst.w, &rho);
+    FullPruning {
+        cap,
+        rho,
+        bandwidth,
+        band,
+        weighted,
+    }
+}
+
+fn needs(inst: &Instance, ws: &Workspace, d: f64, full: &FullPruning) -> Needs {
+    let k_count = inst.clients;
     let mut need = vec![0.0; k_count];
     let mut need_hi = vec![0.0; k_count];
     for k in 0..k_count {
-        let lo = precise_window(inst, k, full[k], d);
+        let lo = precise_window(inst, k, full.cap[k], d);
         let hi = precise_window(inst, k, 0.0, d);
         need_hi[k] = if hi > 0.0 {
             rate_inverse(inst.a[k], inst.payload_bits / hi)
         } else {
             f64::INFINITY
         };
-        need[k] = if fixed(&ws, k) {
+        need[k] = if fixed(ws, k) {
             need_hi[k]
         } else if lo > 0.0 {
-            rate_inverse(inst.a[k], inst.payload(full[k]) / lo)
+            rate_inverse(inst.a[k], inst.payload(full.cap[k]) / lo)
         } else {
             f64::INFINITY
         };
     }
-    // Each client's bandwidth at full pruning (its unpruned need when pruning saves it
-    // nothing), and their sum: the least band that meets D.
-    let mut b_full = vec![0.0; k_count];
-    let mut sum_full = 0.0;
-    for k in 0..k_count {
-        b_full[k] = if fixed(&ws, k) {
-            ws.b_hi[k]
-        } else {
-            ws.b_lo[k]
-        };
-        sum_full += b_full[k];
-    }
-    let p_full = weighted(&inst.w, &full);
-    // The most bandwidth meet_deadline may add to a split of the search to meet D itself.
     let mut extra = 0.0;
     for k in 0..k_count {
-        if need[k] > b_full[k] {
-            extra += need[k] - b_full[k];
+        if need[k] > full.bandwidth[k] {
+            extra += need[k] - full.bandwidth[k];
         }
     }
-    let mut start = if sum_full <= b_total {
-        meet_deadline(inst, &ws, d, &b_full, &need)
-    } else {
-        None
-    };
-    if start.is_none() {
-        // Over the band at full pruning: D is below the least feasible deadline, block B's
-        // latency at full pruning, unless that is within rounding of D.
-        let (t_min, b) = least_deadline(inst, &full);
-        if !(t_min <= d * (1.0 + DEADLINE_SLACK)) {
-            return infeasible(d, t_min);
-        }
-        start = Some(Point {
-            pruning: full.clone(),
-            bandwidth: b,
-            weighted: p_full,
-        });
+    Needs {
+        full: need,
+        unpruned: need_hi,
+        extra,
     }
-    let mut best = match start {
-        Some(p) => p,
-        None => unreachable!("a start point was set above"),
-    };
+}
 
-    // No pruning needed: every client meets D unpruned within the band.
+/// The first point meeting D: from the full-pruning split when it fits the band, else,
+/// when D is within the contract's slack of the least feasible deadline (block B's latency
+/// at full pruning), block B's split at full pruning. Err: D is infeasible, and the least
+/// feasible deadline.
+fn start_point(
+    inst: &Instance,
+    ws: &Workspace,
+    d: f64,
+    full: &FullPruning,
+    needs: &Needs,
+) -> Result<Point, f64> {
+    if full.band <= inst.bandwidth_hz {
+        if let Some(point) = meet_deadline(inst, ws, d, &full.bandwidth, &needs.full) {
+            return Ok(point);
+        }
+    }
+    let (t_min, b) = least_deadline(inst, &full.cap);
+    if !(t_min <= d * (1.0 + DEADLINE_SLACK)) {
+        return Err(t_min);
+    }
+    Ok(Point {
+        pruning: full.cap.clone(),
+        bandwidth: b,
+        weighted: weighted(&inst.w, &full.cap),
+    })
+}
+
+/// Every client meeting D unpruned, scaled up onto the band, when that fits it.
+fn unpruned_point(inst: &Instance, needs: &Needs) -> Option<Point> {
     let mut sum_hi = 0.0;
-    for k in 0..k_count {
-        sum_hi += need_hi[k];
+    for k in 0..inst.clients {
+        sum_hi += needs.unpruned[k];
     }
-    if sum_hi <= b_total {
-        let scale = b_total / sum_hi;
-        let point = Point {
-            pruning: vec![0.0; k_count],
-            bandwidth: need_hi.iter().map(|b| b * scale).collect(),
-            weighted: 0.0,
-        };
-        return finish(inst, d, point, 0.0, 0, true);
+    if !(sum_hi <= inst.bandwidth_hz) {
+        return None;
     }
+    let mut bandwidth = needs.unpruned.clone();
+    scale_up_onto_band(&mut bandwidth, sum_hi, inst.bandwidth_hz);
+    Some(Point {
+        pruning: vec![0.0; inst.clients],
+        bandwidth,
+        weighted: 0.0,
+    })
+}
 
-    // Below the price y_full = ln lambda_full every client stays at full pruning (its
-    // stationarity condition holds at b_lo): the dual there is closed-form, and no lower
-    // price changes the split, only the rounding noise of the dual.
+/// y_full = ln lambda_full, the price below which every client stays at full pruning (its
+/// stationarity condition holds at b_lo; +inf when no client can trade pruning for band),
+/// and the lower bound there: the dual is closed-form, and no lower price changes the
+/// split, only the rounding noise of the dual. The bound is capped at that point's
+/// weighted pruning: no point meeting D needs more, and a dual above that only says that
+/// D is infeasible by less than the rounding the slack allows.
+fn full_pruning_dual(inst: &Instance, ws: &Workspace, dd: f64, full: &FullPruning) -> (f64, f64) {
     let mut y_full = f64::INFINITY;
-    for k in 0..k_count {
-        if !fixed(&ws, k) {
+    for k in 0..inst.clients {
+        if !fixed(ws, k) {
             // G at b_lo, as computed for this deadline by boxes and precise_box.
             let y = -ws.g_lo[k] - inst.w[k].ln();
             if y < y_full {
@@ -464,31 +543,60 @@ pub fn min_pruning_instance(
     let mut lower: f64 = 0.0;
     if y_full.is_finite() {
         let lambda = y_full.exp();
-        let dual = p_full + (sum_full - b_total) / lambda
-            - box_noise(inst, dd, &b_full, &full, None) / lambda
+        let dual = full.weighted + (full.band - inst.bandwidth_hz) / lambda
+            - box_noise(inst, dd, &full.bandwidth, &full.rho, None) / lambda
             - RHO_NOISE;
         if dual > lower {
             lower = dual;
         }
     }
-    // No point meeting D prunes more than full pruning: a dual above that only says that
-    // D is infeasible by less than the rounding the slack above allows.
-    if p_full < lower {
-        lower = p_full;
+    if full.weighted < lower {
+        lower = full.weighted;
     }
-    let mut converged = best.weighted - lower <= tolerance;
-    let mut iterations = 0;
-    if !(sum_full <= b_total) || !y_full.is_finite() {
-        // No split of a price fits the band (or no client can trade pruning for band).
-        return finish(inst, d, best, lower, iterations, converged);
-    }
+    (y_full, lower)
+}
 
+/// Deadline mode at one deadline: D, the loosened deadline of the search and the dual,
+/// full pruning and the clients' needs at D.
+struct Deadline {
+    d: f64,
+    dd: f64,
+    full: FullPruning,
+    needs: Needs,
+}
+
+/// Where the price search stands: the best point met, the certified lower bound, and the
+/// bracket on ln lambda.
+struct Search {
+    best: Point,
+    lower: f64,
+    iterations: u32,
+    converged: bool,
+}
+
+/// Newton's method on ln sum_k b_k(lambda) = ln B' in y = ln lambda from the price y_full,
+/// each price raising the lower bound (weak duality, clear of the rounding noise of both
+/// sums) and building a point that meets D when its split fits the band. Stops at the
+/// tolerance, at the cap, when the rounding noise alone is above the tolerance and the gap
+/// before the noise is within it, or when the price is pinned to rounding: the problem's
+/// data then determine the least pruning only to the width reached.
+fn price_search(
+    inst: &Instance,
+    ws: &mut Workspace,
+    at: &Deadline,
+    y_full: f64,
+    tolerance: f64,
+    max_iterations: u32,
+    search: &mut Search,
+) {
+    let (k_count, b_total) = (inst.clients, inst.bandwidth_hz);
+    let (d, dd, full, needs) = (at.d, at.dd, &at.full, &at.needs);
     let mut y_lo = y_full; // the split (with what meeting D adds) fits the band here
     let mut y_hi = f64::INFINITY; // and not here
     let mut y = b_total.ln().max(y_full + 1.0); // a unit of pruning worth the whole band
-    while !converged && iterations < max_iterations {
-        iterations += 1;
-        let used = price_response(inst, &mut ws, dd, y).0;
+    while !search.converged && search.iterations < max_iterations {
+        search.iterations += 1;
+        let used = price_response(inst, ws, dd, y).0;
         let lambda = y.exp();
         let mut band = 0.0;
         let mut band_slope = 0.0; // d band / d ln lambda
@@ -498,60 +606,116 @@ pub fn min_pruning_instance(
                 band_slope -= ws.b[k] / ws.gs[k];
             }
         }
-        // Weak duality, clear of the rounding noise of both sums.
         let noise = box_noise(inst, dd, &ws.b, &ws.rho, Some(&ws.gs)) / lambda
-            + RHO_NOISE * rho_noise_scale(inst, &ws);
+            + RHO_NOISE * rho_noise_scale(inst, ws);
         let mut dual = used + (band - b_total) / lambda - noise;
-        if p_full < dual {
-            dual = p_full;
+        if full.weighted < dual {
+            dual = full.weighted;
         }
-        if dual > lower {
-            lower = dual;
+        if dual > search.lower {
+            search.lower = dual;
         }
         let point = if band <= b_total {
-            meet_deadline(inst, &ws, d, &ws.b, &need)
+            meet_deadline(inst, ws, d, &ws.b, &needs.full)
         } else {
             None
         };
         match point {
             Some(point) => {
                 y_lo = y;
-                if point.weighted < best.weighted {
-                    best = point;
+                if point.weighted < search.best.weighted {
+                    search.best = point;
                 }
             }
             None => y_hi = y,
         }
-        converged = best.weighted - lower <= tolerance;
-        // Stop also when the rounding noise alone is above the tolerance and the gap
-        // before the noise is within it, or when the price is pinned to rounding: the
-        // problem's data then determine the least pruning only to the width reached.
+        search.converged = search.best.weighted - search.lower <= tolerance;
         let raw = used + (band - b_total) / lambda;
-        if converged
-            || (noise >= tolerance && best.weighted - raw <= tolerance)
+        if search.converged
+            || (noise >= tolerance && search.best.weighted - raw <= tolerance)
             || !(y_hi - y_lo > 1e-15 * y.abs().max(1.0))
         {
             break;
         }
-        // Newton on ln band = ln target: the target is inside the band by half the
-        // tolerance's worth of bandwidth and what meeting D itself may add, so the next
-        // split fits.
-        let target = (b_total - 0.5 * tolerance * lambda - extra).max(0.5 * b_total);
-        let mut next = if band.is_finite() && band_slope > 0.0 {
-            y - (band / target).ln() / (band_slope / band)
-        } else {
-            f64::NAN
-        };
-        if !(next > y_lo && next < y_hi) {
-            next = if y_hi == f64::INFINITY {
-                y + PRICE_STRIDE
-            } else {
-                0.5 * (y_lo + y_hi)
-            };
-        }
-        y = next;
+        let target = (b_total - 0.5 * tolerance * lambda - needs.extra).max(0.5 * b_total);
+        y = next_price(band, band_slope, y, (y_lo, y_hi), target);
     }
-    finish(inst, d, best, lower, iterations, converged)
+}
+
+/// Newton's step on ln band = ln target in y = ln lambda (the target is inside the band by
+/// half the tolerance's worth of bandwidth and what meeting D itself may add, so the next
+/// split fits), safeguarded by the bracket: a stride up while it is open, else bisection.
+fn next_price(band: f64, band_slope: f64, y: f64, (y_lo, y_hi): (f64, f64), target: f64) -> f64 {
+    let next = if band.is_finite() && band_slope > 0.0 {
+        y - (band / target).ln() / (band_slope / band)
+    } else {
+        f64::NAN
+    };
+    if next > y_lo && next < y_hi {
+        next
+    } else if y_hi == f64::INFINITY {
+        y + PRICE_STRIDE
+    } else {
+        0.5 * (y_lo + y_hi)
+    }
+}
+
+/// Solves Q(D) on an instance; `tolerance` is the absolute width of the certificate to
+/// reach (P is a fraction), `max_iterations` the cap on price evaluations.
+pub fn min_pruning_instance(
+    inst: &Instance,
+    d: f64,
+    tolerance: f64,
+    max_iterations: u32,
+) -> MinPruning {
+    let mut ws = Workspace::new(inst);
+    // The price search and the dual bound work at the deadline loosened by the rounding
+    // of a latency (LATENCY_ROUNDING): a point whose latency, as computed, meets D meets
+    // that, so the lower bound holds for every such point too (optimal's, say); the points
+    // built meet D itself. (The largest doubles keep the largest double: the loosened
+    // deadline would overflow.)
+    let dd = (d * (1.0 + LATENCY_ROUNDING)).min(f64::MAX);
+    let full = full_pruning(inst);
+    if !deadline_boxes(inst, &mut ws, dd) {
+        return infeasible(d, least_deadline(inst, &full).0);
+    }
+    let full = full_pruning_point(inst, &ws, full);
+    let needs = needs(inst, &ws, d, &full);
+    let start = match start_point(inst, &ws, d, &full, &needs) {
+        Ok(point) => point,
+        Err(min_deadline) => return infeasible(d, min_deadline),
+    };
+    if let Some(point) = unpruned_point(inst, &needs) {
+        return finish(inst, d, point, 0.0, 0, true);
+    }
+    let (y_full, lower) = full_pruning_dual(inst, &ws, dd, &full);
+    let at = Deadline { d, dd, full, needs };
+    let mut search = Search {
+        converged: start.weighted - lower <= tolerance,
+        best: start,
+        lower,
+        iterations: 0,
+    };
+    // Otherwise no split of a price fits the band (or no client can trade pruning for band).
+    if at.full.band <= inst.bandwidth_hz && y_full.is_finite() {
+        price_search(
+            inst,
+            &mut ws,
+            &at,
+            y_full,
+            tolerance,
+            max_iterations,
+            &mut search,
+        );
+    }
+    finish(
+        inst,
+        d,
+        search.best,
+        search.lower,
+        search.iterations,
+        search.converged,
+    )
 }
 
 #[cfg(test)]

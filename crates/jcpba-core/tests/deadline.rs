@@ -487,3 +487,100 @@ fn extreme_channels_keep_feasible_points_and_valid_certificates() {
         pinned
     );
 }
+
+/// Issue 20 (audit 01): a client whose compute (1e-15 s) is below the rounding of the
+/// deadline and whose payload cannot be pruned gains no bandwidth from pruning; the dual
+/// counted it at its cap, and the lower bound (0.478) passed the upper (0.020) as
+/// `Converged`.
+#[test]
+fn a_client_pruning_cannot_help_never_lifts_the_lower_bound_above_the_least_pruning() {
+    for &(tiny, phi_s) in [(1e-15, 0.0), (1e-17, 0.0), (1e-13, 0.0), (1e-15, 1e-9)].iter() {
+        let p = Problem {
+            bandwidth_hz: 2e7,
+            noise_psd_w_per_hz: N0,
+            payload_bits: 67_108_864.0,
+            pruning_budget: 0.3,
+            prunable_payload_fraction: phi_s,
+            compute_seconds: vec![20.0, tiny],
+            tx_power_w: vec![0.2, 0.2],
+            channel_gain: vec![1e-10, 1e-8],
+            data_weight: vec![100.0, 2000.0],
+            max_pruning: vec![0.5, 0.5],
+            ..Problem::default()
+        };
+        let label = format!("compute {}, phi_s {}", tiny, phi_s);
+        let r = min_pruning(&p.view(), 12.0, &opts()).unwrap();
+        assert!(assert_meets(&p, &r, &label), "{}: {:?}", label, r.status);
+        let want = brute_force(&p, 12.0);
+        assert!(
+            r.lower_bound.unwrap() <= want + 1e-12,
+            "{}: lower bound {:?} above brute force {}",
+            label,
+            r.lower_bound,
+            want
+        );
+        assert!(
+            (r.weighted_pruning.unwrap() - want).abs() <= 1e-7,
+            "{}: {:?} vs brute force {}",
+            label,
+            r.weighted_pruning,
+            want
+        );
+    }
+}
+
+/// Issue 20 (audit 02): the loosened deadline D (1 + 64 u) overflowed at the largest
+/// doubles, and the unpruned split's scale B / sum did at 1e307: bandwidth +inf, latency
+/// NaN, `Converged`.
+#[test]
+fn a_deadline_up_to_the_largest_double_is_met_unpruned_on_a_finite_split() {
+    let mut tiny = random_problem(7);
+    tiny.payload_bits = 1.0;
+    tiny.bandwidth_hz = 1e12;
+    for p in [random_problem(7), tiny].iter() {
+        for &d in [1e300, 1e307, 1e308, f64::MAX].iter() {
+            let label = format!("D = {}", d);
+            let r = min_pruning(&p.view(), d, &opts()).unwrap();
+            assert!(assert_meets(p, &r, &label), "{}: {:?}", label, r.status);
+            assert_eq!(r.weighted_pruning, Some(0.0), "{}", label);
+            let t = r.latency.unwrap();
+            assert!(t.is_finite() && t > 0.0, "{}: latency {}", label, t);
+            for &b in r.bandwidth.iter() {
+                assert!(b.is_finite() && b > 0.0, "{}: bandwidth {}", label, b);
+            }
+        }
+    }
+}
+
+/// Issue 20 (audit 03): near full pruning the least rho is known to a few ulps of 1, many
+/// ulps of 1 - rho: the point missed the deadline by up to 5e-11 relative at rmax =
+/// 0.999999. K = 1 with U = c + S / r(B) = 2 s: tau = 2 (1 - rho), the least deadline is
+/// 2 (1 - rmax) and the least pruning 1 - D / 2.
+#[test]
+fn max_pruning_close_to_one_still_meets_the_deadline() {
+    for &rmax in [0.99999, 0.999999, 1.0 - 1e-6].iter() {
+        let p = Problem {
+            bandwidth_hz: 1.0,
+            noise_psd_w_per_hz: 1.0,
+            payload_bits: 1.0,
+            compute_seconds: vec![1.0],
+            tx_power_w: vec![1.0],
+            channel_gain: vec![1.0],
+            data_weight: vec![1.0],
+            max_pruning: vec![rmax],
+            ..Problem::default()
+        };
+        for i in 0..50 {
+            let d = 2.0 * (1.0 - rmax) * (1.0 + 0.01 * i as f64);
+            let label = format!("rmax {}, D {}", rmax, d);
+            let r = min_pruning(&p.view(), d, &opts()).unwrap();
+            assert!(assert_meets(&p, &r, &label), "{}: {:?}", label, r.status);
+            assert!(
+                (r.pruning[0] - (1.0 - d / 2.0)).abs() <= 4.0 * f64::EPSILON,
+                "{}: rho {}",
+                label,
+                r.pruning[0]
+            );
+        }
+    }
+}

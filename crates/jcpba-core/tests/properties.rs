@@ -450,3 +450,47 @@ fn optimal_makes_progress_when_a_probe_changes_nothing() {
         r.lower_bound <= cold.upper_bound.unwrap() && cold.lower_bound.unwrap() <= r.upper_bound
     );
 }
+
+/// Issue 20 (audit 16): with a tolerance below what doubles certify (1e-17) the bracket
+/// stops moving after a few evaluations; `optimal` then stops with `IterationLimit` and
+/// the bracket reached instead of running on to the cap (hours at 2^32 - 1).
+#[test]
+fn optimal_stops_when_rounding_pins_its_bracket() {
+    let pinned = SolveOptions {
+        tolerance: 1e-17,
+        max_iterations: 5000,
+    };
+    for i in 0..12 {
+        let p = random_problem(1000 + i);
+        let reference = run(&p, Method::Optimal);
+        let s = solve(&p.view(), Method::Optimal, &pinned).unwrap();
+        let label = format!("problem {}", i);
+        assert_feasible(&p, &s, &label);
+        let (lo, hi) = (s.lower_bound.unwrap(), s.upper_bound.unwrap());
+        assert!(
+            s.status == Status::IterationLimit || hi - lo <= 1e-17 * hi,
+            "{}: {:?}",
+            label,
+            s.status
+        );
+        assert!(
+            s.iterations < 200,
+            "{}: {} evaluations",
+            label,
+            s.iterations
+        );
+        assert!(
+            lo <= hi && hi - lo <= 1e-12 * hi,
+            "{}: {}..{}",
+            label,
+            lo,
+            hi
+        );
+        // Both brackets hold the optimum.
+        assert!(
+            lo <= reference.upper_bound.unwrap() && reference.lower_bound.unwrap() <= hi,
+            "{}",
+            label
+        );
+    }
+}

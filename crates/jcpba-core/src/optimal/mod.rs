@@ -61,6 +61,15 @@ pub const RHO_NOISE: f64 = 1e-15;
 /// and its largest step in ln(price).
 const NUDGES: u32 = 16;
 const MAX_NUDGE: f64 = 1.0;
+/// Evaluations in a row that move neither end of the bracket after which `optimal` stops
+/// (iteration-limit, the bracket reached): the bracket is then pinned by rounding (a
+/// tolerance below what doubles certify), and the probes of one side have halved it 32
+/// times. Converging runs move an end at least every other evaluation.
+const STAGNATION: u32 = 32;
+/// The least relative width the search steers by: its probes and aims are fractions of
+/// the tolerance, and below a few ulps they round onto the ends of the bracket and stall
+/// it far from its rounding-limited width. A smaller tolerance still decides convergence.
+const STEER: f64 = 1e-15;
 /// 2^-51: a relative step that always moves a double by at least one ulp.
 const NUDGE: f64 = 4.440892098500626e-16;
 
@@ -481,7 +490,9 @@ pub fn optimal(
     let mut scratch = vec![0.0; k_count];
     let mut t = hi;
     let mut iterations = 0;
+    let steer = tolerance.max(STEER);
     let mut converged = hi - lo <= tolerance * hi;
+    let mut stalled = 0;
     while !converged && iterations < max_iterations {
         iterations += 1;
         let ev = evaluate(inst, &mut ws, t);
@@ -504,7 +515,12 @@ pub fn optimal(
             }
         }
         converged = hi - lo <= tolerance * hi;
-        if converged {
+        stalled = if lo == lo_before && hi == hi_before {
+            stalled + 1
+        } else {
+            0
+        };
+        if converged || stalled >= STAGNATION {
             break;
         }
         // Newton's method on ln F = ln B in y = ln(T - pole): F grows like 1 / (T - pole)
@@ -519,8 +535,8 @@ pub fn optimal(
             // about tolerance^2 of the root: aim a quarter tolerance left of it, where the
             // dual certifies the lower bound and the rescaled point closes the bracket in
             // the same evaluation.
-            if !ev.infeasible && ((newton - t) / t).abs() <= tolerance.sqrt() {
-                newton - 0.25 * tolerance * newton
+            if !ev.infeasible && ((newton - t) / t).abs() <= steer.sqrt() {
+                newton - 0.25 * steer * newton
             } else {
                 newton
             }
@@ -532,7 +548,7 @@ pub fn optimal(
         // saturated: the tangent's step rounds back onto T, and T's infeasibility is
         // within rounding noise of the dual, so it cannot be certified; at T = hi the
         // demand's own noise can put it above B). Bisect when Newton leaves the bracket.
-        if lo == lo_before && hi == hi_before && (next - t).abs() <= 0.5 * tolerance * t {
+        if lo == lo_before && hi == hi_before && (next - t).abs() <= 0.5 * steer * t {
             let right = 0.5 * (t + hi);
             let left = 0.5 * (lo + t);
             next = if ev.demand > b_total && right > t && right < hi {
@@ -547,7 +563,7 @@ pub fn optimal(
         }
         // Near the optimum Newton's steps shrink below the tolerance while the bracket stays
         // open on one side: probe just inside the far end so the bracket closes.
-        let probe = 0.5 * tolerance * hi;
+        let probe = 0.5 * steer * hi;
         if next - lo < probe {
             next = (lo + probe).min(0.5 * (lo + hi));
         } else if hi - next < probe {

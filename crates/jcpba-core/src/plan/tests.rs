@@ -58,7 +58,14 @@ fn budget_for_rounds_is_the_largest_budget_for_any_exponent() {
             previous = p;
             if r < r_cap && p > 0.0 {
                 assert_eq!(d.rounds(p), r, "r0 {} pmax {} m {} r {}", r0, pmax, m, r);
-                assert!(d.rounds(next_up(p)) > r, "r0 {} pmax {} m {} r {}", r0, pmax, m, r);
+                assert!(
+                    d.rounds(next_up(p)) > r,
+                    "r0 {} pmax {} m {} r {}",
+                    r0,
+                    pmax,
+                    m,
+                    r
+                );
             }
         }
     }
@@ -133,7 +140,11 @@ fn options_are_checked_in_order() {
     assert_eq!(new(10.0, f64::NAN, 1e-10, s, o), "pruningLimit");
     assert_eq!(new(10.0, -1.0, 1e-10, s, o), "pruningLimit");
     assert_eq!(new(10.0, 1.0, 0.0, s, o), "tolerance");
-    let m = |m: f64| PlanOptions::new(o, s, 10.0, 1.0, m, 0.0, 500.0).unwrap_err().field;
+    let m = |m: f64| {
+        PlanOptions::new(o, s, 10.0, 1.0, m, 0.0, 500.0)
+            .unwrap_err()
+            .field
+    };
     for &bad in [0.0, -1.0, 1e-4, 2e3, f64::NAN, f64::INFINITY].iter() {
         assert_eq!(m(bad), "convergenceExponent");
     }
@@ -196,7 +207,16 @@ fn plan_of(problems: &[Problem], opts: &PlanOptions) -> Result<Vec<Plan>, Error>
 
 #[test]
 fn realizations_must_share_their_clients() {
-    let opts = PlanOptions::new(Method::Optimal, Policy::Static, 10.0, 0.5, 1.0, 1e-10, 500.0).unwrap();
+    let opts = PlanOptions::new(
+        Method::Optimal,
+        Policy::Static,
+        10.0,
+        0.5,
+        1.0,
+        1e-10,
+        500.0,
+    )
+    .unwrap();
     assert_eq!(
         plan_of(&[], &opts).unwrap_err().message,
         "problems must hold at least one realization"
