@@ -45,6 +45,7 @@ const SWEEP_FLAGS: Record<string, FlagSpec> = {
   resume: { boolean: true, help: 'continue the sweep already in --out' },
   quiet: { boolean: true, help: 'no progress on stderr' },
   'progress-every': { value: 'S', help: 'seconds between progress lines on stderr when it is not a terminal (a log)', default: '5' },
+  statistic: { value: 'mean|median', help: 'what the figures draw: the mean with its 95% CI (Student t), or the median with its 95% CI (order statistics)', default: 'mean' },
   verbose: { boolean: true, help: 'print the note on a skipped backend every time (default: once per machine)' },
   help: { boolean: true, help: 'show this help' },
 };
@@ -182,6 +183,7 @@ export async function sweepCommand(argv: string[], io: Io): Promise<number> {
     threads,
     shard,
     resume: flags.has('resume'),
+    statistic: statisticOption(flags.get('statistic')),
     shouldStop: () => stopSignal !== undefined,
     onProgress: (done, total, progress) => {
       if (quiet) return;
@@ -224,4 +226,10 @@ export async function sweepCommand(argv: string[], io: Io): Promise<number> {
 /** `1 figure`, `2 figures`. */
 function plural(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+/** --statistic: mean or median (a usage error otherwise). */
+export function statisticOption(text: string | undefined): 'mean' | 'median' {
+  if (text === undefined || text === 'mean' || text === 'median') return text ?? 'mean';
+  throw usageError(`--statistic must be mean or median (got ${JSON.stringify(text)})`, 'statistic');
 }
