@@ -1,6 +1,8 @@
 // Sweep throughput in client-solves per second (clients x methods x drops x realizations
 // x rounds / seconds) at 1 thread and at every thread: the native core's runUnits
-// directly, and runSweep (the CLI's path) on each backend into a temporary folder.
+// directly, and runSweep (the CLI's path, at its steady state) on each backend into a
+// temporary folder. Wall and CPU time from the same runs; for runUnits also each
+// thread's CPU time, which on a shared machine shows how the work splits.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,52 +34,75 @@ function sweepConfig(plan, methods) {
 
 const clientSolves = (c) => c.grid[0].values[0] * c.methods.length * c.drops * c.realizations * c.rounds;
 
+/** CPU seconds of this process (every thread, user and system). */
+function cpuSeconds() {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}
+
 /**
- * The best of `repeats` timings (noise only ever adds time), with the mean number of
- * cores other processes kept busy during it: a thread speed-up needs idle cores.
+ * The best of `repeats` runs (noise only ever adds time), each figure on its own: wall
+ * seconds (with the mean number of cores other processes kept busy meanwhile: a thread
+ * speed-up needs idle cores), CPU seconds of the process, and for runUnits the CPU
+ * seconds of its busiest thread (`busiest`) and of all its threads (`threadsTotal`).
  */
 async function best(repeats, measure) {
-  let out = { seconds: Infinity, others: null };
+  const out = { seconds: Infinity, others: null, cpuSeconds: Infinity, busiest: Infinity, threadsTotal: Infinity, threadSeconds: null };
   for (let i = 0; i < repeats; i++) {
     const others = otherWork();
-    const seconds = await measure();
-    if (seconds < out.seconds) out = { seconds, others: others() };
+    const cpu0 = cpuSeconds();
+    const run = await measure();
+    const cpu = cpuSeconds() - cpu0;
+    const { seconds } = run;
+    if (seconds < out.seconds) Object.assign(out, { seconds, others: others(), startupSeconds: run.startupSeconds });
+    out.cpuSeconds = Math.min(out.cpuSeconds, cpu);
+    if (run.threads?.length && run.threads.every((t) => Number.isFinite(t.cpuSeconds))) {
+      const busiest = Math.max(...run.threads.map((t) => t.cpuSeconds));
+      if (busiest < out.busiest) Object.assign(out, { busiest, threadSeconds: run.threads.map((t) => t.cpuSeconds), threadUnits: run.threads.map((t) => t.units) });
+      out.threadsTotal = Math.min(out.threadsTotal, run.threads.reduce((s, t) => s + t.cpuSeconds, 0));
+    }
   }
+  for (const k of ['cpuSeconds', 'busiest', 'threadsTotal']) if (!Number.isFinite(out[k])) out[k] = null;
   return out;
 }
 
+/** Wall seconds of one runUnits, and its threads' CPU seconds and units (lastRunThreads, when the addon has it). */
 function runUnitsSeconds(core, c, threads) {
   const params = flattenParams(gridPoints(c).map((p) => scenarioOf(c, p)));
   const specs = Uint32Array.from(units(c).flatMap((u) => [u.grid, u.drop, u.block]));
   const o = monteCarloOptions(c);
   const t0 = performance.now();
   core.runUnits(params, specs, o.methods.join(','), o.trials, o.rounds, o.tolerance, o.maxIterations, threads);
-  return (performance.now() - t0) / 1000;
+  const seconds = (performance.now() - t0) / 1000;
+  return { seconds, threads: core.lastRunThreads ? JSON.parse(core.lastRunThreads()) : undefined };
 }
 
 /**
- * Seconds from the first progress report to the last: the units, workers' start-up
- * included, but not the results, figures and journal written after them.
+ * runSweep's steady state: the seconds the whole sweep would take at the rate of its
+ * batches after the first (client-solves from the second progress report to the last,
+ * journal writes between batches included; results and figures written after them not).
+ * The first batch also waits for the workers to start and load their backend, a fixed
+ * cost per sweep (about 0.1 s of CPU here, twice the solver's work in this small sweep),
+ * reported on its own as `startupSeconds`: counted in, it hid how the threads scale.
  */
 async function runSweepSeconds(c, backend, threads) {
   const out = mkdtempSync(join(tmpdir(), 'jcpba-bench-'));
-  let first;
-  let last;
+  const marks = [];
   try {
     await runSweep(c, {
       out,
       backend,
       threads,
-      onProgress: () => {
-        const now = performance.now();
-        first ??= now;
-        last = now;
-      },
+      onProgress: (_position, _total, s) => marks.push({ at: performance.now(), solves: s.clientSolvesDone }),
     });
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
-  return (last - first) / 1000;
+  const [start, second, end] = [marks[0], marks[1], marks.at(-1)];
+  // One batch only (a small sweep on many threads): all of it, the start-up included.
+  if (marks.length < 3 || !(end.solves > second.solves)) return { seconds: (end.at - start.at) / 1000, startupSeconds: null };
+  const rate = (end.solves - second.solves) / ((end.at - second.at) / 1000);
+  return { seconds: end.solves / rate, startupSeconds: (second.at - start.at) / 1000 - second.solves / rate };
 }
 
 /**
@@ -119,9 +144,27 @@ export async function runSweepThroughput({ solvers, methods, quick, log, baselin
       speedup: one.seconds / many.seconds,
       otherCoresBusyOneThread: one.others,
       otherCoresBusyAllThreads: many.others,
+      // CPU time of the whole process (user + system, every thread), best of the repeats.
+      cpuSecondsOneThread: one.cpuSeconds,
+      cpuSecondsAllThreads: many.cpuSeconds,
     };
+    if (one.startupSeconds !== undefined) Object.assign(r, { startupSecondsOneThread: one.startupSeconds, startupSecondsAllThreads: many.startupSeconds });
+    if (one.busiest !== null && many.busiest !== null) {
+      // With a core per thread a run lasts as long as its busiest thread: the speed-up in
+      // CPU time, which other sessions' load does not change. threadsTotal over the one
+      // thread's time is the work added by splitting it.
+      Object.assign(r, {
+        threadSecondsOneThread: one.busiest,
+        threadSecondsAllThreads: many.threadSeconds,
+        threadUnitsAllThreads: many.threadUnits,
+        busiestThreadSecondsAllThreads: many.busiest,
+        cpuSpeedup: one.busiest / many.busiest,
+        workRatio: many.threadsTotal / one.threadsTotal,
+      });
+    }
     rows.push(r);
-    log(`sweep ${path} ${backend}: ${r.clientSolvesPerSecondOneThread.toFixed(0)} -> ${r.clientSolvesPerSecondAllThreads.toFixed(0)} client-solves/s (x${r.speedup.toFixed(2)} on ${all} threads; other processes busy on ${r.otherCoresBusyAllThreads ?? '?'} cores meanwhile)`);
+    const cpu = r.cpuSpeedup === undefined ? '' : `; in CPU time x${r.cpuSpeedup.toFixed(2)}: ${(one.busiest * 1e3).toFixed(1)} ms on 1 thread, busiest of ${all} ${(many.busiest * 1e3).toFixed(1)} ms (${many.threadSeconds.map((x) => (x * 1e3).toFixed(1)).join(' + ')} ms, ${many.threadUnits.join(' + ')} units)`;
+    log(`sweep ${path} ${backend}: ${r.clientSolvesPerSecondOneThread.toFixed(0)} -> ${r.clientSolvesPerSecondAllThreads.toFixed(0)} client-solves/s (x${r.speedup.toFixed(2)} on ${all} threads; other processes busy on ${r.otherCoresBusyAllThreads ?? '?'} cores meanwhile)${cpu}`);
     return r;
   };
   const measure = async (path, backend, seconds) => row(path, backend, await best(plan.repeats, () => seconds(1)), await best(plan.repeats, () => seconds(all)));

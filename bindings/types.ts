@@ -168,4 +168,10 @@ export interface CoreBackend {
    * without AVX2, the WASM module without SIMD, or `JCPBA_SIMD=off`).
    */
   kernels(): string;
+
+  /**
+   * The native addon only, for bench/: `[{ cpuSeconds, units }]` of each thread of the
+   * last `runUnits` this JS thread made, as JSON (cpuSeconds null where not measured).
+   */
+  lastRunThreads?(): string;
 }

@@ -11,6 +11,8 @@ const SHARED_VALUES = [
   'CLIENT_FIELDS', 'DATASET_PRESETS', 'DEFAULT_MAX_ITERATIONS', 'DEFAULT_TOLERANCE', 'JcpbaError', 'METHODS', 'calibrate',
   'MODEL_PRESETS', 'POLICIES', 'SCENARIO_DEFAULTS', 'SCENARIO_HELP', 'VERSION', 'createSolver', 'dbmToWatts', 'generate',
   'minPruning', 'plan', 'rate', 'rateInverse', 'resolveScenario', 'solve', 'toJson', 'toProblem', 'validateProblem',
+  // The device catalog (MODEL.md section 12).
+  'DEFAULT_COMPUTE_POWER_W', 'DEFAULT_UTILIZATION', 'DEVICES', 'FLEET_PRESETS', 'fineTuningMemoryBytes', 'memoryMinPruning', 'modelMemoryBytes', 'parseFleet',
 ];
 const NODE_VALUES = [...SHARED_VALUES, 'BACKENDS', 'GRID_PARAMS', 'mergeShards', 'runSweep'];
 const BROWSER_VALUES = [...SHARED_VALUES, 'BROWSER_BACKENDS', 'DEFAULT_WASM_URL'];
@@ -19,6 +21,7 @@ const SHARED_TYPES = [
   'AdaptivePlan', 'BackendName', 'CalibrateOptions', 'CalibratedRun', 'Calibration', 'PilotRun', 'ClientColumns', 'ClientField', 'ClientInput', 'DatasetPreset', 'ErrorCode', 'MethodId',
   'Kernels', 'MinPruningFeasible', 'MinPruningInfeasible', 'MinPruningOptions', 'MinPruningResult', 'MinPruningStatus', 'ModelPreset', 'PlanOptions', 'PlanResult', 'Policy',
   'Problem', 'ProblemInput', 'StaticPlan', 'ScenarioOptions', 'ScenarioParams', 'SolveOptions', 'SolveResult', 'Solver', 'Status',
+  'Device',
 ];
 const NODE_TYPES = [...SHARED_TYPES, 'CreateSolverOptions', 'CustomMethod', 'CustomPoint', 'MethodStats', 'Progress', 'ResultRow', 'RunOptions', 'Shard', 'SweepConfig', 'SweepInput', 'SweepMethod', 'SweepOutcome'];
 const BROWSER_TYPES = [...SHARED_TYPES, 'BrowserBackendName', 'BrowserSolverOptions'];

@@ -7,171 +7,11 @@ import * as assert from 'uvu/assert';
 import { instance } from '../dist/ts/core/problem.js';
 import { METHODS, solveInstance } from '../dist/ts/core/methods.js';
 import { Random } from '../dist/ts/core/rng.js';
+import { extremeProblem, rngFor } from './helpers.mjs';
+import { bandNeed, bruteOptimum, capOf, col, energy, finiteEdge, golden, need, phiC, phiS, randomCapped, rate, rateInv, rminOf, snr, tau, weights } from './energy-model.mjs';
 
 const F64 = (a) => Float64Array.from(a);
 const TOL = 1e-10;
-
-// ---- the model, written out from MODEL.md (no solver code) ----
-
-const rate = (a, b) => b * Math.log2(1 + a / b);
-const col = (p, f, k, d) => (p[f] === undefined || p[f].length === 0 ? d : p[f][k]);
-const snr = (p, k) => (p.txPowerW[k] * p.channelGain[k]) / p.noisePsdWPerHz;
-const phiC = (p) => p.prunableComputeFraction ?? 1;
-const phiS = (p) => p.prunablePayloadFraction ?? 1;
-const rminOf = (p, k) => col(p, 'minPruning', k, 0);
-const capOf = (p, k) => col(p, 'energyCapJ', k, Infinity);
-const weights = (p) => {
-  let s = 0;
-  for (const x of p.dataWeight) s += x;
-  return Array.from(p.dataWeight, (x) => x / s);
-};
-function tau(p, k, rho, b) {
-  const t0 = col(p, 'fixedSeconds', k, 0);
-  return t0 + p.computeSeconds[k] * (1 - phiC(p) * rho) + (p.payloadBits * (1 - phiS(p) * rho)) / rate(snr(p, k), b);
-}
-function energy(p, k, rho, b) {
-  const e0 = col(p, 'fixedJoules', k, 0);
-  const e = col(p, 'computePowerW', k, 0);
-  return e0 + e * p.computeSeconds[k] * (1 - phiC(p) * rho) + (p.txPowerW[k] * p.payloadBits * (1 - phiS(p) * rho)) / rate(snr(p, k), b);
-}
-/** The bandwidth that carries q bit/s, by bisection on ln b (Infinity when q >= a / ln 2). */
-function rateInv(a, q) {
-  if (!(q > 0)) return 0;
-  if (!(q < a / Math.LN2)) return Infinity;
-  // r(b) < min(b log2(1 + a / b), a / ln 2): start below q and walk up.
-  let lo = Math.log(q) - 10;
-  while (rate(a, Math.exp(lo)) > q) lo -= 10;
-  let hi = lo + 10;
-  for (let i = 0; !(rate(a, Math.exp(hi)) >= q); i++) {
-    if (i > 100) return Infinity; // q within rounding of a / ln 2
-    hi += 10;
-  }
-  for (let i = 0; i < 200 && hi - lo > 1e-16 * Math.abs(hi); i++) {
-    const m = 0.5 * (lo + hi);
-    if (rate(a, Math.exp(m)) >= q) hi = m;
-    else lo = m;
-  }
-  return Math.exp(hi);
-}
-/** Client k's bandwidth need at pruning rho to finish by T and meet its cap (MODEL.md 11.2). */
-function need(p, k, rho, T) {
-  const t0 = col(p, 'fixedSeconds', k, 0);
-  const payload = p.payloadBits * (1 - phiS(p) * rho);
-  const wT = T - t0 - p.computeSeconds[k] * (1 - phiC(p) * rho);
-  const bT = T === Infinity ? 0 : wT > 0 ? rateInv(snr(p, k), payload / wT) : Infinity;
-  const cap = capOf(p, k);
-  if (cap === Infinity) return bT;
-  const wE = (cap - col(p, 'fixedJoules', k, 0) - col(p, 'computePowerW', k, 0) * p.computeSeconds[k] * (1 - phiC(p) * rho)) / p.txPowerW[k];
-  const bE = wE > 0 ? rateInv(snr(p, k), payload / wE) : Infinity;
-  return Math.max(bT, bE);
-}
-/** Golden-section minimum of a convex function (Infinity allowed outside [lo, hi]'s finite part). */
-function golden(f, lo, hi) {
-  const g = (Math.sqrt(5) - 1) / 2;
-  let x1 = hi - g * (hi - lo);
-  let x2 = lo + g * (hi - lo);
-  let f1 = f(x1);
-  let f2 = f(x2);
-  for (let i = 0; i < 80; i++) {
-    if (f1 <= f2) {
-      hi = x2;
-      x2 = x1;
-      f2 = f1;
-      x1 = hi - g * (hi - lo);
-      f1 = f(x1);
-    } else {
-      lo = x1;
-      x1 = x2;
-      f1 = f2;
-      x2 = lo + g * (hi - lo);
-      f2 = f(x2);
-    }
-  }
-  return Math.min(f1, f2, f(lo), f(hi));
-}
-/** The end of the interval [lo, hi] where f is finite, by bisection toward `to` (f finite at `from`). */
-function finiteEdge(f, from, to) {
-  if (Number.isFinite(f(to))) return to;
-  for (let i = 0; i < 64; i++) {
-    const m = 0.5 * (from + to);
-    if (Number.isFinite(f(m))) from = m;
-    else to = m;
-  }
-  return from;
-}
-/**
- * F(T) = min over the box and the budget of sum_k need_k (K = 1 or 2), brute force: more
- * pruning never needs more band, so client 2 prunes all the budget leaves it; the sum is
- * convex in rho_1.
- */
-function bandNeed(p, T) {
-  const w = weights(p);
-  const K = p.computeSeconds.length;
-  const rmin = Array.from({ length: K }, (_, k) => rminOf(p, k));
-  const budget = p.pruningBudget;
-  if (K === 1) {
-    if (rmin[0] > budget) return Infinity;
-    return need(p, 0, Math.min(p.maxPruning[0], Math.max(rmin[0], budget)), T);
-  }
-  const top1 = Math.min(p.maxPruning[0], (budget - w[1] * rmin[1]) / w[0]);
-  if (!(top1 >= rmin[0])) return Infinity;
-  const rho2 = (r1) => Math.max(rmin[1], Math.min(p.maxPruning[1], (budget - w[0] * r1) / w[1]));
-  const f = (r1) => need(p, 0, r1, T) + need(p, 1, rho2(r1), T);
-  // The finite part: need_1 finite for large rho_1, need_2 for small.
-  let lo = rmin[0];
-  let hi = top1;
-  if (!Number.isFinite(f(lo)) || !Number.isFinite(f(hi))) {
-    // Find a finite point by a scan, then the edges.
-    let x;
-    for (let i = 0; i <= 256; i++) {
-      const r = lo + ((hi - lo) * i) / 256;
-      if (Number.isFinite(f(r))) {
-        x = r;
-        break;
-      }
-    }
-    if (x === undefined) return Infinity;
-    lo = finiteEdge(f, x, lo);
-    hi = finiteEdge(f, x, hi);
-  }
-  return golden(f, lo, hi);
-}
-/**
- * T* by bisection on F(T) <= B, or Infinity when even F(inf) > B. `guess` (a solver's T*)
- * only narrows the first bracket, whose ends are checked here.
- */
-function bruteOptimum(p, guess) {
-  const B = p.bandwidthHz;
-  if (!(bandNeed(p, Infinity) <= B)) return Infinity;
-  if (guess !== undefined && bandNeed(p, guess * (1 - 1e-7)) > B && bandNeed(p, guess * (1 + 1e-7)) <= B) {
-    let lo = guess * (1 - 1e-7);
-    let hi = guess * (1 + 1e-7);
-    while (hi - lo > 1e-13 * hi) {
-      const m = 0.5 * (lo + hi);
-      if (bandNeed(p, m) <= B) hi = m;
-      else lo = m;
-    }
-    return hi;
-  }
-  let hi = 1;
-  let lo = 0;
-  for (let k = 0; k < p.computeSeconds.length; k++) {
-    // Client k's latency at full pruning with unlimited band (the rate tends to a / ln 2).
-    const r = p.maxPruning[k];
-    const t0 = col(p, 'fixedSeconds', k, 0);
-    lo = Math.max(lo, t0 + p.computeSeconds[k] * (1 - phiC(p) * r) + (p.payloadBits * (1 - phiS(p) * r) * Math.LN2) / snr(p, k));
-  }
-  for (let i = 0; !(bandNeed(p, hi) <= B); i++) {
-    if (i > 200) return Infinity;
-    hi *= 2;
-  }
-  for (let i = 0; i < 200 && hi - lo > 1e-13 * hi; i++) {
-    const m = 0.5 * (lo + hi);
-    if (bandNeed(p, m) <= B) hi = m;
-    else lo = m;
-  }
-  return hi;
-}
 
 // ---- checks ----
 
@@ -229,50 +69,6 @@ function checkOrderings(p, res, where) {
   if (res.optimal.status !== 'infeasible') {
     for (const m of METHODS) if (T(m) !== undefined) assert.ok(res.optimal.lowerBound <= T(m) * (1 + 1e-12), `${where}: lower bound above ${m}`);
   }
-}
-
-/** A small problem with energy fields; every draw spans a few decades. */
-function randomCapped(rng, K, capScale) {
-  const u = () => rng.uniform();
-  const logU = (lo, hi) => Math.exp(Math.log(lo) + u() * (Math.log(hi) - Math.log(lo)));
-  const p = {
-    bandwidthHz: logU(1e6, 1e8),
-    noisePsdWPerHz: 4e-21,
-    payloadBits: logU(1e6, 1e9),
-    pruningBudget: u() * 0.6,
-    prunableComputeFraction: u() < 0.5 ? 1 : u(),
-    prunablePayloadFraction: u() < 0.5 ? 1 : u(),
-    computeSeconds: new Float64Array(K),
-    txPowerW: new Float64Array(K),
-    channelGain: new Float64Array(K),
-    dataWeight: new Float64Array(K),
-    maxPruning: new Float64Array(K),
-    fixedSeconds: new Float64Array(K),
-    minPruning: new Float64Array(K),
-    computePowerW: new Float64Array(K),
-    fixedJoules: new Float64Array(K),
-    energyCapJ: new Float64Array(K).fill(Infinity),
-  };
-  for (let k = 0; k < K; k++) {
-    p.computeSeconds[k] = logU(0.1, 100);
-    p.txPowerW[k] = logU(0.01, 1);
-    p.channelGain[k] = logU(1e-14, 1e-10);
-    p.dataWeight[k] = logU(1, 100);
-    p.maxPruning[k] = 0.2 + 0.7 * u();
-    p.fixedSeconds[k] = u() < 0.5 ? 0 : logU(0.01, 10);
-    p.minPruning[k] = u() < 0.5 ? 0 : u() * 0.5 * p.maxPruning[k];
-    p.computePowerW[k] = u() < 0.2 ? 0 : logU(1, 300);
-    p.fixedJoules[k] = u() < 0.5 ? 0 : logU(1, 100);
-  }
-  // Caps from 0.1x to 10x of each client's energy at the uncapped optimum (or at b = B/K).
-  const inst = instance(p);
-  const free = solveInstance(inst, 'optimal', 1e-8, 500);
-  for (let k = 0; k < K; k++) {
-    if (u() < 0.25) continue;
-    const E = free.status === 'infeasible' ? energy(p, k, p.maxPruning[k], p.bandwidthHz / K) : energy(p, k, free.pruning[k], free.bandwidth[k]);
-    p.energyCapJ[k] = E * (capScale ?? logU(0.1, 10));
-  }
-  return p;
 }
 
 // ---- tests ----
@@ -565,6 +361,40 @@ test('fuzz: caps from 0.1x to 10x of each client\'s uncapped energy, K up to 8: 
     }
   }
   assert.ok(points > 200 && infeasible > 50, `${points} points, ${infeasible} infeasible results`);
+});
+
+test('fuzz at the edges of the representable range (MODEL.md 2.1) with caps from 0.1x to 10x: no NaN, no broken cap, no false infeasible', () => {
+  const rng = rngFor(71);
+  let points = 0;
+  for (let i = 0; i < 120; i++) {
+    const p = extremeProblem(rng, 8);
+    const K = p.computeSeconds.length;
+    const u = () => rng.uniform();
+    const logU = (lo, hi) => Math.exp(Math.log(lo) + u() * (Math.log(hi) - Math.log(lo)));
+    p.minPruning = Float64Array.from(p.maxPruning, (r) => (u() < 0.3 ? u() * r : 0));
+    // Compute power and fixed energy on the scale of each client's upload energy S p / B.
+    p.computePowerW = Float64Array.from(p.txPowerW, (pw, k) => (u() < 0.3 ? 0 : ((pw * p.payloadBits) / p.bandwidthHz / p.computeSeconds[k]) * logU(0.01, 100)));
+    p.fixedJoules = Float64Array.from(p.txPowerW, (pw) => (u() < 0.5 ? 0 : ((pw * p.payloadBits) / p.bandwidthHz) * logU(0.01, 10)));
+    const free = solveInstance(instance(p), 'optimal', TOL, 500);
+    if (free.status === 'infeasible') continue;
+    p.energyCapJ = Float64Array.from({ length: K }, (_, k) => (u() < 0.3 ? Infinity : energy(p, k, free.pruning[k], free.bandwidth[k]) * logU(0.1, 10)));
+    const inst = instance(p);
+    const res = Object.fromEntries(METHODS.map((m) => [m, solveInstance(inst, m, TOL, 500)]));
+    for (const m of METHODS) {
+      const r = res[m];
+      if (r.status === 'infeasible') continue;
+      points++;
+      assert.ok(r.latency > 0 && Number.isFinite(r.latency), `${i} ${m}: latency ${r.latency}`);
+      for (let k = 0; k < K; k++) {
+        assert.ok(r.pruning[k] >= rminOf(p, k) && r.pruning[k] <= p.maxPruning[k], `${i} ${m}: rho_${k} outside its box`);
+        assert.ok(r.bandwidth[k] > 0 && Number.isFinite(r.bandwidth[k]), `${i} ${m}: b_${k} = ${r.bandwidth[k]}`);
+        const E = energy(p, k, r.pruning[k], r.bandwidth[k]);
+        assert.ok(E <= capOf(p, k) * (1 + 1e-12), `${i} ${m}: client ${k} spends ${E} over its cap ${capOf(p, k)}`);
+      }
+    }
+    if (METHODS.some((m) => res[m].status !== 'infeasible')) assert.is.not(res.optimal.status, 'infeasible', `${i}: optimal infeasible while another method has a point`);
+  }
+  assert.ok(points > 100, `${points} points`);
 });
 
 test.run();

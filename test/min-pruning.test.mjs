@@ -154,4 +154,30 @@ test('a least pruning at or above Pmax is an error naming pruningLimit; rmin = 0
   assert.equal(JSON.stringify(a, (k, v) => (v instanceof Float64Array ? Array.from(v) : v)), JSON.stringify(b, (k, v) => (v instanceof Float64Array ? Array.from(v) : v)));
 });
 
+test('a plan with energy caps: budgets with no point count as infinitely slow; a method with no point at any budget is infeasible', () => {
+  const base = {
+    bandwidthHz: 1e6,
+    noisePsdWPerHz: 4e-21,
+    payloadBits: 1e7,
+    pruningBudget: 0.3,
+    computeSeconds: F64([10, 20]),
+    txPowerW: F64([0.2, 0.2]),
+    channelGain: F64([2e-13, 2e-13]),
+    dataWeight: F64([1, 1]),
+    maxPruning: F64([0.8, 0.8]),
+    computePowerW: F64([30, 30]),
+    energyCapJ: F64([Infinity, 300]),
+  };
+  // Client 2's cap needs pruning: below some budget no point exists.
+  assert.is(solveInstance(instance({ ...base, pruningBudget: 0.1 }), 'optimal', 1e-10, 500).status, 'infeasible');
+  const [p] = plan([base], { rounds0: 10, pruningLimit: 1.5, method: 'optimal' });
+  assert.is(p.status, 'converged');
+  const at = solveInstance(instance({ ...base, pruningBudget: p.budget }), 'optimal', 1e-10, 500);
+  assert.is.not(at.status, 'infeasible');
+  assert.ok(Math.abs(p.fineTuningSeconds - p.rounds * at.latency) <= 1e-9 * p.fineTuningSeconds);
+  const [e] = plan([base], { rounds0: 10, pruningLimit: 1.5, method: 'equal' });
+  assert.is(e.status, 'infeasible');
+  assert.is(e.fineTuningSeconds, Infinity);
+});
+
 test.run();

@@ -1,9 +1,9 @@
 // The demo page: reads the form (and the address, where the settings live), checks it,
 // asks the worker to solve, and draws the answers. The solver runs only in the worker.
-import { BarController, BarElement, CategoryScale, Chart, Legend, LinearScale, LogarithmicScale, Tooltip } from 'chart.js';
+import { BarController, BarElement, CategoryScale, Chart, Legend, LineController, LineElement, LinearScale, LogarithmicScale, PointElement, Tooltip } from 'chart.js';
 import { DATASET_PRESETS, METHODS, MODEL_PRESETS, SCENARIO_DEFAULTS } from '../dist/ts/browser.js';
 
-Chart.register(BarController, BarElement, CategoryScale, LinearScale, LogarithmicScale, Tooltip, Legend);
+Chart.register(BarController, BarElement, CategoryScale, LineController, LineElement, LinearScale, LogarithmicScale, PointElement, Tooltip, Legend);
 
 const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
 
@@ -585,6 +585,53 @@ function renderPlan(plans, atBudget, scenario, request) {
   }
 }
 
+const learningChart = new Chart(/** @type {HTMLCanvasElement} */ ($('learning-chart')), {
+  type: 'line',
+  data: { datasets: [] },
+  options: {
+    animation: false,
+    responsive: true,
+    maintainAspectRatio: false,
+    parsing: false,
+    elements: { point: { radius: 0 } },
+    scales: { x: { type: 'linear', ...axis('Wall-clock fine-tuning time (h)') }, y: axis('Loss') },
+  },
+});
+
+/** One trial per method: loss against wall-clock time, and each method's time and loss after R rounds. */
+function renderLearning(series, rounds, scenario, name) {
+  learningChart.data.datasets = series.map((s) => ({
+    label: s.method,
+    data: s.time.map((t, i) => ({ x: t / SECONDS_PER_HOUR, y: s.loss[i] })),
+    borderColor: COLOR[s.method],
+    backgroundColor: COLOR[s.method],
+  }));
+  const tbody = /** @type {HTMLTableElement} */ ($('learning-table')).tBodies[0];
+  tbody.replaceChildren(
+    ...series.map((s) => {
+      const tr = document.createElement('tr');
+      tr.dataset.method = s.method;
+      const end = s.time.length - 1;
+      tr.append(
+        methodCell(s.method),
+        cell(fmtHours(s.time[end]), 'num', { id: `learning-time-${s.method}`, 'data-value': s.time[end] }),
+        cell(s.loss[end].toPrecision(LATENCY_DIGITS), 'num', { id: `learning-loss-${s.method}`, 'data-value': s.loss[end] }),
+      );
+      return tr;
+    }),
+  );
+  $('learning-results').hidden = false;
+  learningChart.update();
+  $('learning-chart').setAttribute(
+    'aria-label',
+    `Line chart of the loss against wall-clock time over ${rounds} rounds: ` +
+      series.map((s) => `${s.method} ends at loss ${s.loss[s.loss.length - 1].toPrecision(4)} after ${fmtHours(s.time[s.time.length - 1])} h`).join('; ') + '.',
+  );
+  $('learning-caption').textContent =
+    `Loss against wall-clock fine-tuning time: one trial of ${rounds} rounds per method on realizations 0 to ${rounds - 1} ` +
+    `of drop ${scenario.drop} (K = ${scenario.clients}, seed ${scenario.seed}), the loss read off ${name}. The table below has each method's end.`;
+}
+
 // ---------------------------------------------------------------- the worker
 
 const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
@@ -593,6 +640,7 @@ let nextId = 1;
 let latestSolve;
 let mcRun;
 let planRun;
+let learningRun;
 
 function setStatus(state, text) {
   const status = $('status');
@@ -667,6 +715,43 @@ function runPlan() {
   planRun = { id, scenario, plan, started: performance.now() };
 }
 
+/** Reads the file chosen (or dropped) and asks the worker for every method's trial. */
+async function runLearning() {
+  const scenario = readScenario();
+  const plan = readPlan();
+  const file = /** @type {HTMLInputElement} */ ($('curve-file')).files?.[0];
+  let ok = Boolean(scenario && plan);
+  setFieldError('curve-file', file ? '' : 'Choose (or drop here) a loss curve: CSV round,loss or JSON.');
+  if (!file) ok = false;
+  let exponent = NaN;
+  try {
+    exponent = number(/** @type {HTMLInputElement} */ ($('learning-m')).value.trim());
+    if (!(exponent >= 0.001 && exponent <= 1000)) throw new Error('The exponent m must be a number from 0.001 to 1000.');
+    setFieldError('learning-m', '');
+  } catch (e) {
+    setFieldError('learning-m', e.message);
+    ok = false;
+  }
+  let rounds = NaN;
+  try {
+    rounds = integer(1, 100000, 'Rounds must be an integer from 1 to 100000.')(/** @type {HTMLInputElement} */ ($('learning-rounds')).value.trim());
+    setFieldError('learning-rounds', '');
+  } catch (e) {
+    setFieldError('learning-rounds', e.message);
+    ok = false;
+  }
+  if (!ok || !file || !scenario || !plan) {
+    $('learning-section').dataset.state = 'invalid';
+    return;
+  }
+  if (learningRun) worker.postMessage({ type: 'cancel', id: learningRun.id });
+  const text = await file.text();
+  $('learning-section').dataset.state = 'running';
+  $('learning-status').textContent = `running ${rounds} rounds per method…`;
+  const id = request({ type: 'learning', scenario, text, name: file.name, pruningLimit: plan.pruningLimit, exponent, rounds });
+  learningRun = { id, scenario, name: file.name, started: performance.now() };
+}
+
 function planFinished(state, text) {
   $('plan-section').dataset.state = state;
   $('plan-progress-text').textContent = text;
@@ -735,6 +820,14 @@ worker.onmessage = ({ data }) => {
       planFinished('done', `planned in ${seconds} s`);
       break;
     }
+    case 'learned': {
+      if (!learningRun || data.id !== learningRun.id) return;
+      renderLearning(data.series, data.rounds, learningRun.scenario, learningRun.name);
+      $('learning-section').dataset.state = 'done';
+      $('learning-status').textContent = `${data.rounds} rounds per method in ${((performance.now() - learningRun.started) / 1000).toFixed(1)} s`;
+      learningRun = undefined;
+      break;
+    }
     case 'plan-cancelled': {
       if (planRun && data.id === planRun.id) planFinished('cancelled', 'cancelled');
       break;
@@ -751,6 +844,11 @@ worker.onmessage = ({ data }) => {
       } else if (data.request === 'montecarlo') {
         showError(data.error, 'Monte Carlo failed');
         if (mcRun && data.id === mcRun.id) mcFinished('error', 'failed');
+      } else if (data.request === 'learning') {
+        setFieldError('curve-file', data.error.message);
+        $('learning-section').dataset.state = 'error';
+        $('learning-status').textContent = 'failed';
+        learningRun = undefined;
       } else if (data.request === 'plan') {
         const field = { rounds0: 'rounds0', pruningLimit: 'pmax' }[data.error.field];
         if (field) setFieldError(field, data.error.message);
@@ -814,6 +912,11 @@ $('plan-form').addEventListener('submit', (e) => {
   e.preventDefault();
   runPlan();
 });
+$('learning-form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  runLearning();
+});
+$('curve-file').addEventListener('change', () => runLearning());
 $('plan-cancel').addEventListener('click', () => {
   if (planRun) worker.postMessage({ type: 'cancel', id: planRun.id });
 });

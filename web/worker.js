@@ -7,10 +7,14 @@
 //                                                   -> { type: 'progress', ... } ..., { type: 'mc-done', id, stats }
 //   { type: 'plan', id, scenario, realizations, rounds0, pruningLimit }
 //                                                   -> { type: 'plan-progress', ... } ..., { type: 'planned', id, plans, atBudget }
+//   { type: 'learning', id, scenario, text, name, pruningLimit, exponent, rounds }
+//                                                   -> { type: 'learned', id, rounds, series: [{ method, time, loss }] }
 //   { type: 'cancel', id } stops a Monte Carlo run or a plan -> { type: 'mc-cancelled' | 'plan-cancelled', id, done }
 // Failures answer { type: 'error', id, error: { code, field, client, message } }.
 import { METHODS, VERSION, createSolver, generate } from '../dist/ts/browser.js';
 import { t975 } from '../dist/ts/core/montecarlo.js';
+import { progress } from '../dist/ts/core/plan.js';
+import { lossAt, parseLossCurve } from '../dist/ts/learning/curve.js';
 
 /** Longest stretch of solving between two looks at the message queue (a cancel), ms. */
 const YIELD_EVERY_MS = 25;
@@ -117,6 +121,39 @@ async function planAll(id, solver, scenario, realizations, rounds0, pruningLimit
   post({ type: 'planned', id, plans, atBudget: { budget: scenario.budget, rounds, latency, seconds: rounds * latency } });
 }
 
+/**
+ * One trial of every method over realizations 0..R-1 of the drop (as trial 0 of a sweep
+ * with R rounds): wall-clock time and loss after each round (MODEL.md section 13.2). R is
+ * at most the curve's last round: no extrapolation.
+ */
+async function learningAll(id, solver, scenario, text, name, pruningLimit, exponent, rounds) {
+  const curve = parseLossCurve(text, name);
+  const R = Math.min(rounds, Math.floor(curve.rounds[curve.rounds.length - 1]));
+  if (!(R >= 1)) throw Object.assign(new Error(`${name}: the loss curve must reach round 1 at least`), { code: 'invalid-input', field: 'lossCurve' });
+  const series = METHODS.map((method) => ({ method, time: [0], loss: [curve.loss[0]], x: 0 }));
+  let last = performance.now();
+  for (let r = 0; r < R; r++) {
+    const problem = generate({ ...scenario, realization: r });
+    let wsum = 0;
+    for (const w of problem.dataWeight) wsum += w;
+    for (const s of series) {
+      const res = solver.solve(problem, { method: s.method });
+      let P = 0;
+      problem.dataWeight.forEach((w, k) => (P += (w / wsum) * res.pruning[k]));
+      P = Math.min(P, problem.pruningBudget);
+      s.x += P < pruningLimit ? progress(pruningLimit, exponent, P) : 0;
+      s.time.push(s.time[s.time.length - 1] + res.latency);
+      s.loss.push(lossAt(curve, s.x));
+    }
+    if (performance.now() - last > YIELD_EVERY_MS) {
+      await yieldToEvents();
+      last = performance.now();
+      if (cancelled.delete(id)) return;
+    }
+  }
+  post({ type: 'learned', id, rounds: R, series: series.map(({ method, time, loss }) => ({ method, time, loss })) });
+}
+
 self.onmessage = async (event) => {
   const message = event.data;
   try {
@@ -141,6 +178,11 @@ self.onmessage = async (event) => {
       case 'plan': {
         const solver = await solverReady;
         await planAll(message.id, solver, message.scenario, message.realizations, message.rounds0, message.pruningLimit);
+        break;
+      }
+      case 'learning': {
+        const solver = await solverReady;
+        await learningAll(message.id, solver, message.scenario, message.text, message.name, message.pruningLimit, message.exponent, message.rounds);
         break;
       }
       case 'cancel':

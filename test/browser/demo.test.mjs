@@ -269,6 +269,44 @@ demo('the fine-tuning panel plans every method, with the Node API\'s fine-tuning
   assert.is(rounds, '80');
 });
 
+demo('the learning panel: a dropped loss curve gives each method\'s loss against wall-clock time, as the Node API replays it', async () => {
+  const { page } = ctx;
+  await page.fill('#pmax', '0.6');
+  await page.fill('#learning-rounds', '30');
+  await page.fill('#learning-m', '1.5');
+  const L0 = (x) => 1 + 2 * Math.exp(-x / 10);
+  const csv = ['round,loss', ...Array.from({ length: 41 }, (_, x) => `${x},${L0(x)}`)].join('\n');
+  await page.setInputFiles('#curve-file', { name: 'curve.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+  await page.waitForSelector('#learning-section[data-state="done"]', { timeout: MC_TIMEOUT_MS });
+  // One trial per method on realizations 0..29 of the drop, replayed with the same WASM module.
+  const wasm = await createSolver({ backend: 'wasm' });
+  for (const method of ['equal', 'optimal']) {
+    let time = 0;
+    let x = 0;
+    for (let r = 0; r < 30; r++) {
+      const p = generate({ ...SCENARIO, realization: r });
+      const s = wasm.solve(p, { method });
+      let wsum = 0;
+      let P = 0;
+      p.dataWeight.forEach((w) => (wsum += w));
+      p.dataWeight.forEach((w, k) => (P += (w / wsum) * s.pruning[k]));
+      x += (1 - Math.min(P, p.pruningBudget) / 0.6) ** 1.5;
+      time += s.latency;
+    }
+    const j = Math.floor(x);
+    const loss = j === x ? L0(j) : L0(j) + (x - j) * (L0(j + 1) - L0(j));
+    const shownTime = Number(await page.getAttribute(`#learning-time-${method}`, 'data-value'));
+    const shownLoss = Number(await page.getAttribute(`#learning-loss-${method}`, 'data-value'));
+    assert.ok(rel(shownTime, time) <= 1e-9, `${method}: page time ${shownTime} vs node ${time}`);
+    assert.ok(Math.abs(shownLoss - loss) <= 1e-9, `${method}: page loss ${shownLoss} vs node ${loss}`);
+  }
+  assert.match(await page.getAttribute('#learning-chart', 'aria-label'), /over 30 rounds: equal ends at loss/);
+  // A bad curve: the message names its line, next to the file field.
+  await page.setInputFiles('#curve-file', { name: 'bad.csv', mimeType: 'text/csv', buffer: Buffer.from('round,loss\n0,2\n1,x\n') });
+  await page.waitForSelector('#learning-section[data-state="error"]', { timeout: SOLVE_TIMEOUT_MS });
+  assert.match(await page.textContent('#curve-file-error'), /bad\.csv line 3, loss: expected a finite number, got "x"/);
+});
+
 demo('a bad input shows a message next to its field and the page keeps working', async () => {
   const { page } = ctx;
   const before = await shownLatencies(page);

@@ -218,7 +218,7 @@ solver.minPruning({ ...good, bandwidthHz: '20 MHz' }, { deadline: 50 });
 solver.solveMany([{ ...good, clients: [{ computeSeconds: 1, txPowerW: 0.2, dataWeight: 1, maxPruning: 0.5 }] }]);
 const d: MinPruningResult = solver.minPruning(good, { deadline: 50 });
 if (d.status === 'infeasible') {
-  const least: number = d.minDeadline;
+  const least: number | null = d.minDeadline;
   console.log(least);
 } else {
   const pruned: number = d.weightedPruning;

@@ -12,7 +12,12 @@ import { type FlagSpec, formatHelp, parseArgs, parseNumber, usageError } from '.
 import { type Io, progressStyle, redraw } from './io.js';
 import { backendNotes } from './notes.js';
 import { SCENARIO_FLAGS, scenarioFlagSpecs, scenarioValue } from './scenario-flags.js';
-import { EXPONENT_FLAG, backendOption, exponentOption, pruningLimitOption } from './options.js';
+import { CONVERGENCE_FLAGS, EXPONENT_FLAG, backendOption, convergenceModel, exponentOption, pruningLimitOption } from './options.js';
+import { type LearningModel, checkLearning, learningCsv, learningCurves, learningSpecs, targetTable } from '../sweep/learning.js';
+import { renderFigures } from '../sweep/figures.js';
+import { writeAtomic } from '../sweep/files.js';
+import { createSolver } from '../facade.js';
+import { join } from 'node:path';
 
 const GRID_FLAG_NAMES = new Set(GRID_PARAMS.map((p) => p.flag));
 
@@ -34,6 +39,11 @@ const SWEEP_FLAGS: Record<string, FlagSpec> = {
   rounds0: { value: 'R0', help: 'with --pruning-limit: rounds to the target loss without pruning; adds roundsToTarget and timeToTarget' },
   'pruning-limit': { value: 'PMAX|inf', help: 'with --rounds0: mean pruning at which the target becomes unreachable (MODEL.md section 10)' },
   'convergence-exponent': { ...EXPONENT_FLAG, help: `with --rounds0: ${EXPONENT_FLAG.help}` },
+  ...CONVERGENCE_FLAGS,
+  'loss-curve': {
+    value: 'FILE',
+    help: 'the unpruned loss curve (CSV round,loss or JSON): with --pruning-limit (or --convergence), learning.csv and loss-against-time figures, per method (MODEL.md section 13)',
+  },
   methods: { value: 'ID[,ID...]|all', help: 'methods to compare', default: 'all' },
   seed: { value: 'S', help: 'random seed, integer in [0, 2^32)', default: '1' },
   tolerance: { value: 'X', help: 'relative tolerance of bcd and optimal', default: '1e-10' },
@@ -94,6 +104,9 @@ export function sweepConfig(flags: Map<string, string>): SweepConfig {
  * without it keeps its identity).
  */
 function targetOptions(flags: Map<string, string>): Pick<SweepConfig, 'rounds0' | 'pruningLimit' | 'convergenceExponent'> {
+  // R0 from the loss curve or a calibration file, or a curve without a target: the
+  // learning model (convergenceModel) fills the target in.
+  if (flags.has('convergence') || flags.has('target-loss') || (flags.has('loss-curve') && !flags.has('rounds0'))) return {};
   if (flags.has('convergence-exponent') && !flags.has('rounds0')) {
     throw usageError('--convergence-exponent needs --rounds0 and --pruning-limit', 'convergence-exponent');
   }
@@ -146,6 +159,7 @@ export async function sweepCommand(argv: string[], io: Io): Promise<number> {
   }
   if (positionals.length > 0) throw usageError(`sweep takes no positional arguments (got ${JSON.stringify(positionals[0])})`);
   const config = sweepConfig(flags);
+  const learning = await learningModel(flags, config);
   const dropsFile = flags.get('drops-file');
   if (dropsFile !== undefined) {
     if (!flags.has('drops')) config.drops = loadDrops(dropsFile).drops.length;
@@ -220,7 +234,53 @@ export async function sweepCommand(argv: string[], io: Io): Promise<number> {
     io.err(`jcpba: interrupted; results cover complete grid points only; continue with the same command and --resume\n`);
     return exitCode(stopSignal ?? 'SIGINT');
   }
+  if (learning && shard === undefined) {
+    // The learning pass replays every trial round by round (sweep/learning.ts).
+    const solver = await createSolver({ backend: outcome.backend as 'native' | 'wasm' | 'ts' });
+    const curves = learningCurves(config, solver, learning);
+    writeAtomic(join(out, 'learning.csv'), learningCsv(config, curves.rows));
+    const { figures, note } = await renderFigures(learningSpecs(config, curves, learning.targetLoss));
+    for (const f of figures) {
+      writeAtomic(join(out, `${f.name}.vl.json`), `${JSON.stringify(f.spec, null, 2)}\n`);
+      if (f.svg !== undefined) writeAtomic(join(out, `${f.name}.svg`), f.svg);
+    }
+    if (!quiet && learning.targetLoss !== undefined) io.out(`\n${targetTable(config, curves.targets, learning.targetLoss)}`);
+    io.err(`jcpba: wrote ${out}/learning.csv and ${plural(figures.filter((f) => f.svg !== undefined).length, 'loss-against-time figure')}\n`);
+    if (note && outcome.notes.length === 0) io.err(`jcpba: note: ${note}\n`);
+  } else if (learning) {
+    io.err('jcpba: note: learning.csv is written by an unsharded sweep (or after jcpba merge, with the same command and --resume)\n');
+  }
   return 0;
+}
+
+/**
+ * --loss-curve (and --target-loss, --convergence): the learning pass's model, checked
+ * before any work; R0 from the curve or the calibration goes into the configuration's
+ * target (roundsToTarget, timeToTarget). Undefined without a loss curve.
+ */
+async function learningModel(flags: Map<string, string>, config: SweepConfig): Promise<LearningModel | undefined> {
+  if (!flags.has('loss-curve') && !flags.has('convergence')) {
+    if (flags.has('target-loss')) throw usageError('--target-loss needs --loss-curve FILE (R0 is read off the curve)', 'target-loss');
+    return undefined;
+  }
+  const model = await convergenceModel(flags);
+  if (model.rounds0From === 'loss-curve' || model.rounds0From === 'convergence') {
+    config.rounds0 = model.rounds0;
+    config.pruningLimit = model.pruningLimit === undefined || !Number.isFinite(model.pruningLimit) ? null : model.pruningLimit;
+    if (model.pruningLimit === undefined) throw usageError('--target-loss needs --pruning-limit PMAX|inf (or --convergence FILE)', 'pruning-limit');
+    if (model.convergenceExponent !== 1 || flags.has('convergence')) config.convergenceExponent = model.convergenceExponent;
+  }
+  if (!model.curve) return undefined;
+  if (flags.has('drops-file')) throw usageError("--loss-curve replays the generator's drops; it cannot be used with --drops-file yet", 'loss-curve');
+  if (model.pruningLimit === undefined) throw usageError('--loss-curve needs --pruning-limit PMAX|inf (or --convergence FILE): the progress per round of a pruned round', 'loss-curve');
+  const learning: LearningModel = {
+    curve: model.curve,
+    pruningLimit: model.pruningLimit,
+    convergenceExponent: model.convergenceExponent,
+    ...(model.targetLoss !== undefined ? { targetLoss: model.targetLoss } : {}),
+  };
+  checkLearning(config, learning);
+  return learning;
 }
 
 /** `1 figure`, `2 figures`. */

@@ -27,12 +27,22 @@
  * Q(D) is infeasible exactly when D is below the round latency with every client at its
  * cap and the best split of the band (block B at rho = rmax: `optimal` with the budget
  * removed), which is then reported as the least feasible deadline.
+ *
+ * Minimum pruning and energy caps (MODEL.md sections 11.2 and 12): each box is
+ * [rmin_k, rmax_k] (so the least pruning is at least sum_k w_k rmin_k), and client k's least
+ * pruning with b Hz is max(rho_T(b), rho_E(b)), both convex and decreasing: `optimal`'s
+ * boxes and per-client solution with the cap's kink (clientBox, solveClient) carry over,
+ * and every need at full pruning or at the least pruning takes the cap's floor too. The
+ * least feasible deadline is block B at full pruning with the caps' floors; when the caps
+ * alone rule out every deadline (a client fails its cap condition, or the floors at full
+ * pruning exceed the band) it is null and `infeasibleClients` says why.
  */
 import { JcpbaError } from './error.js';
-import { type Instance, type Problem, type ProblemInput, instance, latencyAt, payloadAt, prunableAt, toProblem, uploadWindow } from './problem.js';
+import { type Instance, type Problem, type ProblemInput, capAt, hasCaps, instance, latencyAt, payloadAt, prunableAt, rminAt, toProblem, uploadWindow } from './problem.js';
 import { rate, rateInverse } from './rate.js';
 import { bandwidthBlock, roundLatency } from './bandwidth.js';
-import { RHO_NOISE, Workspace, clientBox, priceResponse, pruningFor, rhoNoiseScale, stationarity } from './optimal.js';
+import { RHO_NOISE, TIME, Workspace, clientBox, priceResponse, pruningFor, rhoNoiseScale, stationarity } from './optimal.js';
+import { bandwidthFloors, capBandwidth, total, unreachableCaps, uploadAllowance } from './energy.js';
 import { weighted } from './pruning.js';
 import { checkSolverOptions } from './methods.js';
 
@@ -84,6 +94,8 @@ export interface MinPruningFeasible extends MinPruningCommon {
   clientLatency: Float64Array;
   /** Absent: only an infeasible result has a least feasible deadline. */
   minDeadline?: undefined;
+  /** Absent: only an infeasible result names clients. */
+  infeasibleClients?: undefined;
 }
 
 /** A deadline no point meets (not an error): no point, and the least feasible deadline. */
@@ -104,14 +116,23 @@ export interface MinPruningInfeasible extends MinPruningCommon {
   bandwidth: null;
   /** Null: there is no point. */
   clientLatency: null;
-  /** The least feasible deadline, s: every client at its maxPruning with the best split of the band. */
-  minDeadline: number;
+  /**
+   * The least feasible deadline, s: every client at its maxPruning with the best split of
+   * the band. Null when the energy caps alone rule out every deadline (MODEL.md 11.2),
+   * `infeasibleClients` then saying why.
+   */
+  minDeadline: number | null;
+  /**
+   * Only with `minDeadline: null`: the clients (0-based, ascending) that fail their cap
+   * condition, or [] when the caps' floors at full pruning together exceed the band.
+   */
+  infeasibleClients?: number[];
 }
 
 /**
  * The result of deadline mode (`minPruning`, docs/MODEL.md section 9), discriminated by
- * `status`: after `if (r.status === 'infeasible')` TypeScript knows `r.minDeadline` is a
- * number, and otherwise that the point and the bounds are there.
+ * `status`: after `if (r.status === 'infeasible')` TypeScript knows there is no point and
+ * reads `r.minDeadline`, and otherwise that the point and the bounds are there.
  */
 export type MinPruningResult = MinPruningFeasible | MinPruningInfeasible;
 
@@ -200,7 +221,7 @@ function meetDeadline(inst: Instance, ws: Workspace, D: number, b: Float64Array,
   if (!(sum <= inst.B)) return undefined;
   scaleUpOntoBand(bandwidth, sum, inst.B);
   for (let k = 0; k < inst.K; k++) {
-    pruning[k] = fixed(ws, k) ? 0 : leastPruning(inst, k, D, bandwidth[k]);
+    pruning[k] = fixed(ws, k) ? rminAt(inst, k) : leastPruning(inst, k, D, bandwidth[k]);
   }
   return { pruning, bandwidth, weighted: weighted(inst.w, pruning) };
 }
@@ -215,8 +236,8 @@ function scaleUpOntoBand(bandwidth: Float64Array, sum: number, B: number): void 
   for (let k = 0; k < bandwidth.length; k++) bandwidth[k] = Number.isFinite(scale) ? bandwidth[k] * scale : (bandwidth[k] / sum) * B;
 }
 
-function infeasible(D: number, minDeadline: number): MinPruningResult {
-  return {
+function infeasible(D: number, minDeadline: number | null, infeasibleClients?: number[]): MinPruningResult {
+  const result: MinPruningInfeasible = {
     method: 'min-pruning',
     deadline: D,
     weightedPruning: null,
@@ -230,6 +251,8 @@ function infeasible(D: number, minDeadline: number): MinPruningResult {
     status: 'infeasible',
     minDeadline,
   };
+  if (infeasibleClients !== undefined) result.infeasibleClients = infeasibleClients;
+  return result;
 }
 
 function finish(inst: Instance, D: number, point: Point, lower: number, iterations: number, converged: boolean): MinPruningResult {
@@ -298,27 +321,55 @@ function preciseBox(inst: Instance, ws: Workspace, k: number, D: number): void {
   const a = inst.a[k];
   const cc = inst.phiC * inst.c[k];
   const ss = inst.phiS * inst.S;
-  const lo = preciseWindow(inst, k, inst.rmax[k], D);
+  const rmin = rminAt(inst, k);
+  // Only the ends the deadline binds (an end the cap binds is its floor, energy.ts), and
+  // never past the cap's kink.
+  const kink = ws.boxX[k] === ws.boxX[k] ? ws.bX[k] : undefined;
+  const lo = ws.pieceLo[k] === TIME ? preciseWindow(inst, k, inst.rmax[k], D) : 0;
   if (lo > 0) {
     const b = rateInverse(a, payloadAt(inst, inst.rmax[k]) / lo);
-    ws.bLo[k] = b;
-    ws.boxLo[k] = Math.log(b);
-    [ws.gLo[k], ws.dLo[k]] = stationarity(a, cc, inst.S, ss, ws.kk[k], b);
+    if (kink === undefined || b < kink) {
+      ws.bLo[k] = b;
+      ws.boxLo[k] = Math.log(b);
+      [ws.gLo[k], ws.dLo[k]] = stationarity(a, cc, inst.S, ss, ws.kk[k], b);
+    }
   }
-  if (ws.bHi[k] < Infinity) {
-    const hi = preciseWindow(inst, k, 0, D);
+  if (ws.bHi[k] < Infinity && ws.pieceHi[k] === TIME) {
+    const hi = preciseWindow(inst, k, rmin, D);
     if (hi > 0) {
-      const b = rateInverse(a, inst.S / hi);
-      ws.bHi[k] = b;
-      ws.boxHi[k] = Math.log(b);
-      [ws.gHi[k], ws.dHi[k]] = stationarity(a, cc, inst.S, ss, ws.kk[k], b);
+      const b = rateInverse(a, payloadAt(inst, rmin) / hi);
+      if (kink === undefined || b > kink) {
+        ws.bHi[k] = b;
+        ws.boxHi[k] = Math.log(b);
+        [ws.gHi[k], ws.dHi[k]] = stationarity(a, cc, inst.S, ss, ws.kk[k], b);
+      }
     }
   }
 }
 
-/** The least feasible deadline: block B's latency at full pruning, and its split. */
+/**
+ * The least feasible deadline: block B's latency at full pruning, and its split, with the
+ * caps' floors at full pruning (the caller has checked that they fit the band).
+ */
 function leastDeadline(inst: Instance, full: Float64Array): { latency: number; bandwidth: Float64Array } {
-  return bandwidthBlock(inst, full);
+  if (!hasCaps(inst)) return bandwidthBlock(inst, full);
+  const floors = new Float64Array(inst.K);
+  bandwidthFloors(inst, full, floors);
+  return bandwidthBlock(inst, full, new Float64Array(inst.K), false, floors);
+}
+
+/**
+ * Why the caps alone rule out every deadline (MODEL.md 11.2), or undefined when they do
+ * not: the clients failing their cap condition, else [] when the caps' floors at full
+ * pruning exceed the band.
+ */
+function capsRuleOut(inst: Instance, full: Float64Array): number[] | undefined {
+  if (!hasCaps(inst)) return undefined;
+  const bad = unreachableCaps(inst);
+  if (bad.length > 0) return bad;
+  const floors = new Float64Array(inst.K);
+  if (bandwidthFloors(inst, full, floors).length > 0 || !(total(floors) <= inst.B)) return [];
+  return undefined;
 }
 
 /**
@@ -338,7 +389,16 @@ function boxNoise(inst: Instance, D: number, b: Float64Array, rho: Float64Array,
     if (interior !== undefined && interior[k] !== 0) continue;
     const window = uploadWindow(inst, k, rho[k], D);
     const kept = 1 - inst.phiS * rho[k];
-    const qError = U * (5 + 1 / kept) + (8 * U * U * (D + inst.t0[k] + inst.c[k])) / window;
+    let qError = U * (5 + 1 / kept) + (8 * U * U * (D + inst.t0[k] + inst.c[k])) / window;
+    const cap = capAt(inst, k);
+    if (cap < Infinity) {
+      // The cap's floor, q_E = S m_s / A with A = (Ebar - E0 - e c m_c) / p in plain
+      // arithmetic: a few ulps of Ebar + E0 + e c relative to p A.
+      const allowance = uploadAllowance(inst, k, rho[k]);
+      const e0 = inst.e0.length === 0 ? 0 : inst.e0[k];
+      const ec = (inst.e.length === 0 ? 0 : inst.e[k]) * inst.c[k];
+      if (allowance > 0) qError = Math.max(qError, U * (5 + 1 / kept) + (4 * U * (cap + e0 + ec)) / (inst.p[k] * allowance));
+    }
     const condition = 1 + (2 * b[k]) / inst.a[k];
     noise += b[k] * (3e-15 + (1 + condition) * (qError + 2 * U));
   }
@@ -384,9 +444,10 @@ function deadlineBoxes(inst: Instance, ws: Workspace, Dd: number): boolean {
   return true;
 }
 
-/** Full pruning: rmax, unless pruning changes no latency (it is then never worth its cost). */
+/** Full pruning: rmax, unless pruning changes no latency (it is then never worth its cost: rmin). */
 function fullPruning(inst: Instance): Float64Array {
-  return inst.phiC > 0 || inst.phiS > 0 ? Float64Array.from(inst.rmax) : new Float64Array(inst.K);
+  if (inst.phiC > 0 || inst.phiS > 0) return Float64Array.from(inst.rmax);
+  return inst.rmin.length === 0 ? new Float64Array(inst.K) : Float64Array.from(inst.rmin);
 }
 
 function fullPruningPoint(inst: Instance, ws: Workspace, cap: Float64Array): FullPruning {
@@ -395,7 +456,7 @@ function fullPruningPoint(inst: Instance, ws: Workspace, cap: Float64Array): Ful
   let band = 0;
   for (let k = 0; k < inst.K; k++) {
     if (fixed(ws, k)) {
-      rho[k] = 0;
+      rho[k] = rminAt(inst, k);
       bandwidth[k] = ws.bHi[k];
     } else {
       bandwidth[k] = ws.bLo[k];
@@ -408,11 +469,16 @@ function fullPruningPoint(inst: Instance, ws: Workspace, cap: Float64Array): Ful
 function needs(inst: Instance, ws: Workspace, D: number, full: FullPruning): Needs {
   const need = new Float64Array(inst.K);
   const needHi = new Float64Array(inst.K);
+  const capped = hasCaps(inst);
   for (let k = 0; k < inst.K; k++) {
+    const rmin = rminAt(inst, k);
     const lo = preciseWindow(inst, k, full.cap[k], D);
-    const hi = preciseWindow(inst, k, 0, D);
-    needHi[k] = hi > 0 ? rateInverse(inst.a[k], inst.S / hi) : Infinity;
+    const hi = preciseWindow(inst, k, rmin, D);
+    needHi[k] = hi > 0 ? rateInverse(inst.a[k], payloadAt(inst, rmin) / hi) : Infinity;
+    // With a cap, at least its floor (MODEL.md 11.2).
+    if (capped) needHi[k] = Math.max(needHi[k], capBandwidth(inst, k, rmin));
     need[k] = fixed(ws, k) ? needHi[k] : lo > 0 ? rateInverse(inst.a[k], payloadAt(inst, full.cap[k]) / lo) : Infinity;
+    if (capped && !fixed(ws, k)) need[k] = Math.max(need[k], capBandwidth(inst, k, full.cap[k]));
   }
   let extra = 0;
   for (let k = 0; k < inst.K; k++) if (need[k] > full.bandwidth[k]) extra += need[k] - full.bandwidth[k];
@@ -435,14 +501,16 @@ function startPoint(inst: Instance, ws: Workspace, D: number, full: FullPruning,
   return { pruning: Float64Array.from(full.cap), bandwidth: least.bandwidth, weighted: weighted(inst.w, full.cap) };
 }
 
-/** Every client meeting D unpruned, scaled up onto the band, when that fits it. */
+/** Every client meeting D (and its cap) at its least pruning rmin_k, scaled up onto the band, when that fits it. */
 function unprunedPoint(inst: Instance, needs: Needs): Point | undefined {
   let sumHi = 0;
   for (let k = 0; k < inst.K; k++) sumHi += needs.unpruned[k];
   if (!(sumHi <= inst.B)) return undefined;
   const bandwidth = Float64Array.from(needs.unpruned);
   scaleUpOntoBand(bandwidth, sumHi, inst.B);
-  return { pruning: new Float64Array(inst.K), bandwidth, weighted: 0 };
+  if (inst.rmin.length === 0) return { pruning: new Float64Array(inst.K), bandwidth, weighted: 0 };
+  const pruning = Float64Array.from(inst.rmin);
+  return { pruning, bandwidth, weighted: weighted(inst.w, pruning) };
 }
 
 /**
@@ -558,13 +626,15 @@ export function minPruningInstance(inst: Instance, D: number, tolerance: number,
   // would overflow.)
   const Dd = Math.min(D * (1 + LATENCY_ROUNDING), Number.MAX_VALUE);
   const rhoFull = fullPruning(inst);
+  const ruledOut = capsRuleOut(inst, rhoFull);
+  if (ruledOut !== undefined) return infeasible(D, null, ruledOut);
   if (!deadlineBoxes(inst, ws, Dd)) return infeasible(D, leastDeadline(inst, rhoFull).latency);
   const full = fullPruningPoint(inst, ws, rhoFull);
   const need = needs(inst, ws, D, full);
   const start = startPoint(inst, ws, D, full, need);
   if (typeof start === 'number') return infeasible(D, start);
   const unpruned = unprunedPoint(inst, need);
-  if (unpruned !== undefined) return finish(inst, D, unpruned, 0, 0, true);
+  if (unpruned !== undefined) return finish(inst, D, unpruned, unpruned.weighted, 0, true);
   const { yFull, lower } = fullPruningDual(inst, ws, Dd, full);
   const search: Search = { best: start, lower, iterations: 0, converged: start.weighted - lower <= tolerance };
   // Otherwise no split of a price fits the band (or no client can trade pruning for band).

@@ -365,6 +365,8 @@ interface Node {
 }
 
 const statusOf = (ok: boolean): Status => (ok ? 'converged' : 'iteration-limit');
+/** A plan whose every budget tried has a realization with no point (energy caps, MODEL.md 11.2) is infeasible. */
+const planStatus = (ok: boolean, seconds: number): Status => (seconds < Infinity ? statusOf(ok) : 'infeasible');
 
 /** The exact static search of `optimal` (module docs). */
 function staticExact(d: Drop): [StaticPlan, Level] {
@@ -454,7 +456,7 @@ function staticExact(d: Drop): [StaticPlan, Level] {
     lowerBound: Math.min(lower, j),
     upperBound: j,
     evaluations,
-    status: statusOf(converged && !limited),
+    status: planStatus(converged && !limited, j),
   };
   return [plan, node.level];
 }
@@ -500,7 +502,7 @@ function staticGrid(d: Drop): [StaticPlan, Level] {
     meanRoundLatency: level.latency,
     meanPruning: level.pruning,
     evaluations,
-    status: statusOf(converged),
+    status: planStatus(converged, j),
   };
   return [plan, level];
 }
@@ -731,7 +733,7 @@ function adaptive(d: Drop, seed?: Level): AdaptivePlan {
       budgets,
       iterations,
       evaluations: d.solves - solvesBefore,
-      status: statusOf(converged),
+      status: planStatus(converged, d.rounds0 * price),
     };
   };
   if (!(pmax < Infinity) || !(top > d.floor)) {

@@ -30,7 +30,9 @@ export interface Figures {
 
 /** What a figure file of a sweep is called: replaced as a whole on every write. */
 export function isFigureFile(file: string): boolean {
-  return (file.startsWith('latency-vs-') || file.startsWith('fine-tuning-vs-')) && (file.endsWith('.svg') || file.endsWith('.vl.json'));
+  return (
+    (file.startsWith('latency-vs-') || file.startsWith('fine-tuning-vs-') || file.startsWith('loss-vs-time')) && (file.endsWith('.svg') || file.endsWith('.vl.json'))
+  );
 }
 
 function labelOf(key: keyof ScenarioOptions): string {
@@ -248,8 +250,8 @@ export function targetSpecs(c: SweepConfig, rows: ResultRow[]): Omit<Figure, 'sv
     const ch = methodChannels(c.methods);
     const subtitle = [
       (c.convergenceExponent ?? 1) === 1
-        ? `R0 = ${c.rounds0}, Pmax = ${limit}: rounds = ceil(R0 / (1 - mean pruning / Pmax))`
-        : `R0 = ${c.rounds0}, Pmax = ${limit}, m = ${c.convergenceExponent}: rounds = ceil(R0 / (1 - mean pruning / Pmax)^m)`,
+        ? `R0 = ${Number(c.rounds0.toPrecision(6))}, Pmax = ${limit}: rounds = ceil(R0 / (1 - mean pruning / Pmax))`
+        : `R0 = ${Number(c.rounds0.toPrecision(6))}, Pmax = ${limit}, m = ${Number(c.convergenceExponent!.toPrecision(6))}: rounds = ceil(R0 / (1 - mean pruning / Pmax)^m)`,
       `time = rounds x mean round latency (${c.drops} drops x ${c.realizations} realizations); large outlined marks: each method's best budget`,
       ...(others.length > 0 ? [others.map((a) => `${labelOf(a.key)} = ${mine[0].point[a.key]}`).join(', ')] : []),
     ];

@@ -245,7 +245,7 @@ export function resultsTable(c: SweepConfig, rows: ResultRow[]): string {
   const line2 = (cells: string[]) => cells.map((x, i) => x.padStart(w2[i])).join('  ');
   const limit = c.pruningLimit === null || c.pruningLimit === undefined ? 'inf' : String(c.pruningLimit);
   return `${table}\n${[
-    `fine-tuning time to the target (h) per method: R0 = ${c.rounds0}, Pmax = ${limit}${(c.convergenceExponent ?? 1) === 1 ? '' : `, m = ${c.convergenceExponent}`}`,
+    `fine-tuning time to the target (h) per method: R0 = ${Number(c.rounds0!.toPrecision(6))}, Pmax = ${limit}${(c.convergenceExponent ?? 1) === 1 ? '' : `, m = ${Number(c.convergenceExponent!.toPrecision(6))}`}`,
     line2(header),
     w2.map((w) => '-'.repeat(w)).join('  '),
     ...hours.map(line2),

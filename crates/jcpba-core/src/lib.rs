@@ -6,7 +6,8 @@
 //! The Monte Carlo sweep spans four modules, split by concern: `montecarlo` (the loop
 //! over units of work and the accumulation of the statistics), `summary` (the unit
 //! summaries and their JSON), `flat` (the flat boundary layout, `run_units_flat`, the one
-//! entry point the bindings call) and `threads` (the thread pool, crate-private).
+//! entry point the bindings call) and `threads` (the thread pool, and what each of its
+//! threads did in the last run, for the benchmark).
 
 // No unsafe code, except in simd::x86, which wraps the std::arch intrinsics (see there
 // why that is sound); `deny` rather than `forbid` so that one module can allow it.
@@ -33,7 +34,7 @@ pub mod simd;
 pub mod solution;
 pub mod solve;
 pub mod summary;
-mod threads;
+pub mod threads;
 
 pub use deadline::{min_pruning, min_pruning_options, MinPruning};
 pub use error::{Error, ErrorCode};

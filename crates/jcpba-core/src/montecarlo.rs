@@ -28,7 +28,7 @@ use crate::pruning::weighted;
 use crate::rng::{Random, STREAM_FADING};
 use crate::scenario::{drop_problem, ScenarioParams};
 use crate::solution::{Solution, Status};
-use crate::threads::parallel;
+use crate::threads::{parallel, sequential};
 
 pub use crate::flat::{
     methods_from_list, params_from_flat, run_units_flat, PARAM_COUNT, PARAM_NAMES, SPEC_COUNT,
@@ -314,7 +314,7 @@ pub fn run_units(
     };
     let threads = threads.min(specs.len());
     if cfg!(target_arch = "wasm32") || threads <= 1 {
-        return (0..specs.len()).map(one).collect();
+        return sequential(specs.len(), &one);
     }
     parallel(specs.len(), threads, &one)
 }

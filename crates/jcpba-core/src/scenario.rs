@@ -283,3 +283,46 @@ pub fn generate_from_params(o: &ScenarioParams) -> Result<Problem, Error> {
     validate(&p.view())?;
     Ok(p)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::montecarlo::tests::scenario;
+
+    #[test]
+    fn devices_exclude_and_count_and_an_empty_drop_names_them() {
+        let mut o = scenario(30, 5);
+        // The 13B fine-tuning (27.87 GB) on 8 GiB boards and 80 GiB GPUs, rmax 0.5.
+        o.model_memory_bytes = 27_874_329_600.0;
+        o.device_shares = [1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0];
+        let draws = draw_drop(&o);
+        let boards = draws.device.iter().filter(|&&i| i == 0).count();
+        assert!(boards > 5 && boards < 25, "{}", boards);
+        let d = drop_problem(&o).unwrap();
+        assert_eq!(d.excluded, boards);
+        assert_eq!(d.problem.compute_seconds.len(), 30 - boards);
+        for (j, &k) in d.kept.iter().enumerate() {
+            assert_eq!(draws.device[k], 6);
+            assert_eq!(d.problem.min_pruning[j], 0.0);
+            assert_eq!(d.problem.compute_power_w[j], 400.0);
+            let c = draws.samples[k] * o.flops_per_sample / (312e12 * o.utilization);
+            assert_eq!(d.problem.compute_seconds[j], c);
+        }
+        o.device_shares = [1.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0];
+        let e = drop_problem(&o).unwrap_err();
+        assert_eq!(e.field, "devices");
+        assert_eq!(
+            e.message,
+            "devices: every client of drop 0 was excluded: orin-nano-8gb, a17-pro cannot hold the fine-tuning even at maxPruning (its least pruning exceeds rmax)"
+        );
+        // A larger rmax keeps them, each with its least pruning.
+        o.max_pruning = 0.7;
+        let d = drop_problem(&o).unwrap();
+        assert_eq!(d.excluded, 0);
+        assert!(d
+            .problem
+            .min_pruning
+            .iter()
+            .all(|&r| (r - 0.691_833_500_024_337_9).abs() < 1e-12));
+    }
+}

@@ -15,6 +15,8 @@
 //!    pruningLimit, tolerance, maxIterations, convergenceExponent)`: fine-tuning plans
 //!    (jcpba_core::plan), as a JSON array
 //! - `version()`
+//! - `lastRunThreads()`: CPU seconds and units of each thread of the last `runUnits`
+//!   this JS thread made, as JSON (for bench/; not in the package's API)
 //! - `kernels()`: the instruction set of the core's vector kernels on this CPU
 //!   (`avx512f`, `avx2+fma` or `scalar`; `JCPBA_SIMD=off` forces `scalar`)
 
@@ -233,6 +235,44 @@ unsafe fn version(js: &Js, info: napi_callback_info) -> JsResult<napi_value> {
     js.new_string(jcpba_core::VERSION)
 }
 
+/// The threads of the last `runUnits` this JS thread made: `[{"cpuSeconds", "units"}]`
+/// (bench/sweep-throughput.mjs's thread scaling; not part of the package's API).
+unsafe fn last_run_threads(js: &Js, info: napi_callback_info) -> JsResult<napi_value> {
+    js.args(info, &[])?;
+    let runs: Vec<String> = jcpba_core::threads::last_run()
+        .iter()
+        .map(|r| {
+            let cpu = if r.cpu_seconds.is_finite() {
+                format!("{}", r.cpu_seconds)
+            } else {
+                "null".to_string()
+            };
+            format!("{{\"cpuSeconds\":{},\"units\":{}}}", cpu, r.units)
+        })
+        .collect();
+    js.new_string(&format!("[{}]", runs.join(",")))
+}
+
+/// The calling thread's CPU seconds, for the core's record of each sweep thread's work.
+fn thread_cpu_seconds() -> f64 {
+    #[repr(C)]
+    struct Timespec {
+        sec: i64,
+        nsec: i64,
+    }
+    extern "C" {
+        fn clock_gettime(clock: i32, ts: *mut Timespec) -> i32;
+    }
+    const CLOCK_THREAD_CPUTIME_ID: i32 = 3;
+    let mut ts = Timespec { sec: 0, nsec: 0 };
+    // SAFETY: clock_gettime writes one timespec (two C longs on 64-bit Linux, the only
+    // target this addon is built for) to `ts`.
+    if unsafe { clock_gettime(CLOCK_THREAD_CPUTIME_ID, &mut ts) } != 0 {
+        return f64::NAN;
+    }
+    ts.sec as f64 + ts.nsec as f64 * 1e-9
+}
+
 unsafe fn kernels(js: &Js, info: napi_callback_info) -> JsResult<napi_value> {
     js.args(info, &[])?;
     js.new_string(jcpba_core::simd::level().name())
@@ -297,6 +337,10 @@ unsafe extern "C" fn version_cb(env: napi_env, info: napi_callback_info) -> napi
     run(env, info, "version", version)
 }
 
+unsafe extern "C" fn last_run_threads_cb(env: napi_env, info: napi_callback_info) -> napi_value {
+    run(env, info, "lastRunThreads", last_run_threads)
+}
+
 unsafe extern "C" fn kernels_cb(env: napi_env, info: napi_callback_info) -> napi_value {
     run(env, info, "kernels", kernels)
 }
@@ -305,7 +349,7 @@ unsafe fn register(js: &Js, exports: napi_value) -> JsResult<()> {
     let functions: [(
         &str,
         unsafe extern "C" fn(napi_env, napi_callback_info) -> napi_value,
-    ); 7] = [
+    ); 8] = [
         ("solve", solve_cb),
         ("solveMany", solve_many_cb),
         ("minPruning", min_pruning_cb),
@@ -313,7 +357,9 @@ unsafe fn register(js: &Js, exports: napi_value) -> JsResult<()> {
         ("plan", plan_cb),
         ("version", version_cb),
         ("kernels", kernels_cb),
+        ("lastRunThreads", last_run_threads_cb),
     ];
+    jcpba_core::threads::set_thread_clock(thread_cpu_seconds);
     for &(name, callback) in functions.iter() {
         let mut function = ptr::null_mut();
         js.check(
