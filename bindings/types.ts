@@ -2,8 +2,8 @@
 // columnar layout of docs/CORE_API.md and return the same result objects, so the
 // facade can swap one for the other without knowing which it holds.
 
-/** The result of one solve, exactly as both backends build it. */
-export interface CoreSolution {
+/** The result of one solve with a point, exactly as both backends build it. */
+export interface CoreFeasibleSolution {
   method: string;
   /** T = max_k tau_k, seconds. */
   latency: number;
@@ -12,12 +12,44 @@ export interface CoreSolution {
   bandwidth: Float64Array;
   /** Seconds. */
   clientLatency: Float64Array;
+  /** J per client (MODEL.md section 11.1). */
+  energy: Float64Array;
+  energyTotal: number;
+  energyMax: number;
+  /** Bits. */
+  uploadBits: number;
+  /** Device-seconds. */
+  computeSeconds: number;
   iterations: number;
   status: 'converged' | 'iteration-limit';
   /** Present only when the method certifies a bracket (`optimal`). */
   lowerBound?: number;
   upperBound?: number;
 }
+
+/** The result of one solve without a point (status code 2), exactly as both backends build it. */
+export interface CoreInfeasibleSolution {
+  method: string;
+  latency: null;
+  pruning: null;
+  bandwidth: null;
+  clientLatency: null;
+  energy: null;
+  energyTotal: null;
+  energyMax: null;
+  uploadBits: null;
+  computeSeconds: null;
+  iterations: number;
+  status: 'infeasible';
+  /** `optimal` only: its last T proven infeasible, or null. */
+  lowerBound?: number | null;
+  /** `optimal` only: null. */
+  upperBound?: null;
+  /** 0-based, ascending; [] when only the clients together fail. */
+  infeasibleClients: number[];
+}
+
+export type CoreSolution = CoreFeasibleSolution | CoreInfeasibleSolution;
 
 /** Deadline mode's result, exactly as both backends build it (null: no point, infeasible). */
 export interface CoreMinPruning {
@@ -52,7 +84,9 @@ export interface CoreBackend {
   /**
    * @param scalars `[bandwidthHz, noisePsdWPerHz, payloadBits, pruningBudget,
    *   prunableComputeFraction, prunablePayloadFraction]`
-   * @param fixedSeconds one t0 per client, or empty for none (MODEL.md section 8)
+   * @param fixedSeconds one t0 per client, or empty for none (MODEL.md section 8); the
+   *   same for minPruning (rmin_k), computePowerW (e_k, W), fixedJoules (E0_k, J) and
+   *   energyCapJ (Ebar_k, J, Infinity for no cap) (MODEL.md sections 11 and 12)
    * @param method a method id (`equal`, `bcd`, ...)
    */
   solve(
@@ -63,6 +97,10 @@ export interface CoreBackend {
     dataWeight: Float64Array,
     maxPruning: Float64Array,
     fixedSeconds: Float64Array,
+    minPruning: Float64Array,
+    computePowerW: Float64Array,
+    fixedJoules: Float64Array,
+    energyCapJ: Float64Array,
     method: string,
     tolerance: number,
     maxIterations: number,
@@ -70,8 +108,8 @@ export interface CoreBackend {
 
   /**
    * Many problems at once: `scalars` holds 6 numbers per problem, problem i owns
-   * rows `offsets[i]..offsets[i + 1]` of every (concatenated) column; `fixedSeconds`
-   * is empty when no problem has fixed times.
+   * rows `offsets[i]..offsets[i + 1]` of every (concatenated) column; each optional
+   * column (`fixedSeconds` ... `energyCapJ`) is empty when no problem gives it.
    */
   solveMany(
     scalars: Float64Array,
@@ -82,6 +120,10 @@ export interface CoreBackend {
     dataWeight: Float64Array,
     maxPruning: Float64Array,
     fixedSeconds: Float64Array,
+    minPruning: Float64Array,
+    computePowerW: Float64Array,
+    fixedJoules: Float64Array,
+    energyCapJ: Float64Array,
     method: string,
     tolerance: number,
     maxIterations: number,
@@ -100,6 +142,10 @@ export interface CoreBackend {
     dataWeight: Float64Array,
     maxPruning: Float64Array,
     fixedSeconds: Float64Array,
+    minPruning: Float64Array,
+    computePowerW: Float64Array,
+    fixedJoules: Float64Array,
+    energyCapJ: Float64Array,
     deadline: number,
     tolerance: number,
     maxIterations: number,
@@ -150,6 +196,10 @@ export interface CoreBackend {
     dataWeight: Float64Array,
     maxPruning: Float64Array,
     fixedSeconds: Float64Array,
+    minPruning: Float64Array,
+    computePowerW: Float64Array,
+    fixedJoules: Float64Array,
+    energyCapJ: Float64Array,
     method: string,
     policy: string,
     rounds0: number,

@@ -75,8 +75,13 @@ function simdOff(): boolean {
 /** Reads a local file (a path or a file: URL) into bytes. */
 export type FileReader = (path: string | URL) => Promise<BufferSource>;
 
-/** f64 slots per solution header: latency, iterations, status, lowerBound, upperBound. */
-const HEADER_LEN = 5;
+/**
+ * f64 slots per solution header: latency, iterations, status, lowerBound, upperBound,
+ * energyTotal, energyMax, uploadBits, computeSeconds, infeasible client count.
+ */
+const HEADER_LEN = 10;
+/** Client columns of the boundary (docs/CORE_API.md): five required, five optional. */
+const COLUMNS = 10;
 const F64 = 8;
 const U32 = 4;
 const STATUSES = ['converged', 'iteration-limit', 'infeasible'] as const;
@@ -91,6 +96,10 @@ const SOLVE_ARGS = [
   'dataWeight',
   'maxPruning',
   'fixedSeconds',
+  'minPruning',
+  'computePowerW',
+  'fixedJoules',
+  'energyCapJ',
   'method',
   'tolerance',
   'maxIterations',
@@ -104,6 +113,10 @@ const SOLVE_MANY_ARGS = [
   'dataWeight',
   'maxPruning',
   'fixedSeconds',
+  'minPruning',
+  'computePowerW',
+  'fixedJoules',
+  'energyCapJ',
   'method',
   'tolerance',
   'maxIterations',
@@ -116,6 +129,10 @@ const MIN_PRUNING_ARGS = [
   'dataWeight',
   'maxPruning',
   'fixedSeconds',
+  'minPruning',
+  'computePowerW',
+  'fixedJoules',
+  'energyCapJ',
   'deadline',
   'tolerance',
   'maxIterations',
@@ -140,6 +157,10 @@ const PLAN_ARGS = [
   'dataWeight',
   'maxPruning',
   'fixedSeconds',
+  'minPruning',
+  'computePowerW',
+  'fixedJoules',
+  'energyCapJ',
   'method',
   'policy',
   'rounds0',
@@ -299,17 +320,17 @@ class WasmBackend implements WasmModule {
   solve(...args: unknown[]): CoreSolution {
     return this.#run((x) => {
       checkCount('solve', SOLVE_ARGS, args);
-      const [scalars, ...columns] = SOLVE_ARGS.slice(0, 7).map((name, i) => f64Array('solve', name, args[i]));
-      const [method, tolerance, maxIterations] = this.#methodAndOptions(x, 'solve', args.slice(7));
+      const [scalars, ...columns] = SOLVE_ARGS.slice(0, 1 + COLUMNS).map((name, i) => f64Array('solve', name, args[i]));
+      const [method, tolerance, maxIterations] = this.#methodAndOptions(x, 'solve', args.slice(1 + COLUMNS));
       const k = columns[0]!.length;
       const inputs: Float64Array[] = [scalars!, ...columns];
-      const outputs = [k, k, k, HEADER_LEN];
+      const outputs = [k, k, k, k, k, HEADER_LEN];
       const result = withBlock(x, inputs, undefined, outputs, (inPtrs, _offsetsPtr, outPtrs) => {
         const pointerArgs = inputs.flatMap((a, i) => [inPtrs[i]!, a.length]);
         const rc = x.jcpba_solve(...pointerArgs, method.code, tolerance, maxIterations, ...outPtrs);
         if (rc !== 0) return lastError(x);
-        const [pruning, bandwidth, clientLatency, header] = outputs.map((n, i) => readF64(x, outPtrs[i]!, n));
-        return solution(method.id, header!, 0, pruning!, bandwidth!, clientLatency!);
+        const [pruning, bandwidth, clientLatency, energy, infeasible, header] = outputs.map((n, i) => readF64(x, outPtrs[i]!, n));
+        return solution(method.id, header!, 0, { pruning: pruning!, bandwidth: bandwidth!, clientLatency: clientLatency!, energy: energy!, infeasible: infeasible! });
       });
       if (result instanceof Error) throw result;
       return result;
@@ -320,9 +341,9 @@ class WasmBackend implements WasmModule {
   minPruning(...args: unknown[]): CoreMinPruning {
     return this.#run((x) => {
       checkCount('minPruning', MIN_PRUNING_ARGS, args);
-      const [scalars, ...columns] = MIN_PRUNING_ARGS.slice(0, 7).map((name, i) => f64Array('minPruning', name, args[i]));
-      const numbers = MIN_PRUNING_ARGS.slice(7).map((name, i) => {
-        const value = args[7 + i];
+      const [scalars, ...columns] = MIN_PRUNING_ARGS.slice(0, 1 + COLUMNS).map((name, i) => f64Array('minPruning', name, args[i]));
+      const numbers = MIN_PRUNING_ARGS.slice(1 + COLUMNS).map((name, i) => {
+        const value = args[1 + COLUMNS + i];
         if (typeof value !== 'number') throw argumentError('minPruning', name, 'a number');
         return value;
       });
@@ -346,32 +367,31 @@ class WasmBackend implements WasmModule {
       checkCount('solveMany', SOLVE_MANY_ARGS, args);
       const scalars = f64Array('solveMany', 'scalars', args[0]);
       const offsets = u32Array('solveMany', 'offsets', args[1]);
-      const columns = SOLVE_MANY_ARGS.slice(2, 8).map((name, i) => f64Array('solveMany', name, args[2 + i]));
-      const [method, tolerance, maxIterations] = this.#methodAndOptions(x, 'solveMany', args.slice(8));
+      const columns = SOLVE_MANY_ARGS.slice(2, 2 + COLUMNS).map((name, i) => f64Array('solveMany', name, args[2 + i]));
+      const [method, tolerance, maxIterations] = this.#methodAndOptions(x, 'solveMany', args.slice(2 + COLUMNS));
       const rows = columns[0]!.length;
       // On success the core has checked that offsets hold n + 1 entries.
       const problems = Math.max(offsets.length - 1, 0);
       const inputs = [scalars, ...columns];
-      const outputs = [rows, rows, rows, HEADER_LEN * problems];
+      const outputs = [rows, rows, rows, rows, rows, HEADER_LEN * problems];
       const result = withBlock(x, inputs, offsets, outputs, (inPtrs, offsetsPtr, outPtrs) => {
         const pointerArgs = [inPtrs[0]!, scalars.length, offsetsPtr, offsets.length];
         columns.forEach((c, i) => pointerArgs.push(inPtrs[1 + i]!, c.length));
         const rc = x.jcpba_solve_many(...pointerArgs, method.code, tolerance, maxIterations, ...outPtrs);
         if (rc !== 0) return lastError(x);
-        const [pruning, bandwidth, clientLatency, headers] = outputs.map((n, i) => readF64(x, outPtrs[i]!, n));
+        const [pruning, bandwidth, clientLatency, energy, infeasible, headers] = outputs.map((n, i) => readF64(x, outPtrs[i]!, n));
         const out: CoreSolution[] = [];
         for (let i = 0; i < problems; i++) {
           const from = offsets[i]!;
           const to = offsets[i + 1]!;
           out.push(
-            solution(
-              method.id,
-              headers!,
-              HEADER_LEN * i,
-              pruning!.slice(from, to),
-              bandwidth!.slice(from, to),
-              clientLatency!.slice(from, to),
-            ),
+            solution(method.id, headers!, HEADER_LEN * i, {
+              pruning: pruning!.slice(from, to),
+              bandwidth: bandwidth!.slice(from, to),
+              clientLatency: clientLatency!.slice(from, to),
+              energy: energy!.slice(from, to),
+              infeasible: infeasible!.subarray(from, to),
+            }),
           );
         }
         return out;
@@ -424,14 +444,14 @@ class WasmBackend implements WasmModule {
       checkCount('plan', PLAN_ARGS, args);
       const scalars = f64Array('plan', 'scalars', args[0]);
       const offsets = u32Array('plan', 'offsets', args[1]);
-      const columns = PLAN_ARGS.slice(2, 8).map((name, i) => f64Array('plan', name, args[2 + i]));
-      const method = args[8];
+      const columns = PLAN_ARGS.slice(2, 2 + COLUMNS).map((name, i) => f64Array('plan', name, args[2 + i]));
+      const method = args[2 + COLUMNS];
       if (typeof method !== 'string') throw argumentError('plan', 'method', 'a string');
       const code = this.#methodCode(x, method);
-      const policy = args[9];
+      const policy = args[3 + COLUMNS];
       if (typeof policy !== 'string') throw argumentError('plan', 'policy', 'a string');
-      const numbers = PLAN_ARGS.slice(10).map((name, i) => {
-        const value = args[10 + i];
+      const numbers = PLAN_ARGS.slice(4 + COLUMNS).map((name, i) => {
+        const value = args[4 + COLUMNS + i];
         if (typeof value !== 'number') throw argumentError('plan', name, 'a number');
         return value;
       });
@@ -637,27 +657,61 @@ function minPruningResult(
   return out;
 }
 
-/** Builds a result with the native addon's property order; absent bounds are omitted. */
-function solution(
-  method: string,
-  headers: Float64Array,
-  at: number,
-  pruning: Float64Array,
-  bandwidth: Float64Array,
-  clientLatency: Float64Array,
-): CoreSolution {
+/** One solution's per-client outputs (K slots each); `infeasible` holds the infeasible clients' indices at its front. */
+interface ClientOutputs {
+  pruning: Float64Array;
+  bandwidth: Float64Array;
+  clientLatency: Float64Array;
+  energy: Float64Array;
+  infeasible: Float64Array;
+}
+
+/**
+ * Builds a result with the native addon's property order (crates/jcpba-napi/src/js.rs
+ * `solution`): with a point, its accounting and the bounds when present; without one
+ * (status code 2), nulls, optimal's bounds (lowerBound NaN is null) and the infeasible clients.
+ */
+function solution(method: string, headers: Float64Array, at: number, c: ClientOutputs): CoreSolution {
+  const status = STATUSES[headers[at + 2]!]!;
+  const lower = headers[at + 3]!;
+  const upper = headers[at + 4]!;
+  if (status === 'infeasible') {
+    const count = headers[at + 9]!;
+    const out = {
+      method,
+      latency: null,
+      pruning: null,
+      bandwidth: null,
+      clientLatency: null,
+      energy: null,
+      energyTotal: null,
+      energyMax: null,
+      uploadBits: null,
+      computeSeconds: null,
+      iterations: headers[at + 1]!,
+      status,
+    } as CoreSolution & { status: 'infeasible' };
+    if (method === 'optimal') {
+      out.lowerBound = Number.isNaN(lower) ? null : lower;
+      out.upperBound = null;
+    }
+    out.infeasibleClients = Array.from(c.infeasible.subarray(0, count));
+    return out;
+  }
   const out: CoreSolution = {
     method,
     latency: headers[at]!,
-    pruning,
-    bandwidth,
-    clientLatency,
+    pruning: c.pruning,
+    bandwidth: c.bandwidth,
+    clientLatency: c.clientLatency,
+    energy: c.energy,
+    energyTotal: headers[at + 5]!,
+    energyMax: headers[at + 6]!,
+    uploadBits: headers[at + 7]!,
+    computeSeconds: headers[at + 8]!,
     iterations: headers[at + 1]!,
-    // A solve never reports `infeasible` (deadline mode's only).
-    status: STATUSES[headers[at + 2]!] as CoreSolution['status'],
+    status,
   };
-  const lower = headers[at + 3]!;
-  const upper = headers[at + 4]!;
   if (!Number.isNaN(lower)) out.lowerBound = lower;
   if (!Number.isNaN(upper)) out.upperBound = upper;
   return out;

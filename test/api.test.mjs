@@ -9,7 +9,7 @@ import * as browser from '../dist/ts/browser.js';
 
 const SHARED_VALUES = [
   'CLIENT_FIELDS', 'DATASET_PRESETS', 'DEFAULT_MAX_ITERATIONS', 'DEFAULT_TOLERANCE', 'JcpbaError', 'METHODS', 'calibrate',
-  'MODEL_PRESETS', 'POLICIES', 'SCENARIO_DEFAULTS', 'SCENARIO_HELP', 'VERSION', 'createSolver', 'dbmToWatts', 'generate',
+  'MODEL_PRESETS', 'POLICIES', 'SCENARIO_DEFAULTS', 'SCENARIO_HELP', 'VERSION', 'createSolver', 'dbmToWatts', 'generate', 'hasPoint',
   'minPruning', 'plan', 'rate', 'rateInverse', 'resolveScenario', 'solve', 'toJson', 'toProblem', 'validateProblem',
   // The device catalog (MODEL.md section 12).
   'DEFAULT_COMPUTE_POWER_W', 'DEFAULT_UTILIZATION', 'DEVICES', 'FLEET_PRESETS', 'fineTuningMemoryBytes', 'memoryMinPruning', 'modelMemoryBytes', 'parseFleet',
@@ -18,7 +18,7 @@ const NODE_VALUES = [...SHARED_VALUES, 'BACKENDS', 'GRID_PARAMS', 'mergeShards',
 const BROWSER_VALUES = [...SHARED_VALUES, 'BROWSER_BACKENDS', 'DEFAULT_WASM_URL'];
 
 const SHARED_TYPES = [
-  'AdaptivePlan', 'BackendName', 'CalibrateOptions', 'CalibratedRun', 'Calibration', 'PilotRun', 'ClientColumns', 'ClientField', 'ClientInput', 'DatasetPreset', 'ErrorCode', 'MethodId',
+  'AdaptivePlan', 'BackendName', 'CalibrateOptions', 'CalibratedRun', 'Calibration', 'PilotRun', 'ClientColumns', 'ClientField', 'ClientInput', 'DatasetPreset', 'ErrorCode', 'FeasibleResult', 'InfeasibleResult', 'MethodId',
   'Kernels', 'MinPruningFeasible', 'MinPruningInfeasible', 'MinPruningOptions', 'MinPruningResult', 'MinPruningStatus', 'ModelPreset', 'PlanOptions', 'PlanResult', 'Policy',
   'Problem', 'ProblemInput', 'StaticPlan', 'ScenarioOptions', 'ScenarioParams', 'SolveOptions', 'SolveResult', 'Solver', 'Status',
   'Device',

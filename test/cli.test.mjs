@@ -43,7 +43,7 @@ test('solve --method picks methods in the order given; --format table is for peo
   assert.equal(json.results.map((r) => r.method), ['bcd', 'equal']);
   const table = run(['solve', '-', '--method', 'all', '--format', 'table'], gen.stdout);
   assert.is(table.status, 0);
-  assert.match(table.stdout, /method\s+latency \(s\)\s+vs equal\s+iterations\s+status/);
+  assert.match(table.stdout, /method\s+latency \(s\)\s+vs equal\s+energy \(J\)\s+max E_k \(J\)\s+upload \(Mbit\)\s+compute \(s\)\s+iterations\s+status/);
   assert.match(table.stdout, /optimal\s+\d+\.\d+\s+-\d+\.\d+%/);
 });
 

@@ -200,9 +200,11 @@ test('without --devices the generator draws bit for bit what it drew before devi
     assert.ok(new Set(q.computePowerW).size > o.clients / 2);
     assert.equal(Array.from(q.energyCapJ), new Array(o.clients).fill(1500));
   }
-  // The printed problem is the same as before (no new key without devices).
+  // The printed problem has the same keys as before plus the compute power it drew, so
+  // that solving it gives the energy the API gives (the accounting reads computePowerW).
   const json = toJson(generate({ clients: 3, seed: 5 }));
-  assert.equal(Object.keys(json.clients[0]), ['computeSeconds', 'txPowerW', 'channelGain', 'dataWeight', 'maxPruning']);
+  assert.equal(Object.keys(json.clients[0]), ['computeSeconds', 'txPowerW', 'channelGain', 'dataWeight', 'maxPruning', 'computePowerW']);
+  assert.equal(json.clients.map((c) => c.computePowerW), [DEFAULT_COMPUTE_POWER_W, DEFAULT_COMPUTE_POWER_W, DEFAULT_COMPUTE_POWER_W]);
 });
 
 test('a device sets the throughput, the compute power and the least pruning; who cannot fit is excluded and counted', () => {

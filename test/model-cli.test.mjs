@@ -31,10 +31,12 @@ test('generate --fixed-seconds --prunable-compute --prunable-payload: the fields
   assert.is(solved.status, 0, solved.stderr);
   const want = solve(generate({ clients: 6, seed: 4, fixedSeconds: 2.5, prunableComputeFraction: 0.4, prunablePayloadFraction: 0.8 }), { method: 'optimal' });
   assert.ok(rel(JSON.parse(solved.stdout).results[0].latency, want.latency) < 1e-12);
-  // The defaults print nothing new.
+  // The printed problem carries what the accounting reads: the same energy as the API.
+  assert.ok(rel(JSON.parse(solved.stdout).results[0].energyTotal, want.energyTotal) < 1e-12);
+  // The defaults print nothing new but the compute power the generator draws (MODEL.md 11).
   const plain = JSON.parse(run(['generate', '--clients', '2']).stdout);
   assert.equal(Object.keys(plain), ['bandwidthHz', 'noisePsdWPerHz', 'payloadBits', 'pruningBudget', 'clients']);
-  assert.equal(Object.keys(plain.clients[0]), ['computeSeconds', 'txPowerW', 'channelGain', 'dataWeight', 'maxPruning']);
+  assert.equal(Object.keys(plain.clients[0]), ['computeSeconds', 'txPowerW', 'channelGain', 'dataWeight', 'maxPruning', 'computePowerW']);
   const bad = run(['generate', '--prunable-payload', '1.5']);
   assert.is(bad.status, 2);
   assert.match(bad.stderr, /^jcpba: prunablePayloadFraction must be in \[0, 1\]\n$/);

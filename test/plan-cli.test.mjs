@@ -145,4 +145,21 @@ test('plan: bad input is one clear line', () => {
   assert.match(run(['plan', '--help']).stdout, /--pruning-limit PMAX\|inf/);
 });
 
+// Issue 20 (audit 12): --realizations had no bound (a V8 heap out of memory at 5e6, an
+// "internal error" beyond 2^32); issue 20 (audit 13): the one-line error echoed the input's
+// terminal control sequences.
+test('--realizations is bounded, and an error line carries no terminal control characters', () => {
+  for (const n of ['1000000', '4294967297']) expectError(['plan', '--rounds0', '100', '--pruning-limit', '0.5', '--methods', 'equal', '--clients', '1', '--realizations', n], undefined, /--realizations must be a positive integer, at most 100000/);
+  expectError(['plan', '--rounds0', '100', '--pruning-limit', '0.5', '--methods', 'equal', '--clients', '1000', '--realizations', '5000'], undefined, /more than the 4000000 plan holds in memory; use at most 4000 realizations/);
+  const dir = mkdtempSync(join(tmpdir(), 'jcpba-esc-'));
+  const file = join(dir, 'esc.json');
+  writeFileSync(file, '{"a":t\x1b]0;PWNED\x07\x1b[2J}\n');
+  for (const args of [['plan', file, '--rounds0', '10', '--pruning-limit', '0.5'], ['solve', file], ['solve', '--ndjson', file]]) {
+    const r = run(args);
+    assert.is(r.status, 1, args.join(' '));
+    assert.not.match(r.stderr, /[\x00-\x09\x0b-\x1f\x7f-\x9f]/, `${args[0]}: ${JSON.stringify(r.stderr)}`);
+    assert.match(r.stderr, /\\u001b\]0;PWNED\\u0007/, args.join(' '));
+  }
+});
+
 test.run();

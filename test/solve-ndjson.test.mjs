@@ -79,4 +79,13 @@ test('--ndjson with --format table is a usage error', () => {
   assert.match(r.stderr, /--ndjson writes JSON lines/);
 });
 
+// Issue 20 (audit 15): an endless line (/dev/zero) was read forever: a line past the limit
+// now ends the input with one error line.
+test('an endless line ends the input with an error, in bounded time', () => {
+  const r = spawnSync(process.execPath, [BIN, 'solve', '--ndjson', '/dev/zero', '--backend', backend], { encoding: 'utf8', timeout: 60000 });
+  assert.is(r.status, 1, `exit ${r.status} ${r.signal ?? ''}`);
+  assert.match(r.stdout, /"line":1,"error":\{"code":"invalid-input","message":"the line is longer than 268435456 bytes/);
+  assert.is(r.stdout.trim().split('\n').length, 1);
+});
+
 test.run();

@@ -111,6 +111,25 @@ test('jcpba sweep --drops-file: drops from the file, their count from it', () =>
   assert.is(json.results[0].rounds, 3 * 20);
 });
 
+// Issue 20 (audit 06, 18): /dev/zero was read without a bound (13 GB after 90 s), and a
+// pipe was read twice (the second read empty): the file is now read once, bounded, and
+// rejected at its first byte when that cannot start a JSON array.
+test('a drops file is read once, bounded: a pipe works, /dev/zero is rejected at once', () => {
+  const dir = tmp();
+  const file = join(dir, 'drops.json');
+  writeFileSync(file, JSON.stringify([[{ distanceM: 100, samples: 100, throughput: 2e13 }, { distanceM: 300, samples: 80, throughput: 3e13 }]]));
+  const sweep = (source, out) =>
+    spawnSync('bash', ['-c', `"${process.execPath}" "${BIN}" sweep --drops-file ${source} --realizations 4 --methods equal --out "${join(dir, out)}" --quiet --backend ${backend}`], { encoding: 'utf8', timeout: 60000 });
+  const piped = sweep(`<(cat "${file}")`, 'piped');
+  assert.is(piped.status, 0, piped.stderr);
+  const plain = sweep(`"${file}"`, 'plain');
+  assert.is(plain.status, 0, plain.stderr);
+  assert.is(readFileSync(join(dir, 'piped', 'results.csv'), 'utf8'), readFileSync(join(dir, 'plain', 'results.csv'), 'utf8'));
+  const zero = sweep('/dev/zero', 'zero');
+  assert.is(zero.status, 1, zero.stderr);
+  assert.match(zero.stderr, /^jcpba: the drops file \/dev\/zero is not valid JSON for drops: it must hold a JSON array \(\[\.\.\.\]\), but its first character is byte 0x00\n$/);
+});
+
 test.after(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });

@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { generate } from '../dist/ts/index.js';
+import { JcpbaError, generate, runSweep } from '../dist/ts/index.js';
 import { solve, solver } from './helpers.mjs';
 
 const BIN = fileURLToPath(new URL('../bin/jcpba.js', import.meta.url));
@@ -179,6 +179,28 @@ test('bad grids get clear errors', () => {
     assert.is.not(r.status, 0, args.join(' '));
     assert.match(r.stderr.trim(), pattern);
     assert.is(r.stderr.trim().split('\n').length, 1, r.stderr);
+  }
+});
+
+// Issue 20 (audit 09): runSweep ignored grid axes and base keys that are not scenario
+// parameters (`budgte: 0.01` ran at the default budget 0.3), where the CLI rejects them.
+test('runSweep rejects grid axes and base keys the scenario does not read, before writing anything', async () => {
+  const out = join(mkdtempSync(join(tmpdir(), 'jcpba-keys-')), 'out');
+  const config = (grid, base) => ({ grid, base, seed: 1, drops: 1, realizations: 4, rounds: 1, methods: ['equal'] });
+  for (const [grid, base, field, pattern] of [
+    [[{ key: 'seed', values: [1, 2] }], { clients: 5 }, 'grid', /^grid sets "seed", which is not a scenario parameter/],
+    [[{ key: 'clients', values: [5] }], { budgte: 0.01 }, 'base', /^base sets "budgte", which is not a scenario parameter; did you mean budget\?/],
+    [[{ key: 'clients', values: [5] }], { seed: 2 }, 'base', /^base sets "seed"/],
+  ]) {
+    try {
+      await runSweep(config(grid, base), { out, threads: 1 });
+      assert.unreachable(`${field}: accepted`);
+    } catch (e) {
+      assert.instance(e, JcpbaError);
+      assert.is(e.field, field);
+      assert.match(e.message, pattern);
+    }
+    assert.not.ok(existsSync(out), 'nothing written');
   }
 });
 

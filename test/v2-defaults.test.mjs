@@ -32,6 +32,15 @@ function explicitDefaults(problem) {
   };
 }
 
+/** The same again with the fields of MODEL.md sections 11 and 12 at their defaults (no cap: null). */
+function energyDefaults(problem) {
+  const p = explicitDefaults(problem);
+  return { ...p, clients: p.clients.map((c) => ({ ...c, minPruning: 0, computePowerW: 0, fixedJoules: 0, energyCapJ: null })) };
+}
+
+const POINT = ['latency', 'lowerBound', 'upperBound', 'iterations', 'status', 'energyTotal', 'energyMax', 'uploadBits', 'computeSeconds'];
+const ARRAYS = ['pruning', 'bandwidth', 'clientLatency', 'energy'];
+
 test(`defaults reproduce the v1 results within 1e-12 (${solver.backend})`, () => {
   let worst = 0;
   let lower = 0;
@@ -66,6 +75,19 @@ test(`defaults reproduce the v1 results within 1e-12 (${solver.backend})`, () =>
     }
   }
   console.log(`  ${solver.backend}: worst relative difference from v1 ${worst.toExponential(2)}; ${lower} block-B results lower than v1`);
+});
+
+test(`the energy and minimum-pruning fields at their defaults change nothing, bit for bit (${solver.backend})`, () => {
+  for (const { name, problem } of snapshot.problems) {
+    for (const method of snapshot.methods) {
+      const want = solver.solve(problem, { method });
+      const got = solver.solve(energyDefaults(problem), { method });
+      for (const key of POINT) assert.ok(Object.is(got[key], want[key]), `${name} ${method} ${key}: ${got[key]} vs ${want[key]}`);
+      for (const key of ARRAYS) assert.equal(Array.from(got[key]), Array.from(want[key]), `${name} ${method} ${key}`);
+      // Energy without compute power or fixed energy is the upload's alone: p S / r(b).
+      assert.ok(want.energyTotal > 0 && Number.isFinite(want.energyTotal), `${name} ${method} energyTotal`);
+    }
+  }
 });
 
 test.run();

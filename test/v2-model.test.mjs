@@ -234,7 +234,7 @@ test('a misspelt or unknown key is an error naming it, in every form', () => {
   const cases = [
     [{ ...base, fixedSecond: 1 }, 'fixedSecond', /^problem has an unknown field "fixedSecond"; expected bandwidthHz, /],
     [{ ...base, prunableFraction: 0.5 }, 'prunableFraction', /unknown field "prunableFraction"/],
-    [{ ...base, clients: [client(), client({ fixedSecond: 2 })] }, 'clients[1].fixedSecond', /^clients\[1\] has an unknown field "fixedSecond"; expected computeSeconds, txPowerW, channelGain, dataWeight, maxPruning, fixedSeconds$/],
+    [{ ...base, clients: [client(), client({ fixedSecond: 2 })] }, 'clients[1].fixedSecond', /^clients\[1\] has an unknown field "fixedSecond"; expected computeSeconds, txPowerW, channelGain, dataWeight, maxPruning, fixedSeconds, minPruning, computePowerW, fixedJoules, energyCapJ, device$/],
     [{ ...base, clients: { computeSeconds: [1], txPowerW: [1], channelGain: [1e-12], dataWeight: [1], maxPruning: [0], fixedSecond: [1] } }, 'clients.fixedSecond', /^clients has an unknown field "fixedSecond"/],
     [{ ...toProblem(base), fixedSecond: new Float64Array(2) }, 'fixedSecond', /^problem has an unknown field "fixedSecond"/],
   ];

@@ -18,8 +18,8 @@ import type { CoreBackend } from '../bindings/types.js';
 
 // Solver.
 export type { BackendName, Kernels, Solver } from './solvers.js';
-export { METHODS, DEFAULT_TOLERANCE, DEFAULT_MAX_ITERATIONS, solve } from './core/methods.js';
-export type { MethodId, SolveOptions, SolveResult, Status } from './core/methods.js';
+export { METHODS, DEFAULT_TOLERANCE, DEFAULT_MAX_ITERATIONS, hasPoint, solve } from './core/methods.js';
+export type { FeasibleResult, InfeasibleResult, MethodId, SolveOptions, SolveResult, Status } from './core/methods.js';
 export { minPruning } from './core/deadline.js';
 export type { MinPruningFeasible, MinPruningInfeasible, MinPruningOptions, MinPruningResult, MinPruningStatus } from './core/deadline.js';
 export { POLICIES, plan } from './core/plan.js';

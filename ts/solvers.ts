@@ -4,8 +4,8 @@
  * is the entries' business; this module only adapts a loaded core (or the reference).
  */
 import { type ErrorCode, JcpbaError } from './core/error.js';
-import { type MethodId, type SolveOptions, type SolveResult, type Status, checkOptions, solve as solveTs } from './core/methods.js';
-import { type Problem, type ProblemInput, CLIENT_FIELDS, toProblemShape } from './core/problem.js';
+import { type MethodId, type SolveOptions, type SolveResult, checkOptions, solve as solveTs } from './core/methods.js';
+import { type OptionalField, type Problem, type ProblemInput, CLIENT_FIELDS, OPTIONAL_DEFAULT, OPTIONAL_FIELDS, toProblemShape } from './core/problem.js';
 import { type MinPruningOptions, type MinPruningResult, checkMinPruningOptions, minPruning as minPruningTs } from './core/deadline.js';
 import { type PlanOptions, type PlanResult, checkPlanOptions, plan as planTs } from './core/plan.js';
 import type { CoreBackend, CoreSolution } from '../bindings/types.js';
@@ -92,21 +92,9 @@ export function tsSolver(skipped: Solver['skipped']): Solver {
   };
 }
 
+/** A core's result as the reference builds it (the same keys, in the same order). */
 function fromCore(r: CoreSolution): SolveResult {
-  const out: SolveResult = {
-    method: r.method as MethodId,
-    latency: r.latency,
-    pruning: r.pruning,
-    bandwidth: r.bandwidth,
-    clientLatency: r.clientLatency,
-    iterations: r.iterations,
-    status: r.status as Status,
-  };
-  if (r.lowerBound !== undefined) {
-    out.lowerBound = r.lowerBound;
-    out.upperBound = r.upperBound;
-  }
-  return out;
+  return { ...r, method: r.method as MethodId } as SolveResult;
 }
 
 /** The SCALAR_COUNT scalars of the boundary layout (docs/CORE_API.md); absent fractions are 1. */
@@ -120,19 +108,17 @@ const scalarsOf = (p: Problem) =>
     p.prunableComputeFraction ?? 1,
     p.prunablePayloadFraction ?? 1,
   ]);
-const NO_FIXED_SECONDS = new Float64Array(0);
-const fixedSecondsOf = (p: Problem) => p.fixedSeconds ?? NO_FIXED_SECONDS;
+const NONE = new Float64Array(0);
+/** An optional column as it crosses the boundary: empty when absent (the default). */
+const optionalOf = (p: Problem, f: OptionalField) => p[f] ?? NONE;
+/** The ten client columns of a problem in the boundary order (COLUMN_NAMES). */
+const columnsOf = (p: Problem): Float64Array[] => [...CLIENT_FIELDS.map((f) => p[f]), ...OPTIONAL_FIELDS.map((f) => optionalOf(p, f))];
 
 /**
  * Many problems in the batch layout of the compiled cores (bindings/types.ts `solveMany`):
  * shapes are parsed here (errors name `problems[i]`), values are checked by the core.
  */
-function packBatch(problems: readonly unknown[]): {
-  scalars: Float64Array;
-  offsets: Uint32Array;
-  columns: [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array];
-  fixed: Float64Array;
-} {
+function packBatch(problems: readonly unknown[]): { scalars: Float64Array; offsets: Uint32Array; columns: Float64Array[] } {
   const shaped = problems.map((p, i) => {
     try {
       return toProblemShape(p);
@@ -145,37 +131,33 @@ function packBatch(problems: readonly unknown[]): {
   const total = offsets[shaped.length];
   const scalars = new Float64Array(SCALARS * shaped.length);
   const cols = CLIENT_FIELDS.map(() => new Float64Array(total));
-  // One fixedSeconds column for the batch, zeros for problems without one; none at all
-  // when no problem has fixed times.
-  const anyFixed = shaped.some((p) => fixedSecondsOf(p).length > 0);
-  const fixed = anyFixed ? new Float64Array(total) : NO_FIXED_SECONDS;
+  // One column per optional field for the batch, the field's default for problems
+  // without it; none at all when no problem gives it.
+  const optional = OPTIONAL_FIELDS.map((f) =>
+    shaped.some((p) => optionalOf(p, f).length > 0) ? new Float64Array(total).fill(OPTIONAL_DEFAULT[f]) : NONE,
+  );
   shaped.forEach((p, i) => {
     scalars.set(scalarsOf(p), SCALARS * i);
+    // A mismatched column is caught by the core for a single problem; in a batch the
+    // offsets come from computeSeconds, so check the others here with the same words.
+    const mismatch = (name: string, n: number) =>
+      new JcpbaError(
+        'invalid-input',
+        `problems[${i}]: clients.${name} has ${n} entries but clients.computeSeconds has ${p.computeSeconds.length}`,
+        `clients.${name}`,
+      );
     CLIENT_FIELDS.forEach((name, j) => {
-      // A mismatched column is caught by the core for a single problem; in a batch the
-      // offsets come from computeSeconds, so check the others here with the same words.
-      if (p[name].length !== p.computeSeconds.length) {
-        throw new JcpbaError(
-          'invalid-input',
-          `problems[${i}]: clients.${name} has ${p[name].length} entries but clients.computeSeconds has ${p.computeSeconds.length}`,
-          `clients.${name}`,
-        );
-      }
+      if (p[name].length !== p.computeSeconds.length) throw mismatch(name, p[name].length);
       cols[j].set(p[name], offsets[i]);
     });
-    const t0 = fixedSecondsOf(p);
-    if (t0.length > 0) {
-      if (t0.length !== p.computeSeconds.length) {
-        throw new JcpbaError(
-          'invalid-input',
-          `problems[${i}]: clients.fixedSeconds has ${t0.length} entries but clients.computeSeconds has ${p.computeSeconds.length}`,
-          'clients.fixedSeconds',
-        );
-      }
-      fixed.set(t0, offsets[i]);
-    }
+    OPTIONAL_FIELDS.forEach((name, j) => {
+      const col = optionalOf(p, name);
+      if (col.length === 0) return;
+      if (col.length !== p.computeSeconds.length) throw mismatch(name, col.length);
+      optional[j].set(col, offsets[i]);
+    });
   });
-  return { scalars, offsets, columns: cols as [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array], fixed };
+  return { scalars, offsets, columns: [...cols, ...optional] };
 }
 
 /** A solver over a compiled core: the facade only reshapes; the core validates and solves. */
@@ -184,20 +166,8 @@ export function coreSolver(backend: BackendName, core: CoreBackend, skipped: Sol
     try {
       const { method, tolerance, maxIterations } = checkOptions(options);
       const p = toProblemShape(problem);
-      return fromCore(
-        core.solve(
-          scalarsOf(p),
-          p.computeSeconds,
-          p.txPowerW,
-          p.channelGain,
-          p.dataWeight,
-          p.maxPruning,
-          fixedSecondsOf(p),
-          method,
-          tolerance,
-          maxIterations,
-        ),
-      );
+      const c = columnsOf(p);
+      return fromCore(core.solve(scalarsOf(p), c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9], method, tolerance, maxIterations));
     } catch (e) {
       throw asJcpbaError(e);
     }
@@ -207,7 +177,10 @@ export function coreSolver(backend: BackendName, core: CoreBackend, skipped: Sol
       checkBatch(problems);
       const { method, tolerance, maxIterations } = checkOptions(options);
       const b = packBatch(problems);
-      return core.solveMany(b.scalars, b.offsets, ...b.columns, b.fixed, method, tolerance, maxIterations).map(fromCore);
+      const c = b.columns;
+      return core
+        .solveMany(b.scalars, b.offsets, c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9], method, tolerance, maxIterations)
+        .map(fromCore);
     } catch (e) {
       throw asJcpbaError(e);
     }
@@ -216,20 +189,8 @@ export function coreSolver(backend: BackendName, core: CoreBackend, skipped: Sol
     try {
       const { deadline, tolerance, maxIterations } = checkMinPruningOptions(options);
       const p = toProblemShape(problem, { requireBudget: false });
-      // The core's result has the same shape: the point and bounds when feasible, null and
-      // minDeadline when not (docs/CORE_API.md), so it is the union as it comes.
-      return core.minPruning(
-        scalarsOf(p),
-        p.computeSeconds,
-        p.txPowerW,
-        p.channelGain,
-        p.dataWeight,
-        p.maxPruning,
-        fixedSecondsOf(p),
-        deadline,
-        tolerance,
-        maxIterations,
-      ) as MinPruningResult;
+      const c = columnsOf(p);
+      return core.minPruning(scalarsOf(p), c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9], deadline, tolerance, maxIterations) as MinPruningResult;
     } catch (e) {
       throw asJcpbaError(e);
     }
@@ -241,7 +202,28 @@ export function coreSolver(backend: BackendName, core: CoreBackend, skipped: Sol
         throw new JcpbaError('invalid-input', 'problems must be an array of problems (the fading realizations of one drop)', 'problems');
       }
       const b = packBatch(problems);
-      const json = core.plan(b.scalars, b.offsets, ...b.columns, b.fixed, o.method, o.policy, o.rounds0, o.pruningLimit, o.tolerance, o.maxIterations, o.convergenceExponent);
+      const c = b.columns;
+      const json = core.plan(
+        b.scalars,
+        b.offsets,
+        c[0],
+        c[1],
+        c[2],
+        c[3],
+        c[4],
+        c[5],
+        c[6],
+        c[7],
+        c[8],
+        c[9],
+        o.method,
+        o.policy,
+        o.rounds0,
+        o.pruningLimit,
+        o.tolerance,
+        o.maxIterations,
+        o.convergenceExponent,
+      );
       return (JSON.parse(json) as PlanResult[]).map((p) => (p.policy === 'adaptive' ? { ...p, budgets: Float64Array.from(p.budgets) } : p));
     } catch (e) {
       throw asJcpbaError(e);

@@ -172,14 +172,17 @@ test('the raw core entry points check their arguments like every other', () => {
   for (const name of ['native', 'wasm']) {
     const core = backends[name].core;
     const e = rawErrorOf(() => core.plan(new Float64Array(0)));
-    assert.match(e.message, /^plan expects 15 arguments \(scalars, offsets, .*maxIterations, convergenceExponent\), got 1$/);
+    assert.match(e.message, /^plan expects 19 arguments \(scalars, offsets, .*, fixedSeconds, minPruning, computePowerW, fixedJoules, energyCapJ, method, .*maxIterations, convergenceExponent\), got 1$/);
     const f = new Float64Array(0);
-    const args = [f, new Uint32Array([0]), f, f, f, f, f, f, 'optimal', 'static', 10, 0.5, 1e-10, 500, 1];
+    // The batch, then its ten client columns (five required, five optional), then the rest.
+    const args = [f, new Uint32Array([0]), f, f, f, f, f, f, f, f, f, f, 'optimal', 'static', 10, 0.5, 1e-10, 500, 1];
     assert.equal(rawErrorOf(() => core.plan(...args)).message, 'problems must hold at least one realization');
-    assert.equal(rawErrorOf(() => core.plan(...args.slice(0, 9), 7, ...args.slice(10))).message, 'plan: policy must be a string');
-    assert.equal(rawErrorOf(() => core.plan(...args.slice(0, 9), 'dynamic', ...args.slice(10))).field, 'policy');
-    assert.equal(rawErrorOf(() => core.plan(...args.slice(0, 14), 0)).field, 'convergenceExponent');
-    assert.equal(rawErrorOf(() => core.plan(...args.slice(0, 14), '2')).message, 'plan: convergenceExponent must be a number');
+    assert.equal(rawErrorOf(() => core.plan(...args.slice(0, 13), 7, ...args.slice(14))).message, 'plan: policy must be a string');
+    assert.equal(rawErrorOf(() => core.plan(...args.slice(0, 13), 'dynamic', ...args.slice(14))).field, 'policy');
+    assert.equal(rawErrorOf(() => core.plan(...args.slice(0, 18), 0)).field, 'convergenceExponent');
+    assert.equal(rawErrorOf(() => core.plan(...args.slice(0, 18), '2')).message, 'plan: convergenceExponent must be a number');
+    // An optional column that is not a Float64Array is named.
+    assert.equal(rawErrorOf(() => core.plan(...args.slice(0, 10), [1], ...args.slice(11))).message, 'plan: fixedJoules must be a Float64Array');
   }
 });
 

@@ -78,6 +78,19 @@ test('the problem schema accepts and rejects what jcpba accepts and rejects', ()
     cases.push([`clients[1].fixedSeconds = ${JSON.stringify(v)}`, { ...base, clients: base.clients.map((c, k) => (k === 1 ? { ...c, fixedSeconds: v } : c)) }]);
     cases.push([`clients.fixedSeconds[2] = ${JSON.stringify(v)}`, { ...columnar, clients: { ...columnar.clients, fixedSeconds: [0, 0, v] } }]);
   }
+  // The fields of MODEL.md sections 11 and 12, in rows and in columns (the client's
+  // maxPruning raised to the most the schema allows, so minPruning's bound is the schema's).
+  for (const field of ['minPruning', 'computePowerW', 'fixedJoules', 'energyCapJ']) {
+    for (const v of [...values, 1e300]) {
+      const rows = base.clients.map((c, k) => (k === 1 ? { ...c, maxPruning: 0.999999, [field]: v } : c));
+      cases.push([`clients[1].${field} = ${JSON.stringify(v)}`, { ...base, clients: rows }]);
+      const other = field === 'energyCapJ' ? null : 0;
+      const maxPruning = columnar.clients.maxPruning.map((x, k) => (k === 2 ? 0.999999 : x));
+      cases.push([`clients.${field}[2] = ${JSON.stringify(v)}`, { ...columnar, clients: { ...columnar.clients, maxPruning, [field]: [other, other, v] } }]);
+    }
+    cases.push([`clients.${field} empty`, { ...columnar, clients: { ...columnar.clients, [field]: [] } }]);
+    cases.push([`clients.${field} = null`, { ...columnar, clients: { ...columnar.clients, [field]: null } }]);
+  }
   for (const field of ['bandwidthHz', 'noisePsdWPerHz', 'payloadBits', 'pruningBudget']) {
     for (const v of values) cases.push([`${field} = ${JSON.stringify(v)}`, { ...base, [field]: v }]);
     const { [field]: _, ...without } = base;
@@ -131,7 +144,7 @@ test('the problem schema accepts and rejects what jcpba accepts and rejects', ()
     if (!bySchema) rejected++;
   }
   assert.ok(rejected > cases.length / 2, `most cases are invalid (${rejected} of ${cases.length})`);
-  assert.ok(rangeOnly > 0 && rangeOnly < 20, `${rangeOnly} cases only outside the representable range`);
+  assert.ok(rangeOnly > 0 && rangeOnly < 30, `${rangeOnly} cases only outside the representable range`);
   // What the schema cannot say, jcpba checks (documented in the schema's description).
   const short = { ...columnar, clients: { ...columnar.clients, maxPruning: [0.5, 0.5] } };
   assert.ok(validate.problem(short));
@@ -154,6 +167,17 @@ test('solve --format json output is valid on every backend, for every method', (
   }
   valid(validate.solve, JSON.parse(cli(['solve', '-', '--method', 'all', '--rounds0', '50', '--pruning-limit', '0.5'], problem)), 'solve with rounds0');
   const out = JSON.parse(cli(['solve', '-', '--method', 'optimal'], problem));
+  // Every result carries its accounting (MODEL.md 11.1); the schema requires it.
+  const { energy, ...noEnergy } = out.results[0];
+  assert.ok(energy.length === 12 && out.results[0].energyTotal > 0);
+  assert.not.ok(validate.solve({ ...out, results: [noEnergy] }));
+  // The infeasible shape of docs/CORE_API.md: nulls, the clients, optimal's bounds.
+  const nulls = Object.fromEntries(['latency', 'pruning', 'bandwidth', 'clientLatency', 'energy', 'energyTotal', 'energyMax', 'uploadBits', 'computeSeconds'].map((k) => [k, null]));
+  const infeasible = { method: 'optimal', ...nulls, iterations: 3, status: 'infeasible', lowerBound: null, upperBound: null, infeasibleClients: [0, 4] };
+  valid(validate.solve, { ...out, results: [infeasible, { ...infeasible, method: 'equal', lowerBound: undefined, upperBound: undefined, infeasibleClients: [] }].map((r) => JSON.parse(JSON.stringify(r))) }, 'infeasible');
+  assert.not.ok(validate.solve({ ...out, results: [{ ...infeasible, latency: 1 }] }));
+  assert.not.ok(validate.solve({ ...out, results: [{ ...infeasible, infeasibleClients: undefined }].map((r) => JSON.parse(JSON.stringify(r))) }));
+  assert.not.ok(validate.solve({ ...out, results: [{ ...out.results[0], status: 'infeasible' }] }));
   // The schema is not a rubber stamp.
   assert.not.ok(validate.solve({ ...out, results: [{ ...out.results[0], status: 'done' }] }));
   assert.not.ok(validate.solve({ ...out, results: [{ ...out.results[0], lowerBound: undefined }].map((r) => JSON.parse(JSON.stringify(r))) }));

@@ -19,6 +19,15 @@ export interface Io {
   write?: (text: string) => Promise<void>;
 }
 
+/**
+ * A message as one safe line of a terminal: control characters (C0, DEL, C1), which a bad
+ * input may carry into a message, written as JSON escapes (\u001b), as the NDJSON lines
+ * on stdout have them, so no input can move the cursor, retitle or clear the terminal.
+ */
+export function terminalSafe(message: string): string {
+  return message.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 /** Largest problem file (or stdin) `solve` reads: 256 MiB, about a million clients as JSON. */
 export const MAX_INPUT_BYTES = 256 * 1024 * 1024;
 

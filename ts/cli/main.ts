@@ -9,7 +9,7 @@ import { FileError, systemReason } from '../sweep/files.js';
 import { VERSION } from '../version.js';
 import { usageError } from './args.js';
 import { didYouMean } from './suggest.js';
-import { type Io, guardStdio, nodeIo } from './io.js';
+import { type Io, guardStdio, nodeIo, terminalSafe } from './io.js';
 import { generateCommand } from './generate.js';
 import { solveCommand } from './solve.js';
 import { planCommand } from './plan.js';
@@ -115,20 +115,20 @@ export async function main(argv: string[], io: Io = nodeIo): Promise<number> {
     }
   } catch (e) {
     if (e instanceof JcpbaError) {
-      io.err(`jcpba: ${e.message}\n`);
+      io.err(`jcpba: ${terminalSafe(e.message)}\n`);
       return USAGE_CODES.has(e.code) ? 2 : 1;
     }
     if (e instanceof FileError) {
-      io.err(`jcpba: ${e.message}\n`);
+      io.err(`jcpba: ${terminalSafe(e.message)}\n`);
       return 1;
     }
     const system = e instanceof Error ? systemMessage(e) : undefined;
     if (system) {
-      io.err(`jcpba: ${system}\n`);
+      io.err(`jcpba: ${terminalSafe(system)}\n`);
       return 1;
     }
     const message = e instanceof Error ? e.message : String(e);
-    io.err(`jcpba: internal error: ${message}\n`);
+    io.err(`jcpba: internal error: ${terminalSafe(message)}\n`);
     return 1;
   }
 }

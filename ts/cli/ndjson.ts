@@ -6,9 +6,13 @@
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { JcpbaError } from '../core/error.js';
-import { type Io, MAX_INPUT_BYTES } from './io.js';
+import { type Io, MAX_INPUT_BYTES, terminalSafe } from './io.js';
 
-/** The lines of a stream (`\n` or `\r\n`), each at most `limit` bytes (longer: an Error in its place). */
+/**
+ * The lines of a stream (`\n` or `\r\n`), each at most `limit` bytes (longer: an Error in
+ * its place). A line that passes the limit with no end in sight ends the stream there: its
+ * end may never come (an endless device such as /dev/zero), and nothing after it is read.
+ */
 export async function* lines(stream: Readable, limit = MAX_INPUT_BYTES): AsyncGenerator<string | Error> {
   let parts: Buffer[] = [];
   let size = 0;
@@ -36,6 +40,8 @@ export async function* lines(stream: Readable, limit = MAX_INPUT_BYTES): AsyncGe
         if (size + buf.length > limit) {
           tooLong = true;
           parts = [];
+          yield finish();
+          return;
         } else {
           parts.push(buf);
           size += buf.length;
@@ -85,7 +91,7 @@ export async function solveNdjson(path: string, io: Io, answer: Answer): Promise
         if (e.field !== undefined) error.field = e.field;
         if (e.client !== undefined) error.client = e.client;
         out = { line: n, error };
-        io.err(`jcpba: ${source} line ${n}: ${e.message}\n`);
+        io.err(`jcpba: ${terminalSafe(`${source} line ${n}: ${e.message}`)}\n`);
       }
       const text = `${JSON.stringify(out)}\n`;
       if (io.write) await io.write(text);

@@ -101,6 +101,10 @@ export function planTable(
   return `${[line(header), rule, ...rows.map(line), ...notes].join('\n')}\n`;
 }
 
+/** Most generated realizations of one plan, and most clients over all of them (each realization is a problem in memory, about 50 bytes a client). */
+const MAX_REALIZATIONS = 100_000;
+const MAX_CLIENT_REALIZATIONS = 4_000_000;
+
 /** The realizations: the file's JSON array, or realizations 0..N-1 of a generated drop. */
 async function realizationsOf(positionals: string[], flags: Map<string, string>, io: Io): Promise<unknown[]> {
   if (positionals.length > 1) throw usageError('plan takes at most one problem file (or - for stdin)', 'file');
@@ -115,10 +119,20 @@ async function realizationsOf(positionals: string[], flags: Map<string, string>,
     return problems;
   }
   const n = parseNumber(flags.get('realizations') ?? '32', '--realizations');
-  if (!Number.isInteger(n) || n < 1) throw usageError(`--realizations must be a positive integer (got ${flags.get('realizations')})`, 'realizations');
+  if (!Number.isInteger(n) || n < 1 || n > MAX_REALIZATIONS) {
+    throw usageError(`--realizations must be a positive integer, at most ${MAX_REALIZATIONS} (got ${flags.get('realizations')})`, 'realizations');
+  }
   const options: Record<string, number | string | null> = {};
   for (const [flag, value] of flags) if (Object.hasOwn(SCENARIO_FLAGS, flag)) options[SCENARIO_FLAGS[flag]] = scenarioValue(flag, value);
-  return Array.from({ length: n }, (_, realization) => generate({ ...(options as Partial<ScenarioOptions>), realization }));
+  const first = generate({ ...(options as Partial<ScenarioOptions>), realization: 0 });
+  const clients = first.computeSeconds.length;
+  if (n * clients > MAX_CLIENT_REALIZATIONS) {
+    throw usageError(
+      `--realizations ${n} of ${clients} clients are ${n * clients} client realizations, more than the ${MAX_CLIENT_REALIZATIONS} plan holds in memory; use at most ${Math.max(1, Math.floor(MAX_CLIENT_REALIZATIONS / clients))} realizations`,
+      'realizations',
+    );
+  }
+  return Array.from({ length: n }, (_, realization) => (realization === 0 ? first : generate({ ...(options as Partial<ScenarioOptions>), realization })));
 }
 
 export async function planCommand(argv: string[], io: Io): Promise<number> {

@@ -3,7 +3,7 @@
  * (`--deadline`: the least weighted pruning that meets a round deadline); JSON for tools,
  * a table for people.
  */
-import { METHODS, type SolveResult } from '../core/methods.js';
+import { METHODS, type SolveResult, hasPoint } from '../core/methods.js';
 import type { MinPruningResult } from '../core/deadline.js';
 import { createSolver } from '../facade.js';
 import { type Problem, type ProblemInput, toProblem } from '../core/problem.js';
@@ -32,8 +32,13 @@ const SOLVE_FLAGS: Record<string, FlagSpec> = {
   help: { boolean: true, help: 'show this help' },
 };
 
+/** `--rounds0` with `--pruning-limit`: the rounds to the target and their time (null for an infeasible result). */
+type Target = { roundsToTarget: number; timeToTarget: number } | { roundsToTarget: null; timeToTarget: null };
+
 /** The rounds to the target at a result's weighted pruning (at most the budget: rounding may exceed it by 1e-12), and that many rounds' time. */
-function toTarget(problem: Problem, r: SolveResult, target: CheckedPlanOptions): { roundsToTarget: number; timeToTarget: number } {
+function toTarget(problem: Problem, r: SolveResult, target: CheckedPlanOptions): Target {
+  // No point, no rounds: the method cannot run this round at all.
+  if (!hasPoint(r)) return { roundsToTarget: null, timeToTarget: null };
   let wsum = 0;
   let used = 0;
   for (const w of problem.dataWeight) wsum += w;
@@ -45,12 +50,14 @@ function toTarget(problem: Problem, r: SolveResult, target: CheckedPlanOptions):
 /** A result as plain JSON (typed arrays become arrays; deadline mode's nulls stay null). */
 export function resultJson(r: SolveResult | MinPruningResult): Record<string, unknown> {
   const array = (x: Float64Array | null) => (x === null ? null : Array.from(x));
-  return {
+  const out: Record<string, unknown> = {
     ...r,
     pruning: array(r.pruning),
     bandwidth: array(r.bandwidth),
     clientLatency: array(r.clientLatency),
   };
+  if ('energy' in r) out.energy = array(r.energy);
+  return out;
 }
 
 /** `--deadline`: a positive finite number of seconds. */
@@ -151,24 +158,47 @@ export function minPruningTable(r: MinPruningResult, backend: string): string {
   return `${rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n')}\n(backend: ${backend}; deadline mode: the least weighted pruning that meets the deadline)\n`;
 }
 
-export function resultTable(
-  results: SolveResult[],
-  equalLatency: number,
-  backend: string,
-  targets?: { roundsToTarget: number; timeToTarget: number }[],
-): string {
-  const header = ['method', 'latency (s)', 'vs equal', 'iterations', 'status', ...(targets ? ['rounds to target', 'time to target (h)'] : [])];
-  const rows = results.map((r, i) => [
-    r.method,
-    r.latency.toPrecision(8),
-    `${(-(1 - r.latency / equalLatency) * 100).toFixed(2)}%`,
-    String(r.iterations),
-    r.status,
-    ...(targets ? [String(targets[i].roundsToTarget), Number.isFinite(targets[i].timeToTarget) ? (targets[i].timeToTarget / 3600).toFixed(3) : 'unreachable'] : []),
-  ]);
+export function resultTable(results: SolveResult[], equalLatency: number | null, backend: string, targets?: Target[]): string {
+  const header = [
+    'method',
+    'latency (s)',
+    'vs equal',
+    'energy (J)',
+    'max E_k (J)',
+    'upload (Mbit)',
+    'compute (s)',
+    'iterations',
+    'status',
+    ...(targets ? ['rounds to target', 'time to target (h)'] : []),
+  ];
+  const fixed = (x: number, digits: number) => (Number.isFinite(x) ? x.toPrecision(digits) : String(x));
+  const rows = results.map((r, i) => {
+    const t = targets?.[i];
+    const target = t === undefined ? [] : t.roundsToTarget === null ? ['-', '-'] : [String(t.roundsToTarget), Number.isFinite(t.timeToTarget) ? (t.timeToTarget / 3600).toFixed(3) : 'unreachable'];
+    if (!hasPoint(r)) return [r.method, '-', '-', '-', '-', '-', '-', String(r.iterations), r.status, ...target];
+    return [
+      r.method,
+      r.latency.toPrecision(8),
+      equalLatency === null ? '-' : `${(-(1 - r.latency / equalLatency) * 100).toFixed(2)}%`,
+      fixed(r.energyTotal, 6),
+      fixed(r.energyMax, 6),
+      fixed(r.uploadBits / 1e6, 6),
+      fixed(r.computeSeconds, 6),
+      String(r.iterations),
+      r.status,
+      ...target,
+    ];
+  });
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   const rule = widths.map((w) => '-'.repeat(w)).join('  ');
-  return `${[line(header), rule, ...rows.map(line)].join('\n')}\n(backend: ${backend}; round latency T = max_k tau_k)\n`;
+  const notes = results
+    .filter((r) => !hasPoint(r))
+    .map((r) => {
+      const clients = (r as { infeasibleClients: number[] }).infeasibleClients;
+      const why = clients.length > 0 ? `clients ${clients.join(', ')} cannot meet their constraints alone` : 'the clients cannot meet their constraints together (band, budget or minimum pruning)';
+      return `${r.method}: infeasible: ${why}\n`;
+    })
+    .join('');
+  return `${[line(header), rule, ...rows.map(line)].join('\n')}\n${notes}(backend: ${backend}; round latency T = max_k tau_k; energy per round, summed and the largest client's)\n`;
 }
-

@@ -7,7 +7,6 @@ import { SCENARIO_DEFAULTS } from '../core/scenario.js';
 import { GRID_PARAMS, type SweepConfig, checkTarget, methodsOption } from '../sweep/config.js';
 import { resultsTable } from '../sweep/results.js';
 import { type Progress, runSweep } from '../sweep/run.js';
-import { loadDrops } from '../sweep/drops.js';
 import { type FlagSpec, formatHelp, parseArgs, parseNumber, usageError } from './args.js';
 import { type Io, progressStyle, redraw } from './io.js';
 import { backendNotes } from './notes.js';
@@ -162,7 +161,8 @@ export async function sweepCommand(argv: string[], io: Io): Promise<number> {
   const learning = await learningModel(flags, config);
   const dropsFile = flags.get('drops-file');
   if (dropsFile !== undefined) {
-    if (!flags.has('drops')) config.drops = loadDrops(dropsFile).drops.length;
+    // Without --drops, runSweep takes the file's count when it reads the file (once: it may be a pipe).
+    if (!flags.has('drops')) delete (config as { drops?: number }).drops;
     // The clients come from the file: without a grid flag, the one axis is the budget.
     if (!GRID_PARAMS.some((p) => flags.has(p.flag))) config.grid = [{ key: 'budget', values: [SCENARIO_DEFAULTS.budget as number] }];
   }

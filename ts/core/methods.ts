@@ -7,6 +7,7 @@ import { bandwidthBlock, pruningCoefficients, roundLatency } from './bandwidth.j
 import { pruningBlock, uniformPruning, weighted } from './pruning.js';
 import { capFeasibility, optimal } from './optimal.js';
 import { bandwidthFloors, brokenCaps, minimumPruning, pruningFloors, total, unreachableCaps } from './energy.js';
+import { accounting } from './accounting.js';
 
 export const METHODS = [
   'equal',
@@ -21,6 +22,8 @@ export type MethodId = (typeof METHODS)[number];
 
 /** `infeasible`: no point meets every energy cap, or sum_k w_k rmin_k > budget (MODEL.md 11.2, 12). */
 export type Status = 'converged' | 'iteration-limit' | 'infeasible';
+/** Why a method that returned a point stopped. */
+export type PointStatus = Exclude<Status, 'infeasible'>;
 
 /** The method `solve` runs when the options name none: the certified global optimum. */
 export const DEFAULT_METHOD: MethodId = 'optimal';
@@ -35,7 +38,8 @@ export interface SolveOptions {
   maxIterations?: number;
 }
 
-export interface SolveResult {
+/** A method's result with a point (docs/CORE_API.md, "Result"). */
+export interface FeasibleResult {
   method: MethodId;
   /** Round latency T = max_k tau_k of the returned point, s. */
   latency: number;
@@ -45,8 +49,18 @@ export interface SolveResult {
   bandwidth: Float64Array;
   /** tau_k, s. */
   clientLatency: Float64Array;
+  /** E_k of the returned point, J per round (MODEL.md section 11.1). */
+  energy: Float64Array;
+  /** sum_k E_k, J. */
+  energyTotal: number;
+  /** max_k E_k, J. */
+  energyMax: number;
+  /** sum_k S (1 - phi_s rho_k), bits: the communication overhead. */
+  uploadBits: number;
+  /** sum_k c_k (1 - phi_c rho_k), device-seconds: the computation overhead. */
+  computeSeconds: number;
   iterations: number;
-  status: Status;
+  status: PointStatus;
   /** `optimal` only: a certified lower bound on T*, s. */
   lowerBound?: number;
   /** `optimal` only: the latency of the returned point, >= T*, s. */
@@ -57,6 +71,77 @@ export interface SolveResult {
    * only the clients together fail (docs/CORE_API.md, last section).
    */
   infeasibleClients?: number[];
+}
+
+/**
+ * A method's result when no point meets every constraint (energy caps, MODEL.md 11.2;
+ * `sum w rmin > budget`, section 12): a result, not an error.
+ */
+export interface InfeasibleResult {
+  method: MethodId;
+  latency: null;
+  pruning: null;
+  bandwidth: null;
+  clientLatency: null;
+  energy: null;
+  energyTotal: null;
+  energyMax: null;
+  uploadBits: null;
+  computeSeconds: null;
+  iterations: number;
+  status: 'infeasible';
+  /** `optimal` only: the last T proven infeasible, s, or null. */
+  lowerBound?: number | null;
+  /** `optimal` only: null (there is no point). */
+  upperBound?: null;
+  /** The clients (0-based, ascending) that cannot meet their constraints alone; [] when only the clients together fail. */
+  infeasibleClients: number[];
+}
+
+/** What `solve` returns: discriminated on `status`. */
+export type SolveResult = FeasibleResult | InfeasibleResult;
+
+/** Whether a result has a point (every status but `infeasible`). */
+export function hasPoint(r: SolveResult): r is FeasibleResult {
+  return r.status !== 'infeasible';
+}
+
+/**
+ * The result's point, for callers that need one on every problem (a plan's rounds, a
+ * Monte Carlo loop without caps): an infeasible result is reported as an input error
+ * naming `where` and the clients, never read as a latency.
+ */
+export function requirePoint(r: SolveResult, where: string): FeasibleResult {
+  if (hasPoint(r)) return r;
+  const who = r.infeasibleClients.length > 0 ? `clients ${r.infeasibleClients.join(', ')} cannot meet their constraints` : 'the clients cannot meet their constraints together';
+  throw new JcpbaError('invalid-input', `${where}: ${r.method} finds no feasible point (${who})`, 'problems');
+}
+
+/**
+ * The infeasible result of a method (docs/CORE_API.md): `infeasibleClients` ascending;
+ * `optimal` carries `lowerBound` (its last T proven infeasible, or null) and `upperBound: null`.
+ */
+export function infeasibleResult(method: MethodId, iterations: number, infeasibleClients: number[], lowerBound: number | null = null): InfeasibleResult {
+  const out: InfeasibleResult = {
+    method,
+    latency: null,
+    pruning: null,
+    bandwidth: null,
+    clientLatency: null,
+    energy: null,
+    energyTotal: null,
+    energyMax: null,
+    uploadBits: null,
+    computeSeconds: null,
+    iterations,
+    status: 'infeasible',
+  } as InfeasibleResult;
+  if (method === 'optimal') {
+    out.lowerBound = lowerBound;
+    out.upperBound = null;
+  }
+  out.infeasibleClients = [...new Set(infeasibleClients)].sort((x, y) => x - y);
+  return out;
 }
 
 export const DEFAULT_TOLERANCE = 1e-10;
@@ -104,7 +189,7 @@ interface Point {
   pruning: Float64Array;
   bandwidth: Float64Array;
   iterations: number;
-  status: Status;
+  status: PointStatus;
   lowerBound?: number;
   upperBound?: number;
 }
@@ -123,26 +208,9 @@ function noPoint(infeasibleClients: number[], iterations = 0): NoPoint {
 
 const isNoPoint = (p: Point | NoPoint): p is NoPoint => (p as NoPoint).infeasibleClients !== undefined;
 
-/**
- * The infeasible result of docs/CORE_API.md: latency and point null. The TypeScript type of
- * a result keeps its number fields; an infeasible result is told apart by its status.
- */
-function infeasibleResult(method: MethodId, p: NoPoint): SolveResult {
-  const result: Record<string, unknown> = {
-    method,
-    status: 'infeasible',
-    latency: null,
-    pruning: null,
-    bandwidth: null,
-    clientLatency: null,
-    iterations: p.iterations,
-    infeasibleClients: p.infeasibleClients,
-  };
-  if (method === 'optimal') {
-    result.lowerBound = p.lowerBound ?? null;
-    result.upperBound = null;
-  }
-  return result as unknown as SolveResult;
+/** The infeasible result of docs/CORE_API.md for a method that found no point. */
+function noPointResult(method: MethodId, p: NoPoint): InfeasibleResult {
+  return infeasibleResult(method, p.iterations, p.infeasibleClients, p.lowerBound ?? null);
 }
 
 export function solveInstance(
@@ -155,15 +223,22 @@ export function solveInstance(
   // Given solutions of other methods on the same instance (a sweep solves every method on
   // each realization), `optimal` takes its start points from there; the result is the same.
   const point = method === 'optimal' ? optimalPoint(inst, tolerance, maxIterations, earlier) : run(inst, method, tolerance, maxIterations);
-  if (isNoPoint(point)) return infeasibleResult(method, point);
+  if (isNoPoint(point)) return noPointResult(method, point);
   const clientLatency = new Float64Array(inst.K);
   const latency = roundLatency(inst, point.pruning, point.bandwidth, clientLatency);
-  const result: SolveResult = {
+  // MODEL.md 11.1: every result reports what its point costs.
+  const cost = accounting(inst, point.pruning, point.bandwidth);
+  const result: FeasibleResult = {
     method,
     latency,
     pruning: point.pruning,
     bandwidth: point.bandwidth,
     clientLatency,
+    energy: cost.energy,
+    energyTotal: cost.energyTotal,
+    energyMax: cost.energyMax,
+    uploadBits: cost.uploadBits,
+    computeSeconds: cost.computeSeconds,
     iterations: point.iterations,
     status: point.status,
   };

@@ -9,7 +9,7 @@
  * statistics. Summaries are folded in the canonical order (grid, drop, block), so a
  * sweep's numbers are the same whatever ran the units and in what order they finished.
  */
-import { type MethodId, type SolveResult, checkSolverOptions, solveInstance } from './methods.js';
+import { type MethodId, type SolveResult, checkSolverOptions, requirePoint, solveInstance } from './methods.js';
 import { instance } from './problem.js';
 import { type ScenarioParams, generateFromParams } from './scenario.js';
 import { weighted } from './pruning.js';
@@ -144,7 +144,8 @@ export function runUnit(params: ScenarioParams, spec: UnitSpec, o: MonteCarloOpt
       // This realization's solutions so far: optimal reuses its start points.
       const done: SolveResult[] = [];
       for (let m = 0; m < M; m++) {
-        const r = solveInstance(inst, o.methods[m], o.tolerance, o.maxIterations, done);
+        // The generator draws no caps and no minimum pruning yet: every method has a point.
+        const r = requirePoint(solveInstance(inst, o.methods[m], o.tolerance, o.maxIterations, done), `drop ${spec.drop}, realization ${trial * o.rounds + round}`);
         done.push(r);
         T[m] = r.latency;
         ft[m] += r.latency;

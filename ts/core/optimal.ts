@@ -125,6 +125,16 @@ export class Workspace {
   /** At each client's solution: the piece that binds (TIME at a kink), and whether it is at the kink. */
   readonly piece: Uint8Array;
   readonly kink: Uint8Array;
+  /**
+   * What a capped client's cap needs whatever T, computed on the first T (NaN before): its
+   * floors at full and at the least pruning, its least pruning with infinite bandwidth, and
+   * its piece's `cc` and `kk` (energy.ts).
+   */
+  readonly capLo: Float64Array;
+  readonly capHi: Float64Array;
+  readonly capNeed: Float64Array;
+  readonly capCc: Float64Array;
+  readonly capKk: Float64Array;
   logPrice = NaN;
   /** The T of the last price search, and d ln(lambda) / dT there: the predictor's data. */
   lastT = NaN;
@@ -159,6 +169,11 @@ export class Workspace {
     this.dXh = new Float64Array(K);
     this.piece = new Uint8Array(K);
     this.kink = new Uint8Array(K);
+    this.capLo = new Float64Array(K).fill(NaN);
+    this.capHi = new Float64Array(K);
+    this.capNeed = new Float64Array(K);
+    this.capCc = new Float64Array(K);
+    this.capKk = new Float64Array(K);
   }
 }
 
@@ -415,13 +430,20 @@ export function clientBox(inst: Instance, ws: Workspace, k: number, T: number): 
   ws.kkHi[k] = kk;
   ws.boxX[k] = NaN;
   if (capAt(inst, k) < Infinity) {
-    const eLo = capBandwidth(inst, k, rmax);
+    if (ws.capLo[k] !== ws.capLo[k]) {
+      ws.capLo[k] = capBandwidth(inst, k, rmax);
+      ws.capHi[k] = capBandwidth(inst, k, rmin);
+      ws.capNeed[k] = capPruning(inst, k, upload);
+      [ws.capCc[k], ws.capKk[k]] = capStationarity(inst, k);
+    }
+    const eLo = ws.capLo[k];
     if (!(eLo < Infinity)) return undefined;
-    const eHi = capBandwidth(inst, k, rmin);
-    const eNeed = capPruning(inst, k, upload);
+    const eHi = ws.capHi[k];
+    const eNeed = ws.capNeed[k];
     const timeNeed = need;
     if (eNeed > need) need = eNeed;
-    const [ccE, kkE] = capStationarity(inst, k);
+    const ccE = ws.capCc[k];
+    const kkE = ws.capKk[k];
     // The constraint with the larger need binds; both infinite at the least pruning: the
     // one that needs more pruning with infinite bandwidth.
     const lowEnergy = eLo > bLo;

@@ -32,7 +32,7 @@ export interface ClientInput {
  * The clients as columns: an object of equal-length arrays (or typed arrays), one per
  * field of ClientInput, with the same names and units; entry k of each is client k.
  */
-export type ClientColumns = { [K in keyof ClientInput]: ArrayLike<number> };
+export type ClientColumns = { [K in keyof ClientInput]: ArrayLike<Exclude<ClientInput[K], undefined>> };
 
 /**
  * A problem as the API and `jcpba solve` take it (the JSON of schemas/problem.schema.json):
@@ -104,8 +104,6 @@ export interface Problem {
 /** Keys a problem may carry that no method reads (the generator's labels), accepted and ignored by the parser. */
 const IGNORED_PROBLEM_KEYS = ['excludedClients'];
 const IGNORED_CLIENT_KEYS = ['device'];
-/** Columns of MODEL.md sections 11 and 12 in a canonical problem (the scenario generator writes them). */
-const GENERATED_KEYS = ['minPruning', 'computePowerW', 'fixedJoules', 'energyCapJ'];
 
 /** The client fields every problem gives (`fixedSeconds` is optional). */
 export const CLIENT_FIELDS = ['computeSeconds', 'txPowerW', 'channelGain', 'dataWeight', 'maxPruning'] as const;
@@ -122,7 +120,20 @@ const PROBLEM_KEYS = [
   'prunablePayloadFraction',
   'clients',
 ];
-const CLIENT_KEYS: readonly (ClientField | 'fixedSeconds')[] = [...CLIENT_FIELDS, 'fixedSeconds'];
+/** The optional client columns, in the binding order after the required ones (docs/CORE_API.md): each absent or empty (the default for every client) or of length K. */
+export const OPTIONAL_FIELDS = ['fixedSeconds', 'minPruning', 'computePowerW', 'fixedJoules', 'energyCapJ'] as const;
+export type OptionalField = (typeof OPTIONAL_FIELDS)[number];
+/** Every client column in the binding order (the Rust core's COLUMN_NAMES). */
+export const COLUMN_NAMES = [...CLIENT_FIELDS, ...OPTIONAL_FIELDS] as const;
+/** An optional column's value for a client that does not give it: no cap is Infinity (null in JSON), every other default is 0. */
+export const OPTIONAL_DEFAULT: Record<OptionalField, number> = {
+  fixedSeconds: 0,
+  minPruning: 0,
+  computePowerW: 0,
+  fixedJoules: 0,
+  energyCapJ: Infinity,
+};
+const CLIENT_KEYS: readonly (ClientField | OptionalField)[] = COLUMN_NAMES;
 const CANONICAL_KEYS = [
   'bandwidthHz',
   'noisePsdWPerHz',
@@ -193,7 +204,7 @@ export function toProblemShape(input: unknown, options: ShapeOptions = {}): Prob
   if (!isProblem(input)) return parseShape(input, options.requireBudget ?? true);
   // The generator's canonical problems may carry the columns of MODEL.md sections 11 and
   // 12 and its labels (devices.ts).
-  checkKeys(input, [...CANONICAL_KEYS, ...GENERATED_KEYS, ...IGNORED_PROBLEM_KEYS, ...IGNORED_CLIENT_KEYS], 'problem', (key) => key);
+  checkKeys(input, [...CANONICAL_KEYS, ...IGNORED_PROBLEM_KEYS, ...IGNORED_CLIENT_KEYS], 'problem', (key) => key);
   if (input.pruningBudget === undefined && options.requireBudget === false) return { ...input, pruningBudget: 0 };
   return input;
 }
@@ -233,7 +244,19 @@ function parseShape(input: unknown, requireBudget: boolean): Problem {
   return { bandwidthHz, noisePsdWPerHz, payloadBits, pruningBudget, prunableComputeFraction, prunablePayloadFraction, ...cols };
 }
 
-type ClientColumnsOut = Pick<Problem, ClientField | 'fixedSeconds'>;
+type ClientColumnsOut = Pick<Problem, ClientField | OptionalField>;
+
+const isOptional = (f: string): f is OptionalField => (OPTIONAL_FIELDS as readonly string[]).includes(f);
+
+/** A JSON entry of a client column: `energyCapJ: null` means no cap (Infinity); anything else must be a number. */
+function entry(f: ClientField | OptionalField, v: unknown, name: string, k: number): number {
+  if (v === null && f === 'energyCapJ') return Infinity;
+  if (typeof v !== 'number') {
+    const expected = f === 'energyCapJ' ? 'a number or null' : 'a number';
+    throw new JcpbaError('invalid-input', `${name} must be ${expected} (got ${describe(v)})`, name, k);
+  }
+  return v;
+}
 
 function rowsToColumns(rows: unknown[]): ClientColumnsOut {
   const K = rows.length;
@@ -249,12 +272,13 @@ function rowsToColumns(rows: unknown[]): ClientColumnsOut {
       const v = (row as Record<string, unknown>)[f];
       const name = `clients[${k}].${f}`;
       if (v === undefined) {
-        if (f === 'fixedSeconds') continue; // optional: 0
+        if (isOptional(f)) continue; // its default (the column is filled with it below)
         throw new JcpbaError('invalid-input', `${name} is missing`, name, k);
       }
-      if (typeof v !== 'number') throw new JcpbaError('invalid-input', `${name} must be a number (got ${describe(v)})`, name, k);
-      if (f === 'fixedSeconds') out.fixedSeconds ??= new Float64Array(K);
-      out[f]![k] = v;
+      const x = entry(f, v, name, k);
+      // An optional column exists as soon as one client gives it; the others take its default.
+      if (isOptional(f)) out[f] ??= new Float64Array(K).fill(OPTIONAL_DEFAULT[f]);
+      out[f]![k] = x;
     }
   }
   return out;
@@ -270,8 +294,10 @@ function columns(clients: unknown): ClientColumnsOut {
   for (const f of CLIENT_KEYS) {
     const col = obj[f];
     const name = `clients.${f}`;
-    if (col === undefined) {
-      if (f === 'fixedSeconds') continue; // optional: 0 for every client
+    // An optional column may be left out (the default for every client); `energyCapJ:
+    // null` is no cap for anyone, as in a row.
+    if (col === undefined || (col === null && f === 'energyCapJ')) {
+      if (isOptional(f)) continue;
       throw new JcpbaError('invalid-input', `${name} is missing`, name);
     }
     if (col instanceof Float64Array) {
@@ -283,14 +309,7 @@ function columns(clients: unknown): ClientColumnsOut {
     }
     const arr = col as ArrayLike<unknown>;
     const f64 = new Float64Array(arr.length);
-    for (let k = 0; k < arr.length; k++) {
-      const v = arr[k];
-      if (typeof v !== 'number') {
-        const at = `clients[${k}].${f}`;
-        throw new JcpbaError('invalid-input', `${at} must be a number (got ${describe(v)})`, at, k);
-      }
-      f64[k] = v;
-    }
+    for (let k = 0; k < arr.length; k++) f64[k] = entry(f, arr[k], `clients[${k}].${f}`, k);
     out[f] = f64;
   }
   return out;
@@ -300,6 +319,8 @@ const isPositive = (v: number) => Number.isFinite(v) && v > 0;
 const isFraction = (v: number) => Number.isFinite(v) && v >= 0 && v < 1;
 const isClosedFraction = (v: number) => Number.isFinite(v) && v >= 0 && v <= 1;
 const isNonNegative = (v: number) => Number.isFinite(v) && v >= 0;
+/** An optional column, or undefined when it is absent or empty (the default). */
+const given = (col: Float64Array | undefined) => (col !== undefined && col.length > 0 ? col : undefined);
 
 /** Numeric validation, in the order and with the messages of docs/CORE_API.md. */
 export function validateProblem(p: Problem): void {
@@ -316,11 +337,18 @@ export function validateProblem(p: Problem): void {
       throw new JcpbaError('invalid-input', `clients.${f} has ${p[f].length} entries but clients.computeSeconds has ${K}`, `clients.${f}`);
     }
   }
-  // The fixed times may be left out altogether (0 for every client).
-  const t0 = p.fixedSeconds !== undefined && p.fixedSeconds.length > 0 ? p.fixedSeconds : undefined;
-  if (t0 !== undefined && t0.length !== K) {
-    throw new JcpbaError('invalid-input', `clients.fixedSeconds has ${t0.length} entries but clients.computeSeconds has ${K}`, 'clients.fixedSeconds');
+  // The optional columns may be left out altogether (the default for every client).
+  for (const f of OPTIONAL_FIELDS) {
+    const col = given(p[f]);
+    if (col !== undefined && col.length !== K) {
+      throw new JcpbaError('invalid-input', `clients.${f} has ${col.length} entries but clients.computeSeconds has ${K}`, `clients.${f}`);
+    }
   }
+  const t0 = given(p.fixedSeconds);
+  const rmin = given(p.minPruning);
+  const power = given(p.computePowerW);
+  const e0 = given(p.fixedJoules);
+  const cap = given(p.energyCapJ);
   for (let k = 0; k < K; k++) {
     if (!isPositive(p.computeSeconds[k])) throw invalidField('computeSeconds', POSITIVE, k);
     if (!isPositive(p.txPowerW[k])) throw invalidField('txPowerW', POSITIVE, k);
@@ -328,6 +356,14 @@ export function validateProblem(p: Problem): void {
     if (!isPositive(p.dataWeight[k])) throw invalidField('dataWeight', POSITIVE, k);
     if (!isFraction(p.maxPruning[k])) throw invalidField('maxPruning', FRACTION, k);
     if (t0 !== undefined && !isNonNegative(t0[k])) throw invalidField('fixedSeconds', NON_NEGATIVE, k);
+    // rmax passed its check above; rmin = rmax fixes the client's pruning.
+    if (rmin !== undefined && !(Number.isFinite(rmin[k]) && rmin[k] >= 0 && rmin[k] <= p.maxPruning[k])) {
+      throw invalidField('minPruning', `must be a finite number in [0, clients[${k}].maxPruning]`, k);
+    }
+    if (power !== undefined && !isNonNegative(power[k])) throw invalidField('computePowerW', NON_NEGATIVE, k);
+    if (e0 !== undefined && !isNonNegative(e0[k])) throw invalidField('fixedJoules', NON_NEGATIVE, k);
+    // Infinity is the boundary's spelling of "no cap" (null in JSON).
+    if (cap !== undefined && !(cap[k] > 0)) throw invalidField('energyCapJ', 'must be a positive number of J, or Infinity (null in JSON) for no cap', k);
     // Each input can be valid while the SNR bandwidth a_k = p g / N0 over- or
     // underflows; every method divides by it.
     if (!isPositive((p.txPowerW[k] * p.channelGain[k]) / p.noisePsdWPerHz)) {
@@ -390,26 +426,54 @@ function checkScales(p: Problem, weightSum: number): void {
         k,
       );
     }
+    checkEnergyScales(p, k);
   }
+}
+
+const AT_MOST = 'must be at most 1e50 (the representable range, MODEL.md 2.1)';
+const UNIT = '(txPowerW x payloadBits / bandwidthHz)';
+
+/**
+ * The energy rows of the representable range (MODEL.md 2.1, section 11): client k's
+ * energy unit u = p_k S / B (J: its transmit power over the time unit S / B), then its
+ * compute energy e_k c_k, fixed energy E0_k and cap Ebar_k in units of u. Every energy a
+ * method or the accounting forms is u times a product of a few dimensionless scales, so
+ * with u and these within 1e50 of 1 none over- or underflows.
+ */
+function checkEnergyScales(p: Problem, k: number): void {
+  const unit = (p.txPowerW[k] * p.payloadBits) / p.bandwidthHz;
+  const fail = (field: string, message: string) => new JcpbaError('invalid-input', `clients[${k}]: ${message}`, `clients[${k}].${field}`, k);
+  if (!inScale(unit)) throw fail('txPowerW', `txPowerW x payloadBits / bandwidthHz ${RANGE}`);
+  // Compute and fixed energy may be 0 (or underflow to it harmlessly: they are added to
+  // the upload's energy, which is at least of the order of u): only the upper end.
+  const power = given(p.computePowerW);
+  if (power !== undefined && (power[k] * p.computeSeconds[k]) / unit > SCALE_MAX) {
+    throw fail('computePowerW', `computePowerW x computeSeconds / ${UNIT} ${AT_MOST}`);
+  }
+  const e0 = given(p.fixedJoules);
+  if (e0 !== undefined && e0[k] / unit > SCALE_MAX) throw fail('fixedJoules', `fixedJoules / ${UNIT} ${AT_MOST}`);
+  const cap = given(p.energyCapJ);
+  if (cap !== undefined && Number.isFinite(cap[k]) && !inScale(cap[k] / unit)) throw fail('energyCapJ', `energyCapJ / ${UNIT} ${RANGE}`);
 }
 
 /** The least 1 - rmax_k of the representable range: rho is held to an absolute 1e-16, so 1 - rho (and the latency) to a relative 1e-10 at worst. */
 export const KEEP_MIN = 1e-6;
 
 /**
- * The problem in the row (or columnar) JSON form, for printing. The fields of round
- * model v2 are written only when they differ from their defaults, so a problem of the
- * model of MODEL.md section 2 prints as it always did.
+ * The problem in the row (or columnar) JSON form, for printing. The optional fields
+ * (round model v2, energy, minimum pruning) are written only when they differ from their
+ * defaults, so a problem of the model of MODEL.md section 2 prints as it always did; an
+ * uncapped client's `energyCapJ` is written as null.
  */
 export function toJson(p: Problem, columnar = false): ProblemInput & { noisePsdWPerHz: number } {
   const K = p.computeSeconds.length;
-  const t0 = p.fixedSeconds !== undefined && p.fixedSeconds.some((x) => x !== 0) ? p.fixedSeconds : undefined;
-  const fields: (ClientField | 'fixedSeconds')[] = t0 ? [...CLIENT_FIELDS, 'fixedSeconds'] : [...CLIENT_FIELDS];
-  const column = (f: ClientField | 'fixedSeconds') => (f === 'fixedSeconds' ? t0! : p[f]);
+  const optional = OPTIONAL_FIELDS.filter((f) => p[f] !== undefined && p[f]!.some((x) => x !== OPTIONAL_DEFAULT[f]));
+  const fields: (ClientField | OptionalField)[] = [...CLIENT_FIELDS, ...optional];
+  const value = (f: ClientField | OptionalField, x: number) => (f === 'energyCapJ' && x === Infinity ? null : x);
   const device = p.device !== undefined && p.device.length === K ? p.device : undefined;
   const clients = columnar
-    ? (Object.fromEntries([...fields.map((f) => [f, Array.from(column(f))]), ...(device ? [['device', device]] : [])]) as unknown as ClientColumns)
-    : Array.from({ length: K }, (_, k) => Object.fromEntries([...fields.map((f) => [f, column(f)[k]]), ...(device ? [['device', device[k]]] : [])]) as unknown as ClientInput);
+    ? (Object.fromEntries([...fields.map((f) => [f, Array.from(p[f]!, (x) => value(f, x))]), ...(device ? [['device', device]] : [])]) as unknown as ClientColumns)
+    : Array.from({ length: K }, (_, k) => Object.fromEntries([...fields.map((f) => [f, value(f, p[f]![k])]), ...(device ? [['device', device[k]]] : [])]) as unknown as ClientInput);
   const out: ProblemInput & { noisePsdWPerHz: number } = {
     bandwidthHz: p.bandwidthHz,
     noisePsdWPerHz: p.noisePsdWPerHz,

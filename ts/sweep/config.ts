@@ -10,7 +10,7 @@ import { METHODS, type MethodId } from '../core/methods.js';
 import { checkPlanOptions } from '../core/plan.js';
 import { BLOCK_TRIALS, type MonteCarloOptions, type UnitSpec } from '../core/montecarlo.js';
 import { DEVICE_COUNT } from '../core/devices.js';
-import { type ScenarioOptions, type ScenarioParams, resolveScenario } from '../core/scenario.js';
+import { SCENARIO_DEFAULTS, type ScenarioOptions, type ScenarioParams, resolveScenario } from '../core/scenario.js';
 
 /** Parameters a grid may sweep, in the canonical axis order, with the scenario key and unit. */
 export const GRID_PARAMS: { flag: string; key: keyof ScenarioOptions; label: string }[] = [
@@ -184,8 +184,17 @@ export const INDEX_LIMIT = 2 ** 32;
  * drops and realizations x rounds fit the generator's 32-bit indices, and the unit
  * count is an exact double. Each error names the option.
  */
+/** What a grid axis or the base may set: the scenario's parameters but the sweep's own seed, drop and realization. */
+const SCENARIO_KEYS = Object.keys(SCENARIO_DEFAULTS).filter((k) => k !== 'seed' && k !== 'drop' && k !== 'realization');
+
 export function checkConfig(c: SweepConfig): void {
   const bad = (field: string, message: string) => new JcpbaError('invalid-option', message, field);
+  // A key the scenario does not read would be ignored silently (a typo's sweep run at the default).
+  const unknown = (where: string, key: string) =>
+    bad(where, `${where} sets ${JSON.stringify(key)}, which is not a scenario parameter${didYouMean(key, SCENARIO_KEYS)}; expected one of ${SCENARIO_KEYS.join(', ')}`);
+  for (const axis of c.grid ?? []) if (!SCENARIO_KEYS.includes(axis?.key)) throw unknown('grid', String(axis?.key));
+  // (`jcpba sweep` writes its seed into the base too: the same seed is no conflict.)
+  for (const key of Object.keys(c.base ?? {})) if (!SCENARIO_KEYS.includes(key) && !(key === 'seed' && c.base.seed === c.seed)) throw unknown('base', key);
   for (const k of ['drops', 'realizations', 'rounds'] as const) {
     if (!(Number.isInteger(c[k]) && c[k] >= 1)) throw bad(k, `${k} must be a positive integer (got ${c[k]})`);
   }

@@ -16,10 +16,14 @@
  * Rayleigh fading of (seed, d, r). The file's SHA-256 joins the sweep's identity.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { DEVICES, deviceIndex } from '../core/devices.js';
 import { JcpbaError } from '../core/error.js';
 import type { DropDraws } from '../core/scenario.js';
+
+/** Largest drops file read: 256 MiB (the most `solve` reads of a problem). */
+export const MAX_DROPS_FILE_BYTES = 256 * 1024 * 1024;
+const CHUNK = 1024 * 1024;
 
 /** Most clients in one drop (the generator's limit). */
 const MAX_CLIENTS = 1_000_000;
@@ -33,15 +37,50 @@ function bad(message: string, client?: number): JcpbaError {
   return new JcpbaError('invalid-input', message, 'dropsFile', client);
 }
 
-/** Reads and checks a drops file; errors name the file, the drop and the client. */
-export function loadDrops(path: string): DropsFile {
-  let text: string;
+/**
+ * The drops file's bytes, read once (it may be a pipe), failing as soon as they pass
+ * MAX_DROPS_FILE_BYTES (an endless device such as /dev/zero included) or when the first
+ * byte that is not white space cannot start a JSON array.
+ */
+function readDropsFile(path: string): Buffer {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let checked = false;
+  let fd: number | undefined;
   try {
-    text = readFileSync(path, 'utf8');
+    fd = openSync(path, 'r');
+    for (;;) {
+      const buf = Buffer.allocUnsafe(CHUNK);
+      const n = readSync(fd, buf, 0, CHUNK, null);
+      if (n === 0) break;
+      size += n;
+      if (size > MAX_DROPS_FILE_BYTES) throw bad(`the drops file ${path} is larger than ${MAX_DROPS_FILE_BYTES / 1024 / 1024} MiB, the most a sweep reads`);
+      const part = buf.subarray(0, n);
+      if (!checked) {
+        const at = part.findIndex((b) => b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09);
+        if (at >= 0) {
+          checked = true;
+          if (part[at] !== 0x5b) {
+            throw new JcpbaError('parse-error', `the drops file ${path} is not valid JSON for drops: it must hold a JSON array ([...]), but its first character is byte 0x${part[at].toString(16).padStart(2, '0')}`, 'dropsFile');
+          }
+        }
+      }
+      chunks.push(part);
+    }
   } catch (e) {
+    if (e instanceof JcpbaError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     throw bad(`cannot read the drops file ${path}: ${code === 'ENOENT' ? 'no such file' : code ?? String(e)}`);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
+  return Buffer.concat(chunks, size);
+}
+
+/** Reads and checks a drops file; errors name the file, the drop and the client. */
+export function loadDrops(path: string): DropsFile {
+  const bytes = readDropsFile(path);
+  const text = bytes.toString('utf8');
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -93,5 +132,5 @@ export function loadDrops(path: string): DropsFile {
     });
     return out;
   });
-  return { drops, sha256: createHash('sha256').update(text).digest('hex') };
+  return { drops, sha256: createHash('sha256').update(bytes).digest('hex') };
 }

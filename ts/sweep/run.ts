@@ -7,7 +7,7 @@ import { availableParallelism } from 'node:os';
 import { join, resolve, sep } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { JcpbaError } from '../core/error.js';
-import { DEFAULT_MAX_ITERATIONS, DEFAULT_TOLERANCE, checkSolverOptions } from '../core/methods.js';
+import { DEFAULT_MAX_ITERATIONS, DEFAULT_TOLERANCE, checkSolverOptions, hasPoint } from '../core/methods.js';
 import { type UnitSpec, type UnitSummary, runUnit } from '../core/montecarlo.js';
 import { type BackendName, createSolver } from '../facade.js';
 import { type Statistic, isFigureFile, sweepFigures } from './figures.js';
@@ -83,7 +83,9 @@ export interface RunOptions {
  * A sweep as `runSweep` takes it: a SweepConfig whose methods may hold custom methods
  * (`{ id, version, solve }`, see custom.ts) next to the built-in ids.
  */
-export type SweepInput = Omit<SweepConfig, 'methods' | 'custom' | 'dropsFile' | 'base' | 'tolerance' | 'maxIterations' | 'rounds'> & {
+export type SweepInput = Omit<SweepConfig, 'methods' | 'custom' | 'dropsFile' | 'base' | 'tolerance' | 'maxIterations' | 'rounds' | 'drops'> & {
+  /** Drops per grid point, a positive integer; with a drops file, default: the number it holds. */
+  drops?: number;
   /** Method ids (METHODS) and custom methods, in the order of the results. */
   methods: (string | CustomMethod)[];
   /** Scenario options fixed for the whole sweep (ScenarioOptions keys). Default `{}`: the generator's defaults. */
@@ -96,7 +98,8 @@ export type SweepInput = Omit<SweepConfig, 'methods' | 'custom' | 'dropsFile' | 
   rounds?: number;
   /**
    * A JSON file of client lists, one per drop (see README "Use it from code"), used
-   * instead of the generator's drops; `drops` must be the number of drops it holds. Its
+   * instead of the generator's drops; `drops`, when given, must be the number of drops it
+   * holds (the file is read once). Its
    * SHA-256 joins the sweep's identity (`{ path, sha256 }` as results.json stores it
    * checks that the file did not change).
    */
@@ -113,14 +116,14 @@ export function sweepConfigOf(input: SweepInput): { config: SweepConfig; custom:
   const { custom: _ignored, dropsFile, ...rest } = input as SweepInput & { custom?: unknown };
   // The defaults `jcpba sweep` uses, filled in here so that the stored configuration (the
   // sweep's identity) is the same whether a default was written out or left out.
-  const config: SweepConfig = {
+  const config = {
     ...rest,
     base: rest.base ?? {},
     rounds: rest.rounds ?? 1,
     tolerance: rest.tolerance ?? DEFAULT_TOLERANCE,
     maxIterations: rest.maxIterations ?? DEFAULT_MAX_ITERATIONS,
     methods: input.methods.map((m) => (typeof m === 'string' ? m : m.id)),
-  };
+  } as SweepConfig;
   if (custom.size > 0) config.custom = [...custom.values()].map((m) => ({ id: m.id, version: m.version }));
   if (dropsFile === undefined) return { config, custom };
   const path = typeof dropsFile === 'string' ? dropsFile : dropsFile?.path;
@@ -129,6 +132,7 @@ export function sweepConfigOf(input: SweepInput): { config: SweepConfig; custom:
   if (typeof dropsFile === 'object' && dropsFile.sha256 !== undefined && dropsFile.sha256 !== drops.sha256) {
     throw new JcpbaError('invalid-input', `the drops file ${path} changed (SHA-256 ${drops.sha256}, expected ${dropsFile.sha256})`, 'dropsFile');
   }
+  if (config.drops === undefined) config.drops = drops.drops.length;
   if (config.drops !== drops.drops.length) {
     throw new JcpbaError('invalid-option', `drops is ${config.drops} but the drops file ${path} holds ${drops.drops.length} drops; give drops: ${drops.drops.length}`, 'drops');
   }
@@ -150,7 +154,10 @@ function builtinUnitMethod(solver: Solver, id: string, tolerance: number, maxIte
       } catch (e) {
         throw placeError(at, e instanceof Error ? e.message : String(e));
       }
-      return { latency: r.latency, pruning: r.pruning, iterations: r.iterations, limited: r.status === 'iteration-limit' };
+      // Drops files hold no caps yet: every method has a point.
+      if (!hasPoint(r)) throw placeError(at, 'no feasible point (infeasible)');
+      const p = r;
+      return { latency: p.latency, pruning: p.pruning, iterations: p.iterations, limited: p.status === 'iteration-limit' };
     },
   };
 }

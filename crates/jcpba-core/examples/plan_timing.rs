@@ -86,6 +86,10 @@ fn main() {
         data_weight: &cols[3],
         max_pruning: &cols[4],
         fixed_seconds: &[],
+        min_pruning: &[],
+        compute_power_w: &[],
+        fixed_joules: &[],
+        energy_cap_j: &[],
     };
     let opts = PlanOptions::new(method, policy, r0, pmax, 1.0, 1e-10, 500.0).unwrap();
     let repeats: usize = get(6, "1").parse().unwrap();

@@ -15,6 +15,7 @@
 // comparisons (`!(x < y)`) wherever NaN must take the same branch as in the reference.
 #![allow(clippy::needless_range_loop, clippy::neg_cmp_op_on_partial_ord)]
 
+use crate::energy;
 use crate::instance::Instance;
 use crate::rate::{counters, rate, LN2};
 use crate::simd::columns::{self, Step};
@@ -27,15 +28,26 @@ const NEAR: f64 = 1e-12;
 /// Relative width at which the T bracket counts as closed (a few ulps).
 const T_TOL: f64 = 4e-16;
 
-/// Bandwidth each client needs to finish by T with pruning rho; writes `out`, returns
-/// (sum, dG/dT). One column kernel over the clients (simd::columns).
-fn demand(inst: &Instance, rho: &[f64], t: f64, out: &mut [f64]) -> (f64, f64) {
-    dispatch(inst.level, Demand { inst, rho, t, out })
+/// Bandwidth each client needs to finish by T with pruning rho, at least `floor` (empty:
+/// no floors); writes `out`, returns (sum, dG/dT). One column kernel over the clients
+/// (simd::columns).
+fn demand(inst: &Instance, rho: &[f64], floor: &[f64], t: f64, out: &mut [f64]) -> (f64, f64) {
+    dispatch(
+        inst.level,
+        Demand {
+            inst,
+            rho,
+            floor,
+            t,
+            out,
+        },
+    )
 }
 
 struct Demand<'a, 'b> {
     inst: &'a Instance<'b>,
     rho: &'a [f64],
+    floor: &'a [f64],
     t: f64,
     out: &'a mut [f64],
 }
@@ -61,6 +73,7 @@ impl<'a, 'b> simd::Kernel for Demand<'a, 'b> {
         let mut sum = zero;
         let mut slope = zero;
         let mut unreachable = false;
+        let floors = !self.floor.is_empty();
         let mut start = 0;
         while start < n {
             let step = Step::<V>::at(start, n);
@@ -76,7 +89,15 @@ impl<'a, 'b> simd::Kernel for Demand<'a, 'b> {
             let z = (q * ln2) / a; // the c of lambert_t
             let reachable = z.lt(one);
             let tk = math::lambert_t(z);
-            let b = (q * ln2) / tk;
+            let mut b = (q * ln2) / tk;
+            // With floors (MODEL.md 11.2) a client at its floor does not move with T.
+            let mut moving = step.valid;
+            if floors {
+                let f = step.load(self.floor, 0.0);
+                let below = b.lt(f);
+                b = V::select(below, f, b);
+                moving = moving & !below;
+            }
             step.store(V::select(reachable, b, V::splat(f64::INFINITY)), self.out);
             let counted = step.valid & reachable;
             unreachable |= (step.valid & !reachable).any();
@@ -84,7 +105,12 @@ impl<'a, 'b> simd::Kernel for Demand<'a, 'b> {
             // db/dT = (dq/dT) / r'(b) with dq/dT = -q / slack and, at the root,
             // ln(1 + a/b) = t, a/b = t/z: r'(b) ln2 = t (z + t - 1) / (z + t); z + t - 1 =
             // t - (1 - z) stays accurate as z -> 1 (t ~ 2 (1 - z)).
-            slope = slope - V::select(counted, (b * (z + tk)) / (slack * (z - one + tk)), zero);
+            slope = slope
+                - V::select(
+                    counted & moving,
+                    (b * (z + tk)) / (slack * (z - one + tk)),
+                    zero,
+                );
             if counters::ENABLED {
                 columns::count_inverses(&step.lanes(z)[..step.count]);
             }
@@ -119,11 +145,33 @@ pub fn bandwidth_block_from(
     bandwidth: &mut [f64],
     warm: bool,
 ) -> (f64, u32) {
+    bandwidth_block_floors(inst, rho, bandwidth, warm, &[])
+}
+
+/// `bandwidth_block_from` with a least bandwidth per client, `floor` (MODEL.md 11.2: the
+/// bandwidth with which a capped client meets its cap, energy::bandwidth_floors; empty:
+/// none): each client needs max(r^-1(q_k(T)), floor_k), and the point found is moved onto
+/// the band keeping every floor (energy::onto_band). The caller has checked that the
+/// floors sum to less than B; a warm start must meet them, and the cold start is
+/// the equal split when it meets every cap, else energy::spread_over.
+pub fn bandwidth_block_floors(
+    inst: &Instance,
+    rho: &[f64],
+    bandwidth: &mut [f64],
+    warm: bool,
+    floor: &[f64],
+) -> (f64, u32) {
     let (k_count, b_total, bits, a) = (inst.clients, inst.bandwidth_hz, inst.payload_bits, &inst.a);
     if !warm {
         let equal = b_total / k_count as f64;
         for k in 0..k_count {
             bandwidth[k] = equal;
+        }
+        // With floors, the equal split when it meets every cap (so that the block is
+        // never worse than `equal`), else the floors and an equal share of what they
+        // leave of the band.
+        if !floor.is_empty() && !energy::broken_caps(inst, rho, bandwidth).is_empty() {
+            energy::spread_over(inst, floor, bandwidth);
         }
     }
     let start = round_latency(inst, rho, bandwidth, None);
@@ -145,7 +193,7 @@ pub fn bandwidth_block_from(
     let mut past: f64 = 0.0;
     let mut steps = 0;
     while steps < MAX_STEPS {
-        let (sum, slope) = demand(inst, rho, t, &mut need);
+        let (sum, slope) = demand(inst, rho, floor, t, &mut need);
         let g = sum - b_total;
         near = g > 0.0 && g <= NEAR * b_total;
         if g > 0.0 {
@@ -187,16 +235,9 @@ pub fn bandwidth_block_from(
         best.copy_from_slice(&need);
         found = true;
     }
-    if found {
-        // Onto the band: up from b(hi), which only shortens rounds, or down by at most 1 + NEAR.
-        let mut sum = 0.0;
-        for k in 0..k_count {
-            sum += best[k];
-        }
-        let scale = b_total / sum;
-        for k in 0..k_count {
-            best[k] *= scale;
-        }
+    if found && energy::onto_band(inst, floor, &mut best) {
+        // Onto the band: up from b(hi), which only shortens rounds, or down by at most
+        // 1 + NEAR (keeping the floors).
         let t1 = round_latency(inst, rho, &best, None);
         if t1 < start {
             bandwidth.copy_from_slice(&best);

@@ -252,7 +252,10 @@ pub fn run_unit(
                 s.min = js_min(s.min, r.latency);
                 s.max = js_max(s.max, r.latency);
                 *hists[m].entry(bin_of(r.latency)).or_insert(0) += 1;
-                s.pruning_sum += weighted(&inst.w, &r.pruning);
+                // An infeasible result (MODEL.md 11.2, 12) has no point.
+                if !r.pruning.is_empty() {
+                    s.pruning_sum += weighted(&inst.w, &r.pruning);
+                }
                 s.iteration_sum += r.iterations as u64;
                 if r.status == Status::IterationLimit {
                     s.iteration_limited += 1;

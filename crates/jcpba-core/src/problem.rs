@@ -10,6 +10,24 @@ pub const SCALAR_COUNT: usize = 6;
 /// The scalars' names, in the binding order (the error message lists them).
 const SCALAR_NAMES: &str = "bandwidthHz, noisePsdWPerHz, payloadBits, pruningBudget, prunableComputeFraction, prunablePayloadFraction";
 
+/// Number of client columns a binding passes, in the order of [`COLUMN_NAMES`].
+pub const COLUMN_COUNT: usize = 10;
+
+/// The client columns in the binding order (docs/CORE_API.md): the five every problem
+/// gives, then the optional ones, each empty (the default for every client) or of length K.
+pub const COLUMN_NAMES: [&str; COLUMN_COUNT] = [
+    "computeSeconds",
+    "txPowerW",
+    "channelGain",
+    "dataWeight",
+    "maxPruning",
+    "fixedSeconds",
+    "minPruning",
+    "computePowerW",
+    "fixedJoules",
+    "energyCapJ",
+];
+
 /// A problem over borrowed columns, so the bindings can solve straight from
 /// JavaScript typed arrays or WASM linear memory without copying.
 #[derive(Clone, Copy, Debug)]
@@ -53,16 +71,11 @@ pub struct ProblemView<'a> {
 
 impl<'a> ProblemView<'a> {
     /// Builds a view from the binding layout: the six scalars in one array
-    /// (see [`SCALAR_COUNT`]) and the six client columns.
-    #[allow(clippy::too_many_arguments)]
+    /// (see [`SCALAR_COUNT`]) and the [`COLUMN_COUNT`] client columns in the order of
+    /// [`COLUMN_NAMES`] (the optional ones may be empty).
     pub fn from_scalars(
         scalars: &[f64],
-        compute_seconds: &'a [f64],
-        tx_power_w: &'a [f64],
-        channel_gain: &'a [f64],
-        data_weight: &'a [f64],
-        max_pruning: &'a [f64],
-        fixed_seconds: &'a [f64],
+        columns: [&'a [f64]; COLUMN_COUNT],
     ) -> Result<ProblemView<'a>, Error> {
         if scalars.len() != SCALAR_COUNT {
             return Err(Error::invalid_input(
@@ -80,24 +93,35 @@ impl<'a> ProblemView<'a> {
             noise_psd_w_per_hz: scalars[1],
             payload_bits: scalars[2],
             pruning_budget: scalars[3],
-            compute_seconds,
-            tx_power_w,
-            channel_gain,
-            data_weight,
-            max_pruning,
-            fixed_seconds,
+            compute_seconds: columns[0],
+            tx_power_w: columns[1],
+            channel_gain: columns[2],
+            data_weight: columns[3],
+            max_pruning: columns[4],
+            fixed_seconds: columns[5],
             prunable_compute_fraction: scalars[4],
             prunable_payload_fraction: scalars[5],
-            min_pruning: &[],
-            compute_power_w: &[],
-            fixed_joules: &[],
-            energy_cap_j: &[],
+            min_pruning: columns[6],
+            compute_power_w: columns[7],
+            fixed_joules: columns[8],
+            energy_cap_j: columns[9],
         })
     }
 
     /// K, the number of clients (the length of `compute_seconds`, as validation defines it).
     pub fn clients(&self) -> usize {
         self.compute_seconds.len()
+    }
+
+    /// The optional client columns with their names, in the binding order.
+    fn optional_columns(&self) -> [(&'static str, &'a [f64]); 5] {
+        [
+            ("fixedSeconds", self.fixed_seconds),
+            ("minPruning", self.min_pruning),
+            ("computePowerW", self.compute_power_w),
+            ("fixedJoules", self.fixed_joules),
+            ("energyCapJ", self.energy_cap_j),
+        ]
     }
 }
 
@@ -247,16 +271,19 @@ pub fn validate(p: &ProblemView) -> Result<(), Error> {
             ));
         }
     }
-    // The fixed times may be left out altogether (0 for every client).
-    if !p.fixed_seconds.is_empty() && p.fixed_seconds.len() != k_count {
-        return Err(Error::invalid_input(
-            "clients.fixedSeconds",
-            format!(
-                "clients.fixedSeconds has {} entries but clients.computeSeconds has {}",
-                p.fixed_seconds.len(),
-                k_count
-            ),
-        ));
+    // The optional columns may be left out altogether (the default for every client).
+    for &(name, column) in p.optional_columns().iter() {
+        if !column.is_empty() && column.len() != k_count {
+            return Err(Error::invalid_input(
+                format!("clients.{}", name),
+                format!(
+                    "clients.{} has {} entries but clients.computeSeconds has {}",
+                    name,
+                    column.len(),
+                    k_count
+                ),
+            ));
+        }
     }
 
     for k in 0..k_count {
@@ -282,6 +309,41 @@ pub fn validate(p: &ProblemView) -> Result<(), Error> {
             if !(t0.is_finite() && t0 >= 0.0) {
                 let field = format!("clients[{}].fixedSeconds", k);
                 let message = format!("{} must be a finite number >= 0", field);
+                return Err(Error::invalid_input(field, message).for_client(k));
+            }
+        }
+        if let Some(&rmin) = p.min_pruning.get(k) {
+            // rmax passed its check above; rmin = rmax fixes the client's pruning.
+            if !(rmin.is_finite() && rmin >= 0.0 && rmin <= p.max_pruning[k]) {
+                let field = format!("clients[{}].minPruning", k);
+                let message = format!(
+                    "{} must be a finite number in [0, clients[{}].maxPruning]",
+                    field, k
+                );
+                return Err(Error::invalid_input(field, message).for_client(k));
+            }
+        }
+        let energy = [
+            ("computePowerW", p.compute_power_w.get(k)),
+            ("fixedJoules", p.fixed_joules.get(k)),
+        ];
+        for &(name, value) in energy.iter() {
+            if let Some(&x) = value {
+                if !(x.is_finite() && x >= 0.0) {
+                    let field = format!("clients[{}].{}", k, name);
+                    let message = format!("{} must be a finite number >= 0", field);
+                    return Err(Error::invalid_input(field, message).for_client(k));
+                }
+            }
+        }
+        if let Some(&cap) = p.energy_cap_j.get(k) {
+            // +infinity is the boundary's spelling of "no cap" (null in JSON).
+            if !(cap > 0.0) {
+                let field = format!("clients[{}].energyCapJ", k);
+                let message = format!(
+                    "{} must be a positive number of J, or Infinity (null in JSON) for no cap",
+                    field
+                );
                 return Err(Error::invalid_input(field, message).for_client(k));
             }
         }
@@ -382,6 +444,54 @@ fn check_scales(p: &ProblemView, weight_sum: f64) -> Result<(), Error> {
             );
             return Err(Error::invalid_input(field, message).for_client(k));
         }
+        check_energy_scales(p, k)?;
+    }
+    Ok(())
+}
+
+/// The energy rows of the representable range (MODEL.md 2.1, section 11): client k's
+/// energy unit `u = p_k S / B` (J: its transmit power over the time unit S / B), then
+/// its compute energy `e_k c_k`, fixed energy `E0_k` and cap `Ebar_k` in units of u.
+/// Every energy a method or the accounting forms is u times a product of a few
+/// dimensionless scales, so with u and these within 1e50 of 1 none over- or underflows.
+fn check_energy_scales(p: &ProblemView, k: usize) -> Result<(), Error> {
+    const RANGE: &str = "must be in [1e-50, 1e50] (the representable range, MODEL.md 2.1)";
+    const AT_MOST: &str = "must be at most 1e50 (the representable range, MODEL.md 2.1)";
+    const UNIT: &str = "(txPowerW x payloadBits / bandwidthHz)";
+    let unit = p.tx_power_w[k] * p.payload_bits / p.bandwidth_hz;
+    if !in_scale(unit) {
+        let field = format!("clients[{}].txPowerW", k);
+        let message = format!(
+            "clients[{}]: txPowerW x payloadBits / bandwidthHz {}",
+            k, RANGE
+        );
+        return Err(Error::invalid_input(field, message).for_client(k));
+    }
+    // Compute and fixed energy may be 0 (or underflow to it harmlessly: they are added
+    // to the upload's energy, which is at least of the order of u): only the upper end.
+    if let Some(&e) = p.compute_power_w.get(k) {
+        if e * p.compute_seconds[k] / unit > SCALE_MAX {
+            let field = format!("clients[{}].computePowerW", k);
+            let message = format!(
+                "clients[{}]: computePowerW x computeSeconds / {} {}",
+                k, UNIT, AT_MOST
+            );
+            return Err(Error::invalid_input(field, message).for_client(k));
+        }
+    }
+    if let Some(&e0) = p.fixed_joules.get(k) {
+        if e0 / unit > SCALE_MAX {
+            let field = format!("clients[{}].fixedJoules", k);
+            let message = format!("clients[{}]: fixedJoules / {} {}", k, UNIT, AT_MOST);
+            return Err(Error::invalid_input(field, message).for_client(k));
+        }
+    }
+    if let Some(&cap) = p.energy_cap_j.get(k) {
+        if cap.is_finite() && !in_scale(cap / unit) {
+            let field = format!("clients[{}].energyCapJ", k);
+            let message = format!("clients[{}]: energyCapJ / {} {}", k, UNIT, RANGE);
+            return Err(Error::invalid_input(field, message).for_client(k));
+        }
     }
     Ok(())
 }
@@ -403,6 +513,12 @@ pub struct BatchView<'a> {
     pub max_pruning: &'a [f64],
     /// Empty (no fixed time in any problem), or one entry per row like the others.
     pub fixed_seconds: &'a [f64],
+    /// The optional columns of MODEL.md sections 11 and 12, each like `fixed_seconds`:
+    /// empty (the default in every problem) or one entry per row.
+    pub min_pruning: &'a [f64],
+    pub compute_power_w: &'a [f64],
+    pub fixed_joules: &'a [f64],
+    pub energy_cap_j: &'a [f64],
 }
 
 impl<'a> BatchView<'a> {
@@ -455,17 +571,50 @@ impl<'a> BatchView<'a> {
                 ));
             }
         }
-        if !self.fixed_seconds.is_empty() && self.fixed_seconds.len() != rows {
-            return Err(Error::invalid_input(
-                "fixedSeconds",
-                format!(
-                    "batch column fixedSeconds has {} entries but the offsets end at {} (give all or none)",
-                    self.fixed_seconds.len(),
-                    rows
-                ),
-            ));
+        let optional = [
+            ("fixedSeconds", self.fixed_seconds),
+            ("minPruning", self.min_pruning),
+            ("computePowerW", self.compute_power_w),
+            ("fixedJoules", self.fixed_joules),
+            ("energyCapJ", self.energy_cap_j),
+        ];
+        for &(name, column) in optional.iter() {
+            if !column.is_empty() && column.len() != rows {
+                return Err(Error::invalid_input(
+                    name,
+                    format!(
+                        "batch column {} has {} entries but the offsets end at {} (give all or none)",
+                        name,
+                        column.len(),
+                        rows
+                    ),
+                ));
+            }
         }
         Ok(n)
+    }
+
+    /// A batch from the binding layout: the scalars, the offsets and the
+    /// [`COLUMN_COUNT`] client columns in the order of [`COLUMN_NAMES`].
+    pub fn from_columns(
+        scalars: &'a [f64],
+        offsets: &'a [u32],
+        columns: [&'a [f64]; COLUMN_COUNT],
+    ) -> BatchView<'a> {
+        BatchView {
+            scalars,
+            offsets,
+            compute_seconds: columns[0],
+            tx_power_w: columns[1],
+            channel_gain: columns[2],
+            data_weight: columns[3],
+            max_pruning: columns[4],
+            fixed_seconds: columns[5],
+            min_pruning: columns[6],
+            compute_power_w: columns[7],
+            fixed_joules: columns[8],
+            energy_cap_j: columns[9],
+        }
     }
 
     /// Problem i of a batch whose layout passed [`BatchView::check_layout`].
@@ -482,17 +631,22 @@ impl<'a> BatchView<'a> {
             channel_gain: &self.channel_gain[rows.clone()],
             data_weight: &self.data_weight[rows.clone()],
             max_pruning: &self.max_pruning[rows.clone()],
-            fixed_seconds: if self.fixed_seconds.is_empty() {
-                &[]
-            } else {
-                &self.fixed_seconds[rows]
-            },
+            fixed_seconds: rows_of(self.fixed_seconds, rows.clone()),
             prunable_compute_fraction: s[4],
             prunable_payload_fraction: s[5],
-            min_pruning: &[],
-            compute_power_w: &[],
-            fixed_joules: &[],
-            energy_cap_j: &[],
+            min_pruning: rows_of(self.min_pruning, rows.clone()),
+            compute_power_w: rows_of(self.compute_power_w, rows.clone()),
+            fixed_joules: rows_of(self.fixed_joules, rows.clone()),
+            energy_cap_j: rows_of(self.energy_cap_j, rows),
         }
+    }
+}
+
+/// An optional batch column's rows of one problem (empty stays empty: the default).
+fn rows_of(column: &[f64], rows: std::ops::Range<usize>) -> &[f64] {
+    if column.is_empty() {
+        &[]
+    } else {
+        &column[rows]
     }
 }

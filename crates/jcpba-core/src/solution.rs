@@ -63,3 +63,41 @@ pub struct Solution {
     /// sum_k c_k (1 - phi_c rho_k), device-seconds: the computation overhead (NaN when infeasible).
     pub compute_seconds: f64,
 }
+
+impl Solution {
+    /// The result of a method that found no point (MODEL.md 11.2 and 12): NaN latency,
+    /// empty point columns and accounting, `infeasible_clients` ascending (empty when
+    /// only the clients together fail). `lower_bound`: `optimal`'s last T proven
+    /// infeasible, if any; `upper_bound` is then None.
+    pub fn infeasible(
+        method: Method,
+        iterations: u32,
+        mut infeasible_clients: Vec<usize>,
+        lower_bound: Option<f64>,
+    ) -> Solution {
+        infeasible_clients.sort_unstable();
+        infeasible_clients.dedup();
+        Solution {
+            method,
+            latency: f64::NAN,
+            pruning: Vec::new(),
+            bandwidth: Vec::new(),
+            client_latency: Vec::new(),
+            iterations,
+            status: Status::Infeasible,
+            lower_bound,
+            upper_bound: None,
+            infeasible_clients,
+            energy: Vec::new(),
+            energy_total: f64::NAN,
+            energy_max: f64::NAN,
+            upload_bits: f64::NAN,
+            compute_seconds: f64::NAN,
+        }
+    }
+
+    /// Whether the method returned a point (every status but `Infeasible`).
+    pub fn has_point(&self) -> bool {
+        self.status != Status::Infeasible
+    }
+}

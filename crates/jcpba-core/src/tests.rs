@@ -129,8 +129,9 @@ fn clients_are_checked_client_by_client() {
 #[test]
 fn scalars_array_must_hold_four_numbers() {
     let p = three_clients();
-    let e = ProblemView::from_scalars(&[1.0, 2.0], &p.compute_seconds, &[], &[], &[], &[], &[])
-        .unwrap_err();
+    let mut columns: [&[f64]; COLUMN_COUNT] = [&[]; COLUMN_COUNT];
+    columns[0] = &p.compute_seconds;
+    let e = ProblemView::from_scalars(&[1.0, 2.0], columns).unwrap_err();
     assert_eq!(
         e.message,
         "scalars must hold 6 numbers [bandwidthHz, noisePsdWPerHz, payloadBits, pruningBudget, \
@@ -252,6 +253,10 @@ fn view<'a>(scalars: &'a [f64], offsets: &'a [u32], c: &'a [Vec<f64>; 5]) -> Bat
         data_weight: &c[3],
         max_pruning: &c[4],
         fixed_seconds: &[],
+        min_pruning: &[],
+        compute_power_w: &[],
+        fixed_joules: &[],
+        energy_cap_j: &[],
     }
 }
 

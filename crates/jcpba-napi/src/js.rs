@@ -5,7 +5,7 @@ use std::os::raw::{c_char, c_void};
 use std::ptr;
 use std::slice;
 
-use jcpba_core::{Error, ErrorCode, MinPruning, Solution};
+use jcpba_core::{Error, ErrorCode, Method, MinPruning, Solution};
 
 use crate::sys::*;
 
@@ -307,29 +307,61 @@ impl Js {
         Ok(array)
     }
 
-    /// The result object of docs/CORE_API.md; the bounds are omitted when absent.
+    /// The result object of docs/CORE_API.md, in the property order of the TypeScript
+    /// reference (ts/core/methods.ts): feasible, the point and its accounting, the bounds
+    /// only when present; infeasible, `null` for the point and its accounting, the bounds
+    /// of `optimal` (`lowerBound` a number or null, `upperBound` null), `infeasibleClients`.
     pub unsafe fn solution(&self, s: &Solution) -> JsResult<napi_value> {
         let o = self.new_object()?;
+        let point = s.has_point();
+        let number = |x: f64| {
+            if point {
+                self.new_number(x)
+            } else {
+                self.null()
+            }
+        };
         self.set(o, cstr!("method"), self.new_string(s.method.id())?)?;
-        self.set(o, cstr!("latency"), self.new_number(s.latency)?)?;
-        self.set(o, cstr!("pruning"), self.new_f64_array(&s.pruning)?)?;
-        self.set(o, cstr!("bandwidth"), self.new_f64_array(&s.bandwidth)?)?;
+        self.set(o, cstr!("latency"), number(s.latency)?)?;
+        self.set(o, cstr!("pruning"), self.f64_array_or_null(&s.pruning, point)?)?;
+        self.set(
+            o,
+            cstr!("bandwidth"),
+            self.f64_array_or_null(&s.bandwidth, point)?,
+        )?;
         self.set(
             o,
             cstr!("clientLatency"),
-            self.new_f64_array(&s.client_latency)?,
+            self.f64_array_or_null(&s.client_latency, point)?,
         )?;
+        self.set(o, cstr!("energy"), self.f64_array_or_null(&s.energy, point)?)?;
+        self.set(o, cstr!("energyTotal"), number(s.energy_total)?)?;
+        self.set(o, cstr!("energyMax"), number(s.energy_max)?)?;
+        self.set(o, cstr!("uploadBits"), number(s.upload_bits)?)?;
+        self.set(o, cstr!("computeSeconds"), number(s.compute_seconds)?)?;
         self.set(
             o,
             cstr!("iterations"),
             self.new_number(s.iterations as f64)?,
         )?;
         self.set(o, cstr!("status"), self.new_string(s.status.as_str())?)?;
-        if let Some(x) = s.lower_bound {
-            self.set(o, cstr!("lowerBound"), self.new_number(x)?)?;
-        }
-        if let Some(x) = s.upper_bound {
-            self.set(o, cstr!("upperBound"), self.new_number(x)?)?;
+        if point {
+            if let Some(x) = s.lower_bound {
+                self.set(o, cstr!("lowerBound"), self.new_number(x)?)?;
+            }
+            if let Some(x) = s.upper_bound {
+                self.set(o, cstr!("upperBound"), self.new_number(x)?)?;
+            }
+        } else {
+            if s.method == Method::Optimal {
+                self.set(o, cstr!("lowerBound"), self.number_or_null(s.lower_bound)?)?;
+                self.set(o, cstr!("upperBound"), self.null()?)?;
+            }
+            let clients = self.new_array(s.infeasible_clients.len())?;
+            for (i, &k) in s.infeasible_clients.iter().enumerate() {
+                self.set_element(clients, i, self.new_number(k as f64)?)?;
+            }
+            self.set(o, cstr!("infeasibleClients"), clients)?;
         }
         Ok(o)
     }

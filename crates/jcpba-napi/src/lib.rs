@@ -4,14 +4,15 @@
 //!
 //! Exported JS functions (signatures in bindings/types.ts):
 //! - `solve(scalars, computeSeconds, txPowerW, channelGain, dataWeight, maxPruning,
-//!    fixedSeconds, method, tolerance, maxIterations)`
-//! - `solveMany(scalars, offsets, computeSeconds, ..., maxPruning, fixedSeconds, method,
+//!    fixedSeconds, minPruning, computePowerW, fixedJoules, energyCapJ, method,
+//!    tolerance, maxIterations)` (the optional columns may be empty)
+//! - `solveMany(scalars, offsets, computeSeconds, ..., energyCapJ, method,
 //!    tolerance, maxIterations)`
-//! - `minPruning(scalars, computeSeconds, ..., maxPruning, fixedSeconds, deadline,
+//! - `minPruning(scalars, computeSeconds, ..., energyCapJ, deadline,
 //!    tolerance, maxIterations)`: deadline mode (jcpba_core::deadline)
 //! - `runUnits(params, specs, methods, trials, rounds, tolerance, maxIterations,
 //!    threads)`: Monte Carlo units (jcpba_core::montecarlo), as a JSON array
-//! - `plan(scalars, offsets, computeSeconds, ..., maxPruning, fixedSeconds, method, policy, rounds0,
+//! - `plan(scalars, offsets, computeSeconds, ..., energyCapJ, method, policy, rounds0,
 //!    pruningLimit, tolerance, maxIterations, convergenceExponent)`: fine-tuning plans
 //!    (jcpba_core::plan), as a JSON array
 //! - `version()`
@@ -33,12 +34,12 @@ use std::any::Any;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr;
 
-use jcpba_core::{BatchView, Error, Method, ProblemView, SolveOptions};
+use jcpba_core::{BatchView, Error, Method, ProblemView, SolveOptions, COLUMN_COUNT};
 
 use js::{cstr, Failure, Js, JsResult};
 use sys::*;
 
-const SOLVE_ARGS: [&str; 10] = [
+const SOLVE_ARGS: [&str; 14] = [
     "scalars",
     "computeSeconds",
     "txPowerW",
@@ -46,12 +47,16 @@ const SOLVE_ARGS: [&str; 10] = [
     "dataWeight",
     "maxPruning",
     "fixedSeconds",
+    "minPruning",
+    "computePowerW",
+    "fixedJoules",
+    "energyCapJ",
     "method",
     "tolerance",
     "maxIterations",
 ];
 
-const SOLVE_MANY_ARGS: [&str; 11] = [
+const SOLVE_MANY_ARGS: [&str; 15] = [
     "scalars",
     "offsets",
     "computeSeconds",
@@ -60,12 +65,16 @@ const SOLVE_MANY_ARGS: [&str; 11] = [
     "dataWeight",
     "maxPruning",
     "fixedSeconds",
+    "minPruning",
+    "computePowerW",
+    "fixedJoules",
+    "energyCapJ",
     "method",
     "tolerance",
     "maxIterations",
 ];
 
-const MIN_PRUNING_ARGS: [&str; 10] = [
+const MIN_PRUNING_ARGS: [&str; 14] = [
     "scalars",
     "computeSeconds",
     "txPowerW",
@@ -73,6 +82,10 @@ const MIN_PRUNING_ARGS: [&str; 10] = [
     "dataWeight",
     "maxPruning",
     "fixedSeconds",
+    "minPruning",
+    "computePowerW",
+    "fixedJoules",
+    "energyCapJ",
     "deadline",
     "tolerance",
     "maxIterations",
@@ -89,6 +102,19 @@ const RUN_UNITS_ARGS: [&str; 8] = [
     "threads",
 ];
 
+/// The [`COLUMN_COUNT`] client columns starting at `args[0]` (names from `names`).
+unsafe fn client_columns<'a>(
+    js: &Js,
+    args: &[napi_value],
+    names: &[&str],
+) -> JsResult<[&'a [f64]; COLUMN_COUNT]> {
+    let mut columns: [&[f64]; COLUMN_COUNT] = [&[]; COLUMN_COUNT];
+    for (i, column) in columns.iter_mut().enumerate() {
+        *column = js.f64_array(args[i], names[i])?;
+    }
+    Ok(columns)
+}
+
 /// Method first, then options: the same order in which the core validates them.
 unsafe fn method_and_options(js: &Js, args: &[napi_value]) -> JsResult<(Method, SolveOptions)> {
     let n = args.len();
@@ -104,14 +130,9 @@ unsafe fn method_and_options(js: &Js, args: &[napi_value]) -> JsResult<(Method, 
 unsafe fn solve(js: &Js, info: napi_callback_info) -> JsResult<napi_value> {
     let a = js.args(info, &SOLVE_ARGS)?;
     let scalars = js.f64_array(a[0], SOLVE_ARGS[0])?;
-    let mut columns: [&[f64]; 6] = [&[]; 6];
-    for (i, column) in columns.iter_mut().enumerate() {
-        *column = js.f64_array(a[1 + i], SOLVE_ARGS[1 + i])?;
-    }
+    let columns = client_columns(js, &a[1..], &SOLVE_ARGS[1..])?;
     let (method, options) = method_and_options(js, &a)?;
-    let problem = ProblemView::from_scalars(
-        scalars, columns[0], columns[1], columns[2], columns[3], columns[4], columns[5],
-    )?;
+    let problem = ProblemView::from_scalars(scalars, columns)?;
     let solution = jcpba_core::solve(&problem, method, &options)?;
     js.solution(&solution)
 }
@@ -120,21 +141,9 @@ unsafe fn solve_many(js: &Js, info: napi_callback_info) -> JsResult<napi_value> 
     let a = js.args(info, &SOLVE_MANY_ARGS)?;
     let scalars = js.f64_array(a[0], SOLVE_MANY_ARGS[0])?;
     let offsets = js.u32_array(a[1], SOLVE_MANY_ARGS[1])?;
-    let mut columns: [&[f64]; 6] = [&[]; 6];
-    for (i, column) in columns.iter_mut().enumerate() {
-        *column = js.f64_array(a[2 + i], SOLVE_MANY_ARGS[2 + i])?;
-    }
+    let columns = client_columns(js, &a[2..], &SOLVE_MANY_ARGS[2..])?;
     let (method, options) = method_and_options(js, &a)?;
-    let batch = BatchView {
-        scalars,
-        offsets,
-        compute_seconds: columns[0],
-        tx_power_w: columns[1],
-        channel_gain: columns[2],
-        data_weight: columns[3],
-        max_pruning: columns[4],
-        fixed_seconds: columns[5],
-    };
+    let batch = BatchView::from_columns(scalars, offsets, columns);
     let solutions = jcpba_core::solve_many(&batch, method, &options)?;
     let array = js.new_array(solutions.len())?;
     for (i, s) in solutions.iter().enumerate() {
@@ -148,18 +157,14 @@ unsafe fn solve_many(js: &Js, info: napi_callback_info) -> JsResult<napi_value> 
 unsafe fn min_pruning(js: &Js, info: napi_callback_info) -> JsResult<napi_value> {
     let a = js.args(info, &MIN_PRUNING_ARGS)?;
     let scalars = js.f64_array(a[0], MIN_PRUNING_ARGS[0])?;
-    let mut columns: [&[f64]; 6] = [&[]; 6];
-    for (i, column) in columns.iter_mut().enumerate() {
-        *column = js.f64_array(a[1 + i], MIN_PRUNING_ARGS[1 + i])?;
-    }
+    let columns = client_columns(js, &a[1..], &MIN_PRUNING_ARGS[1..])?;
     let mut numbers = [0.0; 3];
+    let at = 1 + COLUMN_COUNT;
     for (i, x) in numbers.iter_mut().enumerate() {
-        *x = js.number(a[7 + i], MIN_PRUNING_ARGS[7 + i])?;
+        *x = js.number(a[at + i], MIN_PRUNING_ARGS[at + i])?;
     }
     let options = jcpba_core::min_pruning_options(numbers[0], numbers[1], numbers[2])?;
-    let problem = ProblemView::from_scalars(
-        scalars, columns[0], columns[1], columns[2], columns[3], columns[4], columns[5],
-    )?;
+    let problem = ProblemView::from_scalars(scalars, columns)?;
     let r = jcpba_core::min_pruning(&problem, numbers[0], &options)?;
     js.min_pruning(&r)
 }
@@ -181,7 +186,7 @@ unsafe fn run_units(js: &Js, info: napi_callback_info) -> JsResult<napi_value> {
     js.new_string(&json)
 }
 
-const PLAN_ARGS: [&str; 15] = [
+const PLAN_ARGS: [&str; 19] = [
     "scalars",
     "offsets",
     "computeSeconds",
@@ -190,6 +195,10 @@ const PLAN_ARGS: [&str; 15] = [
     "dataWeight",
     "maxPruning",
     "fixedSeconds",
+    "minPruning",
+    "computePowerW",
+    "fixedJoules",
+    "energyCapJ",
     "method",
     "policy",
     "rounds0",
@@ -204,26 +213,15 @@ unsafe fn plan(js: &Js, info: napi_callback_info) -> JsResult<napi_value> {
     let a = js.args(info, &PLAN_ARGS)?;
     let scalars = js.f64_array(a[0], PLAN_ARGS[0])?;
     let offsets = js.u32_array(a[1], PLAN_ARGS[1])?;
-    let mut columns: [&[f64]; 6] = [&[]; 6];
-    for (i, column) in columns.iter_mut().enumerate() {
-        *column = js.f64_array(a[2 + i], PLAN_ARGS[2 + i])?;
-    }
-    let method = Method::from_id(&js.string(a[8], PLAN_ARGS[8])?)?;
-    let policy = js.string(a[9], PLAN_ARGS[9])?;
+    let columns = client_columns(js, &a[2..], &PLAN_ARGS[2..])?;
+    let at = 2 + COLUMN_COUNT;
+    let method = Method::from_id(&js.string(a[at], PLAN_ARGS[at])?)?;
+    let policy = js.string(a[at + 1], PLAN_ARGS[at + 1])?;
     let mut numbers = [0.0; 5];
     for (i, x) in numbers.iter_mut().enumerate() {
-        *x = js.number(a[10 + i], PLAN_ARGS[10 + i])?;
+        *x = js.number(a[at + 2 + i], PLAN_ARGS[at + 2 + i])?;
     }
-    let batch = BatchView {
-        scalars,
-        offsets,
-        compute_seconds: columns[0],
-        tx_power_w: columns[1],
-        channel_gain: columns[2],
-        data_weight: columns[3],
-        max_pruning: columns[4],
-        fixed_seconds: columns[5],
-    };
+    let batch = BatchView::from_columns(scalars, offsets, columns);
     let json = jcpba_core::plan_flat(
         &batch, method, &policy, numbers[0], numbers[1], numbers[2], numbers[3], numbers[4],
     )?;

@@ -18,11 +18,13 @@ use std::sync::Once;
 
 use jcpba_core::{
     BatchView, Error, ErrorCode, Method, MinPruning, ProblemView, Solution, SolveOptions,
+    COLUMN_COUNT,
 };
 
 /// f64 slots per solution header: latency, iterations, status code, lowerBound,
-/// upperBound (NaN when absent).
-pub const HEADER_LEN: usize = 5;
+/// upperBound, energyTotal, energyMax, uploadBits, computeSeconds (NaN when absent or
+/// infeasible), and the number of infeasible clients.
+pub const HEADER_LEN: usize = 10;
 
 /// f64 slots of deadline mode's header: status code, iterations, weightedPruning,
 /// lowerBound, upperBound, latency, minDeadline (NaN when absent).
@@ -145,6 +147,43 @@ fn write_header(header: &mut [f64], s: &Solution) {
     header[2] = s.status.code() as f64;
     header[3] = s.lower_bound.unwrap_or(f64::NAN);
     header[4] = s.upper_bound.unwrap_or(f64::NAN);
+    header[5] = s.energy_total;
+    header[6] = s.energy_max;
+    header[7] = s.upload_bits;
+    header[8] = s.compute_seconds;
+    header[9] = s.infeasible_clients.len() as f64;
+}
+
+/// One solution's per-client outputs, each a slice of K slots: the point and its energy
+/// when there is one, else the infeasible clients' indices (as f64) at the front of the last.
+struct ClientOutputs<'a> {
+    pruning: &'a mut [f64],
+    bandwidth: &'a mut [f64],
+    client_latency: &'a mut [f64],
+    energy: &'a mut [f64],
+    infeasible: &'a mut [f64],
+}
+
+fn write_clients(out: ClientOutputs, s: &Solution) {
+    if s.has_point() {
+        out.pruning.copy_from_slice(&s.pruning);
+        out.bandwidth.copy_from_slice(&s.bandwidth);
+        out.client_latency.copy_from_slice(&s.client_latency);
+        out.energy.copy_from_slice(&s.energy);
+    } else {
+        for (slot, &k) in out.infeasible.iter_mut().zip(s.infeasible_clients.iter()) {
+            *slot = k as f64;
+        }
+    }
+}
+
+/// The [`COLUMN_COUNT`] client columns from (pointer, length) pairs.
+unsafe fn columns<'a>(pairs: [(*const f64, usize); COLUMN_COUNT]) -> [&'a [f64]; COLUMN_COUNT] {
+    let mut out: [&[f64]; COLUMN_COUNT] = [&[]; COLUMN_COUNT];
+    for (slot, &(ptr, len)) in out.iter_mut().zip(pairs.iter()) {
+        *slot = input(ptr, len);
+    }
+    out
 }
 
 /// Allocates `bytes` bytes aligned to 8; returns null when memory cannot grow.
@@ -194,10 +233,12 @@ pub unsafe extern "C" fn jcpba_method_code(id: *const u8, len: usize) -> i32 {
     }
 }
 
-/// Solves one problem. Inputs: the 6 scalars and the 6 client columns (fixedSeconds
-/// may be empty), each with its own length (so the core reports length mismatches itself). Outputs, allocated by
-/// the caller: pruning, bandwidth and clientLatency with `compute_len` slots each, and
-/// a header of `HEADER_LEN` slots.
+/// Solves one problem. Inputs: the 6 scalars and the 10 client columns of
+/// `jcpba_core::COLUMN_NAMES` (the optional ones may be empty), each with its own length
+/// (so the core reports length mismatches itself). Outputs, allocated by the caller:
+/// pruning, bandwidth, clientLatency, energy and infeasibleClients with `compute_len`
+/// slots each (the first four written when there is a point, the last, its first
+/// `header[9]` slots, when infeasible), and a header of `HEADER_LEN` slots.
 ///
 /// # Safety
 /// Every (pointer, length) pair must be readable for that many elements, and the
@@ -218,39 +259,60 @@ pub unsafe extern "C" fn jcpba_solve(
     max_pruning_len: usize,
     fixed_seconds: *const f64,
     fixed_seconds_len: usize,
+    min_pruning: *const f64,
+    min_pruning_len: usize,
+    compute_power_w: *const f64,
+    compute_power_len: usize,
+    fixed_joules: *const f64,
+    fixed_joules_len: usize,
+    energy_cap_j: *const f64,
+    energy_cap_len: usize,
     method: u32,
     tolerance: f64,
     max_iterations: f64,
     pruning_out: *mut f64,
     bandwidth_out: *mut f64,
     client_latency_out: *mut f64,
+    energy_out: *mut f64,
+    infeasible_out: *mut f64,
     header_out: *mut f64,
 ) -> u32 {
     begin();
     report((|| {
         let method = Method::from_code(method)?;
         let options = SolveOptions::from_numbers(tolerance, max_iterations)?;
-        let problem = ProblemView::from_scalars(
-            input(scalars, scalars_len),
-            input(compute_seconds, compute_len),
-            input(tx_power_w, tx_power_len),
-            input(channel_gain, channel_gain_len),
-            input(data_weight, data_weight_len),
-            input(max_pruning, max_pruning_len),
-            input(fixed_seconds, fixed_seconds_len),
-        )?;
+        let problem = ProblemView::from_scalars(input(scalars, scalars_len), columns([
+            (compute_seconds, compute_len),
+            (tx_power_w, tx_power_len),
+            (channel_gain, channel_gain_len),
+            (data_weight, data_weight_len),
+            (max_pruning, max_pruning_len),
+            (fixed_seconds, fixed_seconds_len),
+            (min_pruning, min_pruning_len),
+            (compute_power_w, compute_power_len),
+            (fixed_joules, fixed_joules_len),
+            (energy_cap_j, energy_cap_len),
+        ]))?;
         let s = jcpba_core::solve(&problem, method, &options)?;
-        output(pruning_out, compute_len).copy_from_slice(&s.pruning);
-        output(bandwidth_out, compute_len).copy_from_slice(&s.bandwidth);
-        output(client_latency_out, compute_len).copy_from_slice(&s.client_latency);
+        write_clients(
+            ClientOutputs {
+                pruning: output(pruning_out, compute_len),
+                bandwidth: output(bandwidth_out, compute_len),
+                client_latency: output(client_latency_out, compute_len),
+                energy: output(energy_out, compute_len),
+                infeasible: output(infeasible_out, compute_len),
+            },
+            &s,
+        );
         write_header(output(header_out, HEADER_LEN), &s);
         Ok(())
     })())
 }
 
-/// Solves a batch (layout of `jcpba_core::BatchView`). Outputs: pruning, bandwidth
-/// and clientLatency concatenated like the inputs (`compute_len` slots each), and
-/// `HEADER_LEN` header slots per problem (`offsets_len - 1` problems).
+/// Solves a batch (layout of `jcpba_core::BatchView`). Outputs: pruning, bandwidth,
+/// clientLatency, energy and infeasibleClients concatenated like the inputs
+/// (`compute_len` slots each; a problem's infeasible clients at the front of its rows),
+/// and `HEADER_LEN` header slots per problem (`offsets_len - 1` problems).
 ///
 /// # Safety
 /// As for `jcpba_solve`.
@@ -272,39 +334,64 @@ pub unsafe extern "C" fn jcpba_solve_many(
     max_pruning_len: usize,
     fixed_seconds: *const f64,
     fixed_seconds_len: usize,
+    min_pruning: *const f64,
+    min_pruning_len: usize,
+    compute_power_w: *const f64,
+    compute_power_len: usize,
+    fixed_joules: *const f64,
+    fixed_joules_len: usize,
+    energy_cap_j: *const f64,
+    energy_cap_len: usize,
     method: u32,
     tolerance: f64,
     max_iterations: f64,
     pruning_out: *mut f64,
     bandwidth_out: *mut f64,
     client_latency_out: *mut f64,
+    energy_out: *mut f64,
+    infeasible_out: *mut f64,
     headers_out: *mut f64,
 ) -> u32 {
     begin();
     report((|| {
         let method = Method::from_code(method)?;
         let options = SolveOptions::from_numbers(tolerance, max_iterations)?;
-        let batch = BatchView {
-            scalars: input(scalars, scalars_len),
-            offsets: input(offsets, offsets_len),
-            compute_seconds: input(compute_seconds, compute_len),
-            tx_power_w: input(tx_power_w, tx_power_len),
-            channel_gain: input(channel_gain, channel_gain_len),
-            data_weight: input(data_weight, data_weight_len),
-            max_pruning: input(max_pruning, max_pruning_len),
-            fixed_seconds: input(fixed_seconds, fixed_seconds_len),
-        };
+        let batch = BatchView::from_columns(
+            input(scalars, scalars_len),
+            input(offsets, offsets_len),
+            columns([
+            (compute_seconds, compute_len),
+            (tx_power_w, tx_power_len),
+            (channel_gain, channel_gain_len),
+            (data_weight, data_weight_len),
+            (max_pruning, max_pruning_len),
+            (fixed_seconds, fixed_seconds_len),
+            (min_pruning, min_pruning_len),
+            (compute_power_w, compute_power_len),
+            (fixed_joules, fixed_joules_len),
+            (energy_cap_j, energy_cap_len),
+        ]),
+        );
         let solutions = jcpba_core::solve_many(&batch, method, &options)?;
         // solve_many succeeded, so the offsets are a valid partition of compute_len rows.
         let pruning = output(pruning_out, compute_len);
         let bandwidth = output(bandwidth_out, compute_len);
         let client_latency = output(client_latency_out, compute_len);
+        let energy = output(energy_out, compute_len);
+        let infeasible = output(infeasible_out, compute_len);
         let headers = output(headers_out, HEADER_LEN * solutions.len());
         for (i, s) in solutions.iter().enumerate() {
             let rows = batch.offsets[i] as usize..batch.offsets[i + 1] as usize;
-            pruning[rows.clone()].copy_from_slice(&s.pruning);
-            bandwidth[rows.clone()].copy_from_slice(&s.bandwidth);
-            client_latency[rows].copy_from_slice(&s.client_latency);
+            write_clients(
+                ClientOutputs {
+                    pruning: &mut pruning[rows.clone()],
+                    bandwidth: &mut bandwidth[rows.clone()],
+                    client_latency: &mut client_latency[rows.clone()],
+                    energy: &mut energy[rows.clone()],
+                    infeasible: &mut infeasible[rows],
+                },
+                s,
+            );
             write_header(&mut headers[HEADER_LEN * i..HEADER_LEN * (i + 1)], s);
         }
         Ok(())
@@ -345,6 +432,14 @@ pub unsafe extern "C" fn jcpba_min_pruning(
     max_pruning_len: usize,
     fixed_seconds: *const f64,
     fixed_seconds_len: usize,
+    min_pruning: *const f64,
+    min_pruning_len: usize,
+    compute_power_w: *const f64,
+    compute_power_len: usize,
+    fixed_joules: *const f64,
+    fixed_joules_len: usize,
+    energy_cap_j: *const f64,
+    energy_cap_len: usize,
     deadline: f64,
     tolerance: f64,
     max_iterations: f64,
@@ -356,15 +451,18 @@ pub unsafe extern "C" fn jcpba_min_pruning(
     begin();
     report((|| {
         let options = jcpba_core::min_pruning_options(deadline, tolerance, max_iterations)?;
-        let problem = ProblemView::from_scalars(
-            input(scalars, scalars_len),
-            input(compute_seconds, compute_len),
-            input(tx_power_w, tx_power_len),
-            input(channel_gain, channel_gain_len),
-            input(data_weight, data_weight_len),
-            input(max_pruning, max_pruning_len),
-            input(fixed_seconds, fixed_seconds_len),
-        )?;
+        let problem = ProblemView::from_scalars(input(scalars, scalars_len), columns([
+            (compute_seconds, compute_len),
+            (tx_power_w, tx_power_len),
+            (channel_gain, channel_gain_len),
+            (data_weight, data_weight_len),
+            (max_pruning, max_pruning_len),
+            (fixed_seconds, fixed_seconds_len),
+            (min_pruning, min_pruning_len),
+            (compute_power_w, compute_power_len),
+            (fixed_joules, fixed_joules_len),
+            (energy_cap_j, energy_cap_len),
+        ]))?;
         let r = jcpba_core::min_pruning(&problem, deadline, &options)?;
         if r.weighted_pruning.is_some() {
             output(pruning_out, compute_len).copy_from_slice(&r.pruning);
@@ -442,6 +540,14 @@ pub unsafe extern "C" fn jcpba_plan(
     max_pruning_len: usize,
     fixed_seconds: *const f64,
     fixed_seconds_len: usize,
+    min_pruning: *const f64,
+    min_pruning_len: usize,
+    compute_power_w: *const f64,
+    compute_power_len: usize,
+    fixed_joules: *const f64,
+    fixed_joules_len: usize,
+    energy_cap_j: *const f64,
+    energy_cap_len: usize,
     method: u32,
     policy: *const u8,
     policy_len: usize,
@@ -456,16 +562,22 @@ pub unsafe extern "C" fn jcpba_plan(
     report((|| {
         let method = Method::from_code(method)?;
         let policy = String::from_utf8_lossy(input(policy, policy_len));
-        let batch = BatchView {
-            scalars: input(scalars, scalars_len),
-            offsets: input(offsets, offsets_len),
-            compute_seconds: input(compute_seconds, compute_len),
-            tx_power_w: input(tx_power_w, tx_power_len),
-            channel_gain: input(channel_gain, channel_gain_len),
-            data_weight: input(data_weight, data_weight_len),
-            max_pruning: input(max_pruning, max_pruning_len),
-            fixed_seconds: input(fixed_seconds, fixed_seconds_len),
-        };
+        let batch = BatchView::from_columns(
+            input(scalars, scalars_len),
+            input(offsets, offsets_len),
+            columns([
+            (compute_seconds, compute_len),
+            (tx_power_w, tx_power_len),
+            (channel_gain, channel_gain_len),
+            (data_weight, data_weight_len),
+            (max_pruning, max_pruning_len),
+            (fixed_seconds, fixed_seconds_len),
+            (min_pruning, min_pruning_len),
+            (compute_power_w, compute_power_len),
+            (fixed_joules, fixed_joules_len),
+            (energy_cap_j, energy_cap_len),
+        ]),
+        );
         let json = jcpba_core::plan_flat(
             &batch,
             method,

@@ -65,9 +65,17 @@ impl<'a, 'b> simd::Kernel for Boxes<'a, 'b> {
             let window_lo = (t - t0) - (one - phi_c * rmax) * c;
             let q_lo = (bits * (one - phi_s * rmax)) / window_lo;
             let b_lo = math::rate_inverse(a, q_lo);
-            let window_hi = (t - t0) - c;
-            let q_hi = bits / window_hi;
-            let finite = t.gt(full);
+            // The upper end is the least pruning, rmin (0 without minimum pruning, where
+            // the operations are those of the unpruned end).
+            let (q_hi, finite) = if ws.has_rmin {
+                let rmin = step.load(&ws.rmin, 0.0);
+                let window_hi = (t - t0) - (one - phi_c * rmin) * c;
+                let q_hi = (bits * (one - phi_s * rmin)) / window_hi;
+                (q_hi, t.gt(latency(inst, &step, rmin, upload)))
+            } else {
+                let window_hi = (t - t0) - c;
+                (bits / window_hi, t.gt(full))
+            };
             let b_hi = V::select(finite, math::rate_inverse(a, q_hi), inf);
             let v = phi_c * c + phi_s * upload;
             let needed = V::select(t.lt(full) & v.gt(zero), full / v - t / v, zero);
@@ -111,6 +119,10 @@ impl<'a, 'b> simd::Kernel for Boxes<'a, 'b> {
 #[derive(Clone, Debug)]
 pub struct Dense {
     pub(super) a: Vec<f64>,
+    /// T - t0 + t0 of the client's binding branch: T, or H for the energy cap's (whose
+    /// t0 column is then 0 and c column c'; MODEL.md 11.2).
+    pub(super) h: Vec<f64>,
+    pub(super) rmin: Vec<f64>,
     pub(super) c: Vec<f64>,
     pub(super) t0: Vec<f64>,
     pub(super) rmax: Vec<f64>,
@@ -134,6 +146,8 @@ impl Dense {
         let column = || vec![0.0; k_count];
         Dense {
             a: column(),
+            h: column(),
+            rmin: column(),
             c: column(),
             t0: column(),
             rmax: column(),
@@ -178,6 +192,7 @@ impl<'a, 'b> simd::Kernel for Classify<'a, 'b> {
             let b_lo = step.load(&ws.b_lo, 1.0);
             let b_hi = step.load(&ws.b_hi, 1.0);
             let rmax = step.load(inst.rmax, 0.0);
+            let rmin = step.load(&ws.rmin, 0.0);
             let log_mu = V::splat(self.log_price) + step.load(&ws.log_w, 0.0);
             // Pruning saves a fixed client no bandwidth (rmax = 0, or phi_c = phi_s = 0).
             let fixed = !b_lo.lt(b_hi);
@@ -188,7 +203,7 @@ impl<'a, 'b> simd::Kernel for Classify<'a, 'b> {
             // The first bit of pruning is not worth its price: no pruning.
             let clip_hi = !fixed & !clip_lo & (step.load(&ws.g_hi, 0.0) + log_mu).ge(zero);
             let interior = !fixed & !clip_lo & !clip_hi;
-            let rho = V::select(clip_lo, rmax, zero);
+            let rho = V::select(clip_lo, rmax, rmin);
             if !no_price {
                 let s = step.load(&ws.s, 0.0);
                 let s = V::select(clip_lo, step.load(&ws.box_lo, 0.0), s);
@@ -303,12 +318,14 @@ impl<'a, 'b> simd::Kernel for Interior<'a, 'b> {
             let b = s.exp();
             let t0 = step.load(&d.t0, 0.0);
             let rmax = step.load(&d.rmax, 0.0);
+            let rmin = step.load(&d.rmin, 0.0);
+            let h = step.load(&d.h, self.t);
             let r = (b * (a / b).ln_1p()) / V::splat(LN2);
             let upload = bits / r;
             let v = cc + phi_s * upload;
             let ratio = (t0 + c + upload) / v;
-            let rho = ratio - V::splat(self.t) / v;
-            let rho = V::select(rho.lt(zero), zero, V::select(rho.gt(rmax), rmax, rho));
+            let rho = ratio - h / v;
+            let rho = V::select(rho.lt(rmin), rmin, V::select(rho.gt(rmax), rmax, rho));
             step.store(s, &mut d.s);
             step.store(gs, &mut d.gs);
             step.store(b, &mut d.b);
@@ -324,6 +341,9 @@ pub(super) struct DemandSlope<'a, 'b> {
     pub(super) t: f64,
     pub(super) rho: &'a [f64],
     pub(super) b: &'a [f64],
+    /// With caps (MODEL.md 11.2): 1 for a client whose need moves with T (its time branch
+    /// binds), 0 for one on its cap's branch or at its kink (added by the caller).
+    pub(super) moving: Option<&'a [f64]>,
 }
 
 impl<'a, 'b> simd::Kernel for DemandSlope<'a, 'b> {
@@ -349,7 +369,11 @@ impl<'a, 'b> simd::Kernel for DemandSlope<'a, 'b> {
             let q = payload / window;
             let d = -(q * q) / payload / (math::ln_gap(a / b) / V::splat(LN2));
             demand = demand + V::select(step.valid, b, zero);
-            slope = slope + V::select(step.valid, d, zero);
+            let mut moving = step.valid;
+            if let Some(m) = self.moving {
+                moving = moving & step.load(m, 0.0).gt(zero);
+            }
+            slope = slope + V::select(moving, d, zero);
             start += V::N;
         }
         (demand.sum(), slope.sum())

@@ -38,9 +38,10 @@
 #![allow(clippy::needless_range_loop, clippy::neg_cmp_op_on_partial_ord)]
 
 use crate::bandwidth::round_latency;
+use crate::energy;
 use crate::instance::Instance;
 use crate::pruning::weighted;
-use crate::rate::LN2;
+use crate::rate::{rate_derivative, rate_inverse, LN2};
 use crate::simd::dispatch;
 
 mod kernels;
@@ -121,6 +122,145 @@ pub struct Workspace {
     /// The T of the last price search, and d ln(lambda) / dT there: the predictor's data.
     pub last_t: f64,
     pub price_slope: f64,
+    /// rmin_k (zeros without minimum pruning), and whether any is positive.
+    pub rmin: Vec<f64>,
+    pub has_rmin: bool,
+    /// The energy caps (MODEL.md 11.2), present when some client is capped.
+    pub caps: Option<Caps>,
+}
+
+/// What the energy caps add to `optimal`'s per-client problem (MODEL.md 11.2). In units
+/// of upload time a capped client must meet c' (1 - phi_c rho) + S (1 - phi_s rho) / r(b) <= H
+/// (energy.rs): a second client of section 8 with T - t0 = H and c = c', whose bandwidth
+/// need does not depend on T. The need is the max of the two, so each client's box in b
+/// is [max of the needs at rmax, max of the needs at rmin], each end taking G from the
+/// branch that binds there, and when a different branch binds at the two ends the box
+/// has one kink, where the two needs cross (their upload windows are affine in rho, so
+/// they cross once): a price puts the client on one side of it (Newton's method on that
+/// branch) or at it.
+#[derive(Clone, Debug)]
+pub struct Caps {
+    /// Indices of the capped clients.
+    pub list: Vec<usize>,
+    /// c' = e c / p and H = (Ebar - E0) / p per client (0 and +inf when uncapped).
+    pub e_c: Vec<f64>,
+    pub e_h: Vec<f64>,
+    /// K' = phi_s H + (phi_c - phi_s) c' of the cap's stationarity condition.
+    pub e_kk: Vec<f64>,
+    /// The cap's need at rmax and at rmin (+inf when it cannot be met at rmin), with G
+    /// and dG/ds there (-inf and NaN at an infinite end), and their logarithms.
+    pub e_b_lo: Vec<f64>,
+    pub e_b_hi: Vec<f64>,
+    pub e_g_lo: Vec<f64>,
+    pub e_d_lo: Vec<f64>,
+    pub e_g_hi: Vec<f64>,
+    pub e_d_hi: Vec<f64>,
+    pub e_s_lo: Vec<f64>,
+    pub e_s_hi: Vec<f64>,
+    /// The least pruning with infinite bandwidth: max(rmin, the cap's floor there).
+    pub floor_inf: Vec<f64>,
+    /// Per T: whether the cap binds at the box's lower (rho = rmax) and upper (rho = rmin)
+    /// end, and the kink when they differ.
+    pub lower: Vec<bool>,
+    pub upper: Vec<bool>,
+    pub kink: Vec<bool>,
+    /// Whether the kink's point and G are computed for this T (on the first price that
+    /// leaves the client inside its box: most kinked clients never need them).
+    pub kink_ready: Vec<bool>,
+    pub kink_b: Vec<f64>,
+    pub kink_s: Vec<f64>,
+    pub kink_rho: Vec<f64>,
+    /// G and dG/ds of the lower-end branch and of the upper-end branch at the kink.
+    pub kink_g_lo: Vec<f64>,
+    pub kink_d_lo: Vec<f64>,
+    pub kink_g_hi: Vec<f64>,
+    pub kink_d_hi: Vec<f64>,
+    /// Per price: whether an interior client's solution is on the cap's branch, and
+    /// whether the client sits at its kink.
+    pub on_cap: Vec<bool>,
+    pub at_kink: Vec<bool>,
+    /// Per point: 1 where the client's need moves with T (its time branch binds), else 0.
+    pub moving: Vec<f64>,
+    /// The caps-only problem F_E(inf): the time branch is dropped.
+    pub only: bool,
+}
+
+impl Caps {
+    fn new(inst: &Instance, rmin: &[f64]) -> Option<Caps> {
+        if !inst.has_caps() {
+            return None;
+        }
+        let k_count = inst.clients;
+        let column = |x: f64| vec![x; k_count];
+        let mut caps = Caps {
+            list: Vec::new(),
+            e_c: column(0.0),
+            e_h: column(f64::INFINITY),
+            e_kk: column(0.0),
+            e_b_lo: column(0.0),
+            e_b_hi: column(0.0),
+            e_g_lo: column(0.0),
+            e_d_lo: column(0.0),
+            e_g_hi: column(0.0),
+            e_d_hi: column(0.0),
+            e_s_lo: column(0.0),
+            e_s_hi: column(0.0),
+            floor_inf: rmin.to_vec(),
+            lower: vec![false; k_count],
+            upper: vec![false; k_count],
+            kink: vec![false; k_count],
+            kink_ready: vec![false; k_count],
+            kink_b: column(0.0),
+            kink_s: column(0.0),
+            kink_rho: column(0.0),
+            kink_g_lo: column(0.0),
+            kink_d_lo: column(0.0),
+            kink_g_hi: column(0.0),
+            kink_d_hi: column(0.0),
+            on_cap: vec![false; k_count],
+            at_kink: vec![false; k_count],
+            moving: column(1.0),
+            only: false,
+        };
+        let bits = inst.payload_bits;
+        let ss = inst.phi_s * bits;
+        for k in 0..k_count {
+            if !energy::is_capped(inst, k) {
+                continue;
+            }
+            caps.list.push(k);
+            let p = inst.p[k];
+            let c1 = (energy::compute_power(inst, k) * inst.c[k]) / p;
+            let h = (inst.cap_at(k) - energy::fixed_energy(inst, k)) / p;
+            let kk = energy::cap_stationarity(inst, k).1;
+            caps.e_c[k] = c1;
+            caps.e_h[k] = h;
+            caps.e_kk[k] = kk;
+            let cc = inst.phi_c * c1;
+            let lo = energy::cap_bandwidth(inst, k, inst.rmax[k]);
+            let hi = energy::cap_bandwidth(inst, k, rmin[k]);
+            caps.e_b_lo[k] = lo;
+            caps.e_b_hi[k] = hi;
+            caps.e_s_lo[k] = lo.ln();
+            caps.e_s_hi[k] = if hi < f64::INFINITY { hi.ln() } else { f64::INFINITY };
+            if lo > 0.0 && lo < f64::INFINITY {
+                let (g, d) = stationarity(inst.a[k], cc, bits, ss, kk, lo);
+                caps.e_g_lo[k] = g;
+                caps.e_d_lo[k] = d;
+            }
+            if hi < f64::INFINITY {
+                let (g, d) = stationarity(inst.a[k], cc, bits, ss, kk, hi);
+                caps.e_g_hi[k] = g;
+                caps.e_d_hi[k] = d;
+            } else {
+                caps.e_g_hi[k] = f64::NEG_INFINITY;
+                caps.e_d_hi[k] = f64::NAN;
+            }
+            let at_inf = energy::cap_pruning(inst, k, (bits * LN2) / inst.a[k]);
+            caps.floor_inf[k] = at_inf.max(rmin[k]).min(inst.rmax[k]);
+        }
+        Some(caps)
+    }
 }
 
 impl Workspace {
@@ -149,7 +289,16 @@ impl Workspace {
             log_price: f64::NAN,
             last_t: f64::NAN,
             price_slope: f64::NAN,
+            rmin: (0..k_count).map(|k| inst.rmin_at(k)).collect(),
+            has_rmin: inst.has_min_pruning(),
+            caps: None,
         }
+        .with_caps(inst)
+    }
+
+    fn with_caps(mut self, inst: &Instance) -> Workspace {
+        self.caps = Caps::new(inst, &self.rmin);
+        self
     }
 }
 
@@ -165,10 +314,156 @@ pub fn stationarity_scale(inst: &Instance, k: usize, t: f64) -> f64 {
 /// ws. Returns None when some client cannot meet T even with infinite bandwidth at full
 /// pruning, else the weighted pruning the clients need with infinite bandwidth.
 pub fn boxes(inst: &Instance, ws: &mut Workspace, t: f64) -> Option<f64> {
-    dispatch(inst.level, Boxes { inst, ws, t })?;
+    let mut caps = ws.caps.take();
+    let ok = match caps.as_mut() {
+        Some(caps) if caps.only => {
+            cap_boxes(inst, ws, caps);
+            true
+        }
+        Some(caps) => {
+            let ok = dispatch(inst.level, Boxes { inst, ws, t }).is_some();
+            if ok {
+                merge_caps(ws, caps);
+            }
+            ok
+        }
+        None => {
+            let ok = dispatch(inst.level, Boxes { inst, ws, t }).is_some();
+            if ok && ws.has_rmin {
+                for k in 0..inst.clients {
+                    ws.needed[k] = ws.needed[k].max(ws.rmin[k]);
+                }
+            }
+            ok
+        }
+    };
+    ws.caps = caps;
+    if !ok {
+        return None;
+    }
     // Summed in client order, as everywhere the budget is compared: a decision at the
     // budget must not depend on the lane count.
     Some(weighted(&inst.w, &ws.needed))
+}
+
+/// The caps-only problem (F_E(inf), MODEL.md 11.2): each capped client's box is the cap's
+/// own, an uncapped one is fixed at rmin with no bandwidth.
+fn cap_boxes(inst: &Instance, ws: &mut Workspace, caps: &mut Caps) {
+    for k in 0..inst.clients {
+        ws.needed[k] = caps.floor_inf[k];
+        caps.kink[k] = false;
+        caps.moving[k] = 0.0;
+        if !energy::is_capped(inst, k) {
+            ws.b_lo[k] = 0.0;
+            ws.b_hi[k] = 0.0;
+            ws.box_lo[k] = f64::NEG_INFINITY;
+            ws.box_hi[k] = f64::NEG_INFINITY;
+            caps.lower[k] = false;
+            caps.upper[k] = false;
+            continue;
+        }
+        ws.b_lo[k] = caps.e_b_lo[k];
+        ws.b_hi[k] = caps.e_b_hi[k];
+        ws.box_lo[k] = caps.e_s_lo[k];
+        ws.box_hi[k] = caps.e_s_hi[k];
+        ws.g_lo[k] = caps.e_g_lo[k];
+        ws.d_lo[k] = caps.e_d_lo[k];
+        ws.g_hi[k] = caps.e_g_hi[k];
+        ws.d_hi[k] = caps.e_d_hi[k];
+        ws.kk[k] = caps.e_kk[k];
+        caps.lower[k] = true;
+        caps.upper[k] = true;
+    }
+}
+
+/// G and dG/ds at b of client k's time branch (`cap` false) or cap branch.
+fn branch_stationarity(inst: &Instance, caps: &Caps, k: usize, cap: bool, kk: f64, b: f64) -> (f64, f64) {
+    let bits = inst.payload_bits;
+    let (c, kk) = if cap {
+        (caps.e_c[k], caps.e_kk[k])
+    } else {
+        (inst.c[k], kk)
+    };
+    stationarity(inst.a[k], inst.phi_c * c, bits, inst.phi_s * bits, kk, b)
+}
+
+/// Each capped client's box at T from its time branch's (the Boxes kernel's) and its
+/// cap's: each end from the branch that needs more there, and the kink between them.
+fn merge_caps(ws: &mut Workspace, caps: &mut Caps) {
+    for i in 0..caps.list.len() {
+        let k = caps.list[i];
+        ws.needed[k] = ws.needed[k].max(caps.floor_inf[k]);
+        let lower = caps.e_b_lo[k] > ws.b_lo[k];
+        let upper = caps.e_b_hi[k] > ws.b_hi[k];
+        if lower {
+            ws.b_lo[k] = caps.e_b_lo[k];
+            ws.box_lo[k] = caps.e_s_lo[k];
+            ws.g_lo[k] = caps.e_g_lo[k];
+            ws.d_lo[k] = caps.e_d_lo[k];
+        }
+        if upper {
+            ws.b_hi[k] = caps.e_b_hi[k];
+            ws.box_hi[k] = caps.e_s_hi[k];
+            ws.g_hi[k] = caps.e_g_hi[k];
+            ws.d_hi[k] = caps.e_d_hi[k];
+        }
+        caps.lower[k] = lower;
+        caps.upper[k] = upper;
+        caps.kink[k] = lower != upper && ws.b_lo[k] < ws.b_hi[k];
+        caps.kink_ready[k] = false;
+    }
+}
+
+/// Client k's kink at T (merge_caps): where the two needs cross, and G of both branches
+/// there. When rounding puts the crossing at a box end, the client keeps one branch.
+/// `bounds` are client k's box ends b_lo, b_hi, its time branch's K and its rmin.
+fn place_kink(inst: &Instance, caps: &mut Caps, k: usize, t: f64, bounds: [f64; 4]) {
+    caps.kink_ready[k] = true;
+    let (lower, upper) = (caps.lower[k], caps.upper[k]);
+    let [b_lo, b_hi, kk, rmin] = bounds;
+    {
+        // The upload windows T - t0 - c m and H - c' m (m = 1 - phi_c rho) cross at
+        // m = (T - t0 - H) / (c - c'); a different branch binds at each end only if they do.
+        let (c, c1, h) = (inst.c[k], caps.e_c[k], caps.e_h[k]);
+        let m = (t - inst.t0[k] - h) / (c - c1);
+        let mut rho = (1.0 - m) / inst.phi_c;
+        let rmax = inst.rmax[k];
+        if !(rho >= rmin) {
+            rho = rmin;
+        }
+        if !(rho <= rmax) {
+            rho = rmax;
+        }
+        let window = inst
+            .upload_window(k, rho, t)
+            .min(h - (1.0 - inst.phi_c * rho) * c1);
+        let b = if window > 0.0 {
+            rate_inverse(inst.a[k], inst.payload(rho) / window)
+        } else {
+            f64::INFINITY
+        };
+        if !(b > b_lo) {
+            // Rounding put the crossing at the lower end: the upper branch throughout.
+            caps.lower[k] = upper;
+            caps.kink[k] = false;
+            return;
+        }
+        if !(b < b_hi) {
+            caps.upper[k] = lower;
+            caps.kink[k] = false;
+            return;
+        }
+        caps.kink[k] = true;
+        caps.kink_b[k] = b;
+        caps.kink_s[k] = b.ln();
+        caps.kink_rho[k] = rho;
+        let (g, d) = branch_stationarity(inst, caps, k, lower, kk, b);
+        caps.kink_g_lo[k] = g;
+        caps.kink_d_lo[k] = d;
+        let (g, d) = branch_stationarity(inst, caps, k, upper, kk, b);
+        caps.kink_g_hi[k] = g;
+        caps.kink_d_hi[k] = d;
+    }
 }
 
 /// Weighted pruning sum_k w_k rho_k(lambda) and its derivative in ln lambda, with each
@@ -196,20 +491,99 @@ pub fn price_response(inst: &Instance, ws: &mut Workspace, t: f64, log_price: f6
     // Gather the interior clients.
     let ws = &mut *ws;
     let d = &mut ws.dense;
-    for (j, &k) in ws.interior[..count].iter().enumerate() {
-        d.a[j] = inst.a[k];
-        d.c[j] = inst.c[k];
-        d.t0[j] = inst.t0[k];
-        d.rmax[j] = inst.rmax[k];
-        d.kk[j] = ws.kk[k];
-        d.box_lo[j] = ws.box_lo[k];
-        d.box_hi[j] = ws.box_hi[k];
-        d.g_lo[j] = ws.g_lo[k];
-        d.d_lo[j] = ws.d_lo[k];
-        d.g_hi[j] = ws.g_hi[k];
-        d.d_hi[j] = ws.d_hi[k];
-        d.log_mu[j] = log_price + ws.log_w[k];
-        d.s[j] = ws.s[k];
+    let count = match ws.caps.as_mut() {
+        None => {
+            for (j, &k) in ws.interior[..count].iter().enumerate() {
+                d.a[j] = inst.a[k];
+                d.c[j] = inst.c[k];
+                d.t0[j] = inst.t0[k];
+                d.h[j] = t;
+                d.rmin[j] = ws.rmin[k];
+                d.rmax[j] = inst.rmax[k];
+                d.kk[j] = ws.kk[k];
+                d.box_lo[j] = ws.box_lo[k];
+                d.box_hi[j] = ws.box_hi[k];
+                d.g_lo[j] = ws.g_lo[k];
+                d.d_lo[j] = ws.d_lo[k];
+                d.g_hi[j] = ws.g_hi[k];
+                d.d_hi[j] = ws.d_hi[k];
+                d.log_mu[j] = log_price + ws.log_w[k];
+                d.s[j] = ws.s[k];
+            }
+            count
+        }
+        Some(caps) => {
+            // A kinked client's price puts it on one side of the kink or at it; each
+            // side is a smooth problem on one branch (MODEL.md 11.2).
+            for &k in caps.list.iter() {
+                caps.at_kink[k] = false;
+            }
+            let mut j = 0;
+            for i in 0..count {
+                let k = ws.interior[i];
+                if caps.kink[k] && !caps.kink_ready[k] {
+                    let bounds = [ws.b_lo[k], ws.b_hi[k], ws.kk[k], ws.rmin[k]];
+                    place_kink(inst, caps, k, t, bounds);
+                }
+                let log_mu = log_price + ws.log_w[k];
+                let (mut box_lo, mut g_lo, mut d_lo) = (ws.box_lo[k], ws.g_lo[k], ws.d_lo[k]);
+                let (mut box_hi, mut g_hi, mut d_hi) = (ws.box_hi[k], ws.g_hi[k], ws.d_hi[k]);
+                let on_cap;
+                if caps.kink[k] {
+                    if caps.kink_g_lo[k] + log_mu < 0.0 {
+                        on_cap = caps.lower[k];
+                        box_hi = caps.kink_s[k];
+                        g_hi = caps.kink_g_lo[k];
+                        d_hi = caps.kink_d_lo[k];
+                    } else if caps.kink_g_hi[k] + log_mu > 0.0 {
+                        on_cap = caps.upper[k];
+                        box_lo = caps.kink_s[k];
+                        g_lo = caps.kink_g_hi[k];
+                        d_lo = caps.kink_d_hi[k];
+                    } else {
+                        // At the kink: rho is where the windows cross, as at a box end.
+                        ws.rho[k] = caps.kink_rho[k];
+                        ws.b[k] = caps.kink_b[k];
+                        ws.s[k] = caps.kink_s[k];
+                        ws.gs[k] = 0.0;
+                        caps.on_cap[k] = false;
+                        caps.at_kink[k] = true;
+                        continue;
+                    }
+                } else {
+                    on_cap = caps.upper[k];
+                }
+                caps.on_cap[k] = on_cap;
+                ws.interior[j] = k;
+                d.a[j] = inst.a[k];
+                if on_cap {
+                    d.c[j] = caps.e_c[k];
+                    d.t0[j] = 0.0;
+                    d.h[j] = caps.e_h[k];
+                    d.kk[j] = caps.e_kk[k];
+                } else {
+                    d.c[j] = inst.c[k];
+                    d.t0[j] = inst.t0[k];
+                    d.h[j] = t;
+                    d.kk[j] = ws.kk[k];
+                }
+                d.rmin[j] = ws.rmin[k];
+                d.rmax[j] = inst.rmax[k];
+                d.box_lo[j] = box_lo;
+                d.box_hi[j] = box_hi;
+                d.g_lo[j] = g_lo;
+                d.d_lo[j] = d_lo;
+                d.g_hi[j] = g_hi;
+                d.d_hi[j] = d_hi;
+                d.log_mu[j] = log_mu;
+                d.s[j] = ws.s[k];
+                j += 1;
+            }
+            j
+        }
+    };
+    if count == 0 {
+        return (weighted(&inst.w, &ws.rho), 0.0);
     }
     dispatch(inst.level, Interior { inst, d, count, t });
     // Scatter their solutions back.
@@ -242,8 +616,72 @@ pub struct Evaluation {
 /// sum_k b_k and sum_k d b_k / dT at fixed rho: (dq/dT) / r'(b) with
 /// q = S m_s / (T - t0 - c m_c), dq/dT = -q^2 / (S m_s), m_s = 1 - phi_s rho,
 /// m_c = 1 - phi_c rho.
-fn demand_and_slope(inst: &Instance, t: f64, rho: &[f64], b: &[f64]) -> (f64, f64) {
-    dispatch(inst.level, DemandSlope { inst, t, rho, b })
+/// With caps (MODEL.md 11.2) the envelope theorem counts, per client, the branch that
+/// binds at its solution: the time branch as above, the cap's not at all (its need does
+/// not move with T), and a client at its kink (rho_x, b_x) with value b_x + lambda w rho_x
+/// moves along the kink: (b_E'(rho_x) + lambda w) rho_x'(T), rho_x' = -1 / (phi_c (c - c')).
+fn demand_and_slope(inst: &Instance, ws: &mut Workspace, t: f64, log_price: f64) -> (f64, f64) {
+    let mut kink_slope = 0.0;
+    if let Some(caps) = ws.caps.as_mut() {
+        if !caps.only {
+            let lambda = if log_price > f64::NEG_INFINITY {
+                log_price.exp()
+            } else {
+                0.0
+            };
+            for &k in caps.list.iter() {
+                caps.moving[k] = if caps.at_kink[k] {
+                    kink_slope += kink_move(inst, caps, k, lambda, ws.rho[k], ws.b[k]);
+                    0.0
+                } else if ws.gs[k] != 0.0 {
+                    if caps.on_cap[k] { 0.0 } else { 1.0 }
+                } else if ws.b[k] == ws.b_lo[k] && ws.b_lo[k] < ws.b_hi[k] {
+                    if caps.lower[k] { 0.0 } else { 1.0 }
+                } else if caps.upper[k] {
+                    0.0
+                } else {
+                    1.0
+                };
+            }
+        }
+    }
+    let (rho, b) = (&ws.rho[..], &ws.b[..]);
+    let moving = ws.caps.as_ref().map(|c| &c.moving[..]);
+    let (demand, slope) = dispatch(
+        inst.level,
+        DemandSlope {
+            inst,
+            t,
+            rho,
+            b,
+            moving,
+        },
+    );
+    (demand, slope + kink_slope)
+}
+
+/// d(b_x + lambda w rho_x) / dT for client k at its kink (demand_and_slope).
+fn kink_move(inst: &Instance, caps: &Caps, k: usize, lambda: f64, rho: f64, b: f64) -> f64 {
+    let (c, c1, h) = (inst.c[k], caps.e_c[k], caps.e_h[k]);
+    let drho = -1.0 / (inst.phi_c * (c - c1));
+    let bits = inst.payload_bits;
+    let m_s = 1.0 - inst.phi_s * rho;
+    let window = h - c1 * (1.0 - inst.phi_c * rho);
+    let dq = -(inst.phi_s * bits * window + bits * m_s * inst.phi_c * c1) / (window * window);
+    let db = dq / rate_derivative(inst.a[k], b);
+    let value = (db + lambda * inst.w[k]) * drho;
+    if value.is_finite() {
+        value
+    } else {
+        0.0
+    }
+}
+
+/// Whether interior client k's solution is on its time branch (the only one that moves
+/// with T).
+#[inline]
+fn on_time(ws: &Workspace, k: usize) -> bool {
+    ws.caps.as_ref().map_or(true, |c| !c.on_cap[k])
 }
 
 /// Bounds the rounding error of a weighted pruning sum, in units of RHO_NOISE: an
@@ -297,11 +735,11 @@ pub fn evaluate(inst: &Instance, ws: &mut Workspace, t: f64) -> Evaluation {
     if budget == 0.0 {
         // Nobody may prune: F(T) is the unpruned demand, exactly; no price is involved.
         for k in 0..k_count {
-            ws.rho[k] = 0.0;
+            ws.rho[k] = ws.rmin[k];
             ws.b[k] = ws.b_hi[k];
             ws.gs[k] = 0.0;
         }
-        let (demand, slope) = demand_and_slope(inst, t, &ws.rho, &ws.b);
+        let (demand, slope) = demand_and_slope(inst, ws, t, f64::NEG_INFINITY);
         return Evaluation {
             infeasible: demand - demand_noise(inst, &ws.b, &ws.gs) > b_total,
             demand,
@@ -318,7 +756,12 @@ pub fn evaluate(inst: &Instance, ws: &mut Workspace, t: f64) -> Evaluation {
         ws.log_price += dy;
         for k in 0..k_count {
             if ws.gs[k] != 0.0 {
-                let relative = inst.phi_s * (dt / stationarity_scale(inst, k, ws.last_t));
+                // A client on its cap's branch: G does not move with T.
+                let relative = if on_time(ws, k) {
+                    inst.phi_s * (dt / stationarity_scale(inst, k, ws.last_t))
+                } else {
+                    0.0
+                };
                 ws.s[k] -= (relative + dy) / ws.gs[k];
             }
         }
@@ -413,7 +856,7 @@ pub fn evaluate(inst: &Instance, ws: &mut Workspace, t: f64) -> Evaluation {
         let mut interior = 0.0;
         let mut cross = 0.0;
         for k in 0..k_count {
-            if ws.gs[k] != 0.0 {
+            if ws.gs[k] != 0.0 && on_time(ws, k) {
                 interior += w[k] * (ws.ratio[k] - ws.rho[k]);
                 let scale = (inst.phi_s * t) / stationarity_scale(inst, k, t);
                 cross += (ws.b[k] / (lambda * ws.gs[k])) * (scale - 1.0);
@@ -422,7 +865,7 @@ pub fn evaluate(inst: &Instance, ws: &mut Workspace, t: f64) -> Evaluation {
         ws.last_t = t;
         ws.price_slope = (interior / slope - 1.0 - cross / slope) / t;
     }
-    let (demand, slope) = demand_and_slope(inst, t, &ws.rho, &ws.b);
+    let (demand, slope) = demand_and_slope(inst, ws, t, price);
     // Weight of the clients whose rho is computed (U / V - T / V, a few ulps off); at a
     // bound rho is exactly 0 or rmax.
     let mut loose = 0.0;
@@ -488,6 +931,10 @@ pub fn optimal(
     // Where F(T) has its pole: the outer Newton's coordinate is ln(T - pole).
     let pole = lo;
     let mut scratch = vec![0.0; k_count];
+    // With caps, a point is moved onto the band keeping every client's cap floor at its
+    // pruning (energy::onto_band), so that it meets every cap.
+    let capped = inst.has_caps();
+    let mut floor = vec![0.0; if capped { k_count } else { 0 }];
     let mut t = hi;
     let mut iterations = 0;
     let steer = tolerance.max(STEER);
@@ -503,11 +950,33 @@ pub fn optimal(
         if ev.demand.is_finite() && weighted(&inst.w, &ws.rho) <= inst.budget {
             // A feasible point from this T: its bandwidth rescaled onto the band (down when T
             // is infeasible, which lengthens the round a little; up when it is feasible).
-            let scale = b_total / ev.demand;
-            for k in 0..k_count {
-                scratch[k] = ws.b[k] * scale;
-            }
-            let t1 = round_latency(inst, &ws.rho, &scratch, None);
+            let moved = if capped && ev.demand > b_total {
+                // Each capped client's floor as computed (one on its cap's branch has b
+                // within ulps of it); scaling up keeps the floors, scaling down shrinks only
+                // the bandwidth above them (energy::onto_band).
+                scratch.copy_from_slice(&ws.b);
+                let list = &ws.caps.as_ref().map_or(&[][..], |c| &c.list[..]);
+                for &k in list.iter() {
+                    floor[k] = energy::cap_bandwidth(inst, k, ws.rho[k]);
+                    scratch[k] = scratch[k].max(floor[k]);
+                }
+                energy::onto_band(inst, &floor, &mut scratch)
+            } else if capped {
+                // Up: plain scaling keeps every floor (a client on its cap's branch is
+                // within ulps of its floor, well inside the caps' 1e-12).
+                energy::onto_band(inst, &[], &mut scratch_from(&mut scratch, &ws.b))
+            } else {
+                let scale = b_total / ev.demand;
+                for k in 0..k_count {
+                    scratch[k] = ws.b[k] * scale;
+                }
+                true
+            };
+            let t1 = if moved {
+                round_latency(inst, &ws.rho, &scratch, None)
+            } else {
+                f64::INFINITY
+            };
             if t1 < hi {
                 hi = t1;
                 pruning.copy_from_slice(&ws.rho);
@@ -585,5 +1054,51 @@ pub fn optimal(
         upper_bound: hi,
         iterations,
         converged,
+    }
+}
+
+/// Copies `b` into `scratch` and returns it.
+fn scratch_from<'a>(scratch: &'a mut [f64], b: &[f64]) -> &'a mut [f64] {
+    scratch.copy_from_slice(b);
+    scratch
+}
+
+/// What the caps-only problem says (MODEL.md 11.2): F_E(inf) = min sum_k b_E,k(rho_k) over
+/// the box and the budget, each capped client's need for its cap alone.
+#[derive(Clone, Debug, PartialEq)]
+pub enum CapFeasibility {
+    /// F_E(inf) > B, certified by the dual value (or the caps' least pruning with unlimited
+    /// bandwidth exceeds the budget): no point meets every cap.
+    Infeasible,
+    /// The minimizing pruning: with it the caps need less than the band (block B with
+    /// the floors then gives a point).
+    Pruning(Vec<f64>),
+}
+
+/// Solves the caps-only problem by `optimal`'s price search at T = +inf with the time
+/// branch dropped. The caller has checked every client's condition alone
+/// (energy::unreachable_caps) and the least pruning against the budget. A minimizer whose
+/// floors use the whole band although the dual does not certify it (the caps need B to
+/// rounding) has no point either: no split of B gives every client a positive share.
+pub fn cap_feasibility(inst: &Instance, _tolerance: f64, _max_iterations: u32) -> CapFeasibility {
+    let mut ws = Workspace::new(inst);
+    if let Some(caps) = ws.caps.as_mut() {
+        caps.only = true;
+    } else {
+        return CapFeasibility::Pruning(ws.rmin.clone());
+    }
+    let ev = evaluate(inst, &mut ws, f64::INFINITY);
+    if ev.infeasible {
+        return CapFeasibility::Infeasible;
+    }
+    if !(weighted(&inst.w, &ws.rho) <= inst.budget) {
+        return CapFeasibility::Infeasible;
+    }
+    let mut floor = vec![0.0; inst.clients];
+    let failures = energy::bandwidth_floors(inst, &ws.rho, &mut floor);
+    if failures.is_empty() && energy::total(&floor) <= inst.bandwidth_hz {
+        CapFeasibility::Pruning(ws.rho.clone())
+    } else {
+        CapFeasibility::Infeasible
     }
 }

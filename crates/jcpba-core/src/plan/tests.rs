@@ -201,6 +201,10 @@ fn plan_of(problems: &[Problem], opts: &PlanOptions) -> Result<Vec<Plan>, Error>
         data_weight: &cols[3],
         max_pruning: &cols[4],
         fixed_seconds: &[],
+        min_pruning: &[],
+        compute_power_w: &[],
+        fixed_joules: &[],
+        energy_cap_j: &[],
     };
     plan(&batch, opts)
 }

@@ -1,0 +1,146 @@
+//! The cost of energy caps in `optimal` (MODEL.md 11.2): at K clients (default 1,000) on
+//! the generator's default scenario with a 30 W accelerator per client, every client that
+//! spends more there than at `uniform-prune-bandwidth`'s point capped halfway between its energy at `uniform-prune-bandwidth`'s point and at the
+//! uncapped optimum (so the caps bind there and a point exists); the CPU time of the capped
+//! solve against the uncapped one, solved alternately:
+//! `cargo run --release -p jcpba-core --example caps [K]`. `npm run bench` has the same row
+//! through the bindings.
+
+use jcpba_core::energy::client_energy;
+use jcpba_core::instance::instance;
+use jcpba_core::scenario::{generate_from_params, ScenarioParams};
+use jcpba_core::{solve, Method, Problem, SolveOptions, Status};
+use std::time::Instant;
+
+/// Seconds this thread has run on a CPU (Linux: CLOCK_THREAD_CPUTIME_ID), so timings on
+/// a busy machine leave out the time other processes held the core; wall time elsewhere.
+#[cfg(target_os = "linux")]
+fn cpu_seconds(_origin: &Instant) -> f64 {
+    #[repr(C)]
+    struct Timespec {
+        sec: i64,
+        nsec: i64,
+    }
+    extern "C" {
+        fn clock_gettime(clock: i32, ts: *mut Timespec) -> i32;
+    }
+    const CLOCK_THREAD_CPUTIME_ID: i32 = 3;
+    let mut ts = Timespec { sec: 0, nsec: 0 };
+    // SAFETY: clock_gettime writes one timespec (two C longs on x86-64 Linux) to `ts`.
+    let rc = unsafe { clock_gettime(CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    assert_eq!(rc, 0, "clock_gettime");
+    ts.sec as f64 + ts.nsec as f64 * 1e-9
+}
+
+#[cfg(not(target_os = "linux"))]
+fn cpu_seconds(origin: &Instant) -> f64 {
+    origin.elapsed().as_secs_f64()
+}
+
+fn params(clients: usize, seed: u32) -> ScenarioParams {
+    ScenarioParams {
+        clients,
+        seed,
+        drop: 0,
+        realization: 0,
+        cell_radius_m: 500.0,
+        min_distance_m: 10.0,
+        shadowing_db: 0.0,
+        tx_power_w: 10f64.powf((23.0 - 30.0) / 10.0),
+        noise_psd_w_per_hz: 10f64.powf((-174.0 - 30.0) / 10.0),
+        bandwidth_hz: 20e6,
+        payload_bits: 4_194_304.0 * 16.0,
+        flops_per_sample: 256.0 * 4.0 * 6.74e9,
+        samples_min: 50.0,
+        samples_max: 150.0,
+        throughput_min: 1e13,
+        throughput_max: 5e13,
+        max_pruning: 0.5,
+        budget: 0.3,
+        fixed_seconds: 0.0,
+        prunable_compute_fraction: 1.0,
+        prunable_payload_fraction: 1.0,
+        compute_power_min: 200.0,
+        compute_power_max: 200.0,
+        energy_cap_j: f64::INFINITY,
+        utilization: 0.3,
+        model_memory_bytes: 14_679_570_944.0,
+        memory_prunable_fraction: 1.0,
+        device_shares: [0.0; jcpba_core::devices::DEVICE_COUNT],
+    }
+}
+
+/// The capped problem of the module comment.
+fn capped(p: &Problem, opts: &SolveOptions) -> Problem {
+    let mut p = p.clone();
+    let k_count = p.compute_seconds.len();
+    p.compute_power_w = vec![30.0; k_count];
+    let free = solve(&p.view(), Method::Optimal, opts).unwrap();
+    let start = solve(&p.view(), Method::UniformPruneBandwidth, opts).unwrap();
+    let view = p.view();
+    let inst = instance(&view);
+    let caps: Vec<f64> = (0..k_count)
+        .map(|k| {
+            let e = client_energy(&inst, k, free.pruning[k], free.bandwidth[k]);
+            let f = client_energy(&inst, k, start.pruning[k], start.bandwidth[k]);
+            if f < e {
+                f + 0.5 * (e - f)
+            } else {
+                f64::INFINITY
+            }
+        })
+        .collect();
+    p.energy_cap_j = caps;
+    p
+}
+
+fn main() {
+    let k_count: usize = std::env::args().nth(1).map_or(1000, |s| s.parse().unwrap());
+    let opts = SolveOptions::default();
+    let origin = Instant::now();
+    let (mut free_cpu, mut capped_cpu) = (0.0, 0.0);
+    let rounds = 20;
+    for seed in 1..=5 {
+        let base = generate_from_params(&params(k_count, seed)).unwrap();
+        let mut free = base.clone();
+        free.compute_power_w = vec![30.0; k_count];
+        let cap = capped(&base, &opts);
+        let s = solve(&cap.view(), Method::Optimal, &opts).unwrap();
+        assert_eq!(s.status, Status::Converged);
+        let view = cap.view();
+        let inst = instance(&view);
+        let binding = (0..k_count)
+            .filter(|&k| cap.energy_cap_j[k] < f64::INFINITY)
+            .filter(|&k| client_energy(&inst, k, s.pruning[k], s.bandwidth[k]) >= cap.energy_cap_j[k] * (1.0 - 1e-9))
+            .count();
+        let f = solve(&free.view(), Method::Optimal, &opts).unwrap();
+        // PROFILE=1: only capped solves, for a profiler.
+        if std::env::var("PROFILE").is_ok() {
+            for _ in 0..400 {
+                solve(&cap.view(), Method::Optimal, &opts).unwrap();
+            }
+            return;
+        }
+        for _ in 0..rounds {
+            let t0 = cpu_seconds(&origin);
+            solve(&free.view(), Method::Optimal, &opts).unwrap();
+            let t1 = cpu_seconds(&origin);
+            solve(&cap.view(), Method::Optimal, &opts).unwrap();
+            let t2 = cpu_seconds(&origin);
+            free_cpu += t1 - t0;
+            capped_cpu += t2 - t1;
+        }
+        println!(
+            "seed {}: caps bind on {} of {} clients; T {:.6} s capped, {:.6} s uncapped; iterations {} vs {}",
+            seed, binding, k_count, s.latency, f.latency, s.iterations, f.iterations
+        );
+    }
+    let n = (5 * rounds) as f64;
+    println!(
+        "optimal K={}: uncapped {:.3} ms, capped {:.3} ms CPU per solve; ratio {:.2}",
+        k_count,
+        1e3 * free_cpu / n,
+        1e3 * capped_cpu / n,
+        capped_cpu / free_cpu
+    );
+}
