@@ -5,26 +5,34 @@ export const PARTS = ['solve', 'accuracy', 'suites', 'sweep', 'plan', 'counts', 
 export const FULL_SIZES = [10, 100, 1000, 10000];
 export const QUICK_SIZES = [10, 100];
 
-export const USAGE = `Usage: npm run bench -- [--quick] [--methods a,b|all] [--backends a,b|all] [--sizes K,K...]
-                       [--parts ${PARTS.join(',')}] [--baseline FILE|none] [--out DIR]
+export const USAGE = `Usage: npm run bench -- [--quick] [--methods a,b|all] [--backends a,b|all]
+                       [--sizes K,K...] [--baseline FILE|none] [--out DIR]
+                       [--parts P,P...]
 
-Per-solve timings (tinybench, and CPU time at K = 1,000), accuracy (parity, certificates,
-scalar and vector paths), backend and batching suites (benny), sweep throughput at 1 and
-all threads (against a baseline build when there is one), the fine-tuning plan (N = 64,
-K = 100), rate evaluations per client, and the anchors (Ipopt beside optimal and bcd at
-K = 10 to 10,000 when coinor-libipopt-dev is installed; bcd's gap to the optimum over
-generated problems). Prints the performance targets met or not met.
-Writes DIR/latest.json, DIR/latest.md and benny's files (default DIR: bench/results).
+Per-solve timings (tinybench, and CPU time at K = 1,000), accuracy (parity,
+certificates, scalar and vector paths), backend and batching suites (benny),
+sweep throughput at 1 and all threads (against a baseline build when there is
+one), the fine-tuning plan (N = 64, K = 100), rate evaluations per client, and
+the anchors (Ipopt beside optimal and bcd at K = 10 to 10,000 when
+coinor-libipopt-dev is installed; bcd's gap to the optimum over generated
+problems). Prints the performance targets met or not met. Writes
+DIR/latest.json, DIR/latest.md and benny's files (default DIR: bench/results).
 Build first: npm run build; for the baseline, bash bench/baseline.sh once.
 
-  --quick      sizes ${QUICK_SIZES.join(', ')}, few iterations, small suites and sweep (a CI smoke test, < 60 s);
-               every part but anchors unless --parts names it
-  --methods    methods of the per-solve table (default: all, and min-pruning: deadline mode at 1.05 T*); suites and counts use bcd and optimal among them
+  --quick      sizes ${QUICK_SIZES.join(', ')}, few iterations, small suites and sweep
+               (a CI smoke test, < 60 s); every part but anchors unless --parts
+               names it
+  --methods    methods of the per-solve table (default: all, and min-pruning:
+               deadline mode at 1.05 T*); suites and counts use bcd and optimal
+               among them
   --backends   ${BACKENDS.join(', ')} (default: all)
-  --sizes      client counts K of the per-solve table (default: ${FULL_SIZES.join(', ')})
-  --parts      parts to run (default: all)
+  --sizes      client counts K of the per-solve table
+               (default: ${FULL_SIZES.join(', ')})
+  --parts      parts to run (default: all): ${PARTS.slice(0, 4).join(', ')},
+               ${PARTS.slice(4).join(', ')}
   --baseline   an earlier build of the native addon to measure the sweep against
-               (default: the newest bench/baseline/*.node, from bash bench/baseline.sh)
+               (default: the newest bench/baseline/*.node, from bash
+               bench/baseline.sh)
   --out        output folder (default: bench/results)`;
 
 function list(flag, text, allowed) {

@@ -19,7 +19,7 @@ const BROWSER_VALUES = [...SHARED_VALUES, 'BROWSER_BACKENDS', 'DEFAULT_WASM_URL'
 
 const SHARED_TYPES = [
   'AdaptivePlan', 'BackendName', 'CalibrateOptions', 'CalibratedRun', 'Calibration', 'PilotRun', 'ClientColumns', 'ClientField', 'ClientInput', 'DatasetPreset', 'ErrorCode', 'FeasibleResult', 'InfeasibleResult', 'MethodId',
-  'MinPruningOptions', 'MinPruningResult', 'MinPruningStatus', 'ModelPreset', 'PlanOptions', 'PlanResult', 'Policy',
+  'Kernels', 'MinPruningFeasible', 'MinPruningInfeasible', 'MinPruningOptions', 'MinPruningResult', 'MinPruningStatus', 'ModelPreset', 'PlanOptions', 'PlanResult', 'Policy',
   'Problem', 'ProblemInput', 'StaticPlan', 'ScenarioOptions', 'ScenarioParams', 'SolveOptions', 'SolveResult', 'Solver', 'Status',
   'Device',
 ];

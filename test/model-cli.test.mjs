@@ -15,7 +15,8 @@ const run = (args, input) => spawnSync(process.execPath, [BIN, ...args], { input
 const rel = (x, y) => Math.abs(x / y - 1);
 
 test('generate --fixed-seconds --prunable-compute --prunable-payload: the fields, their help, and the same solve as the API', () => {
-  const help = run(['generate', '--help']).stdout;
+  // Help is wrapped at 80 columns: an option's continuation lines joined back to it.
+  const help = run(['generate', '--help']).stdout.replace(/\n {20,}/g, ' ');
   assert.match(help, /--fixed-seconds X\s+fixed time per round of every client .*, s, >= 0 \(default: 0\)/);
   assert.match(help, /--prunable-compute X\s+share of the compute that pruning removes, phi_c in \[0, 1\] \(default: 1\)/);
   assert.match(help, /--prunable-payload X\s+share of the payload .* phi_s in \[0, 1\] \(default: 1\)/);

@@ -17,11 +17,11 @@ import type { CoreBackend } from '../bindings/types.js';
 // both lists): the same solver, problem and generator names; no sweep (it needs Node).
 
 // Solver.
-export type { BackendName, Solver } from './solvers.js';
+export type { BackendName, Kernels, Solver } from './solvers.js';
 export { METHODS, DEFAULT_TOLERANCE, DEFAULT_MAX_ITERATIONS, hasPoint, solve } from './core/methods.js';
 export type { FeasibleResult, InfeasibleResult, MethodId, SolveOptions, SolveResult, Status } from './core/methods.js';
 export { minPruning } from './core/deadline.js';
-export type { MinPruningOptions, MinPruningResult, MinPruningStatus } from './core/deadline.js';
+export type { MinPruningFeasible, MinPruningInfeasible, MinPruningOptions, MinPruningResult, MinPruningStatus } from './core/deadline.js';
 export { POLICIES, plan } from './core/plan.js';
 export type { AdaptivePlan, PlanOptions, PlanResult, Policy, StaticPlan } from './core/plan.js';
 export { calibrate } from './learning/calibrate.js';

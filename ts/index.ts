@@ -8,10 +8,11 @@
 // Solver: the facade over the native, WASM and TypeScript backends.
 export { createSolver, BACKENDS } from './facade.js';
 export type { BackendName, CreateSolverOptions, Solver } from './facade.js';
+export type { Kernels } from './solvers.js';
 export { METHODS, DEFAULT_TOLERANCE, DEFAULT_MAX_ITERATIONS, hasPoint, solve } from './core/methods.js';
 export type { FeasibleResult, InfeasibleResult, MethodId, SolveOptions, SolveResult, Status } from './core/methods.js';
 export { minPruning } from './core/deadline.js';
-export type { MinPruningOptions, MinPruningResult, MinPruningStatus } from './core/deadline.js';
+export type { MinPruningFeasible, MinPruningInfeasible, MinPruningOptions, MinPruningResult, MinPruningStatus } from './core/deadline.js';
 export { POLICIES, plan } from './core/plan.js';
 export type { AdaptivePlan, PlanOptions, PlanResult, Policy, StaticPlan } from './core/plan.js';
 export { calibrate } from './learning/calibrate.js';

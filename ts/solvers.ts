@@ -5,12 +5,19 @@
  */
 import { type ErrorCode, JcpbaError } from './core/error.js';
 import { type MethodId, type SolveOptions, type SolveResult, checkOptions, solve as solveTs } from './core/methods.js';
-import { type OptionalField, type Problem, CLIENT_FIELDS, OPTIONAL_DEFAULT, OPTIONAL_FIELDS, toProblemShape } from './core/problem.js';
+import { type OptionalField, type Problem, type ProblemInput, CLIENT_FIELDS, OPTIONAL_DEFAULT, OPTIONAL_FIELDS, toProblemShape } from './core/problem.js';
 import { type MinPruningOptions, type MinPruningResult, checkMinPruningOptions, minPruning as minPruningTs } from './core/deadline.js';
 import { type PlanOptions, type PlanResult, checkPlanOptions, plan as planTs } from './core/plan.js';
 import type { CoreBackend, CoreSolution } from '../bindings/types.js';
 
 export const BACKENDS = ['native', 'wasm', 'ts'] as const;
+
+/**
+ * The instruction set a compiled core's kernels run on: `avx512f` or `avx2+fma` (the native
+ * addon, picked at run time on x86-64), `simd128` (WASM with SIMD), `scalar` (neither, or
+ * JCPBA_SIMD=off).
+ */
+export type Kernels = 'avx512f' | 'avx2+fma' | 'simd128' | 'scalar';
 export type BackendName = (typeof BACKENDS)[number];
 
 export interface Solver {
@@ -25,20 +32,20 @@ export interface Solver {
    * The instruction set of the compiled core's kernels (`avx512f`, `avx2+fma`, `simd128`
    * or `scalar`); undefined on `ts`.
    */
-  readonly kernels?: string;
-  solve(problem: unknown, options?: SolveOptions): SolveResult;
+  readonly kernels?: Kernels;
+  solve(problem: ProblemInput | Problem, options?: SolveOptions): SolveResult;
   /** Many problems in one crossing of the boundary; errors name `problems[i]`. */
-  solveMany(problems: unknown[], options?: SolveOptions): SolveResult[];
+  solveMany(problems: readonly (ProblemInput | Problem)[], options?: SolveOptions): SolveResult[];
   /**
    * Deadline mode (docs/MODEL.md section 9): the least weighted pruning that meets
    * `options.deadline` seconds, with a certified bracket; `pruningBudget` may be absent.
    */
-  minPruning(problem: unknown, options: MinPruningOptions): MinPruningResult;
+  minPruning(problem: ProblemInput | Problem, options: MinPruningOptions): MinPruningResult;
   /**
    * Fine-tuning time to a target loss (MODEL.md section 10): `problems` are the fading
    * realizations of one drop; one plan per policy (`both`: static, then adaptive).
    */
-  plan(problems: unknown[], options: PlanOptions): PlanResult[];
+  plan(problems: readonly (ProblemInput | Problem)[], options: PlanOptions): PlanResult[];
   /** The compiled core, for batch entry points beyond solve (undefined on `ts`). */
   readonly core?: CoreBackend;
 }
@@ -111,7 +118,7 @@ const columnsOf = (p: Problem): Float64Array[] => [...CLIENT_FIELDS.map((f) => p
  * Many problems in the batch layout of the compiled cores (bindings/types.ts `solveMany`):
  * shapes are parsed here (errors name `problems[i]`), values are checked by the core.
  */
-function packBatch(problems: unknown[]): { scalars: Float64Array; offsets: Uint32Array; columns: Float64Array[] } {
+function packBatch(problems: readonly unknown[]): { scalars: Float64Array; offsets: Uint32Array; columns: Float64Array[] } {
   const shaped = problems.map((p, i) => {
     try {
       return toProblemShape(p);
@@ -165,7 +172,7 @@ export function coreSolver(backend: BackendName, core: CoreBackend, skipped: Sol
       throw asJcpbaError(e);
     }
   };
-  const solveMany = (problems: unknown[], options?: SolveOptions): SolveResult[] => {
+  const solveMany = (problems: readonly unknown[], options?: SolveOptions): SolveResult[] => {
     try {
       checkBatch(problems);
       const { method, tolerance, maxIterations } = checkOptions(options);
@@ -183,12 +190,12 @@ export function coreSolver(backend: BackendName, core: CoreBackend, skipped: Sol
       const { deadline, tolerance, maxIterations } = checkMinPruningOptions(options);
       const p = toProblemShape(problem, { requireBudget: false });
       const c = columnsOf(p);
-      return core.minPruning(scalarsOf(p), c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9], deadline, tolerance, maxIterations);
+      return core.minPruning(scalarsOf(p), c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9], deadline, tolerance, maxIterations) as MinPruningResult;
     } catch (e) {
       throw asJcpbaError(e);
     }
   };
-  const plan = (problems: unknown[], options: PlanOptions): PlanResult[] => {
+  const plan = (problems: readonly unknown[], options: PlanOptions): PlanResult[] => {
     try {
       const o = checkPlanOptions(options);
       if (!Array.isArray(problems)) {
@@ -224,7 +231,7 @@ export function coreSolver(backend: BackendName, core: CoreBackend, skipped: Sol
   };
   const simdSkipped = (core as { simdSkipped?: string }).simdSkipped;
   const all = simdSkipped === undefined ? skipped : [...skipped, { backend, reason: simdSkipped }];
-  const kernels = typeof core.kernels === 'function' ? core.kernels() : undefined;
+  const kernels = typeof core.kernels === 'function' ? (core.kernels() as Kernels) : undefined;
   return { backend, skipped: all, kernels, solve, solveMany, minPruning, plan, core };
 }
 

@@ -26,7 +26,8 @@ function npm(args, cwd) {
 
 /** Runs a command in the app; returns { status, stdout, stderr }. */
 function inApp(command, args, { input, env } = {}) {
-  return spawnSync(command, args, { cwd: ctx.app, input, encoding: 'utf8', env: { ...process.env, JCPBA_BACKEND: '', ...env } });
+  // The note on a skipped backend leaves a marker in the cache folder: a scratch one here.
+  return spawnSync(command, args, { cwd: ctx.app, input, encoding: 'utf8', env: { ...process.env, JCPBA_BACKEND: '', JCPBA_CACHE_DIR: join(ctx.dir, 'cache'), ...env } });
 }
 const jcpba = (args, options) => inApp(join(ctx.app, 'node_modules/.bin/jcpba'), args, options);
 const node = (file, options) => inApp(process.execPath, [file], options);
@@ -53,7 +54,8 @@ installed('the tarball holds the build, the license, the docs and schemas, and n
   const has = (f) => ctx.files.includes(f);
   for (const f of ['LICENSE', 'README.md', 'package.json', 'bin/jcpba.js', 'dist/ts/index.js', 'dist/ts/browser.js', 'dist/ts/index.d.ts',
     'bindings/wasm/jcpba.wasm', 'bindings/wasm/jcpba-nosimd.wasm', 'bindings/native/jcpba.linux-x64-gnu.node', 'docs/MODEL.md', 'docs/CORE_API.md',
-    'schemas/problem.schema.json', 'schemas/solve-results.schema.json', 'schemas/sweep-results.schema.json']) {
+    'schemas/problem.schema.json', 'schemas/solve-results.schema.json', 'schemas/sweep-results.schema.json',
+    'dist/cjs/index.cjs', 'dist/cjs/index.d.cts', 'CITATION.cff', 'CHANGELOG.md']) {
     assert.ok(has(f), f);
   }
   for (const prefix of ['test/', 'bench/', 'crates/', 'web/', 'scripts/', 'node_modules/', 'target/']) {
@@ -62,6 +64,38 @@ installed('the tarball holds the build, the license, the docs and schemas, and n
   assert.match(readFileSync(join(ctx.pkgDir, 'LICENSE'), 'utf8'), /^MIT License/);
   assert.is(PKG.license, 'MIT');
   assert.match(PKG.repository.url, /^git\+https:\/\/.+\.git$/);
+  assert.ok(PKG.keywords.includes('federated learning') && PKG.keywords.includes('pruning'));
+  assert.is(PKG.sideEffects, false);
+  assert.match(readFileSync(join(ctx.pkgDir, 'CITATION.cff'), 'utf8'), /arXiv:2602\.01024/);
+});
+
+installed('CommonJS: require works without require(esm) (Node 20.0 semantics), with the same numbers and every export', () => {
+  writeFileSync(
+    join(ctx.app, 'use.cjs'),
+    `const jcpba = require('jcpba');
+const { createSolver, generate, runSweep } = jcpba;
+(async () => {
+  const solver = await createSolver();
+  const wasm = await createSolver({ backend: 'wasm' });
+  const problem = generate({ clients: 30, seed: 5 });
+  const out = await runSweep({ grid: [{ key: 'clients', values: [4] }], seed: 1, drops: 1, realizations: 2, methods: ['equal'] }, { out: 'cjs-sweep', backend: 'wasm', threads: 1 });
+  console.log(JSON.stringify({ exports: Object.keys(jcpba).sort(), backend: solver.backend, latency: solver.solve(problem).latency,
+    wasm: wasm.solve(problem).latency, sweep: out.unitsDone, error: jcpba.JcpbaError.name }));
+})().catch((e) => { console.error(e); process.exit(1); });
+`,
+  );
+  const r = inApp(process.execPath, ['--no-experimental-require-module', 'use.cjs']);
+  assert.is(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout);
+  const esm = inApp(process.execPath, ['--input-type=module', '-e', "import * as j from 'jcpba'; console.log(JSON.stringify(Object.keys(j).sort()))"]);
+  assert.equal(out.exports, JSON.parse(esm.stdout), 'the same exports as the ESM entry');
+  assert.is(out.backend, 'native');
+  const ref = solve(generate({ clients: 30, seed: 5 }), { method: 'optimal' }).latency;
+  assert.ok(Math.abs(out.latency - ref) <= 1e-9 * ref && Math.abs(out.wasm - ref) <= 1e-9 * ref, `${out.latency} ${out.wasm} vs ${ref}`);
+  assert.is(out.sweep, 1, 'the sweep ran its worker from the CommonJS build');
+  // Without require(esm), requiring the ESM entry itself fails: the CommonJS build is what runs.
+  const direct = inApp(process.execPath, ['--no-experimental-require-module', '-e', "require(require('path').join(process.cwd(), 'node_modules/jcpba/dist/ts/index.js'))"]);
+  assert.is.not(direct.status, 0);
 });
 
 installed("every relative link of the README and every source of a source map is in the package", () => {
@@ -157,6 +191,55 @@ export const backend: 'wasm' | 'ts' | 'native' = solver.backend;
   const wrong = inApp(process.execPath, [TSC, ...common, '--module', 'nodenext', '--moduleResolution', 'nodenext', '--noEmit', 'browser.mts']);
   assert.is.not(wrong.status, 0);
   assert.match(wrong.stdout, /BROWSER_BACKENDS/);
+});
+
+installed('strict TypeScript: a wrong problem does not compile (@ts-expect-error), results narrow on status, the .wasm import is typed', () => {
+  // Every @ts-expect-error line must be an error, or tsc fails: the compile passing proves
+  // the wrong problems are rejected by the types.
+  writeFileSync(
+    join(ctx.app, 'strict.mts'),
+    `import { createSolver, solve, type Kernels, type MinPruningResult, type ProblemInput } from 'jcpba';
+import wasmUrl from 'jcpba/jcpba.wasm';
+const solver = await createSolver({ wasm: wasmUrl });
+const good: ProblemInput = {
+  bandwidthHz: 2e7, noisePsdDbmPerHz: -174, payloadBits: 2 ** 26, pruningBudget: 0.3,
+  clients: [{ computeSeconds: 12.5, txPowerW: 0.2, channelGain: 2.8e-11, dataWeight: 300, maxPruning: 0.5 }],
+};
+const columns: ProblemInput = { ...good, clients: { computeSeconds: [1], txPowerW: [0.2], channelGain: [1e-11], dataWeight: [1], maxPruning: [0.5] } };
+solver.solve(good);
+solve(columns, { method: 'bcd' });
+// @ts-expect-error a misspelt field is not a problem
+solver.solve({ bandwithHz: 2e7, noisePsdDbmPerHz: -174, payloadBits: 1, clients: [] });
+// @ts-expect-error clients is required
+solve({ bandwidthHz: 2e7, noisePsdDbmPerHz: -174, payloadBits: 1 });
+// @ts-expect-error a string where a number of Hz goes
+solver.minPruning({ ...good, bandwidthHz: '20 MHz' }, { deadline: 50 });
+// @ts-expect-error a client without its channel gain
+solver.solveMany([{ ...good, clients: [{ computeSeconds: 1, txPowerW: 0.2, dataWeight: 1, maxPruning: 0.5 }] }]);
+const d: MinPruningResult = solver.minPruning(good, { deadline: 50 });
+if (d.status === 'infeasible') {
+  const least: number | null = d.minDeadline;
+  console.log(least);
+} else {
+  const pruned: number = d.weightedPruning;
+  const band: Float64Array = d.bandwidth;
+  console.log(pruned, band.length);
+}
+// @ts-expect-error without narrowing, the point may be null
+const unsafe: Float64Array = d.pruning;
+const kernels: Kernels | undefined = solver.kernels;
+// @ts-expect-error kernels is one of four instruction sets, not any string
+const sse: 'sse2' | undefined = solver.kernels;
+console.log(unsafe, kernels, sse);
+`,
+  );
+  const common = ['--strict', '--target', 'es2022', '--skipLibCheck', 'false', '--types', 'node', '--typeRoots', join(ROOT, 'node_modules/@types'), '--noEmit'];
+  const tsc = inApp(process.execPath, [TSC, ...common, '--module', 'nodenext', '--moduleResolution', 'nodenext', 'strict.mts']);
+  assert.is(tsc.status, 0, tsc.stdout + tsc.stderr);
+  // And the same consumer as CommonJS TypeScript, through the require condition's types.
+  writeFileSync(join(ctx.app, 'strict.cts'), "import jcpba = require('jcpba');\nconst p: jcpba.ProblemInput = { bandwidthHz: 1, noisePsdWPerHz: 1e-20, payloadBits: 1, clients: [] };\n// @ts-expect-error payloadBits is a number\nconst q: jcpba.ProblemInput = { ...p, payloadBits: 'many' };\nexport const both = [p, q, jcpba.createSolver];\n");
+  const cts = inApp(process.execPath, [TSC, ...common, '--module', 'nodenext', '--moduleResolution', 'nodenext', 'strict.cts']);
+  assert.is(cts.status, 0, cts.stdout + cts.stderr);
 });
 
 installed('without a prebuilt addon: wasm runs, forcing native says what to do, JCPBA_NATIVE_PATH loads one', () => {

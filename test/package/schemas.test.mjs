@@ -124,6 +124,9 @@ test('the problem schema accepts and rejects what jcpba accepts and rejects', ()
     ['fixed seconds as a column', { ...columnar, clients: { ...columnar.clients, fixedSeconds: [0, 1, 2] } }],
     ['no fixed seconds (an empty column)', { ...columnar, clients: { ...columnar.clients, fixedSeconds: [] } }],
     ['not an object', [base]],
+    ['a $schema key (the editor hint the shipped schemas invite)', { $schema: 'https://example.org/problem.schema.json', ...base }],
+    ['a $schema key in columnar form', { $schema: './node_modules/jcpba/schemas/problem.schema.json', ...columnar }],
+    ['a $schema that is not a string', { $schema: 7, ...base }],
   );
   let rejected = 0;
   let rangeOnly = 0;

@@ -113,3 +113,22 @@ export const nodeIo: Io = {
   stdin: () => process.stdin,
   write: (t) => (process.stdout.write(t) ? Promise.resolve() : new Promise((resolve) => process.stdout.once('drain', resolve))),
 };
+
+/**
+ * How progress may be drawn on stderr: `live` (one line redrawn with `\r` and the erase-line
+ * escape code), `plain` (redrawn with `\r` and spaces, no escape code: NO_COLOR set), or
+ * `lines` (a plain line now and then: stderr is not a terminal, a log or a pipe, or the
+ * terminal is TERM=dumb and cannot redraw).
+ */
+export type ProgressStyle = 'live' | 'plain' | 'lines';
+
+export function progressStyle(isTTY: boolean | undefined, env: Record<string, string | undefined>): ProgressStyle {
+  if (isTTY !== true || env.TERM === 'dumb') return 'lines';
+  // no-color.org: the presence of a non-empty NO_COLOR asks for no ANSI styling.
+  return env.NO_COLOR !== undefined && env.NO_COLOR !== '' ? 'plain' : 'live';
+}
+
+/** A redrawn progress line: `\r`, the text, then the end of the previous one erased (by escape code, or by spaces in `plain`). */
+export function redraw(text: string, style: 'live' | 'plain', previousLength: number): string {
+  return style === 'live' ? `\r\x1b[K${text}` : `\r${text}${' '.repeat(Math.max(0, previousLength - text.length))}`;
+}

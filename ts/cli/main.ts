@@ -23,7 +23,7 @@ export type { Io } from './io.js';
 
 /** The main help; `bench` is offered only where it can run (a clone, not an installed package). */
 function mainHelp(): string {
-  const bench = benchAvailable() ? '  bench      benchmark the backends (per solve, suites, sweep throughput; see --help)\n' : '';
+  const bench = benchAvailable() ? '  bench      benchmark the backends (per solve, suites, sweep throughput)\n' : '';
   return `jcpba ${VERSION}: joint client-specific pruning and bandwidth allocation (JCPBA)
 for federated fine-tuning of LLMs over wireless networks.
 
@@ -32,16 +32,26 @@ Usage: jcpba <command> [options]
 Commands:
   generate   print a problem (JSON) drawn from the scenario generator
   solve      solve a problem file (or - for stdin) with one or more methods
-  plan       the pruning budget that minimizes the fine-tuning time to a target loss
-  calibrate  fit the convergence model (R0, Pmax, m) to pilot runs, for plan and sweep
+  plan       the pruning budget that minimizes the time to a target loss
+  calibrate  fit the convergence model (R0, Pmax, m) to pilot runs
   sweep      Monte Carlo over a grid of scenarios: table, CSV, JSON and figures
   merge      combine the folders of a sharded sweep into one result
 ${bench}
-Run 'jcpba <command> --help' (or -h) for a command's options; 'jcpba -V' prints the version.
---method and --methods are the same flag everywhere. Units are SI (s, Hz, W, bits)
-unless an option says otherwise.
+Run 'jcpba help <command>' (or 'jcpba <command> --help') for its options;
+'jcpba -V' prints the version. --method and --methods are the same flag
+everywhere. Units are SI (s, Hz, W, bits) unless an option says otherwise.
 `;
 }
+
+/** What bare `jcpba` prints on stderr: a usage error, kept short. */
+function shortUsage(): string {
+  return `Usage: jcpba <command> [options]
+Commands: ${commandList()}
+Run 'jcpba --help' for what each does, 'jcpba help <command>' for its options.
+`;
+}
+
+const commandList = () => ['generate', 'solve', 'plan', 'calibrate', 'sweep', 'merge', ...(benchAvailable() ? ['bench'] : [])].join(', ');
 
 const COMMANDS = ['generate', 'solve', 'plan', 'calibrate', 'sweep', 'merge', 'bench', 'help', 'version'];
 
@@ -61,7 +71,7 @@ export async function main(argv: string[], io: Io = nodeIo): Promise<number> {
     const [command, ...rest] = argv;
     switch (command) {
       case 'generate':
-        return generateCommand(rest, io);
+        return await generateCommand(rest, io);
       case 'solve':
         return await solveCommand(rest, io);
       case 'plan':
@@ -80,11 +90,23 @@ export async function main(argv: string[], io: Io = nodeIo): Promise<number> {
         io.out(`${VERSION}\n`);
         return 0;
       case undefined:
+        io.err(shortUsage());
+        return 2;
+      case 'help':
+        // `jcpba help CMD` is `jcpba CMD --help`; `jcpba help` the main help.
+        if (rest.length > 0) {
+          const topic = rest[0];
+          if (!COMMANDS.includes(topic) || topic === 'help' || topic === 'version') {
+            throw usageError(`no help on ${JSON.stringify(topic)}${didYouMean(topic, COMMANDS)} (commands: ${commandList()})`, 'command');
+          }
+          return await main([topic, '--help'], io);
+        }
+        io.out(mainHelp());
+        return 0;
       case '--help':
       case '-h':
-      case 'help':
         io.out(mainHelp());
-        return command === undefined ? 2 : 0;
+        return 0;
       default:
         throw usageError(
           `unknown command ${JSON.stringify(command)}${didYouMean(command, COMMANDS)}; expected generate, solve, plan, calibrate, sweep, ${benchAvailable() ? 'merge or bench' : 'or merge'} (see jcpba --help)`,

@@ -5,8 +5,10 @@ import { resultsTable } from '../sweep/results.js';
 import { mergeShards } from '../sweep/run.js';
 import { type FlagSpec, formatHelp, parseArgs, usageError } from './args.js';
 import type { Io } from './io.js';
+import { statisticOption } from './sweep.js';
 
 const MERGE_FLAGS: Record<string, FlagSpec> = {
+  statistic: { value: 'mean|median', help: 'what the figures draw (see jcpba help sweep)', default: 'mean' },
   out: { value: 'DIR', help: 'folder for the merged results (required)' },
   quiet: { boolean: true, help: 'print nothing on stdout' },
   help: { boolean: true, help: 'show this help' },
@@ -20,7 +22,7 @@ export async function mergeCommand(argv: string[], io: Io): Promise<number> {
   }
   const out = flags.get('out');
   if (!out) throw usageError('merge needs --out DIR', 'out');
-  const merged = await mergeShards(out, positionals);
+  const merged = await mergeShards(out, positionals, { statistic: statisticOption(flags.get('statistic')) });
   if (!flags.has('quiet')) io.out(resultsTable(merged.config, merged.rows));
   for (const note of merged.notes) io.err(`jcpba: note: ${note}\n`);
   if (merged.missing > 0) io.err(`jcpba: merge: ${merged.missing} units are missing; results cover complete grid points only\n`);

@@ -3,12 +3,14 @@
  * section 10), over the fading realizations of one drop, read from a file (a JSON array
  * of problems) or drawn from the scenario generator. JSON for tools, a table for people.
  */
+import type { ProblemInput } from '../core/problem.js';
 import { JcpbaError } from '../core/error.js';
 import { METHODS, type MethodId } from '../core/methods.js';
 import { type PlanResult, type Policy, policyId } from '../core/plan.js';
 import { type ScenarioOptions, generate } from '../core/scenario.js';
 import { createSolver } from '../facade.js';
 import { type FlagSpec, formatHelp, parseArgs, parseNumber, usageError } from './args.js';
+import { backendNotes } from './notes.js';
 import type { Io } from './io.js';
 import { SCENARIO_FLAGS, scenarioFlagSpecs, scenarioValue } from './scenario-flags.js';
 import { CONVERGENCE_FLAGS, EXPONENT_FLAG, backendOption, convergenceModel, parseMethods, parseProblemJson, readProblemText } from './options.js';
@@ -29,6 +31,7 @@ const PLAN_FLAGS: Record<string, FlagSpec> = {
   tolerance: { value: 'X', help: 'relative tolerance of the solves and of the search', default: '1e-10' },
   'max-iterations': { value: 'N', help: 'iteration cap of each solve, and of the search', default: '500' },
   backend: { value: 'auto|native|wasm|ts', help: 'solver backend (also JCPBA_BACKEND)', default: 'auto' },
+  verbose: { boolean: true, help: 'print the note on a skipped backend every time (default: once per machine)' },
   help: { boolean: true, help: 'show this help' },
 };
 
@@ -151,9 +154,10 @@ export async function planCommand(argv: string[], io: Io): Promise<number> {
   if (format !== 'json' && format !== 'table') throw usageError(`--format must be json or table (got ${JSON.stringify(format)})`, 'format');
   const tolerance = flags.has('tolerance') ? parseNumber(flags.get('tolerance')!, '--tolerance') : undefined;
   const maxIterations = flags.has('max-iterations') ? parseNumber(flags.get('max-iterations')!, '--max-iterations') : undefined;
-  const problems = await realizationsOf(positionals, flags, io);
+  // Parsed JSON or generated problems, checked by the solver.
+  const problems = (await realizationsOf(positionals, flags, io)) as ProblemInput[];
   const solver = await createSolver({ backend: backendOption(flags.get('backend')) });
-  for (const s of solver.skipped) io.err(`jcpba: note: skipped the ${s.backend} backend: ${s.reason}\n`);
+  backendNotes(solver.skipped, io, flags.has('verbose'));
   const plans: PlanResult[] = [];
   for (const method of methods) {
     // The adaptive policy is optimal's; every other method is planned static.

@@ -6,10 +6,11 @@
 import { METHODS, type SolveResult, hasPoint } from '../core/methods.js';
 import type { MinPruningResult } from '../core/deadline.js';
 import { createSolver } from '../facade.js';
-import { type Problem, toProblem } from '../core/problem.js';
+import { type Problem, type ProblemInput, toProblem } from '../core/problem.js';
 import { type CheckedPlanOptions, checkPlanOptions, roundsNeeded } from '../core/plan.js';
 import { type FlagSpec, formatHelp, parseArgs, parseNumber, usageError } from './args.js';
 import type { Io } from './io.js';
+import { backendNotes } from './notes.js';
 import { solveNdjson } from './ndjson.js';
 import { EXPONENT_FLAG, backendOption, exponentOption, parseMethods, parseProblemJson, pruningLimitOption, readProblemText } from './options.js';
 
@@ -27,6 +28,7 @@ const SOLVE_FLAGS: Record<string, FlagSpec> = {
   'pruning-limit': { value: 'PMAX|inf', help: 'with --rounds0: mean pruning at which the target becomes unreachable (MODEL.md section 10)' },
   'convergence-exponent': { ...EXPONENT_FLAG, help: `with --rounds0: ${EXPONENT_FLAG.help}` },
   ndjson: { boolean: true, help: 'FILE holds one problem per line: one result line each ({"line", "backend", "results"} or {"line", "error"}), as read; a bad line does not stop the others' },
+  verbose: { boolean: true, help: 'print the note on a skipped backend every time (default: once per machine)' },
   help: { boolean: true, help: 'show this help' },
 };
 
@@ -104,11 +106,12 @@ export async function solveCommand(argv: string[], io: Io): Promise<number> {
         convergenceExponent: flags.has('convergence-exponent') ? exponentOption(flags.get('convergence-exponent')!) : 1,
       })
     : undefined;
-  const problem = ndjson ? undefined : parseProblemJson(await readProblemText(positionals[0], io), source);
+  // Parsed JSON, checked by the solver (every field, with the client's index).
+  const problem = (ndjson ? undefined : parseProblemJson(await readProblemText(positionals[0], io), source)) as ProblemInput;
   const solver = await createSolver({ backend: backendOption(flags.get('backend')) });
-  for (const s of solver.skipped) io.err(`jcpba: note: skipped the ${s.backend} backend: ${s.reason}\n`);
+  backendNotes(solver.skipped, io, flags.has('verbose'));
   if (deadline !== undefined) {
-    const one = (p: unknown) => ({ backend: solver.backend, results: [resultJson(solver.minPruning(p, { deadline, tolerance, maxIterations }))] });
+    const one = (p: unknown) => ({ backend: solver.backend, results: [resultJson(solver.minPruning(p as ProblemInput, { deadline, tolerance, maxIterations }))] });
     if (ndjson) return solveNdjson(positionals[0], io, one);
     const r = solver.minPruning(problem, { deadline, tolerance, maxIterations });
     io.out(format === 'json' ? `${JSON.stringify({ backend: solver.backend, results: [resultJson(r)] }, null, 2)}\n` : minPruningTable(r, solver.backend));
@@ -116,7 +119,7 @@ export async function solveCommand(argv: string[], io: Io): Promise<number> {
   }
   if (ndjson) {
     return solveNdjson(positionals[0], io, (p) => {
-      const results = methods.map((method) => solver.solve(p, { method, tolerance, maxIterations }));
+      const results = methods.map((method) => solver.solve(p as ProblemInput, { method, tolerance, maxIterations }));
       const targets = target ? results.map((r) => toTarget(toProblem(p), r, target)) : undefined;
       return { backend: solver.backend, results: results.map((r, i) => ({ ...resultJson(r), ...(targets ? targets[i] : {}) })) };
     });

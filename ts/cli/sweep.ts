@@ -8,7 +8,8 @@ import { GRID_PARAMS, type SweepConfig, checkTarget, methodsOption } from '../sw
 import { resultsTable } from '../sweep/results.js';
 import { type Progress, runSweep } from '../sweep/run.js';
 import { type FlagSpec, formatHelp, parseArgs, parseNumber, usageError } from './args.js';
-import type { Io } from './io.js';
+import { type Io, progressStyle, redraw } from './io.js';
+import { backendNotes } from './notes.js';
 import { SCENARIO_FLAGS, scenarioFlagSpecs, scenarioValue } from './scenario-flags.js';
 import { CONVERGENCE_FLAGS, EXPONENT_FLAG, backendOption, convergenceModel, exponentOption, pruningLimitOption } from './options.js';
 import { type LearningModel, checkLearning, learningCsv, learningCurves, learningSpecs, targetTable } from '../sweep/learning.js';
@@ -53,6 +54,8 @@ const SWEEP_FLAGS: Record<string, FlagSpec> = {
   resume: { boolean: true, help: 'continue the sweep already in --out' },
   quiet: { boolean: true, help: 'no progress on stderr' },
   'progress-every': { value: 'S', help: 'seconds between progress lines on stderr when it is not a terminal (a log)', default: '5' },
+  statistic: { value: 'mean|median', help: 'what the figures draw: the mean with its 95% CI (Student t), or the median with its 95% CI (order statistics)', default: 'mean' },
+  verbose: { boolean: true, help: 'print the note on a skipped backend every time (default: once per machine)' },
   help: { boolean: true, help: 'show this help' },
 };
 
@@ -165,7 +168,9 @@ export async function sweepCommand(argv: string[], io: Io): Promise<number> {
   }
   const out = flags.get('out') ?? 'results';
   const quiet = flags.has('quiet');
-  const tty = !quiet && process.stderr.isTTY === true;
+  const style = progressStyle(process.stderr.isTTY, process.env);
+  const tty = !quiet && style !== 'lines';
+  let drawn = 0;
   const every = flags.has('progress-every') ? parseNumber(flags.get('progress-every')!, '--progress-every') : 5;
   if (!(every > 0)) throw usageError(`--progress-every must be a positive number of seconds (got ${flags.get('progress-every')})`, 'progress-every');
   const backend = backendOption(flags.get('backend'));
@@ -192,6 +197,7 @@ export async function sweepCommand(argv: string[], io: Io): Promise<number> {
     threads,
     shard,
     resume: flags.has('resume'),
+    statistic: statisticOption(flags.get('statistic')),
     shouldStop: () => stopSignal !== undefined,
     onProgress: (done, total, progress) => {
       if (quiet) return;
@@ -208,14 +214,16 @@ export async function sweepCommand(argv: string[], io: Io): Promise<number> {
       if (!first) first = { done, at: now };
       const rate = (done - first.done) / Math.max(1e-3, (now - first.at) / 1000);
       const eta = rate > 0 ? (total - done) / rate : Infinity;
-      io.err(`\r\x1b[Ksweep: ${done}/${total} units (${((100 * done) / Math.max(1, total)).toFixed(0)}%)  ${rate.toFixed(1)} units/s  ETA ${clock(eta)}`);
+      const text = `sweep: ${done}/${total} units (${((100 * done) / Math.max(1, total)).toFixed(0)}%)  ${rate.toFixed(1)} units/s  ETA ${clock(eta)}`;
+      io.err(redraw(text, style as 'live' | 'plain', drawn));
+      drawn = text.length;
     },
   }).finally(() => {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   });
   if (tty) io.err('\n');
-  for (const s of outcome.skipped) io.err(`jcpba: note: skipped the ${s.backend} backend: ${s.reason}\n`);
+  backendNotes(outcome.skipped, io, flags.has('verbose'));
   const seconds = (Date.now() - started) / 1000;
   if (!quiet) io.out(resultsTable(config, outcome.rows));
   io.err(
@@ -278,4 +286,10 @@ async function learningModel(flags: Map<string, string>, config: SweepConfig): P
 /** `1 figure`, `2 figures`. */
 function plural(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+/** --statistic: mean or median (a usage error otherwise). */
+export function statisticOption(text: string | undefined): 'mean' | 'median' {
+  if (text === undefined || text === 'mean' || text === 'median') return text ?? 'mean';
+  throw usageError(`--statistic must be mean or median (got ${JSON.stringify(text)})`, 'statistic');
 }

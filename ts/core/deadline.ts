@@ -38,7 +38,7 @@
  * pruning exceed the band) it is null and `infeasibleClients` says why.
  */
 import { JcpbaError } from './error.js';
-import { type Instance, type Problem, capAt, hasCaps, instance, latencyAt, payloadAt, prunableAt, rminAt, toProblem, uploadWindow } from './problem.js';
+import { type Instance, type Problem, type ProblemInput, capAt, hasCaps, instance, latencyAt, payloadAt, prunableAt, rminAt, toProblem, uploadWindow } from './problem.js';
 import { rate, rateInverse } from './rate.js';
 import { bandwidthBlock, roundLatency } from './bandwidth.js';
 import { RHO_NOISE, TIME, Workspace, clientBox, priceResponse, pruningFor, rhoNoiseScale, stationarity } from './optimal.js';
@@ -57,40 +57,84 @@ export interface MinPruningOptions {
 
 export type MinPruningStatus = 'converged' | 'iteration-limit' | 'infeasible';
 
-export interface MinPruningResult {
+/** What every deadline-mode result has, whatever its status. */
+interface MinPruningCommon {
+  /** Always `min-pruning`: deadline mode. */
   method: 'min-pruning';
-  /** D, s. */
+  /** D, the round deadline asked for, s. */
   deadline: number;
-  /** sum_k w_k rho_k of the returned point (weights normalized); equals upperBound; null when infeasible. */
-  weightedPruning: number | null;
-  /** Certified: no point meeting the deadline prunes less; null when infeasible. */
-  lowerBound: number | null;
-  upperBound: number | null;
-  /** max_k tau_k of the returned point (at most D up to rounding), s; null when infeasible. */
-  latency: number | null;
-  /** The returned point; null when infeasible. */
-  pruning: Float64Array | null;
-  bandwidth: Float64Array | null;
-  clientLatency: Float64Array | null;
-  /** Price evaluations. */
+  /** Price evaluations made. */
   iterations: number;
+}
+
+/**
+ * A deadline that can be met: the least weighted pruning found, with its certified
+ * bracket and the point. Narrow a MinPruningResult to it with `status !== 'infeasible'`.
+ */
+export interface MinPruningFeasible extends MinPruningCommon {
   /**
    * `converged`: the certificate is within the tolerance. `iteration-limit`: it is not (the
    * cap was reached, or the price is pinned to rounding and the data determine the least
-   * pruning only to the width reached). `infeasible`: no point meets the deadline.
+   * pruning only to the width reached).
    */
-  status: MinPruningStatus;
+  status: 'converged' | 'iteration-limit';
+  /** sum_k w_k rho_k of the returned point (weights normalized to sum 1), a fraction; equals upperBound. */
+  weightedPruning: number;
+  /** Certified: no point meeting the deadline prunes less (a fraction). */
+  lowerBound: number;
+  /** The weighted pruning of the returned point (a fraction), >= the least possible. */
+  upperBound: number;
+  /** max_k tau_k of the returned point (at most D up to rounding), s. */
+  latency: number;
+  /** rho_k of the returned point, fractions of the parameters pruned. */
+  pruning: Float64Array;
+  /** b_k of the returned point, Hz. */
+  bandwidth: Float64Array;
+  /** tau_k of the returned point, s. */
+  clientLatency: Float64Array;
+  /** Absent: only an infeasible result has a least feasible deadline. */
+  minDeadline?: undefined;
+  /** Absent: only an infeasible result names clients. */
+  infeasibleClients?: undefined;
+}
+
+/** A deadline no point meets (not an error): no point, and the least feasible deadline. */
+export interface MinPruningInfeasible extends MinPruningCommon {
+  /** No point meets the deadline. */
+  status: 'infeasible';
+  /** Null: there is no point. */
+  weightedPruning: null;
+  /** Null: there is no point. */
+  lowerBound: null;
+  /** Null: there is no point. */
+  upperBound: null;
+  /** Null: there is no point. */
+  latency: null;
+  /** Null: there is no point. */
+  pruning: null;
+  /** Null: there is no point. */
+  bandwidth: null;
+  /** Null: there is no point. */
+  clientLatency: null;
   /**
-   * The least feasible deadline, s; only when infeasible. Null when the energy caps alone
-   * rule out every deadline (MODEL.md 11.2), `infeasibleClients` then saying why.
+   * The least feasible deadline, s: every client at its maxPruning with the best split of
+   * the band. Null when the energy caps alone rule out every deadline (MODEL.md 11.2),
+   * `infeasibleClients` then saying why.
    */
-  minDeadline?: number | null;
+  minDeadline: number | null;
   /**
    * Only with `minDeadline: null`: the clients (0-based, ascending) that fail their cap
    * condition, or [] when the caps' floors at full pruning together exceed the band.
    */
   infeasibleClients?: number[];
 }
+
+/**
+ * The result of deadline mode (`minPruning`, docs/MODEL.md section 9), discriminated by
+ * `status`: after `if (r.status === 'infeasible')` TypeScript knows there is no point and
+ * reads `r.minDeadline`, and otherwise that the point and the bounds are there.
+ */
+export type MinPruningResult = MinPruningFeasible | MinPruningInfeasible;
 
 /** Newton steps in ln lambda start here when the band is not yet bracketed. */
 const PRICE_STRIDE = 4;
@@ -122,7 +166,7 @@ export function checkMinPruningOptions(options: MinPruningOptions): { deadline: 
  * The least weighted pruning that meets `options.deadline`, on the TypeScript reference.
  * The problem may leave out `pruningBudget` (it is not used).
  */
-export function minPruning(problem: unknown, options: MinPruningOptions): MinPruningResult {
+export function minPruning(problem: ProblemInput | Problem, options: MinPruningOptions): MinPruningResult {
   const o = checkMinPruningOptions(options);
   const p: Problem = toProblem(problem, { requireBudget: false });
   return minPruningInstance(instance(p), o.deadline, o.tolerance, o.maxIterations);
@@ -193,7 +237,7 @@ function scaleUpOntoBand(bandwidth: Float64Array, sum: number, B: number): void 
 }
 
 function infeasible(D: number, minDeadline: number | null, infeasibleClients?: number[]): MinPruningResult {
-  const result: MinPruningResult = {
+  const result: MinPruningInfeasible = {
     method: 'min-pruning',
     deadline: D,
     weightedPruning: null,

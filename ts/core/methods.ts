@@ -2,7 +2,7 @@
  * The seven methods of MODEL.md section 3 behind one entry point, `solve`.
  */
 import { JcpbaError } from './error.js';
-import { type Instance, type Problem, hasCaps, instance, toProblem } from './problem.js';
+import { type Instance, type Problem, type ProblemInput, hasCaps, instance, toProblem } from './problem.js';
 import { bandwidthBlock, pruningCoefficients, roundLatency } from './bandwidth.js';
 import { pruningBlock, uniformPruning, weighted } from './pruning.js';
 import { capFeasibility, optimal } from './optimal.js';
@@ -176,7 +176,7 @@ export function checkSolverOptions(tolerance: unknown = DEFAULT_TOLERANCE, maxIt
 }
 
 /** Solves one problem (any accepted form) with one method on the TypeScript reference. */
-export function solve(problem: unknown, options?: SolveOptions): SolveResult {
+export function solve(problem: ProblemInput | Problem, options?: SolveOptions): SolveResult {
   const opts = checkOptions(options);
   return solveInstance(instance(toProblem(problem)), opts.method, opts.tolerance, opts.maxIterations);
 }

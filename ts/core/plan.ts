@@ -25,7 +25,7 @@
  *   in the best grid cell.
  */
 import { JcpbaError } from './error.js';
-import { type Instance, instance, toProblem } from './problem.js';
+import { type Instance, type Problem, type ProblemInput, instance, toProblem } from './problem.js';
 import { DEFAULT_MAX_ITERATIONS, DEFAULT_TOLERANCE, type MethodId, type Status, methodId, solveInstance } from './methods.js';
 import { roundLatency } from './bandwidth.js';
 import { optimal } from './optimal.js';
@@ -876,7 +876,7 @@ export function checkSameClients(
  * then each problem (errors prefixed `problems[i]: `), then that every problem has the
  * clients of problems[0].
  */
-export function plan(problems: unknown, options: PlanOptions): PlanResult[] {
+export function plan(problems: readonly (ProblemInput | Problem)[], options: PlanOptions): PlanResult[] {
   const o = checkPlanOptions(options);
   if (!Array.isArray(problems)) {
     throw new JcpbaError('invalid-input', 'problems must be an array of problems (the fading realizations of one drop)', 'problems');

@@ -28,23 +28,46 @@ export interface ClientInput {
   energyCapJ?: number | null;
 }
 
+/**
+ * The clients as columns: an object of equal-length arrays (or typed arrays), one per
+ * field of ClientInput, with the same names and units; entry k of each is client k.
+ */
 export type ClientColumns = { [K in keyof ClientInput]: ArrayLike<Exclude<ClientInput[K], undefined>> };
 
-/** The problem JSON: clients as rows or as columns; noise PSD in dBm/Hz or W/Hz. */
+/**
+ * A problem as the API and `jcpba solve` take it (the JSON of schemas/problem.schema.json):
+ * SI units; clients as rows (an array of ClientInput) or as columns (ClientColumns); the
+ * noise power spectral density in dBm/Hz or in W/Hz, exactly one of the two. Every entry
+ * point checks it at run time and names the field and the client of the first bad value.
+ *
+ * ```ts
+ * const p: ProblemInput = {
+ *   bandwidthHz: 20e6, noisePsdDbmPerHz: -174, payloadBits: 2 ** 26, pruningBudget: 0.3,
+ *   clients: [{ computeSeconds: 12.5, txPowerW: 0.2, channelGain: 2.8e-11, dataWeight: 300, maxPruning: 0.5 }],
+ * };
+ * ```
+ */
 export interface ProblemInput {
+  /** B, the uplink band shared by the clients, Hz (> 0; in [1e-50, 1e50]). */
   bandwidthHz: number;
+  /** N0, the noise power spectral density, dBm/Hz (e.g. -174); or give noisePsdWPerHz. */
   noisePsdDbmPerHz?: number;
+  /** N0, the noise power spectral density, W/Hz (> 0); or give noisePsdDbmPerHz. */
   noisePsdWPerHz?: number;
+  /** S, the size of one client's model update, bits (> 0). */
   payloadBits: number;
-  /** Required by `solve`; `minPruning` (deadline mode) does not use it. */
+  /** Cap on the data-weighted mean pruning sum_k w_k rho_k, a fraction in [0, 1). Required by `solve`; `minPruning` (deadline mode) does not use it. */
   pruningBudget?: number;
   /** phi_c in [0, 1]: the share of the compute that pruning removes (default 1; MODEL.md section 8). */
   prunableComputeFraction?: number;
   /** phi_s in [0, 1]: the share of the payload that pruning removes (default 1). */
   prunablePayloadFraction?: number;
+  /** The K >= 1 clients: rows (one ClientInput each) or columns (ClientColumns). */
   clients: ClientInput[] | ClientColumns;
   /** Generator metadata (`jcpba generate --devices`), ignored by every method: clients left out because their device cannot hold the model. */
   excludedClients?: number;
+  /** A reference to the JSON Schema (for editors), ignored. */
+  $schema?: string;
 }
 
 /** The canonical, columnar form every backend takes. */
@@ -191,7 +214,13 @@ function parseShape(input: unknown, requireBudget: boolean): Problem {
     throw new JcpbaError('invalid-input', `problem must be a JSON object (got ${describe(input)})`, 'problem');
   }
   const obj = input as Record<string, unknown>;
-  checkKeys(obj, [...PROBLEM_KEYS, ...IGNORED_PROBLEM_KEYS], 'problem', (key) => key);
+  // `$schema` (a JSON Schema reference, for editors: the package ships schemas/) is
+  // allowed and ignored; it is the one key that is not a field of the problem.
+  const { $schema, ...fields } = obj;
+  if ($schema !== undefined && typeof $schema !== 'string') {
+    throw new JcpbaError('invalid-input', `$schema must be a string, a JSON Schema reference (got ${describe($schema)})`, '$schema');
+  }
+  checkKeys(fields, [...PROBLEM_KEYS, ...IGNORED_PROBLEM_KEYS], 'problem', (key) => key);
   const bandwidthHz = scalar(obj, 'bandwidthHz');
   let noisePsdWPerHz: number;
   if (obj.noisePsdWPerHz !== undefined && obj.noisePsdDbmPerHz !== undefined) {

@@ -40,10 +40,103 @@ function labelOf(key: keyof ScenarioOptions): string {
 }
 
 /**
+ * Paper style. Every figure is drawn about FIGURE_WIDTH = 252 units wide in all (a 200-unit
+ * plot, its y axis and padding) with 8-unit text, so placed at one column of a
+ * two-column paper, 3.5 in = 252 pt wide, one unit is one point and the text is 8 pt
+ * (the usual caption size). Methods are told apart three ways, so print in grey or a
+ * colour-blind reader loses nothing: colour (the Okabe-Ito palette, without its yellow,
+ * unreadable on white), marker shape and dash pattern; legend labels are never cut.
+ */
+export const FIGURE_WIDTH = 252;
+/** The plot area, in the same units (points at one column): with the y axis and padding the figure is about FIGURE_WIDTH wide. */
+const PLOT_WIDTH = 200;
+const PLOT_HEIGHT = 150;
+/** Text size, points at one column. */
+export const FONT_SIZE = 8;
+/** Okabe and Ito's colour-blind-safe palette (Color Universal Design), yellow left out. */
+const PALETTE = ['#000000', '#E69F00', '#56B4E9', '#009E73', '#0072B2', '#D55E00', '#CC79A7'];
+const SHAPES = ['circle', 'square', 'triangle-up', 'diamond', 'cross', 'triangle-down', 'triangle-right'];
+const DASHES = [[1, 0], [5, 2], [2, 2], [6, 2, 1, 2], [3, 3], [8, 2, 2, 2, 2, 2], [1, 3]];
+/** Horizontal distance between the interval bars of neighbouring methods at one x, in points: bars never overlap. */
+const DODGE = 1.5;
+
+/** What the bars of a figure show, for its subtitle and the y axis. */
+export type Statistic = 'mean' | 'median';
+
+/** The config block of every spec: sizes and fonts of the paper style. */
+function paperConfig(): Record<string, unknown> {
+  return {
+    font: 'Helvetica, Arial, sans-serif',
+    axis: { labelFontSize: FONT_SIZE, titleFontSize: FONT_SIZE, titleFontWeight: 'normal', gridColor: '#e6e6e6', tickCount: 5 },
+    legend: { labelFontSize: FONT_SIZE, titleFontSize: FONT_SIZE, titleFontWeight: 'normal', labelLimit: 0, orient: 'none', legendX: -38, legendY: PLOT_HEIGHT + 34, direction: 'horizontal', columns: 2, symbolSize: 40, symbolStrokeWidth: 1.5, symbolType: 'stroke', rowPadding: 2, columnPadding: 2, labelOffset: 3 },
+    title: { fontSize: FONT_SIZE + 1, subtitleFontSize: FONT_SIZE, anchor: 'start', subtitleColor: '#444' },
+    view: { stroke: null },
+    line: { strokeWidth: 1.25 },
+    point: { size: 22, filled: true },
+  };
+}
+
+/** Colour, shape and dash scales over the methods, in the sweep's order, one legend for the three. */
+function methodChannels(methods: string[]): { color: object; shape: object; strokeDash: object } {
+  const pick = <T>(list: T[]) => methods.map((_, i) => list[i % list.length]);
+  const common = { field: 'method', type: 'nominal', title: null, sort: methods };
+  return {
+    color: { ...common, scale: { domain: methods, range: pick(PALETTE) } },
+    shape: { ...common, scale: { domain: methods, range: pick(SHAPES) } },
+    strokeDash: { ...common, scale: { domain: methods, range: pick(DASHES) } },
+  };
+}
+
+/** The size and layout keys of a spec in the paper style. */
+function paperFrame(): Record<string, unknown> {
+  // The plot area is set, not fitted: Vega's fit would also squeeze it for the legend below.
+  return { width: PLOT_WIDTH, height: PLOT_HEIGHT, config: paperConfig() };
+}
+
+/**
+ * A line per method with its marker, and each method's interval as a vertical rule moved
+ * sideways by its rank (dodged), so the bars at one x never hide each other.
+ */
+function linesWithIntervals(methods: string[], x: object, yTitle: string, extra: { tooltip?: object[] } = {}): object[] {
+  const ch = methodChannels(methods);
+  const y = { field: 'y', type: 'quantitative', title: yTitle };
+  const layers: object[] = [
+    { mark: { type: 'line' }, encoding: { x, y, color: ch.color, strokeDash: ch.strokeDash } },
+    { mark: { type: 'point' }, encoding: { x, y, color: ch.color, shape: ch.shape, ...(extra.tooltip ? { tooltip: extra.tooltip } : {}) } },
+  ];
+  methods.forEach((m, i) => {
+    const offset = (i - (methods.length - 1) / 2) * DODGE;
+    layers.push({
+      transform: [{ filter: { field: 'method', equal: m } }],
+      mark: { type: 'rule', xOffset: offset, strokeWidth: 1, opacity: 0.8 },
+      encoding: { x, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' }, color: ch.color },
+    });
+  });
+  return layers;
+}
+
+/** The statistic of a row and its 95% interval: the mean with its Student t interval, or the median with its distribution-free order-statistic interval. */
+function statisticOf(r: ResultRow, statistic: Statistic): { y: number; lo: number; hi: number } {
+  if (statistic === 'median') {
+    const ci = r.medianCi95 ?? { low: r.stats.median, high: r.stats.median };
+    return { y: r.stats.median, lo: ci.low, hi: ci.high };
+  }
+  return { y: r.stats.mean, lo: r.stats.ci95Low, hi: r.stats.ci95High };
+}
+
+/** The subtitle line that says what the line and the bars are. */
+function barsLine(c: SweepConfig, statistic: Statistic): string[] {
+  const n = `${c.drops} drops x ${c.realizations} realizations${c.rounds > 1 ? ` x ${c.rounds} rounds` : ''}`;
+  return statistic === 'median'
+    ? [`median of ${n};`, 'bars: 95% CI of the median (order statistics)']
+    : [`mean of ${n};`, 'bars: 95% CI of the mean (Student t)'];
+}
+
+/**
  * One spec per combination of the other swept axes: mean round latency against the
  * first swept axis, one line per method, 95% confidence bars. Needs no library.
  */
-export function figureSpecs(c: SweepConfig, rows: ResultRow[]): Omit<Figure, 'svg'>[] {
+export function figureSpecs(c: SweepConfig, rows: ResultRow[], statistic: Statistic = 'mean'): Omit<Figure, 'svg'>[] {
   const swept = c.grid.filter((a) => a.values.length > 1);
   const xAxis = swept[0] ?? c.grid[0];
   if (!xAxis) return [];
@@ -62,33 +155,20 @@ export function figureSpecs(c: SweepConfig, rows: ResultRow[]): Omit<Figure, 'sv
     const values = mine.map((r) => ({
       x: r.point[xAxis.key] === null ? 'none' : r.point[xAxis.key],
       method: r.method,
-      mean: r.stats.mean,
-      lo: r.stats.ci95Low,
-      hi: r.stats.ci95High,
+      ...statisticOf(r, statistic),
     }));
-    const x = { field: 'x', type: numeric ? 'quantitative' : 'ordinal', title: labelOf(xAxis.key) };
-    const color = { field: 'method', type: 'nominal', title: 'method', sort: c.methods };
-    const subtitle = others.map((a) => `${labelOf(a.key)} = ${mine[0].point[a.key]}`).join(', ');
+    const x = { field: 'x', type: numeric ? 'quantitative' : 'ordinal', title: labelOf(xAxis.key), ...(numeric ? { scale: { zero: false, nice: false, padding: 8 } } : {}) };
+    const subtitle = [...barsLine(c, statistic), ...(others.length > 0 ? [others.map((a) => `${labelOf(a.key)} = ${mine[0].point[a.key]}`).join(', ')] : [])];
     const spec = {
       $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-      title: { text: `Round latency against ${labelOf(xAxis.key)}`, subtitle: subtitle || `${c.drops} drops x ${c.realizations} realizations, 95% CI` },
-      width: 520,
-      height: 340,
+      title: { text: `Round latency against ${labelOf(xAxis.key)}`, subtitle },
+      ...paperFrame(),
       data: { values },
-      layer: [
-        {
-          mark: { type: 'line', point: true },
-          encoding: { x, y: { field: 'mean', type: 'quantitative', title: 'mean round latency (s)' }, color },
-        },
-        {
-          mark: { type: 'errorbar', ticks: true },
-          encoding: { x, y: { field: 'lo', type: 'quantitative', title: 'mean round latency (s)' }, y2: { field: 'hi' }, color },
-        },
-      ],
+      layer: linesWithIntervals(c.methods, x, `${statistic} round latency (s)`),
     };
     specs.push({ name: `latency-vs-${xAxis.key}${key ? `_${key}` : ''}`, spec });
   }
-  return [...specs, ...targetSpecs(c, rows), ...fleetSpecs(c, rows)];
+  return [...specs, ...targetSpecs(c, rows), ...fleetSpecs(c, rows, statistic)];
 }
 
 /** A grid value in a file name: a fleet's ':' ',' (and '/', spaces) become '_'; null is `none`. */
@@ -103,7 +183,7 @@ function fileSafe(v: unknown): string {
  * forced pruning of each fleet in the tooltip; one spec per combination of the other
  * swept axes.
  */
-export function fleetSpecs(c: SweepConfig, rows: ResultRow[]): Omit<Figure, 'svg'>[] {
+export function fleetSpecs(c: SweepConfig, rows: ResultRow[], statistic: Statistic = 'mean'): Omit<Figure, 'svg'>[] {
   const fleetAxis = c.grid.find((a) => a.key === 'devices' && a.values.length > 1);
   if (!fleetAxis || !rows.some((r) => r.fleet)) return [];
   const others = c.grid.filter((a) => a !== fleetAxis && a.values.length > 1);
@@ -120,30 +200,19 @@ export function fleetSpecs(c: SweepConfig, rows: ResultRow[]): Omit<Figure, 'svg
       share: r.fleet!.smallDeviceShare,
       fleet: r.point.devices,
       method: r.method,
-      mean: r.stats.mean,
-      lo: r.stats.ci95Low,
-      hi: r.stats.ci95High,
+      ...statisticOf(r, statistic),
       excluded: r.fleet!.excludedShare,
       forced: r.fleet!.forcedPruning,
     }));
     const x = { field: 'share', type: 'quantitative', title: 'share of small devices (memory below the fine-tuning need)' };
-    const y = { field: 'mean', type: 'quantitative', title: 'mean round latency (s)' };
-    const color = { field: 'method', type: 'nominal', title: 'method', sort: c.methods };
-    const tooltip = ['fleet', 'method', 'mean', 'excluded', 'forced'].map((field) => ({ field }));
-    const subtitle = [
-      `${c.drops} drops x ${c.realizations} realizations, 95% CI`,
-      ...(others.length > 0 ? [others.map((a) => `${labelOf(a.key)} = ${mine[0].point[a.key]}`).join(', ')] : []),
-    ];
+    const tooltip = ['fleet', 'method', 'y', 'excluded', 'forced'].map((field) => ({ field }));
+    const subtitle = [...barsLine(c, statistic), ...(others.length > 0 ? [others.map((a) => `${labelOf(a.key)} = ${mine[0].point[a.key]}`).join(', ')] : [])];
     const spec = {
       $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
       title: { text: 'Round latency against the share of small devices', subtitle },
-      width: 520,
-      height: 340,
+      ...paperFrame(),
       data: { values },
-      layer: [
-        { mark: { type: 'line', point: true }, encoding: { x, y, color, tooltip } },
-        { mark: { type: 'errorbar', ticks: true }, encoding: { x, y: { field: 'lo', type: 'quantitative', title: 'mean round latency (s)' }, y2: { field: 'hi' }, color } },
-      ],
+      layer: linesWithIntervals(c.methods, x, `${statistic} round latency (s)`, { tooltip }),
     };
     specs.push({ name: `latency-vs-small-devices${key ? `_${key}` : ''}`, spec });
   }
@@ -178,25 +247,25 @@ export function targetSpecs(c: SweepConfig, rows: ResultRow[]): Omit<Figure, 'sv
     });
     const x = { field: 'budget', type: 'quantitative', title: labelOf('budget') };
     const y = { field: 'hours', type: 'quantitative', title: 'fine-tuning time to the target (h)', scale: { zero: false } };
-    const color = { field: 'method', type: 'nominal', title: 'method', sort: c.methods };
+    const ch = methodChannels(c.methods);
     const subtitle = [
       (c.convergenceExponent ?? 1) === 1
         ? `R0 = ${Number(c.rounds0.toPrecision(6))}, Pmax = ${limit}: rounds = ceil(R0 / (1 - mean pruning / Pmax))`
         : `R0 = ${Number(c.rounds0.toPrecision(6))}, Pmax = ${limit}, m = ${Number(c.convergenceExponent!.toPrecision(6))}: rounds = ceil(R0 / (1 - mean pruning / Pmax)^m)`,
-      "diamonds: each method's best budget",
+      `time = rounds x mean round latency (${c.drops} drops x ${c.realizations} realizations); large outlined marks: each method's best budget`,
       ...(others.length > 0 ? [others.map((a) => `${labelOf(a.key)} = ${mine[0].point[a.key]}`).join(', ')] : []),
     ];
     const spec = {
       $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
       title: { text: 'Fine-tuning time against the pruning budget', subtitle },
-      width: 520,
-      height: 340,
+      ...paperFrame(),
       layer: [
-        { data: { values }, mark: { type: 'line', point: true }, encoding: { x, y, color } },
+        { data: { values }, mark: { type: 'line' }, encoding: { x, y, color: ch.color, strokeDash: ch.strokeDash } },
+        { data: { values }, mark: { type: 'point' }, encoding: { x, y, color: ch.color, shape: ch.shape } },
         {
           data: { values: best },
-          mark: { type: 'point', shape: 'diamond', size: 220, filled: true, stroke: 'black', strokeWidth: 1, opacity: 1 },
-          encoding: { x, y, fill: color },
+          mark: { type: 'point', size: 90, filled: true, stroke: 'black', strokeWidth: 0.8, opacity: 1 },
+          encoding: { x, y, fill: ch.color, shape: ch.shape },
         },
       ],
     };
@@ -242,8 +311,8 @@ async function loadRenderer(): Promise<Renderer | undefined> {
 }
 
 /** Every figure of a sweep: its spec always, its SVG when vega and vega-lite load. */
-export async function sweepFigures(c: SweepConfig, rows: ResultRow[]): Promise<Figures> {
-  return renderFigures(figureSpecs(c, rows));
+export async function sweepFigures(c: SweepConfig, rows: ResultRow[], statistic: Statistic = 'mean'): Promise<Figures> {
+  return renderFigures(figureSpecs(c, rows, statistic));
 }
 
 /** Figures from their specs: the SVGs when vega and vega-lite load, else the specs and a note. */

@@ -12,6 +12,7 @@ import {
   compareUnits,
   emptySummary,
   finalize,
+  medianInterval,
   mergeSummary,
 } from '../core/montecarlo.js';
 import { SCENARIO_DEFAULTS, type ScenarioOptions } from '../core/scenario.js';
@@ -37,6 +38,8 @@ export interface ResultRow {
   timeToTarget?: number;
   /** When a grid point draws devices (MODEL.md section 12): the drops' forced pruning, excluded share, small-device share. */
   fleet?: FleetStats;
+  /** The 95% order-statistic interval of the median round latency, s (montecarlo.ts medianInterval); for figures, not written to the result files. */
+  medianCi95?: { low: number; high: number };
 }
 
 /** True when some grid point of the sweep draws devices (then every row reports the fleet columns). */
@@ -81,7 +84,7 @@ export function aggregate(c: SweepConfig, summaries: Iterable<UnitSummary>): { r
     const budget = params.budget;
     const fleetOfPoint = fleet ? fleetStats(params, c.drops) : undefined;
     c.methods.forEach((method, m) => {
-      const row: ResultRow = { grid, point: points[grid], method, stats: stats[m] };
+      const row: ResultRow = { grid, point: points[grid], method, stats: stats[m], medianCi95: medianInterval(folded[m]) };
       if (fleetOfPoint) row.fleet = fleetOfPoint;
       if (iEqual >= 0) row.reductionVsEqual = 1 - stats[m].mean / stats[iEqual].mean;
       if (c.rounds0 !== undefined) {

@@ -10,7 +10,7 @@ import { JcpbaError } from '../core/error.js';
 import { DEFAULT_MAX_ITERATIONS, DEFAULT_TOLERANCE, checkSolverOptions, hasPoint } from '../core/methods.js';
 import { type UnitSpec, type UnitSummary, runUnit } from '../core/montecarlo.js';
 import { type BackendName, createSolver } from '../facade.js';
-import { isFigureFile, sweepFigures } from './figures.js';
+import { type Statistic, isFigureFile, sweepFigures } from './figures.js';
 import { type CustomMethod, type UnitMethod, customMethods, customUnitMethod, placeError, runCustomUnit, runUnitWith } from './custom.js';
 import { type DropsFile, loadDrops } from './drops.js';
 import type { MethodId } from '../core/methods.js';
@@ -51,8 +51,21 @@ export interface Progress {
   seconds: number;
 }
 
+/** Checks the figures' statistic: `mean` (default) or `median`. */
+function checkStatistic(statistic: unknown): Statistic {
+  if (statistic === undefined) return 'mean';
+  if (statistic !== 'mean' && statistic !== 'median') throw new JcpbaError('invalid-option', `statistic must be mean or median (got ${JSON.stringify(statistic)})`, 'statistic');
+  return statistic;
+}
+
 export interface RunOptions {
   out: string;
+  /**
+   * What the figures draw: `mean` (default; bars: the Student t 95% interval of the mean)
+   * or `median` (bars: the 95% order-statistic interval of the median, which suits
+   * heavy-tailed round latencies). The result files hold both statistics either way.
+   */
+  statistic?: Statistic;
   backend?: BackendName | 'auto';
   /** Threads (native) or workers (WASM, TypeScript); default and most: every processor available. */
   threads?: number;
@@ -278,6 +291,7 @@ export async function writeResults(
   summaries: Iterable<UnitSummary>,
   backends: string[],
   threads?: number,
+  statistic: Statistic = 'mean',
 ): Promise<{ rows: ResultRow[]; complete: boolean; files: string[]; notes: string[] }> {
   const { rows, complete } = aggregate(c, summaries);
   const files: string[] = [];
@@ -297,7 +311,7 @@ export async function writeResults(
       throw new FileError('remove', join(dir, f), e);
     }
   }
-  const { figures, note } = await sweepFigures(c, rows);
+  const { figures, note } = await sweepFigures(c, rows, statistic);
   for (const fig of figures) {
     put(`${fig.name}.vl.json`, `${JSON.stringify(fig.spec, null, 2)}\n`);
     if (fig.svg !== undefined) put(`${fig.name}.svg`, fig.svg);
@@ -328,6 +342,7 @@ export async function runSweep(input: SweepInput, o: RunOptions): Promise<SweepO
   // The solver options, every limit and every grid point (presets, ranges) are checked
   // before anything is written.
   checkSolverOptions(c.tolerance, c.maxIterations);
+  checkStatistic(o.statistic);
   checkConfig(c);
   const params = gridPoints(c).map((p) => scenarioOf(c, p));
   const solver = await createSolver({ backend: o.backend });
@@ -416,7 +431,7 @@ export async function runSweep(input: SweepInput, o: RunOptions): Promise<SweepO
     } finally {
       await runner?.close();
     }
-    const written = await writeResults(o.out, c, journalUnits(o.out, position), backends, threads);
+    const written = await writeResults(o.out, c, journalUnits(o.out, position), backends, threads, o.statistic);
     return {
       backend: solver.backend,
       skipped: solver.skipped,
@@ -456,6 +471,7 @@ function within(dir: string, parent: string): boolean {
 export async function mergeShards(
   out: string,
   dirs: string[],
+  options: { statistic?: Statistic } = {},
 ): Promise<{ config: SweepConfig; rows: ResultRow[]; complete: boolean; files: string[]; missing: number; notes: string[] }> {
   if (dirs.length === 0) throw new JcpbaError('invalid-option', 'merge needs at least one shard folder', 'dirs');
   const scans: JournalScan[] = [];
@@ -514,7 +530,7 @@ export async function mergeShards(
       throw e;
     }
     const missing = unitCount(c) - count;
-    const written = await writeResults(out, c, journalUnits(out, count), backends);
+    const written = await writeResults(out, c, journalUnits(out, count), backends, undefined, checkStatistic(options.statistic));
     const notes = [...(lock.replaced ? [`replaced a stale lock: ${lock.replaced}`] : []), ...written.notes];
     return { config: c, ...written, complete: written.complete && missing === 0, missing, notes };
   } finally {
