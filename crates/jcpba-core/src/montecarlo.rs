@@ -200,6 +200,27 @@ impl DropProblems {
     }
 }
 
+/// The error of a realization where a method finds no point (the words of requirePoint in
+/// ts/core/methods.ts).
+fn no_point_error(r: &Solution, drop: u32, realization: u32) -> Error {
+    let who = if r.infeasible_clients.is_empty() {
+        "the clients cannot meet their constraints together".to_string()
+    } else {
+        let list: Vec<String> = r.infeasible_clients.iter().map(|k| k.to_string()).collect();
+        format!("clients {} cannot meet their constraints", list.join(", "))
+    };
+    Error::invalid_input(
+        "problems",
+        format!(
+            "drop {}, realization {}: {} finds no feasible point ({})",
+            drop,
+            realization,
+            r.method.id(),
+            who
+        ),
+    )
+}
+
 /// The first block past the last trial: units with `block >= block_count(trials)` are empty.
 pub fn block_count(trials: u32) -> u32 {
     (trials - trials.min(1)) / BLOCK_TRIALS + trials.min(1)
@@ -245,6 +266,12 @@ pub fn run_unit(
             for m in 0..m_count {
                 let r =
                     solve_instance_after(&inst, o.methods[m], o.tolerance, o.max_iterations, &done);
+                if r.status == Status::Infeasible {
+                    // The sweep statistics over realizations without a point (MODEL.md 11.2:
+                    // infeasibleShare) are not there yet: a clear error, as requirePoint in
+                    // ts/core/montecarlo.ts, never a NaN folded into the means.
+                    return Err(no_point_error(&r, spec.drop, realization));
+                }
                 let s = &mut sums[m];
                 t[m] = r.latency;
                 ft[m] += r.latency;
