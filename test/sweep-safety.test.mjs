@@ -145,6 +145,33 @@ test('a sweep into an existing folder that is not a sweep folder refuses to touc
   assert.is(csv(empty), csv(whole));
 });
 
+// Issue 20 (audit 10): a kill -9 while a figure's Vega-Lite spec or a fine-tuning figure
+// was written left NAME.tmp-PID, which --resume never removed (it knew only the journal,
+// the results and latency-vs-*.svg).
+test("--resume removes every temporary file of jcpba's own writes a killed process left, and only those", () => {
+  const args = ['--budget', '0,0.2', '--rounds0', '100', '--pruning-limit', '0.5'];
+  const full = tmp();
+  ok(sweep(full, args));
+  const dir = tmp();
+  ok(sweep(dir, args));
+  const lines = readFileSync(journalOf(dir), 'utf8').split('\n');
+  writeFileSync(journalOf(dir), `${lines.slice(0, 2).join('\n')}\n`);
+  const own = ['units.jsonl', 'results.csv', 'results.json', 'learning.csv', 'latency-vs-budget.svg', 'latency-vs-budget.vl.json', 'fine-tuning-vs-budget.svg', 'fine-tuning-vs-budget.vl.json', 'loss-vs-time_budget-0.2.vl.json'];
+  for (const f of own) writeFileSync(join(dir, `${f}.tmp-999999`), 'partial');
+  // Files that only look alike are the user's: kept.
+  const theirs = ['notes.txt.tmp-999999', 'results.json.tmp-x', 'latency-vs-budget.svg.bak'];
+  for (const f of theirs) writeFileSync(join(dir, f), 'mine');
+  ok(sweep(dir, [...args, '--resume']));
+  const left = readdirSync(dir).filter((f) => f.includes('.tmp-') || f.endsWith('.bak'));
+  assert.equal(left.sort(), [...theirs].sort());
+  assert.is(csv(dir), csv(full));
+  // A folder holding nothing but such leftovers (a kill before the journal's first write) is an empty folder.
+  const leftovers = tmp();
+  for (const f of own) writeFileSync(join(leftovers, `${f}.tmp-999999`), 'partial');
+  ok(sweep(leftovers, args));
+  assert.is(readdirSync(leftovers).filter((f) => f.includes('.tmp-')).length, 0);
+});
+
 /** Starts a sweep and resolves once its journal holds `units` finished units. */
 async function startSweep(args, units = 1) {
   const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });

@@ -70,9 +70,15 @@ export function checkTarget(c: SweepConfig): void {
   checkPlanOptions({ rounds0: c.rounds0, pruningLimit: c.pruningLimit, convergenceExponent: c.convergenceExponent });
 }
 
-/** What identifies a sweep: resume and merge require the same identity. */
+/**
+ * What identifies a sweep: resume and merge require the same identity. A drops file is
+ * identified by its content (SHA-256), not by its path: `drops.json`, `./drops.json`, an
+ * absolute path or an identical copy elsewhere are the same sweep (the path the journal
+ * and results.json keep is metadata, from the run that started the sweep).
+ */
 export function identity(c: SweepConfig): string {
-  return JSON.stringify({ version: VERSION, blockTrials: BLOCK_TRIALS, ...c });
+  const dropsFile = c.dropsFile === undefined ? {} : { dropsFile: { sha256: c.dropsFile.sha256 } };
+  return JSON.stringify({ version: VERSION, blockTrials: BLOCK_TRIALS, ...c, ...dropsFile });
 }
 
 /** Grid points in canonical order (the last axis varies fastest); checks the target options first, so a sweep fails before any work. */
@@ -148,9 +154,12 @@ export function unitTrials(c: SweepConfig, u: UnitSpec): number {
   return Math.min(BLOCK_TRIALS, c.realizations - u.block * BLOCK_TRIALS);
 }
 
-/** Client-solves of one unit: clients x trials x rounds x methods. */
-export function unitWork(c: SweepConfig, clients: number[], u: UnitSpec): number {
-  return clients[u.grid] * unitTrials(c, u) * c.rounds * c.methods.length;
+/**
+ * Client-solves of one unit: clients x trials x rounds x methods. The clients are the
+ * grid point's, or with a drops file (`dropClients`, the clients of each drop) the drop's.
+ */
+export function unitWork(c: SweepConfig, clients: number[], u: UnitSpec, dropClients?: number[]): number {
+  return (dropClients ? dropClients[u.drop] : clients[u.grid]) * unitTrials(c, u) * c.rounds * c.methods.length;
 }
 
 /**
@@ -159,7 +168,19 @@ export function unitWork(c: SweepConfig, clients: number[], u: UnitSpec): number
  * over a drop's blocks: exact for a whole grid point, and off by less than one block's
  * trials for a part of one; enough for an ETA.
  */
-export function remainingWork(c: SweepConfig, clients: number[], shard: { index: number; count: number } | undefined, from: number): number {
+export function remainingWork(
+  c: SweepConfig,
+  clients: number[],
+  shard: { index: number; count: number } | undefined,
+  from: number,
+  dropClients?: number[],
+): number {
+  // With a drops file every grid point holds the same drops: each unit counts the mean
+  // drop's clients (exact again for whole grid points of an unsharded sweep).
+  if (dropClients) {
+    const mean = dropClients.reduce((a, b) => a + b, 0) / dropClients.length;
+    clients = clients.map(() => mean);
+  }
   const index = shard?.index ?? 0;
   const count = shard?.count ?? 1;
   const perGrid = c.drops * blockCount(c);

@@ -13,13 +13,20 @@
  * least pruning what the device's memory forces (MODEL.md section 12), and it is left out
  * when that exceeds rmax; a file names a device for every client or for none. Everything else (power, noise, bandwidth, model, budget, ...)
  * comes from the scenario and the grid; realization r of drop d takes the generator's
- * Rayleigh fading of (seed, d, r). The file's SHA-256 joins the sweep's identity.
+ * Rayleigh fading of (seed, d, r). The file's SHA-256 (its content, not its path) joins
+ * the sweep's identity. Every drop is checked at every grid point before the first unit
+ * runs (checkDrops), so that no drop is found invalid mid-sweep.
  */
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readSync } from 'node:fs';
-import { DEVICES, deviceIndex } from '../core/devices.js';
+import { DEVICES, deviceIndex, memoryMinPruning } from '../core/devices.js';
 import { JcpbaError } from '../core/error.js';
-import type { DropDraws } from '../core/scenario.js';
+import { type MethodId, hasPoint } from '../core/methods.js';
+import type { MethodSummary, UnitSpec } from '../core/montecarlo.js';
+import type { Problem } from '../core/problem.js';
+import { type DropDraws, type ScenarioOptions, type ScenarioParams, drawFading, problemFromDraws } from '../core/scenario.js';
+import type { Solver } from '../solvers.js';
+import { type UnitMethod, placeError, runUnitWith } from './custom.js';
 
 /** Largest drops file read: 256 MiB (the most `solve` reads of a problem). */
 export const MAX_DROPS_FILE_BYTES = 256 * 1024 * 1024;
@@ -77,6 +84,14 @@ function readDropsFile(path: string): Buffer {
   return Buffer.concat(chunks, size);
 }
 
+/**
+ * A column on shared memory: a sweep's worker threads read the drops without a copy
+ * each (the problems built from them are fresh arrays, never shared).
+ */
+function shared(K: number): Float64Array {
+  return new Float64Array(new SharedArrayBuffer(8 * K));
+}
+
 /** Reads and checks a drops file; errors name the file, the drop and the client. */
 export function loadDrops(path: string): DropsFile {
   const bytes = readDropsFile(path);
@@ -95,7 +110,7 @@ export function loadDrops(path: string): DropsFile {
       throw bad(`${path}: drop ${d} must be a non-empty array of at most ${MAX_CLIENTS} clients`);
     }
     const K = drop.length;
-    const out: DropDraws = { distanceM: new Float64Array(K), shadowDb: new Float64Array(K), samples: new Float64Array(K), throughput: new Float64Array(K) };
+    const out: DropDraws = { distanceM: shared(K), shadowDb: shared(K), samples: shared(K), throughput: shared(K) };
     drop.forEach((c: unknown, k) => {
       const where = `${path}: drop ${d}, client ${k}`;
       if (typeof c !== 'object' || c === null || Array.isArray(c)) throw bad(`${where} must be an object { distanceM, shadowDb, samples, throughput }`, k);
@@ -122,7 +137,7 @@ export function loadDrops(path: string): DropsFile {
       if (named) {
         const i = typeof o.device === 'string' ? deviceIndex(o.device) : -1;
         if (i < 0) throw bad(`${where}: device must be one of ${DEVICES.map((x) => x.name).join(', ')} (got ${JSON.stringify(o.device)})`, k);
-        out.device ??= new Int32Array(K);
+        out.device ??= new Int32Array(new SharedArrayBuffer(4 * K));
         out.device[k] = i;
         // Set per grid point from the device (peak x utilization): problemFromDraws.
         out.throughput[k] = NaN;
@@ -133,4 +148,104 @@ export function loadDrops(path: string): DropsFile {
     return out;
   });
   return { drops, sha256: createHash('sha256').update(bytes).digest('hex') };
+}
+
+/**
+ * The extremes of a realization's fading power gain |h|^2 = -ln u, u uniform in
+ * [2^-53, 1 - 2^-53] (rng.ts): every realization of every drop draws gains between these.
+ */
+export const FADING_GAIN_MIN = -Math.log(1 - 2 ** -53);
+export const FADING_GAIN_MAX = -Math.log(2 ** -53);
+
+/**
+ * Checks every drop of a file at every grid point before a sweep runs its first unit,
+ * so that no drop is found invalid mid-sweep (with units already written). Each drop's
+ * problem is built at the weakest and at the strongest fading gain a realization can
+ * draw: the fading scales the channel gain only, and every check of the channel gain is
+ * a range, so a drop valid at both extremes is valid at every realization. The error
+ * names the file, the drop, the client (its index in the file), its entry and the grid point.
+ */
+export function checkDrops(file: DropsFile, path: string, params: ScenarioParams[], points: Partial<ScenarioOptions>[]): void {
+  file.drops.forEach((draws, d) => {
+    const K = draws.distanceM.length;
+    params.forEach((o, g) => {
+      const p = { ...o, clients: K, drop: d };
+      const build = (gain: number) => problemFromDraws(p, draws, new Float64Array(K).fill(gain));
+      for (const gain of [FADING_GAIN_MIN, FADING_GAIN_MAX]) {
+        try {
+          build(gain);
+        } catch (e) {
+          if (!(e instanceof JcpbaError)) throw e;
+          // Named when the drop is valid at the mean fading gain (1) and only an extreme fails.
+          let extreme = '';
+          try {
+            build(1);
+            extreme = ` with the ${gain === FADING_GAIN_MIN ? 'weakest' : 'strongest'} fading a realization can draw (|h|^2 = ${gain.toPrecision(3)})`;
+          } catch {
+            // invalid at any fading
+          }
+          const at = `at grid point ${g} ${JSON.stringify(points[g])}${extreme}`;
+          if (e.client === undefined) throw bad(`${path}: drop ${d} gives a problem outside the valid range ${at}: ${e.message}`);
+          const k = fileClient(o, draws, e.client);
+          const why = e.message.replace(new RegExp(`^clients\\[${e.client}\\](: |\\.)`), '');
+          throw bad(`${path}: drop ${d}, client ${k} ${entry(draws, k)} gives a problem outside the valid range ${at}: ${why}`, k);
+        }
+      }
+    });
+  });
+}
+
+/** The index in the file of the problem's client `j` (clients whose device cannot hold the fine-tuning are left out of the problem). */
+function fileClient(o: ScenarioParams, draws: DropDraws, j: number): number {
+  const device = draws.device;
+  if (!device) return j;
+  for (let k = 0, kept = 0; k < device.length; k++) {
+    if (memoryMinPruning(o.modelMemoryBytes, DEVICES[device[k]].memoryBytes, o.memoryPrunableFraction) > o.maxPruning) continue;
+    if (kept++ === j) return k;
+  }
+  return j;
+}
+
+/** A client's entry as the file gives it, for errors. */
+function entry(draws: DropDraws, k: number): string {
+  const e: Record<string, number | string> = { distanceM: draws.distanceM[k], shadowDb: draws.shadowDb[k], samples: draws.samples[k] };
+  if (draws.device) e.device = DEVICES[draws.device[k]].name;
+  else e.throughput = draws.throughput[k];
+  return JSON.stringify(e);
+}
+
+/** A built-in method on a backend, one problem at a time (drops from a file). */
+export function solverUnitMethod(solver: Solver, id: string, tolerance: number, maxIterations: number): UnitMethod {
+  return {
+    id,
+    run(problem, _inst, at) {
+      let r;
+      try {
+        r = solver.solve(problem, { method: id as MethodId, tolerance, maxIterations });
+      } catch (e) {
+        throw placeError(at, e instanceof Error ? e.message : String(e));
+      }
+      if (!hasPoint(r)) throw placeError(at, `no feasible point (${r.status})`);
+      return { latency: r.latency, pruning: r.pruning, iterations: r.iterations, limited: r.status === 'iteration-limit' };
+    },
+  };
+}
+
+/**
+ * One unit of a drops file's sweep: drop `spec.drop`'s clients at grid point `o`, each
+ * realization with the generator's fading of (seed, drop, realization), solved by `methods`.
+ */
+export function runDropsUnit(
+  o: ScenarioParams,
+  point: Partial<ScenarioOptions>,
+  draws: DropDraws,
+  spec: UnitSpec,
+  trials: number,
+  rounds: number,
+  methods: UnitMethod[],
+  custom?: ReadonlySet<string>,
+): MethodSummary[] {
+  const p = { ...o, clients: draws.distanceM.length, drop: spec.drop };
+  const problemAt = (realization: number): Problem => problemFromDraws(p, draws, drawFading({ ...p, realization }));
+  return runUnitWith(problemAt, point, spec, trials, rounds, methods, custom);
 }

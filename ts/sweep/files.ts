@@ -5,6 +5,7 @@
 import { closeSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { JcpbaError } from '../core/error.js';
+import { isFigureFile } from './figures.js';
 
 /**
  * A file operation that failed (a full disk, a permission, a vanished folder): the
@@ -122,21 +123,33 @@ export function appendLines(path: string, lines: string[]): void {
   }
 }
 
-/** Temporary files of jcpba's own writes (`results.json.tmp-1234`), left by a killed process. */
-const OWN_TEMPORARY = /^(units\.jsonl|results\.(csv|json)|latency-vs-.+\.svg)\.tmp-\d+$/;
+/** The files jcpba writes in a sweep folder: the journal, the results, learning.csv and every figure (SVG and Vega-Lite spec). */
+function isOwnFile(name: string): boolean {
+  return name === 'units.jsonl' || name === 'results.csv' || name === 'results.json' || name === 'learning.csv' || isFigureFile(name);
+}
+
+/**
+ * A temporary file of jcpba's own writes (`results.json.tmp-1234`,
+ * `fine-tuning-vs-budget.vl.json.tmp-1234`): writeAtomic's name for one of the folder's
+ * own files, left by a killed process.
+ */
+export function isOwnTemporary(name: string): boolean {
+  const m = /^(.+)\.tmp-\d+$/.exec(name);
+  return m !== null && isOwnFile(m[1]);
+}
 
 /**
  * The entries of a folder that jcpba did not write: the lock and jcpba's own temporary
  * files do not count. An `--out` with any other entry and no journal is someone's folder.
  */
 export function foreignEntries(dir: string, own: (name: string) => boolean): string[] {
-  return readdirSync(dir).filter((f) => !own(f) && !OWN_TEMPORARY.test(f));
+  return readdirSync(dir).filter((f) => !own(f) && !isOwnTemporary(f));
 }
 
 /** Removes jcpba's temporary files left in `dir` by a killed process (call with the lock held). */
 export function removeOwnTemporaries(dir: string): void {
   for (const f of readdirSync(dir)) {
-    if (!OWN_TEMPORARY.test(f)) continue;
+    if (!isOwnTemporary(f)) continue;
     try {
       unlinkSync(join(dir, f));
     } catch {

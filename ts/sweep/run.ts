@@ -7,15 +7,13 @@ import { availableParallelism } from 'node:os';
 import { join, resolve, sep } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { JcpbaError } from '../core/error.js';
-import { DEFAULT_MAX_ITERATIONS, DEFAULT_TOLERANCE, checkSolverOptions, hasPoint } from '../core/methods.js';
+import { DEFAULT_MAX_ITERATIONS, DEFAULT_TOLERANCE, checkSolverOptions } from '../core/methods.js';
 import { type UnitSpec, type UnitSummary, runUnit } from '../core/montecarlo.js';
 import { type BackendName, createSolver } from '../facade.js';
 import { type Statistic, isFigureFile, sweepFigures } from './figures.js';
-import { type CustomMethod, type UnitMethod, customMethods, customUnitMethod, placeError, runCustomUnit, runUnitWith } from './custom.js';
-import { type DropsFile, loadDrops } from './drops.js';
-import type { MethodId } from '../core/methods.js';
-import { type ScenarioOptions, drawFading, problemFromDraws } from '../core/scenario.js';
-import type { Solver } from '../solvers.js';
+import { type CustomMethod, customMethods, customUnitMethod, runCustomUnit } from './custom.js';
+import { type DropsFile, checkDrops, loadDrops, runDropsUnit } from './drops.js';
+import type { ScenarioOptions } from '../core/scenario.js';
 import {
   type SweepConfig,
   builtinMethods,
@@ -143,25 +141,6 @@ export function sweepConfigOf(input: SweepInput): { config: SweepConfig; custom:
   return { config, custom, drops };
 }
 
-/** A built-in method on the sweep's backend, one problem at a time (drops from a file). */
-function builtinUnitMethod(solver: Solver, id: string, tolerance: number, maxIterations: number): UnitMethod {
-  return {
-    id,
-    run(problem, _inst, at) {
-      let r;
-      try {
-        r = solver.solve(problem, { method: id as MethodId, tolerance, maxIterations });
-      } catch (e) {
-        throw placeError(at, e instanceof Error ? e.message : String(e));
-      }
-      // Drops files hold no caps yet: every method has a point.
-      if (!hasPoint(r)) throw placeError(at, 'no feasible point (infeasible)');
-      const p = r;
-      return { latency: p.latency, pruning: p.pruning, iterations: p.iterations, limited: p.status === 'iteration-limit' };
-    },
-  };
-}
-
 export interface SweepOutcome {
   backend: BackendName;
   /** Faster backends that `auto` could not load, and why. */
@@ -188,14 +167,18 @@ interface Runner {
 /**
  * Worker threads running units (see worker.ts); results come back in input order. The
  * native backend gets one worker and whole batches (the addon runs them on `threads`
- * threads); WASM and TypeScript get `threads` workers and one unit per message.
+ * threads); WASM and TypeScript get `threads` workers and one unit per message, and so
+ * does every backend for the drops of a file (`drops`: each worker solves one problem at
+ * a time on its own solver).
  */
-function workerRunner(backend: BackendName, c: SweepConfig, threads: number): Runner {
+function workerRunner(backend: BackendName, c: SweepConfig, threads: number, drops?: DropsFile): Runner {
   const params = gridPoints(c).map((p) => scenarioOf(c, p));
   const options = monteCarloOptions(c);
   const url = new URL('./worker.js', import.meta.url);
-  const native = backend === 'native';
-  const workers = Array.from({ length: native ? 1 : threads }, () => new Worker(url, { workerData: { backend, params, options } }));
+  const native = backend === 'native' && !drops;
+  // The drops are on shared memory (drops.ts): every worker reads them without a copy.
+  const workerData = { backend, params, options, ...(drops ? { drops: { draws: drops.drops, points: gridPoints(c) } } : {}) };
+  const workers = Array.from({ length: native ? 1 : threads }, () => new Worker(url, { workerData }));
   let nextId = 0;
   const call = (w: Worker, specs: UnitSpec[]) =>
     new Promise<UnitSummary[]>((resolve, reject) => {
@@ -345,6 +328,8 @@ export async function runSweep(input: SweepInput, o: RunOptions): Promise<SweepO
   checkStatistic(o.statistic);
   checkConfig(c);
   const params = gridPoints(c).map((p) => scenarioOf(c, p));
+  // Every drop of a file, at every grid point, before anything is written.
+  if (drops) checkDrops(drops, c.dropsFile!.path, params, gridPoints(c));
   const solver = await createSolver({ backend: o.backend });
   makeDir(o.out);
   const lock = acquireLock(o.out, 'sweep');
@@ -353,31 +338,28 @@ export async function runSweep(input: SweepInput, o: RunOptions): Promise<SweepO
     const { done, backends } = openJournal(c, o, solver.backend);
     const total = shardUnitCount(c, o.shard);
     const clients = params.map((p) => p.clients);
+    // With a drops file, each drop's own clients (the generator's K is not used).
+    const dropClients = drops?.drops.map((d) => d.distanceM.length);
     const builtins = builtinMethods(c);
     const points = gridPoints(c);
     const customs = c.methods.filter((id) => custom.has(id)).map((id) => custom.get(id)!);
+    // Built-in methods in worker threads (drops from a file included: the main thread
+    // stays free for signals and progress), but TypeScript on one thread inline.
     const runner: Runner | undefined =
-      builtins.length === 0 || drops ? undefined : threads === 1 && solver.backend === 'ts' ? inlineRunner(c) : workerRunner(solver.backend, c, threads);
+      builtins.length === 0 ? undefined : threads === 1 && solver.backend === 'ts' && !drops ? inlineRunner(c) : workerRunner(solver.backend, c, threads, drops);
     // Built-in methods on the backend (in workers, while the custom methods run here),
     // custom methods inline; their summaries joined in the order of c.methods.
-    const fileMethods = drops
-      ? c.methods.map((id) => (custom.has(id) ? customUnitMethod(custom.get(id)!) : builtinUnitMethod(solver, id, c.tolerance, c.maxIterations)))
-      : [];
     const customIds = new Set(custom.keys());
+    const customUnits = customs.map(customUnitMethod);
+    const runCustoms = (s: UnitSpec) =>
+      drops
+        ? // Drops from the user's file, on the generator's fading of (seed, drop, realization).
+          runDropsUnit(params[s.grid], points[s.grid], drops.drops[s.drop], s, c.realizations, c.rounds, customUnits, customIds)
+        : runCustomUnit(params[s.grid], points[s.grid], s, c.realizations, c.rounds, customs);
     const runBatch = async (specs: UnitSpec[]): Promise<UnitSummary[]> => {
-      if (drops) {
-        // Drops from the user's file: every method here, one problem at a time, on the
-        // generator's fading of (seed, drop, realization).
-        return specs.map((s) => {
-          const draws = drops.drops[s.drop];
-          const p = { ...params[s.grid], clients: draws.distanceM.length, drop: s.drop };
-          const problemAt = (realization: number) => problemFromDraws(p, draws, drawFading({ ...p, realization }));
-          return { ...s, methods: runUnitWith(problemAt, points[s.grid], s, c.realizations, c.rounds, fileMethods, customIds) };
-        });
-      }
       const pending = runner ? runner.run(specs) : Promise.resolve(specs.map((s) => ({ ...s, methods: [] })));
       pending.catch(() => {}); // awaited below, after the custom methods (which may throw first)
-      const own = customs.length === 0 ? [] : specs.map((s) => runCustomUnit(params[s.grid], points[s.grid], s, c.realizations, c.rounds, customs));
+      const own = customs.length === 0 ? [] : specs.map(runCustoms);
       const done = await pending;
       if (customs.length === 0) return done;
       return done.map((u, i) => {
@@ -399,7 +381,7 @@ export async function runSweep(input: SweepInput, o: RunOptions): Promise<SweepO
         unitsDone: position,
         unitsTotal: total,
         clientSolvesDone: work,
-        clientSolvesLeft: remainingWork(c, clients, o.shard, position),
+        clientSolvesLeft: remainingWork(c, clients, o.shard, position, dropClients),
         seconds: (performance.now() - started) / 1000,
       });
     // Batches sized to take about BATCH_SECONDS: long enough that the threads rarely idle
@@ -421,7 +403,7 @@ export async function runSweep(input: SweepInput, o: RunOptions): Promise<SweepO
         const seconds = (performance.now() - t0) / 1000;
         appendLines(journal, results.map((r) => JSON.stringify(r)));
         position += specs.length;
-        for (const u of specs) work += unitWork(c, clients, u);
+        for (const u of specs) work += unitWork(c, clients, u, dropClients);
         report();
         const perUnit = seconds / specs.length;
         const fit = perUnit > 0 ? Math.floor((BATCH_SECONDS / perUnit) / threads) * threads : batch * 2;
