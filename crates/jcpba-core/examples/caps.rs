@@ -111,10 +111,7 @@ fn main() {
         let inst = instance(&view);
         let binding = (0..k_count)
             .filter(|&k| cap.energy_cap_j[k] < f64::INFINITY)
-            .filter(|&k| {
-                client_energy(&inst, k, s.pruning[k], s.bandwidth[k])
-                    >= cap.energy_cap_j[k] * (1.0 - 1e-9)
-            })
+            .filter(|&k| client_energy(&inst, k, s.pruning[k], s.bandwidth[k]) >= cap.energy_cap_j[k] * (1.0 - 1e-9))
             .count();
         let f = solve(&free.view(), Method::Optimal, &opts).unwrap();
         // PROFILE=1: only capped solves, for a profiler.

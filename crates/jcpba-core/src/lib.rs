@@ -46,9 +46,7 @@ pub use method::Method;
 pub use montecarlo::{run_unit, run_units, MonteCarloOptions, UnitSpec, BINS_PER_LN, BLOCK_TRIALS};
 pub use options::{SolveOptions, DEFAULT_MAX_ITERATIONS, DEFAULT_TOLERANCE};
 pub use plan::{plan, plan_flat, AdaptivePlan, Plan, PlanOptions, Policy, StaticPlan};
-pub use problem::{
-    validate, BatchView, Problem, ProblemView, COLUMN_COUNT, COLUMN_NAMES, SCALAR_COUNT,
-};
+pub use problem::{validate, BatchView, Problem, ProblemView, COLUMN_COUNT, COLUMN_NAMES, SCALAR_COUNT};
 pub use rng::Random;
 pub use scenario::{generate_from_params, ScenarioParams, MAX_CLIENTS};
 pub use solution::{Solution, Status};

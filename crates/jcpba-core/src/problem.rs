@@ -446,8 +446,7 @@ fn check_scales(p: &ProblemView, weight_sum: f64) -> Result<(), Error> {
         }
         // Only problems that give an energy input: without one, energy is reported but
         // constrains nothing, and problems valid before section 11 stay valid.
-        if !(p.compute_power_w.is_empty() && p.fixed_joules.is_empty() && p.energy_cap_j.is_empty())
-        {
+        if !(p.compute_power_w.is_empty() && p.fixed_joules.is_empty() && p.energy_cap_j.is_empty()) {
             check_energy_scales(p, k)?;
         }
     }

@@ -73,12 +73,7 @@ fn assert_point(p: &Problem, s: &Solution, label: &str) {
         p.pruning_budget
     );
     let band: f64 = s.bandwidth.iter().sum();
-    assert!(
-        band <= p.bandwidth_hz * (1.0 + 1e-12),
-        "{}: band {}",
-        label,
-        band
-    );
+    assert!(band <= p.bandwidth_hz * (1.0 + 1e-12), "{}: band {}", label, band);
     let mut t: f64 = 0.0;
     for k in 0..k_count {
         let (rho, b) = (s.pruning[k], s.bandwidth[k]);
@@ -204,12 +199,7 @@ fn caps_bind_on_a_third_of_the_clients() {
             continue;
         }
         assert_point(&p, &s, m.id());
-        println!(
-            "{}: {} (uncapped optimal {})",
-            m.id(),
-            s.latency,
-            base.latency
-        );
+        println!("{}: {} (uncapped optimal {})", m.id(), s.latency, base.latency);
     }
     let s = run(&p, Method::Optimal);
     assert_eq!(s.status, Status::Converged);
@@ -217,6 +207,7 @@ fn caps_bind_on_a_third_of_the_clients() {
     let (lo, hi) = (s.lower_bound.unwrap(), s.upper_bound.unwrap());
     assert!(hi - lo <= 1e-10 * hi, "bracket [{}, {}]", lo, hi);
 }
+
 
 fn log_uniform(r: &mut Random, lo: f64, hi: f64) -> f64 {
     (lo.ln() + r.uniform() * (hi.ln() - lo.ln())).exp()
@@ -252,11 +243,7 @@ fn random_problem(seed: u32, i: u32, k_count: usize) -> Problem {
         p.data_weight.push(log_uniform(&mut r, 1.0, 100.0));
         p.max_pruning.push(0.2 + 0.7 * r.uniform());
         p.compute_power_w.push(log_uniform(&mut r, 0.1, 50.0));
-        p.fixed_joules.push(if r.uniform() < 0.5 {
-            0.0
-        } else {
-            r.uniform() * 10.0
-        });
+        p.fixed_joules.push(if r.uniform() < 0.5 { 0.0 } else { r.uniform() * 10.0 });
         if v2 {
             p.fixed_seconds.push(r.uniform() * c);
         }
@@ -393,26 +380,13 @@ fn brute_two(p: &Problem) -> f64 {
 fn check_all(p: &Problem, label: &str) -> Vec<Solution> {
     let out: Vec<Solution> = Method::ALL.iter().map(|&m| run(p, m)).collect();
     for s in out.iter() {
-        assert!(
-            !s.latency.is_infinite(),
-            "{} {}: infinite latency",
-            label,
-            s.method.id()
-        );
+        assert!(!s.latency.is_infinite(), "{} {}: infinite latency", label, s.method.id());
         if s.status == Status::Infeasible {
-            assert!(
-                s.latency.is_nan() && s.pruning.is_empty(),
-                "{}: infeasible with a point",
-                label
-            );
+            assert!(s.latency.is_nan() && s.pruning.is_empty(), "{}: infeasible with a point", label);
             let mut sorted = s.infeasible_clients.clone();
             sorted.sort_unstable();
             sorted.dedup();
-            assert_eq!(
-                sorted, s.infeasible_clients,
-                "{}: clients not ascending",
-                label
-            );
+            assert_eq!(sorted, s.infeasible_clients, "{}: clients not ascending", label);
         } else {
             assert_point(p, s, &format!("{} {}", label, s.method.id()));
         }
@@ -503,35 +477,15 @@ fn one_client_against_a_grid() {
         };
         let opt = &out[Method::Optimal.code() as usize];
         if exact < f64::INFINITY {
-            assert!(
-                rel(opt.latency, exact) <= 1e-9,
-                "{}: {} vs {}",
-                label,
-                opt.latency,
-                exact
-            );
-            assert!(
-                opt.latency <= best * (1.0 + 1e-9),
-                "{}: grid {}",
-                label,
-                best
-            );
+            assert!(rel(opt.latency, exact) <= 1e-9, "{}: {} vs {}", label, opt.latency, exact);
+            assert!(opt.latency <= best * (1.0 + 1e-9), "{}: grid {}", label, best);
         } else {
             assert_eq!(opt.status, Status::Infeasible, "{}", label);
-            assert!(
-                !(best < f64::INFINITY),
-                "{}: the grid found {}",
-                label,
-                best
-            );
+            assert!(!(best < f64::INFINITY), "{}: the grid found {}", label, best);
             // Why: the client alone (the condition at rmax with unlimited band), or the
             // budget / the band.
             let alone = !(least_energy(&p, 0) < cap(&p, 0));
-            let expect: Vec<usize> = if rmin > p.pruning_budget || !alone {
-                vec![]
-            } else {
-                vec![0]
-            };
+            let expect: Vec<usize> = if rmin > p.pruning_budget || !alone { vec![] } else { vec![0] };
             assert_eq!(opt.infeasible_clients, expect, "{}", label);
         }
         // equal: (rmin, B), infeasible exactly when that breaks the cap.
@@ -567,34 +521,13 @@ fn two_clients_against_brute_force() {
         let opt = &out[Method::Optimal.code() as usize];
         let brute = brute_two(&p);
         if opt.status == Status::Infeasible {
-            assert!(
-                !(brute < f64::INFINITY),
-                "{}: optimal infeasible, brute force {}",
-                label,
-                brute
-            );
+            assert!(!(brute < f64::INFINITY), "{}: optimal infeasible, brute force {}", label, brute);
             continue;
         }
         checked += 1;
-        assert!(
-            opt.latency <= brute * (1.0 + 1e-9),
-            "{}: optimal {} above brute force {}",
-            label,
-            opt.latency,
-            brute
-        );
-        assert!(
-            brute <= opt.latency * (1.0 + 1e-6),
-            "{}: brute force {} far above optimal {}",
-            label,
-            brute,
-            opt.latency
-        );
-        assert!(
-            opt.lower_bound.unwrap() <= brute * (1.0 + 1e-12),
-            "{}: lower bound above the optimum",
-            label
-        );
+        assert!(opt.latency <= brute * (1.0 + 1e-9), "{}: optimal {} above brute force {}", label, opt.latency, brute);
+        assert!(brute <= opt.latency * (1.0 + 1e-6), "{}: brute force {} far above optimal {}", label, brute, opt.latency);
+        assert!(opt.lower_bound.unwrap() <= brute * (1.0 + 1e-12), "{}: lower bound above the optimum", label);
     }
     assert!(checked >= 20, "only {} feasible", checked);
 }
@@ -647,23 +580,12 @@ fn two_clients_at_the_kink_closed_form() {
         }
         let (_, rho0, rho1) = need(hi);
         let at_kink = rel(s.pruning[0], rho0) <= 1e-6
-            && rel(
-                energy(&p, 0, s.pruning[0], s.bandwidth[0]),
-                p.energy_cap_j[0],
-            ) <= 1e-9
+            && rel(energy(&p, 0, s.pruning[0], s.bandwidth[0]), p.energy_cap_j[0]) <= 1e-9
             && rel(tau(&p, 0, s.pruning[0], s.bandwidth[0]), s.latency) <= 1e-9;
-        println!(
-            "cap {} x: T {} closed form {} rho0 {} vs {} rho1 {} at kink {}",
-            f, s.latency, hi, s.pruning[0], rho0, rho1, at_kink
-        );
+        println!("cap {} x: T {} closed form {} rho0 {} vs {} rho1 {} at kink {}", f, s.latency, hi, s.pruning[0], rho0, rho1, at_kink);
         if at_kink {
             hits += 1;
-            assert!(
-                rel(s.latency, hi) <= 1e-9,
-                "kink: optimal {} vs closed form {}",
-                s.latency,
-                hi
-            );
+            assert!(rel(s.latency, hi) <= 1e-9, "kink: optimal {} vs closed form {}", s.latency, hi);
             assert!(rel(s.pruning[1], rho1) <= 1e-6);
         }
         let brute = brute_two(&p);
@@ -680,10 +602,7 @@ fn certificate_against_a_dense_scan() {
     for i in 0..6u32 {
         let mut p = random_problem(73, i, 2);
         let e = uncapped_energy(&p);
-        p.energy_cap_j = vec![
-            least_energy(&p, 0) + 0.7 * (e[0] - least_energy(&p, 0)),
-            f64::INFINITY,
-        ];
+        p.energy_cap_j = vec![least_energy(&p, 0) + 0.7 * (e[0] - least_energy(&p, 0)), f64::INFINITY];
         let s = run(&p, Method::Optimal);
         if s.status == Status::Infeasible {
             continue;
@@ -698,12 +617,7 @@ fn certificate_against_a_dense_scan() {
                 if !(rho1 >= 0.0) {
                     return false;
                 }
-                let b0 = time_need(&p, 0, rho0, t, p.bandwidth_hz).max(cap_need(
-                    &p,
-                    0,
-                    rho0,
-                    p.bandwidth_hz,
-                ));
+                let b0 = time_need(&p, 0, rho0, t, p.bandwidth_hz).max(cap_need(&p, 0, rho0, p.bandwidth_hz));
                 let b1 = time_need(&p, 1, rho1, t, p.bandwidth_hz);
                 b0 + b1 <= p.bandwidth_hz
             })
@@ -711,24 +625,12 @@ fn certificate_against_a_dense_scan() {
         for j in 0..=40 {
             let t = lo * (0.8 + 0.2 * j as f64 / 40.0);
             if t < lo * (1.0 - 1e-12) {
-                assert!(
-                    !feasible(t),
-                    "#{}: T = {} below the lower bound {} is feasible",
-                    i,
-                    t,
-                    lo
-                );
+                assert!(!feasible(t), "#{}: T = {} below the lower bound {} is feasible", i, t, lo);
             }
         }
         for j in 0..=10 {
             let t = hi * (1.0 + 1e-6 + 0.2 * j as f64 / 10.0);
-            assert!(
-                feasible(t),
-                "#{}: T = {} above the upper bound {} infeasible",
-                i,
-                t,
-                hi
-            );
+            assert!(feasible(t), "#{}: T = {} above the upper bound {} infeasible", i, t, hi);
         }
     }
 }
@@ -767,29 +669,13 @@ fn infeasible_exactly_at_the_thresholds() {
     // The dual bound: alone with rmax and the whole band the client spends E(rmax, B);
     // a cap a little below needs more than B (F_E(inf) > B), a little above it is met.
     let at_band = energy(&p, 1, p.max_pruning[1], p.bandwidth_hz);
-    for &(f, feasible) in [
-        (1.0 - 1e-7, false),
-        (1.0 + 1e-7, true),
-        (1.0 + 1e-3, true),
-        (0.9, false),
-    ]
-    .iter()
-    {
+    for &(f, feasible) in [(1.0 - 1e-7, false), (1.0 + 1e-7, true), (1.0 + 1e-3, true), (0.9, false)].iter() {
         p.energy_cap_j[1] = at_band * f;
         let out = check_all(&p, &format!("cap {} x E(rmax, B)", f));
         let s = &out[Method::Optimal.code() as usize];
-        assert_eq!(
-            s.status != Status::Infeasible,
-            feasible,
-            "cap {} x E(rmax, B)",
-            f
-        );
+        assert_eq!(s.status != Status::Infeasible, feasible, "cap {} x E(rmax, B)", f);
         if !feasible {
-            let alone = if p.energy_cap_j[1] > least {
-                vec![]
-            } else {
-                vec![1]
-            };
+            let alone = if p.energy_cap_j[1] > least { vec![] } else { vec![1] };
             assert_eq!(s.infeasible_clients, alone);
             assert_eq!(out[Method::Bcd.code() as usize].status, Status::Infeasible);
         } else {
@@ -833,12 +719,7 @@ fn minimum_pruning_exactly_at_the_budget() {
         for k in 0..9 {
             // No room to prune more: rmin, or a rate an ulp above it that the budget
             // check (summed as the core sums it) still accepts.
-            assert!(
-                rel(s.pruning[k], p.min_pruning[k]) <= 1e-15,
-                "{}: {:?}",
-                s.method.id(),
-                s.pruning
-            );
+            assert!(rel(s.pruning[k], p.min_pruning[k]) <= 1e-15, "{}: {:?}", s.method.id(), s.pruning);
         }
     }
     p.pruning_budget = f64::from_bits(sum.to_bits() - 1);
@@ -857,10 +738,7 @@ fn minimum_pruning_against_brute_force() {
         let mut r = Random::new(74, 18, i, 0);
         p.compute_power_w.clear();
         p.fixed_joules.clear();
-        p.min_pruning = vec![
-            p.max_pruning[0] * r.uniform(),
-            p.max_pruning[1] * r.uniform() * 0.5,
-        ];
+        p.min_pruning = vec![p.max_pruning[0] * r.uniform(), p.max_pruning[1] * r.uniform() * 0.5];
         let label = format!("rmin #{}", i);
         let out = check_all(&p, &label);
         let opt = &out[Method::Optimal.code() as usize];
@@ -868,27 +746,11 @@ fn minimum_pruning_against_brute_force() {
         if opt.status == Status::Infeasible {
             assert!(opt.infeasible_clients.is_empty());
             let w = weights(&p);
-            assert!(
-                w[0] * p.min_pruning[0] + w[1] * p.min_pruning[1] > p.pruning_budget,
-                "{}",
-                label
-            );
+            assert!(w[0] * p.min_pruning[0] + w[1] * p.min_pruning[1] > p.pruning_budget, "{}", label);
             continue;
         }
-        assert!(
-            opt.latency <= brute * (1.0 + 1e-9),
-            "{}: {} vs {}",
-            label,
-            opt.latency,
-            brute
-        );
-        assert!(
-            brute <= opt.latency * (1.0 + 1e-6),
-            "{}: {} vs {}",
-            label,
-            opt.latency,
-            brute
-        );
+        assert!(opt.latency <= brute * (1.0 + 1e-9), "{}: {} vs {}", label, opt.latency, brute);
+        assert!(brute <= opt.latency * (1.0 + 1e-6), "{}: {} vs {}", label, opt.latency, brute);
     }
 }
 
@@ -908,13 +770,7 @@ fn explicit_defaults_change_nothing() {
         for &m in Method::ALL.iter() {
             let a = run(&bare, m);
             let b = run(&explicit, m);
-            assert_eq!(
-                a.latency.to_bits(),
-                b.latency.to_bits(),
-                "#{} {}",
-                i,
-                m.id()
-            );
+            assert_eq!(a.latency.to_bits(), b.latency.to_bits(), "#{} {}", i, m.id());
             assert_eq!(a.pruning, b.pruning);
             assert_eq!(a.bandwidth, b.bandwidth);
         }
@@ -932,26 +788,16 @@ fn fuzz_caps() {
         let mut p = random_problem(76, i, k_count);
         let mut r = Random::new(76, 18, i, 0);
         if i % 5 == 0 {
-            p.min_pruning = (0..k_count)
-                .map(|k| p.max_pruning[k] * 0.3 * r.uniform())
-                .collect();
+            p.min_pruning = (0..k_count).map(|k| p.max_pruning[k] * 0.3 * r.uniform()).collect();
         }
         let free = run(&p, Method::Optimal);
         if free.status == Status::Infeasible {
             continue;
         }
-        let e: Vec<f64> = (0..k_count)
-            .map(|k| energy(&p, k, free.pruning[k], free.bandwidth[k]))
-            .collect();
+        let e: Vec<f64> = (0..k_count).map(|k| energy(&p, k, free.pruning[k], free.bandwidth[k])).collect();
         let share = r.uniform();
         p.energy_cap_j = (0..k_count)
-            .map(|k| {
-                if r.uniform() < share {
-                    e[k] * 10f64.powf(2.0 * r.uniform() - 1.0)
-                } else {
-                    f64::INFINITY
-                }
-            })
+            .map(|k| if r.uniform() < share { e[k] * 10f64.powf(2.0 * r.uniform() - 1.0) } else { f64::INFINITY })
             .collect();
         let label = format!("fuzz #{} K={}", i, k_count);
         let out = check_all(&p, &label);
@@ -959,31 +805,19 @@ fn fuzz_caps() {
         let free_ok = (0..k_count).all(|k| e[k] <= cap(&p, k));
         if free_ok {
             assert_ne!(opt.status, Status::Infeasible, "{}", label);
-            assert!(
-                rel(opt.latency, free.latency) <= 1e-9,
-                "{}: {} vs {}",
-                label,
-                opt.latency,
-                free.latency
-            );
+            assert!(rel(opt.latency, free.latency) <= 1e-9, "{}: {} vs {}", label, opt.latency, free.latency);
         }
         if opt.status == Status::Infeasible {
             infeasible += 1;
             // Listed clients fail the condition alone, and only they.
-            let alone: Vec<usize> = (0..k_count)
-                .filter(|&k| !(least_energy(&p, k) < cap(&p, k)))
-                .collect();
+            let alone: Vec<usize> = (0..k_count).filter(|&k| !(least_energy(&p, k) < cap(&p, k))).collect();
             if !alone.is_empty() {
                 assert_eq!(opt.infeasible_clients, alone, "{}", label);
             } else {
                 assert!(opt.infeasible_clients.is_empty(), "{}", label);
             }
         } else {
-            assert!(
-                opt.latency >= free.latency * (1.0 - 1e-9),
-                "{}: caps lowered T*",
-                label
-            );
+            assert!(opt.latency >= free.latency * (1.0 - 1e-9), "{}: caps lowered T*", label);
             assert!(opt.lower_bound.unwrap() <= opt.latency);
         }
     }
@@ -997,9 +831,7 @@ fn scalar_and_vector_paths_agree_with_caps() {
         let mut p = scenario(30 + i as usize, 20 + i);
         p.energy_cap_j = binding_caps(&p, Method::UniformPruneBandwidth, |k| k % 3 == 0);
         if i % 2 == 0 {
-            p.min_pruning = (0..p.compute_seconds.len())
-                .map(|k| if k % 4 == 1 { 0.2 } else { 0.0 })
-                .collect();
+            p.min_pruning = (0..p.compute_seconds.len()).map(|k| if k % 4 == 1 { 0.2 } else { 0.0 }).collect();
         }
         let view = p.view();
         validate(&view).unwrap();
@@ -1010,20 +842,9 @@ fn scalar_and_vector_paths_agree_with_caps() {
             for &level in Level::all_available().iter().skip(1) {
                 inst.level = level;
                 let v = solve_instance(&inst, m, DEFAULT_TOLERANCE, DEFAULT_MAX_ITERATIONS);
-                assert_eq!(
-                    scalar.status == Status::Infeasible,
-                    v.status == Status::Infeasible
-                );
+                assert_eq!(scalar.status == Status::Infeasible, v.status == Status::Infeasible);
                 if v.status != Status::Infeasible {
-                    assert!(
-                        rel(v.latency, scalar.latency) <= 1e-12,
-                        "#{} {} {:?}: {} vs {}",
-                        i,
-                        m.id(),
-                        level,
-                        v.latency,
-                        scalar.latency
-                    );
+                    assert!(rel(v.latency, scalar.latency) <= 1e-12, "#{} {} {:?}: {} vs {}", i, m.id(), level, v.latency, scalar.latency);
                 }
             }
         }

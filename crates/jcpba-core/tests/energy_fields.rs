@@ -46,13 +46,7 @@ fn the_boundary_names_ten_client_columns_in_order() {
     assert_eq!(COLUMN_COUNT, 10);
     assert_eq!(
         COLUMN_NAMES[5..].to_vec(),
-        vec![
-            "fixedSeconds",
-            "minPruning",
-            "computePowerW",
-            "fixedJoules",
-            "energyCapJ"
-        ]
+        vec!["fixedSeconds", "minPruning", "computePowerW", "fixedJoules", "energyCapJ"]
     );
     let p = three_clients();
     let rmin = [0.1, 0.2, 0.3];
@@ -168,9 +162,7 @@ fn each_new_field_is_checked_per_client_after_fixed_seconds() {
     p.energy_cap_j[1] = 5e-324;
     // Positive but below the representable range: the range row, not the field check.
     assert_eq!(error_of(&p).field, "clients[1].energyCapJ");
-    assert!(error_of(&p)
-        .message
-        .starts_with("clients[1]: energyCapJ / "));
+    assert!(error_of(&p).message.starts_with("clients[1]: energyCapJ / "));
     // Order within a client: fixedSeconds, minPruning, computePowerW, fixedJoules,
     // energyCapJ, then the SNR bandwidth; and client 0 before client 1.
     let mut p = three_clients();
@@ -296,16 +288,7 @@ fn a_batch_carries_the_optional_columns_row_by_row() {
     b.bandwidth_hz = 6e6;
     let scalars: Vec<f64> = [&a, &b]
         .iter()
-        .flat_map(|p| {
-            vec![
-                p.bandwidth_hz,
-                p.noise_psd_w_per_hz,
-                p.payload_bits,
-                p.pruning_budget,
-                1.0,
-                1.0,
-            ]
-        })
+        .flat_map(|p| vec![p.bandwidth_hz, p.noise_psd_w_per_hz, p.payload_bits, p.pruning_budget, 1.0, 1.0])
         .collect();
     let offsets = [0u32, 3, 6];
     let twice = |x: &[f64]| [x, x].concat();
@@ -317,14 +300,7 @@ fn a_batch_carries_the_optional_columns_row_by_row() {
         twice(&a.max_pruning),
     );
     let power = [0.0, 0.0, 0.0, 1.0, 2.0, 3.0];
-    let cap = [
-        f64::INFINITY,
-        f64::INFINITY,
-        f64::INFINITY,
-        100.0,
-        100.0,
-        -1.0,
-    ];
+    let cap = [f64::INFINITY, f64::INFINITY, f64::INFINITY, 100.0, 100.0, -1.0];
     let batch = BatchView::from_columns(
         &scalars,
         &offsets,
@@ -341,17 +317,10 @@ fn a_batch_carries_the_optional_columns_row_by_row() {
         e.message,
         "problems[1]: clients[2].energyCapJ must be a positive number of J, or Infinity (null in JSON) for no cap"
     );
-    assert_eq!(
-        (e.field.as_str(), e.client),
-        ("clients[2].energyCapJ", Some(2))
-    );
+    assert_eq!((e.field.as_str(), e.client), ("clients[2].energyCapJ", Some(2)));
     // A column neither empty nor one entry per row is a layout error.
     let short = [1.0; 5];
-    let bad = BatchView::from_columns(
-        &scalars,
-        &offsets,
-        [&c, &p, &g, &w, &r, &[], &short, &[], &[], &[]],
-    );
+    let bad = BatchView::from_columns(&scalars, &offsets, [&c, &p, &g, &w, &r, &[], &short, &[], &[], &[]]);
     assert_eq!(
         bad.check_layout().unwrap_err().message,
         "batch column minPruning has 5 entries but the offsets end at 6 (give all or none)"
@@ -368,13 +337,7 @@ fn accounting_matches_a_hand_computation() {
     let s = solve(&p.view(), Method::Equal, &SolveOptions::default()).unwrap();
     let want = [0.5 + 2.0 + 0.6, 5.0 + 0.9, 1.4];
     for k in 0..3 {
-        assert!(
-            rel(s.energy[k], want[k]) < 1e-14,
-            "client {}: {} vs {}",
-            k,
-            s.energy[k],
-            want[k]
-        );
+        assert!(rel(s.energy[k], want[k]) < 1e-14, "client {}: {} vs {}", k, s.energy[k], want[k]);
     }
     assert!(rel(s.energy_total, 3.1 + 5.9 + 1.4) < 1e-14);
     assert_eq!(s.energy_max, s.energy[1]);
@@ -393,13 +356,7 @@ fn accounting_matches_a_hand_computation() {
         let (kc, ks) = (1.0 - phi_c * 0.3, 1.0 - phi_s * 0.3);
         let want = [0.5 + 2.0 * kc + 0.6 * ks, 5.0 * kc + 0.9 * ks, 1.4 * ks];
         for k in 0..3 {
-            assert!(
-                rel(s.energy[k], want[k]) < 1e-13,
-                "client {}: {} vs {}",
-                k,
-                s.energy[k],
-                want[k]
-            );
+            assert!(rel(s.energy[k], want[k]) < 1e-13, "client {}: {} vs {}", k, s.energy[k], want[k]);
         }
         assert!(rel(s.upload_bits, 1.8e7 * ks) < 1e-14);
         assert!(rel(s.compute_seconds, 8.0 * kc) < 1e-14);

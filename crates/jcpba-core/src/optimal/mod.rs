@@ -242,11 +242,7 @@ impl Caps {
             caps.e_b_lo[k] = lo;
             caps.e_b_hi[k] = hi;
             caps.e_s_lo[k] = lo.ln();
-            caps.e_s_hi[k] = if hi < f64::INFINITY {
-                hi.ln()
-            } else {
-                f64::INFINITY
-            };
+            caps.e_s_hi[k] = if hi < f64::INFINITY { hi.ln() } else { f64::INFINITY };
             if lo > 0.0 && lo < f64::INFINITY {
                 let (g, d) = stationarity(inst.a[k], cc, bits, ss, kk, lo);
                 caps.e_g_lo[k] = g;
@@ -381,14 +377,7 @@ fn cap_boxes(inst: &Instance, ws: &mut Workspace, caps: &mut Caps) {
 }
 
 /// G and dG/ds at b of client k's time branch (`cap` false) or cap branch.
-fn branch_stationarity(
-    inst: &Instance,
-    caps: &Caps,
-    k: usize,
-    cap: bool,
-    kk: f64,
-    b: f64,
-) -> (f64, f64) {
+fn branch_stationarity(inst: &Instance, caps: &Caps, k: usize, cap: bool, kk: f64, b: f64) -> (f64, f64) {
     let bits = inst.payload_bits;
     let (c, kk) = if cap {
         (caps.e_c[k], caps.e_kk[k])
@@ -645,17 +634,9 @@ fn demand_and_slope(inst: &Instance, ws: &mut Workspace, t: f64, log_price: f64)
                     kink_slope += kink_move(inst, caps, k, lambda, ws.rho[k], ws.b[k]);
                     0.0
                 } else if ws.gs[k] != 0.0 {
-                    if caps.on_cap[k] {
-                        0.0
-                    } else {
-                        1.0
-                    }
+                    if caps.on_cap[k] { 0.0 } else { 1.0 }
                 } else if ws.b[k] == ws.b_lo[k] && ws.b_lo[k] < ws.b_hi[k] {
-                    if caps.lower[k] {
-                        0.0
-                    } else {
-                        1.0
-                    }
+                    if caps.lower[k] { 0.0 } else { 1.0 }
                 } else if caps.upper[k] {
                     0.0
                 } else {
