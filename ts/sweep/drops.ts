@@ -225,8 +225,9 @@ export function solverUnitMethod(solver: Solver, id: string, tolerance: number, 
       } catch (e) {
         throw placeError(at, e instanceof Error ? e.message : String(e));
       }
-      if (!hasPoint(r)) throw placeError(at, `no feasible point (${r.status})`);
-      return { latency: r.latency, pruning: r.pruning, iterations: r.iterations, limited: r.status === 'iteration-limit' };
+      // No point (energy caps, minimum pruning): counted in infeasibleShare.
+      if (!hasPoint(r)) return null;
+      return { latency: r.latency, pruning: r.pruning, iterations: r.iterations, limited: r.status === 'iteration-limit', energyTotal: r.energyTotal, energyMax: r.energyMax };
     },
   };
 }
