@@ -323,6 +323,13 @@ pub fn boxes(inst: &Instance, ws: &mut Workspace, t: f64) -> Option<f64> {
         Some(caps) => {
             let ok = dispatch(inst.level, Boxes { inst, ws, t }).is_some();
             if ok {
+                if ws.has_rmin {
+                    // The uncapped clients' least pruning (merge_caps raises the capped
+                    // ones to their floor, which is at least rmin).
+                    for k in 0..inst.clients {
+                        ws.needed[k] = ws.needed[k].max(ws.rmin[k]);
+                    }
+                }
                 merge_caps(ws, caps);
             }
             ok
@@ -392,9 +399,17 @@ fn branch_stationarity(inst: &Instance, caps: &Caps, k: usize, cap: bool, kk: f6
 fn merge_caps(ws: &mut Workspace, caps: &mut Caps) {
     for i in 0..caps.list.len() {
         let k = caps.list[i];
+        let time_need = ws.needed[k];
         ws.needed[k] = ws.needed[k].max(caps.floor_inf[k]);
         let lower = caps.e_b_lo[k] > ws.b_lo[k];
-        let upper = caps.e_b_hi[k] > ws.b_hi[k];
+        // Both needs infinite at the least pruning (neither T nor the cap can be met there
+        // with any bandwidth): the branch that needs more pruning with infinite bandwidth
+        // binds for large b (ts/core/optimal.ts clientBox). Deciding it by the needs alone
+        // put the time branch there and returned points that broke the cap.
+        let upper = caps.e_b_hi[k] > ws.b_hi[k]
+            || (caps.e_b_hi[k] == f64::INFINITY
+                && ws.b_hi[k] == f64::INFINITY
+                && caps.floor_inf[k] > time_need);
         if lower {
             ws.b_lo[k] = caps.e_b_lo[k];
             ws.box_lo[k] = caps.e_s_lo[k];
