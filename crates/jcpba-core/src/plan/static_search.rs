@@ -6,7 +6,6 @@
 use super::drop::*;
 use super::*;
 use crate::method::Method;
-use crate::solution::Status;
 
 /// A node of the static search: a whole number of rounds and its budget's level; the
 /// virtual top node only bounds the mean latency of every budget below it.
@@ -20,7 +19,11 @@ pub(super) struct Node {
 /// its budget.
 pub(super) fn static_exact(d: &mut Drop) -> (StaticPlan, Level) {
     let tol = d.tolerance;
-    let r_lo = d.rounds0.ceil();
+    let r_lo = if d.floor > 0.0 {
+        d.rounds(d.floor)
+    } else {
+        d.rounds0.ceil()
+    };
     let r_cap = d.rounds(d.cap); // +inf when the cap is at or above Pmax
     let first = d.budget_for_rounds(r_lo);
     let first = if r_cap <= r_lo { d.cap } else { first };
@@ -142,16 +145,14 @@ pub(super) fn static_exact(d: &mut Drop) -> (StaticPlan, Level) {
         budget: node.level.budget,
         rounds: node.rounds,
         fine_tuning_seconds: j,
+        fine_tuning_joules: node.rounds * node.level.energy,
         mean_round_latency: node.level.latency,
+        mean_round_energy: node.level.energy,
         mean_pruning: node.level.pruning,
         lower_bound: Some(lower.min(j)),
         upper_bound: Some(j),
         evaluations,
-        status: if converged && !limited {
-            Status::Converged
-        } else {
-            Status::IterationLimit
-        },
+        status: plan_status(converged && !limited, j),
     };
     (plan, node.level)
 }
@@ -161,7 +162,7 @@ pub(super) fn static_grid(d: &mut Drop) -> (StaticPlan, Level) {
     let top = d.cap.min(d.pruning_limit);
     let mut budgets: Vec<f64> = Vec::new();
     let uses_budget = !matches!(d.method, Method::Equal | Method::BandwidthOnly);
-    if uses_budget && top > 0.0 {
+    if uses_budget && top > d.floor {
         let cells = STATIC_GRID;
         // Pmax itself needs infinitely many rounds.
         let last = if d.pruning_limit <= d.cap {
@@ -170,10 +171,11 @@ pub(super) fn static_grid(d: &mut Drop) -> (StaticPlan, Level) {
             cells
         };
         for i in 0..=last {
+            // From the least budget any point meets (0 without minimum pruning).
             let p = if i == cells {
                 top
             } else {
-                top * (i as f64 / cells as f64)
+                d.floor + (top - d.floor) * (i as f64 / cells as f64)
             };
             // Up to the largest budget with the same number of rounds.
             let q = d.budget_for_rounds(d.rounds(p)).max(p);
@@ -182,7 +184,8 @@ pub(super) fn static_grid(d: &mut Drop) -> (StaticPlan, Level) {
             }
         }
     } else {
-        budgets.push(0.0);
+        // equal and bandwidth-only prune rmin_k: planned at that budget (MODEL.md section 12).
+        budgets.push(d.floor);
     }
     let mut best: Option<(f64, Level)> = None;
     let mut converged = true;
@@ -207,16 +210,14 @@ pub(super) fn static_grid(d: &mut Drop) -> (StaticPlan, Level) {
         budget: level.budget,
         rounds: d.rounds(level.budget),
         fine_tuning_seconds: j,
+        fine_tuning_joules: d.rounds(level.budget) * level.energy,
         mean_round_latency: level.latency,
+        mean_round_energy: level.energy,
         mean_pruning: level.pruning,
         lower_bound: None,
         upper_bound: None,
         evaluations,
-        status: if converged {
-            Status::Converged
-        } else {
-            Status::IterationLimit
-        },
+        status: plan_status(converged, j),
     };
     (plan, level)
 }
