@@ -581,9 +581,10 @@ function renderLatency() {
   $('latency-caption').textContent =
     `Round latency T = max over clients of τ_k, in seconds, for K = ${K} clients, B = ${s.bandwidthHz / HZ_PER_MHZ} MHz, ` +
     `budget ${s.budget}, ρ_max ${s.maxPruning}, t0 ${s.fixedSeconds} s, φ_c ${s.prunableComputeFraction}, φ_s ${s.prunablePayloadFraction}, ` +
-    `compute power ${s.computePowerW} W, ${cap}, devices ${s.devices}, ` +
+    (s.devices === 'none' ? `compute power ${s.computePowerW} W, ${cap}, no device fleet, ` : `device fleet ${s.devices} (each device its own compute power), ${cap}, `) +
     `${s.model} on ${s.dataset}, seed ${s.seed}, drop ${s.drop}, realization ${s.realization}. ` +
-    'No bar: the method is infeasible. The table below has the same numbers.';
+    (results.some((r) => !hasPointResult(r)) ? 'No bar: the method is infeasible. ' : '') +
+    'The table below has the same numbers.';
   $('certificate').textContent =
     optimal && hasPointResult(optimal)
       ? `optimal is certified: T* lies in [${optimal.lowerBound}, ${optimal.upperBound}] s (relative width ${((optimal.upperBound - optimal.lowerBound) / optimal.upperBound).toExponential(1)}).`
