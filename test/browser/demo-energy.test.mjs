@@ -332,6 +332,16 @@ energy('with caps, the Monte Carlo, the plan and the learning panel count the re
   assert.match(await page.getAttribute('#plan-table tr[data-method="equal"]', 'class'), 'infeasible');
   assert.ok(Number(await page.getAttribute('#plan-optimal-static', 'data-value')) > 0);
 
+  // Seed 1: a cap no realization meets for any method. No plan shows a number (the
+  // library's adaptive plan comes back with 0 s there; the page shows no plan).
+  await open(page, `clients=30&power=150:250&cap=${CAP_FEASIBLE}&planN=2`);
+  await page.click('#plan-run');
+  await page.waitForSelector('#plan-section[data-state="done"]', { timeout: SOLVE_TIMEOUT_MS });
+  for (const id of ['#plan-optimal-static', '#plan-optimal-adaptive', '#plan-bcd-static']) assert.is(await page.textContent(id), 'infeasible', id);
+  assert.match(await page.textContent('#plan-at-budget'), 'infeasible');
+  assert.equal(await badText(page), []);
+  await open(page, `${BASE_QUERY}&cap=${CAP_FEASIBLE}&pmax=0.6`);
+
   await page.fill('#learning-rounds', '5');
   const csv = ['round,loss', ...Array.from({ length: 11 }, (_, x) => `${x},${1 + 2 * Math.exp(-x / 3)}`)].join('\n');
   await page.setInputFiles('#curve-file', { name: 'curve.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
