@@ -117,12 +117,17 @@ function linesWithIntervals(methods: string[], x: object, yTitle: string, extra:
 
 /** The statistic of a row and its 95% interval: the mean with its Student t interval, or the median with its distribution-free order-statistic interval. */
 function statisticOf(r: ResultRow, statistic: Statistic): { y: number; lo: number; hi: number } {
+  const s = r.stats;
+  if (s.mean === null || s.median === null || s.ci95Low === null || s.ci95High === null) throw new Error('statisticOf: a row without a point has no statistic (filter with hasLatency)');
   if (statistic === 'median') {
-    const ci = r.medianCi95 ?? { low: r.stats.median, high: r.stats.median };
-    return { y: r.stats.median, lo: ci.low, hi: ci.high };
+    const ci = r.medianCi95 ?? { low: s.median, high: s.median };
+    return { y: s.median, lo: ci.low, hi: ci.high };
   }
-  return { y: r.stats.mean, lo: r.stats.ci95Low, hi: r.stats.ci95High };
+  return { y: s.mean, lo: s.ci95Low, hi: s.ci95High };
 }
+
+/** Rows with a latency: the method returned a point in some round of the grid point (the others are drawn nowhere on a latency axis). */
+const hasLatency = (r: ResultRow) => r.stats.mean !== null;
 
 /** The subtitle line that says what the line and the bars are. */
 function barsLine(c: SweepConfig, statistic: Statistic): string[] {
@@ -152,7 +157,7 @@ export function figureSpecs(c: SweepConfig, rows: ResultRow[], statistic: Statis
   const specs: Omit<Figure, 'svg'>[] = [];
   for (const [key, mine] of groups) {
     if (mine.length === 0) continue;
-    const values = mine.map((r) => ({
+    const values = mine.filter(hasLatency).map((r) => ({
       x: r.point[xAxis.key] === null ? 'none' : r.point[xAxis.key],
       method: r.method,
       ...statisticOf(r, statistic),
@@ -196,7 +201,7 @@ export function fleetSpecs(c: SweepConfig, rows: ResultRow[], statistic: Statist
   const specs: Omit<Figure, 'svg'>[] = [];
   for (const [key, mine] of groups) {
     if (mine.length === 0) continue;
-    const values = mine.map((r) => ({
+    const values = mine.filter(hasLatency).map((r) => ({
       share: r.fleet!.smallDeviceShare,
       fleet: r.point.devices,
       method: r.method,

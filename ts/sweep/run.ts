@@ -154,10 +154,9 @@ function builtinUnitMethod(solver: Solver, id: string, tolerance: number, maxIte
       } catch (e) {
         throw placeError(at, e instanceof Error ? e.message : String(e));
       }
-      // Drops files hold no caps yet: every method has a point.
-      if (!hasPoint(r)) throw placeError(at, 'no feasible point (infeasible)');
-      const p = r;
-      return { latency: p.latency, pruning: p.pruning, iterations: p.iterations, limited: p.status === 'iteration-limit' };
+      // No point (energy caps, minimum pruning): counted in infeasibleShare.
+      if (!hasPoint(r)) return null;
+      return { latency: r.latency, pruning: r.pruning, iterations: r.iterations, limited: r.status === 'iteration-limit', energyTotal: r.energyTotal, energyMax: r.energyMax };
     },
   };
 }
