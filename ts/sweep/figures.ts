@@ -174,7 +174,8 @@ export function figureSpecs(c: SweepConfig, rows: ResultRow[], statistic: Statis
     const subtitle = [...barsLine(c, statistic), ...(others.length > 0 ? [others.map((a) => `${labelOf(a.key)} = ${mine[0].point[a.key]}`).join(', ')] : [])];
     const spec = {
       $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-      title: { text: `Round latency against ${labelOf(xAxis.key)}`, subtitle },
+      // Vega sizes a figure by its text estimate: a long axis label stays on the axis only, so the figure keeps one column.
+      title: { text: labelOf(xAxis.key).length <= 20 ? `Round latency against ${labelOf(xAxis.key)}` : 'Round latency', subtitle },
       ...paperFrame(),
       data: { values },
       layer: linesWithIntervals(c.methods, x, `${statistic} round latency (s)`),
