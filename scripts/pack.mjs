@@ -47,7 +47,7 @@ export function pack(out) {
       copyFileSync(join(ROOT, path), join(mainStage, path));
     }
     const { devDependencies, ...rest } = main;
-    const staged = { ...rest, optionalDependencies: optionalDependencies(main), devDependencies };
+    const staged = { ...rest, optionalDependencies: optionalDependencies(), devDependencies };
     writeFileSync(join(mainStage, 'package.json'), `${JSON.stringify(staged, null, 2)}\n`);
     const packedMain = npmPack(mainStage, ['--pack-destination', out]);
 

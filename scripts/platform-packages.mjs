@@ -14,7 +14,7 @@
 // The other directories are ready for more targets: add the Rust triple to napi.json,
 // build on (or for) that platform, and pack.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -36,13 +36,13 @@ export const PLATFORMS = [
 ];
 
 export const readJson = (file) => JSON.parse(readFileSync(file, 'utf8'));
-export const mainPackage = () => readJson(join(ROOT, 'package.json'));
+export const mainPackage = (root = ROOT) => readJson(join(root, 'package.json'));
 export const addonFile = (platform) => `jcpba.${platform}.node`;
-export const packageDir = (platform) => join(ROOT, 'npm', platform);
+export const packageDir = (platform, root = ROOT) => join(root, 'npm', platform);
 
 /** The platforms released: those whose triple napi.json lists as a target. */
-export function releasedPlatforms() {
-  const { targets } = readJson(join(ROOT, 'crates/jcpba-napi/napi.json'));
+export function releasedPlatforms(root = ROOT) {
+  const { targets } = readJson(join(root, 'crates/jcpba-napi/napi.json'));
   return targets.map((triple) => {
     const p = PLATFORMS.find((q) => q.triple === triple);
     if (p === undefined) throw new Error(`napi.json target ${triple} has no platform package in scripts/platform-packages.mjs`);
@@ -68,8 +68,9 @@ export function platformManifest(p, main = mainPackage()) {
 }
 
 /** The exact-version optionalDependencies of the packed main package. */
-export function optionalDependencies(main = mainPackage()) {
-  return Object.fromEntries(releasedPlatforms().map((p) => [`${main.name}-${p.platform}`, main.version]));
+export function optionalDependencies(root = ROOT) {
+  const main = mainPackage(root);
+  return Object.fromEntries(releasedPlatforms(root).map((p) => [`${main.name}-${p.platform}`, main.version]));
 }
 
 function platformReadme(p, main) {
@@ -79,19 +80,19 @@ function platformReadme(p, main) {
 }
 
 /** What each file under npm/ should hold: [path, text]. */
-function expectedFiles(main = mainPackage()) {
+function expectedFiles(root) {
+  const main = mainPackage(root);
   return PLATFORMS.flatMap((p) => [
-    [join(packageDir(p.platform), 'package.json'), `${JSON.stringify(platformManifest(p, main), null, 2)}\n`],
-    [join(packageDir(p.platform), 'README.md'), platformReadme(p, main)],
+    [join(packageDir(p.platform, root), 'package.json'), `${JSON.stringify(platformManifest(p, main), null, 2)}\n`],
+    [join(packageDir(p.platform, root), 'README.md'), platformReadme(p, main)],
   ]);
 }
 
 /** The differences between npm/ and the main package, one line each (empty: in sync). */
-export function check() {
-  const main = mainPackage();
+export function check(root = ROOT) {
   const problems = [];
-  for (const [file, text] of expectedFiles(main)) {
-    const rel = file.slice(ROOT.length);
+  for (const [file, text] of expectedFiles(root)) {
+    const rel = relative(root, file);
     if (!existsSync(file)) {
       problems.push(`${rel} is missing`);
       continue;
@@ -99,6 +100,7 @@ export function check() {
     const actual = readFileSync(file, 'utf8');
     if (actual === text) continue;
     if (file.endsWith('.json')) {
+      const before = problems.length;
       const have = JSON.parse(actual);
       const want = JSON.parse(text);
       for (const key of new Set([...Object.keys(have), ...Object.keys(want)])) {
@@ -106,7 +108,7 @@ export function check() {
           problems.push(`${rel}: ${key} is ${JSON.stringify(have[key])}, expected ${JSON.stringify(want[key])}`);
         }
       }
-      if (problems.length === 0 || !problems.at(-1).startsWith(rel)) problems.push(`${rel} is not formatted as sync writes it`);
+      if (problems.length === before) problems.push(`${rel} is not formatted as sync writes it`);
     } else {
       problems.push(`${rel} differs from what sync writes`);
     }
@@ -114,8 +116,8 @@ export function check() {
   return problems;
 }
 
-export function sync() {
-  for (const [file, text] of expectedFiles()) {
+export function sync(root = ROOT) {
+  for (const [file, text] of expectedFiles(root)) {
     mkdirSync(join(file, '..'), { recursive: true });
     writeFileSync(file, text);
   }
