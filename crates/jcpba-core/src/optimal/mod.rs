@@ -320,18 +320,18 @@ pub fn boxes(inst: &Instance, ws: &mut Workspace, t: f64) -> Option<f64> {
             cap_boxes(inst, ws, caps);
             true
         }
-        Some(caps) => {
+        _ => {
             let ok = dispatch(inst.level, Boxes { inst, ws, t }).is_some();
-            if ok {
-                merge_caps(ws, caps);
-            }
-            ok
-        }
-        None => {
-            let ok = dispatch(inst.level, Boxes { inst, ws, t }).is_some();
+            // Every client's least pruning, capped or not (a capped client's cap floor
+            // includes it; an uncapped one's is its rmin alone).
             if ok && ws.has_rmin {
                 for k in 0..inst.clients {
                     ws.needed[k] = ws.needed[k].max(ws.rmin[k]);
+                }
+            }
+            if ok {
+                if let Some(caps) = caps.as_mut() {
+                    merge_caps(ws, caps);
                 }
             }
             ok
