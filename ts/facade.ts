@@ -16,7 +16,9 @@ import type { CoreBackend } from '../bindings/types.js';
 
 export { BACKENDS, asJcpbaError, type BackendName, type Solver } from './solvers.js';
 
+/** Options of `createSolver` (Node); every field is optional. */
 export interface CreateSolverOptions {
+  /** `auto` (default): native, else WASM, else the TypeScript reference; a named backend that cannot load is an error. */
   backend?: BackendName | 'auto';
   /** Where to load the WASM module from (a URL, path or bytes); default: the package's. */
   wasm?: URL | string | BufferSource | Response;
@@ -50,6 +52,18 @@ function shouldWarn(name: 'native' | 'wasm', options: CreateSolverOptions): bool
   return typeof WebAssembly !== 'undefined';
 }
 
+/**
+ * Loads a backend and returns a Solver. `auto` (the default, or JCPBA_BACKEND) takes the
+ * native addon, else the WASM module, else the TypeScript reference, recording in
+ * `skipped` why each faster one did not load; a named backend that cannot load throws
+ * JcpbaError (`backend-unavailable`), never falls back.
+ *
+ * ```ts
+ * const solver = await createSolver();
+ * const r = solver.solve(problem, { method: 'optimal' });
+ * if (hasPoint(r)) console.log(r.latency); // s
+ * ```
+ */
 export async function createSolver(options: CreateSolverOptions = {}): Promise<Solver> {
   const wanted = options.backend ?? env('JCPBA_BACKEND') ?? 'auto';
   if (wanted !== 'auto' && !(BACKENDS as readonly string[]).includes(wanted)) {
