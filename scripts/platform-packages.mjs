@@ -5,7 +5,9 @@
 // main package names them as exact-version optionalDependencies and holds no addon.
 //
 //   node scripts/platform-packages.mjs sync    write npm/*/package.json and README.md from
-//                                              package.json (name, version, license, ...)
+//                                              package.json (name, version, license, ...),
+//                                              and the version into ts/version.ts (npm version
+//                                              runs this)
 //   node scripts/platform-packages.mjs check   exit 1, naming each difference, when they
 //                                              are out of sync (test/package/platforms.test.mjs)
 //
@@ -79,13 +81,17 @@ function platformReadme(p, main) {
     `only on a matching platform, and \`${main.name}\` loads it from there. Its version always equals \`${main.name}\`'s.\n`;
 }
 
-/** What each file under npm/ should hold: [path, text]. */
+/** What each file under npm/ (and ts/version.ts, where it exists) should hold: [path, text]. */
 function expectedFiles(root) {
   const main = mainPackage(root);
-  return PLATFORMS.flatMap((p) => [
+  const versionTs = join(root, 'ts/version.ts');
+  const version = existsSync(versionTs)
+    ? [[versionTs, readFileSync(versionTs, 'utf8').replace(/export const VERSION = '[^']*';/, `export const VERSION = '${main.version}';`)]]
+    : [];
+  return [...version, ...PLATFORMS.flatMap((p) => [
     [join(packageDir(p.platform, root), 'package.json'), `${JSON.stringify(platformManifest(p, main), null, 2)}\n`],
     [join(packageDir(p.platform, root), 'README.md'), platformReadme(p, main)],
-  ]);
+  ])];
 }
 
 /** The differences between npm/ and the main package, one line each (empty: in sync). */

@@ -35,8 +35,11 @@ test('a version bump without sync fails the check, naming each package; sync rep
     mkdirSync(join(root, 'crates/jcpba-napi'), { recursive: true });
     cpSync(join(ROOT, 'crates/jcpba-napi/napi.json'), join(root, 'crates/jcpba-napi/napi.json'));
     writeFileSync(join(root, 'package.json'), JSON.stringify({ ...PKG, version: '9.8.7' }));
+    mkdirSync(join(root, 'ts'));
+    cpSync(join(ROOT, 'ts/version.ts'), join(root, 'ts/version.ts'));
     const problems = check(root);
-    assert.is(problems.length, PLATFORMS.length);
+    assert.is(problems.length, PLATFORMS.length + 1);
+    assert.ok(problems.includes('ts/version.ts differs from what sync writes'), problems.join('\n'));
     for (const { platform } of PLATFORMS) {
       assert.ok(problems.includes(`npm/${platform}/package.json: version is "${PKG.version}", expected "9.8.7"`), problems.join('\n'));
     }
@@ -46,6 +49,7 @@ test('a version bump without sync fails the check, naming each package; sync rep
     sync(root);
     assert.equal(check(root), []);
     assert.is(JSON.parse(readFileSync(join(root, 'npm/darwin-arm64/package.json'), 'utf8')).version, '9.8.7');
+    assert.match(readFileSync(join(root, 'ts/version.ts'), 'utf8'), /export const VERSION = '9\.8\.7';/);
     rmSync(join(root, 'npm/win32-x64-msvc/README.md'));
     assert.equal(check(root), ['npm/win32-x64-msvc/README.md is missing']);
   } finally {
