@@ -42,9 +42,15 @@ export const STATIC_GRID = 100;
 /** Cells of the budget grid from which the adaptive policy starts each 1-D search. */
 export const ADAPTIVE_GRID = 16;
 
+/**
+ * The budget policies of `plan`: `static` (one pruning budget for every round),
+ * `adaptive` (a budget per fading realization, `optimal` only) and `both` (static, then adaptive).
+ */
 export const POLICIES = ['static', 'adaptive', 'both'] as const;
+/** A budget policy, one of POLICIES. */
 export type Policy = (typeof POLICIES)[number];
 
+/** Options of `plan` (fine-tuning time to a target loss, docs/MODEL.md section 10). */
 export interface PlanOptions {
   /** R0: rounds to the target without pruning, in [1, 1e9]. */
   rounds0: number;
@@ -62,8 +68,11 @@ export interface PlanOptions {
   maxIterations?: number;
 }
 
+/** The static policy's plan: one pruning budget for every round. */
 export interface StaticPlan {
+  /** The method each round runs. */
   method: MethodId;
+  /** Always `static`. */
   policy: 'static';
   /** `exact` (optimal: branch and bound over whole numbers of rounds, certified) or `grid`. */
   search: 'exact' | 'grid';
@@ -79,19 +88,25 @@ export interface StaticPlan {
   meanPruning: number;
   /** `exact` only: a certified bracket on the least fine-tuning time, s. */
   lowerBound?: number;
+  /** `exact` only: the upper end of that bracket (the plan's fine-tuning time), s. */
   upperBound?: number;
   /** Budgets evaluated, each one solve per realization. */
   evaluations: number;
+  /** How the search ended: `converged` (within the tolerance), `iteration-limit`, or `infeasible` (every budget tried has a realization with no point: energy caps, MODEL.md 11.2). */
   status: Status;
 }
 
+/** The adaptive policy's plan: a pruning budget per fading realization (`optimal` only). */
 export interface AdaptivePlan {
+  /** The method each round runs (`optimal`). */
   method: MethodId;
+  /** Always `adaptive`. */
   policy: 'adaptive';
   /** lambda = mean round latency / mean progress per round (1 - P_r / Pmax), s. */
   price: number;
   /** rounds0 x price, s (not rounded up to whole rounds). */
   fineTuningSeconds: number;
+  /** Mean over the realizations of the round latency at each one's budget, s. */
   meanRoundLatency: number;
   /** Mean of the budgets. */
   meanPruning: number;
@@ -101,9 +116,11 @@ export interface AdaptivePlan {
   iterations: number;
   /** Solves over all realizations. */
   evaluations: number;
+  /** How Dinkelbach's method ended: `converged` (within the tolerance), `iteration-limit`, or `infeasible` (a realization has no point: energy caps, MODEL.md 11.2). */
   status: Status;
 }
 
+/** One plan of `plan`'s result, discriminated on `policy`. */
 export type PlanResult = StaticPlan | AdaptivePlan;
 
 export interface CheckedPlanOptions {
