@@ -547,7 +547,8 @@ function renderLatency() {
           cell(DASH, 'num', { id: `energy-total-${r.method}`, 'data-value': '' }),
           cell(DASH, 'num', { id: `energy-max-${r.method}`, 'data-value': '' }),
           cell(String(r.iterations)),
-          cell(`infeasible${r.infeasibleClients.length ? ` (clients ${clientList(r.infeasibleClients, 5)})` : ''}`, ''),
+          // The clients are listed in the message below the table.
+          cell(r.infeasibleClients.length ? `infeasible: ${r.infeasibleClients.length} client${r.infeasibleClients.length > 1 ? 's' : ''}` : 'infeasible', ''),
         );
         return tr;
       }
@@ -712,6 +713,19 @@ function renderClients() {
         yAxisID: 'y1',
       },
     ];
+    if (p.minPruning) {
+      // A fleet: the least pruning each client's device forces (MODEL.md section 12).
+      clientsChart.data.datasets.push({
+        label: 'Minimum pruning ρ_min,k (%, left axis)',
+        data: order.map((k, i) => ({ x: i + 1, y: 100 * p.minPruning[k], k })),
+        backgroundColor: '#1b1f24',
+        borderColor: '#1b1f24',
+        pointStyle: 'dash',
+        pointRadius: radius + 3,
+        borderWidth: 2,
+        yAxisID: 'y',
+      });
+    }
     const positive = mhz.filter((x) => x > 0);
     const ticks = logTicks(Math.min(...positive), Math.max(...positive));
     clientsChart.$logTicks = ticks;
@@ -736,7 +750,7 @@ function renderClients() {
   );
   $('clients-caption').textContent = feasible
     ? `Method ${method}: pruning rate ρ_k (%, left axis, circles) and bandwidth b_k (right axis, log scale, triangles; the unit on each tick) ` +
-      `of all ${K} clients, sorted by pruning rate, then bandwidth (every client drawn, none sampled or aggregated; ` +
+      `of all ${K} clients${p.minPruning ? ', with the minimum pruning each device forces (dashes)' : ''}, sorted by pruning rate, then bandwidth (every client drawn, none sampled or aggregated; ` +
       `the table below lists them by client number); round latency ${fmtSeconds(r.latency)} s.`
     : `Method ${method} is infeasible: no pruning or bandwidth to show.`;
 

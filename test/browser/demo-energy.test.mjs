@@ -233,6 +233,18 @@ energy('a device fleet: the minimum pruning of each client is shown, as the gene
   const r = solve(problem, { method: 'optimal' });
   rows.forEach((row, k) => assert.ok(row.pruning >= problem.minPruning[k] - 1e-12 && Math.abs(row.pruning - r.pruning[k]) <= 1e-9, `pruning[${k}]`));
   assert.match(await page.textContent('#problem-notes'), /Devices: \d+ of 30 clients must prune to fit the model/);
+  // The chart marks each client's minimum pruning beside its pruning (same client, same rank).
+  const chart = await page.evaluate(async () => {
+    const { Chart } = await import('chart.js');
+    const c = Chart.getChart(document.getElementById('clients-chart'));
+    const of = (prefix) => c.data.datasets.find((d) => d.label.startsWith(prefix)).data;
+    return { rmin: of('Minimum pruning'), rho: of('Pruning rate') };
+  });
+  assert.is(chart.rmin.length, 30);
+  chart.rmin.forEach((pt, i) => {
+    assert.is(pt.k, chart.rho[i].k);
+    assert.ok(Math.abs(pt.y - 100 * problem.minPruning[pt.k]) <= 1e-9 && chart.rho[i].y >= pt.y - 1e-9, `rank ${i + 1}`);
+  });
 });
 
 energy('a bad compute power or cap is reported next to its field', async () => {
