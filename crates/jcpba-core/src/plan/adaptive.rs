@@ -394,6 +394,44 @@ pub(super) fn adaptive(d: &mut Drop, seed: Option<&Level>) -> AdaptivePlan {
             }
         }
     }
+    if !(lambda < f64::INFINITY) {
+        // No common budget with progress has a point in every realization (energy caps).
+        // Feasibility only grows with the budget: a realization without a point at the top
+        // budget has none at all, and the plan is infeasible.
+        let at_top: Vec<f64> = choosers.iter().map(|c| c.grid[cells]).collect();
+        let energy_at_top: Vec<f64> = choosers.iter().map(|c| c.grid_energy[cells]).collect();
+        if at_top.iter().any(|t| !(*t < f64::INFINITY)) {
+            return finish(d, vec![top; n], &at_top, &energy_at_top, 0, converged);
+        }
+        // Else every realization has a point between the grid's last budget and the top
+        // one (Pmax, where progress ends): bisect for a common budget with progress.
+        let mut lo = grid_budgets[cells - 1];
+        let hi = top;
+        let mut i = 0;
+        while i < 60 && !(lambda < f64::INFINITY) {
+            i += 1;
+            let mid = lo + 0.5 * (hi - lo);
+            if !(mid > lo && mid < hi) {
+                break;
+            }
+            let level = d.level(mid, None, false);
+            converged = converged && level.converged;
+            let progress = d.progress(mid);
+            if level.latencies.iter().all(|t| *t < f64::INFINITY) && progress > 0.0 {
+                lambda = level.latency / progress;
+                for (r, c) in choosers.iter_mut().enumerate() {
+                    c.budget = mid;
+                    c.latency = level.latencies[r];
+                    c.energy = level.energies[r];
+                }
+            } else {
+                lo = mid;
+            }
+        }
+        if !(lambda < f64::INFINITY) {
+            return finish(d, vec![top; n], &at_top, &energy_at_top, 0, false);
+        }
+    }
     // The budget to about a tenth of sqrt(tolerance) of its range: g is then within
     // about 1% of the tolerance of its minimum where the minimum is smooth.
     let xtol = 0.1 * d.tolerance.sqrt() * top;

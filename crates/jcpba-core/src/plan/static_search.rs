@@ -51,17 +51,45 @@ pub(super) fn static_exact(d: &mut Drop) -> (StaticPlan, Level) {
         if r_cap < f64::INFINITY {
             ub = ub.min(r_cap * top.latency);
         }
+        // With energy caps the least budget can leave a realization without a point; when
+        // the cap's budget is out of reach too, no node bounds J yet. Double the rounds
+        // until a budget has a point in every realization (feasibility only grows with
+        // the budget), so that the search has a finite bound to split under.
+        let mut r = 2.0 * r_lo;
+        while !(ub < f64::INFINITY)
+            && top.lower < f64::INFINITY
+            && r < r_cap
+            && evaluations < d.max_iterations
+        {
+            let budget = d.budget_for_rounds(r);
+            if !(budget < floor_budget) {
+                break;
+            }
+            let level = d.level(budget, None, true);
+            evaluations += 1;
+            converged = converged && level.converged;
+            ub = ub.min(r * level.latency);
+            nodes.push(Node {
+                rounds: r,
+                level,
+                real: true,
+            });
+            r *= 2.0;
+        }
         // Every R above r_bound has J(R) >= R Tbar_lo(floor) > ub.
         let r_bound = (ub / top.lower).floor();
-        if r_cap <= r_bound + 1.0 {
+        let last = nodes[nodes.len() - 1].rounds;
+        if !(ub < f64::INFINITY) {
+            // No budget below the cap has a point in every realization: nothing to search.
+        } else if r_cap <= r_bound + 1.0 {
             nodes.push(Node {
                 rounds: r_cap,
                 level: top,
                 real: true,
             });
-        } else {
+        } else if r_bound + 1.0 > last {
             nodes.push(Node {
-                rounds: (r_bound + 1.0).max(r_lo + 1.0),
+                rounds: (r_bound + 1.0).max(last + 1.0),
                 level: top,
                 real: false,
             });
@@ -70,7 +98,11 @@ pub(super) fn static_exact(d: &mut Drop) -> (StaticPlan, Level) {
     let limit = d.max_iterations;
     let mut limited = false;
     loop {
-        let threshold = ub - tol * ub;
+        let threshold = if ub < f64::INFINITY {
+            ub - tol * ub
+        } else {
+            f64::INFINITY
+        };
         // Drop the points no split will start from: the left ends of closed gaps.
         for i in 0..nodes.len() {
             let open = i + 1 < nodes.len()
