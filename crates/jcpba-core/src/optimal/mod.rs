@@ -229,11 +229,12 @@ impl Caps {
         };
         let bits = inst.payload_bits;
         let ss = inst.phi_s * bits;
-        for k in 0..k_count {
-            if !energy::is_capped(inst, k) {
-                continue;
-            }
-            caps.list.push(k);
+        caps.list = energy::capped_clients(inst);
+        // The cap's need at both ends of every capped client's box, on the vector lanes.
+        energy::cap_bandwidths(inst, &caps.list, inst.rmax, &mut caps.e_b_lo);
+        energy::cap_bandwidths(inst, &caps.list, rmin, &mut caps.e_b_hi);
+        for i in 0..caps.list.len() {
+            let k = caps.list[i];
             let p = inst.p[k];
             let c1 = (energy::compute_power(inst, k) * inst.c[k]) / p;
             let h = (inst.cap_at(k) - energy::fixed_energy(inst, k)) / p;
@@ -242,10 +243,7 @@ impl Caps {
             caps.e_h[k] = h;
             caps.e_kk[k] = kk;
             let cc = inst.phi_c * c1;
-            let lo = energy::cap_bandwidth(inst, k, inst.rmax[k]);
-            let hi = energy::cap_bandwidth(inst, k, rmin[k]);
-            caps.e_b_lo[k] = lo;
-            caps.e_b_hi[k] = hi;
+            let (lo, hi) = (caps.e_b_lo[k], caps.e_b_hi[k]);
             caps.e_s_lo[k] = lo.ln();
             caps.e_s_hi[k] = if hi < f64::INFINITY {
                 hi.ln()
@@ -966,8 +964,8 @@ pub fn optimal(
                 // the bandwidth above them (energy::onto_band).
                 scratch.copy_from_slice(&ws.b);
                 let list = &ws.caps.as_ref().map_or(&[][..], |c| &c.list[..]);
+                energy::cap_bandwidths(inst, list, &ws.rho, &mut floor);
                 for &k in list.iter() {
-                    floor[k] = energy::cap_bandwidth(inst, k, ws.rho[k]);
                     scratch[k] = scratch[k].max(floor[k]);
                 }
                 energy::onto_band(inst, &floor, &mut scratch)
