@@ -9,7 +9,7 @@ use super::*;
 use crate::bandwidth::latency;
 use crate::instance::Instance;
 use crate::rate::{counters, Kernel, LN2};
-use crate::simd::columns::{self, Step};
+use crate::simd::columns::{self, gather, scatter, Step};
 use crate::simd::{self, math, Lanes, Mask};
 
 /// G(b) = ln(K S r'(b)) - 2 ln(cc r(b) + ss) and dG/d(ln b), with cc = phi_c c,
@@ -455,6 +455,55 @@ impl<'a, 'b> simd::Kernel for Kinks<'a, 'b> {
                 counters::add(Kernel::Stationarity, 2 * step.count as u64);
             }
             start += V::N;
+        }
+    }
+}
+
+/// The cap's box ends of every capped client (Caps::new), given its needs e_b_lo (at
+/// rmax) and e_b_hi (at rmin) and its c', K': their logarithms (-inf for a zero need,
+/// +inf for an infinite one) and G and dG/ds of the cap's branch there (left as they are
+/// at a lower end that is 0 or +inf; -inf and NaN at an infinite upper end).
+pub(super) struct CapEnds<'a, 'b> {
+    pub(super) inst: &'a Instance<'b>,
+    pub(super) caps: &'a mut Caps,
+}
+
+impl<'a, 'b> simd::Kernel for CapEnds<'a, 'b> {
+    type Output = ();
+
+    #[inline(always)]
+    fn run<V: Lanes>(self) {
+        let (inst, caps) = (self.inst, self.caps);
+        let (one, zero, inf) = (V::splat(1.0), V::splat(0.0), V::splat(f64::INFINITY));
+        let bits = V::splat(inst.payload_bits);
+        let ss = V::splat(inst.phi_s * inst.payload_bits);
+        let phi_c = V::splat(inst.phi_c);
+        for idx in caps.list.chunks(V::N) {
+            let a = gather::<V>(&inst.a, idx, 1.0);
+            let cc = phi_c * gather::<V>(&caps.e_c, idx, 0.0);
+            let kk = gather::<V>(&caps.e_kk, idx, 1.0);
+            let lo = gather::<V>(&caps.e_b_lo, idx, 1.0);
+            let hi = gather::<V>(&caps.e_b_hi, idx, 1.0);
+            let lo_in = lo.gt(zero) & lo.lt(inf);
+            let hi_in = hi.lt(inf);
+            let at_lo = V::select(lo_in, lo, one);
+            let at_hi = V::select(hi_in & hi.gt(zero), hi, one);
+            let s_lo = V::select(lo_in, at_lo.ln(), V::select(lo.gt(zero), inf, -inf));
+            scatter(s_lo, idx, &mut caps.e_s_lo);
+            let s_hi = V::select(hi.gt(zero), at_hi.ln(), -inf);
+            scatter(V::select(hi_in, s_hi, inf), idx, &mut caps.e_s_hi);
+            let (g_lo, d_lo) = stationarity(a, cc, bits, ss, kk, at_lo);
+            let old_g = gather::<V>(&caps.e_g_lo, idx, 0.0);
+            let old_d = gather::<V>(&caps.e_d_lo, idx, 0.0);
+            scatter(V::select(lo_in, g_lo, old_g), idx, &mut caps.e_g_lo);
+            scatter(V::select(lo_in, d_lo, old_d), idx, &mut caps.e_d_lo);
+            let (g_hi, d_hi) = stationarity(a, cc, bits, ss, kk, at_hi);
+            scatter(V::select(hi_in, g_hi, -inf), idx, &mut caps.e_g_hi);
+            scatter(
+                V::select(hi_in, d_hi, V::splat(f64::NAN)),
+                idx,
+                &mut caps.e_d_hi,
+            );
         }
     }
 }

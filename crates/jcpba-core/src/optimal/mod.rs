@@ -46,7 +46,7 @@ use crate::simd::dispatch;
 
 mod kernels;
 pub use kernels::{stationarity, Dense};
-use kernels::{Boxes, Classify, DemandSlope, Interior, KinkColumns, Kinks};
+use kernels::{Boxes, CapEnds, Classify, DemandSlope, Interior, KinkColumns, Kinks};
 
 /// Stop the price search when the weighted pruning is this close to the budget, relative.
 const BUDGET_TOL: f64 = 1e-14;
@@ -228,7 +228,6 @@ impl Caps {
             columns: KinkColumns::new(0),
         };
         let bits = inst.payload_bits;
-        let ss = inst.phi_s * bits;
         caps.list = energy::capped_clients(inst);
         // The cap's need at both ends of every capped client's box, on the vector lanes.
         energy::cap_bandwidths(inst, &caps.list, inst.rmax, &mut caps.e_b_lo);
@@ -242,30 +241,17 @@ impl Caps {
             caps.e_c[k] = c1;
             caps.e_h[k] = h;
             caps.e_kk[k] = kk;
-            let cc = inst.phi_c * c1;
-            let (lo, hi) = (caps.e_b_lo[k], caps.e_b_hi[k]);
-            caps.e_s_lo[k] = lo.ln();
-            caps.e_s_hi[k] = if hi < f64::INFINITY {
-                hi.ln()
-            } else {
-                f64::INFINITY
-            };
-            if lo > 0.0 && lo < f64::INFINITY {
-                let (g, d) = stationarity(inst.a[k], cc, bits, ss, kk, lo);
-                caps.e_g_lo[k] = g;
-                caps.e_d_lo[k] = d;
-            }
-            if hi < f64::INFINITY {
-                let (g, d) = stationarity(inst.a[k], cc, bits, ss, kk, hi);
-                caps.e_g_hi[k] = g;
-                caps.e_d_hi[k] = d;
-            } else {
-                caps.e_g_hi[k] = f64::NEG_INFINITY;
-                caps.e_d_hi[k] = f64::NAN;
-            }
             let at_inf = energy::cap_pruning(inst, k, (bits * LN2) / inst.a[k]);
             caps.floor_inf[k] = at_inf.max(rmin[k]).min(inst.rmax[k]);
         }
+        // ln of both ends, and G and dG/ds of the cap's branch there, on the vector lanes.
+        dispatch(
+            inst.level,
+            CapEnds {
+                inst,
+                caps: &mut caps,
+            },
+        );
         caps.kinked = Vec::with_capacity(caps.list.len());
         caps.columns = KinkColumns::new(caps.list.len());
         Some(caps)
