@@ -364,7 +364,9 @@ test('a sweep over fleets reports forced pruning, excluded share and small-devic
   assert.is(r.status, 0, r.stderr);
   const lines = readFileSync(join(out, 'results.csv'), 'utf8').trim().split('\n');
   const header = lines[0].split(',');
-  assert.equal(header.slice(-3), ['forcedPruning', 'excludedShare', 'smallDeviceShare']);
+  // The fleet columns, then the energy columns (appended after every older one).
+  assert.equal(header.slice(-10, -7), ['forcedPruning', 'excludedShare', 'smallDeviceShare']);
+  assert.equal(header.slice(-7), ['energyMean', 'energyCi95Low', 'energyCi95High', 'energyMaxMean', 'energyMaxCi95Low', 'energyMaxCi95High', 'infeasibleShare']);
   const json = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
   assert.match(json.statistics.fleet, /forcedPruning = mean over the drops/);
   const sweepSchema = schema('sweep-results');

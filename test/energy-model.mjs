@@ -165,8 +165,12 @@ export function bruteOptimum(p, guess) {
   return hi;
 }
 
-/** A small problem with energy fields; every draw spans a few decades. */
-export function randomCapped(rng, K, capScale) {
+/**
+ * A small problem with energy fields; every draw spans a few decades. `capScale` fixes the
+ * caps' factor (default: drawn in `capRange` per client); `minPruningShare` and `capShare`
+ * are the shares of clients with a least pruning and with a cap.
+ */
+export function randomCapped(rng, K, capScale, { minPruningShare = 0.5, capShare = 0.75, capRange = [0.1, 10] } = {}) {
   const u = () => rng.uniform();
   const logU = (lo, hi) => Math.exp(Math.log(lo) + u() * (Math.log(hi) - Math.log(lo)));
   const p = {
@@ -194,17 +198,17 @@ export function randomCapped(rng, K, capScale) {
     p.dataWeight[k] = logU(1, 100);
     p.maxPruning[k] = 0.2 + 0.7 * u();
     p.fixedSeconds[k] = u() < 0.5 ? 0 : logU(0.01, 10);
-    p.minPruning[k] = u() < 0.5 ? 0 : u() * 0.5 * p.maxPruning[k];
+    p.minPruning[k] = u() < 1 - minPruningShare ? 0 : u() * 0.5 * p.maxPruning[k];
     p.computePowerW[k] = u() < 0.2 ? 0 : logU(1, 300);
     p.fixedJoules[k] = u() < 0.5 ? 0 : logU(1, 100);
   }
-  // Caps from 0.1x to 10x of each client's energy at the uncapped optimum (or at b = B/K).
+  // Caps from capRange (0.1x to 10x) of each client's energy at the uncapped optimum (or at b = B/K).
   const inst = instance(p);
   const free = solveInstance(inst, 'optimal', 1e-8, 500);
   for (let k = 0; k < K; k++) {
-    if (u() < 0.25) continue;
+    if (u() < 1 - capShare) continue;
     const E = free.status === 'infeasible' ? energy(p, k, p.maxPruning[k], p.bandwidthHz / K) : energy(p, k, free.pruning[k], free.bandwidth[k]);
-    p.energyCapJ[k] = E * (capScale ?? logU(0.1, 10));
+    p.energyCapJ[k] = E * (capScale ?? logU(capRange[0], capRange[1]));
   }
   return p;
 }

@@ -39,13 +39,14 @@ test('every row gets roundsToTarget = R(mean pruning) and timeToTarget = rounds 
   // optimal at budget 0.3 uses the budget: 100 / (1 - 0.6) = 250 rounds.
   assert.is(json.results.find((r) => r.method === 'optimal' && r.budget === 0.3).roundsToTarget, 250);
   const lines = readFileSync(join(dir, 'results.csv'), 'utf8').trim().split('\n');
-  assert.match(lines[0], /,reductionVsEqual,roundsToTarget,timeToTarget$/);
+  // The energy columns come after every older column (MODEL.md 11), so older readers keep theirs.
+  assert.match(lines[0], /,reductionVsEqual,roundsToTarget,timeToTarget,energyMean,energyCi95Low,energyCi95High,energyMaxMean,energyMaxCi95Low,energyMaxCi95High,infeasibleShare$/);
   const last = lines[lines.length - 1].split(',');
   const row = json.results[json.results.length - 1];
-  assert.is(Number(last[last.length - 2]), row.roundsToTarget);
-  assert.is(Number(last[last.length - 1]), row.timeToTarget);
+  assert.is(Number(last[last.length - 9]), row.roundsToTarget);
+  assert.is(Number(last[last.length - 8]), row.timeToTarget);
   const figures = readdirSync(dir).filter((f) => f.endsWith('.svg')).sort();
-  assert.equal(figures, ['fine-tuning-vs-budget.svg', 'latency-vs-budget.svg']);
+  assert.equal(figures, ['energy-vs-budget.svg', 'fine-tuning-vs-budget.svg', 'latency-energy.svg', 'latency-vs-budget.svg']);
   const svg = readFileSync(join(dir, 'fine-tuning-vs-budget.svg'), 'utf8');
   assert.match(svg, /^<svg/);
   assert.match(svg, /Fine-tuning time against the pruning budget/);
@@ -86,7 +87,7 @@ test('--pruning-limit inf: R0 rounds everywhere; no budget axis, no figure; with
   const plain = tmp();
   ok(run(['sweep', '--clients', '6,8', '--drops', '1', '--realizations', '4', '--methods', 'equal,optimal', '--out', plain]));
   const header = readFileSync(join(plain, 'results.csv'), 'utf8').split('\n')[0];
-  assert.ok(header.endsWith(',reductionVsEqual'), header);
+  assert.ok(header.endsWith(',reductionVsEqual,energyMean,energyCi95Low,energyCi95High,energyMaxMean,energyMaxCi95Low,energyMaxCi95High,infeasibleShare'), header);
   assert.is(JSON.parse(readFileSync(join(plain, 'results.json'), 'utf8')).results[0].roundsToTarget, undefined);
 });
 

@@ -10,6 +10,7 @@ import { type MinPruningOptions, type MinPruningResult, checkMinPruningOptions, 
 import { type PlanOptions, type PlanResult, checkPlanOptions, plan as planTs } from './core/plan.js';
 import type { CoreBackend, CoreSolution } from '../bindings/types.js';
 
+/** The backends, fastest first: `auto` tries them in this order. */
 export const BACKENDS = ['native', 'wasm', 'ts'] as const;
 
 /**
@@ -18,8 +19,13 @@ export const BACKENDS = ['native', 'wasm', 'ts'] as const;
  * JCPBA_SIMD=off).
  */
 export type Kernels = 'avx512f' | 'avx2+fma' | 'simd128' | 'scalar';
+/** A backend: `native` (the N-API addon), `wasm` (the WebAssembly core) or `ts` (the TypeScript reference). */
 export type BackendName = (typeof BACKENDS)[number];
 
+/**
+ * A loaded backend with the package's entry points; every backend returns the same
+ * results (within 1e-9) and throws the same JcpbaError messages. Made by `createSolver`.
+ */
 export interface Solver {
   /** The backend that runs. */
   readonly backend: BackendName;
@@ -27,12 +33,22 @@ export interface Solver {
    * Why `auto` skipped each faster backend (empty when forced or when the first loaded),
    * and, for `wasm`, why the module with SIMD was passed over for the one without.
    */
-  readonly skipped: { backend: BackendName; reason: string }[];
+  readonly skipped: {
+    /** The backend passed over. */
+    backend: BackendName;
+    /** Why, in one line (the load error). */
+    reason: string;
+  }[];
   /**
    * The instruction set of the compiled core's kernels (`avx512f`, `avx2+fma`, `simd128`
    * or `scalar`); undefined on `ts`.
    */
   readonly kernels?: Kernels;
+  /**
+   * Solves one round's problem with one method (default `optimal`): the pruning
+   * fractions and bandwidths (Hz) that minimize the round latency T (s) under the
+   * pruning budget, or an infeasible result. Throws JcpbaError on bad input.
+   */
   solve(problem: ProblemInput | Problem, options?: SolveOptions): SolveResult;
   /** Many problems in one crossing of the boundary; errors name `problems[i]`. */
   solveMany(problems: readonly (ProblemInput | Problem)[], options?: SolveOptions): SolveResult[];
@@ -46,7 +62,11 @@ export interface Solver {
    * realizations of one drop; one plan per policy (`both`: static, then adaptive).
    */
   plan(problems: readonly (ProblemInput | Problem)[], options: PlanOptions): PlanResult[];
-  /** The compiled core, for batch entry points beyond solve (undefined on `ts`). */
+  /**
+   * The compiled core, for batch entry points beyond solve (undefined on `ts`); its layout
+   * is docs/CORE_API.md's, not a stable API.
+   * @internal
+   */
   readonly core?: CoreBackend;
 }
 

@@ -2,7 +2,7 @@
 // Solver of the page (WASM, or the TypeScript reference when WASM cannot run) and
 // answers three messages:
 //   { type: 'init', backend }                       -> { type: 'ready', backend, kernels, skipped, version }
-//   { type: 'solve', id, scenario }                 -> { type: 'solved', id, problem, results }
+//   { type: 'solve', id, scenario }                 -> { type: 'solved', id, problem, results, leastEnergy }
 //   { type: 'montecarlo', id, scenario, methods, realizations }
 //                                                   -> { type: 'progress', ... } ..., { type: 'mc-done', id, stats }
 //   { type: 'plan', id, scenario, realizations, rounds0, pruningLimit }
@@ -15,6 +15,8 @@ import { METHODS, VERSION, createSolver, generate } from '../dist/ts/browser.js'
 import { t975 } from '../dist/ts/core/montecarlo.js';
 import { progress } from '../dist/ts/core/plan.js';
 import { lossAt, parseLossCurve } from '../dist/ts/learning/curve.js';
+import { energyAt } from '../dist/ts/core/energy.js';
+import { instance } from '../dist/ts/core/problem.js';
 
 /** Longest stretch of solving between two looks at the message queue (a cancel), ms. */
 const YIELD_EVERY_MS = 25;
@@ -43,38 +45,46 @@ function median(xs) {
 
 const yieldToEvents = () => new Promise((resolve) => setTimeout(resolve, 0));
 
+/**
+ * The least energy each client can spend in a round: at full pruning rmax_k with unlimited
+ * band, E0 + e c (1 - phi_c rmax) + p S (1 - phi_s rmax) ln 2 / a (MODEL.md 11.2, the cap
+ * condition, computed by the reference's own energy_at). Only for a problem with caps.
+ */
+function leastEnergies(problem) {
+  if (!problem.energyCapJ) return undefined;
+  const inst = instance(problem);
+  return Float64Array.from({ length: inst.K }, (_, k) => energyAt(inst, k, inst.rmax[k], (inst.S * Math.LN2) / inst.a[k]));
+}
+
 function solveAll(solver, scenario) {
   const problem = generate(scenario);
-  const results = METHODS.map((method) => {
-    const r = solver.solve(problem, { method });
-    return {
-      method: r.method,
-      latency: r.latency,
-      pruning: r.pruning,
-      bandwidth: r.bandwidth,
-      clientLatency: r.clientLatency,
-      iterations: r.iterations,
-      status: r.status,
-      lowerBound: r.lowerBound,
-      upperBound: r.upperBound,
-    };
-  });
-  return { problem, results };
+  // Every field of the result, feasible (a point and its energy accounting) or infeasible
+  // (latency null and infeasibleClients): docs/CORE_API.md.
+  const results = METHODS.map((method) => ({ ...solver.solve(problem, { method }) }));
+  return { problem, results, leastEnergy: leastEnergies(problem) };
 }
 
 async function monteCarlo(id, solver, scenario, methods, realizations) {
   // Welford's running mean and sum of squared deviations, per method.
-  const acc = methods.map(() => ({ n: 0, mean: 0, m2: 0 }));
+  // Realizations where a method has no point (energy caps) are counted, not averaged:
+  // the statistics cover the realizations where it returned one.
+  const acc = methods.map(() => ({ n: 0, mean: 0, m2: 0, infeasible: 0, energy: 0 }));
   // Every latency is kept for the median: deep fades make the mean a poor summary alone.
-  const samples = methods.map(() => new Float64Array(realizations));
+  const samples = methods.map(() => []);
   let since = performance.now();
   for (let i = 0; i < realizations; i++) {
     const problem = generate({ ...scenario, realization: i });
     methods.forEach((method, j) => {
-      const T = solver.solve(problem, { method }).latency;
-      samples[j][i] = T;
+      const r = solver.solve(problem, { method });
       const a = acc[j];
+      if (r.latency === null) {
+        a.infeasible += 1;
+        return;
+      }
+      const T = r.latency;
+      samples[j].push(T);
       a.n += 1;
+      a.energy += (r.energyTotal - a.energy) / a.n;
       const d = T - a.mean;
       a.mean += d / a.n;
       a.m2 += d * (T - a.mean);
@@ -87,10 +97,11 @@ async function monteCarlo(id, solver, scenario, methods, realizations) {
     }
   }
   const stats = methods.map((method, j) => {
-    const { n, mean, m2 } = acc[j];
+    const { n, mean, m2, infeasible, energy } = acc[j];
+    if (n === 0) return { method, n, infeasible, mean: null, std: null, ci95Low: null, ci95High: null, median: null, energyTotal: null };
     const std = n > 1 ? Math.sqrt(m2 / (n - 1)) : 0;
     const half = n > 1 ? (t975(n - 1) * std) / Math.sqrt(n) : 0;
-    return { method, n, mean, std, ci95Low: mean - half, ci95High: mean + half, median: median(samples[j]) };
+    return { method, n, infeasible, mean, std, ci95Low: mean - half, ci95High: mean + half, median: median(samples[j]), energyTotal: energy };
   });
   post({ type: 'mc-done', id, stats });
 }
@@ -113,8 +124,9 @@ async function planAll(id, solver, scenario, realizations, rounds0, pruningLimit
     if (cancelled.delete(id)) return post({ type: 'plan-cancelled', id, done: i + 1 });
   }
   // optimal at the budget of the form: what a fixed budget costs.
+  // A realization without a point (energy caps) has no round that ends: Infinity.
   let latency = 0;
-  for (const problem of problems) latency += solver.solve({ ...problem, pruningBudget: scenario.budget }, { method: 'optimal' }).latency;
+  for (const problem of problems) latency += solver.solve({ ...problem, pruningBudget: scenario.budget }, { method: 'optimal' }).latency ?? Infinity;
   latency /= realizations;
   const rounds = scenario.budget < pruningLimit ? Math.ceil(rounds0 / (1 - scenario.budget / pruningLimit)) : Infinity;
   post({ type: 'plan-progress', id, done: total, total });
@@ -130,14 +142,20 @@ async function learningAll(id, solver, scenario, text, name, pruningLimit, expon
   const curve = parseLossCurve(text, name);
   const R = Math.min(rounds, Math.floor(curve.rounds[curve.rounds.length - 1]));
   if (!(R >= 1)) throw Object.assign(new Error(`${name}: the loss curve must reach round 1 at least`), { code: 'invalid-input', field: 'lossCurve' });
-  const series = METHODS.map((method) => ({ method, time: [0], loss: [curve.loss[0]], x: 0 }));
+  // A method with no point in a round (energy caps) stops there: its round never ends.
+  const series = METHODS.map((method) => ({ method, time: [0], loss: [curve.loss[0]], x: 0, stoppedAt: null }));
   let last = performance.now();
   for (let r = 0; r < R; r++) {
     const problem = generate({ ...scenario, realization: r });
     let wsum = 0;
     for (const w of problem.dataWeight) wsum += w;
     for (const s of series) {
+      if (s.stoppedAt !== null) continue;
       const res = solver.solve(problem, { method: s.method });
+      if (res.latency === null) {
+        s.stoppedAt = r + 1;
+        continue;
+      }
       let P = 0;
       problem.dataWeight.forEach((w, k) => (P += (w / wsum) * res.pruning[k]));
       P = Math.min(P, problem.pruningBudget);
@@ -151,7 +169,7 @@ async function learningAll(id, solver, scenario, text, name, pruningLimit, expon
       if (cancelled.delete(id)) return;
     }
   }
-  post({ type: 'learned', id, rounds: R, series: series.map(({ method, time, loss }) => ({ method, time, loss })) });
+  post({ type: 'learned', id, rounds: R, series: series.map(({ method, time, loss, stoppedAt }) => ({ method, time, loss, stoppedAt })) });
 }
 
 self.onmessage = async (event) => {
@@ -166,8 +184,8 @@ self.onmessage = async (event) => {
       }
       case 'solve': {
         const solver = await solverReady;
-        const { problem, results } = solveAll(solver, message.scenario);
-        post({ type: 'solved', id: message.id, problem, results });
+        const { problem, results, leastEnergy } = solveAll(solver, message.scenario);
+        post({ type: 'solved', id: message.id, problem, results, leastEnergy });
         break;
       }
       case 'montecarlo': {

@@ -411,7 +411,7 @@ function bandwidthAxis(page) {
       min: scale.min,
       max: scale.max,
       ticks: scale.ticks.map((t) => ({ value: t.value, label: t.label, y: scale.getPixelForValue(t.value) })),
-      data: chart.data.datasets.find((d) => d.yAxisID === 'y1').data.filter((x) => x > 0),
+      data: chart.data.datasets.find((d) => d.yAxisID === 'y1').data.map((p) => p.y).filter((x) => x > 0),
       fontSize: scale.options.ticks.font?.size ?? Chart.defaults.font.size,
     };
   });

@@ -207,6 +207,28 @@ test('results.json of a sweep and of a merge is valid, and the schema names ever
   assert.not.ok(validate.sweep({ ...results, results: [{ ...results.results[0], meen: 1 }] }));
 });
 
+test('results.json of a sweep with energy caps (rounds without a point, a method with none) is valid, and a merge of its shards equals it', () => {
+  // Upload energy only: a cap of 0.4 J leaves equal without a point in every round and the others in some.
+  const grid = ['--clients', '5', '--compute-power', '0', '--energy-cap', '0.4,1,none', '--drops', '2', '--realizations', '8', '--methods', 'equal,prune-only,bcd,optimal', '--rounds0', '30', '--pruning-limit', '0.5', '--quiet'];
+  const whole = tmp();
+  cli(['sweep', ...grid, '--out', whole]);
+  const results = JSON.parse(readFileSync(join(whole, 'results.json'), 'utf8'));
+  valid(validate.sweep, results, 'sweep results.json with caps');
+  assert.ok(results.results.some((r) => r.infeasibleShare === 1 && r.mean === null && r.energyMean === null && r.timeToTarget === null));
+  assert.ok(results.results.some((r) => r.infeasibleShare > 0 && r.infeasibleShare < 1 && r.mean > 0 && r.energyMean > 0));
+  const shards = [0, 1].map((i) => {
+    const d = tmp();
+    cli(['sweep', ...grid, '--out', d, '--shard', `${i}/2`]);
+    return d;
+  });
+  const merged = tmp();
+  cli(['merge', '--out', merged, ...shards, '--quiet']);
+  const m = JSON.parse(readFileSync(join(merged, 'results.json'), 'utf8'));
+  valid(validate.sweep, m, 'merged results.json with caps');
+  assert.equal(m.results, results.results);
+  assert.is(readFileSync(join(merged, 'results.csv'), 'utf8'), readFileSync(join(whole, 'results.csv'), 'utf8'));
+});
+
 test('plan --format json output is valid on every backend; a sweep with --rounds0 writes a valid results.json', () => {
   for (const backend of ['native', 'wasm', 'ts']) {
     for (const limit of ['0.5', 'inf']) {

@@ -9,7 +9,7 @@
  * statistics. Summaries are folded in the canonical order (grid, drop, block), so a
  * sweep's numbers are the same whatever ran the units and in what order they finished.
  */
-import { type MethodId, type SolveResult, checkSolverOptions, requirePoint, solveInstance } from './methods.js';
+import { type MethodId, type SolveResult, checkSolverOptions, hasPoint, solveInstance } from './methods.js';
 import { instance } from './problem.js';
 import { type ScenarioParams, generateFromParams } from './scenario.js';
 import { weighted } from './pruning.js';
@@ -42,6 +42,15 @@ export interface MethodSummary {
   gapN: number;
   gapSum: number;
   gapMax: number;
+  /** Rounds where the method returned no point (status infeasible, MODEL.md 11.2 and 12);
+   * every statistic above covers the other `n` rounds only. */
+  infeasible: number;
+  /** Welford mean and m2 of the round's total energy sum_k E_k and of its max_k E_k, J,
+   * over the same `n` rounds as the latency. */
+  energyMean: number;
+  energyM2: number;
+  energyMaxMean: number;
+  energyMaxM2: number;
 }
 
 export interface UnitSpec {
@@ -80,6 +89,11 @@ export function emptySummary(): MethodSummary {
     gapN: 0,
     gapSum: 0,
     gapMax: 0,
+    infeasible: 0,
+    energyMean: 0,
+    energyM2: 0,
+    energyMaxMean: 0,
+    energyMaxM2: 0,
   };
 }
 
@@ -104,9 +118,12 @@ export function binOf(T: number): number {
   return Math.floor(Math.log(T) * BINS_PER_LN);
 }
 
-/** Folds one round's latency (s) into a method's summary and its histogram. */
-export function addRound(s: MethodSummary, hist: Map<number, number>, latency: number, weightedPruning: number, iterations: number, limited: boolean): void {
-  [s.n, s.mean, s.m2] = welford(s.n, s.mean, s.m2, latency);
+/** Folds one round with a point into a method's summary and its histogram: its latency (s), energy total and max (J). */
+export function addRound(s: MethodSummary, hist: Map<number, number>, latency: number, weightedPruning: number, iterations: number, limited: boolean, energyTotal: number, energyMax: number): void {
+  const n0 = s.n;
+  [s.n, s.mean, s.m2] = welford(n0, s.mean, s.m2, latency);
+  [, s.energyMean, s.energyM2] = welford(n0, s.energyMean, s.energyM2, energyTotal);
+  [, s.energyMaxMean, s.energyMaxM2] = welford(n0, s.energyMaxMean, s.energyMaxM2, energyMax);
   s.min = Math.min(s.min, latency);
   s.max = Math.max(s.max, latency);
   const bin = binOf(latency);
@@ -114,6 +131,11 @@ export function addRound(s: MethodSummary, hist: Map<number, number>, latency: n
   s.pruningSum += weightedPruning;
   s.iterationSum += iterations;
   if (limited) s.iterationLimited++;
+}
+
+/** Counts one round where the method returned no point. */
+export function addNoPoint(s: MethodSummary): void {
+  s.infeasible++;
 }
 
 /** Folds one round's bcd-optimal gap, T_bcd / T_optimal - 1, into bcd's summary. */
@@ -134,26 +156,40 @@ export function runUnit(params: ScenarioParams, spec: UnitSpec, o: MonteCarloOpt
   const iOpt = o.methods.indexOf('optimal');
   const first = spec.block * BLOCK_TRIALS;
   const last = Math.min(first + BLOCK_TRIALS, o.trials);
+  // This round's latency per method (NaN: no point), and each trial's fine-tuning sum
+  // with whether every round of it had a point.
   const T = new Float64Array(M);
   const ft = new Float64Array(M);
+  const ftOk = new Array<boolean>(M);
   for (let trial = first; trial < last; trial++) {
     ft.fill(0);
+    ftOk.fill(true);
     for (let round = 0; round < o.rounds; round++) {
       const problem = generateFromParams({ ...params, drop: spec.drop, realization: trial * o.rounds + round });
       const inst = instance(problem);
       // This realization's solutions so far: optimal reuses its start points.
       const done: SolveResult[] = [];
       for (let m = 0; m < M; m++) {
-        // The generator draws no caps and no minimum pruning yet: every method has a point.
-        const r = requirePoint(solveInstance(inst, o.methods[m], o.tolerance, o.maxIterations, done), `drop ${spec.drop}, realization ${trial * o.rounds + round}`);
+        const r = solveInstance(inst, o.methods[m], o.tolerance, o.maxIterations, done);
         done.push(r);
+        if (!hasPoint(r)) {
+          // No point (MODEL.md 11.2, 12): counted in infeasibleShare; the latency and
+          // energy statistics cover the rounds with a point only.
+          addNoPoint(sums[m]);
+          T[m] = NaN;
+          ftOk[m] = false;
+          continue;
+        }
         T[m] = r.latency;
         ft[m] += r.latency;
-        addRound(sums[m], hists[m], r.latency, weighted(inst.w, r.pruning), r.iterations, r.status === 'iteration-limit');
+        addRound(sums[m], hists[m], r.latency, weighted(inst.w, r.pruning), r.iterations, r.status === 'iteration-limit', r.energyTotal, r.energyMax);
       }
-      if (iBcd >= 0 && iOpt >= 0) addGap(sums[iBcd], T[iBcd] / T[iOpt] - 1);
+      // Rounds where both have a point.
+      if (iBcd >= 0 && iOpt >= 0 && !Number.isNaN(T[iBcd]) && !Number.isNaN(T[iOpt])) addGap(sums[iBcd], T[iBcd] / T[iOpt] - 1);
     }
     for (let m = 0; m < M; m++) {
+      // A trial's fine-tuning latency exists when every one of its rounds had a point.
+      if (!ftOk[m]) continue;
       const s = sums[m];
       [s.ftN, s.ftMean, s.ftM2] = welford(s.ftN, s.ftMean, s.ftM2, ft[m]);
     }
@@ -164,9 +200,16 @@ export function runUnit(params: ScenarioParams, spec: UnitSpec, o: MonteCarloOpt
 
 /** Folds b into a (a is modified and returned). Call in canonical unit order. */
 export function mergeSummary(a: MethodSummary, b: MethodSummary): MethodSummary {
+  // A unit without a point (b.n = 0) has min and max +-Infinity, written null in JSON:
+  // it adds its infeasible count only.
+  if (b.n > 0) {
+    [, a.energyMean, a.energyM2] = chan(a.n, a.energyMean, a.energyM2, b.n, b.energyMean, b.energyM2);
+    [, a.energyMaxMean, a.energyMaxM2] = chan(a.n, a.energyMaxMean, a.energyMaxM2, b.n, b.energyMaxMean, b.energyMaxM2);
+    a.min = Math.min(a.min, b.min);
+    a.max = Math.max(a.max, b.max);
+  }
   [a.n, a.mean, a.m2] = chan(a.n, a.mean, a.m2, b.n, b.mean, b.m2);
-  a.min = Math.min(a.min, b.min);
-  a.max = Math.max(a.max, b.max);
+  a.infeasible += b.infeasible;
   const h = new Map(a.hist);
   for (const [bin, count] of b.hist) h.set(bin, (h.get(bin) ?? 0) + count);
   a.hist = [...h.entries()].sort((x, y) => x[0] - y[0]);
@@ -228,33 +271,101 @@ export function medianInterval(s: MethodSummary): { low: number; high: number } 
   return { low: percentile(s, (j - 0.5) / n), high: percentile(s, (k - 0.5) / n) };
 }
 
+/**
+ * One method's statistics at one grid point. The latency, pruning, iteration, fine-tuning,
+ * gap and energy statistics cover the rounds where the method returned a point (`rounds`
+ * of them); when it returned none, they are null (never NaN) and `infeasibleShare` is 1.
+ */
 export interface MethodStats {
+  /** Rounds where the method returned a point: the sample of the statistics below. */
   rounds: number;
-  mean: number;
-  std: number;
-  ci95Low: number;
-  ci95High: number;
-  min: number;
-  median: number;
-  p90: number;
-  p99: number;
-  max: number;
-  meanPruning: number;
-  meanIterations: number;
+  /** Mean round latency T, s. */
+  mean: number | null;
+  /** Sample standard deviation of T, s. */
+  std: number | null;
+  /** Lower end of the Student t 95% confidence interval of the mean T, s. */
+  ci95Low: number | null;
+  /** Upper end of that interval, s. */
+  ci95High: number | null;
+  /** Least round latency, s. */
+  min: number | null;
+  /** Median round latency, s (from the log-histogram: within 0.05% of the order statistic). */
+  median: number | null;
+  /** 90th percentile of the round latency, s. */
+  p90: number | null;
+  /** 99th percentile of the round latency, s. */
+  p99: number | null;
+  /** Greatest round latency, s. */
+  max: number | null;
+  /** Mean weighted pruning sum_k w_k rho_k, a fraction. */
+  meanPruning: number | null;
+  /** Mean iterations per round. */
+  meanIterations: number | null;
+  /** Rounds that stopped at the iteration limit. */
   iterationLimited: number;
-  /** Fine-tuning latency of R rounds: mean and 95% CI half-width over trials, s. */
-  fineTuningMean: number;
-  fineTuningCi95: number;
-  /** bcd only, when optimal ran: mean and max relative gap to optimal. */
+  /** Fine-tuning latency of R rounds: mean over the trials whose every round had a point, s. */
+  fineTuningMean: number | null;
+  /** The 95% CI half-width of fineTuningMean, s. */
+  fineTuningCi95: number | null;
+  /** bcd only, when optimal ran: mean relative gap T_bcd / T_opt - 1 (rounds where both had a point). */
   gapMean?: number;
+  /** bcd only, when optimal ran: greatest relative gap T_bcd / T_opt - 1. */
   gapMax?: number;
+  /** Total energy of a round, sum_k E_k, J: its mean. */
+  energyMean: number | null;
+  /** Lower end of the Student t 95% CI of energyMean, J. */
+  energyCi95Low: number | null;
+  /** Upper end of the Student t 95% CI of energyMean, J. */
+  energyCi95High: number | null;
+  /** The largest client energy of a round, max_k E_k, J: its mean. */
+  energyMaxMean: number | null;
+  /** Lower end of the Student t 95% CI of energyMaxMean, J. */
+  energyMaxCi95Low: number | null;
+  /** Upper end of the Student t 95% CI of energyMaxMean, J. */
+  energyMaxCi95High: number | null;
+  /** Rounds where the method returned no point / all rounds (the outage probability). */
+  infeasibleShare: number;
+}
+
+/** Student t 95% half-width of the mean of n values with sum of squared deviations m2. */
+function halfWidth(n: number, m2: number): number {
+  return n > 1 ? (t975(n - 1) * Math.sqrt(m2 / (n - 1))) / Math.sqrt(n) : 0;
 }
 
 export function finalize(s: MethodSummary): MethodStats {
+  const all = s.n + s.infeasible;
+  const infeasibleShare = all > 0 ? s.infeasible / all : 0;
+  if (s.n === 0) {
+    return {
+      rounds: 0,
+      mean: null,
+      std: null,
+      ci95Low: null,
+      ci95High: null,
+      min: null,
+      median: null,
+      p90: null,
+      p99: null,
+      max: null,
+      meanPruning: null,
+      meanIterations: null,
+      iterationLimited: 0,
+      fineTuningMean: null,
+      fineTuningCi95: null,
+      energyMean: null,
+      energyCi95Low: null,
+      energyCi95High: null,
+      energyMaxMean: null,
+      energyMaxCi95Low: null,
+      energyMaxCi95High: null,
+      infeasibleShare,
+    };
+  }
   const std = s.n > 1 ? Math.sqrt(s.m2 / (s.n - 1)) : 0;
-  const half = s.n > 1 ? (t975(s.n - 1) * std) / Math.sqrt(s.n) : 0;
-  const ftStd = s.ftN > 1 ? Math.sqrt(s.ftM2 / (s.ftN - 1)) : 0;
-  const stats: MethodStats = {
+  const half = halfWidth(s.n, s.m2);
+  const energyHalf = halfWidth(s.n, s.energyM2);
+  const energyMaxHalf = halfWidth(s.n, s.energyMaxM2);
+  const base = {
     rounds: s.n,
     mean: s.mean,
     std,
@@ -268,12 +379,21 @@ export function finalize(s: MethodSummary): MethodStats {
     meanPruning: s.pruningSum / s.n,
     meanIterations: s.iterationSum / s.n,
     iterationLimited: s.iterationLimited,
-    fineTuningMean: s.ftMean,
-    fineTuningCi95: s.ftN > 1 ? (t975(s.ftN - 1) * ftStd) / Math.sqrt(s.ftN) : 0,
+    fineTuningMean: s.ftN > 0 ? s.ftMean : null,
+    fineTuningCi95: s.ftN > 0 ? halfWidth(s.ftN, s.ftM2) : null,
   };
-  if (s.gapN > 0) {
-    stats.gapMean = s.gapSum / s.gapN;
-    stats.gapMax = s.gapMax;
-  }
+  // The gap, then the energy statistics: new keys come last (results.json's key order).
+  const gap = s.gapN > 0 ? { gapMean: s.gapSum / s.gapN, gapMax: s.gapMax } : {};
+  const stats: MethodStats = {
+    ...base,
+    ...gap,
+    energyMean: s.energyMean,
+    energyCi95Low: s.energyMean - energyHalf,
+    energyCi95High: s.energyMean + energyHalf,
+    energyMaxMean: s.energyMaxMean,
+    energyMaxCi95Low: s.energyMaxMean - energyMaxHalf,
+    energyMaxCi95High: s.energyMaxMean + energyMaxHalf,
+    infeasibleShare,
+  };
   return stats;
 }

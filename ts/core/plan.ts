@@ -42,9 +42,15 @@ export const STATIC_GRID = 100;
 /** Cells of the budget grid from which the adaptive policy starts each 1-D search. */
 export const ADAPTIVE_GRID = 16;
 
+/**
+ * The budget policies of `plan`: `static` (one pruning budget for every round),
+ * `adaptive` (a budget per fading realization, `optimal` only) and `both` (static, then adaptive).
+ */
 export const POLICIES = ['static', 'adaptive', 'both'] as const;
+/** A budget policy, one of POLICIES. */
 export type Policy = (typeof POLICIES)[number];
 
+/** Options of `plan` (fine-tuning time to a target loss, docs/MODEL.md section 10). */
 export interface PlanOptions {
   /** R0: rounds to the target without pruning, in [1, 1e9]. */
   rounds0: number;
@@ -62,8 +68,11 @@ export interface PlanOptions {
   maxIterations?: number;
 }
 
+/** The static policy's plan: one pruning budget for every round. */
 export interface StaticPlan {
+  /** The method each round runs. */
   method: MethodId;
+  /** Always `static`. */
   policy: 'static';
   /** `exact` (optimal: branch and bound over whole numbers of rounds, certified) or `grid`. */
   search: 'exact' | 'grid';
@@ -79,19 +88,25 @@ export interface StaticPlan {
   meanPruning: number;
   /** `exact` only: a certified bracket on the least fine-tuning time, s. */
   lowerBound?: number;
+  /** `exact` only: the upper end of that bracket (the plan's fine-tuning time), s. */
   upperBound?: number;
   /** Budgets evaluated, each one solve per realization. */
   evaluations: number;
+  /** How the search ended: `converged` (within the tolerance), `iteration-limit`, or `infeasible` (every budget tried has a realization with no point: energy caps, MODEL.md 11.2). */
   status: Status;
 }
 
+/** The adaptive policy's plan: a pruning budget per fading realization (`optimal` only). */
 export interface AdaptivePlan {
+  /** The method each round runs (`optimal`). */
   method: MethodId;
+  /** Always `adaptive`. */
   policy: 'adaptive';
   /** lambda = mean round latency / mean progress per round (1 - P_r / Pmax), s. */
   price: number;
   /** rounds0 x price, s (not rounded up to whole rounds). */
   fineTuningSeconds: number;
+  /** Mean over the realizations of the round latency at each one's budget, s. */
   meanRoundLatency: number;
   /** Mean of the budgets. */
   meanPruning: number;
@@ -101,9 +116,11 @@ export interface AdaptivePlan {
   iterations: number;
   /** Solves over all realizations. */
   evaluations: number;
+  /** How Dinkelbach's method ended: `converged` (within the tolerance), `iteration-limit`, or `infeasible` (a realization has no point: energy caps, MODEL.md 11.2). */
   status: Status;
 }
 
+/** One plan of `plan`'s result, discriminated on `policy`. */
 export type PlanResult = StaticPlan | AdaptivePlan;
 
 export interface CheckedPlanOptions {
@@ -388,15 +405,31 @@ function staticExact(d: Drop): [StaticPlan, Level] {
     evaluations++;
     converged = converged && top.converged;
     if (rCap < Infinity) ub = Math.min(ub, rCap * top.latency);
+    // With energy caps the least budget can leave a realization without a point; when the
+    // cap's budget is out of reach too, no node bounds J yet. Double the rounds until a
+    // budget has a point in every realization (feasibility only grows with the budget),
+    // so that the search has a finite bound to split under.
+    for (let r = 2 * rLo; !(ub < Infinity) && top.lower < Infinity && r < rCap && evaluations < d.maxIterations; r *= 2) {
+      const budget = d.budgetForRounds(r);
+      if (!(budget < floorBudget)) break;
+      const level = d.level(budget, undefined, true);
+      evaluations++;
+      converged = converged && level.converged;
+      nodes.push({ rounds: r, level, real: true });
+      ub = Math.min(ub, r * level.latency);
+    }
     // Every R above rBound has J(R) >= R Tbar_lo(floor) > ub.
     const rBound = Math.floor(ub / top.lower);
-    if (rCap <= rBound + 1) nodes.push({ rounds: rCap, level: top, real: true });
-    else nodes.push({ rounds: Math.max(rBound + 1, rLo + 1), level: top, real: false });
+    const last = nodes[nodes.length - 1].rounds;
+    if (!(ub < Infinity)) {
+      // No budget below the cap has a point in every realization: nothing to search.
+    } else if (rCap <= rBound + 1) nodes.push({ rounds: rCap, level: top, real: true });
+    else if (rBound + 1 > last) nodes.push({ rounds: Math.max(rBound + 1, last + 1), level: top, real: false });
   }
   const limit = d.maxIterations;
   let limited = false;
   for (;;) {
-    const threshold = ub - tol * ub;
+    const threshold = ub < Infinity ? ub - tol * ub : Infinity;
     // Drop the points no split will start from: the left ends of closed gaps.
     for (let i = 0; i < nodes.length; i++) {
       const open =
@@ -781,6 +814,32 @@ function adaptive(d: Drop, seed?: Level): AdaptivePlan {
         c.latency = seed.latencies[r];
       });
     }
+  }
+  if (!(lambda < Infinity)) {
+    // No common budget with progress has a point in every realization (energy caps).
+    // Feasibility only grows with the budget: a realization without a point at the top
+    // budget has none at all, and the plan is infeasible.
+    const atTop = Float64Array.from(choosers, (c) => c.grid[cells]);
+    if (atTop.some((t) => !(t < Infinity))) return finish(new Float64Array(n).fill(top), atTop, 0, converged);
+    // Else every realization has a point between the grid's last budget and the top one
+    // (Pmax, where progress ends): bisect for a common budget with progress.
+    let lo = gridBudgets[cells - 1];
+    let hi = top;
+    for (let i = 0; i < 60 && !(lambda < Infinity); i++) {
+      const mid = lo + 0.5 * (hi - lo);
+      if (!(mid > lo && mid < hi)) break;
+      const level = d.level(mid, undefined, false);
+      converged = converged && level.converged;
+      const progress = d.progress(mid);
+      if (level.latencies.every((t) => t < Infinity) && progress > 0) {
+        lambda = level.latency / progress;
+        choosers.forEach((c, r) => {
+          c.budget = mid;
+          c.latency = level.latencies[r];
+        });
+      } else lo = mid;
+    }
+    if (!(lambda < Infinity)) return finish(new Float64Array(n).fill(top), atTop, 0, false);
   }
   // The budget to about a tenth of sqrt(tolerance) of its range: g is then within about
   // 1% of the tolerance of its minimum where the minimum is smooth.

@@ -9,11 +9,13 @@
  * Custom methods run in JavaScript on the main thread (inline), after each batch of
  * built-in units; see README "Use it from code" for methods that need workers.
  */
+import { accounting } from '../core/accounting.js';
 import { roundLatency } from '../core/bandwidth.js';
+import { meetsCap } from '../core/energy.js';
 import { JcpbaError } from '../core/error.js';
 import { METHODS, type MethodId } from '../core/methods.js';
-import { BLOCK_TRIALS, type MethodSummary, type UnitSpec, addGap, addRound, emptySummary, welford } from '../core/montecarlo.js';
-import { type Instance, type Problem, instance } from '../core/problem.js';
+import { BLOCK_TRIALS, type MethodSummary, type UnitSpec, addGap, addNoPoint, addRound, emptySummary, welford } from '../core/montecarlo.js';
+import { type Instance, type Problem, capAt, instance, rminAt } from '../core/problem.js';
 import { weighted } from '../core/pruning.js';
 import { type ScenarioOptions, type ScenarioParams, generateFromParams } from '../core/scenario.js';
 
@@ -35,8 +37,8 @@ export interface CustomMethod {
   id: string;
   /** Changing it makes a different sweep (resume and merge refuse to mix versions). */
   version: string;
-  /** Called with each round's problem (a copy the method may keep or change); synchronous. */
-  solve: (problem: Problem) => CustomPoint;
+  /** Called with each round's problem (a copy the method may keep or change); synchronous. `null`: no point (the problem's energy caps or minimum pruning cannot be met under the method's rule), counted in `infeasibleShare`. */
+  solve: (problem: Problem) => CustomPoint | null;
 }
 
 /** A method of a sweep as the caller gives it: a built-in id or a custom method. */
@@ -85,6 +87,10 @@ function copyProblem(p: Problem): Problem {
     maxPruning: p.maxPruning.slice(),
   };
   if (p.fixedSeconds !== undefined) copy.fixedSeconds = p.fixedSeconds.slice();
+  for (const k of ['minPruning', 'computePowerW', 'fixedJoules', 'energyCapJ'] as const) {
+    const column = p[k];
+    if (column !== undefined) copy[k] = column.slice();
+  }
   return copy;
 }
 
@@ -132,6 +138,7 @@ export function checkPoint(inst: Instance, r: unknown, at: Place): { pruning: Fl
   let sumB = 0;
   for (let k = 0; k < inst.K; k++) {
     if (pruning[k] < 0 || pruning[k] > inst.rmax[k]) throw placeError(at, `pruning[${k}] = ${pruning[k]} is outside [0, maxPruning = ${inst.rmax[k]}]`, k);
+    if (pruning[k] < rminAt(inst, k)) throw placeError(at, `pruning[${k}] = ${pruning[k]} is below minPruning = ${rminAt(inst, k)} (the least pruning client ${k}'s memory allows)`, k);
     if (!(bandwidth[k] > 0)) throw placeError(at, `bandwidth[${k}] = ${bandwidth[k]} Hz is not positive: client ${k} would never upload its update`, k);
     sumB += bandwidth[k];
   }
@@ -149,12 +156,15 @@ export function checkPoint(inst: Instance, r: unknown, at: Place): { pruning: Fl
   return { pruning, bandwidth, iterations, limited: point.status === 'iteration-limit' };
 }
 
-/** A method as a unit runs it: one round's problem in, the point's latency and statistics out. */
+/** What a unit folds of one method's round: its point's latency, pruning and energy, or no point (status infeasible). */
+export type UnitRound = { latency: number; pruning: Float64Array; iterations: number; limited: boolean; energyTotal: number; energyMax: number } | null;
+
+/** A method as a unit runs it: one round's problem in, the point's latency and statistics out (null: no point). */
 export interface UnitMethod {
   id: string;
   /** Custom methods only: named in errors. */
   version?: string;
-  run(problem: Problem, inst: Instance, at: Place): { latency: number; pruning: Float64Array; iterations: number; limited: boolean };
+  run(problem: Problem, inst: Instance, at: Place): UnitRound;
 }
 
 /** A custom method: its point checked, its latency from the reference's latency function. */
@@ -169,10 +179,20 @@ export function customUnitMethod(method: CustomMethod): UnitMethod {
       } catch (e) {
         throw placeError(at, `solve threw: ${e instanceof Error ? e.message : String(e)}`);
       }
+      // No point, as a built-in method's infeasible result (MODEL.md 11.2).
+      if (returned === null) return null;
       const r = checkPoint(inst, returned, at);
       const latency = roundLatency(inst, r.pruning, r.bandwidth);
       if (!(latency > 0 && Number.isFinite(latency))) throw placeError(at, `the round latency of the point is ${latency} s; expected a positive finite latency`);
-      return { latency, pruning: r.pruning, iterations: r.iterations, limited: r.limited };
+      // MODEL.md 11.1: what the point costs, as every built-in result reports it; every
+      // cap met to CAP_SLACK, as a built-in method's point meets it.
+      const cost = accounting(inst, r.pruning, r.bandwidth);
+      for (let k = 0; k < inst.K; k++) {
+        if (!meetsCap(inst, k, cost.energy[k])) {
+          throw placeError(at, `client ${k} spends ${cost.energy[k]} J, more than its energyCapJ = ${capAt(inst, k)} J (return null when the caps cannot be met)`, k);
+        }
+      }
+      return { latency, pruning: r.pruning, iterations: r.iterations, limited: r.limited, energyTotal: cost.energyTotal, energyMax: cost.energyMax };
     },
   };
 }
@@ -200,8 +220,10 @@ export function runUnitWith(
   const first = spec.block * BLOCK_TRIALS;
   const last = Math.min(first + BLOCK_TRIALS, trials);
   const ft = new Float64Array(methods.length);
+  const ftOk = new Array<boolean>(methods.length);
   for (let trial = first; trial < last; trial++) {
     ft.fill(0);
+    ftOk.fill(true);
     for (let round = 0; round < rounds; round++) {
       const realization = trial * rounds + round;
       const problem = problemAt(realization);
@@ -209,13 +231,20 @@ export function runUnitWith(
       methods.forEach((method, m) => {
         const at: Place = { method: { id: method.id, version: method.version }, grid: spec.grid, point, drop: spec.drop, realization };
         const r = method.run(problem, inst, at);
+        if (r === null) {
+          addNoPoint(sums[m]);
+          T[m] = NaN;
+          ftOk[m] = false;
+          return;
+        }
         T[m] = r.latency;
         ft[m] += r.latency;
-        addRound(sums[m], hists[m], r.latency, weighted(inst.w, r.pruning), r.iterations, r.limited);
+        addRound(sums[m], hists[m], r.latency, weighted(inst.w, r.pruning), r.iterations, r.limited, r.energyTotal, r.energyMax);
       });
-      if (iBcd >= 0 && iOpt >= 0) addGap(sums[iBcd], T[iBcd] / T[iOpt] - 1);
+      if (iBcd >= 0 && iOpt >= 0 && !Number.isNaN(T[iBcd]) && !Number.isNaN(T[iOpt])) addGap(sums[iBcd], T[iBcd] / T[iOpt] - 1);
     }
     for (let m = 0; m < methods.length; m++) {
+      if (!ftOk[m]) continue;
       const s = sums[m];
       [s.ftN, s.ftMean, s.ftM2] = welford(s.ftN, s.ftMean, s.ftM2, ft[m]);
     }

@@ -79,6 +79,9 @@ function damaged(path: string, line: number, what: string, unitsAfter?: number):
   );
 }
 
+/** The summary keys of the energy statistics (appended to a unit's summaries with them). */
+const ENERGY_KEYS = ['infeasible', 'energyMean', 'energyM2', 'energyMaxMean', 'energyMaxM2'];
+
 /** Checks one unit line's shape: the numbers a fold needs, with counts that add up. */
 function unitProblem(value: unknown, c: SweepConfig): string | undefined {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'not a unit (expected a JSON object)';
@@ -94,8 +97,15 @@ function unitProblem(value: unknown, c: SweepConfig): string | undefined {
     const s = u.methods[m] as unknown as Record<string, unknown>;
     const bad = (why: string) => `unit ${unitKey(u as UnitSpec)}, method ${c.methods[m]}: ${why}`;
     if (typeof s !== 'object' || s === null) return bad('not a summary');
-    if (s.n !== rounds) return bad(`n is ${JSON.stringify(s.n)}, expected ${rounds} rounds`);
-    for (const k of ['mean', 'm2', 'min', 'max', 'pruningSum', 'iterationSum', 'iterationLimited', 'ftN', 'ftMean', 'ftM2', 'gapN', 'gapSum', 'gapMax']) {
+    // Units written before the energy statistics (MODEL.md 11) lack these keys: they
+    // cannot be folded with newer ones, and nothing can be recomputed from them.
+    for (const k of ENERGY_KEYS) {
+      if (!(k in s)) return bad(`${k} is missing: this journal was written by a jcpba without the energy statistics; run the sweep again in a new folder (--out)`);
+    }
+    if (!(Number.isInteger(s.n) && Number.isInteger(s.infeasible) && (s.n as number) + (s.infeasible as number) === rounds)) {
+      return bad(`n is ${JSON.stringify(s.n)} and infeasible ${JSON.stringify(s.infeasible)}, expected ${rounds} rounds in all`);
+    }
+    for (const k of ['mean', 'm2', 'min', 'max', 'pruningSum', 'iterationSum', 'iterationLimited', 'ftN', 'ftMean', 'ftM2', 'gapN', 'gapSum', 'gapMax', ...ENERGY_KEYS]) {
       // JSON writes a non-finite number as null.
       if (typeof s[k] !== 'number' && s[k] !== null) return bad(`${k} is missing`);
     }
@@ -105,7 +115,7 @@ function unitProblem(value: unknown, c: SweepConfig): string | undefined {
       if (!Array.isArray(pair) || pair.length !== 2 || !Number.isInteger(pair[0]) || !Number.isInteger(pair[1])) return bad('hist holds a bad bin');
       count += pair[1] as number;
     }
-    if (count !== rounds) return bad(`hist counts ${count} rounds, expected ${rounds}`);
+    if (count !== s.n) return bad(`hist counts ${count} rounds, expected ${s.n} (the rounds with a point)`);
   }
   return undefined;
 }

@@ -23,23 +23,31 @@ import { type FleetStats, fleetStats } from './fleet.js';
 import { unitKey } from './journal.js';
 
 
+/** One row of a sweep's results: a grid point and a method, with its statistics (README, "Data dictionary"). */
 export interface ResultRow {
   /** Index of the grid point in canonical order. */
   grid: number;
+  /** The grid point: the swept ScenarioOptions keys and their values, in their units. */
   point: Partial<ScenarioOptions>;
   /** A built-in method id or a custom method's id. */
   method: string;
+  /** The method's round latency, pruning, iteration and energy statistics at this point. */
   stats: MethodStats;
-  /** 1 - mean T / mean T(equal), when `equal` ran. */
-  reductionVsEqual?: number;
-  /** With rounds0 and pruningLimit: R(mean pruning) rounds to the target (Infinity: unreachable). */
-  roundsToTarget?: number;
+  /** 1 - mean T / mean T(equal), when `equal` ran; null when either returned no point in any round. */
+  reductionVsEqual?: number | null;
+  /** With rounds0 and pruningLimit: R(mean pruning) rounds to the target (Infinity: unreachable; null: no point in any round). */
+  roundsToTarget?: number | null;
   /** With rounds0 and pruningLimit: roundsToTarget x mean round latency, s. */
-  timeToTarget?: number;
+  timeToTarget?: number | null;
   /** When a grid point draws devices (MODEL.md section 12): the drops' forced pruning, excluded share, small-device share. */
   fleet?: FleetStats;
-  /** The 95% order-statistic interval of the median round latency, s (montecarlo.ts medianInterval); for figures, not written to the result files. */
-  medianCi95?: { low: number; high: number };
+  /** The 95% order-statistic interval of the median round latency, s (montecarlo.ts medianInterval), null when the method returned no point; for figures, not written to the result files. */
+  medianCi95?: {
+    /** Lower end, s. */
+    low: number;
+    /** Upper end, s. */
+    high: number;
+  } | null;
 }
 
 /** True when some grid point of the sweep draws devices (then every row reports the fleet columns). */
@@ -84,15 +92,25 @@ export function aggregate(c: SweepConfig, summaries: Iterable<UnitSummary>): { r
     const budget = params.budget;
     const fleetOfPoint = fleet ? fleetStats(params, c.drops) : undefined;
     c.methods.forEach((method, m) => {
-      const row: ResultRow = { grid, point: points[grid], method, stats: stats[m], medianCi95: medianInterval(folded[m]) };
+      const mean = stats[m].mean;
+      const row: ResultRow = { grid, point: points[grid], method, stats: stats[m], medianCi95: folded[m].n > 0 ? medianInterval(folded[m]) : null };
       if (fleetOfPoint) row.fleet = fleetOfPoint;
-      if (iEqual >= 0) row.reductionVsEqual = 1 - stats[m].mean / stats[iEqual].mean;
+      // Statistics of a method without a point in any round are null (MODEL.md 11.2).
+      if (iEqual >= 0) {
+        const equal = stats[iEqual].mean;
+        row.reductionVsEqual = mean !== null && equal !== null ? 1 - mean / equal : null;
+      }
       if (c.rounds0 !== undefined) {
-        // A returned point may exceed the budget by rounding (1e-12, MODEL.md section 6):
-        // that noise must not add a round.
-        const pruning = Math.min(stats[m].meanPruning, budget);
-        row.roundsToTarget = roundsNeeded(c.rounds0, c.pruningLimit ?? Infinity, pruning, c.convergenceExponent ?? 1);
-        row.timeToTarget = row.roundsToTarget * stats[m].mean;
+        if (mean === null || stats[m].meanPruning === null) {
+          row.roundsToTarget = null;
+          row.timeToTarget = null;
+        } else {
+          // A returned point may exceed the budget by rounding (1e-12, MODEL.md section 6):
+          // that noise must not add a round.
+          const pruning = Math.min(stats[m].meanPruning, budget);
+          row.roundsToTarget = roundsNeeded(c.rounds0, c.pruningLimit ?? Infinity, pruning, c.convergenceExponent ?? 1);
+          row.timeToTarget = row.roundsToTarget * mean;
+        }
       }
       rows.push(row);
     });
@@ -126,8 +144,13 @@ const STAT_COLUMNS: (keyof MethodStats)[] = [
   'meanPruning', 'meanIterations', 'iterationLimited', 'fineTuningMean', 'fineTuningCi95', 'gapMean', 'gapMax',
 ];
 
+/** Appended after every older column, so that readers of earlier files keep their columns. */
+const ENERGY_COLUMNS: (keyof MethodStats)[] = [
+  'energyMean', 'energyCi95Low', 'energyCi95High', 'energyMaxMean', 'energyMaxCi95Low', 'energyMaxCi95High', 'infeasibleShare',
+];
+
 function csvCell(v: unknown): string {
-  if (v === undefined) return '';
+  if (v === undefined || v === null) return '';
   const s = String(v);
   return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
@@ -143,6 +166,7 @@ export function resultsCsv(c: SweepConfig, rows: ResultRow[]): string {
     'reductionVsEqual',
     ...(target ? ['roundsToTarget', 'timeToTarget'] : []),
     ...(fleet ? FLEET_COLUMNS : []),
+    ...ENERGY_COLUMNS,
   ];
   const lines = rows.map((r) =>
     [
@@ -152,6 +176,7 @@ export function resultsCsv(c: SweepConfig, rows: ResultRow[]): string {
       r.reductionVsEqual,
       ...(target ? [r.roundsToTarget, r.timeToTarget] : []),
       ...(fleet ? FLEET_COLUMNS.map((f) => r.fleet?.[f]) : []),
+      ...ENERGY_COLUMNS.map((s) => r.stats[s]),
     ]
       .map(csvCell)
       .join(','),
@@ -174,12 +199,15 @@ export function resultsJson(c: SweepConfig, rows: ResultRow[], complete: boolean
       config: c,
       units: { total: unitCount(c), blockTrials: BLOCK_TRIALS },
       statistics: {
-        latency: 'round latency T in s, over every round of every trial',
+        latency: 'round latency T in s, over every round of every trial where the method returned a point (n of them); null when it returned none',
         ci95: 'Student t 95% confidence interval of the mean',
         percentiles: 'median, p90, p99 from a log-histogram with bins a factor e^0.001 wide: within 0.05% of the sample order statistic; min and max exact',
-        fineTuning: 'sum of the R rounds of a trial (R = rounds), mean and 95% CI half-width over trials',
+        fineTuning: 'sum of the R rounds of a trial (R = rounds), mean and 95% CI half-width over the trials where every round had a point',
         reductionVsEqual: '1 - mean T / mean T of equal',
-        gap: 'bcd only, when optimal ran: T_bcd / T_optimal - 1, mean and max',
+        gap: 'bcd only, when optimal ran: T_bcd / T_optimal - 1, mean and max over the rounds where both returned a point',
+        energy:
+          'energyMean = mean over the same n rounds of the round total energy sum_k E_k, J (MODEL.md 11.1), with its Student t 95% CI (energyCi95Low, energyCi95High); energyMaxMean = likewise of the largest client energy max_k E_k, J',
+        infeasibleShare: 'rounds where the method returned no point (status infeasible: energy caps or minimum pruning, MODEL.md 11.2 and 12) / all rounds, the outage probability',
         ...(c.rounds0 !== undefined
           ? {
               toTarget:
@@ -196,10 +224,12 @@ export function resultsJson(c: SweepConfig, rows: ResultRow[], complete: boolean
       results: rows.map((r) => ({
         ...r.point,
         method: r.method,
-        ...r.stats,
+        // The older statistics, then the newer ones last (ENERGY_COLUMNS), as in the CSV.
+        ...Object.fromEntries(STAT_COLUMNS.map((k) => [k, r.stats[k]])),
         reductionVsEqual: r.reductionVsEqual,
         ...(c.rounds0 !== undefined ? { roundsToTarget: r.roundsToTarget, timeToTarget: r.timeToTarget } : {}),
         ...(r.fleet ?? {}),
+        ...Object.fromEntries(ENERGY_COLUMNS.map((k) => [k, r.stats[k]])),
       })),
     },
     null,
@@ -212,43 +242,37 @@ function display(v: unknown): string {
   return v === null ? 'none' : String(v);
 }
 
-/** People's table: one row per grid point, one column per method (mean round latency, s). */
+/** People's tables: one row per grid point, one column per method: the mean round latency (s); the share of rounds without a point when some method had none; the time to the target (h) with rounds0. */
 export function resultsTable(c: SweepConfig, rows: ResultRow[]): string {
   const points = gridPoints(c);
   const axes = c.grid.filter((a) => a.values.length > 1).map((a) => a.key);
   const shown = axes.length > 0 ? axes : c.grid.slice(0, 1).map((a) => a.key);
   const header = [...shown.map(String), ...c.methods];
-  const body: string[][] = [];
-  points.forEach((p, g) => {
-    const mine = rows.filter((r) => r.grid === g);
-    if (mine.length === 0) return;
-    body.push([...shown.map((k) => display(p[k] === undefined ? SCENARIO_DEFAULTS[k] : p[k])), ...mine.map((r) => r.stats.mean.toFixed(2))]);
-  });
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((x, i) => x.padStart(widths[i])).join('  ');
-  const table = [
-    'mean round latency (s) per method',
-    line(header),
-    widths.map((w) => '-'.repeat(w)).join('  '),
-    ...body.map(line),
-  ].join('\n') + '\n';
-  if (c.rounds0 === undefined) return table;
-  // Fine-tuning time to the target, h, per method.
-  const hours: string[][] = [];
-  points.forEach((p, g) => {
-    const mine = rows.filter((r) => r.grid === g);
-    if (mine.length === 0) return;
-    const cell = (t?: number) => (t !== undefined && Number.isFinite(t) ? (t / 3600).toFixed(3) : 'unreachable');
-    hours.push([...shown.map((k) => display(p[k] === undefined ? SCENARIO_DEFAULTS[k] : p[k])), ...mine.map((r) => cell(r.timeToTarget))]);
-  });
-  const w2 = header.map((h, i) => Math.max(h.length, ...hours.map((r) => r[i].length)));
-  const line2 = (cells: string[]) => cells.map((x, i) => x.padStart(w2[i])).join('  ');
-  const limit = c.pruningLimit === null || c.pruningLimit === undefined ? 'inf' : String(c.pruningLimit);
-  return `${table}\n${[
-    `fine-tuning time to the target (h) per method: R0 = ${Number(c.rounds0!.toPrecision(6))}, Pmax = ${limit}${(c.convergenceExponent ?? 1) === 1 ? '' : `, m = ${Number(c.convergenceExponent!.toPrecision(6))}`}`,
-    line2(header),
-    w2.map((w) => '-'.repeat(w)).join('  '),
-    ...hours.map(line2),
-  ].join('\n')}\n`;
+  const block = (title: string, cell: (r: ResultRow) => string): string => {
+    const body: string[][] = [];
+    points.forEach((p, g) => {
+      const mine = rows.filter((r) => r.grid === g);
+      if (mine.length === 0) return;
+      body.push([...shown.map((k) => display(p[k] === undefined ? SCENARIO_DEFAULTS[k] : p[k])), ...mine.map(cell)]);
+    });
+    const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => r[i].length)));
+    const line = (cells: string[]) => cells.map((x, i) => x.padStart(widths[i])).join('  ');
+    return `${[title, line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n')}\n`;
+  };
+  // A method without a point in any round of a grid point has no latency there.
+  const tables = [block('mean round latency (s) per method', (r) => (r.stats.mean === null ? 'infeasible' : r.stats.mean.toFixed(2)))];
+  if (rows.some((r) => r.stats.infeasibleShare > 0)) {
+    tables.push(block('share of rounds without a point (infeasibleShare) per method; latency covers the rounds with one', (r) => r.stats.infeasibleShare.toFixed(3)));
+  }
+  if (c.rounds0 !== undefined) {
+    const limit = c.pruningLimit === null || c.pruningLimit === undefined ? 'inf' : String(c.pruningLimit);
+    const cell = (t?: number | null) => (t === null ? 'infeasible' : t !== undefined && Number.isFinite(t) ? (t / 3600).toFixed(3) : 'unreachable');
+    tables.push(
+      block(
+        `fine-tuning time to the target (h) per method: R0 = ${Number(c.rounds0!.toPrecision(6))}, Pmax = ${limit}${(c.convergenceExponent ?? 1) === 1 ? '' : `, m = ${Number(c.convergenceExponent!.toPrecision(6))}`}`,
+        (r) => cell(r.timeToTarget),
+      ),
+    );
+  }
+  return tables.join('\n');
 }
-

@@ -200,27 +200,6 @@ impl DropProblems {
     }
 }
 
-/// The error of a realization where a method finds no point (the words of requirePoint in
-/// ts/core/methods.ts).
-fn no_point_error(r: &Solution, drop: u32, realization: u32) -> Error {
-    let who = if r.infeasible_clients.is_empty() {
-        "the clients cannot meet their constraints together".to_string()
-    } else {
-        let list: Vec<String> = r.infeasible_clients.iter().map(|k| k.to_string()).collect();
-        format!("clients {} cannot meet their constraints", list.join(", "))
-    };
-    Error::invalid_input(
-        "problems",
-        format!(
-            "drop {}, realization {}: {} finds no feasible point ({})",
-            drop,
-            realization,
-            r.method.id(),
-            who
-        ),
-    )
-}
-
 /// The first block past the last trial: units with `block >= block_count(trials)` are empty.
 pub fn block_count(trials: u32) -> u32 {
     (trials - trials.min(1)) / BLOCK_TRIALS + trials.min(1)
@@ -241,8 +220,11 @@ pub fn run_unit(
     // u64: the reference computes these in doubles, which hold them exactly.
     let first = spec.block as u64 * BLOCK_TRIALS as u64;
     let last = (first + BLOCK_TRIALS as u64).min(o.trials as u64);
+    // This round's latency per method (NaN: no point), and each trial's fine-tuning sum
+    // with whether every round of it had a point.
     let mut t = vec![0.0; m_count];
     let mut ft = vec![0.0; m_count];
+    let mut ft_ok = vec![true; m_count];
     let mut problems = if first < last {
         Some(DropProblems::new(params, spec.drop)?)
     } else {
@@ -252,6 +234,9 @@ pub fn run_unit(
     for trial in first..last {
         for x in ft.iter_mut() {
             *x = 0.0;
+        }
+        for x in ft_ok.iter_mut() {
+            *x = true;
         }
         for round in 0..o.rounds as u64 {
             // JS hashes the realization as a uint32 (`^` wraps); callers keep it below 2^32.
@@ -266,23 +251,33 @@ pub fn run_unit(
             for m in 0..m_count {
                 let r =
                     solve_instance_after(&inst, o.methods[m], o.tolerance, o.max_iterations, &done);
-                if r.status == Status::Infeasible {
-                    // The sweep statistics over realizations without a point (MODEL.md 11.2:
-                    // infeasibleShare) are not there yet: a clear error, as requirePoint in
-                    // ts/core/montecarlo.ts, never a NaN folded into the means.
-                    return Err(no_point_error(&r, spec.drop, realization));
-                }
                 let s = &mut sums[m];
+                if r.status == Status::Infeasible {
+                    // No point (MODEL.md 11.2, 12): counted in infeasibleShare; the latency
+                    // and energy statistics cover the rounds with a point only.
+                    s.infeasible += 1;
+                    t[m] = f64::NAN;
+                    ft_ok[m] = false;
+                    done.push(r);
+                    continue;
+                }
                 t[m] = r.latency;
                 ft[m] += r.latency;
+                let n0 = s.n;
                 welford(&mut s.n, &mut s.mean, &mut s.m2, r.latency);
+                let mut n = n0;
+                welford(&mut n, &mut s.energy_mean, &mut s.energy_m2, r.energy_total);
+                let mut n = n0;
+                welford(
+                    &mut n,
+                    &mut s.energy_max_mean,
+                    &mut s.energy_max_m2,
+                    r.energy_max,
+                );
                 s.min = js_min(s.min, r.latency);
                 s.max = js_max(s.max, r.latency);
                 *hists[m].entry(bin_of(r.latency)).or_insert(0) += 1;
-                // An infeasible result (MODEL.md 11.2, 12) has no point.
-                if !r.pruning.is_empty() {
-                    s.pruning_sum += weighted(&inst.w, &r.pruning);
-                }
+                s.pruning_sum += weighted(&inst.w, &r.pruning);
                 s.iteration_sum += r.iterations as u64;
                 if r.status == Status::IterationLimit {
                     s.iteration_limited += 1;
@@ -290,16 +285,22 @@ pub fn run_unit(
                 done.push(r);
             }
             if let (Some(b), Some(opt)) = (i_bcd, i_opt) {
-                let gap = t[b] / t[opt] - 1.0;
-                let s = &mut sums[b];
-                s.gap_n += 1;
-                s.gap_sum += gap;
-                s.gap_max = js_max(s.gap_max, gap);
+                // Rounds where both have a point.
+                if !t[b].is_nan() && !t[opt].is_nan() {
+                    let gap = t[b] / t[opt] - 1.0;
+                    let s = &mut sums[b];
+                    s.gap_n += 1;
+                    s.gap_sum += gap;
+                    s.gap_max = js_max(s.gap_max, gap);
+                }
             }
         }
         for m in 0..m_count {
-            let s = &mut sums[m];
-            welford(&mut s.ft_n, &mut s.ft_mean, &mut s.ft_m2, ft[m]);
+            // A trial's fine-tuning latency exists when every one of its rounds had a point.
+            if ft_ok[m] {
+                let s = &mut sums[m];
+                welford(&mut s.ft_n, &mut s.ft_mean, &mut s.ft_m2, ft[m]);
+            }
         }
     }
     for (s, h) in sums.iter_mut().zip(hists) {
@@ -515,6 +516,86 @@ pub(crate) mod tests {
                 assert_eq!(s.gap_n, 0);
             }
         }
+    }
+
+    #[test]
+    fn infeasible_rounds_are_counted_and_left_out_of_the_statistics() {
+        // Upload energy only, capped at 0.4 J: the fading leaves some rounds without a
+        // point (MODEL.md 11.2); those count in `infeasible`, the others in the statistics.
+        let mut params = scenario(5, 1);
+        params.compute_power_min = 0.0;
+        params.compute_power_max = 0.0;
+        params.energy_cap_j = 0.4;
+        let o = options(8, 2);
+        let spec = UnitSpec {
+            grid: 0,
+            drop: 0,
+            block: 0,
+        };
+        let unit = run_unit(&params, spec, &o).unwrap();
+        let opts = SolveOptions::default();
+        let (mut partial, mut none) = (0, 0);
+        for (m, &method) in o.methods.iter().enumerate() {
+            let mut latency = Vec::new();
+            let mut energy = Vec::new();
+            let mut energy_max = Vec::new();
+            let mut fine_tuning = Vec::new();
+            let mut infeasible = 0u64;
+            for trial in 0..8u32 {
+                let (mut sum, mut whole) = (0.0, true);
+                for round in 0..2 {
+                    let mut p = params.clone();
+                    p.realization = trial * 2 + round;
+                    let problem = generate_from_params(&p).unwrap();
+                    let r = solve(&problem.view(), method, &opts).unwrap();
+                    if r.status == Status::Infeasible {
+                        assert!(r.latency.is_nan() && r.energy_total.is_nan());
+                        infeasible += 1;
+                        whole = false;
+                        continue;
+                    }
+                    latency.push(r.latency);
+                    energy.push(r.energy_total);
+                    energy_max.push(r.energy_max);
+                    sum += r.latency;
+                }
+                if whole {
+                    fine_tuning.push(sum);
+                }
+            }
+            let s = &unit.methods[m];
+            assert_eq!(s.infeasible, infeasible, "{:?}", method);
+            assert_eq!(s.n, latency.len() as u64, "{:?}", method);
+            assert_eq!(s.ft_n, fine_tuning.len() as u64, "{:?}", method);
+            assert_eq!(s.hist.iter().map(|h| h.1).sum::<u64>(), s.n);
+            if latency.is_empty() {
+                none += 1;
+                continue;
+            }
+            if infeasible > 0 {
+                partial += 1;
+            }
+            let mean = |x: &[f64]| x.iter().sum::<f64>() / x.len() as f64;
+            let m2 = |x: &[f64]| {
+                let mu = mean(x);
+                x.iter().map(|v| (v - mu) * (v - mu)).sum::<f64>()
+            };
+            let near = |a: f64, b: f64| (a - b).abs() <= 1e-9 * b.abs().max(1e-300);
+            assert!(near(s.mean, mean(&latency)), "{:?}", method);
+            assert!(near(s.energy_mean, mean(&energy)), "{:?}", method);
+            assert!(near(s.energy_max_mean, mean(&energy_max)), "{:?}", method);
+            assert!((s.energy_m2 - m2(&energy)).abs() <= 1e-9 * m2(&energy).max(1e-12));
+            assert!((s.energy_max_m2 - m2(&energy_max)).abs() <= 1e-9 * m2(&energy_max).max(1e-12));
+            if !fine_tuning.is_empty() {
+                assert!(near(s.ft_mean, mean(&fine_tuning)), "{:?}", method);
+            }
+        }
+        assert!(
+            partial >= 3 && none >= 1,
+            "partial {} none {}",
+            partial,
+            none
+        );
     }
 
     fn batch() -> (Vec<ScenarioParams>, Vec<UnitSpec>) {

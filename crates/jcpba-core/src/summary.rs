@@ -29,6 +29,15 @@ pub struct MethodSummary {
     pub gap_n: u64,
     pub gap_sum: f64,
     pub gap_max: f64,
+    /// Rounds where the method returned no point (status infeasible, MODEL.md 11.2 and 12);
+    /// every statistic above covers the other `n` rounds only.
+    pub infeasible: u64,
+    /// Welford mean and m2 of the round's total energy sum_k E_k and of its max_k E_k, J,
+    /// over the same `n` rounds as the latency.
+    pub energy_mean: f64,
+    pub energy_m2: f64,
+    pub energy_max_mean: f64,
+    pub energy_max_m2: f64,
 }
 
 impl MethodSummary {
@@ -50,6 +59,11 @@ impl MethodSummary {
             gap_n: 0,
             gap_sum: 0.0,
             gap_max: 0.0,
+            infeasible: 0,
+            energy_mean: 0.0,
+            energy_m2: 0.0,
+            energy_max_mean: 0.0,
+            energy_max_m2: 0.0,
         }
     }
 }
@@ -151,6 +165,14 @@ impl MethodSummary {
         write_js_number(out, self.gap_sum);
         out.push_str(",\"gapMax\":");
         write_js_number(out, self.gap_max);
+        let _ = write!(out, ",\"infeasible\":{},\"energyMean\":", self.infeasible);
+        write_js_number(out, self.energy_mean);
+        out.push_str(",\"energyM2\":");
+        write_js_number(out, self.energy_m2);
+        out.push_str(",\"energyMaxMean\":");
+        write_js_number(out, self.energy_max_mean);
+        out.push_str(",\"energyMaxM2\":");
+        write_js_number(out, self.energy_max_m2);
         out.push('}');
     }
 }
@@ -251,7 +273,8 @@ mod tests {
             "{\"grid\":1,\"drop\":2,\"block\":3,\"methods\":[{\"n\":2,\"mean\":1.5,\"m2\":0,\
              \"min\":1,\"max\":2,\"hist\":[[-3,1],[693,1]],\"pruningSum\":0,\"iterationSum\":0,\
              \"iterationLimited\":0,\"ftN\":0,\"ftMean\":0,\"ftM2\":0,\"gapN\":0,\"gapSum\":0,\
-             \"gapMax\":0}]}"
+             \"gapMax\":0,\"infeasible\":0,\"energyMean\":0,\"energyM2\":0,\"energyMaxMean\":0,\
+             \"energyMaxM2\":0}]}"
         );
     }
 }

@@ -315,18 +315,18 @@ pub fn boxes(inst: &Instance, ws: &mut Workspace, t: f64) -> Option<f64> {
             cap_boxes(inst, ws, caps);
             true
         }
-        Some(caps) => {
+        _ => {
             let ok = dispatch(inst.level, Boxes { inst, ws, t }).is_some();
-            if ok {
-                merge_caps(inst, ws, caps, t);
-            }
-            ok
-        }
-        None => {
-            let ok = dispatch(inst.level, Boxes { inst, ws, t }).is_some();
+            // Every client's least pruning, capped or not (a capped client's cap floor
+            // includes it; an uncapped one's is its rmin alone).
             if ok && ws.has_rmin {
                 for k in 0..inst.clients {
                     ws.needed[k] = ws.needed[k].max(ws.rmin[k]);
+                }
+            }
+            if ok {
+                if let Some(caps) = caps.as_mut() {
+                    merge_caps(inst, ws, caps, t);
                 }
             }
             ok
@@ -379,9 +379,13 @@ fn merge_caps(inst: &Instance, ws: &mut Workspace, caps: &mut Caps, t: f64) {
     caps.kinked.clear();
     for i in 0..caps.list.len() {
         let k = caps.list[i];
-        ws.needed[k] = ws.needed[k].max(caps.floor_inf[k]);
+        let time_needed = ws.needed[k];
+        ws.needed[k] = time_needed.max(caps.floor_inf[k]);
         let lower = caps.e_b_lo[k] > ws.b_lo[k];
-        let upper = caps.e_b_hi[k] > ws.b_hi[k];
+        // Both needs infinite at the least pruning: the branch that needs more pruning with
+        // infinite bandwidth binds there (as ts/core/optimal.ts clientBox decides).
+        let upper = caps.e_b_hi[k] > ws.b_hi[k]
+            || (caps.e_b_hi[k] == f64::INFINITY && ws.b_hi[k] == f64::INFINITY && caps.floor_inf[k] > time_needed);
         if lower {
             ws.b_lo[k] = caps.e_b_lo[k];
             ws.box_lo[k] = caps.e_s_lo[k];
