@@ -111,13 +111,17 @@ fn main() {
         let inst = instance(&view);
         let binding = (0..k_count)
             .filter(|&k| cap.energy_cap_j[k] < f64::INFINITY)
-            .filter(|&k| client_energy(&inst, k, s.pruning[k], s.bandwidth[k]) >= cap.energy_cap_j[k] * (1.0 - 1e-9))
+            .filter(|&k| {
+                client_energy(&inst, k, s.pruning[k], s.bandwidth[k])
+                    >= cap.energy_cap_j[k] * (1.0 - 1e-9)
+            })
             .count();
         let f = solve(&free.view(), Method::Optimal, &opts).unwrap();
-        // PROFILE=1: only capped solves, for a profiler.
-        if std::env::var("PROFILE").is_ok() {
+        // PROFILE=1: only capped solves, for a profiler (PROFILE=uncapped: only uncapped ones).
+        if let Ok(which) = std::env::var("PROFILE") {
+            let p = if which == "uncapped" { &free } else { &cap };
             for _ in 0..400 {
-                solve(&cap.view(), Method::Optimal, &opts).unwrap();
+                solve(&p.view(), Method::Optimal, &opts).unwrap();
             }
             return;
         }
