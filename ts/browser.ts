@@ -19,17 +19,18 @@ import type { CoreBackend } from '../bindings/types.js';
 // Solver.
 export type { BackendName, Kernels, Solver } from './solvers.js';
 export { METHODS, DEFAULT_TOLERANCE, DEFAULT_MAX_ITERATIONS, hasPoint, solve } from './core/methods.js';
-export type { FeasibleResult, InfeasibleResult, MethodId, SolveOptions, SolveResult, Status } from './core/methods.js';
+export type { FeasibleResult, InfeasibleResult, MethodId, PointStatus, SolveOptions, SolveResult, Status } from './core/methods.js';
 export { minPruning } from './core/deadline.js';
 export type { MinPruningFeasible, MinPruningInfeasible, MinPruningOptions, MinPruningResult, MinPruningStatus } from './core/deadline.js';
 export { POLICIES, plan } from './core/plan.js';
 export type { AdaptivePlan, PlanOptions, PlanResult, Policy, StaticPlan } from './core/plan.js';
 export { calibrate } from './learning/calibrate.js';
 export type { CalibrateOptions, CalibratedRun, Calibration, PilotRun } from './learning/calibrate.js';
+export type { LossCurve, LossCurveInput } from './learning/curve.js';
 
 // Problem and generator.
 export { CLIENT_FIELDS, dbmToWatts, toProblem, toJson, validateProblem } from './core/problem.js';
-export type { ClientField, ClientInput, ClientColumns, Problem, ProblemInput } from './core/problem.js';
+export type { ClientField, ClientInput, ClientColumns, Problem, ProblemInput, ShapeOptions } from './core/problem.js';
 export { rate, rateInverse } from './core/rate.js';
 export { DATASET_PRESETS, MODEL_PRESETS, SCENARIO_DEFAULTS, SCENARIO_HELP, generate, modelMemoryBytes, resolveScenario } from './core/scenario.js';
 export { DEFAULT_COMPUTE_POWER_W, DEFAULT_UTILIZATION, DEVICES, FLEET_PRESETS, fineTuningMemoryBytes, memoryMinPruning, parseFleet } from './core/devices.js';
@@ -45,8 +46,10 @@ export { VERSION } from './version.js';
 
 /** The backends a browser can run: the native addon needs Node. */
 export const BROWSER_BACKENDS = ['wasm', 'ts'] as const;
+/** A backend a browser can run: `wasm` or `ts`. */
 export type BrowserBackendName = (typeof BROWSER_BACKENDS)[number];
 
+/** Options of the browser entry's `createSolver`; every field is optional. */
 export interface BrowserSolverOptions {
   /** `auto` (default) runs WASM when it loads, else the TypeScript reference. */
   backend?: BrowserBackendName | 'auto';

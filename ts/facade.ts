@@ -7,8 +7,8 @@
  * `auto` also warns (console.warn, or `onWarning`) when a backend that should have
  * loaded did not: the WASM module (it ships with the package, so failing to load it
  * means a broken installation or bundle), or an addon that `native` or
- * JCPBA_NATIVE_PATH pointed at. A missing prebuilt addon is the normal case on
- * platforms without one and is only recorded in `skipped`.
+ * JCPBA_NATIVE_PATH pointed at. A missing platform package (jcpba-<platform>) is the
+ * normal case on platforms without one and is only recorded in `skipped`.
  */
 import { JcpbaError } from './core/error.js';
 import { BACKENDS, type BackendName, type Solver, coreSolver, tsSolver } from './solvers.js';
@@ -16,11 +16,13 @@ import type { CoreBackend } from '../bindings/types.js';
 
 export { BACKENDS, asJcpbaError, type BackendName, type Solver } from './solvers.js';
 
+/** Options of `createSolver` (Node); every field is optional. */
 export interface CreateSolverOptions {
+  /** `auto` (default): native, else WASM, else the TypeScript reference; a named backend that cannot load is an error. */
   backend?: BackendName | 'auto';
   /** Where to load the WASM module from (a URL, path or bytes); default: the package's. */
   wasm?: URL | string | BufferSource | Response;
-  /** The native addon file to load; default: JCPBA_NATIVE_PATH, else the package's prebuilt one. */
+  /** The native addon file to load; default: JCPBA_NATIVE_PATH, else the one in the platform package `jcpba-<platform>`, else a clone's build. */
   native?: string | URL;
   /** Where `auto`'s warnings go (a backend that should have loaded did not); default: console.warn. */
   onWarning?: (message: string) => void;
@@ -50,6 +52,18 @@ function shouldWarn(name: 'native' | 'wasm', options: CreateSolverOptions): bool
   return typeof WebAssembly !== 'undefined';
 }
 
+/**
+ * Loads a backend and returns a Solver. `auto` (the default, or JCPBA_BACKEND) takes the
+ * native addon, else the WASM module, else the TypeScript reference, recording in
+ * `skipped` why each faster one did not load; a named backend that cannot load throws
+ * JcpbaError (`backend-unavailable`), never falls back.
+ *
+ * ```ts
+ * const solver = await createSolver();
+ * const r = solver.solve(problem, { method: 'optimal' });
+ * if (hasPoint(r)) console.log(r.latency); // s
+ * ```
+ */
 export async function createSolver(options: CreateSolverOptions = {}): Promise<Solver> {
   const wanted = options.backend ?? env('JCPBA_BACKEND') ?? 'auto';
   if (wanted !== 'auto' && !(BACKENDS as readonly string[]).includes(wanted)) {

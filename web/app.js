@@ -547,7 +547,8 @@ function renderLatency() {
           cell(DASH, 'num', { id: `energy-total-${r.method}`, 'data-value': '' }),
           cell(DASH, 'num', { id: `energy-max-${r.method}`, 'data-value': '' }),
           cell(String(r.iterations)),
-          cell(`infeasible${r.infeasibleClients.length ? ` (clients ${clientList(r.infeasibleClients, 5)})` : ''}`, ''),
+          // The clients are listed in the message below the table.
+          cell(r.infeasibleClients.length ? `infeasible: ${r.infeasibleClients.length} client${r.infeasibleClients.length > 1 ? 's' : ''}` : 'infeasible', ''),
         );
         return tr;
       }
@@ -581,9 +582,10 @@ function renderLatency() {
   $('latency-caption').textContent =
     `Round latency T = max over clients of τ_k, in seconds, for K = ${K} clients, B = ${s.bandwidthHz / HZ_PER_MHZ} MHz, ` +
     `budget ${s.budget}, ρ_max ${s.maxPruning}, t0 ${s.fixedSeconds} s, φ_c ${s.prunableComputeFraction}, φ_s ${s.prunablePayloadFraction}, ` +
-    `compute power ${s.computePowerW} W, ${cap}, devices ${s.devices}, ` +
+    (s.devices === 'none' ? `compute power ${s.computePowerW} W, ${cap}, no device fleet, ` : `device fleet ${s.devices} (each device its own compute power), ${cap}, `) +
     `${s.model} on ${s.dataset}, seed ${s.seed}, drop ${s.drop}, realization ${s.realization}. ` +
-    'No bar: the method is infeasible. The table below has the same numbers.';
+    (results.some((r) => !hasPointResult(r)) ? 'No bar: the method is infeasible. ' : '') +
+    'The table below has the same numbers.';
   $('certificate').textContent =
     optimal && hasPointResult(optimal)
       ? `optimal is certified: T* lies in [${optimal.lowerBound}, ${optimal.upperBound}] s (relative width ${((optimal.upperBound - optimal.lowerBound) / optimal.upperBound).toExponential(1)}).`
@@ -711,6 +713,19 @@ function renderClients() {
         yAxisID: 'y1',
       },
     ];
+    if (p.minPruning) {
+      // A fleet: the least pruning each client's device forces (MODEL.md section 12).
+      clientsChart.data.datasets.push({
+        label: 'Minimum pruning ρ_min,k (%, left axis)',
+        data: order.map((k, i) => ({ x: i + 1, y: 100 * p.minPruning[k], k })),
+        backgroundColor: '#1b1f24',
+        borderColor: '#1b1f24',
+        pointStyle: 'dash',
+        pointRadius: radius + 3,
+        borderWidth: 2,
+        yAxisID: 'y',
+      });
+    }
     const positive = mhz.filter((x) => x > 0);
     const ticks = logTicks(Math.min(...positive), Math.max(...positive));
     clientsChart.$logTicks = ticks;
@@ -735,7 +750,7 @@ function renderClients() {
   );
   $('clients-caption').textContent = feasible
     ? `Method ${method}: pruning rate ρ_k (%, left axis, circles) and bandwidth b_k (right axis, log scale, triangles; the unit on each tick) ` +
-      `of all ${K} clients, sorted by pruning rate, then bandwidth (every client drawn, none sampled or aggregated; ` +
+      `of all ${K} clients${p.minPruning ? ', with the minimum pruning each device forces (dashes)' : ''}, sorted by pruning rate, then bandwidth (every client drawn, none sampled or aggregated; ` +
       `the table below lists them by client number); round latency ${fmtSeconds(r.latency)} s.`
     : `Method ${method} is infeasible: no pruning or bandwidth to show.`;
 
@@ -891,6 +906,14 @@ const planChart = barChart('plan-chart', {
 
 const fmtHours = (seconds) => (seconds / SECONDS_PER_HOUR).toFixed(3);
 
+/**
+ * A plan with a fine-tuning time to show. An infeasible plan has none, and neither has a
+ * plan whose mean round latency is not positive: the adaptive plan of a problem whose caps
+ * no realization meets comes back with 0 s and status iteration-limit (a defect of the
+ * planner, reported), and a round never takes 0 s.
+ */
+const hasPlan = (p) => p.status !== 'infeasible' && p.meanRoundLatency > 0 && Number.isFinite(p.fineTuningSeconds) && p.fineTuningSeconds > 0;
+
 /** The plans: each method's best budget, rounds, hours and saving against equal. */
 function renderPlan(plans, atBudget, scenario, request) {
   const equal = plans.find((p) => p.method === 'equal');
@@ -901,7 +924,7 @@ function renderPlan(plans, atBudget, scenario, request) {
       const tr = document.createElement('tr');
       tr.dataset.method = p.method;
       tr.dataset.policy = p.policy;
-      if (p.status === 'infeasible' || !Number.isFinite(p.fineTuningSeconds)) {
+      if (!hasPlan(p)) {
         // Energy caps no budget meets in some realization: no plan (MODEL.md 11.2).
         tr.className = 'infeasible';
         tr.append(
@@ -914,7 +937,7 @@ function renderPlan(plans, atBudget, scenario, request) {
         );
         return tr;
       }
-      const saving = equal && Number.isFinite(equal.fineTuningSeconds) ? 1 - p.fineTuningSeconds / equal.fineTuningSeconds : NaN;
+      const saving = equal && hasPlan(equal) ? 1 - p.fineTuningSeconds / equal.fineTuningSeconds : NaN;
       const budget = p.policy === 'static' ? p.budget : p.meanPruning;
       const rounds = p.policy === 'static' ? p.rounds : p.fineTuningSeconds / p.meanRoundLatency;
       tr.append(
@@ -932,7 +955,7 @@ function renderPlan(plans, atBudget, scenario, request) {
   planChart.data.datasets = [
     {
       label: 'Fine-tuning time (h)',
-      data: plans.map((p) => (Number.isFinite(p.fineTuningSeconds) ? p.fineTuningSeconds / SECONDS_PER_HOUR : null)),
+      data: plans.map((p) => (hasPlan(p) ? p.fineTuningSeconds / SECONDS_PER_HOUR : null)),
       backgroundColor: plans.map((p) => COLOR[p.method]),
     },
   ];
@@ -941,7 +964,7 @@ function renderPlan(plans, atBudget, scenario, request) {
   $('plan-chart').setAttribute(
     'aria-label',
     `Bar chart of the fine-tuning time to the target of each method at its best budget, in hours: ${plans
-      .map((p) => (Number.isFinite(p.fineTuningSeconds) ? `${label(p)} ${fmtHours(p.fineTuningSeconds)} h` : `${label(p)} infeasible`))
+      .map((p) => (hasPlan(p) ? `${label(p)} ${fmtHours(p.fineTuningSeconds)} h` : `${label(p)} infeasible`))
       .join('; ')}.`,
   );
   const limit = Number.isFinite(request.pruningLimit) ? request.pruningLimit : '∞';
@@ -954,14 +977,17 @@ function renderPlan(plans, atBudget, scenario, request) {
   if (atBudget.rounds < Infinity && !(atBudget.latency < Infinity)) {
     at.textContent = `optimal at the scenario's budget ${atBudget.budget}: infeasible (a realization has no point that meets every energy cap).`;
     at.dataset.value = 'Infinity';
-  } else if (best && Number.isFinite(atBudget.seconds) && Number.isFinite(best.fineTuningSeconds)) {
+  } else if (best && Number.isFinite(atBudget.seconds) && hasPlan(best)) {
     at.textContent =
       `optimal at the scenario's budget ${atBudget.budget}: ${atBudget.rounds} rounds, ${fmtHours(atBudget.seconds)} h, ` +
       `${(atBudget.seconds / best.fineTuningSeconds).toFixed(2)} times its best (${best.budget.toFixed(4)}).`;
     at.dataset.value = String(atBudget.seconds);
-  } else {
+  } else if (atBudget.rounds === Infinity) {
     at.textContent = `optimal at the scenario's budget ${atBudget.budget}: the target is out of reach (budget >= Pmax).`;
     at.dataset.value = 'Infinity';
+  } else {
+    at.textContent = `optimal at the scenario's budget ${atBudget.budget}: ${atBudget.rounds} rounds, ${fmtHours(atBudget.seconds)} h (no plan of optimal to compare with).`;
+    at.dataset.value = String(atBudget.seconds);
   }
 }
 

@@ -233,6 +233,18 @@ energy('a device fleet: the minimum pruning of each client is shown, as the gene
   const r = solve(problem, { method: 'optimal' });
   rows.forEach((row, k) => assert.ok(row.pruning >= problem.minPruning[k] - 1e-12 && Math.abs(row.pruning - r.pruning[k]) <= 1e-9, `pruning[${k}]`));
   assert.match(await page.textContent('#problem-notes'), /Devices: \d+ of 30 clients must prune to fit the model/);
+  // The chart marks each client's minimum pruning beside its pruning (same client, same rank).
+  const chart = await page.evaluate(async () => {
+    const { Chart } = await import('chart.js');
+    const c = Chart.getChart(document.getElementById('clients-chart'));
+    const of = (prefix) => c.data.datasets.find((d) => d.label.startsWith(prefix)).data;
+    return { rmin: of('Minimum pruning'), rho: of('Pruning rate') };
+  });
+  assert.is(chart.rmin.length, 30);
+  chart.rmin.forEach((pt, i) => {
+    assert.is(pt.k, chart.rho[i].k);
+    assert.ok(Math.abs(pt.y - 100 * problem.minPruning[pt.k]) <= 1e-9 && chart.rho[i].y >= pt.y - 1e-9, `rank ${i + 1}`);
+  });
 });
 
 energy('a bad compute power or cap is reported next to its field', async () => {
@@ -281,6 +293,74 @@ energy('K = 1,000: the per-client chart draws every client sorted, with bandwidt
   for (const t of chart.ticks) assert.match(t, /^\d+(\.\d+)? (Hz|kHz|MHz|GHz)$/);
   assert.match(await page.textContent('#clients-caption'), 'sorted by pruning rate, then bandwidth (every client drawn, none sampled or aggregated');
   assert.match(await page.textContent('#energy-caption'), 'sorted by energy');
+});
+
+energy('with caps, the Monte Carlo, the plan and the learning panel count the realizations without a point and show no number for them', async () => {
+  const { page } = ctx;
+  const N = 12;
+  await open(page, `${BASE_QUERY}&cap=${CAP_FEASIBLE}&mc=${N}&planN=2&rounds0=50&pmax=0.6`);
+  await page.click('#mc-run');
+  await page.waitForSelector('#mc-section[data-state="done"]', { timeout: SOLVE_TIMEOUT_MS });
+  const shown = await page.$$eval('#mc-table tbody tr', (rows) =>
+    rows.map((tr) => ({
+      method: tr.dataset.method,
+      mean: tr.querySelector(`#mc-mean-${tr.dataset.method}`).dataset.value,
+      text: tr.querySelector(`#mc-mean-${tr.dataset.method}`).textContent,
+      energy: tr.querySelector(`#mc-energy-${tr.dataset.method}`).dataset.value,
+      infeasible: Number(tr.querySelector(`#mc-infeasible-${tr.dataset.method}`).dataset.value),
+    })),
+  );
+  let both = [0, 0];
+  for (const [j, method] of METHODS.entries()) {
+    const feasible = [];
+    let without = 0;
+    for (let i = 0; i < N; i++) {
+      const r = solve(generate({ ...BASE, energyCapJ: CAP_FEASIBLE, realization: i }), { method });
+      if (r.latency === null) without++;
+      else feasible.push(r);
+    }
+    const s = shown[j];
+    assert.is(s.method, method);
+    assert.is(s.infeasible, without, `${method}: realizations without a point`);
+    if (feasible.length === 0) {
+      assert.is(s.mean, '');
+      assert.is(s.text, 'no point');
+      both[0]++;
+    } else {
+      const mean = feasible.reduce((a, r) => a + r.latency, 0) / feasible.length;
+      const energyMean = feasible.reduce((a, r) => a + r.energyTotal, 0) / feasible.length;
+      assert.ok(rel(Number(s.mean), mean) <= 1e-9, `${method}: mean over the realizations with a point, page ${s.mean} vs node ${mean}`);
+      assert.ok(rel(Number(s.energy), energyMean) <= 1e-9, `${method}: mean energy page ${s.energy} vs node ${energyMean}`);
+      both[1]++;
+    }
+  }
+  assert.ok(both[0] > 0 && both[1] > 0, `methods with (${both[1]}) and without (${both[0]}) a point`);
+  assert.match(await page.textContent('#mc-caption'), 'cover the realizations where it returned one');
+
+  await page.click('#plan-run');
+  await page.waitForSelector('#plan-section[data-state="done"]', { timeout: SOLVE_TIMEOUT_MS });
+  const equalPlan = await page.textContent('#plan-equal-static');
+  assert.is(equalPlan, 'infeasible', 'equal meets no cap in any realization: no plan');
+  assert.match(await page.getAttribute('#plan-table tr[data-method="equal"]', 'class'), 'infeasible');
+  assert.ok(Number(await page.getAttribute('#plan-optimal-static', 'data-value')) > 0);
+
+  // Seed 1: a cap no realization meets for any method. No plan shows a number (the
+  // library's adaptive plan comes back with 0 s there; the page shows no plan).
+  await open(page, `clients=30&power=150:250&cap=${CAP_FEASIBLE}&planN=2`);
+  await page.click('#plan-run');
+  await page.waitForSelector('#plan-section[data-state="done"]', { timeout: SOLVE_TIMEOUT_MS });
+  for (const id of ['#plan-optimal-static', '#plan-optimal-adaptive', '#plan-bcd-static']) assert.is(await page.textContent(id), 'infeasible', id);
+  assert.match(await page.textContent('#plan-at-budget'), 'infeasible');
+  assert.equal(await badText(page), []);
+  await open(page, `${BASE_QUERY}&cap=${CAP_FEASIBLE}&pmax=0.6`);
+
+  await page.fill('#learning-rounds', '5');
+  const csv = ['round,loss', ...Array.from({ length: 11 }, (_, x) => `${x},${1 + 2 * Math.exp(-x / 3)}`)].join('\n');
+  await page.setInputFiles('#curve-file', { name: 'curve.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+  await page.waitForSelector('#learning-section[data-state="done"]', { timeout: SOLVE_TIMEOUT_MS });
+  assert.match(await page.textContent('#learning-table tr[data-method="equal"]'), '0: no point in round 1 (energy caps)');
+  assert.is(await page.textContent('#learning-table tr[data-method="optimal"] td:last-child'), '5');
+  assert.equal(await badText(page), []);
 });
 
 for (const width of [1280, 390]) {

@@ -46,6 +46,7 @@ import { bandwidthFloors, capBandwidth, total, unreachableCaps, uploadAllowance 
 import { weighted } from './pruning.js';
 import { checkSolverOptions } from './methods.js';
 
+/** Options of `minPruning` (deadline mode, docs/MODEL.md section 9). */
 export interface MinPruningOptions {
   /** D, seconds: the round deadline every client must meet. */
   deadline: number;
@@ -55,6 +56,10 @@ export interface MinPruningOptions {
   maxIterations?: number;
 }
 
+/**
+ * How deadline mode ended: `converged` (certificate within the tolerance),
+ * `iteration-limit`, or `infeasible` (no point meets the deadline).
+ */
 export type MinPruningStatus = 'converged' | 'iteration-limit' | 'infeasible';
 
 /** What every deadline-mode result has, whatever its status. */

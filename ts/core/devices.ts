@@ -11,9 +11,11 @@ import { JcpbaError } from './error.js';
 /** 2^30 bytes: device memories are sold in binary gigabytes (an "8 GB" board holds 8 GiB). */
 export const GIB = 1_073_741_824;
 
+/** A device of the catalog (MODEL.md section 12, docs/DEVICES.md): a client's compute, memory and power. */
 export interface Device {
   /** Catalog name, as `--devices` spells it. */
   name: string;
+  /** The product, in words (with its power mode when it has several). */
   description: string;
   /** Peak dense (no structured sparsity) FP16/BF16 tensor throughput with FP32 accumulation, FLOP/s. */
   peakFlops: number;

@@ -12,8 +12,14 @@ export type ErrorCode =
   | 'backend-unavailable'
   | 'internal';
 
+/**
+ * The error every entry point throws for bad input, an unknown method or backend, or a
+ * backend that cannot load: a one-line message naming the field (and the client).
+ */
 export class JcpbaError extends Error {
+  /** Always `JcpbaError`. */
   override name = 'JcpbaError';
+  /** The kind of error, stable across backends (docs/CORE_API.md). */
   readonly code: ErrorCode;
   /** The offending field, as it is spelled in the problem JSON (`clients[3].txPowerW`). */
   readonly field?: string;

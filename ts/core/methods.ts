@@ -9,6 +9,13 @@ import { capFeasibility, optimal } from './optimal.js';
 import { bandwidthFloors, brokenCaps, minimumPruning, pruningFloors, total, unreachableCaps } from './energy.js';
 import { accounting } from './accounting.js';
 
+/**
+ * The methods, fastest and crudest first (README, "Methods"): `equal` (no pruning, B/K
+ * each: plain FedAvg), `bandwidth-only` (no pruning, optimal bandwidth), `uniform-prune`
+ * (one pruning fraction for all, B/K each), `uniform-prune-bandwidth` (uniform pruning,
+ * optimal bandwidth for it), `prune-only` (client-specific pruning, B/K each), `bcd`
+ * (JCPBA by block coordinate descent) and `optimal` (the certified JCPBA global optimum).
+ */
 export const METHODS = [
   'equal',
   'bandwidth-only',
@@ -18,9 +25,13 @@ export const METHODS = [
   'bcd',
   'optimal',
 ] as const;
+/** A method's name, one of METHODS. */
 export type MethodId = (typeof METHODS)[number];
 
-/** `infeasible`: no point meets every energy cap, or sum_k w_k rmin_k > budget (MODEL.md 11.2, 12). */
+/**
+ * How a method ended: `converged` (within the tolerance, or in closed form),
+ * `iteration-limit` (stopped at maxIterations with a feasible point), or
+ * `infeasible`: no point meets every energy cap, or sum_k w_k rmin_k > budget (MODEL.md 11.2, 12). */
 export type Status = 'converged' | 'iteration-limit' | 'infeasible';
 /** Why a method that returned a point stopped. */
 export type PointStatus = Exclude<Status, 'infeasible'>;
@@ -40,6 +51,7 @@ export interface SolveOptions {
 
 /** A method's result with a point (docs/CORE_API.md, "Result"). */
 export interface FeasibleResult {
+  /** The method that produced this result. */
   method: MethodId;
   /** Round latency T = max_k tau_k of the returned point, s. */
   latency: number;
@@ -59,7 +71,9 @@ export interface FeasibleResult {
   uploadBits: number;
   /** sum_k c_k (1 - phi_c rho_k), device-seconds: the computation overhead. */
   computeSeconds: number;
+  /** Iterations the method ran (1 for the closed-form methods). */
   iterations: number;
+  /** `converged` or `iteration-limit`: the result has a point. */
   status: PointStatus;
   /** `optimal` only: a certified lower bound on T*, s. */
   lowerBound?: number;
@@ -78,17 +92,29 @@ export interface FeasibleResult {
  * `sum w rmin > budget`, section 12): a result, not an error.
  */
 export interface InfeasibleResult {
+  /** The method that produced this result. */
   method: MethodId;
+  /** null: there is no point (FeasibleResult.latency is in s). */
   latency: null;
+  /** null: there is no point. */
   pruning: null;
+  /** null: there is no point. */
   bandwidth: null;
+  /** null: there is no point. */
   clientLatency: null;
+  /** null: there is no point. */
   energy: null;
+  /** null: there is no point. */
   energyTotal: null;
+  /** null: there is no point. */
   energyMax: null;
+  /** null: there is no point. */
   uploadBits: null;
+  /** null: there is no point. */
   computeSeconds: null;
+  /** Iterations the method ran before it proved the problem infeasible. */
   iterations: number;
+  /** Always `infeasible`: narrow on it (or on hasPoint) before reading the point. */
   status: 'infeasible';
   /** `optimal` only: the last T proven infeasible, s, or null. */
   lowerBound?: number | null;
@@ -104,17 +130,6 @@ export type SolveResult = FeasibleResult | InfeasibleResult;
 /** Whether a result has a point (every status but `infeasible`). */
 export function hasPoint(r: SolveResult): r is FeasibleResult {
   return r.status !== 'infeasible';
-}
-
-/**
- * The result's point, for callers that need one on every problem (a plan's rounds, a
- * Monte Carlo loop without caps): an infeasible result is reported as an input error
- * naming `where` and the clients, never read as a latency.
- */
-export function requirePoint(r: SolveResult, where: string): FeasibleResult {
-  if (hasPoint(r)) return r;
-  const who = r.infeasibleClients.length > 0 ? `clients ${r.infeasibleClients.join(', ')} cannot meet their constraints` : 'the clients cannot meet their constraints together';
-  throw new JcpbaError('invalid-input', `${where}: ${r.method} finds no feasible point (${who})`, 'problems');
 }
 
 /**
@@ -144,7 +159,9 @@ export function infeasibleResult(method: MethodId, iterations: number, infeasibl
   return out;
 }
 
+/** The relative tolerance `solve` uses when the options give none (dimensionless). */
 export const DEFAULT_TOLERANCE = 1e-10;
+/** The iteration cap of `bcd` and `optimal` when the options give none. */
 export const DEFAULT_MAX_ITERATIONS = 500;
 
 export function methodId(id: unknown): MethodId {

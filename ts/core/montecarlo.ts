@@ -279,31 +279,49 @@ export function medianInterval(s: MethodSummary): { low: number; high: number } 
 export interface MethodStats {
   /** Rounds where the method returned a point: the sample of the statistics below. */
   rounds: number;
+  /** Mean round latency T, s. */
   mean: number | null;
+  /** Sample standard deviation of T, s. */
   std: number | null;
+  /** Lower end of the Student t 95% confidence interval of the mean T, s. */
   ci95Low: number | null;
+  /** Upper end of that interval, s. */
   ci95High: number | null;
+  /** Least round latency, s. */
   min: number | null;
+  /** Median round latency, s (from the log-histogram: within 0.05% of the order statistic). */
   median: number | null;
+  /** 90th percentile of the round latency, s. */
   p90: number | null;
+  /** 99th percentile of the round latency, s. */
   p99: number | null;
+  /** Greatest round latency, s. */
   max: number | null;
+  /** Mean weighted pruning sum_k w_k rho_k, a fraction. */
   meanPruning: number | null;
+  /** Mean iterations per round. */
   meanIterations: number | null;
+  /** Rounds that stopped at the iteration limit. */
   iterationLimited: number;
-  /** Fine-tuning latency of R rounds: mean and 95% CI half-width over the trials whose every round had a point, s. */
+  /** Fine-tuning latency of R rounds: mean over the trials whose every round had a point, s. */
   fineTuningMean: number | null;
+  /** The 95% CI half-width of fineTuningMean, s. */
   fineTuningCi95: number | null;
-  /** bcd only, when optimal ran: mean and max relative gap to optimal (rounds where both had a point). */
+  /** bcd only, when optimal ran: mean relative gap T_bcd / T_opt - 1 (rounds where both had a point). */
   gapMean?: number;
+  /** bcd only, when optimal ran: greatest relative gap T_bcd / T_opt - 1. */
   gapMax?: number;
-  /** Total energy of a round, sum_k E_k (J): mean and Student t 95% CI. */
+  /** Total energy of a round, sum_k E_k, J: its mean. */
   energyMean: number | null;
+  /** Lower end of the Student t 95% CI of energyMean, J. */
   energyCi95Low: number | null;
+  /** Upper end of the Student t 95% CI of energyMean, J. */
   energyCi95High: number | null;
-  /** The largest client energy of a round, max_k E_k (J): mean and Student t 95% CI. */
+  /** The largest client energy of a round, max_k E_k, J: its mean. */
   energyMaxMean: number | null;
+  /** Lower end of the Student t 95% CI of energyMaxMean, J. */
   energyMaxCi95Low: number | null;
+  /** Upper end of the Student t 95% CI of energyMaxMean, J. */
   energyMaxCi95High: number | null;
   /** Rounds where the method returned no point / all rounds (the outage probability). */
   infeasibleShare: number;

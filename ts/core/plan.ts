@@ -31,6 +31,7 @@ import { roundLatency } from './bandwidth.js';
 import { optimal } from './optimal.js';
 import { weighted } from './pruning.js';
 import { minimumPruning } from './energy.js';
+import { accounting } from './accounting.js';
 
 /** Largest accepted `rounds0`: round counts stay exact whole numbers in a double. */
 export const MAX_ROUNDS0 = 1e9;
@@ -42,9 +43,15 @@ export const STATIC_GRID = 100;
 /** Cells of the budget grid from which the adaptive policy starts each 1-D search. */
 export const ADAPTIVE_GRID = 16;
 
+/**
+ * The budget policies of `plan`: `static` (one pruning budget for every round),
+ * `adaptive` (a budget per fading realization, `optimal` only) and `both` (static, then adaptive).
+ */
 export const POLICIES = ['static', 'adaptive', 'both'] as const;
+/** A budget policy, one of POLICIES. */
 export type Policy = (typeof POLICIES)[number];
 
+/** Options of `plan` (fine-tuning time to a target loss, docs/MODEL.md section 10). */
 export interface PlanOptions {
   /** R0: rounds to the target without pruning, in [1, 1e9]. */
   rounds0: number;
@@ -62,8 +69,11 @@ export interface PlanOptions {
   maxIterations?: number;
 }
 
+/** The static policy's plan: one pruning budget for every round. */
 export interface StaticPlan {
+  /** The method each round runs. */
   method: MethodId;
+  /** Always `static`. */
   policy: 'static';
   /** `exact` (optimal: branch and bound over whole numbers of rounds, certified) or `grid`. */
   search: 'exact' | 'grid';
@@ -73,26 +83,44 @@ export interface StaticPlan {
   rounds: number;
   /** rounds x meanRoundLatency, s. */
   fineTuningSeconds: number;
+  /** The fine-tuning energy, rounds x meanRoundEnergy, J (MODEL.md 11.1). */
+  fineTuningJoules: number;
   /** Mean over the realizations of the round latency at the budget, s. */
   meanRoundLatency: number;
+  /** Mean over the realizations of the round's total energy sum_k E_k at the budget, J. */
+  meanRoundEnergy: number;
   /** Mean over the realizations of sum_k w_k rho_k at the budget. */
   meanPruning: number;
   /** `exact` only: a certified bracket on the least fine-tuning time, s. */
   lowerBound?: number;
+  /** `exact` only: the upper end of that bracket (the plan's fine-tuning time), s. */
   upperBound?: number;
   /** Budgets evaluated, each one solve per realization. */
   evaluations: number;
+  /** How the search ended: `converged` (within the tolerance), `iteration-limit`, or `infeasible` (every budget tried has a realization with no point: energy caps, MODEL.md 11.2). */
   status: Status;
 }
 
+/** The adaptive policy's plan: a pruning budget per fading realization (`optimal` only). */
 export interface AdaptivePlan {
+  /** The method each round runs (`optimal`). */
   method: MethodId;
+  /** Always `adaptive`. */
   policy: 'adaptive';
   /** lambda = mean round latency / mean progress per round (1 - P_r / Pmax), s. */
   price: number;
   /** rounds0 x price, s (not rounded up to whole rounds). */
   fineTuningSeconds: number;
+  /**
+   * The fine-tuning energy, J (MODEL.md 11.1): rounds0 x sum_r E_r / sum_r pi(P_r), E_r the
+   * total energy of a round of realization r at its budget (the expected rounds times the
+   * mean energy per round, as fineTuningSeconds is for time).
+   */
+  fineTuningJoules: number;
+  /** Mean over the realizations of the round latency at each one's budget, s. */
   meanRoundLatency: number;
+  /** Mean over the realizations of the round's total energy at their budgets, J. */
+  meanRoundEnergy: number;
   /** Mean of the budgets. */
   meanPruning: number;
   /** The budget of each realization. */
@@ -101,9 +129,11 @@ export interface AdaptivePlan {
   iterations: number;
   /** Solves over all realizations. */
   evaluations: number;
+  /** How Dinkelbach's method ended: `converged` (within the tolerance), `iteration-limit`, or `infeasible` (a realization has no point: energy caps, MODEL.md 11.2). */
   status: Status;
 }
 
+/** One plan of `plan`'s result, discriminated on `policy`. */
 export type PlanResult = StaticPlan | AdaptivePlan;
 
 export interface CheckedPlanOptions {
@@ -208,6 +238,8 @@ function nextUp(x: number): number {
 /** One realization's solve at one budget. */
 interface Sol {
   latency: number;
+  /** sum_k E_k of the point, J (Infinity without one). */
+  energy: number;
   lower: number;
   pruning: number;
   converged: boolean;
@@ -219,10 +251,13 @@ interface Sol {
 interface Level {
   budget: number;
   latency: number;
+  /** Mean total energy per round, J. */
+  energy: number;
   lower: number;
   pruning: number;
   converged: boolean;
   latencies: Float64Array;
+  energies: Float64Array;
   /** The points, kept while a larger budget may start from them. */
   points?: Sol[];
 }
@@ -311,6 +346,7 @@ class Drop {
       const latency = roundLatency(inst, res.pruning, res.bandwidth);
       return {
         latency,
+        energy: accounting(inst, res.pruning, res.bandwidth).energyTotal,
         lower: res.lowerBound,
         pruning: weighted(inst.w, res.pruning),
         converged: res.converged,
@@ -322,10 +358,11 @@ class Drop {
     if (s.status === 'infeasible') {
       // Energy caps no point meets at this budget (MODEL.md 11.2): no round at this budget
       // ends, and no smaller budget does better.
-      return { latency: Infinity, lower: Infinity, pruning: NaN, converged: true, rho: new Float64Array(0), b: new Float64Array(0) };
+      return { latency: Infinity, energy: Infinity, lower: Infinity, pruning: NaN, converged: true, rho: new Float64Array(0), b: new Float64Array(0) };
     }
     return {
       latency: s.latency,
+      energy: s.energyTotal,
       lower: s.lowerBound ?? s.latency,
       pruning: weighted(inst.w, s.pruning),
       converged: s.status === 'converged',
@@ -340,18 +377,22 @@ class Drop {
     const points: Sol[] = [];
     for (let r = 0; r < n; r++) points.push(this.solveOne(r, budget, start?.[r]));
     let latency = 0;
+    let energy = 0;
     let lower = 0;
     let pruning = 0;
     let converged = true;
     const latencies = new Float64Array(n);
+    const energies = new Float64Array(n);
     points.forEach((s, r) => {
       latency += s.latency;
+      energy += s.energy;
       lower += s.lower;
       pruning += s.pruning;
       converged = converged && s.converged;
       latencies[r] = s.latency;
+      energies[r] = s.energy;
     });
-    const level: Level = { budget, latency: latency / n, lower: lower / n, pruning: pruning / n, converged, latencies };
+    const level: Level = { budget, latency: latency / n, energy: energy / n, lower: lower / n, pruning: pruning / n, converged, latencies, energies };
     if (keep) level.points = points;
     return level;
   }
@@ -388,15 +429,31 @@ function staticExact(d: Drop): [StaticPlan, Level] {
     evaluations++;
     converged = converged && top.converged;
     if (rCap < Infinity) ub = Math.min(ub, rCap * top.latency);
+    // With energy caps the least budget can leave a realization without a point; when the
+    // cap's budget is out of reach too, no node bounds J yet. Double the rounds until a
+    // budget has a point in every realization (feasibility only grows with the budget),
+    // so that the search has a finite bound to split under.
+    for (let r = 2 * rLo; !(ub < Infinity) && top.lower < Infinity && r < rCap && evaluations < d.maxIterations; r *= 2) {
+      const budget = d.budgetForRounds(r);
+      if (!(budget < floorBudget)) break;
+      const level = d.level(budget, undefined, true);
+      evaluations++;
+      converged = converged && level.converged;
+      nodes.push({ rounds: r, level, real: true });
+      ub = Math.min(ub, r * level.latency);
+    }
     // Every R above rBound has J(R) >= R Tbar_lo(floor) > ub.
     const rBound = Math.floor(ub / top.lower);
-    if (rCap <= rBound + 1) nodes.push({ rounds: rCap, level: top, real: true });
-    else nodes.push({ rounds: Math.max(rBound + 1, rLo + 1), level: top, real: false });
+    const last = nodes[nodes.length - 1].rounds;
+    if (!(ub < Infinity)) {
+      // No budget below the cap has a point in every realization: nothing to search.
+    } else if (rCap <= rBound + 1) nodes.push({ rounds: rCap, level: top, real: true });
+    else if (rBound + 1 > last) nodes.push({ rounds: Math.max(rBound + 1, last + 1), level: top, real: false });
   }
   const limit = d.maxIterations;
   let limited = false;
   for (;;) {
-    const threshold = ub - tol * ub;
+    const threshold = ub < Infinity ? ub - tol * ub : Infinity;
     // Drop the points no split will start from: the left ends of closed gaps.
     for (let i = 0; i < nodes.length; i++) {
       const open =
@@ -451,7 +508,9 @@ function staticExact(d: Drop): [StaticPlan, Level] {
     budget: node.level.budget,
     rounds: node.rounds,
     fineTuningSeconds: j,
+    fineTuningJoules: node.rounds * node.level.energy,
     meanRoundLatency: node.level.latency,
+    meanRoundEnergy: node.level.energy,
     meanPruning: node.level.pruning,
     lowerBound: Math.min(lower, j),
     upperBound: j,
@@ -499,7 +558,9 @@ function staticGrid(d: Drop): [StaticPlan, Level] {
     budget: level.budget,
     rounds: d.rounds(level.budget),
     fineTuningSeconds: j,
+    fineTuningJoules: d.rounds(level.budget) * level.energy,
     meanRoundLatency: level.latency,
+    meanRoundEnergy: level.energy,
     meanPruning: level.pruning,
     evaluations,
     status: planStatus(converged, j),
@@ -583,9 +644,12 @@ function brent(a0: number, b0: number, x0: number, fx0: number, xtol: number, f:
 interface Chooser {
   /** T*_r at the grid budgets. */
   grid: Float64Array;
-  /** The current budget and its latency. */
+  /** The total energy per round at the grid budgets, J. */
+  gridEnergy: Float64Array;
+  /** The current budget, its latency and its total energy per round. */
   budget: number;
   latency: number;
+  energy: number;
 }
 
 /** Golden-section steps of the refinement, at most. */
@@ -646,6 +710,13 @@ class OneSearch {
   known(p: number): number {
     let found = NaN;
     for (const [q, s] of this.seen) if (q === p) found = s.latency;
+    return found;
+  }
+
+  /** The total energy per round at a budget already solved (as `known`). */
+  energyAt(p: number): number {
+    let found = NaN;
+    for (const [q, s] of this.seen) if (q === p) found = s.energy;
     return found;
   }
 
@@ -713,12 +784,14 @@ function adaptive(d: Drop, seed?: Level): AdaptivePlan {
   const pmax = d.pruningLimit;
   const top = Math.min(d.cap, pmax);
   const solvesBefore = d.solves;
-  const finish = (budgets: Float64Array, latencies: Float64Array, iterations: number, converged: boolean): AdaptivePlan => {
+  const finish = (budgets: Float64Array, latencies: Float64Array, energies: Float64Array, iterations: number, converged: boolean): AdaptivePlan => {
     let latency = 0;
+    let energy = 0;
     let pruning = 0;
     let progress = 0;
     for (let r = 0; r < budgets.length; r++) {
       latency += latencies[r];
+      energy += energies[r];
       pruning += budgets[r];
       progress += d.progress(budgets[r]);
     }
@@ -728,7 +801,9 @@ function adaptive(d: Drop, seed?: Level): AdaptivePlan {
       policy: 'adaptive',
       price,
       fineTuningSeconds: d.rounds0 * price,
+      fineTuningJoules: d.rounds0 * (energy / progress),
       meanRoundLatency: latency / n,
+      meanRoundEnergy: energy / n,
       meanPruning: pruning / n,
       budgets,
       iterations,
@@ -739,7 +814,7 @@ function adaptive(d: Drop, seed?: Level): AdaptivePlan {
   if (!(pmax < Infinity) || !(top > d.floor)) {
     // Nothing to trade: the largest budget is best for every realization.
     const level = d.level(top, undefined, false);
-    return finish(new Float64Array(n).fill(top), level.latencies, 0, level.converged);
+    return finish(new Float64Array(n).fill(top), level.latencies, level.energies, 0, level.converged);
   }
   const cells = ADAPTIVE_GRID;
   const gridBudgets = Array.from({ length: cells + 1 }, (_, j) => (j === cells ? top : d.floor + (top - d.floor) * (j / cells)));
@@ -747,14 +822,16 @@ function adaptive(d: Drop, seed?: Level): AdaptivePlan {
   const choosers: Chooser[] = [];
   for (let r = 0; r < n; r++) {
     const grid = new Float64Array(cells + 1);
+    const gridEnergy = new Float64Array(cells + 1);
     let prev: Sol | undefined;
     gridBudgets.forEach((p, j) => {
       const s = d.solveOne(r, p, prev);
       converged = converged && s.converged;
       grid[j] = s.latency;
+      gridEnergy[j] = s.energy;
       prev = s;
     });
-    choosers.push({ grid, budget: 0, latency: 0 });
+    choosers.push({ grid, gridEnergy, budget: 0, latency: 0, energy: 0 });
   }
   // Start from the best common budget of the grid (and of the static plan).
   let lambda = Infinity;
@@ -769,6 +846,7 @@ function adaptive(d: Drop, seed?: Level): AdaptivePlan {
       for (const c of choosers) {
         c.budget = gridBudgets[j];
         c.latency = c.grid[j];
+        c.energy = c.gridEnergy[j];
       }
     }
   }
@@ -779,8 +857,37 @@ function adaptive(d: Drop, seed?: Level): AdaptivePlan {
       choosers.forEach((c, r) => {
         c.budget = seed.budget;
         c.latency = seed.latencies[r];
+        c.energy = seed.energies[r];
       });
     }
+  }
+  if (!(lambda < Infinity)) {
+    // No common budget with progress has a point in every realization (energy caps).
+    // Feasibility only grows with the budget: a realization without a point at the top
+    // budget has none at all, and the plan is infeasible.
+    const atTop = Float64Array.from(choosers, (c) => c.grid[cells]);
+    const energyAtTop = Float64Array.from(choosers, (c) => c.gridEnergy[cells]);
+    if (atTop.some((t) => !(t < Infinity))) return finish(new Float64Array(n).fill(top), atTop, energyAtTop, 0, converged);
+    // Else every realization has a point between the grid's last budget and the top one
+    // (Pmax, where progress ends): bisect for a common budget with progress.
+    let lo = gridBudgets[cells - 1];
+    let hi = top;
+    for (let i = 0; i < 60 && !(lambda < Infinity); i++) {
+      const mid = lo + 0.5 * (hi - lo);
+      if (!(mid > lo && mid < hi)) break;
+      const level = d.level(mid, undefined, false);
+      converged = converged && level.converged;
+      const progress = d.progress(mid);
+      if (level.latencies.every((t) => t < Infinity) && progress > 0) {
+        lambda = level.latency / progress;
+        choosers.forEach((c, r) => {
+          c.budget = mid;
+          c.latency = level.latencies[r];
+          c.energy = level.energies[r];
+        });
+      } else lo = mid;
+    }
+    if (!(lambda < Infinity)) return finish(new Float64Array(n).fill(top), atTop, energyAtTop, 0, false);
   }
   // The budget to about a tenth of sqrt(tolerance) of its range: g is then within about
   // 1% of the tolerance of its minimum where the minimum is smooth.
@@ -818,6 +925,8 @@ function adaptive(d: Drop, seed?: Level): AdaptivePlan {
       if (bt + price.pen(bx) < c.latency + price.pen(c.budget)) {
         c.budget = bx;
         c.latency = bt;
+        // The grid's point keeps the grid's solve (its latency is the grid's too).
+        c.energy = bx === x ? choosers[r].gridEnergy[bestJ] : search.energyAt(bx);
       }
     }
     let latency = 0;
@@ -837,6 +946,7 @@ function adaptive(d: Drop, seed?: Level): AdaptivePlan {
   return finish(
     Float64Array.from(choosers, (c) => c.budget),
     Float64Array.from(choosers, (c) => c.latency),
+    Float64Array.from(choosers, (c) => c.energy),
     iterations,
     converged && settled,
   );
@@ -847,7 +957,7 @@ export function checkSameClients(
   problems: { computeSeconds: Float64Array; dataWeight: Float64Array; maxPruning: Float64Array; minPruning?: Float64Array }[],
 ): void {
   const first = problems[0];
-  const share = 'the realizations of a plan share their clients (K, dataWeight, maxPruning)';
+  const share = 'the realizations of a plan share their clients (K, dataWeight, maxPruning, minPruning)';
   const rmin = (p: { minPruning?: Float64Array }, k: number) => (p.minPruning === undefined || p.minPruning.length === 0 ? 0 : p.minPruning[k]);
   for (let i = 1; i < problems.length; i++) {
     const p = problems[i];

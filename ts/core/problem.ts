@@ -72,14 +72,23 @@ export interface ProblemInput {
 
 /** The canonical, columnar form every backend takes. */
 export interface Problem {
+  /** B, the uplink band shared by the clients, Hz. */
   bandwidthHz: number;
+  /** N0, the noise power spectral density, W/Hz. */
   noisePsdWPerHz: number;
+  /** S, the size of one client's unpruned model update, bits. */
   payloadBits: number;
+  /** Cap on sum_k w_k rho_k, a fraction in [0, 1) (0 when deadline mode read the problem without one). */
   pruningBudget: number;
+  /** c_k, s: one local update on the unpruned model, per client. */
   computeSeconds: Float64Array;
+  /** p_k, W, per client. */
   txPowerW: Float64Array;
+  /** g_k, linear power gain (path loss x fading), per client. */
   channelGain: Float64Array;
+  /** w_k, the data weights as given (not normalized), per client. */
   dataWeight: Float64Array;
+  /** rmax_k in [0, 1), the most a client may prune, per client. */
   maxPruning: Float64Array;
   /** t0_k, s; absent or empty: 0 for every client. */
   fixedSeconds?: Float64Array;
@@ -107,6 +116,7 @@ const IGNORED_CLIENT_KEYS = ['device'];
 
 /** The client fields every problem gives (`fixedSeconds` is optional). */
 export const CLIENT_FIELDS = ['computeSeconds', 'txPowerW', 'channelGain', 'dataWeight', 'maxPruning'] as const;
+/** The name of a required client field (one of CLIENT_FIELDS). */
 export type ClientField = (typeof CLIENT_FIELDS)[number];
 
 /** Every key a problem may have, in each form: anything else is reported (a misspelt optional field would otherwise be ignored). */
@@ -158,6 +168,10 @@ function checkKeys(obj: object, known: readonly string[], where: string, fieldOf
   }
 }
 
+/**
+ * A power (or a power spectral density) in dBm (dBm/Hz) as W (W/Hz): 10^((dBm - 30) / 10);
+ * e.g. -174 dBm/Hz is about 3.98e-21 W/Hz.
+ */
 export function dbmToWatts(dbm: number): number {
   return 10 ** ((dbm - 30) / 10);
 }
@@ -467,7 +481,10 @@ export const KEEP_MIN = 1e-6;
  * defaults, so a problem of the model of MODEL.md section 2 prints as it always did; an
  * uncapped client's `energyCapJ` is written as null.
  */
-export function toJson(p: Problem, columnar = false): ProblemInput & { noisePsdWPerHz: number } {
+export function toJson(p: Problem, columnar = false): ProblemInput & {
+  /** N0, W/Hz (the canonical form keeps no dBm value). */
+  noisePsdWPerHz: number;
+} {
   const K = p.computeSeconds.length;
   const optional = OPTIONAL_FIELDS.filter((f) => p[f] !== undefined && p[f]!.some((x) => x !== OPTIONAL_DEFAULT[f]));
   const fields: (ClientField | OptionalField)[] = [...CLIENT_FIELDS, ...optional];

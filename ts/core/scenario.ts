@@ -7,22 +7,27 @@ import { JcpbaError } from './error.js';
 import { KEEP_MIN, type Problem, SCALE_MAX, SCALE_MIN, dbmToWatts, validateProblem } from './problem.js';
 import { Random, STREAM_DEVICE, STREAM_DROP, STREAM_FADING } from './rng.js';
 
+/** A model preset of the generator: what one client's fine-tuning uploads and computes. */
 export interface ModelPreset {
   /** Parameters in the model. */
   totalParams: number;
   /** Parameters trained and uploaded (the LoRA adapters, or all of them). */
   trainableParams: number;
+  /** Bits per uploaded parameter (16: bf16). */
   bitsPerParam: number;
   /** Training FLOPs per token: ~6 x total for full fine-tuning, ~4 x total for LoRA. */
   flopsPerToken: number;
   /** Transformer layers L and hidden size h: the activations of the fine-tuning's memory (devices.ts `fineTuningMemoryBytes`). */
   layers: number;
+  /** The hidden size h (the model width). */
   hiddenSize: number;
   /** phi_m: the share of the fine-tuning's memory that pruning removes (absent: phi_c, MODEL.md section 12). */
   memoryPrunableFraction?: number;
+  /** One line for `jcpba generate --help` and the docs. */
   description: string;
 }
 
+/** The model presets by name (`--model`): Llama 2 7B and 13B with LoRA, GPT-2 small fully fine-tuned. */
 export const MODEL_PRESETS: Record<string, ModelPreset> = {
   'llama2-7b-lora': {
     totalParams: 6.74e9,
@@ -53,20 +58,28 @@ export const MODEL_PRESETS: Record<string, ModelPreset> = {
   },
 };
 
+/** A dataset preset of the generator: the tokens per sample and each client's sample count. */
 export interface DatasetPreset {
   /** Mean tokens per training sample (prompt and answer). */
   tokensPerSample: number;
   /** Samples per client, uniform integer in [samplesMin, samplesMax]. */
   samplesMin: number;
+  /** The upper end of that range. */
   samplesMax: number;
+  /** One line for `jcpba generate --help` and the docs. */
   description: string;
 }
 
+/** The dataset presets by name (`--dataset`): GSM8K and Yahoo! Answers. */
 export const DATASET_PRESETS: Record<string, DatasetPreset> = {
   gsm8k: { tokensPerSample: 256, samplesMin: 50, samplesMax: 150, description: 'GSM8K grade-school math (7,473 training problems)' },
   'yahoo-answers': { tokensPerSample: 128, samplesMin: 100, samplesMax: 400, description: 'Yahoo! Answers topic classification' },
 };
 
+/**
+ * The generator's options (`jcpba generate` flags, MODEL.md section 7), in the units
+ * users think in (dBm, presets by name); SCENARIO_HELP says what each means.
+ */
 export interface ScenarioOptions {
   /** K, number of clients. */
   clients: number;
@@ -88,15 +101,19 @@ export interface ScenarioOptions {
   noisePsdDbmPerHz: number;
   /** Hz. */
   bandwidthHz: number;
+  /** A MODEL_PRESETS name, e.g. `llama2-7b-lora`. */
   model: string;
+  /** A DATASET_PRESETS name, e.g. `gsm8k`. */
   dataset: string;
-  /** Overrides the dataset preset's range when set. */
+  /** Fewest samples per client; overrides the dataset preset's range when set. */
   samplesMin?: number;
+  /** Most samples per client; overrides the dataset preset's range when set. */
   samplesMax?: number;
   /** Local epochs per round. */
   epochs: number;
   /** Client compute throughput, FLOP/s, uniform in [min, max]. */
   throughputMin: number;
+  /** The upper end of that range, FLOP/s. */
   throughputMax: number;
   /** rmax for every client. */
   maxPruning: number;
@@ -124,6 +141,7 @@ export interface ScenarioOptions {
   energyCapJ: number | null;
 }
 
+/** The generator's defaults: 20 clients in a 500 m cell, 23 dBm, -174 dBm/Hz, 20 MHz, Llama 2 7B LoRA on GSM8K. */
 export const SCENARIO_DEFAULTS: ScenarioOptions = {
   clients: 20,
   seed: 1,
@@ -285,30 +303,51 @@ export function pathLossDb(dM: number): number {
  * (the Rust core has no preset tables; the facade resolves them here).
  */
 export interface ScenarioParams {
+  /** K, number of clients. */
   clients: number;
+  /** Random seed (unsigned 32-bit integer). */
   seed: number;
+  /** Drop index. */
   drop: number;
+  /** Realization index. */
   realization: number;
+  /** Cell radius, m. */
   cellRadiusM: number;
+  /** Least distance of a client from the base station, m. */
   minDistanceM: number;
+  /** Log-normal shadowing standard deviation, dB. */
   shadowingDb: number;
+  /** p_k of every client, W. */
   txPowerW: number;
+  /** N0, W/Hz. */
   noisePsdWPerHz: number;
+  /** B, Hz. */
   bandwidthHz: number;
+  /** S, bits: trainable parameters x bits per parameter. */
   payloadBits: number;
   /** FLOPs of one sample's local training: tokens x FLOPs per token x epochs. */
   flopsPerSample: number;
+  /** Fewest samples per client. */
   samplesMin: number;
+  /** Most samples per client. */
   samplesMax: number;
+  /** Least client compute throughput, FLOP/s. */
   throughputMin: number;
+  /** Greatest client compute throughput, FLOP/s. */
   throughputMax: number;
+  /** rmax of every client, a fraction in [0, 1). */
   maxPruning: number;
+  /** The pruning budget, a fraction in [0, 1). */
   budget: number;
+  /** t0, s per round for every client. */
   fixedSeconds: number;
+  /** phi_c in [0, 1]. */
   prunableComputeFraction: number;
+  /** phi_s in [0, 1]. */
   prunablePayloadFraction: number;
   /** e_k, W, uniform in [min, max] per client (one value when equal); a device sets its own. */
   computePowerMin: number;
+  /** The upper end of that range, W. */
   computePowerMax: number;
   /** Ebar, J per round for every client; Infinity: no cap. */
   energyCapJ: number;
@@ -322,6 +361,10 @@ export interface ScenarioParams {
   deviceShares: number[];
 }
 
+/**
+ * The generator's options with the defaults filled in and the presets resolved to numbers
+ * (dBm to W, the model and dataset to bits and FLOPs). Throws JcpbaError on a bad option.
+ */
 export function resolveScenario(partial: Partial<ScenarioOptions> = {}): ScenarioParams {
   const o = scenarioOptions(partial);
   const model = MODEL_PRESETS[o.model];

@@ -28,6 +28,7 @@ export interface PilotRun {
   name?: string;
 }
 
+/** Options of `calibrate`; every field is optional. */
 export interface CalibrateOptions {
   /** The common target loss, required when a run gives its loss curve. */
   targetLoss?: number;
@@ -39,8 +40,11 @@ export interface CalibrateOptions {
   resamples?: number;
 }
 
+/** One pilot run as the fit saw it. */
 export interface CalibratedRun {
+  /** The run's name, when it was given one. */
   name?: string;
+  /** The run's mean pruning P_i, a fraction in [0, 1). */
   pruning: number;
   /** Rounds to the target (given, or read off the run's loss curve). */
   rounds: number;
@@ -52,24 +56,41 @@ export interface CalibratedRun {
 
 /** The output of `jcpba calibrate`: what `plan` and `sweep` read with `--convergence FILE`. */
 export interface Calibration {
+  /** Always `jcpba-convergence`: what the file is. */
   kind: 'jcpba-convergence';
+  /** R0, the fitted rounds to the target without pruning. */
   rounds0: number;
   /** null: the best fit has Pmax at infinity (pruning does not slow learning in the data). */
   pruningLimit: number | null;
+  /** m, the fitted (or fixed) convergence exponent: progress per round (1 - P / Pmax)^m. */
   convergenceExponent: number;
   /** Whether m was fitted or fixed at 1 (asked for, or only m = 1 identifiable). */
   exponent: 'fit' | 'fixed';
   /** 95 % bootstrap percentile intervals; null bounds of pruningLimit are infinity. */
   ci95: {
+    /** Of R0, rounds. */
     rounds0: [number, number];
+    /** Of Pmax, a mean pruning fraction (null: infinity). */
     pruningLimit: [number | null, number | null];
+    /** Of m. */
     convergenceExponent: [number, number];
   };
+  /** The common target loss, when the runs gave loss curves. */
   targetLoss?: number;
+  /** The pilot runs, in the order given, with the fit's rounds and residuals. */
   runs: CalibratedRun[];
   /** sqrt(mean residual^2), in ln rounds. */
   rmsResidual: number;
-  bootstrap: { seed: number; resamples: number; used: number };
+  /** The bootstrap behind ci95. */
+  bootstrap: {
+    /** Its seed. */
+    seed: number;
+    /** Resamples drawn. */
+    resamples: number;
+    /** Resamples with a usable fit (the intervals' sample size). */
+    used: number;
+  };
+  /** Warnings about the data or the fit, one sentence each (empty when none). */
   notes: string[];
 }
 

@@ -17,7 +17,18 @@ export interface LossCurve {
 }
 
 /** What `lossCurve` accepts: `{ loss: [...] }` (round = index), `[{ round, loss }, ...]`, or a LossCurve. */
-export type LossCurveInput = { loss: ArrayLike<number> } | { round: number; loss: number }[] | LossCurve;
+export type LossCurveInput =
+  | {
+      /** The loss after round 0, 1, 2, ... (round = index). */
+      loss: ArrayLike<number>;
+    }
+  | {
+      /** The round x at which the loss was measured. */
+      round: number;
+      /** The loss measured there. */
+      loss: number;
+    }[]
+  | LossCurve;
 
 /** Most points of a curve (a curve is read whole into memory). */
 export const MAX_CURVE_POINTS = 10_000_000;

@@ -13,7 +13,14 @@ import { DEVICE_COUNT } from '../core/devices.js';
 import { SCENARIO_DEFAULTS, type ScenarioOptions, type ScenarioParams, resolveScenario } from '../core/scenario.js';
 
 /** Parameters a grid may sweep, in the canonical axis order, with the scenario key and unit. */
-export const GRID_PARAMS: { flag: string; key: keyof ScenarioOptions; label: string }[] = [
+export const GRID_PARAMS: {
+  /** The `jcpba sweep` flag (`--clients 10,20`). */
+  flag: string;
+  /** The ScenarioOptions key it sets. */
+  key: keyof ScenarioOptions;
+  /** The axis title of figures and tables, with the unit. */
+  label: string;
+}[] = [
   { flag: 'clients', key: 'clients', label: 'clients K' },
   { flag: 'bandwidth', key: 'bandwidthHz', label: 'bandwidth B (Hz)' },
   { flag: 'budget', key: 'budget', label: 'pruning budget' },
@@ -29,23 +36,44 @@ export const GRID_PARAMS: { flag: string; key: keyof ScenarioOptions; label: str
   { flag: 'devices', key: 'devices', label: 'fleet' },
 ];
 
+/** A sweep as results.json records it: the grid, the fixed options and the Monte Carlo sizes. */
 export interface SweepConfig {
   /** Swept axes in canonical order: scenario key -> values (at least one value each). */
-  grid: { key: keyof ScenarioOptions; values: (number | string | null)[] }[];
+  grid: {
+    /** The swept ScenarioOptions key. */
+    key: keyof ScenarioOptions;
+    /** Its values, in the key's unit (ScenarioOptions). */
+    values: (number | string | null)[];
+  }[];
   /** Every other scenario option (fixed). */
   base: Partial<ScenarioOptions>;
+  /** Random seed (unsigned 32-bit integer) of every drop and realization. */
   seed: number;
+  /** Drops (client placements) per grid point. */
   drops: number;
   /** Trials per drop; each trial is `rounds` rounds, each its own realization. */
   realizations: number;
+  /** Rounds per trial (the fine-tuning latency is their sum). */
   rounds: number;
   /** Method ids in order: built-in ids (METHODS) and the ids of custom methods (`custom`). */
   methods: string[];
   /** The custom methods among `methods`, by id and version (part of the sweep's identity). */
-  custom?: { id: string; version: string }[];
+  custom?: {
+    /** The custom method's id. */
+    id: string;
+    /** Its version: a new version is a new sweep. */
+    version: string;
+  }[];
   /** Drops from a user's file of client lists (see drops.ts) instead of the generator; `drops` is their count. */
-  dropsFile?: { path: string; sha256: string };
+  dropsFile?: {
+    /** The drops file. */
+    path: string;
+    /** Its SHA-256, hex. */
+    sha256: string;
+  };
+  /** Relative tolerance of `bcd` and `optimal`. */
   tolerance: number;
+  /** Iteration cap of `bcd` and `optimal`. */
   maxIterations: number;
   /**
    * Fine-tuning to a target loss (MODEL.md section 10): R0, the rounds without pruning, and
@@ -53,6 +81,7 @@ export interface SweepConfig {
    * gets the rounds R(mean pruning) and the fine-tuning time R x mean round latency.
    */
   rounds0?: number;
+  /** Pmax, a mean pruning fraction (null: infinity); given with rounds0. */
   pruningLimit?: number | null;
   /** With rounds0: m, progress per round (1 - P / Pmax)^m (MODEL.md section 13); absent means 1. */
   convergenceExponent?: number;

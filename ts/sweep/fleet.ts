@@ -36,6 +36,7 @@ export function dropFleet(o: ScenarioParams, draws: DropDraws): DropFleet {
   return { drawn, excluded, forcedPruning: total > 0 ? weighted / total : 0 };
 }
 
+/** A grid point's fleet quantities over its drops (MODEL.md section 12), each a share in [0, 1]. */
 export interface FleetStats {
   /** Mean over the drops of each drop's forced pruning (DropFleet.forcedPruning). */
   forcedPruning: number;

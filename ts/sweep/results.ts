@@ -23,12 +23,15 @@ import { type FleetStats, fleetStats } from './fleet.js';
 import { unitKey } from './journal.js';
 
 
+/** One row of a sweep's results: a grid point and a method, with its statistics (README, "Data dictionary"). */
 export interface ResultRow {
   /** Index of the grid point in canonical order. */
   grid: number;
+  /** The grid point: the swept ScenarioOptions keys and their values, in their units. */
   point: Partial<ScenarioOptions>;
   /** A built-in method id or a custom method's id. */
   method: string;
+  /** The method's round latency, pruning, iteration and energy statistics at this point. */
   stats: MethodStats;
   /** 1 - mean T / mean T(equal), when `equal` ran; null when either returned no point in any round. */
   reductionVsEqual?: number | null;
@@ -39,7 +42,12 @@ export interface ResultRow {
   /** When a grid point draws devices (MODEL.md section 12): the drops' forced pruning, excluded share, small-device share. */
   fleet?: FleetStats;
   /** The 95% order-statistic interval of the median round latency, s (montecarlo.ts medianInterval), null when the method returned no point; for figures, not written to the result files. */
-  medianCi95?: { low: number; high: number } | null;
+  medianCi95?: {
+    /** Lower end, s. */
+    low: number;
+    /** Upper end, s. */
+    high: number;
+  } | null;
 }
 
 /** True when some grid point of the sweep draws devices (then every row reports the fleet columns). */

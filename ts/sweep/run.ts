@@ -33,17 +33,23 @@ import { JOURNAL, type JournalHeader, type JournalScan, cutTornLine, journalUnit
 import { LOCK, acquireLock, checkNotLocked } from './lock.js';
 import { type ResultRow, aggregate, resultsCsv, resultsJson } from './results.js';
 
+/** One shard of a sweep split over machines: shard `index` of `count` runs every count-th unit. */
 export interface Shard {
+  /** This shard, 0-based, below count. */
   index: number;
+  /** How many shards the sweep is split into. */
   count: number;
 }
 
 /** Where a sweep stands, after each batch. */
 export interface Progress {
+  /** Units of work done, by this call and earlier runs (resume). */
   unitsDone: number;
+  /** Units of work in the sweep (this shard's, when sharded). */
   unitsTotal: number;
   /** Client-solves (clients x realizations x rounds x methods) run by this call, and left to run. */
   clientSolvesDone: number;
+  /** Client-solves left to run. */
   clientSolvesLeft: number;
   /** Seconds since this call started running units. */
   seconds: number;
@@ -56,7 +62,9 @@ function checkStatistic(statistic: unknown): Statistic {
   return statistic;
 }
 
+/** Options of `runSweep`: where the files go and how the sweep runs. */
 export interface RunOptions {
+  /** The output folder (created; holds the journal, results.csv, results.json and the figures). */
   out: string;
   /**
    * What the figures draw: `mean` (default; bars: the Student t 95% interval of the mean)
@@ -64,10 +72,13 @@ export interface RunOptions {
    * heavy-tailed round latencies). The result files hold both statistics either way.
    */
   statistic?: Statistic;
+  /** The backend of the built-in methods; default `auto`, as createSolver. */
   backend?: BackendName | 'auto';
   /** Threads (native) or workers (WASM, TypeScript); default and most: every processor available. */
   threads?: number;
+  /** Run one shard of the sweep (merge the shard folders with mergeShards); default: the whole sweep. */
   shard?: Shard;
+  /** Continue the journal in `out` (the same sweep) instead of refusing a folder that holds one. */
   resume?: boolean;
   /** Called before the first batch and after every batch of units. */
   onProgress?: (done: number, total: number, progress: Progress) => void;
@@ -101,7 +112,14 @@ export type SweepInput = Omit<SweepConfig, 'methods' | 'custom' | 'dropsFile' | 
    * SHA-256 joins the sweep's identity (`{ path, sha256 }` as results.json stores it
    * checks that the file did not change).
    */
-  dropsFile?: string | { path: string; sha256?: string };
+  dropsFile?:
+    | string
+    | {
+        /** The drops file. */
+        path: string;
+        /** Its expected SHA-256, hex: a changed file is an error. */
+        sha256?: string;
+      };
 };
 
 /**
@@ -141,15 +159,28 @@ export function sweepConfigOf(input: SweepInput): { config: SweepConfig; custom:
   return { config, custom, drops };
 }
 
+/** What `runSweep` returns (its files are written by then). */
 export interface SweepOutcome {
+  /** The backend that ran the built-in methods. */
   backend: BackendName;
   /** Faster backends that `auto` could not load, and why. */
-  skipped: { backend: BackendName; reason: string }[];
+  skipped: {
+    /** The backend passed over. */
+    backend: BackendName;
+    /** Why, in one line. */
+    reason: string;
+  }[];
+  /** Threads (native) or workers (WASM, TypeScript) used. */
   threads: number;
+  /** Whether every unit is done (false after a stop or an abort: resume continues). */
   complete: boolean;
+  /** One row per grid point and method, as in results.json. */
   rows: ResultRow[];
+  /** Units of work done. */
   unitsDone: number;
+  /** Units of work in the sweep (or the shard). */
   unitsTotal: number;
+  /** The files written, with their paths. */
   files: string[];
   /** What the caller should tell the user (a stale lock replaced, how to draw figures without vega). */
   notes: string[];
@@ -454,7 +485,20 @@ export async function mergeShards(
   out: string,
   dirs: string[],
   options: { statistic?: Statistic } = {},
-): Promise<{ config: SweepConfig; rows: ResultRow[]; complete: boolean; files: string[]; missing: number; notes: string[] }> {
+): Promise<{
+  /** The merged sweep's configuration. */
+  config: SweepConfig;
+  /** One row per grid point and method. */
+  rows: ResultRow[];
+  /** Whether the shards hold every unit. */
+  complete: boolean;
+  /** The files written, with their paths. */
+  files: string[];
+  /** Units no shard holds (0 when complete). */
+  missing: number;
+  /** What the caller should tell the user. */
+  notes: string[];
+}> {
   if (dirs.length === 0) throw new JcpbaError('invalid-option', 'merge needs at least one shard folder', 'dirs');
   const scans: JournalScan[] = [];
   for (const dir of dirs) {
