@@ -12,10 +12,13 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { runSweep } from '../dist/ts/index.js';
 import { PNG_DPI, NO_COPIES_NOTE, loadConverters, solidDashes, svgSize } from '../dist/ts/sweep/render.js';
+import { legendOrder } from '../dist/ts/sweep/figures.js';
 
 const backend = process.env.JCPBA_BACKEND || undefined;
 const METHODS = ['equal', 'bandwidth-only', 'uniform-prune', 'uniform-prune-bandwidth', 'prune-only', 'bcd', 'optimal'];
 const BIN = fileURLToPath(new URL('../bin/jcpba.js', import.meta.url));
+const DENY = new URL('./fixtures/deny-modules.mjs', import.meta.url).href;
+const RENDERERS = ['@resvg/resvg-js', 'pdfkit', 'svg-to-pdfkit'];
 
 let vega = true;
 try {
@@ -45,11 +48,14 @@ test('each legend entry draws its method\'s dash pattern on a line segment, with
   const line = run.spec.layer.find((l) => l.mark.type === 'line');
   const dashes = line.encoding.strokeDash.scale.range.map((d) => d.join(','));
   const symbols = [...run.svg.matchAll(/role-legend-symbol[^>]*><path ([^>]*)\/>/g)].map((m) => m[1]);
+  const labels = [...run.svg.matchAll(/role-legend-label[^>]*><text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
   assert.is(symbols.length, METHODS.length, 'one legend entry per method');
-  symbols.forEach((attrs, i) => {
+  assert.equal([...labels].sort(), [...METHODS].sort(), 'every method once, its full name');
+  symbols.forEach((attrs, k) => {
+    const i = METHODS.indexOf(labels[k]);
     assert.is(/stroke-dasharray="([^"]*)"/.exec(attrs)?.[1], dashes[i], `${METHODS[i]}: its dash pattern`);
     const d = /\sd="([^"]*)"/.exec(attrs)[1];
-    // The segment: a horizontal line at least 16 points long, then the marker's own subpath.
+    // The segment: a horizontal line at least 16 points long (a pattern's period or more), then the marker's own subpath.
     const seg = /^M(-?[\d.]+),0L(-?[\d.]+),0M/.exec(d);
     assert.ok(seg, `${METHODS[i]}: the symbol starts with a horizontal segment (${d.slice(0, 40)})`);
     assert.ok(Number(seg[2]) - Number(seg[1]) >= 16, `${METHODS[i]}: the segment is ${Number(seg[2]) - Number(seg[1])} points long`);
@@ -57,6 +63,13 @@ test('each legend entry draws its method\'s dash pattern on a line segment, with
   // The markers differ: the subpath after the segment is each method's own shape.
   const markers = symbols.map((a) => /\sd="M[^M]*(M.*?)"/.exec(a)[1]);
   assert.is(new Set(markers).size, METHODS.length);
+});
+
+test('the legend\'s two columns: the longer half of the names first, each column in the methods\' order', () => {
+  // Row by row: [c1, c2, c1, c2, ...].
+  assert.equal(legendOrder(METHODS), ['bandwidth-only', 'equal', 'uniform-prune', 'bcd', 'uniform-prune-bandwidth', 'optimal', 'prune-only']);
+  assert.equal(legendOrder(['a', 'bb']), ['bb', 'a']);
+  assert.equal(legendOrder(['optimal']), ['optimal']);
 });
 
 test('a PNG at 300 dpi of the figure\'s size in points, beside the SVG', () => {
@@ -90,18 +103,22 @@ test('a solid line\'s dash pattern (Vega writes 1,0) is removed for PDFKit, ever
   assert.is(solidDashes(svg), '<path d="M0,0"/><path stroke-dasharray="5,2" d="M0,0"/><path/>');
 });
 
-test('without the renderers: the SVG only, and one note saying which packages draw PNG and PDF', () => {
+test('without the renderers (hidden as if not installed): the SVG only, and one note saying which packages draw PNG and PDF', () => {
   if (!vega) return;
   const dir = mkdtempSync(join(tmpdir(), 'jcpba-nocopies-'));
-  const r = spawnSync(process.execPath, [BIN, 'sweep', '--clients', '5,10', '--methods', 'equal,optimal', '--drops', '1', '--realizations', '2', '--out', dir, '--quiet'], {
+  const log = join(dir, 'denied.log');
+  const out = join(dir, 'out');
+  const r = spawnSync(process.execPath, ['--import', DENY, BIN, 'sweep', '--clients', '5,10', '--budget', '0.1,0.3', '--methods', 'equal,optimal', '--drops', '1', '--realizations', '2', '--out', out, '--quiet'], {
     encoding: 'utf8',
-    env: { ...process.env, JCPBA_FIGURE_COPIES: 'off' },
+    env: { ...process.env, JCPBA_DENY: RENDERERS.join(','), JCPBA_DENY_LOG: log },
   });
-  const files = readdirSync(dir);
+  const files = readdirSync(out);
+  const denied = readFileSync(log, 'utf8').split('\n').filter(Boolean);
   rmSync(dir, { recursive: true, force: true });
+  assert.equal([...new Set(denied)].sort(), [...RENDERERS].sort(), 'the sweep tried each renderer (so the test can fail)');
+  assert.is(files.filter((f) => f.endsWith('.svg')).length, 2, 'one SVG per budget');
   assert.is(r.status, 0, r.stderr);
   assert.not.match(r.stderr, /WARN/, 'no Vega-Lite warning (conflicting legend settings)');
-  assert.ok(files.includes('latency-vs-clients.svg'));
   assert.not.ok(files.some((f) => f.endsWith('.png') || f.endsWith('.pdf')), files.join(' '));
   assert.is(r.stderr.split(NO_COPIES_NOTE).length - 1, 1, r.stderr);
   assert.match(NO_COPIES_NOTE, /@resvg\/resvg-js/);

@@ -59,12 +59,12 @@ const SHAPES = ['circle', 'square', 'triangle-up', 'diamond', 'cross', 'triangle
 const DASHES = [[1, 0], [5, 2], [2, 2], [6, 2, 1, 2], [3, 3], [8, 2, 2, 2, 2, 2], [1, 3]];
 /**
  * Size of a legend symbol: Vega draws a custom path at sqrt(size) / 2 points per path unit,
- * so the symbol spans 24 points, enough for each pattern to show on both sides of the
+ * so the symbol spans 20 points, enough for each pattern to show on both sides of the
  * marker (the legend is no wider than the plot's 252 points with it).
  */
-const LEGEND_SYMBOL_SIZE = 24 * 24;
+const LEGEND_SYMBOL_SIZE = 20 * 20;
 /** The marker's half-width in a legend symbol, in path units: 2.4 points, as the plot's markers (size 22). */
-const LEGEND_MARKER = 2.4 / 12;
+const LEGEND_MARKER = 2.4 / 10;
 
 /**
  * A method's legend symbol as a custom Vega path (units of half the symbol's width): a
@@ -99,7 +99,7 @@ function paperConfig(): Record<string, unknown> {
   return {
     font: 'Helvetica, Arial, sans-serif',
     axis: { labelFontSize: FONT_SIZE, titleFontSize: FONT_SIZE, titleFontWeight: 'normal', gridColor: '#e6e6e6', tickCount: 5 },
-    legend: { labelFontSize: FONT_SIZE, titleFontSize: FONT_SIZE, titleFontWeight: 'normal', labelLimit: 0, orient: 'none', legendX: -38, legendY: PLOT_HEIGHT + 34, direction: 'horizontal', columns: 2, symbolSize: 40, symbolStrokeWidth: 1.5, symbolType: 'stroke', rowPadding: 2, columnPadding: 2, labelOffset: 3 },
+    legend: { labelFontSize: FONT_SIZE, titleFontSize: FONT_SIZE, titleFontWeight: 'normal', labelLimit: 0, orient: 'none', legendX: -43, legendY: PLOT_HEIGHT + 34, direction: 'horizontal', columns: 2, symbolSize: 40, symbolStrokeWidth: 1.5, symbolType: 'stroke', rowPadding: 2, columnPadding: 0, labelOffset: 2 },
     title: { fontSize: FONT_SIZE + 1, subtitleFontSize: FONT_SIZE, anchor: 'start', subtitleColor: '#444' },
     view: { stroke: null },
     line: { strokeWidth: 1.25 },
@@ -120,6 +120,7 @@ function methodChannels(methods: string[], legend = false): { color: object; sha
   const common = { field: 'method', type: 'nominal', title: null, sort: methods };
   const symbols = Object.fromEntries(methods.map((m, i) => [m, legendSymbol(SHAPES[i % SHAPES.length])]));
   const withLegend = {
+    values: legendOrder(methods),
     symbolSize: LEGEND_SYMBOL_SIZE,
     encoding: { symbols: { shape: { value: { expr: `${JSON.stringify(symbols)}[datum.value]` } }, fill: { value: { expr: "scale('color', datum.value)" } } } },
   };
@@ -130,6 +131,21 @@ function methodChannels(methods: string[], legend = false): { color: object; sha
     shape: { ...common, field: MARKER_FIELD, scale: { domain: methods, range: pick(SHAPES) }, legend: null },
     strokeDash: { ...common, scale: { domain: methods, range: pick(DASHES) }, ...(legend ? { legend: withLegend } : {}) },
   };
+}
+
+/**
+ * The legend's entries in its reading order (two columns, filled row by row): the longer
+ * half of the names in the first column and the rest in the second, each column in the
+ * methods' order. The columns are as wide as their longest name, so this keeps the legend,
+ * and the figure, within the column width (Vega sizes text by an estimate, longer than drawn).
+ */
+export function legendOrder(methods: string[]): string[] {
+  const first = Math.ceil(methods.length / 2);
+  const byLength = methods.map((m, i) => ({ m, i })).sort((a, b) => b.m.length - a.m.length || a.i - b.i);
+  const left = new Set(byLength.slice(0, first).map((x) => x.m));
+  const col1 = methods.filter((m) => left.has(m));
+  const col2 = methods.filter((m) => !left.has(m));
+  return col1.flatMap((m, r) => (r < col2.length ? [m, col2[r]] : [m]));
 }
 
 /** The field the marker shape encodes: a copy of `method` (see methodChannels). */

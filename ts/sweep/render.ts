@@ -63,9 +63,8 @@ export function solidDashes(svg: string): string {
 
 let loaded: Promise<Converters> | undefined;
 
-/** The converters whose packages load (imported once per process). `JCPBA_FIGURE_COPIES=off` turns both off. */
+/** The converters whose packages load (imported once per process). */
 export function loadConverters(): Promise<Converters> {
-  if (process.env.JCPBA_FIGURE_COPIES === 'off') return Promise.resolve({});
   loaded ??= (async () => {
     const out: Converters = {};
     const resvg = await optional('@resvg/resvg-js');
