@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Builds the N-API addon into bindings/native/jcpba.<platform>.node with @napi-rs/cli
-# (a devDependency; run `npm install` first). The napi config (binary name, targets)
+# (a devDependency; run `npm install` first), where a clone loads it from, and copies it
+# into its platform package npm/<platform>/ (scripts/platform-packages.mjs; packed by
+# npm run pack). The napi config (binary name, targets)
 # lives in crates/jcpba-napi/napi.json, so package.json needs no `napi` field.
 # Extra arguments go to `napi build` (e.g. --target x86_64-unknown-linux-gnu).
 set -euo pipefail
@@ -27,4 +29,13 @@ fi
   --output-dir bindings/native \
   --no-js \
   "$@"
-ls -l bindings/native/*.node
+for addon in bindings/native/jcpba.*.node; do
+  platform="${addon#bindings/native/jcpba.}"
+  platform="${platform%.node}"
+  if [ -d "npm/$platform" ]; then
+    cp "$addon" "npm/$platform/"
+  else
+    echo "build-native: no platform package npm/$platform for $addon (see scripts/platform-packages.mjs)" >&2
+  fi
+done
+ls -l bindings/native/*.node npm/*/*.node

@@ -7,8 +7,8 @@
  * `auto` also warns (console.warn, or `onWarning`) when a backend that should have
  * loaded did not: the WASM module (it ships with the package, so failing to load it
  * means a broken installation or bundle), or an addon that `native` or
- * JCPBA_NATIVE_PATH pointed at. A missing prebuilt addon is the normal case on
- * platforms without one and is only recorded in `skipped`.
+ * JCPBA_NATIVE_PATH pointed at. A missing platform package (jcpba-<platform>) is the
+ * normal case on platforms without one and is only recorded in `skipped`.
  */
 import { JcpbaError } from './core/error.js';
 import { BACKENDS, type BackendName, type Solver, coreSolver, tsSolver } from './solvers.js';
@@ -22,7 +22,7 @@ export interface CreateSolverOptions {
   backend?: BackendName | 'auto';
   /** Where to load the WASM module from (a URL, path or bytes); default: the package's. */
   wasm?: URL | string | BufferSource | Response;
-  /** The native addon file to load; default: JCPBA_NATIVE_PATH, else the package's prebuilt one. */
+  /** The native addon file to load; default: JCPBA_NATIVE_PATH, else the one in the platform package `jcpba-<platform>`, else a clone's build. */
   native?: string | URL;
   /** Where `auto`'s warnings go (a backend that should have loaded did not); default: console.warn. */
   onWarning?: (message: string) => void;

@@ -1,5 +1,5 @@
 /**
- * The note that `auto` skipped a faster backend (no prebuilt addon for this platform, a
+ * The note that `auto` skipped a faster backend (no platform package with the addon, a
  * WASM engine without SIMD): useful once, noise on every command. It is printed once per
  * machine and note text (a marker file under the user's cache folder remembers it), and
  * every time with --verbose. Where the marker cannot be written (a read-only home), the

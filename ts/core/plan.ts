@@ -405,15 +405,31 @@ function staticExact(d: Drop): [StaticPlan, Level] {
     evaluations++;
     converged = converged && top.converged;
     if (rCap < Infinity) ub = Math.min(ub, rCap * top.latency);
+    // With energy caps the least budget can leave a realization without a point; when the
+    // cap's budget is out of reach too, no node bounds J yet. Double the rounds until a
+    // budget has a point in every realization (feasibility only grows with the budget),
+    // so that the search has a finite bound to split under.
+    for (let r = 2 * rLo; !(ub < Infinity) && top.lower < Infinity && r < rCap && evaluations < d.maxIterations; r *= 2) {
+      const budget = d.budgetForRounds(r);
+      if (!(budget < floorBudget)) break;
+      const level = d.level(budget, undefined, true);
+      evaluations++;
+      converged = converged && level.converged;
+      nodes.push({ rounds: r, level, real: true });
+      ub = Math.min(ub, r * level.latency);
+    }
     // Every R above rBound has J(R) >= R Tbar_lo(floor) > ub.
     const rBound = Math.floor(ub / top.lower);
-    if (rCap <= rBound + 1) nodes.push({ rounds: rCap, level: top, real: true });
-    else nodes.push({ rounds: Math.max(rBound + 1, rLo + 1), level: top, real: false });
+    const last = nodes[nodes.length - 1].rounds;
+    if (!(ub < Infinity)) {
+      // No budget below the cap has a point in every realization: nothing to search.
+    } else if (rCap <= rBound + 1) nodes.push({ rounds: rCap, level: top, real: true });
+    else if (rBound + 1 > last) nodes.push({ rounds: Math.max(rBound + 1, last + 1), level: top, real: false });
   }
   const limit = d.maxIterations;
   let limited = false;
   for (;;) {
-    const threshold = ub - tol * ub;
+    const threshold = ub < Infinity ? ub - tol * ub : Infinity;
     // Drop the points no split will start from: the left ends of closed gaps.
     for (let i = 0; i < nodes.length; i++) {
       const open =
@@ -798,6 +814,32 @@ function adaptive(d: Drop, seed?: Level): AdaptivePlan {
         c.latency = seed.latencies[r];
       });
     }
+  }
+  if (!(lambda < Infinity)) {
+    // No common budget with progress has a point in every realization (energy caps).
+    // Feasibility only grows with the budget: a realization without a point at the top
+    // budget has none at all, and the plan is infeasible.
+    const atTop = Float64Array.from(choosers, (c) => c.grid[cells]);
+    if (atTop.some((t) => !(t < Infinity))) return finish(new Float64Array(n).fill(top), atTop, 0, converged);
+    // Else every realization has a point between the grid's last budget and the top one
+    // (Pmax, where progress ends): bisect for a common budget with progress.
+    let lo = gridBudgets[cells - 1];
+    let hi = top;
+    for (let i = 0; i < 60 && !(lambda < Infinity); i++) {
+      const mid = lo + 0.5 * (hi - lo);
+      if (!(mid > lo && mid < hi)) break;
+      const level = d.level(mid, undefined, false);
+      converged = converged && level.converged;
+      const progress = d.progress(mid);
+      if (level.latencies.every((t) => t < Infinity) && progress > 0) {
+        lambda = level.latency / progress;
+        choosers.forEach((c, r) => {
+          c.budget = mid;
+          c.latency = level.latencies[r];
+        });
+      } else lo = mid;
+    }
+    if (!(lambda < Infinity)) return finish(new Float64Array(n).fill(top), atTop, 0, false);
   }
   // The budget to about a tenth of sqrt(tolerance) of its range: g is then within about
   // 1% of the tolerance of its minimum where the minimum is smooth.

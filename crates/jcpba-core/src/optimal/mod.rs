@@ -392,9 +392,13 @@ fn branch_stationarity(inst: &Instance, caps: &Caps, k: usize, cap: bool, kk: f6
 fn merge_caps(ws: &mut Workspace, caps: &mut Caps) {
     for i in 0..caps.list.len() {
         let k = caps.list[i];
-        ws.needed[k] = ws.needed[k].max(caps.floor_inf[k]);
+        let time_needed = ws.needed[k];
+        ws.needed[k] = time_needed.max(caps.floor_inf[k]);
         let lower = caps.e_b_lo[k] > ws.b_lo[k];
-        let upper = caps.e_b_hi[k] > ws.b_hi[k];
+        // Both needs infinite at the least pruning: the branch that needs more pruning with
+        // infinite bandwidth binds there (as ts/core/optimal.ts clientBox decides).
+        let upper = caps.e_b_hi[k] > ws.b_hi[k]
+            || (caps.e_b_hi[k] == f64::INFINITY && ws.b_hi[k] == f64::INFINITY && caps.floor_inf[k] > time_needed);
         if lower {
             ws.b_lo[k] = caps.e_b_lo[k];
             ws.box_lo[k] = caps.e_s_lo[k];
