@@ -85,4 +85,63 @@ test('rendered (where vega is installed): about 3.5 in at one point per unit', a
   assert.ok(width >= FIGURE_WIDTH - 20 && width <= FIGURE_WIDTH + 20, `SVG ${width} units wide`);
 });
 
+// The energy figures (issue 17): energy per round against the grid axis; with a swept
+// energy cap, latency and the outage probability against the cap; the latency-energy
+// scatter. Upload energy only (no compute power), so the caps leave some rounds without a point.
+async function energySweep() {
+  const dir = mkdtempSync(join(tmpdir(), 'jcpba-fig-energy-'));
+  const caps = [0.3, 0.6, 1, null];
+  const out = await runSweep({ grid: [{ key: 'energyCapJ', values: caps }], base: { clients: 5, computePowerW: 0 }, seed: 1, drops: 2, realizations: 8, methods: METHODS }, { out: dir, backend, threads: 1 });
+  const read = (name) => JSON.parse(readFileSync(join(dir, `${name}.vl.json`), 'utf8'));
+  const files = readdirSync(dir);
+  const svgs = Object.fromEntries(files.filter((f) => f.endsWith('.svg')).map((f) => [f, readFileSync(join(dir, f), 'utf8')]));
+  const specs = { energy: read('energy-vs-energyCapJ'), outage: read('outage-vs-energyCapJ'), scatter: read('latency-energy') };
+  rmSync(dir, { recursive: true, force: true });
+  return { out, caps, specs, svgs, files };
+}
+
+test('energy figures: energy per round with its bars, latency and outage against the cap, the latency-energy scatter; each from the rows', async () => {
+  const { out, caps, specs, svgs, files } = await energySweep();
+  const label = (v) => (v === null ? 'none' : String(v));
+  const rowOf = (x, method) => out.rows.find((r) => label(r.point.energyCapJ) === x && r.method === method);
+  // 1. Energy per round: the mean total energy and its Student t interval, only where the method had a point.
+  const e = specs.energy;
+  assert.match(e.title.subtitle.join(' '), /mean of 2 drops x 8 realizations; bars: 95% CI of the mean \(Student t\) over the rounds with a point only/);
+  assert.is(e.layer[0].encoding.y.title, 'mean total energy per round (J)');
+  assert.is(e.data.values.length, out.rows.filter((r) => r.stats.energyMean !== null).length);
+  for (const v of e.data.values) {
+    const r = rowOf(v.x, v.method);
+    assert.equal([v.y, v.lo, v.hi], [r.stats.energyMean, r.stats.energyCi95Low, r.stats.energyCi95High]);
+  }
+  // Methods told apart as in every figure: colour, marker, dash over the sweep's methods.
+  assert.equal(e.layer[0].encoding.color.scale.domain, METHODS);
+  // 2. Two panels on one cap axis (every cap, with or without a point: none last): latency over the rounds with a point, the outage below.
+  const [top, bottom] = specs.outage.vconcat;
+  assert.equal(bottom.layer[0].encoding.x.scale.domain, caps.map(label));
+  assert.equal(top.layer[0].encoding.x.scale.domain, caps.map(label));
+  assert.is(bottom.data.values.length, out.rows.length);
+  for (const v of bottom.data.values) assert.is(v.share, rowOf(v.x, v.method).stats.infeasibleShare);
+  for (const v of top.data.values) assert.equal([v.y, v.lo, v.hi], [rowOf(v.x, v.method).stats.mean, rowOf(v.x, v.method).stats.ci95Low, rowOf(v.x, v.method).stats.ci95High]);
+  assert.ok(bottom.data.values.some((v) => v.share === 1) && bottom.data.values.some((v) => v.share > 0 && v.share < 1), 'the outage covers every case');
+  assert.is(top.data.values.length, out.rows.filter((r) => r.stats.mean !== null).length);
+  assert.match(specs.outage.title.subtitle.join(' '), /top: over the rounds with a point only; bottom: share of rounds without one/);
+  // 3. The scatter: one point per method and grid point with a point, at (mean energy, mean latency).
+  const sc = specs.scatter;
+  const points = sc.data.values;
+  assert.is(points.length, out.rows.filter((r) => r.stats.mean !== null).length);
+  for (const v of points) {
+    const r = out.rows.find((x) => x.grid === v.grid && x.method === v.method);
+    assert.equal([v.energy, v.y], [r.stats.energyMean, r.stats.mean]);
+  }
+  assert.match(sc.title.subtitle.join(' '), /a point per method and grid point, joined in grid order: energy cap per round \(J\)/);
+  if (Object.keys(svgs).length > 0) {
+    for (const name of ['energy-vs-energyCapJ.svg', 'outage-vs-energyCapJ.svg', 'latency-energy.svg']) {
+      assert.ok(files.includes(name), name);
+      assert.not.match(svgs[name], /NaN/, name);
+      const width = Number(/width="(\d+(\.\d+)?)"/.exec(svgs[name])[1]);
+      assert.ok(width <= FIGURE_WIDTH + 40, `${name}: ${width} units wide, one column`);
+    }
+  }
+});
+
 test.run();

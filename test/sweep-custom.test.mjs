@@ -129,6 +129,43 @@ test('an infeasible or broken point: a clear error naming the method, the grid p
   await expect(bad('async', async () => ({})), /returned a Promise/);
 });
 
+test('energy caps and minimum pruning: a custom point must meet them, and null (no point) counts in infeasibleShare like a built-in infeasible result', async () => {
+  // equal re-implemented, returning null where its point would break a cap: the built-in
+  // equal's rows, infeasibleShare included (upload energy only, capped at 1 J: some rounds
+  // break it).
+  const energyOf = (p, k) => (p.txPowerW[k] * p.payloadBits) / ((p.bandwidthHz / p.computeSeconds.length) * Math.log2(1 + (p.txPowerW[k] * p.channelGain[k]) / (p.noisePsdWPerHz * (p.bandwidthHz / p.computeSeconds.length))));
+  const cappedEqual = {
+    id: 'capped-equal',
+    version: '1',
+    solve: (p) => {
+      for (let k = 0; k < p.computeSeconds.length; k++) if (energyOf(p, k) > (p.energyCapJ?.[k] ?? Infinity)) return null;
+      return myEqual.solve(p);
+    },
+  };
+  const capped = { grid: [{ key: 'energyCapJ', values: [1, null] }], base: { clients: 5, computePowerW: 0 }, seed: 1, drops: 1, realizations: 16, methods: ['equal', cappedEqual] };
+  const out = await runSweep(capped, { out: tmp(), backend, threads: 1 });
+  const [builtin, custom] = [out.rows.filter((r) => r.method === 'equal'), out.rows.filter((r) => r.method === 'capped-equal')];
+  assert.ok(builtin[0].stats.infeasibleShare > 0 && builtin[0].stats.infeasibleShare < 1, `share ${builtin[0].stats.infeasibleShare}`);
+  builtin.forEach((b, i) => {
+    assert.is(custom[i].stats.infeasibleShare, b.stats.infeasibleShare);
+    for (const k of ['mean', 'energyMean', 'energyMaxMean']) assert.ok(Math.abs(custom[i].stats[k] - b.stats[k]) <= 1e-9 * b.stats[k], `${k}: ${custom[i].stats[k]} vs ${b.stats[k]}`);
+  });
+  // The same point returned regardless of the caps: an error naming the client and its cap.
+  try {
+    await runSweep({ ...capped, methods: [myEqual] }, { out: tmp(), backend, threads: 1 });
+    assert.unreachable('a point over a cap must fail');
+  } catch (e) {
+    assert.match(e.message, /^custom method "my-equal" \(version 1\) at grid point 0 \{"energyCapJ":1\}, drop 0, realization \d+: client \d+ spends .* J, more than its energyCapJ = 1 J \(return null when the caps cannot be met\)/);
+  }
+  // Devices whose memory forces pruning: a point below minPruning is an error.
+  try {
+    await runSweep({ grid: [{ key: 'clients', values: [12] }], base: { devices: 'orin-nano-8gb:1,rtx-4070:1', model: 'llama2-7b-lora', budget: 0.5 }, seed: 5, drops: 1, realizations: 1, methods: [myEqual] }, { out: tmp(), backend, threads: 1 });
+    assert.unreachable('a point below minPruning must fail');
+  } catch (e) {
+    assert.match(e.message, /pruning\[\d+\] = 0 is below minPruning = 0\.\d+/);
+  }
+});
+
 test('custom method definitions are checked before anything runs', async () => {
   const reject = async (methods, pattern) => {
     try {

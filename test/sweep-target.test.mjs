@@ -46,7 +46,7 @@ test('every row gets roundsToTarget = R(mean pruning) and timeToTarget = rounds 
   assert.is(Number(last[last.length - 9]), row.roundsToTarget);
   assert.is(Number(last[last.length - 8]), row.timeToTarget);
   const figures = readdirSync(dir).filter((f) => f.endsWith('.svg')).sort();
-  assert.equal(figures, ['fine-tuning-vs-budget.svg', 'latency-vs-budget.svg']);
+  assert.equal(figures, ['energy-vs-budget.svg', 'fine-tuning-vs-budget.svg', 'latency-energy.svg', 'latency-vs-budget.svg']);
   const svg = readFileSync(join(dir, 'fine-tuning-vs-budget.svg'), 'utf8');
   assert.match(svg, /^<svg/);
   assert.match(svg, /Fine-tuning time against the pruning budget/);

@@ -25,8 +25,9 @@ test('a sweep writes CSV, JSON with the configuration, backend and version, and 
   ok(run(['sweep', ...GRID, '--out', dir]));
   const files = readdirSync(dir);
   for (const f of ['results.csv', 'results.json', 'units.jsonl']) assert.ok(files.includes(f), f);
-  const svgs = files.filter((f) => f.endsWith('.svg'));
-  assert.is(svgs.length, 2, `one figure per budget: ${svgs}`);
+  const svgs = files.filter((f) => f.endsWith('.svg')).sort();
+  // Latency and energy per round against the clients, one figure of each per budget, and one latency-energy scatter.
+  assert.equal(svgs, ['energy-vs-clients_budget-0.1.svg', 'energy-vs-clients_budget-0.3.svg', 'latency-energy.svg', 'latency-vs-clients_budget-0.1.svg', 'latency-vs-clients_budget-0.3.svg']);
   assert.match(readFileSync(join(dir, svgs[0]), 'utf8'), /^<svg/);
   const json = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8'));
   assert.equal(json.backends, [backend]);

@@ -47,7 +47,8 @@ test('without vega a sweep writes every result and the Vega-Lite specs, and says
   const files = readdirSync(out).sort();
   assert.equal(files.filter((f) => f.endsWith('.svg')), []);
   const specs = files.filter((f) => f.endsWith('.vl.json'));
-  assert.is(specs.length, 2, `one spec per budget: ${files}`);
+  // Latency and energy per round, one spec of each per budget, and the latency-energy scatter.
+  assert.is(specs.length, 5, `${files}`);
   for (const f of ['results.csv', 'results.json']) assert.ok(files.includes(f), f);
   assert.match(r.stderr, /vega and vega-lite are not installed/);
   assert.match(r.stderr, /npm install vega vega-lite/);
@@ -63,7 +64,7 @@ test('with vega each SVG has its spec beside it, and the spec renders to that sa
   assert.is(r.status, 0, r.stderr);
   assert.not.match(r.stderr, /not installed/);
   const svgs = readdirSync(out).filter((f) => f.endsWith('.svg'));
-  assert.is(svgs.length, 2);
+  assert.is(svgs.length, 5);
   for (const svg of svgs) {
     const spec = JSON.parse(readFileSync(join(out, svg.replace(/\.svg$/, '.vl.json')), 'utf8'));
     const view = new vega.View(vega.parse(vegaLite.compile(spec).spec), { renderer: 'none' });

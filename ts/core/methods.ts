@@ -133,17 +133,6 @@ export function hasPoint(r: SolveResult): r is FeasibleResult {
 }
 
 /**
- * The result's point, for callers that need one on every problem (a plan's rounds, a
- * Monte Carlo loop without caps): an infeasible result is reported as an input error
- * naming `where` and the clients, never read as a latency.
- */
-export function requirePoint(r: SolveResult, where: string): FeasibleResult {
-  if (hasPoint(r)) return r;
-  const who = r.infeasibleClients.length > 0 ? `clients ${r.infeasibleClients.join(', ')} cannot meet their constraints` : 'the clients cannot meet their constraints together';
-  throw new JcpbaError('invalid-input', `${where}: ${r.method} finds no feasible point (${who})`, 'problems');
-}
-
-/**
  * The infeasible result of a method (docs/CORE_API.md): `infeasibleClients` ascending;
  * `optimal` carries `lowerBound` (its last T proven infeasible, or null) and `upperBound: null`.
  */

@@ -11,10 +11,11 @@
  */
 import { accounting } from '../core/accounting.js';
 import { roundLatency } from '../core/bandwidth.js';
+import { meetsCap } from '../core/energy.js';
 import { JcpbaError } from '../core/error.js';
 import { METHODS, type MethodId } from '../core/methods.js';
 import { BLOCK_TRIALS, type MethodSummary, type UnitSpec, addGap, addNoPoint, addRound, emptySummary, welford } from '../core/montecarlo.js';
-import { type Instance, type Problem, instance } from '../core/problem.js';
+import { type Instance, type Problem, capAt, instance, rminAt } from '../core/problem.js';
 import { weighted } from '../core/pruning.js';
 import { type ScenarioOptions, type ScenarioParams, generateFromParams } from '../core/scenario.js';
 
@@ -36,8 +37,8 @@ export interface CustomMethod {
   id: string;
   /** Changing it makes a different sweep (resume and merge refuse to mix versions). */
   version: string;
-  /** Called with each round's problem (a copy the method may keep or change); synchronous. */
-  solve: (problem: Problem) => CustomPoint;
+  /** Called with each round's problem (a copy the method may keep or change); synchronous. `null`: no point (the problem's energy caps or minimum pruning cannot be met under the method's rule), counted in `infeasibleShare`. */
+  solve: (problem: Problem) => CustomPoint | null;
 }
 
 /** A method of a sweep as the caller gives it: a built-in id or a custom method. */
@@ -86,6 +87,10 @@ function copyProblem(p: Problem): Problem {
     maxPruning: p.maxPruning.slice(),
   };
   if (p.fixedSeconds !== undefined) copy.fixedSeconds = p.fixedSeconds.slice();
+  for (const k of ['minPruning', 'computePowerW', 'fixedJoules', 'energyCapJ'] as const) {
+    const column = p[k];
+    if (column !== undefined) copy[k] = column.slice();
+  }
   return copy;
 }
 
@@ -133,6 +138,7 @@ export function checkPoint(inst: Instance, r: unknown, at: Place): { pruning: Fl
   let sumB = 0;
   for (let k = 0; k < inst.K; k++) {
     if (pruning[k] < 0 || pruning[k] > inst.rmax[k]) throw placeError(at, `pruning[${k}] = ${pruning[k]} is outside [0, maxPruning = ${inst.rmax[k]}]`, k);
+    if (pruning[k] < rminAt(inst, k)) throw placeError(at, `pruning[${k}] = ${pruning[k]} is below minPruning = ${rminAt(inst, k)} (the least pruning client ${k}'s memory allows)`, k);
     if (!(bandwidth[k] > 0)) throw placeError(at, `bandwidth[${k}] = ${bandwidth[k]} Hz is not positive: client ${k} would never upload its update`, k);
     sumB += bandwidth[k];
   }
@@ -173,11 +179,19 @@ export function customUnitMethod(method: CustomMethod): UnitMethod {
       } catch (e) {
         throw placeError(at, `solve threw: ${e instanceof Error ? e.message : String(e)}`);
       }
+      // No point, as a built-in method's infeasible result (MODEL.md 11.2).
+      if (returned === null) return null;
       const r = checkPoint(inst, returned, at);
       const latency = roundLatency(inst, r.pruning, r.bandwidth);
       if (!(latency > 0 && Number.isFinite(latency))) throw placeError(at, `the round latency of the point is ${latency} s; expected a positive finite latency`);
-      // MODEL.md 11.1: what the point costs, as every built-in result reports it.
+      // MODEL.md 11.1: what the point costs, as every built-in result reports it; every
+      // cap met to CAP_SLACK, as a built-in method's point meets it.
       const cost = accounting(inst, r.pruning, r.bandwidth);
+      for (let k = 0; k < inst.K; k++) {
+        if (!meetsCap(inst, k, cost.energy[k])) {
+          throw placeError(at, `client ${k} spends ${cost.energy[k]} J, more than its energyCapJ = ${capAt(inst, k)} J (return null when the caps cannot be met)`, k);
+        }
+      }
       return { latency, pruning: r.pruning, iterations: r.iterations, limited: r.limited, energyTotal: cost.energyTotal, energyMax: cost.energyMax };
     },
   };

@@ -31,7 +31,13 @@ export interface Figures {
 /** What a figure file of a sweep is called: replaced as a whole on every write. */
 export function isFigureFile(file: string): boolean {
   return (
-    (file.startsWith('latency-vs-') || file.startsWith('fine-tuning-vs-') || file.startsWith('loss-vs-time')) && (file.endsWith('.svg') || file.endsWith('.vl.json') || file.endsWith('.png') || file.endsWith('.pdf'))
+    (file.startsWith('latency-vs-') ||
+      file.startsWith('fine-tuning-vs-') ||
+      file.startsWith('loss-vs-time') ||
+      file.startsWith('energy-vs-') ||
+      file.startsWith('outage-vs-') ||
+      file.startsWith('latency-energy')) &&
+    (file.endsWith('.svg') || file.endsWith('.vl.json') || file.endsWith('.png') || file.endsWith('.pdf'))
   );
 }
 
@@ -51,6 +57,9 @@ export const FIGURE_WIDTH = 252;
 /** The plot area, in the same units (points at one column): with the y axis and padding the figure is about FIGURE_WIDTH wide. */
 const PLOT_WIDTH = 200;
 const PLOT_HEIGHT = 150;
+/** The outage panel under the latency panel of the energy-cap figure. */
+const OUTAGE_HEIGHT = 70;
+const OUTAGE_SPACING = 8;
 /** Text size, points at one column. */
 export const FONT_SIZE = 8;
 /** Okabe and Ito's colour-blind-safe palette (Color Universal Design), yellow left out. */
@@ -163,10 +172,10 @@ function paperFrame(): Record<string, unknown> {
  * A line per method with its marker, and each method's interval as a vertical rule moved
  * sideways by its rank (dodged), so the bars at one x never hide each other.
  */
-function linesWithIntervals(methods: string[], x: object, yTitle: string, extra: { tooltip?: object[] } = {}): object[] {
+function linesWithIntervals(methods: string[], x: object, yTitle: string, extra: { tooltip?: object[]; yAxis?: object } = {}): object[] {
   const ch = methodChannels(methods);
   const line = methodChannels(methods, true);
-  const y = { field: 'y', type: 'quantitative', title: yTitle };
+  const y = { field: 'y', type: 'quantitative', title: yTitle, ...(extra.yAxis ? { axis: extra.yAxis } : {}) };
   const layers: object[] = [
     { mark: { type: 'line' }, encoding: { x, y, color: line.color, strokeDash: line.strokeDash } },
     { transform: [markerCopy], mark: { type: 'point' }, encoding: { x, y, color: ch.color, shape: ch.shape, ...(extra.tooltip ? { tooltip: extra.tooltip } : {}) } },
@@ -213,7 +222,6 @@ export function figureSpecs(c: SweepConfig, rows: ResultRow[], statistic: Statis
   const xAxis = swept[0] ?? c.grid[0];
   if (!xAxis) return [];
   const others = swept.filter((a) => a !== xAxis);
-  const numeric = xAxis.values.every((v) => typeof v === 'number');
   const groups = new Map<string, ResultRow[]>();
   const points = gridPoints(c);
   points.forEach((p, g) => {
@@ -225,22 +233,204 @@ export function figureSpecs(c: SweepConfig, rows: ResultRow[], statistic: Statis
   for (const [key, mine] of groups) {
     if (mine.length === 0) continue;
     const values = mine.filter(hasLatency).map((r) => ({
-      x: r.point[xAxis.key] === null ? 'none' : r.point[xAxis.key],
+      x: axisValue(xAxis, r),
       method: r.method,
       ...statisticOf(r, statistic),
     }));
-    const x = { field: 'x', type: numeric ? 'quantitative' : 'ordinal', title: labelOf(xAxis.key), ...(numeric ? { scale: { zero: false, nice: false, padding: 8 } } : {}) };
+    const x = axisChannel(xAxis);
     const subtitle = [...barsLine(c, statistic), ...(others.length > 0 ? [others.map((a) => `${labelOf(a.key)} = ${mine[0].point[a.key]}`).join(', ')] : [])];
     const spec = {
       $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-      title: { text: `Round latency against ${labelOf(xAxis.key)}`, subtitle },
+      // Vega sizes a figure by its text estimate: a long axis label stays on the axis only, so the figure keeps one column.
+      title: { text: labelOf(xAxis.key).length <= 20 ? `Round latency against ${labelOf(xAxis.key)}` : 'Round latency', subtitle },
       ...paperFrame(),
       data: { values },
       layer: linesWithIntervals(c.methods, x, `${statistic} round latency (s)`),
     };
     specs.push({ name: `latency-vs-${xAxis.key}${key ? `_${key}` : ''}`, spec });
   }
-  return [...specs, ...targetSpecs(c, rows), ...fleetSpecs(c, rows, statistic)];
+  return [...specs, ...targetSpecs(c, rows), ...fleetSpecs(c, rows, statistic), ...energySpecs(c, rows), ...outageSpecs(c, rows, statistic), ...scatterSpecs(c, rows, statistic)];
+}
+
+/** The rows of a sweep grouped by the values of `others` (a file-name key per group), in grid order. */
+function groupRows(c: SweepConfig, rows: ResultRow[], others: { key: keyof ScenarioOptions }[]): Map<string, ResultRow[]> {
+  const groups = new Map<string, ResultRow[]>();
+  gridPoints(c).forEach((p, g) => {
+    const key = others.map((a) => `${a.key}-${fileSafe(p[a.key])}`).join('_');
+    if (!groups.has(key)) groups.set(key, []);
+    groups.get(key)!.push(...rows.filter((r) => r.grid === g));
+  });
+  return groups;
+}
+
+/** The subtitle line naming the values of the other swept axes of a group. */
+function othersLine(others: { key: keyof ScenarioOptions }[], row: ResultRow): string[] {
+  return others.length > 0 ? [others.map((a) => `${labelOf(a.key)} = ${display(row.point[a.key])}`).join(', ')] : [];
+}
+
+/** A grid value for people and for an ordinal axis: `none` for no energy cap. */
+function display(v: unknown): string {
+  return v === null ? 'none' : String(v);
+}
+
+/** The x channel of a grid axis: quantitative when every value is a number, else ordinal in grid order (`none` for no cap last, as given). */
+function axisChannel(axis: { key: keyof ScenarioOptions; values: unknown[] }, field = 'x'): object {
+  const numeric = axis.values.every((v) => typeof v === 'number');
+  if (numeric) return { field, type: 'quantitative', title: labelOf(axis.key), scale: { zero: false, nice: false, padding: 8 } };
+  // Every value of the axis on it, with or without data (a panel's methods may all lack a
+  // point at a value); short labels upright.
+  const labels = axis.values.map(display);
+  return { field, type: 'ordinal', title: labelOf(axis.key), sort: labels, scale: { domain: labels }, ...(labels.every((l) => l.length <= 8) ? { axis: { labelAngle: 0 } } : {}) };
+}
+
+/** The x value of a row on a grid axis (numbers as they are, others as text). */
+function axisValue(axis: { key: keyof ScenarioOptions; values: unknown[] }, r: ResultRow): unknown {
+  const v = r.point[axis.key];
+  return axis.values.every((x) => typeof x === 'number') ? v : display(v);
+}
+
+/** An energy axis: SI prefixes (50k = 50 kJ) once the values reach 10 kJ, plain numbers below (no milli). */
+function energyAxis(values: number[]): object | undefined {
+  return Math.max(...values) >= 1e4 ? { format: '~s' } : undefined;
+}
+
+/** Rows with energy statistics (a point in some round). */
+const hasEnergy = (r: ResultRow) => r.stats.energyMean !== null;
+
+/**
+ * Energy per round against the first swept axis (MODEL.md 11.1): the mean of each round's
+ * total energy sum_k E_k, one line per method, 95% confidence bars; one spec per
+ * combination of the other swept axes.
+ */
+export function energySpecs(c: SweepConfig, rows: ResultRow[]): Omit<Figure, 'svg'>[] {
+  const swept = c.grid.filter((a) => a.values.length > 1);
+  const xAxis = swept[0] ?? c.grid[0];
+  if (!xAxis) return [];
+  const others = swept.filter((a) => a !== xAxis);
+  const specs: Omit<Figure, 'svg'>[] = [];
+  for (const [key, mine] of groupRows(c, rows, others)) {
+    const values = mine.filter(hasEnergy).map((r) => ({ x: axisValue(xAxis, r), method: r.method, y: r.stats.energyMean, lo: r.stats.energyCi95Low, hi: r.stats.energyCi95High }));
+    if (values.length === 0) continue;
+    const outage = mine.some((r) => r.stats.infeasibleShare > 0);
+    const subtitle = [
+      ...barsLine(c, 'mean'),
+      ...(outage ? ['over the rounds with a point only'] : []),
+      ...othersLine(others, mine[0]),
+    ];
+    const spec = {
+      $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+      title: { text: 'Energy per round', subtitle },
+      ...paperFrame(),
+      data: { values },
+      layer: linesWithIntervals(c.methods, axisChannel(xAxis), 'mean total energy per round (J)', { yAxis: energyAxis(values.map((v) => v.hi as number)) }),
+    };
+    specs.push({ name: `energy-vs-${xAxis.key}${key ? `_${key}` : ''}`, spec });
+  }
+  return specs;
+}
+
+/**
+ * With a swept energy cap (`--energy-cap a,b,...`, MODEL.md 11.2): two panels sharing the
+ * cap axis, the round latency over the rounds with a point (95% bars) above, and below it
+ * the outage probability, the share of rounds where the method returned no point; one
+ * spec per combination of the other swept axes.
+ */
+export function outageSpecs(c: SweepConfig, rows: ResultRow[], statistic: Statistic = 'mean'): Omit<Figure, 'svg'>[] {
+  const capAxis = c.grid.find((a) => a.key === 'energyCapJ' && a.values.length > 1);
+  if (!capAxis) return [];
+  const others = c.grid.filter((a) => a !== capAxis && a.values.length > 1);
+  const ch = methodChannels(c.methods);
+  const x = axisChannel(capAxis);
+  const specs: Omit<Figure, 'svg'>[] = [];
+  for (const [key, mine] of groupRows(c, rows, others)) {
+    if (mine.length === 0) continue;
+    const latency = mine.filter(hasLatency).map((r) => ({ x: axisValue(capAxis, r), method: r.method, ...statisticOf(r, statistic) }));
+    const outage = mine.map((r) => ({ x: axisValue(capAxis, r), method: r.method, share: r.stats.infeasibleShare }));
+    const share = { field: 'share', type: 'quantitative', title: 'outage probability', scale: { domain: [0, 1] }, axis: { format: '.0%' } };
+    const subtitle = [
+      ...barsLine(c, statistic),
+      'top: over the rounds with a point only;',
+      'bottom: share of rounds without one',
+      ...othersLine(others, mine[0]),
+    ];
+    const spec = {
+      $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+      title: { text: 'Latency and outage against the cap', subtitle },
+      // Two panels: the legend goes under the lower one.
+      config: { ...paperConfig(), legend: { ...(paperConfig().legend as object), legendY: PLOT_HEIGHT + OUTAGE_SPACING + OUTAGE_HEIGHT + 64 } },
+      vconcat: [
+        {
+          width: PLOT_WIDTH,
+          height: PLOT_HEIGHT,
+          data: { values: latency },
+          // The cap axis is the lower panel's: here its ticks only.
+          layer: linesWithIntervals(c.methods, { ...x, title: null, axis: { labels: false } }, `${statistic} round latency (s)`),
+        },
+        {
+          width: PLOT_WIDTH,
+          height: OUTAGE_HEIGHT,
+          data: { values: outage },
+          layer: [
+            { mark: { type: 'line' }, encoding: { x, y: share, color: ch.color, strokeDash: ch.strokeDash } },
+            { transform: [markerCopy], mark: { type: 'point' }, encoding: { x, y: share, color: ch.color, shape: ch.shape } },
+          ],
+        },
+      ],
+      spacing: OUTAGE_SPACING,
+    };
+    specs.push({ name: `outage-vs-energyCapJ${key ? `_${key}` : ''}`, spec });
+  }
+  return specs;
+}
+
+/**
+ * The latency-energy trade-off of the methods: one point per method and grid point at
+ * (mean total energy per round, round latency), a method's points joined in grid order;
+ * one spec for the whole sweep.
+ */
+export function scatterSpecs(c: SweepConfig, rows: ResultRow[], statistic: Statistic = 'mean'): Omit<Figure, 'svg'>[] {
+  const values = rows
+    .filter((r) => hasLatency(r) && hasEnergy(r))
+    .map((r) => ({
+      energy: r.stats.energyMean,
+      method: r.method,
+      grid: r.grid,
+      point: c.grid.filter((a) => a.values.length > 1).map((a) => `${a.key} = ${display(r.point[a.key])}`).join(', '),
+      y: statisticOf(r, statistic).y,
+    }));
+  if (values.length === 0) return [];
+  const ch = methodChannels(c.methods);
+  const line = methodChannels(c.methods, true);
+  const energies = values.map((v) => v.energy as number);
+  // Methods' energies may span decades (a cap binding or not): a log axis then.
+  const wide = Math.min(...energies) > 0 && Math.max(...energies) / Math.min(...energies) > 20;
+  const format = energyAxis(energies);
+  const x = { field: 'energy', type: 'quantitative', title: 'mean total energy per round (J)', scale: wide ? { type: 'log' } : { zero: false }, ...(format ? { axis: format } : {}) };
+  const y = { field: 'y', type: 'quantitative', title: `${statistic} round latency (s)`, scale: { zero: false } };
+  const points = gridPoints(c).length;
+  const swept = c.grid.filter((a) => a.values.length > 1);
+  const subtitle = [
+    `${statistic} latency and mean energy of`,
+    `${c.drops} drops x ${c.realizations} realizations${c.rounds > 1 ? ` x ${c.rounds} rounds` : ''};`,
+    ...(points > 1 ? ['a point per method and grid point,', 'joined in grid order:', ...swept.map((a) => labelOf(a.key))] : ['a point per method']),
+    ...(rows.some((r) => r.stats.infeasibleShare > 0) ? ['over the rounds with a point only'] : []),
+  ];
+  const spec = {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: { text: 'Latency against energy per round', subtitle },
+    ...paperFrame(),
+    data: { values },
+    layer: [
+      ...(points > 1 ? [{ mark: { type: 'line', strokeWidth: 0.8, opacity: 0.7 }, encoding: { x, y, order: { field: 'grid', type: 'quantitative' }, color: line.color, strokeDash: line.strokeDash } }] : []),
+      // Without lines the legend shows the bare markers: the shape on `method` itself, in the legend.
+      {
+        transform: [markerCopy],
+        mark: { type: 'point' },
+        encoding: { x, y, color: ch.color, shape: points > 1 ? ch.shape : { ...ch.shape, field: 'method', legend: {} }, tooltip: [{ field: 'method' }, { field: 'point' }, { field: 'energy' }, { field: 'y' }] },
+      },
+    ],
+  };
+  return [{ name: 'latency-energy', spec }];
 }
 
 /** A grid value in a file name: a fleet's ':' ',' (and '/', spaces) become '_'; null is `none`. */
