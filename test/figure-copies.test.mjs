@@ -116,7 +116,7 @@ test('without the renderers (hidden as if not installed): the SVG only, and one 
   const denied = readFileSync(log, 'utf8').split('\n').filter(Boolean);
   rmSync(dir, { recursive: true, force: true });
   assert.equal([...new Set(denied)].sort(), [...RENDERERS].sort(), 'the sweep tried each renderer (so the test can fail)');
-  assert.is(files.filter((f) => f.endsWith('.svg')).length, 2, 'one SVG per budget');
+  assert.is(files.filter((f) => f.startsWith('latency-vs-clients') && f.endsWith('.svg')).length, 2, 'one latency SVG per budget');
   assert.is(r.status, 0, r.stderr);
   assert.not.match(r.stderr, /WARN/, 'no Vega-Lite warning (conflicting legend settings)');
   assert.not.ok(files.some((f) => f.endsWith('.png') || f.endsWith('.pdf')), files.join(' '));
