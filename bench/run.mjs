@@ -14,6 +14,7 @@ import { markdown } from './report.mjs';
 import { runSuites } from './suites.mjs';
 import { runSweepThroughput } from './sweep-throughput.mjs';
 import { runPlanBench } from './plan.mjs';
+import { runCapsBench } from './caps.mjs';
 import { runAccuracy } from './accuracy.mjs';
 import { findBaseline } from './baseline.mjs';
 import { judge } from './targets.mjs';
@@ -58,6 +59,7 @@ if (o.parts.includes('sweep')) {
   result.sweep = await runSweepThroughput({ solvers, methods: solveMethods(o.methods), quick: o.quick, log, baseline });
 }
 if (o.parts.includes('plan') && o.methods.includes('optimal')) result.plan = runPlanBench({ solvers, quick: o.quick, log });
+if (o.parts.includes('caps') && o.methods.includes('optimal')) result.caps = runCapsBench({ solvers, quick: o.quick, log });
 const countMethods = COUNT_METHODS.filter((x) => o.methods.includes(x));
 if (o.parts.includes('counts') && countMethods.length) {
   // A process of its own: V8's call counting slows the code it counts.

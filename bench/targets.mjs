@@ -149,6 +149,19 @@ function anchorTargets(r) {
   }];
 }
 
+/** Issue 17: energy caps binding on about a third of the clients cost optimal at most 1.5x (native, K = 1,000, same run). */
+function capsTarget(r) {
+  const limit = 1.5;
+  const target = `optimal with energy caps binding on about a third of the clients, K = 1,000, native: <= ${limit}x the uncapped solve (same run)`;
+  const row = r.caps?.rows.find((x) => x.backend === 'native');
+  if (!row) return { target, measured: 'not measured', status: 'not measured' };
+  return {
+    target,
+    measured: `${ratio(row.ratio)} (CPU ${ratio(row.cpuRatio)}; ${duration(row.cappedMs)} vs ${duration(row.uncappedMs)}; caps bind on ${(100 * r.caps.config.bindingShare).toFixed(0)} % of clients)`,
+    status: status(row.ratio <= limit, row.cpuRatio <= limit, r),
+  };
+}
+
 /** Every target with its measured figure and met / not met / not measured. */
 export function judge(result) {
   const out = judgeAll(result);
@@ -160,7 +173,7 @@ function judgeAll(result) {
     const j = t.judge(result);
     return { target: t.target, measured: j?.measured ?? 'not measured', status: j?.status ?? 'not measured' };
   });
-  out.push(...baselineTargets(result), ...accuracyTargets(result), ...anchorTargets(result));
+  out.push(...baselineTargets(result), ...accuracyTargets(result), ...anchorTargets(result), capsTarget(result));
   for (const s of (result.sweep?.rows ?? []).filter((x) => !x.baseline)) {
     out.push({
       target: `sweep (${s.path}, ${s.backend}): ${s.threads} threads >= ${SWEEP_SPEEDUP}x 1 thread${s.threads === 2 ? '' : ' (target set for 2)'}`,
@@ -181,6 +194,20 @@ function judgeAll(result) {
     });
   }
   return out;
+}
+
+/** optimal with and without energy caps (bench/caps.mjs), per backend. */
+export function capsTable(caps) {
+  const c = caps.config;
+  return [
+    `optimal with energy caps (K = ${c.clients.toLocaleString('en-US')}, default scenario, ${c.seeds.length} seeds; caps bind on ${(100 * c.bindingShare).toFixed(0)} % of the clients) against the same problems uncapped, solved alternately; mean per solve:`,
+    '',
+    table(
+      ['backend', 'uncapped wall', 'capped wall', 'capped / uncapped', 'uncapped CPU', 'capped CPU', 'capped / uncapped (CPU)'],
+      caps.rows.map((x) => [x.backend, duration(x.uncappedMs), duration(x.cappedMs), ratio(x.ratio), duration(x.uncappedCpuMs), duration(x.cappedCpuMs), ratio(x.cpuRatio)]),
+      ['l', 'r', 'r', 'r', 'r', 'r', 'r'],
+    ),
+  ].join('\n');
 }
 
 /** The Markdown section for the README: machine, command, targets, headline figures. */
@@ -233,6 +260,7 @@ export function performanceSection(result, { heading = '## Performance', intro =
       ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r'],
     ));
   }
+  if (result.caps) lines.push('', capsTable(result.caps));
   if (result.anchors) lines.push('', ipoptTable(result.anchors), '', gapTable(result.anchors));
   if (intro) lines.push('', 'Full figures (every method, K = 10 to 10,000, p99, batching, evaluations per client): `bench/results/latest.md`; regenerate this section with `node bench/readme-table.mjs`.');
   return lines.join('\n');

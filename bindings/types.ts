@@ -65,8 +65,13 @@ export interface CoreMinPruning {
   clientLatency: Float64Array | null;
   iterations: number;
   status: 'converged' | 'iteration-limit' | 'infeasible';
-  /** Present only when infeasible: the least feasible deadline, seconds. */
-  minDeadline?: number;
+  /**
+   * Present only when infeasible: the least feasible deadline, seconds; null when the
+   * energy caps alone rule out every deadline (MODEL.md 11.2).
+   */
+  minDeadline?: number | null;
+  /** Only with `minDeadline: null`: the clients (0-based, ascending) failing their cap condition, or []. */
+  infeasibleClients?: number[];
 }
 
 /**

@@ -85,8 +85,8 @@ const COLUMNS = 10;
 const F64 = 8;
 const U32 = 4;
 const STATUSES = ['converged', 'iteration-limit', 'infeasible'] as const;
-/** f64 slots of deadline mode's header: status, iterations, weightedPruning, lowerBound, upperBound, latency, minDeadline. */
-const MIN_PRUNING_HEADER_LEN = 7;
+/** f64 slots of deadline mode's header: status, iterations, weightedPruning, lowerBound, upperBound, latency, minDeadline, infeasible client count (NaN: none named). */
+const MIN_PRUNING_HEADER_LEN = 8;
 
 const SOLVE_ARGS = [
   'scalars',
@@ -349,13 +349,13 @@ class WasmBackend implements WasmModule {
       });
       const k = columns[0]!.length;
       const inputs: Float64Array[] = [scalars!, ...columns];
-      const outputs = [k, k, k, MIN_PRUNING_HEADER_LEN];
+      const outputs = [k, k, k, k, MIN_PRUNING_HEADER_LEN];
       const result = withBlock(x, inputs, undefined, outputs, (inPtrs, _offsetsPtr, outPtrs) => {
         const pointerArgs = inputs.flatMap((a, i) => [inPtrs[i]!, a.length]);
         const rc = x.jcpba_min_pruning(...pointerArgs, ...numbers, ...outPtrs);
         if (rc !== 0) return lastError(x);
-        const [pruning, bandwidth, clientLatency, header] = outputs.map((n, i) => readF64(x, outPtrs[i]!, n));
-        return minPruningResult(numbers[0]!, header!, pruning!, bandwidth!, clientLatency!);
+        const [pruning, bandwidth, clientLatency, infeasible, header] = outputs.map((n, i) => readF64(x, outPtrs[i]!, n));
+        return minPruningResult(numbers[0]!, header!, pruning!, bandwidth!, clientLatency!, infeasible!);
       });
       if (result instanceof Error) throw result;
       return result;
@@ -637,6 +637,7 @@ function minPruningResult(
   pruning: Float64Array,
   bandwidth: Float64Array,
   clientLatency: Float64Array,
+  infeasible: Float64Array,
 ): CoreMinPruning {
   const orNull = (x: number) => (Number.isNaN(x) ? null : x);
   const point = !Number.isNaN(header[2]!);
@@ -653,7 +654,8 @@ function minPruningResult(
     iterations: header[1]!,
     status: STATUSES[header[0]!]!,
   };
-  if (!Number.isNaN(header[6]!)) out.minDeadline = header[6]!;
+  if (out.status === 'infeasible') out.minDeadline = orNull(header[6]!);
+  if (!Number.isNaN(header[7]!)) out.infeasibleClients = Array.from(infeasible.subarray(0, header[7]!));
   return out;
 }
 

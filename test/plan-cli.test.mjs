@@ -66,16 +66,22 @@ test('plan without FILE draws the realizations; --pruning-limit inf is null in J
   assert.ok(Math.abs(p.fineTuningSeconds - api.fineTuningSeconds) <= 1e-9 * api.fineTuningSeconds);
 });
 
-test('plan --format table: best budget, rounds, hours and the saving against equal', () => {
+test('plan --format table: best budget, rounds, hours, energy and the saving against equal', () => {
   const r = run(['plan', '-', '--rounds0', '100', '--pruning-limit', '0.5', '--format', 'table', '--policy', 'both'], dropJson);
   assert.is(r.status, 0, r.stderr);
-  assert.match(r.stdout, /method\s+policy\s+budget\s+rounds\s+fine-tuning \(h\)\s+saving vs equal/);
-  assert.match(r.stdout, /^equal\s+static\s+0\.0000\s+100\s+\d+\.\d{3}\s+0\.0%$/m);
-  assert.match(r.stdout, /^optimal\s+static\s+0\.\d{4}\s+\d+\s+\d+\.\d{3}\s+\d+\.\d%$/m);
-  assert.match(r.stdout, /^optimal\s+adaptive\s+0\.\d{4} \(mean\)\s+\d+\.\d\s+\d+\.\d{3}\s+\d+\.\d%$/m);
-  const hours = Number(/^optimal\s+static\s+\S+\s+\S+\s+(\S+)/m.exec(r.stdout)[1]);
+  assert.match(r.stdout, /method\s+policy\s+budget\s+rounds\s+fine-tuning \(h\)\s+energy \(MJ\)\s+saving vs equal/);
+  assert.match(r.stdout, /^equal\s+static\s+0\.0000\s+100\s+\d+\.\d{3}\s+\d+\.\d{3}\s+0\.0%$/m);
+  assert.match(r.stdout, /^optimal\s+static\s+0\.\d{4}\s+\d+\s+\d+\.\d{3}\s+\d+\.\d{3}\s+\d+\.\d%$/m);
+  assert.match(r.stdout, /^optimal\s+adaptive\s+0\.\d{4} \(mean\)\s+\d+\.\d\s+\d+\.\d{3}\s+\d+\.\d{3}\s+\d+\.\d%$/m);
+  const [, hours, MJ] = /^optimal\s+static\s+\S+\s+\S+\s+(\S+)\s+(\S+)/m.exec(r.stdout).map(Number);
   const api = solver.plan(drop, { rounds0: 100, pruningLimit: 0.5 })[0];
   assert.is(hours.toFixed(3), (api.fineTuningSeconds / 3600).toFixed(3));
+  // The fine-tuning energy (MODEL.md 11.1): the rounds times the mean total energy of the
+  // points at the budget, recomputed here from each realization's own solve.
+  let energy = 0;
+  for (const p of drop) energy += solver.solve({ ...p, pruningBudget: api.budget }, { method: 'optimal' }).energyTotal / drop.length;
+  assert.ok(Math.abs(api.fineTuningJoules - api.rounds * energy) <= 1e-6 * api.fineTuningJoules, `${api.fineTuningJoules} vs ${api.rounds * energy}`);
+  assert.is(MJ.toFixed(3), (api.fineTuningJoules / 1e6).toFixed(3));
   assert.match(r.stdout, /R0 = 100, Pmax = 0\.5/);
 });
 

@@ -61,7 +61,9 @@ test('m = 1 (given or not) reproduces the plans of the planner before the expone
       const plans = solver.plan(problems, { ...options, ...(m === undefined ? {} : { convergenceExponent: m }) });
       const json = plans.map((p) => (p.policy === 'adaptive' ? { ...p, budgets: Array.from(p.budgets) } : p));
       if (exact) {
-        assert.is(JSON.stringify(json), JSON.stringify(mine.plans[i]), `case ${i} m=${m}`);
+        // The fields the plans had then (the fine-tuning energy came later, MODEL.md 11.1).
+        const then = json.map((p, j) => Object.fromEntries(Object.keys(mine.plans[i][j]).map((key) => [key, p[key]])));
+        assert.is(JSON.stringify(then), JSON.stringify(mine.plans[i]), `case ${i} m=${m}`);
       } else {
         json.forEach((p, j) => assert.ok(rel(p.fineTuningSeconds, mine.plans[i][j].fineTuningSeconds) <= 1e-9, `case ${i} m=${m}`));
       }

@@ -360,7 +360,7 @@ test('bad input: clear errors naming the field and problems[i]', () => {
     client: undefined,
   });
   assert.equal(errorOf(() => solver.plan(drop[0], ok)).field, 'problems');
-  const share = 'the realizations of a plan share their clients (K, dataWeight, maxPruning)';
+  const share = 'the realizations of a plan share their clients (K, dataWeight, maxPruning, minPruning)';
   const fewer = randomDrop(23, 2, 1)[0];
   assert.equal(errorOf(() => solver.plan([drop[0], drop[1], fewer], ok)), {
     message: `problems[2]: clients has 2 entries but problems[0] has 3; ${share}`,
@@ -380,6 +380,17 @@ test('bad input: clear errors naming the field and problems[i]', () => {
     message: `problems[2]: clients[2].maxPruning differs from problems[0]; ${share}`,
     code: 'invalid-input',
     field: 'clients[2].maxPruning',
+    client: 2,
+  });
+  // minPruning too (MODEL.md 12: the planner's budgets start at sum_k w_k rmin_k); an
+  // absent column is rmin = 0, so a realization that gives zeros shares it.
+  const zeros = { ...drop[1], minPruning: new Float64Array(3) };
+  assert.is(solver.plan([drop[0], zeros], ok).length, 1);
+  const rmin = { ...drop[1], minPruning: Float64Array.from([0, 0, 0.01]) };
+  assert.equal(errorOf(() => solver.plan([drop[0], rmin], ok)), {
+    message: `problems[1]: clients[2].minPruning differs from problems[0]; ${share}`,
+    code: 'invalid-input',
+    field: 'clients[2].minPruning',
     client: 2,
   });
   const broken = { ...drop[1], txPowerW: Float64Array.from(drop[1].txPowerW, (x, k) => (k === 0 ? -1 : x)) };

@@ -135,14 +135,6 @@ const optionalOf = (p: Problem, f: OptionalField) => p[f] ?? NONE;
 const columnsOf = (p: Problem): Float64Array[] => [...CLIENT_FIELDS.map((f) => p[f]), ...OPTIONAL_FIELDS.map((f) => optionalOf(p, f))];
 
 /**
- * Whether a problem has energy caps or minimum pruning, which deadline mode and the planner
- * of the compiled cores do not honour yet (docs/CORE_API.md): those run on the reference.
- */
-function needsReference(p: Problem): boolean {
-  return (p.minPruning ?? []).some((x) => x > 0) || (p.energyCapJ ?? []).some((x) => Number.isFinite(x));
-}
-
-/**
  * Many problems in the batch layout of the compiled cores (bindings/types.ts `solveMany`):
  * shapes are parsed here (errors name `problems[i]`), values are checked by the core.
  */
@@ -188,6 +180,18 @@ function packBatch(problems: readonly unknown[]): { scalars: Float64Array; offse
   return { scalars, offsets, columns: [...cols, ...optional] };
 }
 
+/**
+ * The numbers of a plan that JSON writes as null, back as the reference has them: an
+ * infeasible plan's (energy caps, MODEL.md 11.2) times, energies and price are infinite,
+ * its mean pruning NaN.
+ */
+const INFINITE_IN_PLANS = new Set(['price', 'fineTuningSeconds', 'fineTuningJoules', 'meanRoundLatency', 'meanRoundEnergy', 'lowerBound', 'upperBound']);
+function planNumber(key: string, value: unknown): unknown {
+  if (value !== null) return value;
+  if (INFINITE_IN_PLANS.has(key)) return Infinity;
+  return key === 'meanPruning' ? NaN : value;
+}
+
 /** A solver over a compiled core: the facade only reshapes; the core validates and solves. */
 export function coreSolver(backend: BackendName, core: CoreBackend, skipped: Solver['skipped']): Solver {
   const solve = (problem: unknown, options?: SolveOptions): SolveResult => {
@@ -217,9 +221,6 @@ export function coreSolver(backend: BackendName, core: CoreBackend, skipped: Sol
     try {
       const { deadline, tolerance, maxIterations } = checkMinPruningOptions(options);
       const p = toProblemShape(problem, { requireBudget: false });
-      // Deadline mode with energy caps or minimum pruning exists in the TypeScript
-      // reference only this release: run it there rather than let the core ignore them.
-      if (needsReference(p)) return minPruningTs(problem as Parameters<typeof minPruningTs>[0], options);
       const c = columnsOf(p);
       return core.minPruning(scalarsOf(p), c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9], deadline, tolerance, maxIterations) as MinPruningResult;
     } catch (e) {
@@ -232,16 +233,6 @@ export function coreSolver(backend: BackendName, core: CoreBackend, skipped: Sol
       if (!Array.isArray(problems)) {
         throw new JcpbaError('invalid-input', 'problems must be an array of problems (the fading realizations of one drop)', 'problems');
       }
-      // Plans with energy caps or minimum pruning: the TypeScript reference only, this release.
-      if (
-        problems.some((q) => {
-          try {
-            return needsReference(toProblemShape(q));
-          } catch {
-            return false; // packBatch reports it, with the problem's index
-          }
-        })
-      ) return planTs(problems as Parameters<typeof planTs>[0], options);
       const b = packBatch(problems);
       const c = b.columns;
       const json = core.plan(
@@ -265,7 +256,7 @@ export function coreSolver(backend: BackendName, core: CoreBackend, skipped: Sol
         o.maxIterations,
         o.convergenceExponent,
       );
-      return (JSON.parse(json) as PlanResult[]).map((p) => (p.policy === 'adaptive' ? { ...p, budgets: Float64Array.from(p.budgets) } : p));
+      return (JSON.parse(json, planNumber) as PlanResult[]).map((p) => (p.policy === 'adaptive' ? { ...p, budgets: Float64Array.from(p.budgets) } : p));
     } catch (e) {
       throw asJcpbaError(e);
     }

@@ -7,7 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { CLIENT_FIELDS, METHODS, createSolver, generate } from '../../dist/ts/index.js';
+import { CLIENT_FIELDS, METHODS, createSolver, generate, solve } from '../../dist/ts/index.js';
 import { defaultWasmNoSimdUrl, defaultWasmUrl, loadWasm, wasmSimdSupported } from '../../dist/bindings/wasm.js';
 import { coreSolver } from '../../dist/ts/solvers.js';
 import { randomProblem, rngFor } from '../helpers.mjs';
@@ -21,13 +21,32 @@ function problems() {
   const out = [];
   for (let i = 0; i < 30; i++) out.push(randomProblem(rng, 1 + Math.floor(rng.uniform() ** 2 * 200)));
   for (const clients of [1, 3, 17, 100, 1000]) out.push(generate({ clients, seed: 12 }));
-  return out.map((p) => ({
+  const plain = out.map((p) => ({
     bandwidthHz: p.bandwidthHz,
     noisePsdWPerHz: p.noisePsdWPerHz,
     payloadBits: p.payloadBits,
     pruningBudget: p.pruningBudget,
     clients: Object.fromEntries(CLIENT_FIELDS.map((f) => [f, [...p[f]]])),
   }));
+  // Energy caps binding on about a third of the clients (the kinks, the cap floors and the
+  // cap's box ends run on the vector kernels too): each client capped halfway between its
+  // energy at uniform-prune-bandwidth's point and at the uncapped optimum where the former
+  // is lower, the others uncapped (null).
+  for (const clients of [100, 1000]) {
+    const p = generate({ clients, seed: 13 });
+    const opt = solve(p, { method: 'optimal' });
+    const start = solve(p, { method: 'uniform-prune-bandwidth' });
+    const cap = Array.from(opt.energy, (e, k) => (start.energy[k] < e ? start.energy[k] + 0.5 * (e - start.energy[k]) : null));
+    assert.ok(cap.filter((c) => c !== null).length > clients / 5);
+    plain.push({
+      bandwidthHz: p.bandwidthHz,
+      noisePsdWPerHz: p.noisePsdWPerHz,
+      payloadBits: p.payloadBits,
+      pruningBudget: p.pruningBudget,
+      clients: { ...Object.fromEntries(CLIENT_FIELDS.map((f) => [f, [...p[f]]])), computePowerW: [...p.computePowerW], energyCapJ: cap },
+    });
+  }
+  return plain;
 }
 
 /** [latency, lowerBound, upperBound] of every method on every problem. */

@@ -68,19 +68,20 @@ export function planJson(
   return `${JSON.stringify(out, null, 2)}\n`;
 }
 
-/** People's table: each plan's budget, rounds, fine-tuning time in hours, and the saving against equal. */
+/** People's table: each plan's budget, rounds, fine-tuning time in hours and energy in MJ (MODEL.md 11.1), and the saving against equal. */
 export function planTable(
   plans: PlanResult[],
   equalSeconds: number,
   info: { backend: string; rounds0: number; pruningLimit: number; convergenceExponent: number; realizations: number; rounds0Note?: string },
 ): string {
-  const header = ['method', 'policy', 'budget', 'rounds', 'fine-tuning (h)', 'saving vs equal'];
+  const header = ['method', 'policy', 'budget', 'rounds', 'fine-tuning (h)', 'energy (MJ)', 'saving vs equal'];
   const rows = plans.map((p) => [
     p.method,
     p.policy,
     p.policy === 'static' ? p.budget.toFixed(4) : `${p.meanPruning.toFixed(4)} (mean)`,
     p.policy === 'static' ? String(p.rounds) : (p.fineTuningSeconds / p.meanRoundLatency).toFixed(1),
     (p.fineTuningSeconds / 3600).toFixed(3),
+    (p.fineTuningJoules / 1e6).toFixed(3),
     `${((1 - p.fineTuningSeconds / equalSeconds) * 100).toFixed(1)}%`,
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));

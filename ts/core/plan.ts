@@ -31,6 +31,7 @@ import { roundLatency } from './bandwidth.js';
 import { optimal } from './optimal.js';
 import { weighted } from './pruning.js';
 import { minimumPruning } from './energy.js';
+import { accounting } from './accounting.js';
 
 /** Largest accepted `rounds0`: round counts stay exact whole numbers in a double. */
 export const MAX_ROUNDS0 = 1e9;
@@ -82,8 +83,12 @@ export interface StaticPlan {
   rounds: number;
   /** rounds x meanRoundLatency, s. */
   fineTuningSeconds: number;
+  /** The fine-tuning energy, rounds x meanRoundEnergy, J (MODEL.md 11.1). */
+  fineTuningJoules: number;
   /** Mean over the realizations of the round latency at the budget, s. */
   meanRoundLatency: number;
+  /** Mean over the realizations of the round's total energy sum_k E_k at the budget, J. */
+  meanRoundEnergy: number;
   /** Mean over the realizations of sum_k w_k rho_k at the budget. */
   meanPruning: number;
   /** `exact` only: a certified bracket on the least fine-tuning time, s. */
@@ -106,8 +111,16 @@ export interface AdaptivePlan {
   price: number;
   /** rounds0 x price, s (not rounded up to whole rounds). */
   fineTuningSeconds: number;
+  /**
+   * The fine-tuning energy, J (MODEL.md 11.1): rounds0 x sum_r E_r / sum_r pi(P_r), E_r the
+   * total energy of a round of realization r at its budget (the expected rounds times the
+   * mean energy per round, as fineTuningSeconds is for time).
+   */
+  fineTuningJoules: number;
   /** Mean over the realizations of the round latency at each one's budget, s. */
   meanRoundLatency: number;
+  /** Mean over the realizations of the round's total energy at their budgets, J. */
+  meanRoundEnergy: number;
   /** Mean of the budgets. */
   meanPruning: number;
   /** The budget of each realization. */
@@ -225,6 +238,8 @@ function nextUp(x: number): number {
 /** One realization's solve at one budget. */
 interface Sol {
   latency: number;
+  /** sum_k E_k of the point, J (Infinity without one). */
+  energy: number;
   lower: number;
   pruning: number;
   converged: boolean;
@@ -236,10 +251,13 @@ interface Sol {
 interface Level {
   budget: number;
   latency: number;
+  /** Mean total energy per round, J. */
+  energy: number;
   lower: number;
   pruning: number;
   converged: boolean;
   latencies: Float64Array;
+  energies: Float64Array;
   /** The points, kept while a larger budget may start from them. */
   points?: Sol[];
 }
@@ -328,6 +346,7 @@ class Drop {
       const latency = roundLatency(inst, res.pruning, res.bandwidth);
       return {
         latency,
+        energy: accounting(inst, res.pruning, res.bandwidth).energyTotal,
         lower: res.lowerBound,
         pruning: weighted(inst.w, res.pruning),
         converged: res.converged,
@@ -339,10 +358,11 @@ class Drop {
     if (s.status === 'infeasible') {
       // Energy caps no point meets at this budget (MODEL.md 11.2): no round at this budget
       // ends, and no smaller budget does better.
-      return { latency: Infinity, lower: Infinity, pruning: NaN, converged: true, rho: new Float64Array(0), b: new Float64Array(0) };
+      return { latency: Infinity, energy: Infinity, lower: Infinity, pruning: NaN, converged: true, rho: new Float64Array(0), b: new Float64Array(0) };
     }
     return {
       latency: s.latency,
+      energy: s.energyTotal,
       lower: s.lowerBound ?? s.latency,
       pruning: weighted(inst.w, s.pruning),
       converged: s.status === 'converged',
@@ -357,18 +377,22 @@ class Drop {
     const points: Sol[] = [];
     for (let r = 0; r < n; r++) points.push(this.solveOne(r, budget, start?.[r]));
     let latency = 0;
+    let energy = 0;
     let lower = 0;
     let pruning = 0;
     let converged = true;
     const latencies = new Float64Array(n);
+    const energies = new Float64Array(n);
     points.forEach((s, r) => {
       latency += s.latency;
+      energy += s.energy;
       lower += s.lower;
       pruning += s.pruning;
       converged = converged && s.converged;
       latencies[r] = s.latency;
+      energies[r] = s.energy;
     });
-    const level: Level = { budget, latency: latency / n, lower: lower / n, pruning: pruning / n, converged, latencies };
+    const level: Level = { budget, latency: latency / n, energy: energy / n, lower: lower / n, pruning: pruning / n, converged, latencies, energies };
     if (keep) level.points = points;
     return level;
   }
@@ -484,7 +508,9 @@ function staticExact(d: Drop): [StaticPlan, Level] {
     budget: node.level.budget,
     rounds: node.rounds,
     fineTuningSeconds: j,
+    fineTuningJoules: node.rounds * node.level.energy,
     meanRoundLatency: node.level.latency,
+    meanRoundEnergy: node.level.energy,
     meanPruning: node.level.pruning,
     lowerBound: Math.min(lower, j),
     upperBound: j,
@@ -532,7 +558,9 @@ function staticGrid(d: Drop): [StaticPlan, Level] {
     budget: level.budget,
     rounds: d.rounds(level.budget),
     fineTuningSeconds: j,
+    fineTuningJoules: d.rounds(level.budget) * level.energy,
     meanRoundLatency: level.latency,
+    meanRoundEnergy: level.energy,
     meanPruning: level.pruning,
     evaluations,
     status: planStatus(converged, j),
@@ -616,9 +644,12 @@ function brent(a0: number, b0: number, x0: number, fx0: number, xtol: number, f:
 interface Chooser {
   /** T*_r at the grid budgets. */
   grid: Float64Array;
-  /** The current budget and its latency. */
+  /** The total energy per round at the grid budgets, J. */
+  gridEnergy: Float64Array;
+  /** The current budget, its latency and its total energy per round. */
   budget: number;
   latency: number;
+  energy: number;
 }
 
 /** Golden-section steps of the refinement, at most. */
@@ -679,6 +710,13 @@ class OneSearch {
   known(p: number): number {
     let found = NaN;
     for (const [q, s] of this.seen) if (q === p) found = s.latency;
+    return found;
+  }
+
+  /** The total energy per round at a budget already solved (as `known`). */
+  energyAt(p: number): number {
+    let found = NaN;
+    for (const [q, s] of this.seen) if (q === p) found = s.energy;
     return found;
   }
 
@@ -746,12 +784,14 @@ function adaptive(d: Drop, seed?: Level): AdaptivePlan {
   const pmax = d.pruningLimit;
   const top = Math.min(d.cap, pmax);
   const solvesBefore = d.solves;
-  const finish = (budgets: Float64Array, latencies: Float64Array, iterations: number, converged: boolean): AdaptivePlan => {
+  const finish = (budgets: Float64Array, latencies: Float64Array, energies: Float64Array, iterations: number, converged: boolean): AdaptivePlan => {
     let latency = 0;
+    let energy = 0;
     let pruning = 0;
     let progress = 0;
     for (let r = 0; r < budgets.length; r++) {
       latency += latencies[r];
+      energy += energies[r];
       pruning += budgets[r];
       progress += d.progress(budgets[r]);
     }
@@ -761,7 +801,9 @@ function adaptive(d: Drop, seed?: Level): AdaptivePlan {
       policy: 'adaptive',
       price,
       fineTuningSeconds: d.rounds0 * price,
+      fineTuningJoules: d.rounds0 * (energy / progress),
       meanRoundLatency: latency / n,
+      meanRoundEnergy: energy / n,
       meanPruning: pruning / n,
       budgets,
       iterations,
@@ -772,7 +814,7 @@ function adaptive(d: Drop, seed?: Level): AdaptivePlan {
   if (!(pmax < Infinity) || !(top > d.floor)) {
     // Nothing to trade: the largest budget is best for every realization.
     const level = d.level(top, undefined, false);
-    return finish(new Float64Array(n).fill(top), level.latencies, 0, level.converged);
+    return finish(new Float64Array(n).fill(top), level.latencies, level.energies, 0, level.converged);
   }
   const cells = ADAPTIVE_GRID;
   const gridBudgets = Array.from({ length: cells + 1 }, (_, j) => (j === cells ? top : d.floor + (top - d.floor) * (j / cells)));
@@ -780,14 +822,16 @@ function adaptive(d: Drop, seed?: Level): AdaptivePlan {
   const choosers: Chooser[] = [];
   for (let r = 0; r < n; r++) {
     const grid = new Float64Array(cells + 1);
+    const gridEnergy = new Float64Array(cells + 1);
     let prev: Sol | undefined;
     gridBudgets.forEach((p, j) => {
       const s = d.solveOne(r, p, prev);
       converged = converged && s.converged;
       grid[j] = s.latency;
+      gridEnergy[j] = s.energy;
       prev = s;
     });
-    choosers.push({ grid, budget: 0, latency: 0 });
+    choosers.push({ grid, gridEnergy, budget: 0, latency: 0, energy: 0 });
   }
   // Start from the best common budget of the grid (and of the static plan).
   let lambda = Infinity;
@@ -802,6 +846,7 @@ function adaptive(d: Drop, seed?: Level): AdaptivePlan {
       for (const c of choosers) {
         c.budget = gridBudgets[j];
         c.latency = c.grid[j];
+        c.energy = c.gridEnergy[j];
       }
     }
   }
@@ -812,6 +857,7 @@ function adaptive(d: Drop, seed?: Level): AdaptivePlan {
       choosers.forEach((c, r) => {
         c.budget = seed.budget;
         c.latency = seed.latencies[r];
+        c.energy = seed.energies[r];
       });
     }
   }
@@ -820,7 +866,8 @@ function adaptive(d: Drop, seed?: Level): AdaptivePlan {
     // Feasibility only grows with the budget: a realization without a point at the top
     // budget has none at all, and the plan is infeasible.
     const atTop = Float64Array.from(choosers, (c) => c.grid[cells]);
-    if (atTop.some((t) => !(t < Infinity))) return finish(new Float64Array(n).fill(top), atTop, 0, converged);
+    const energyAtTop = Float64Array.from(choosers, (c) => c.gridEnergy[cells]);
+    if (atTop.some((t) => !(t < Infinity))) return finish(new Float64Array(n).fill(top), atTop, energyAtTop, 0, converged);
     // Else every realization has a point between the grid's last budget and the top one
     // (Pmax, where progress ends): bisect for a common budget with progress.
     let lo = gridBudgets[cells - 1];
@@ -836,10 +883,11 @@ function adaptive(d: Drop, seed?: Level): AdaptivePlan {
         choosers.forEach((c, r) => {
           c.budget = mid;
           c.latency = level.latencies[r];
+          c.energy = level.energies[r];
         });
       } else lo = mid;
     }
-    if (!(lambda < Infinity)) return finish(new Float64Array(n).fill(top), atTop, 0, false);
+    if (!(lambda < Infinity)) return finish(new Float64Array(n).fill(top), atTop, energyAtTop, 0, false);
   }
   // The budget to about a tenth of sqrt(tolerance) of its range: g is then within about
   // 1% of the tolerance of its minimum where the minimum is smooth.
@@ -877,6 +925,8 @@ function adaptive(d: Drop, seed?: Level): AdaptivePlan {
       if (bt + price.pen(bx) < c.latency + price.pen(c.budget)) {
         c.budget = bx;
         c.latency = bt;
+        // The grid's point keeps the grid's solve (its latency is the grid's too).
+        c.energy = bx === x ? choosers[r].gridEnergy[bestJ] : search.energyAt(bx);
       }
     }
     let latency = 0;
@@ -896,6 +946,7 @@ function adaptive(d: Drop, seed?: Level): AdaptivePlan {
   return finish(
     Float64Array.from(choosers, (c) => c.budget),
     Float64Array.from(choosers, (c) => c.latency),
+    Float64Array.from(choosers, (c) => c.energy),
     iterations,
     converged && settled,
   );
@@ -906,7 +957,7 @@ export function checkSameClients(
   problems: { computeSeconds: Float64Array; dataWeight: Float64Array; maxPruning: Float64Array; minPruning?: Float64Array }[],
 ): void {
   const first = problems[0];
-  const share = 'the realizations of a plan share their clients (K, dataWeight, maxPruning)';
+  const share = 'the realizations of a plan share their clients (K, dataWeight, maxPruning, minPruning)';
   const rmin = (p: { minPruning?: Float64Array }, k: number) => (p.minPruning === undefined || p.minPruning.length === 0 ? 0 : p.minPruning[k]);
   for (let i = 1; i < problems.length; i++) {
     const p = problems[i];

@@ -28,12 +28,25 @@
 //! Q(D) is infeasible exactly when D is below the round latency with every client at its
 //! cap and the best split of the band (block B at rho = rmax: `optimal` with the budget
 //! removed), which is then reported as the least feasible deadline.
+//!
+//! Minimum pruning and energy caps (MODEL.md sections 11.2 and 12): each box is
+//! [rmin_k, rmax_k] (so the least pruning is at least sum_k w_k rmin_k), and client k's
+//! least pruning with b Hz is max(rho_T(b), rho_E(b)), both convex and decreasing:
+//! `optimal`'s boxes and per-client solution with the cap's kink carry over, and every
+//! need at full pruning or at the least pruning takes the cap's floor too. The least
+//! feasible deadline is block B at full pruning with the caps' floors; when the caps alone
+//! rule out every deadline (a client fails its cap condition, or the floors at full
+//! pruning exceed the band) it is None and `infeasible_clients` says why.
 
 // The numerics mirror ts/ line by line: index loops over the client columns, and negated
 // comparisons (`!(x < y)`) wherever NaN must take the same branch as in the reference.
 #![allow(clippy::needless_range_loop, clippy::neg_cmp_op_on_partial_ord)]
 
-use crate::bandwidth::{bandwidth_block, round_latency};
+use crate::bandwidth::{bandwidth_block, bandwidth_block_floors, round_latency};
+use crate::energy::{
+    bandwidth_floors, cap_bandwidth, cap_pruning, compute_power, fixed_energy, total,
+    unreachable_caps, upload_allowance,
+};
 use crate::error::Error;
 use crate::instance::{instance, Instance};
 use crate::optimal::{boxes, price_response, rho_noise_scale, stationarity, Workspace, RHO_NOISE};
@@ -79,8 +92,13 @@ pub struct MinPruning {
     pub client_latency: Vec<f64>,
     /// Price evaluations.
     pub iterations: u32,
-    /// The least feasible deadline, seconds; only when infeasible.
+    /// The least feasible deadline, seconds; only when infeasible, and None then when the
+    /// energy caps alone rule out every deadline (MODEL.md 11.2).
     pub min_deadline: Option<f64>,
+    /// Only when infeasible with `min_deadline` None: the clients (0-based, ascending)
+    /// that fail their cap condition, or empty when the caps' floors at full pruning
+    /// together exceed the band.
+    pub infeasible_clients: Option<Vec<usize>>,
 }
 
 fn deadline_error() -> Error {
@@ -152,7 +170,7 @@ fn meet_deadline(
     scale_up_onto_band(&mut bandwidth, sum, inst.bandwidth_hz);
     for k in 0..k_count {
         pruning[k] = if fixed(ws, k) {
-            0.0
+            inst.rmin_at(k)
         } else {
             least_pruning(inst, k, d, bandwidth[k])
         };
@@ -179,7 +197,7 @@ fn scale_up_onto_band(bandwidth: &mut [f64], sum: f64, b_total: f64) {
     }
 }
 
-fn infeasible(d: f64, min_deadline: f64) -> MinPruning {
+fn infeasible(d: f64, min_deadline: Option<f64>, infeasible_clients: Option<Vec<usize>>) -> MinPruning {
     MinPruning {
         deadline: d,
         status: Status::Infeasible,
@@ -191,7 +209,8 @@ fn infeasible(d: f64, min_deadline: f64) -> MinPruning {
         bandwidth: Vec::new(),
         client_latency: Vec::new(),
         iterations: 0,
-        min_deadline: Some(min_deadline),
+        min_deadline,
+        infeasible_clients,
     }
 }
 
@@ -226,6 +245,7 @@ fn finish(
         client_latency,
         iterations,
         min_deadline: None,
+        infeasible_clients: None,
     }
 }
 
@@ -269,43 +289,93 @@ fn precise_window(inst: &Instance, k: usize, rho: f64, t: f64) -> f64 {
 /// Client k's box at D from the compensated time window: the ends of the box are the
 /// bandwidth needs the dual bound adds up, so their accuracy is the certificate's.
 /// The box's logarithms and G at both ends (what optimal::price_response reads) follow.
+/// Only the ends the deadline binds (an end the cap binds is its floor, energy.rs), and
+/// never past the cap's kink.
 fn precise_box(inst: &Instance, ws: &mut Workspace, k: usize, d: f64) {
     let (a, bits) = (inst.a[k], inst.payload_bits);
     let (cc, ss, kk) = (inst.phi_c * inst.c[k], inst.phi_s * bits, ws.kk[k]);
-    let lo = precise_window(inst, k, inst.rmax[k], d);
+    let rmin = inst.rmin_at(k);
+    let (cap_lo, cap_hi, kink) = match ws.caps.as_ref() {
+        Some(caps) => (
+            caps.lower[k],
+            caps.upper[k],
+            if caps.kink[k] {
+                kink_bandwidth(inst, caps.e_c[k], caps.e_h[k], k, d)
+            } else {
+                None
+            },
+        ),
+        None => (false, false, None),
+    };
+    let lo = if cap_lo {
+        0.0
+    } else {
+        precise_window(inst, k, inst.rmax[k], d)
+    };
     if lo > 0.0 {
         let b = rate_inverse(a, inst.payload(inst.rmax[k]) / lo);
-        ws.b_lo[k] = b;
-        ws.box_lo[k] = b.ln();
-        let (g, dg) = stationarity(a, cc, bits, ss, kk, b);
-        ws.g_lo[k] = g;
-        ws.d_lo[k] = dg;
-    }
-    if ws.b_hi[k] < f64::INFINITY {
-        let hi = precise_window(inst, k, 0.0, d);
-        if hi > 0.0 {
-            let b = rate_inverse(a, bits / hi);
-            ws.b_hi[k] = b;
-            ws.box_hi[k] = b.ln();
+        if kink.map_or(true, |x| b < x) {
+            ws.b_lo[k] = b;
+            ws.box_lo[k] = b.ln();
             let (g, dg) = stationarity(a, cc, bits, ss, kk, b);
-            ws.g_hi[k] = g;
-            ws.d_hi[k] = dg;
+            ws.g_lo[k] = g;
+            ws.d_lo[k] = dg;
+        }
+    }
+    if ws.b_hi[k] < f64::INFINITY && !cap_hi {
+        let hi = precise_window(inst, k, rmin, d);
+        if hi > 0.0 {
+            let b = rate_inverse(a, inst.payload(rmin) / hi);
+            if kink.map_or(true, |x| b > x) {
+                ws.b_hi[k] = b;
+                ws.box_hi[k] = b.ln();
+                let (g, dg) = stationarity(a, cc, bits, ss, kk, b);
+                ws.g_hi[k] = g;
+                ws.d_hi[k] = dg;
+            }
         }
     }
 }
 
-/// rho(b) = clip(U(b) / V(b) - T / V(b), 0, rmax): the least pruning with which client k
-/// meets T with b Hz (0 when pruning removes nothing, V = 0).
+/// Where client k's two needs at D cross (MODEL.md 11.2: the upload windows
+/// D - t0 - c m and H - c' m, m = 1 - phi_c rho, are affine in rho), as `optimal` places
+/// its kink: the bandwidth there, None when it is not inside the box.
+fn kink_bandwidth(inst: &Instance, c1: f64, h: f64, k: usize, d: f64) -> Option<f64> {
+    let m = (d - inst.t0[k] - h) / (inst.c[k] - c1);
+    let rho = (1.0 - m) / inst.phi_c;
+    if !(rho > inst.rmin_at(k) && rho < inst.rmax[k]) {
+        return None;
+    }
+    let window = inst
+        .upload_window(k, rho, d)
+        .min(h - (1.0 - inst.phi_c * rho) * c1);
+    if window > 0.0 {
+        Some(rate_inverse(inst.a[k], inst.payload(rho) / window))
+    } else {
+        None
+    }
+}
+
+/// rho(b) = clip(U(b) / V(b) - T / V(b), rmin, rmax): the least pruning with which client
+/// k meets T with b Hz (rmin when pruning removes nothing, V = 0), and with a cap the least
+/// that meets both T and the cap (MODEL.md 11.2).
 fn pruning_for(inst: &Instance, k: usize, t: f64, b: f64) -> f64 {
     let r = (b * (inst.a[k] / b).ln_1p()) / LN2;
     let upload = inst.payload_bits / r;
     let v = inst.prunable(k, upload);
+    let lo = inst.rmin_at(k);
     if !(v > 0.0) {
-        return 0.0;
+        return lo;
     }
-    let rho = inst.unpruned(k, upload) / v - t / v;
-    if rho < 0.0 {
-        0.0
+    let mut rho = inst.unpruned(k, upload) / v - t / v;
+    if inst.cap_at(k) < f64::INFINITY {
+        let e = cap_pruning(inst, k, upload);
+        if e > rho {
+            rho = e;
+        }
+    }
+    if rho < lo {
+        lo
     } else if rho > inst.rmax[k] {
         inst.rmax[k]
     } else {
@@ -337,17 +407,42 @@ fn least_pruning(inst: &Instance, k: usize, t: f64, b: f64) -> f64 {
     rho
 }
 
-/// Whether pruning saves client k no bandwidth at this deadline (rmax = 0, or nothing
-/// prunable): it keeps its unpruned need and prunes nothing.
+/// Whether pruning saves client k no bandwidth at this deadline (rmax = rmin, or nothing
+/// prunable): it keeps its need at rmin and prunes rmin.
 fn fixed(ws: &Workspace, k: usize) -> bool {
     ws.b_lo[k] >= ws.b_hi[k]
 }
 
-/// The least feasible deadline: block B's latency at full pruning, and its split.
+/// The least feasible deadline: block B's latency at full pruning, and its split, with
+/// the caps' floors at full pruning (the caller has checked that they fit the band).
 fn least_deadline(inst: &Instance, full: &[f64]) -> (f64, Vec<f64>) {
     let mut b = vec![0.0; inst.clients];
-    let t = bandwidth_block(inst, full, &mut b).0;
+    if !inst.has_caps() {
+        let t = bandwidth_block(inst, full, &mut b).0;
+        return (t, b);
+    }
+    let mut floors = vec![0.0; inst.clients];
+    bandwidth_floors(inst, full, &mut floors);
+    let t = bandwidth_block_floors(inst, full, &mut b, false, &floors).0;
     (t, b)
+}
+
+/// Why the caps alone rule out every deadline (MODEL.md 11.2), or None when they do not:
+/// the clients failing their cap condition, else empty when the caps' floors at full
+/// pruning exceed the band.
+fn caps_rule_out(inst: &Instance, full: &[f64]) -> Option<Vec<usize>> {
+    if !inst.has_caps() {
+        return None;
+    }
+    let bad = unreachable_caps(inst);
+    if !bad.is_empty() {
+        return Some(bad);
+    }
+    let mut floors = vec![0.0; inst.clients];
+    if !bandwidth_floors(inst, full, &mut floors).is_empty() || !(total(&floors) <= inst.bandwidth_hz) {
+        return Some(Vec::new());
+    }
+    None
 }
 
 /// The rounding noise of sum_k b_k in the dual, from the clients at an end of their box
@@ -369,12 +464,29 @@ fn box_noise(inst: &Instance, d: f64, b: &[f64], rho: &[f64], interior: Option<&
         }
         let window = inst.upload_window(k, rho[k], d);
         let kept = 1.0 - inst.phi_s * rho[k];
-        let q_error =
+        let mut q_error =
             U * (5.0 + 1.0 / kept) + (8.0 * U * U * (d + inst.t0[k] + inst.c[k])) / window;
+        let cap = inst.cap_at(k);
+        if cap < f64::INFINITY {
+            // The cap's floor, q_E = S m_s / A with A = (Ebar - E0 - e c m_c) / p in plain
+            // arithmetic: a few ulps of Ebar + E0 + e c relative to p A.
+            let allowance = upload_allowance(inst, k, rho[k]);
+            let (e0, ec) = cap_terms(inst, k);
+            if allowance > 0.0 {
+                q_error = q_error.max(
+                    U * (5.0 + 1.0 / kept) + (4.0 * U * (cap + e0 + ec)) / (inst.p[k] * allowance),
+                );
+            }
+        }
         let condition = 1.0 + (2.0 * b[k]) / inst.a[k];
         noise += b[k] * (3e-15 + (1.0 + condition) * (q_error + 2.0 * U));
     }
     2.0 * noise
+}
+
+/// E0_k and e_k c_k, J: the energy pruning does not touch and the compute energy unpruned.
+fn cap_terms(inst: &Instance, k: usize) -> (f64, f64) {
+    (fixed_energy(inst, k), compute_power(inst, k) * inst.c[k])
 }
 
 /// Full pruning and the price response's point below y_full: `cap`, each client's full
@@ -412,12 +524,13 @@ fn deadline_boxes(inst: &Instance, ws: &mut Workspace, dd: f64) -> bool {
     true
 }
 
-/// Full pruning: rmax, unless pruning changes no latency (it is then never worth its cost).
+/// Full pruning: rmax, unless pruning changes no latency (it is then never worth its
+/// cost: rmin).
 fn full_pruning(inst: &Instance) -> Vec<f64> {
     if inst.phi_c > 0.0 || inst.phi_s > 0.0 {
         inst.rmax.to_vec()
     } else {
-        vec![0.0; inst.clients]
+        (0..inst.clients).map(|k| inst.rmin_at(k)).collect()
     }
 }
 
@@ -428,7 +541,7 @@ fn full_pruning_point(inst: &Instance, ws: &Workspace, cap: Vec<f64>) -> FullPru
     let mut band = 0.0;
     for k in 0..k_count {
         if fixed(ws, k) {
-            rho[k] = 0.0;
+            rho[k] = inst.rmin_at(k);
             bandwidth[k] = ws.b_hi[k];
         } else {
             bandwidth[k] = ws.b_lo[k];
@@ -449,14 +562,20 @@ fn needs(inst: &Instance, ws: &Workspace, d: f64, full: &FullPruning) -> Needs {
     let k_count = inst.clients;
     let mut need = vec![0.0; k_count];
     let mut need_hi = vec![0.0; k_count];
+    let capped = inst.has_caps();
     for k in 0..k_count {
+        let rmin = inst.rmin_at(k);
         let lo = precise_window(inst, k, full.cap[k], d);
-        let hi = precise_window(inst, k, 0.0, d);
+        let hi = precise_window(inst, k, rmin, d);
         need_hi[k] = if hi > 0.0 {
-            rate_inverse(inst.a[k], inst.payload_bits / hi)
+            rate_inverse(inst.a[k], inst.payload(rmin) / hi)
         } else {
             f64::INFINITY
         };
+        // With a cap, at least its floor (MODEL.md 11.2).
+        if capped {
+            need_hi[k] = need_hi[k].max(cap_bandwidth(inst, k, rmin));
+        }
         need[k] = if fixed(ws, k) {
             need_hi[k]
         } else if lo > 0.0 {
@@ -464,6 +583,9 @@ fn needs(inst: &Instance, ws: &Workspace, d: f64, full: &FullPruning) -> Needs {
         } else {
             f64::INFINITY
         };
+        if capped && !fixed(ws, k) {
+            need[k] = need[k].max(cap_bandwidth(inst, k, full.cap[k]));
+        }
     }
     let mut extra = 0.0;
     for k in 0..k_count {
@@ -505,7 +627,8 @@ fn start_point(
     })
 }
 
-/// Every client meeting D unpruned, scaled up onto the band, when that fits it.
+/// Every client meeting D (and its cap) at its least pruning rmin_k, scaled up onto the
+/// band, when that fits it.
 fn unpruned_point(inst: &Instance, needs: &Needs) -> Option<Point> {
     let mut sum_hi = 0.0;
     for k in 0..inst.clients {
@@ -516,10 +639,19 @@ fn unpruned_point(inst: &Instance, needs: &Needs) -> Option<Point> {
     }
     let mut bandwidth = needs.unpruned.clone();
     scale_up_onto_band(&mut bandwidth, sum_hi, inst.bandwidth_hz);
+    if inst.rmin.is_empty() {
+        return Some(Point {
+            pruning: vec![0.0; inst.clients],
+            bandwidth,
+            weighted: 0.0,
+        });
+    }
+    let pruning = inst.rmin.to_vec();
+    let weighted = weighted(&inst.w, &pruning);
     Some(Point {
-        pruning: vec![0.0; inst.clients],
+        pruning,
         bandwidth,
-        weighted: 0.0,
+        weighted,
     })
 }
 
@@ -676,17 +808,21 @@ pub fn min_pruning_instance(
     // deadline would overflow.)
     let dd = (d * (1.0 + LATENCY_ROUNDING)).min(f64::MAX);
     let full = full_pruning(inst);
+    if let Some(clients) = caps_rule_out(inst, &full) {
+        return infeasible(d, None, Some(clients));
+    }
     if !deadline_boxes(inst, &mut ws, dd) {
-        return infeasible(d, least_deadline(inst, &full).0);
+        return infeasible(d, Some(least_deadline(inst, &full).0), None);
     }
     let full = full_pruning_point(inst, &ws, full);
     let needs = needs(inst, &ws, d, &full);
     let start = match start_point(inst, &ws, d, &full, &needs) {
         Ok(point) => point,
-        Err(min_deadline) => return infeasible(d, min_deadline),
+        Err(min_deadline) => return infeasible(d, Some(min_deadline), None),
     };
     if let Some(point) = unpruned_point(inst, &needs) {
-        return finish(inst, d, point, 0.0, 0, true);
+        let lower = point.weighted;
+        return finish(inst, d, point, lower, 0, true);
     }
     let (y_full, lower) = full_pruning_dual(inst, &ws, dd, &full);
     let at = Deadline { d, dd, full, needs };

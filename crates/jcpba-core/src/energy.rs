@@ -17,6 +17,8 @@
 use crate::instance::Instance;
 use crate::pruning::weighted;
 use crate::rate::{rate, rate_inverse, LN2};
+use crate::simd::columns::{gather, scatter};
+use crate::simd::{dispatch, math, Kernel, Lanes, Mask};
 
 /// Relative slack of the cap check: a returned point meets every cap to 1e-12 relative
 /// (the accuracy contract, MODEL.md section 6).
@@ -80,7 +82,8 @@ pub fn broken_caps(inst: &Instance, rho: &[f64], b: &[f64]) -> Vec<usize> {
         return out;
     }
     for k in 0..inst.clients {
-        if !meets_cap(inst, k, client_energy(inst, k, rho[k], b[k])) {
+        // An uncapped client meets its cap whatever its energy: none is computed.
+        if is_capped(inst, k) && !meets_cap(inst, k, client_energy(inst, k, rho[k], b[k])) {
             out.push(k);
         }
     }
@@ -157,6 +160,91 @@ pub fn cap_bandwidth(inst: &Instance, k: usize, rho: f64) -> f64 {
         i += 1;
     }
     b
+}
+
+/// cap_bandwidth for every capped client at once, client k at pruning rho[k], to out[k]
+/// (uncapped clients are left alone): the same operations on the vector lanes of the
+/// instance's level (simd), the capped clients packed `N` to a vector. The scalar level
+/// computes exactly what cap_bandwidth does; the vector ones agree to a few ulps (their
+/// ln and log1p are the polynomial kernels'), and the nudges make the energy as computed
+/// there meet the cap, so the scalar energy meets it to well within CAP_SLACK.
+pub fn cap_bandwidths(inst: &Instance, capped: &[usize], rho: &[f64], out: &mut [f64]) {
+    dispatch(
+        inst.level,
+        CapBandwidths {
+            inst,
+            capped,
+            rho,
+            out,
+        },
+    );
+}
+
+/// The clients (ascending) with a finite cap.
+pub fn capped_clients(inst: &Instance) -> Vec<usize> {
+    if inst.cap.is_empty() {
+        return Vec::new();
+    }
+    (0..inst.clients).filter(|&k| is_capped(inst, k)).collect()
+}
+
+struct CapBandwidths<'a, 'b> {
+    inst: &'a Instance<'b>,
+    capped: &'a [usize],
+    rho: &'a [f64],
+    out: &'a mut [f64],
+}
+
+impl<'a, 'b> Kernel for CapBandwidths<'a, 'b> {
+    type Output = ();
+
+    #[inline(always)]
+    fn run<V: Lanes>(self) {
+        let inst = self.inst;
+        let (one, zero, inf) = (V::splat(1.0), V::splat(0.0), V::splat(f64::INFINITY));
+        let bits = V::splat(inst.payload_bits);
+        let (phi_c, phi_s) = (V::splat(inst.phi_c), V::splat(inst.phi_s));
+        let nudge = V::splat(NUDGE);
+        for idx in self.capped.chunks(V::N) {
+            let a = gather::<V>(&inst.a, idx, 1.0);
+            let c = gather::<V>(inst.c, idx, 0.0);
+            let p = gather::<V>(&inst.p, idx, 1.0);
+            let e = if inst.e.is_empty() {
+                zero
+            } else {
+                gather::<V>(&inst.e, idx, 0.0)
+            };
+            let e0 = if inst.e0.is_empty() {
+                zero
+            } else {
+                gather::<V>(&inst.e0, idx, 0.0)
+            };
+            let cap = gather::<V>(&inst.cap, idx, 1.0);
+            let rho = gather::<V>(self.rho, idx, 0.0);
+            // upload_allowance, energy_at and payload on lanes, in their order.
+            let compute = e * c * (one - phi_c * rho);
+            let allowance = ((cap - e0) - compute) / p;
+            let share = one - phi_s * rho;
+            let open = allowance.gt(zero);
+            let q = (bits * share) / V::select(open, allowance, one);
+            let mut b = V::select(open, math::rate_inverse(a, q), inf);
+            let finite = b.lt(inf);
+            let fixed = e0 + compute;
+            let at = V::select(finite, b, one);
+            let mut step = zero;
+            let mut over = finite & (fixed + (p * (bits / math::rate(a, at))) * share).gt(cap);
+            let mut i = 0;
+            while i < NUDGES && over.any() {
+                let wider = V::splat(2.0) * step;
+                let least = nudge * b;
+                step = V::select(over, V::select(wider.lt(least), least, wider), step);
+                b = V::select(over, b + step, b);
+                over = over & (fixed + (p * (bits / math::rate(a, b))) * share).gt(cap);
+                i += 1;
+            }
+            scatter(b, idx, self.out);
+        }
+    }
 }
 
 /// UE = E0 + e c + p upload, client k's energy unpruned, and VE = phi_c e c + phi_s p upload,
@@ -239,7 +327,10 @@ pub fn pruning_floors(inst: &Instance, b: &[f64], floors: &mut [f64]) -> Vec<usi
 pub fn bandwidth_floors(inst: &Instance, rho: &[f64], floors: &mut [f64]) -> Vec<usize> {
     let mut out = Vec::new();
     for k in 0..inst.clients {
-        floors[k] = cap_bandwidth(inst, k, rho[k]);
+        floors[k] = 0.0;
+    }
+    cap_bandwidths(inst, &capped_clients(inst), rho, floors);
+    for k in 0..inst.clients {
         if floors[k] == f64::INFINITY {
             out.push(k);
         }

@@ -824,6 +824,68 @@ fn fuzz_caps() {
     println!("{} infeasible", infeasible);
 }
 
+/// The cap floors of every capped client at once (energy::cap_bandwidths: the vector
+/// kernel behind block B's floors and `optimal`'s box ends with caps) against
+/// energy::cap_bandwidth one client at a time, on every level: caps from far below to far
+/// above each client's energy (some unreachable at every bandwidth, some with no upload
+/// left), random pruning; the same +inf where no bandwidth meets the cap, finite floors
+/// within a few ulps times the rate inverse's condition 1 + 2 b / a, and the energy at
+/// each finite floor, written out plainly, meets its cap to 1e-12 relative.
+#[test]
+fn cap_floor_columns_match_the_scalar_floor_on_every_level() {
+    use jcpba_core::energy::{cap_bandwidth, cap_bandwidths, capped_clients};
+    let mut p = scenario(1000, 7);
+    let k_count = p.compute_seconds.len();
+    let mut r = Random::new(91, 3, 0, 0);
+    let base = run(&p, Method::UniformPruneBandwidth);
+    p.energy_cap_j = (0..k_count)
+        .map(|k| {
+            if k % 3 == 2 {
+                f64::INFINITY
+            } else {
+                energy(&p, k, base.pruning[k], base.bandwidth[k]) * 10f64.powf(2.0 * r.uniform() - 1.0)
+            }
+        })
+        .collect();
+    let rho: Vec<f64> = (0..k_count).map(|k| p.max_pruning[k] * r.uniform()).collect();
+    let view = p.view();
+    validate(&view).unwrap();
+    let mut inst = instance(&view);
+    let list = capped_clients(&inst);
+    assert_eq!(list.len(), k_count - k_count / 3);
+    let want: Vec<f64> = (0..k_count).map(|k| cap_bandwidth(&inst, k, rho[k])).collect();
+    let (mut finite, mut infinite) = (0, 0);
+    for &level in Level::all_available().iter() {
+        inst.level = level;
+        let mut got = vec![-1.0; k_count];
+        cap_bandwidths(&inst, &list, &rho, &mut got);
+        for k in 0..k_count {
+            if k % 3 == 2 {
+                assert_eq!(got[k], -1.0, "{:?}: uncapped client {} written", level, k);
+                continue;
+            }
+            if want[k] == f64::INFINITY {
+                assert_eq!(got[k], f64::INFINITY, "{:?} client {}", level, k);
+                infinite += 1;
+                continue;
+            }
+            finite += 1;
+            let condition = 1.0 + 2.0 * want[k] / snr(&p, k);
+            assert!(
+                rel(got[k], want[k]) <= 1e-14 * condition,
+                "{:?} client {}: {} vs {}",
+                level,
+                k,
+                got[k],
+                want[k]
+            );
+            let e = energy(&p, k, rho[k], got[k]);
+            assert!(e <= cap(&p, k) * (1.0 + 1e-12), "{:?} client {}: {} J over the cap {} J", level, k, e, cap(&p, k));
+        }
+    }
+    assert!(finite > 100 && infinite > 100, "{} finite, {} infinite", finite, infinite);
+}
+
 /// The scalar path and every vector path agree on T within 1e-12 with caps and rmin.
 #[test]
 fn scalar_and_vector_paths_agree_with_caps() {

@@ -5,7 +5,7 @@ use std::os::raw::{c_char, c_void};
 use std::ptr;
 use std::slice;
 
-use jcpba_core::{Error, ErrorCode, Method, MinPruning, Solution};
+use jcpba_core::{Error, ErrorCode, Method, MinPruning, Solution, Status};
 
 use crate::sys::*;
 
@@ -390,7 +390,8 @@ impl Js {
     }
 
     /// Deadline mode's result object (docs/CORE_API.md, "Deadline mode"), in the property
-    /// order of the TypeScript reference; `minDeadline` only when infeasible.
+    /// order of the TypeScript reference; `minDeadline` only when infeasible (null when the
+    /// caps alone rule out every deadline), then `infeasibleClients` when the core names them.
     pub unsafe fn min_pruning(&self, r: &MinPruning) -> JsResult<napi_value> {
         let o = self.new_object()?;
         let point = r.weighted_pruning.is_some();
@@ -425,8 +426,16 @@ impl Js {
             self.new_number(r.iterations as f64)?,
         )?;
         self.set(o, cstr!("status"), self.new_string(r.status.as_str())?)?;
-        if let Some(x) = r.min_deadline {
-            self.set(o, cstr!("minDeadline"), self.new_number(x)?)?;
+        if r.status == Status::Infeasible {
+            // null when the energy caps alone rule out every deadline (MODEL.md 11.2).
+            self.set(o, cstr!("minDeadline"), self.number_or_null(r.min_deadline)?)?;
+        }
+        if let Some(list) = r.infeasible_clients.as_ref() {
+            let clients = self.new_array(list.len())?;
+            for (i, &k) in list.iter().enumerate() {
+                self.set_element(clients, i, self.new_number(k as f64)?)?;
+            }
+            self.set(o, cstr!("infeasibleClients"), clients)?;
         }
         Ok(o)
     }

@@ -27,8 +27,9 @@ use jcpba_core::{
 pub const HEADER_LEN: usize = 10;
 
 /// f64 slots of deadline mode's header: status code, iterations, weightedPruning,
-/// lowerBound, upperBound, latency, minDeadline (NaN when absent).
-pub const MIN_PRUNING_HEADER_LEN: usize = 7;
+/// lowerBound, upperBound, latency, minDeadline (NaN when absent or null), and the number
+/// of infeasible clients (NaN when the result names none: MODEL.md 11.2).
+pub const MIN_PRUNING_HEADER_LEN: usize = 8;
 
 /// Block alignment of `jcpba_alloc`: enough for every f64 and u32 array.
 const ALIGN: usize = 8;
@@ -406,13 +407,19 @@ fn write_min_pruning_header(header: &mut [f64], r: &MinPruning) {
     header[4] = r.upper_bound.unwrap_or(f64::NAN);
     header[5] = r.latency.unwrap_or(f64::NAN);
     header[6] = r.min_deadline.unwrap_or(f64::NAN);
+    header[7] = r
+        .infeasible_clients
+        .as_ref()
+        .map_or(f64::NAN, |list| list.len() as f64);
 }
 
 /// Deadline mode (`jcpba_core::min_pruning`): the least weighted pruning that meets
 /// `deadline` seconds. Inputs as for `jcpba_solve`, then the deadline and the options.
 /// Outputs, allocated by the caller: pruning, bandwidth and clientLatency with
-/// `compute_len` slots each (written only when a point exists, i.e. not infeasible), and
-/// a header of `MIN_PRUNING_HEADER_LEN` slots.
+/// `compute_len` slots each (written only when a point exists, i.e. not infeasible),
+/// infeasibleClients with `compute_len` slots (the clients' indices at its front, when
+/// the result names them: `header[7]` of them), and a header of `MIN_PRUNING_HEADER_LEN`
+/// slots.
 ///
 /// # Safety
 /// As for `jcpba_solve`.
@@ -446,6 +453,7 @@ pub unsafe extern "C" fn jcpba_min_pruning(
     pruning_out: *mut f64,
     bandwidth_out: *mut f64,
     client_latency_out: *mut f64,
+    infeasible_out: *mut f64,
     header_out: *mut f64,
 ) -> u32 {
     begin();
@@ -468,6 +476,12 @@ pub unsafe extern "C" fn jcpba_min_pruning(
             output(pruning_out, compute_len).copy_from_slice(&r.pruning);
             output(bandwidth_out, compute_len).copy_from_slice(&r.bandwidth);
             output(client_latency_out, compute_len).copy_from_slice(&r.client_latency);
+        }
+        if let Some(list) = r.infeasible_clients.as_ref() {
+            let out = output(infeasible_out, compute_len);
+            for (slot, &k) in out.iter_mut().zip(list.iter()) {
+                *slot = k as f64;
+            }
         }
         write_min_pruning_header(output(header_out, MIN_PRUNING_HEADER_LEN), &r);
         Ok(())

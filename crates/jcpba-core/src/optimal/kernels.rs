@@ -9,7 +9,7 @@ use super::*;
 use crate::bandwidth::latency;
 use crate::instance::Instance;
 use crate::rate::{counters, Kernel, LN2};
-use crate::simd::columns::{self, Step};
+use crate::simd::columns::{self, gather, scatter, Step};
 use crate::simd::{self, math, Lanes, Mask};
 
 /// G(b) = ln(K S r'(b)) - 2 ln(cc r(b) + ss) and dG/d(ln b), with cc = phi_c c,
@@ -332,6 +332,178 @@ impl<'a, 'b> simd::Kernel for Interior<'a, 'b> {
             step.store(rho, &mut d.rho);
             step.store(ratio, &mut d.ratio);
             start += V::N;
+        }
+    }
+}
+
+/// The kinked clients of one T gathered into dense columns (Caps::columns): their time
+/// and cap branches in, each kink's point and G on both sides of it out (Kinks).
+#[derive(Clone, Debug)]
+pub struct KinkColumns {
+    pub(super) a: Vec<f64>,
+    pub(super) c: Vec<f64>,
+    pub(super) t0: Vec<f64>,
+    pub(super) kk: Vec<f64>,
+    /// The cap's c' and H and K' (Caps::e_c, e_h, e_kk).
+    pub(super) c1: Vec<f64>,
+    pub(super) h: Vec<f64>,
+    pub(super) e_kk: Vec<f64>,
+    pub(super) rmin: Vec<f64>,
+    pub(super) rmax: Vec<f64>,
+    /// 1 where the cap binds at the box's lower end (so the time branch at its upper end).
+    pub(super) lower: Vec<f64>,
+    pub(super) b: Vec<f64>,
+    pub(super) s: Vec<f64>,
+    pub(super) rho: Vec<f64>,
+    pub(super) g_lo: Vec<f64>,
+    pub(super) d_lo: Vec<f64>,
+    pub(super) g_hi: Vec<f64>,
+    pub(super) d_hi: Vec<f64>,
+}
+
+impl KinkColumns {
+    pub(super) fn new(count: usize) -> KinkColumns {
+        let column = || vec![0.0; count];
+        KinkColumns {
+            a: column(),
+            c: column(),
+            t0: column(),
+            kk: column(),
+            c1: column(),
+            h: column(),
+            e_kk: column(),
+            rmin: column(),
+            rmax: column(),
+            lower: column(),
+            b: column(),
+            s: column(),
+            rho: column(),
+            g_lo: column(),
+            d_lo: column(),
+            g_hi: column(),
+            d_hi: column(),
+        }
+    }
+}
+
+/// Each kinked client's kink at T (MODEL.md 11.2): where its two needs cross, ln of it,
+/// and G and dG/ds there of the branch binding below it (`g_lo`) and above it (`g_hi`).
+/// The upload windows T - t0 - c m and H - c' m (m = 1 - phi_c rho) cross at
+/// m = (T - t0 - H) / (c - c'), clipped to [rmin, rmax]; the bandwidth is the larger need
+/// there (+inf where a window is spent). place_kink checks the point against the box ends.
+pub(super) struct Kinks<'a, 'b> {
+    pub(super) inst: &'a Instance<'b>,
+    pub(super) cols: &'a mut KinkColumns,
+    pub(super) count: usize,
+    pub(super) t: f64,
+}
+
+impl<'a, 'b> simd::Kernel for Kinks<'a, 'b> {
+    type Output = ();
+
+    #[inline(always)]
+    fn run<V: Lanes>(self) {
+        let (inst, d) = (self.inst, self.cols);
+        let n = self.count;
+        let (one, zero, inf) = (V::splat(1.0), V::splat(0.0), V::splat(f64::INFINITY));
+        let (t, bits) = (V::splat(self.t), V::splat(inst.payload_bits));
+        let (phi_c, phi_s) = (V::splat(inst.phi_c), V::splat(inst.phi_s));
+        let ss = V::splat(inst.phi_s * inst.payload_bits);
+        let mut start = 0;
+        while start < n {
+            let step = Step::<V>::at(start, n);
+            let a = step.load(&d.a, 1.0);
+            let c = step.load(&d.c, 0.0);
+            let t0 = step.load(&d.t0, 0.0);
+            let c1 = step.load(&d.c1, 0.0);
+            let h = step.load(&d.h, 1.0);
+            let rmin = step.load(&d.rmin, 0.0);
+            let rmax = step.load(&d.rmax, 0.0);
+            let m = ((t - t0) - h) / (c - c1);
+            let rho = (one - m) / phi_c;
+            let rho = V::select(rho.ge(rmin), rho, rmin);
+            let rho = V::select(rho.le(rmax), rho, rmax);
+            // The smaller window, as f64::min (a NaN one gives the other).
+            let w_time = (t - t0) - (one - phi_c * rho) * c;
+            let w_cap = h - (one - phi_c * rho) * c1;
+            let window = V::select(w_cap.lt(w_time) | !w_time.eq(w_time), w_cap, w_time);
+            let finite = window.gt(zero);
+            let q = (bits * (one - phi_s * rho)) / window;
+            let b = V::select(
+                finite,
+                math::rate_inverse(a, V::select(finite, q, one)),
+                inf,
+            );
+            let at = V::select(b.lt(inf) & b.gt(zero), b, one);
+            let (g_t, d_t) = stationarity(a, phi_c * c, bits, ss, step.load(&d.kk, 1.0), at);
+            let (g_e, d_e) = stationarity(a, phi_c * c1, bits, ss, step.load(&d.e_kk, 1.0), at);
+            let lower = step.load(&d.lower, 0.0).gt(zero);
+            step.store(b, &mut d.b);
+            step.store(b.ln(), &mut d.s);
+            step.store(rho, &mut d.rho);
+            step.store(V::select(lower, g_e, g_t), &mut d.g_lo);
+            step.store(V::select(lower, d_e, d_t), &mut d.d_lo);
+            step.store(V::select(lower, g_t, g_e), &mut d.g_hi);
+            step.store(V::select(lower, d_t, d_e), &mut d.d_hi);
+            if counters::ENABLED {
+                let z = step.lanes(V::select(finite, (q * V::splat(LN2)) / a, inf));
+                for &z in z[..step.count].iter() {
+                    if z < f64::INFINITY {
+                        columns::count_inverses(&[z]);
+                    }
+                }
+                counters::add(Kernel::Stationarity, 2 * step.count as u64);
+            }
+            start += V::N;
+        }
+    }
+}
+
+/// The cap's box ends of every capped client (Caps::new), given its needs e_b_lo (at
+/// rmax) and e_b_hi (at rmin) and its c', K': their logarithms (-inf for a zero need,
+/// +inf for an infinite one) and G and dG/ds of the cap's branch there (left as they are
+/// at a lower end that is 0 or +inf; -inf and NaN at an infinite upper end).
+pub(super) struct CapEnds<'a, 'b> {
+    pub(super) inst: &'a Instance<'b>,
+    pub(super) caps: &'a mut Caps,
+}
+
+impl<'a, 'b> simd::Kernel for CapEnds<'a, 'b> {
+    type Output = ();
+
+    #[inline(always)]
+    fn run<V: Lanes>(self) {
+        let (inst, caps) = (self.inst, self.caps);
+        let (one, zero, inf) = (V::splat(1.0), V::splat(0.0), V::splat(f64::INFINITY));
+        let bits = V::splat(inst.payload_bits);
+        let ss = V::splat(inst.phi_s * inst.payload_bits);
+        let phi_c = V::splat(inst.phi_c);
+        for idx in caps.list.chunks(V::N) {
+            let a = gather::<V>(&inst.a, idx, 1.0);
+            let cc = phi_c * gather::<V>(&caps.e_c, idx, 0.0);
+            let kk = gather::<V>(&caps.e_kk, idx, 1.0);
+            let lo = gather::<V>(&caps.e_b_lo, idx, 1.0);
+            let hi = gather::<V>(&caps.e_b_hi, idx, 1.0);
+            let lo_in = lo.gt(zero) & lo.lt(inf);
+            let hi_in = hi.lt(inf);
+            let at_lo = V::select(lo_in, lo, one);
+            let at_hi = V::select(hi_in & hi.gt(zero), hi, one);
+            let s_lo = V::select(lo_in, at_lo.ln(), V::select(lo.gt(zero), inf, -inf));
+            scatter(s_lo, idx, &mut caps.e_s_lo);
+            let s_hi = V::select(hi.gt(zero), at_hi.ln(), -inf);
+            scatter(V::select(hi_in, s_hi, inf), idx, &mut caps.e_s_hi);
+            let (g_lo, d_lo) = stationarity(a, cc, bits, ss, kk, at_lo);
+            let old_g = gather::<V>(&caps.e_g_lo, idx, 0.0);
+            let old_d = gather::<V>(&caps.e_d_lo, idx, 0.0);
+            scatter(V::select(lo_in, g_lo, old_g), idx, &mut caps.e_g_lo);
+            scatter(V::select(lo_in, d_lo, old_d), idx, &mut caps.e_d_lo);
+            let (g_hi, d_hi) = stationarity(a, cc, bits, ss, kk, at_hi);
+            scatter(V::select(hi_in, g_hi, -inf), idx, &mut caps.e_g_hi);
+            scatter(
+                V::select(hi_in, d_hi, V::splat(f64::NAN)),
+                idx,
+                &mut caps.e_d_hi,
+            );
         }
     }
 }

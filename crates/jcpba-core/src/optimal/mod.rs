@@ -41,12 +41,12 @@ use crate::bandwidth::round_latency;
 use crate::energy;
 use crate::instance::Instance;
 use crate::pruning::weighted;
-use crate::rate::{rate_derivative, rate_inverse, LN2};
+use crate::rate::{rate_derivative, LN2};
 use crate::simd::dispatch;
 
 mod kernels;
 pub use kernels::{stationarity, Dense};
-use kernels::{Boxes, Classify, DemandSlope, Interior};
+use kernels::{Boxes, CapEnds, Classify, DemandSlope, Interior, KinkColumns, Kinks};
 
 /// Stop the price search when the weighted pruning is this close to the budget, relative.
 const BUDGET_TOL: f64 = 1e-14;
@@ -164,8 +164,8 @@ pub struct Caps {
     pub lower: Vec<bool>,
     pub upper: Vec<bool>,
     pub kink: Vec<bool>,
-    /// Whether the kink's point and G are computed for this T (on the first price that
-    /// leaves the client inside its box: most kinked clients never need them).
+    /// Whether the kink's point has been checked against the box ends for this T (on the
+    /// first price that leaves the client inside its box: place_kink).
     pub kink_ready: Vec<bool>,
     pub kink_b: Vec<f64>,
     pub kink_s: Vec<f64>,
@@ -183,6 +183,9 @@ pub struct Caps {
     pub moving: Vec<f64>,
     /// The caps-only problem F_E(inf): the time branch is dropped.
     pub only: bool,
+    /// The kinked clients of this T, and their columns for the Kinks kernel.
+    kinked: Vec<usize>,
+    columns: KinkColumns,
 }
 
 impl Caps {
@@ -221,14 +224,16 @@ impl Caps {
             at_kink: vec![false; k_count],
             moving: column(1.0),
             only: false,
+            kinked: Vec::new(),
+            columns: KinkColumns::new(0),
         };
         let bits = inst.payload_bits;
-        let ss = inst.phi_s * bits;
-        for k in 0..k_count {
-            if !energy::is_capped(inst, k) {
-                continue;
-            }
-            caps.list.push(k);
+        caps.list = energy::capped_clients(inst);
+        // The cap's need at both ends of every capped client's box, on the vector lanes.
+        energy::cap_bandwidths(inst, &caps.list, inst.rmax, &mut caps.e_b_lo);
+        energy::cap_bandwidths(inst, &caps.list, rmin, &mut caps.e_b_hi);
+        for i in 0..caps.list.len() {
+            let k = caps.list[i];
             let p = inst.p[k];
             let c1 = (energy::compute_power(inst, k) * inst.c[k]) / p;
             let h = (inst.cap_at(k) - energy::fixed_energy(inst, k)) / p;
@@ -236,29 +241,19 @@ impl Caps {
             caps.e_c[k] = c1;
             caps.e_h[k] = h;
             caps.e_kk[k] = kk;
-            let cc = inst.phi_c * c1;
-            let lo = energy::cap_bandwidth(inst, k, inst.rmax[k]);
-            let hi = energy::cap_bandwidth(inst, k, rmin[k]);
-            caps.e_b_lo[k] = lo;
-            caps.e_b_hi[k] = hi;
-            caps.e_s_lo[k] = lo.ln();
-            caps.e_s_hi[k] = if hi < f64::INFINITY { hi.ln() } else { f64::INFINITY };
-            if lo > 0.0 && lo < f64::INFINITY {
-                let (g, d) = stationarity(inst.a[k], cc, bits, ss, kk, lo);
-                caps.e_g_lo[k] = g;
-                caps.e_d_lo[k] = d;
-            }
-            if hi < f64::INFINITY {
-                let (g, d) = stationarity(inst.a[k], cc, bits, ss, kk, hi);
-                caps.e_g_hi[k] = g;
-                caps.e_d_hi[k] = d;
-            } else {
-                caps.e_g_hi[k] = f64::NEG_INFINITY;
-                caps.e_d_hi[k] = f64::NAN;
-            }
             let at_inf = energy::cap_pruning(inst, k, (bits * LN2) / inst.a[k]);
             caps.floor_inf[k] = at_inf.max(rmin[k]).min(inst.rmax[k]);
         }
+        // ln of both ends, and G and dG/ds of the cap's branch there, on the vector lanes.
+        dispatch(
+            inst.level,
+            CapEnds {
+                inst,
+                caps: &mut caps,
+            },
+        );
+        caps.kinked = Vec::with_capacity(caps.list.len());
+        caps.columns = KinkColumns::new(caps.list.len());
         Some(caps)
     }
 }
@@ -331,7 +326,7 @@ pub fn boxes(inst: &Instance, ws: &mut Workspace, t: f64) -> Option<f64> {
             }
             if ok {
                 if let Some(caps) = caps.as_mut() {
-                    merge_caps(ws, caps);
+                    merge_caps(inst, ws, caps, t);
                 }
             }
             ok
@@ -376,20 +371,12 @@ fn cap_boxes(inst: &Instance, ws: &mut Workspace, caps: &mut Caps) {
     }
 }
 
-/// G and dG/ds at b of client k's time branch (`cap` false) or cap branch.
-fn branch_stationarity(inst: &Instance, caps: &Caps, k: usize, cap: bool, kk: f64, b: f64) -> (f64, f64) {
-    let bits = inst.payload_bits;
-    let (c, kk) = if cap {
-        (caps.e_c[k], caps.e_kk[k])
-    } else {
-        (inst.c[k], kk)
-    };
-    stationarity(inst.a[k], inst.phi_c * c, bits, inst.phi_s * bits, kk, b)
-}
-
 /// Each capped client's box at T from its time branch's (the Boxes kernel's) and its
-/// cap's: each end from the branch that needs more there, and the kink between them.
-fn merge_caps(ws: &mut Workspace, caps: &mut Caps) {
+/// cap's: each end from the branch that needs more there, and the kink between them,
+/// computed for every kinked client at once (the Kinks kernel; place_kink checks it
+/// against the box ends when a price first leaves the client inside its box).
+fn merge_caps(inst: &Instance, ws: &mut Workspace, caps: &mut Caps, t: f64) {
+    caps.kinked.clear();
     for i in 0..caps.list.len() {
         let k = caps.list[i];
         let time_needed = ws.needed[k];
@@ -415,58 +402,58 @@ fn merge_caps(ws: &mut Workspace, caps: &mut Caps) {
         caps.upper[k] = upper;
         caps.kink[k] = lower != upper && ws.b_lo[k] < ws.b_hi[k];
         caps.kink_ready[k] = false;
+        if caps.kink[k] {
+            let (j, d) = (caps.kinked.len(), &mut caps.columns);
+            d.a[j] = inst.a[k];
+            d.c[j] = inst.c[k];
+            d.t0[j] = inst.t0[k];
+            d.kk[j] = ws.kk[k];
+            d.c1[j] = caps.e_c[k];
+            d.h[j] = caps.e_h[k];
+            d.e_kk[j] = caps.e_kk[k];
+            d.rmin[j] = ws.rmin[k];
+            d.rmax[j] = inst.rmax[k];
+            d.lower[j] = if lower { 1.0 } else { 0.0 };
+            caps.kinked.push(k);
+        }
+    }
+    let count = caps.kinked.len();
+    if count == 0 {
+        return;
+    }
+    let d = &mut caps.columns;
+    dispatch(
+        inst.level,
+        Kinks {
+            inst,
+            cols: d,
+            count,
+            t,
+        },
+    );
+    for (j, &k) in caps.kinked.iter().enumerate() {
+        caps.kink_b[k] = d.b[j];
+        caps.kink_s[k] = d.s[j];
+        caps.kink_rho[k] = d.rho[j];
+        caps.kink_g_lo[k] = d.g_lo[j];
+        caps.kink_d_lo[k] = d.d_lo[j];
+        caps.kink_g_hi[k] = d.g_hi[j];
+        caps.kink_d_hi[k] = d.d_hi[j];
     }
 }
 
-/// Client k's kink at T (merge_caps): where the two needs cross, and G of both branches
-/// there. When rounding puts the crossing at a box end, the client keeps one branch.
-/// `bounds` are client k's box ends b_lo, b_hi, its time branch's K and its rmin.
-fn place_kink(inst: &Instance, caps: &mut Caps, k: usize, t: f64, bounds: [f64; 4]) {
+/// Client k's kink at T (merge_caps) against its box: when rounding puts the crossing at
+/// a box end (not inside (b_lo, b_hi)), the client keeps one branch.
+fn place_kink(caps: &mut Caps, k: usize, b_lo: f64, b_hi: f64) {
     caps.kink_ready[k] = true;
-    let (lower, upper) = (caps.lower[k], caps.upper[k]);
-    let [b_lo, b_hi, kk, rmin] = bounds;
-    {
-        // The upload windows T - t0 - c m and H - c' m (m = 1 - phi_c rho) cross at
-        // m = (T - t0 - H) / (c - c'); a different branch binds at each end only if they do.
-        let (c, c1, h) = (inst.c[k], caps.e_c[k], caps.e_h[k]);
-        let m = (t - inst.t0[k] - h) / (c - c1);
-        let mut rho = (1.0 - m) / inst.phi_c;
-        let rmax = inst.rmax[k];
-        if !(rho >= rmin) {
-            rho = rmin;
-        }
-        if !(rho <= rmax) {
-            rho = rmax;
-        }
-        let window = inst
-            .upload_window(k, rho, t)
-            .min(h - (1.0 - inst.phi_c * rho) * c1);
-        let b = if window > 0.0 {
-            rate_inverse(inst.a[k], inst.payload(rho) / window)
-        } else {
-            f64::INFINITY
-        };
-        if !(b > b_lo) {
-            // Rounding put the crossing at the lower end: the upper branch throughout.
-            caps.lower[k] = upper;
-            caps.kink[k] = false;
-            return;
-        }
-        if !(b < b_hi) {
-            caps.upper[k] = lower;
-            caps.kink[k] = false;
-            return;
-        }
-        caps.kink[k] = true;
-        caps.kink_b[k] = b;
-        caps.kink_s[k] = b.ln();
-        caps.kink_rho[k] = rho;
-        let (g, d) = branch_stationarity(inst, caps, k, lower, kk, b);
-        caps.kink_g_lo[k] = g;
-        caps.kink_d_lo[k] = d;
-        let (g, d) = branch_stationarity(inst, caps, k, upper, kk, b);
-        caps.kink_g_hi[k] = g;
-        caps.kink_d_hi[k] = d;
+    let b = caps.kink_b[k];
+    if !(b > b_lo) {
+        // Rounding put the crossing at the lower end: the upper branch throughout.
+        caps.lower[k] = caps.upper[k];
+        caps.kink[k] = false;
+    } else if !(b < b_hi) {
+        caps.upper[k] = caps.lower[k];
+        caps.kink[k] = false;
     }
 }
 
@@ -526,8 +513,7 @@ pub fn price_response(inst: &Instance, ws: &mut Workspace, t: f64, log_price: f6
             for i in 0..count {
                 let k = ws.interior[i];
                 if caps.kink[k] && !caps.kink_ready[k] {
-                    let bounds = [ws.b_lo[k], ws.b_hi[k], ws.kk[k], ws.rmin[k]];
-                    place_kink(inst, caps, k, t, bounds);
+                    place_kink(caps, k, ws.b_lo[k], ws.b_hi[k]);
                 }
                 let log_mu = log_price + ws.log_w[k];
                 let (mut box_lo, mut g_lo, mut d_lo) = (ws.box_lo[k], ws.g_lo[k], ws.d_lo[k]);
@@ -638,9 +624,17 @@ fn demand_and_slope(inst: &Instance, ws: &mut Workspace, t: f64, log_price: f64)
                     kink_slope += kink_move(inst, caps, k, lambda, ws.rho[k], ws.b[k]);
                     0.0
                 } else if ws.gs[k] != 0.0 {
-                    if caps.on_cap[k] { 0.0 } else { 1.0 }
+                    if caps.on_cap[k] {
+                        0.0
+                    } else {
+                        1.0
+                    }
                 } else if ws.b[k] == ws.b_lo[k] && ws.b_lo[k] < ws.b_hi[k] {
-                    if caps.lower[k] { 0.0 } else { 1.0 }
+                    if caps.lower[k] {
+                        0.0
+                    } else {
+                        1.0
+                    }
                 } else if caps.upper[k] {
                     0.0
                 } else {
@@ -960,8 +954,8 @@ pub fn optimal(
                 // the bandwidth above them (energy::onto_band).
                 scratch.copy_from_slice(&ws.b);
                 let list = &ws.caps.as_ref().map_or(&[][..], |c| &c.list[..]);
+                energy::cap_bandwidths(inst, list, &ws.rho, &mut floor);
                 for &k in list.iter() {
-                    floor[k] = energy::cap_bandwidth(inst, k, ws.rho[k]);
                     scratch[k] = scratch[k].max(floor[k]);
                 }
                 energy::onto_band(inst, &floor, &mut scratch)

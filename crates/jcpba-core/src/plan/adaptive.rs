@@ -5,15 +5,17 @@
 
 use super::drop::*;
 use super::*;
-use crate::solution::Status;
 
 /// One realization's state in the adaptive policy.
 pub(super) struct Chooser {
     /// T*_r at the grid budgets.
     pub(super) grid: Vec<f64>,
-    /// The current budget and its latency.
+    /// The total energy per round at the grid budgets, J.
+    pub(super) grid_energy: Vec<f64>,
+    /// The current budget, its latency and its total energy per round.
     pub(super) budget: f64,
     pub(super) latency: f64,
+    pub(super) energy: f64,
 }
 
 /// (3 - sqrt 5) / 2, the golden section.
@@ -265,6 +267,17 @@ impl OneSearch {
         }
         found
     }
+
+    /// The total energy per round at a budget already solved (as `known`).
+    pub(super) fn energy_at(&self, p: f64) -> f64 {
+        let mut found = f64::NAN;
+        for (q, s) in self.seen.iter() {
+            if *q == p {
+                found = s.energy;
+            }
+        }
+        found
+    }
 }
 
 /// The adaptive policy of `optimal` (MODEL.md section 10). `seed`: a static level whose
@@ -275,13 +288,19 @@ pub(super) fn adaptive(d: &mut Drop, seed: Option<&Level>) -> AdaptivePlan {
     let pmax = d.pruning_limit;
     let top = d.cap.min(pmax);
     let solves_before = d.solves;
-    let finish =
-        |d: &Drop, budgets: Vec<f64>, latencies: &[f64], iterations: u32, converged: bool| {
+    let finish = |d: &Drop,
+                  budgets: Vec<f64>,
+                  latencies: &[f64],
+                  energies: &[f64],
+                  iterations: u32,
+                  converged: bool| {
             let mut latency = 0.0;
+            let mut energy = 0.0;
             let mut pruning = 0.0;
             let mut progress = 0.0;
             for r in 0..budgets.len() {
                 latency += latencies[r];
+                energy += energies[r];
                 pruning += budgets[r];
                 progress += d.progress(budgets[r]);
             }
@@ -290,22 +309,27 @@ pub(super) fn adaptive(d: &mut Drop, seed: Option<&Level>) -> AdaptivePlan {
                 method: d.method,
                 price,
                 fine_tuning_seconds: d.rounds0 * price,
+                fine_tuning_joules: d.rounds0 * (energy / progress),
                 mean_round_latency: latency / nf,
+                mean_round_energy: energy / nf,
                 mean_pruning: pruning / nf,
                 budgets,
                 iterations,
                 evaluations: d.solves - solves_before,
-                status: if converged {
-                    Status::Converged
-                } else {
-                    Status::IterationLimit
-                },
+                status: plan_status(converged, d.rounds0 * price),
             }
         };
-    if !(pmax < f64::INFINITY) || !(top > 0.0) {
+    if !(pmax < f64::INFINITY) || !(top > d.floor) {
         // Nothing to trade: the largest budget is best for every realization.
         let level = d.level(top, None, false);
-        return finish(d, vec![top; n], &level.latencies, 0, level.converged);
+        return finish(
+            d,
+            vec![top; n],
+            &level.latencies,
+            &level.energies,
+            0,
+            level.converged,
+        );
     }
     let cells = ADAPTIVE_GRID;
     let grid_budgets: Vec<f64> = (0..=cells)
@@ -313,7 +337,7 @@ pub(super) fn adaptive(d: &mut Drop, seed: Option<&Level>) -> AdaptivePlan {
             if j == cells {
                 top
             } else {
-                top * (j as f64 / cells as f64)
+                d.floor + (top - d.floor) * (j as f64 / cells as f64)
             }
         })
         .collect();
@@ -321,17 +345,21 @@ pub(super) fn adaptive(d: &mut Drop, seed: Option<&Level>) -> AdaptivePlan {
     let mut choosers: Vec<Chooser> = Vec::with_capacity(n);
     for r in 0..n {
         let mut grid = Vec::with_capacity(cells + 1);
+        let mut grid_energy = Vec::with_capacity(cells + 1);
         let mut prev: Option<Sol> = None;
         for &p in grid_budgets.iter() {
             let s = d.solve_one(r, p, prev.as_ref());
             converged = converged && s.converged;
             grid.push(s.latency);
+            grid_energy.push(s.energy);
             prev = Some(s);
         }
         choosers.push(Chooser {
             grid,
+            grid_energy,
             budget: 0.0,
             latency: 0.0,
+            energy: 0.0,
         });
     }
     // Start from the best common budget of the grid (and of the static plan).
@@ -351,6 +379,7 @@ pub(super) fn adaptive(d: &mut Drop, seed: Option<&Level>) -> AdaptivePlan {
             for c in choosers.iter_mut() {
                 c.budget = grid_budgets[j];
                 c.latency = c.grid[j];
+                c.energy = c.grid_energy[j];
             }
         }
     }
@@ -361,7 +390,46 @@ pub(super) fn adaptive(d: &mut Drop, seed: Option<&Level>) -> AdaptivePlan {
             for (r, c) in choosers.iter_mut().enumerate() {
                 c.budget = s.budget;
                 c.latency = s.latencies[r];
+                c.energy = s.energies[r];
             }
+        }
+    }
+    if !(lambda < f64::INFINITY) {
+        // No common budget with progress has a point in every realization (energy caps).
+        // Feasibility only grows with the budget: a realization without a point at the top
+        // budget has none at all, and the plan is infeasible.
+        let at_top: Vec<f64> = choosers.iter().map(|c| c.grid[cells]).collect();
+        let energy_at_top: Vec<f64> = choosers.iter().map(|c| c.grid_energy[cells]).collect();
+        if at_top.iter().any(|t| !(*t < f64::INFINITY)) {
+            return finish(d, vec![top; n], &at_top, &energy_at_top, 0, converged);
+        }
+        // Else every realization has a point between the grid's last budget and the top
+        // one (Pmax, where progress ends): bisect for a common budget with progress.
+        let mut lo = grid_budgets[cells - 1];
+        let hi = top;
+        let mut i = 0;
+        while i < 60 && !(lambda < f64::INFINITY) {
+            i += 1;
+            let mid = lo + 0.5 * (hi - lo);
+            if !(mid > lo && mid < hi) {
+                break;
+            }
+            let level = d.level(mid, None, false);
+            converged = converged && level.converged;
+            let progress = d.progress(mid);
+            if level.latencies.iter().all(|t| *t < f64::INFINITY) && progress > 0.0 {
+                lambda = level.latency / progress;
+                for (r, c) in choosers.iter_mut().enumerate() {
+                    c.budget = mid;
+                    c.latency = level.latencies[r];
+                    c.energy = level.energies[r];
+                }
+            } else {
+                lo = mid;
+            }
+        }
+        if !(lambda < f64::INFINITY) {
+            return finish(d, vec![top; n], &at_top, &energy_at_top, 0, false);
         }
     }
     // The budget to about a tenth of sqrt(tolerance) of its range: g is then within
@@ -408,6 +476,12 @@ pub(super) fn adaptive(d: &mut Drop, seed: Option<&Level>) -> AdaptivePlan {
             if bt + price.pen(bx) < c.latency + price.pen(c.budget) {
                 c.budget = bx;
                 c.latency = bt;
+                // The grid's point keeps the grid's solve (its latency is the grid's too).
+                c.energy = if bx == x {
+                    c.grid_energy[best_j]
+                } else {
+                    search.energy_at(bx)
+                };
             }
         }
         let mut latency = 0.0;
@@ -426,5 +500,6 @@ pub(super) fn adaptive(d: &mut Drop, seed: Option<&Level>) -> AdaptivePlan {
     }
     let budgets: Vec<f64> = choosers.iter().map(|c| c.budget).collect();
     let latencies: Vec<f64> = choosers.iter().map(|c| c.latency).collect();
-    finish(d, budgets, &latencies, iterations, converged && settled)
+    let energies: Vec<f64> = choosers.iter().map(|c| c.energy).collect();
+    finish(d, budgets, &latencies, &energies, iterations, converged && settled)
 }

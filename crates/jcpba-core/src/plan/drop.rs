@@ -4,6 +4,7 @@
 #![allow(clippy::needless_range_loop, clippy::neg_cmp_op_on_partial_ord)]
 
 use super::{progress, rounds_needed};
+use crate::accounting::accounting;
 use crate::bandwidth::round_latency;
 use crate::instance::Instance;
 use crate::method::Method;
@@ -21,6 +22,8 @@ pub(super) fn next_below(x: f64) -> f64 {
 #[derive(Clone, Debug)]
 pub(super) struct Sol {
     pub(super) latency: f64,
+    /// sum_k E_k of the point, J (+inf without one).
+    pub(super) energy: f64,
     pub(super) lower: f64,
     pub(super) pruning: f64,
     pub(super) converged: bool,
@@ -33,10 +36,13 @@ pub(super) struct Sol {
 pub(super) struct Level {
     pub(super) budget: f64,
     pub(super) latency: f64,
+    /// Mean total energy per round, J.
+    pub(super) energy: f64,
     pub(super) lower: f64,
     pub(super) pruning: f64,
     pub(super) converged: bool,
     pub(super) latencies: Vec<f64>,
+    pub(super) energies: Vec<f64>,
     /// The points, kept while a larger budget may start from them.
     pub(super) points: Option<Vec<Sol>>,
 }
@@ -53,6 +59,8 @@ pub(super) struct Drop<'a> {
     pub(super) max_iterations: u32,
     /// sum_k w_k rmax_k, the largest budget that can bind.
     pub(super) cap: f64,
+    /// sum_k w_k rmin_k, the least budget any point meets (MODEL.md section 12).
+    pub(super) floor: f64,
     /// Solves done.
     pub(super) solves: u32,
 }
@@ -79,8 +87,8 @@ impl<'a> Drop<'a> {
         } else {
             self.pruning_limit * -((-(r - self.rounds0) / r).ln_1p() / self.exponent).exp_m1()
         };
-        if !(p > 0.0) {
-            return 0.0;
+        if !(p > self.floor) {
+            return self.floor; // R(floor) <= r: no smaller budget is feasible
         }
         if !(p < self.cap) {
             p = self.cap; // needs more than r rounds (checked above)
@@ -99,7 +107,7 @@ impl<'a> Drop<'a> {
                 lo = q;
             }
         } else {
-            lo = 0.0;
+            lo = self.floor;
             hi = p;
             for _ in 0..64 {
                 let q = next_below(hi);
@@ -130,7 +138,7 @@ impl<'a> Drop<'a> {
         inst.budget = budget;
         let inst = &self.insts[r];
         match (self.method, start) {
-            (Method::Optimal, Some(s)) => {
+            (Method::Optimal, Some(s)) if s.latency < f64::INFINITY => {
                 // A point of a smaller budget is feasible here: it opens the bracket.
                 let res = optimal(
                     inst,
@@ -143,6 +151,7 @@ impl<'a> Drop<'a> {
                 let latency = round_latency(inst, &res.pruning, &res.bandwidth, None);
                 Sol {
                     latency,
+                    energy: accounting(inst, &res.pruning, &res.bandwidth).energy_total,
                     lower: res.lower_bound,
                     pruning: weighted(&inst.w, &res.pruning),
                     converged: res.converged,
@@ -152,8 +161,22 @@ impl<'a> Drop<'a> {
             }
             _ => {
                 let s = solve_instance(inst, self.method, self.tolerance, self.max_iterations);
+                if s.status == Status::Infeasible {
+                    // Energy caps no point meets at this budget (MODEL.md 11.2): no round
+                    // at this budget ends, and no smaller budget does better.
+                    return Sol {
+                        latency: f64::INFINITY,
+                        energy: f64::INFINITY,
+                        lower: f64::INFINITY,
+                        pruning: f64::NAN,
+                        converged: true,
+                        rho: Vec::new(),
+                        b: Vec::new(),
+                    };
+                }
                 Sol {
                     latency: s.latency,
+                    energy: s.energy_total,
                     lower: s.lower_bound.unwrap_or(s.latency),
                     pruning: weighted(&inst.w, &s.pruning),
                     converged: s.status == Status::Converged,
@@ -173,25 +196,31 @@ impl<'a> Drop<'a> {
             points.push(s);
         }
         let mut latency = 0.0;
+        let mut energy = 0.0;
         let mut lower = 0.0;
         let mut pruning = 0.0;
         let mut converged = true;
         let mut latencies = Vec::with_capacity(n);
+        let mut energies = Vec::with_capacity(n);
         for s in points.iter() {
             latency += s.latency;
+            energy += s.energy;
             lower += s.lower;
             pruning += s.pruning;
             converged = converged && s.converged;
             latencies.push(s.latency);
+            energies.push(s.energy);
         }
         let nf = n as f64;
         Level {
             budget,
             latency: latency / nf,
+            energy: energy / nf,
             lower: lower / nf,
             pruning: pruning / nf,
             converged,
             latencies,
+            energies,
             points: if keep { Some(points) } else { None },
         }
     }

@@ -26,6 +26,7 @@
 // wherever NaN must take the same branch as in the reference.
 #![allow(clippy::needless_range_loop, clippy::neg_cmp_op_on_partial_ord)]
 
+use crate::energy::minimum_pruning;
 use crate::error::Error;
 use crate::instance::{instance, Instance};
 use crate::method::{json_quote, Method};
@@ -182,8 +183,12 @@ pub struct StaticPlan {
     pub rounds: f64,
     /// rounds x mean round latency, s.
     pub fine_tuning_seconds: f64,
+    /// The fine-tuning energy, rounds x mean round energy, J (MODEL.md 11.1).
+    pub fine_tuning_joules: f64,
     /// Mean over the realizations of the round latency at the budget, s.
     pub mean_round_latency: f64,
+    /// Mean over the realizations of the round's total energy sum_k E_k at the budget, J.
+    pub mean_round_energy: f64,
     /// Mean over the realizations of sum_k w_k rho_k at the budget.
     pub mean_pruning: f64,
     /// Certified bracket on the least fine-tuning time (exact search only), s.
@@ -202,7 +207,12 @@ pub struct AdaptivePlan {
     pub price: f64,
     /// R0 x price, s (not rounded up to whole rounds).
     pub fine_tuning_seconds: f64,
+    /// The fine-tuning energy, J: R0 x sum_r E_r / sum_r pi(P_r), E_r the total energy
+    /// of a round of realization r at its budget (MODEL.md 11.1).
+    pub fine_tuning_joules: f64,
     pub mean_round_latency: f64,
+    /// Mean over the realizations of the round's total energy at their budgets, J.
+    pub mean_round_energy: f64,
     /// Mean of the budgets.
     pub mean_pruning: f64,
     /// The budget of each realization.
@@ -239,6 +249,22 @@ pub fn rounds_needed(rounds0: f64, pruning_limit: f64, pruning: f64, exponent: f
     (rounds0 / progress(pruning_limit, exponent, pruning)).ceil()
 }
 
+/// The status of a plan: a plan whose every budget tried has a realization with no point
+/// (energy caps, MODEL.md 11.2) has an infinite time and is infeasible.
+fn plan_status(ok: bool, seconds: f64) -> Status {
+    if !(seconds < f64::INFINITY) {
+        Status::Infeasible
+    } else if ok {
+        Status::Converged
+    } else {
+        Status::IterationLimit
+    }
+}
+
+/// Why realizations must agree on their clients' columns (the error's second half).
+const SHARE: &str =
+    "the realizations of a plan share their clients (K, dataWeight, maxPruning, minPruning)";
+
 mod adaptive;
 mod drop;
 mod static_search;
@@ -270,25 +296,31 @@ pub fn plan(batch: &BatchView, opts: &PlanOptions) -> Result<Vec<Plan>, Error> {
             return Err(Error::invalid_input(
                 "clients",
                 format!(
-                    "clients has {} entries but problems[0] has {}; the realizations of a plan share their clients (K, dataWeight, maxPruning)",
+                    "clients has {} entries but problems[0] has {}; {}",
                     p.clients(),
-                    first.clients()
+                    first.clients(),
+                    SHARE
                 ),
             )
             .in_problem(i));
         }
         for k in 0..p.clients() {
+            let rmin = |v: &crate::problem::ProblemView| {
+                if v.min_pruning.is_empty() {
+                    0.0
+                } else {
+                    v.min_pruning[k]
+                }
+            };
             let columns = [
                 ("dataWeight", p.data_weight[k], first.data_weight[k]),
                 ("maxPruning", p.max_pruning[k], first.max_pruning[k]),
+                ("minPruning", rmin(&p), rmin(&first)),
             ];
             for &(name, x, y) in columns.iter() {
                 if x != y {
                     let field = format!("clients[{}].{}", k, name);
-                    let message = format!(
-                        "{} differs from problems[0]; the realizations of a plan share their clients (K, dataWeight, maxPruning)",
-                        field
-                    );
+                    let message = format!("{} differs from problems[0]; {}", field, SHARE);
                     return Err(Error::invalid_input(field, message)
                         .for_client(k)
                         .in_problem(i));
@@ -301,6 +333,13 @@ pub fn plan(batch: &BatchView, opts: &PlanOptions) -> Result<Vec<Plan>, Error> {
         let inst = &insts[0];
         weighted(&inst.w, inst.rmax)
     };
+    let floor = minimum_pruning(&insts[0]);
+    if !(floor < opts.pruning_limit) {
+        return Err(Error::invalid_option(
+            "pruningLimit",
+            "pruningLimit must be above the least mean pruning the clients' minPruning forces (sum_k w_k rmin_k): the target is unreachable",
+        ));
+    }
     let mut d = Drop {
         insts,
         method: opts.method,
@@ -310,6 +349,7 @@ pub fn plan(batch: &BatchView, opts: &PlanOptions) -> Result<Vec<Plan>, Error> {
         tolerance: opts.solve.tolerance,
         max_iterations: opts.solve.max_iterations,
         cap,
+        floor,
         solves: 0,
     };
     let mut plans = Vec::new();
@@ -350,7 +390,9 @@ impl Plan {
                 field(out, "budget", s.budget);
                 field(out, "rounds", s.rounds);
                 field(out, "fineTuningSeconds", s.fine_tuning_seconds);
+                field(out, "fineTuningJoules", s.fine_tuning_joules);
                 field(out, "meanRoundLatency", s.mean_round_latency);
+                field(out, "meanRoundEnergy", s.mean_round_energy);
                 field(out, "meanPruning", s.mean_pruning);
                 if let (Some(lo), Some(hi)) = (s.lower_bound, s.upper_bound) {
                     field(out, "lowerBound", lo);
@@ -367,7 +409,9 @@ impl Plan {
                 out.push_str("\",\"policy\":\"adaptive\"");
                 field(out, "price", a.price);
                 field(out, "fineTuningSeconds", a.fine_tuning_seconds);
+                field(out, "fineTuningJoules", a.fine_tuning_joules);
                 field(out, "meanRoundLatency", a.mean_round_latency);
+                field(out, "meanRoundEnergy", a.mean_round_energy);
                 field(out, "meanPruning", a.mean_pruning);
                 out.push_str(",\"budgets\":[");
                 for (i, &x) in a.budgets.iter().enumerate() {

@@ -6,7 +6,6 @@
 use super::drop::*;
 use super::*;
 use crate::method::Method;
-use crate::solution::Status;
 
 /// A node of the static search: a whole number of rounds and its budget's level; the
 /// virtual top node only bounds the mean latency of every budget below it.
@@ -20,7 +19,11 @@ pub(super) struct Node {
 /// its budget.
 pub(super) fn static_exact(d: &mut Drop) -> (StaticPlan, Level) {
     let tol = d.tolerance;
-    let r_lo = d.rounds0.ceil();
+    let r_lo = if d.floor > 0.0 {
+        d.rounds(d.floor)
+    } else {
+        d.rounds0.ceil()
+    };
     let r_cap = d.rounds(d.cap); // +inf when the cap is at or above Pmax
     let first = d.budget_for_rounds(r_lo);
     let first = if r_cap <= r_lo { d.cap } else { first };
@@ -48,17 +51,45 @@ pub(super) fn static_exact(d: &mut Drop) -> (StaticPlan, Level) {
         if r_cap < f64::INFINITY {
             ub = ub.min(r_cap * top.latency);
         }
+        // With energy caps the least budget can leave a realization without a point; when
+        // the cap's budget is out of reach too, no node bounds J yet. Double the rounds
+        // until a budget has a point in every realization (feasibility only grows with
+        // the budget), so that the search has a finite bound to split under.
+        let mut r = 2.0 * r_lo;
+        while !(ub < f64::INFINITY)
+            && top.lower < f64::INFINITY
+            && r < r_cap
+            && evaluations < d.max_iterations
+        {
+            let budget = d.budget_for_rounds(r);
+            if !(budget < floor_budget) {
+                break;
+            }
+            let level = d.level(budget, None, true);
+            evaluations += 1;
+            converged = converged && level.converged;
+            ub = ub.min(r * level.latency);
+            nodes.push(Node {
+                rounds: r,
+                level,
+                real: true,
+            });
+            r *= 2.0;
+        }
         // Every R above r_bound has J(R) >= R Tbar_lo(floor) > ub.
         let r_bound = (ub / top.lower).floor();
-        if r_cap <= r_bound + 1.0 {
+        let last = nodes[nodes.len() - 1].rounds;
+        if !(ub < f64::INFINITY) {
+            // No budget below the cap has a point in every realization: nothing to search.
+        } else if r_cap <= r_bound + 1.0 {
             nodes.push(Node {
                 rounds: r_cap,
                 level: top,
                 real: true,
             });
-        } else {
+        } else if r_bound + 1.0 > last {
             nodes.push(Node {
-                rounds: (r_bound + 1.0).max(r_lo + 1.0),
+                rounds: (r_bound + 1.0).max(last + 1.0),
                 level: top,
                 real: false,
             });
@@ -67,7 +98,11 @@ pub(super) fn static_exact(d: &mut Drop) -> (StaticPlan, Level) {
     let limit = d.max_iterations;
     let mut limited = false;
     loop {
-        let threshold = ub - tol * ub;
+        let threshold = if ub < f64::INFINITY {
+            ub - tol * ub
+        } else {
+            f64::INFINITY
+        };
         // Drop the points no split will start from: the left ends of closed gaps.
         for i in 0..nodes.len() {
             let open = i + 1 < nodes.len()
@@ -142,16 +177,14 @@ pub(super) fn static_exact(d: &mut Drop) -> (StaticPlan, Level) {
         budget: node.level.budget,
         rounds: node.rounds,
         fine_tuning_seconds: j,
+        fine_tuning_joules: node.rounds * node.level.energy,
         mean_round_latency: node.level.latency,
+        mean_round_energy: node.level.energy,
         mean_pruning: node.level.pruning,
         lower_bound: Some(lower.min(j)),
         upper_bound: Some(j),
         evaluations,
-        status: if converged && !limited {
-            Status::Converged
-        } else {
-            Status::IterationLimit
-        },
+        status: plan_status(converged && !limited, j),
     };
     (plan, node.level)
 }
@@ -161,7 +194,7 @@ pub(super) fn static_grid(d: &mut Drop) -> (StaticPlan, Level) {
     let top = d.cap.min(d.pruning_limit);
     let mut budgets: Vec<f64> = Vec::new();
     let uses_budget = !matches!(d.method, Method::Equal | Method::BandwidthOnly);
-    if uses_budget && top > 0.0 {
+    if uses_budget && top > d.floor {
         let cells = STATIC_GRID;
         // Pmax itself needs infinitely many rounds.
         let last = if d.pruning_limit <= d.cap {
@@ -170,10 +203,11 @@ pub(super) fn static_grid(d: &mut Drop) -> (StaticPlan, Level) {
             cells
         };
         for i in 0..=last {
+            // From the least budget any point meets (0 without minimum pruning).
             let p = if i == cells {
                 top
             } else {
-                top * (i as f64 / cells as f64)
+                d.floor + (top - d.floor) * (i as f64 / cells as f64)
             };
             // Up to the largest budget with the same number of rounds.
             let q = d.budget_for_rounds(d.rounds(p)).max(p);
@@ -182,7 +216,8 @@ pub(super) fn static_grid(d: &mut Drop) -> (StaticPlan, Level) {
             }
         }
     } else {
-        budgets.push(0.0);
+        // equal and bandwidth-only prune rmin_k: planned at that budget (MODEL.md section 12).
+        budgets.push(d.floor);
     }
     let mut best: Option<(f64, Level)> = None;
     let mut converged = true;
@@ -207,16 +242,14 @@ pub(super) fn static_grid(d: &mut Drop) -> (StaticPlan, Level) {
         budget: level.budget,
         rounds: d.rounds(level.budget),
         fine_tuning_seconds: j,
+        fine_tuning_joules: d.rounds(level.budget) * level.energy,
         mean_round_latency: level.latency,
+        mean_round_energy: level.energy,
         mean_pruning: level.pruning,
         lower_bound: None,
         upper_bound: None,
         evaluations,
-        status: if converged {
-            Status::Converged
-        } else {
-            Status::IterationLimit
-        },
+        status: plan_status(converged, j),
     };
     (plan, level)
 }

@@ -19,6 +19,7 @@ fn drop_with_exponent(rounds0: f64, pruning_limit: f64, cap: f64, exponent: f64)
         tolerance: 1e-10,
         max_iterations: 500,
         cap,
+        floor: 0.0,
         solves: 0,
     }
 }
@@ -231,7 +232,7 @@ fn realizations_must_share_their_clients() {
     let e = plan_of(&[a.clone(), b], &opts).unwrap_err();
     assert_eq!(e.field, "clients[1].maxPruning");
     assert_eq!(e.client, Some(1));
-    assert_eq!(e.message, "problems[1]: clients[1].maxPruning differs from problems[0]; the realizations of a plan share their clients (K, dataWeight, maxPruning)");
+    assert_eq!(e.message, "problems[1]: clients[1].maxPruning differs from problems[0]; the realizations of a plan share their clients (K, dataWeight, maxPruning, minPruning)");
     let mut c = client_problem(2e-12);
     c.payload_bits = -1.0;
     let e = plan_of(&[a.clone(), c], &opts).unwrap_err();

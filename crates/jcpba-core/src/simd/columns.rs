@@ -88,6 +88,27 @@ impl<V: Lanes> Step<V> {
     }
 }
 
+/// The lanes of column `s` at the indices `idx` (at most `V::N`), the rest `fill`: a
+/// kernel over a list of clients (the capped ones, say) rather than a whole column.
+#[inline(always)]
+pub fn gather<V: Lanes>(s: &[f64], idx: &[usize], fill: f64) -> V {
+    let mut buf = [fill; MAX_LANES];
+    for (i, &k) in idx.iter().enumerate() {
+        buf[i] = s[k];
+    }
+    V::load(&buf)
+}
+
+/// The first `idx.len()` lanes of `v` into column `s` at the indices `idx`.
+#[inline(always)]
+pub fn scatter<V: Lanes>(v: V, idx: &[usize], s: &mut [f64]) {
+    let mut buf = [0.0; MAX_LANES];
+    v.store(&mut buf);
+    for (i, &k) in idx.iter().enumerate() {
+        s[k] = buf[i];
+    }
+}
+
 /// Counts one rate inverse (and its Lambert steps) per z = q ln2 / a, as
 /// rate::rate_inverse counts them (counters feature; callers check counters::ENABLED).
 pub fn count_inverses(zs: &[f64]) {
