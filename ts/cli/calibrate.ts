@@ -7,6 +7,7 @@ import { JcpbaError } from '../core/error.js';
 import { type Calibration, type PilotRun, calibrate } from '../learning/calibrate.js';
 import { csvCells, csvNumber } from '../learning/curve.js';
 import { type Figure, renderFigures } from '../sweep/figures.js';
+import { writeCopies } from '../sweep/render.js';
 import { writeAtomic } from '../sweep/files.js';
 import { type FlagSpec, formatHelp, parseArgs, parseNumber, usageError } from './args.js';
 import { type Io, readDataText } from './io.js';
@@ -182,11 +183,16 @@ export async function calibrateCommand(argv: string[], io: Io): Promise<number> 
     writeAtomic(out, json);
     const stem = out.replace(/\.json$/i, '');
     const { figures, note } = await renderFigures([calibrationSpec(cal)]);
+    let copiesNote: string | undefined;
     for (const f of figures) {
       writeAtomic(`${stem}.vl.json`, `${JSON.stringify(f.spec, null, 2)}\n`);
-      if (f.svg !== undefined) writeAtomic(`${stem}.svg`, f.svg);
+      if (f.svg !== undefined) {
+        writeAtomic(`${stem}.svg`, f.svg);
+        copiesNote = (await writeCopies(stem, f.svg)).note;
+      }
     }
     if (note) io.err(`jcpba: note: ${note}\n`);
+    if (copiesNote) io.err(`jcpba: note: ${copiesNote}\n`);
   }
   io.out(format === 'table' ? calibrationTable(cal) : json);
   return 0;

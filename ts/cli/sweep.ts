@@ -14,6 +14,7 @@ import { SCENARIO_FLAGS, scenarioFlagSpecs, scenarioValue } from './scenario-fla
 import { CONVERGENCE_FLAGS, EXPONENT_FLAG, backendOption, convergenceModel, exponentOption, pruningLimitOption } from './options.js';
 import { type LearningModel, checkLearning, learningCsv, learningCurves, learningSpecs, targetTable } from '../sweep/learning.js';
 import { renderFigures } from '../sweep/figures.js';
+import { writeCopies } from '../sweep/render.js';
 import { writeAtomic } from '../sweep/files.js';
 import { createSolver } from '../facade.js';
 import { join } from 'node:path';
@@ -242,7 +243,10 @@ export async function sweepCommand(argv: string[], io: Io): Promise<number> {
     const { figures, note } = await renderFigures(learningSpecs(config, curves, learning.targetLoss));
     for (const f of figures) {
       writeAtomic(join(out, `${f.name}.vl.json`), `${JSON.stringify(f.spec, null, 2)}\n`);
-      if (f.svg !== undefined) writeAtomic(join(out, `${f.name}.svg`), f.svg);
+      if (f.svg !== undefined) {
+        writeAtomic(join(out, `${f.name}.svg`), f.svg);
+        await writeCopies(join(out, f.name), f.svg); // a missing renderer: the sweep's notes said so
+      }
     }
     if (!quiet && learning.targetLoss !== undefined) io.out(`\n${targetTable(config, curves.targets, learning.targetLoss)}`);
     io.err(`jcpba: wrote ${out}/learning.csv and ${plural(figures.filter((f) => f.svg !== undefined).length, 'loss-against-time figure')}\n`);

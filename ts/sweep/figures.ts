@@ -37,7 +37,7 @@ export function isFigureFile(file: string): boolean {
       file.startsWith('energy-vs-') ||
       file.startsWith('outage-vs-') ||
       file.startsWith('latency-energy')) &&
-    (file.endsWith('.svg') || file.endsWith('.vl.json'))
+    (file.endsWith('.svg') || file.endsWith('.vl.json') || file.endsWith('.png') || file.endsWith('.pdf'))
   );
 }
 
@@ -66,6 +66,37 @@ export const FONT_SIZE = 8;
 const PALETTE = ['#000000', '#E69F00', '#56B4E9', '#009E73', '#0072B2', '#D55E00', '#CC79A7'];
 const SHAPES = ['circle', 'square', 'triangle-up', 'diamond', 'cross', 'triangle-down', 'triangle-right'];
 const DASHES = [[1, 0], [5, 2], [2, 2], [6, 2, 1, 2], [3, 3], [8, 2, 2, 2, 2, 2], [1, 3]];
+/**
+ * Size of a legend symbol: Vega draws a custom path at sqrt(size) / 2 points per path unit,
+ * so the symbol spans 20 points, enough for each pattern to show on both sides of the
+ * marker (the legend is no wider than the plot's 252 points with it).
+ */
+const LEGEND_SYMBOL_SIZE = 20 * 20;
+/** The marker's half-width in a legend symbol, in path units: 2.4 points, as the plot's markers (size 22). */
+const LEGEND_MARKER = 2.4 / 10;
+
+/**
+ * A method's legend symbol as a custom Vega path (units of half the symbol's width): a
+ * line segment across, which the legend strokes with the method's dash pattern, and the
+ * method's marker in its middle, drawn as Vega draws SHAPES (vega-scenegraph's symbols).
+ */
+export function legendSymbol(shape: string): string {
+  const r = LEGEND_MARKER;
+  const h = (Math.sqrt(3) / 2) * r;
+  const s = r / 2.5;
+  const f = (x: number) => Number(x.toFixed(4));
+  const marker: Record<string, string> = {
+    circle: `M${f(r)},0A${f(r)},${f(r)},0,1,1,${f(-r)},0A${f(r)},${f(r)},0,1,1,${f(r)},0Z`,
+    square: `M${f(-r)},${f(-r)}H${f(r)}V${f(r)}H${f(-r)}Z`,
+    'triangle-up': `M0,${f(-h)}L${f(-r)},${f(h)}L${f(r)},${f(h)}Z`,
+    diamond: `M${f(-r)},0L0,${f(-r)}L${f(r)},0L0,${f(r)}Z`,
+    cross: `M${f(-r)},${f(-s)}V${f(s)}H${f(-s)}V${f(r)}H${f(s)}V${f(s)}H${f(r)}V${f(-s)}H${f(s)}V${f(-r)}H${f(-s)}V${f(-s)}Z`,
+    'triangle-down': `M0,${f(h)}L${f(-r)},${f(-h)}L${f(r)},${f(-h)}Z`,
+    'triangle-right': `M${f(h)},0L${f(-h)},${f(-r)}L${f(-h)},${f(r)}Z`,
+  };
+  if (!(shape in marker)) throw new Error(`legendSymbol: no path for shape ${shape}`);
+  return `M-1,0H1${marker[shape]}`;
+}
 /** Horizontal distance between the interval bars of neighbouring methods at one x, in points: bars never overlap. */
 const DODGE = 1.5;
 
@@ -77,7 +108,7 @@ function paperConfig(): Record<string, unknown> {
   return {
     font: 'Helvetica, Arial, sans-serif',
     axis: { labelFontSize: FONT_SIZE, titleFontSize: FONT_SIZE, titleFontWeight: 'normal', gridColor: '#e6e6e6', tickCount: 5 },
-    legend: { labelFontSize: FONT_SIZE, titleFontSize: FONT_SIZE, titleFontWeight: 'normal', labelLimit: 0, orient: 'none', legendX: -38, legendY: PLOT_HEIGHT + 34, direction: 'horizontal', columns: 2, symbolSize: 40, symbolStrokeWidth: 1.5, symbolType: 'stroke', rowPadding: 2, columnPadding: 2, labelOffset: 3 },
+    legend: { labelFontSize: FONT_SIZE, titleFontSize: FONT_SIZE, titleFontWeight: 'normal', labelLimit: 0, orient: 'none', legendX: -43, legendY: PLOT_HEIGHT + 34, direction: 'horizontal', columns: 2, symbolSize: 40, symbolStrokeWidth: 1.5, symbolType: 'stroke', rowPadding: 2, columnPadding: 0, labelOffset: 2 },
     title: { fontSize: FONT_SIZE + 1, subtitleFontSize: FONT_SIZE, anchor: 'start', subtitleColor: '#444' },
     view: { stroke: null },
     line: { strokeWidth: 1.25 },
@@ -85,16 +116,51 @@ function paperConfig(): Record<string, unknown> {
   };
 }
 
-/** Colour, shape and dash scales over the methods, in the sweep's order, one legend for the three. */
-function methodChannels(methods: string[]): { color: object; shape: object; strokeDash: object } {
+/**
+ * Colour, shape and dash scales over the methods, in the sweep's order. The line layer
+ * carries the legend's settings (`legend: true`; Vega-Lite merges every layer's into one). Its
+ * symbol per method is a line segment stroked with the method's colour and dash pattern,
+ * with the method's marker, filled, in the middle (legendSymbol): a plain marker would hide
+ * the dash (a filled shape 6 points wide shows no pattern). The shape scale stays out of
+ * the legend, or Vega-Lite would draw the bare marker instead of that symbol.
+ */
+function methodChannels(methods: string[], legend = false): { color: object; shape: object; strokeDash: object } {
   const pick = <T>(list: T[]) => methods.map((_, i) => list[i % list.length]);
   const common = { field: 'method', type: 'nominal', title: null, sort: methods };
+  const symbols = Object.fromEntries(methods.map((m, i) => [m, legendSymbol(SHAPES[i % SHAPES.length])]));
+  const withLegend = {
+    values: legendOrder(methods),
+    symbolSize: LEGEND_SYMBOL_SIZE,
+    encoding: { symbols: { shape: { value: { expr: `${JSON.stringify(symbols)}[datum.value]` } }, fill: { value: { expr: "scale('color', datum.value)" } } } },
+  };
   return {
-    color: { ...common, scale: { domain: methods, range: pick(PALETTE) } },
-    shape: { ...common, scale: { domain: methods, range: pick(SHAPES) } },
-    strokeDash: { ...common, scale: { domain: methods, range: pick(DASHES) } },
+    color: { ...common, scale: { domain: methods, range: pick(PALETTE) }, ...(legend ? { legend: withLegend } : {}) },
+    // On a copy of the method (MARKER_FIELD, made by markerCopy in each layer that draws
+    // markers): a scale of its own field stays out of the method's legend.
+    shape: { ...common, field: MARKER_FIELD, scale: { domain: methods, range: pick(SHAPES) }, legend: null },
+    strokeDash: { ...common, scale: { domain: methods, range: pick(DASHES) }, ...(legend ? { legend: withLegend } : {}) },
   };
 }
+
+/**
+ * The legend's entries in its reading order (two columns, filled row by row): the longer
+ * half of the names in the first column and the rest in the second, each column in the
+ * methods' order. The columns are as wide as their longest name, so this keeps the legend,
+ * and the figure, within the column width (Vega sizes text by an estimate, longer than drawn).
+ */
+export function legendOrder(methods: string[]): string[] {
+  const first = Math.ceil(methods.length / 2);
+  const byLength = methods.map((m, i) => ({ m, i })).sort((a, b) => b.m.length - a.m.length || a.i - b.i);
+  const left = new Set(byLength.slice(0, first).map((x) => x.m));
+  const col1 = methods.filter((m) => left.has(m));
+  const col2 = methods.filter((m) => !left.has(m));
+  return col1.flatMap((m, r) => (r < col2.length ? [m, col2[r]] : [m]));
+}
+
+/** The field the marker shape encodes: a copy of `method` (see methodChannels). */
+const MARKER_FIELD = 'marker';
+/** The transform that makes MARKER_FIELD, for a layer whose marks have a shape. */
+const markerCopy = { calculate: 'datum.method', as: MARKER_FIELD };
 
 /** The size and layout keys of a spec in the paper style. */
 function paperFrame(): Record<string, unknown> {
@@ -108,10 +174,11 @@ function paperFrame(): Record<string, unknown> {
  */
 function linesWithIntervals(methods: string[], x: object, yTitle: string, extra: { tooltip?: object[]; yAxis?: object } = {}): object[] {
   const ch = methodChannels(methods);
+  const line = methodChannels(methods, true);
   const y = { field: 'y', type: 'quantitative', title: yTitle, ...(extra.yAxis ? { axis: extra.yAxis } : {}) };
   const layers: object[] = [
-    { mark: { type: 'line' }, encoding: { x, y, color: ch.color, strokeDash: ch.strokeDash } },
-    { mark: { type: 'point' }, encoding: { x, y, color: ch.color, shape: ch.shape, ...(extra.tooltip ? { tooltip: extra.tooltip } : {}) } },
+    { mark: { type: 'line' }, encoding: { x, y, color: line.color, strokeDash: line.strokeDash } },
+    { transform: [markerCopy], mark: { type: 'point' }, encoding: { x, y, color: ch.color, shape: ch.shape, ...(extra.tooltip ? { tooltip: extra.tooltip } : {}) } },
   ];
   methods.forEach((m, i) => {
     const offset = (i - (methods.length - 1) / 2) * DODGE;
@@ -305,7 +372,7 @@ export function outageSpecs(c: SweepConfig, rows: ResultRow[], statistic: Statis
           data: { values: outage },
           layer: [
             { mark: { type: 'line' }, encoding: { x, y: share, color: ch.color, strokeDash: ch.strokeDash } },
-            { mark: { type: 'point' }, encoding: { x, y: share, color: ch.color, shape: ch.shape } },
+            { transform: [markerCopy], mark: { type: 'point' }, encoding: { x, y: share, color: ch.color, shape: ch.shape } },
           ],
         },
       ],
@@ -333,6 +400,7 @@ export function scatterSpecs(c: SweepConfig, rows: ResultRow[], statistic: Stati
     }));
   if (values.length === 0) return [];
   const ch = methodChannels(c.methods);
+  const line = methodChannels(c.methods, true);
   const energies = values.map((v) => v.energy as number);
   // Methods' energies may span decades (a cap binding or not): a log axis then.
   const wide = Math.min(...energies) > 0 && Math.max(...energies) / Math.min(...energies) > 20;
@@ -353,8 +421,13 @@ export function scatterSpecs(c: SweepConfig, rows: ResultRow[], statistic: Stati
     ...paperFrame(),
     data: { values },
     layer: [
-      ...(points > 1 ? [{ mark: { type: 'line', strokeWidth: 0.8, opacity: 0.7 }, encoding: { x, y, order: { field: 'grid', type: 'quantitative' }, color: ch.color, strokeDash: ch.strokeDash } }] : []),
-      { mark: { type: 'point' }, encoding: { x, y, color: ch.color, shape: ch.shape, tooltip: [{ field: 'method' }, { field: 'point' }, { field: 'energy' }, { field: 'y' }] } },
+      ...(points > 1 ? [{ mark: { type: 'line', strokeWidth: 0.8, opacity: 0.7 }, encoding: { x, y, order: { field: 'grid', type: 'quantitative' }, color: line.color, strokeDash: line.strokeDash } }] : []),
+      // Without lines the legend shows the bare markers: the shape on `method` itself, in the legend.
+      {
+        transform: [markerCopy],
+        mark: { type: 'point' },
+        encoding: { x, y, color: ch.color, shape: points > 1 ? ch.shape : { ...ch.shape, field: 'method', legend: {} }, tooltip: [{ field: 'method' }, { field: 'point' }, { field: 'energy' }, { field: 'y' }] },
+      },
     ],
   };
   return [{ name: 'latency-energy', spec }];
@@ -437,6 +510,7 @@ export function targetSpecs(c: SweepConfig, rows: ResultRow[]): Omit<Figure, 'sv
     const x = { field: 'budget', type: 'quantitative', title: labelOf('budget') };
     const y = { field: 'hours', type: 'quantitative', title: 'fine-tuning time to the target (h)', scale: { zero: false } };
     const ch = methodChannels(c.methods);
+    const line = methodChannels(c.methods, true);
     const subtitle = [
       (c.convergenceExponent ?? 1) === 1
         ? `R0 = ${Number(c.rounds0.toPrecision(6))}, Pmax = ${limit}: rounds = ceil(R0 / (1 - mean pruning / Pmax))`
@@ -449,10 +523,11 @@ export function targetSpecs(c: SweepConfig, rows: ResultRow[]): Omit<Figure, 'sv
       title: { text: 'Fine-tuning time against the pruning budget', subtitle },
       ...paperFrame(),
       layer: [
-        { data: { values }, mark: { type: 'line' }, encoding: { x, y, color: ch.color, strokeDash: ch.strokeDash } },
-        { data: { values }, mark: { type: 'point' }, encoding: { x, y, color: ch.color, shape: ch.shape } },
+        { data: { values }, mark: { type: 'line' }, encoding: { x, y, color: line.color, strokeDash: line.strokeDash } },
+        { data: { values }, transform: [markerCopy], mark: { type: 'point' }, encoding: { x, y, color: ch.color, shape: ch.shape } },
         {
           data: { values: best },
+          transform: [markerCopy],
           mark: { type: 'point', size: 90, filled: true, stroke: 'black', strokeWidth: 0.8, opacity: 1 },
           encoding: { x, y, fill: ch.color, shape: ch.shape },
         },

@@ -67,7 +67,7 @@ export function makeDir(dir: string, option = '--out'): void {
 }
 
 /** Writes a file atomically: a temporary file in the same folder, fsync, then rename. */
-export function writeAtomic(path: string, data: string): void {
+export function writeAtomic(path: string, data: string | Uint8Array): void {
   const tmp = `${path}.tmp-${process.pid}`;
   try {
     const fd = openSync(tmp, 'w');

@@ -11,6 +11,7 @@ import { DEFAULT_MAX_ITERATIONS, DEFAULT_TOLERANCE, checkSolverOptions } from '.
 import { type UnitSpec, type UnitSummary, runUnit } from '../core/montecarlo.js';
 import { type BackendName, createSolver } from '../facade.js';
 import { type Statistic, isFigureFile, sweepFigures } from './figures.js';
+import { writeCopies } from './render.js';
 import { type CustomMethod, customMethods, customUnitMethod, runCustomUnit } from './custom.js';
 import { type DropsFile, checkDrops, loadDrops, runDropsUnit } from './drops.js';
 import type { ScenarioOptions } from '../core/scenario.js';
@@ -326,11 +327,16 @@ export async function writeResults(
     }
   }
   const { figures, note } = await sweepFigures(c, rows, statistic);
+  let copiesNote: string | undefined;
   for (const fig of figures) {
     put(`${fig.name}.vl.json`, `${JSON.stringify(fig.spec, null, 2)}\n`);
-    if (fig.svg !== undefined) put(`${fig.name}.svg`, fig.svg);
+    if (fig.svg === undefined) continue;
+    put(`${fig.name}.svg`, fig.svg);
+    const copies = await writeCopies(join(dir, fig.name), fig.svg);
+    files.push(...copies.files);
+    copiesNote ??= copies.note;
   }
-  return { rows, complete, files, notes: note ? [note] : [] };
+  return { rows, complete, files, notes: [note, copiesNote].filter((n): n is string => n !== undefined) };
 }
 
 /** The most threads (native) or workers (WASM, TypeScript) a sweep may use: the processors available. */
