@@ -420,18 +420,17 @@ class WasmBackend implements WasmModule {
       const base = alloc(x, bytes);
       const specsPtr = base + F64 * params.length;
       const textPtr = specsPtr + U32 * specs.length;
-      new Float64Array(x.memory.buffer).set(params, base / F64);
-      new Uint32Array(x.memory.buffer).set(specs, specsPtr / U32);
-      new Uint8Array(x.memory.buffer).set(text, textPtr);
-      const rc = x.jcpba_run_units(
-        base,
-        params.length,
-        specsPtr,
-        specs.length,
-        textPtr,
-        text.length,
-        ...numbers,
-      );
+      let rc: number;
+      try {
+        new Float64Array(x.memory.buffer).set(params, base / F64);
+        new Uint32Array(x.memory.buffer).set(specs, specsPtr / U32);
+        new Uint8Array(x.memory.buffer).set(text, textPtr);
+        rc = x.jcpba_run_units(base, params.length, specsPtr, specs.length, textPtr, text.length, ...numbers);
+      } catch (error) {
+        // Freed on every path but a trap (see withBlock).
+        if (!(error instanceof WebAssembly.RuntimeError)) x.jcpba_free(base, bytes);
+        throw error;
+      }
       x.jcpba_free(base, bytes);
       if (rc !== 0) throw lastError(x);
       return readString(x, x.jcpba_result_ptr(), x.jcpba_result_len());
@@ -565,12 +564,29 @@ function checkCount(fn: string, names: readonly string[], args: unknown[]): void
 function f64Array(fn: string, name: string, value: unknown): Float64Array {
   // The tag check works across realms (iframes, vm contexts), like napi_is_typedarray.
   if (tagOf(value) !== '[object Float64Array]') throw argumentError(fn, name, 'a Float64Array');
+  if (detached(value as Float64Array)) throw argumentError(fn, name, 'a Float64Array whose buffer is not detached');
   return value as Float64Array;
 }
 
 function u32Array(fn: string, name: string, value: unknown): Uint32Array {
   if (tagOf(value) !== '[object Uint32Array]') throw argumentError(fn, name, 'a Uint32Array');
+  if (detached(value as Uint32Array)) throw argumentError(fn, name, 'a Uint32Array whose buffer is not detached');
   return value as Uint32Array;
+}
+
+/**
+ * Whether an array's buffer is detached (transferred): copying from it throws a raw
+ * TypeError, so every input is checked before the call allocates (see withBlock). A
+ * detached buffer has byteLength 0 and refuses a new view.
+ */
+function detached(a: Float64Array | Uint32Array): boolean {
+  if (a.byteLength !== 0 || a.buffer.byteLength !== 0) return false;
+  try {
+    new Uint8Array(a.buffer);
+    return false;
+  } catch {
+    return true;
+  }
 }
 
 function alloc(x: Exports, bytes: number): number {
@@ -581,8 +597,9 @@ function alloc(x: Exports, bytes: number): number {
 
 /**
  * Allocates one block for all inputs and outputs of a call, copies the inputs in,
- * runs `use` with the pointers, and frees the block. When `use` traps the block is
- * not freed: the instance is discarded anyway.
+ * runs `use` with the pointers, and frees the block on every path but a trap (after a
+ * trap the instance is discarded anyway, and calling into it again could trap again):
+ * a JavaScript error while copying (an input changed under us) or in `use` frees it.
  */
 function withBlock<T>(
   x: Exports,
@@ -596,18 +613,24 @@ function withBlock<T>(
   // u32 offsets go last so every f64 array stays 8-byte aligned.
   const bytes = f64Bytes + U32 * (offsets?.length ?? 0);
   const base = alloc(x, bytes);
-  // Views are made after alloc: growing memory detaches older views.
-  const heap = new Float64Array(x.memory.buffer);
-  const pointers: number[] = [];
-  let at = base;
-  f64Lengths.forEach((n, i) => {
-    pointers.push(at);
-    if (i < inputs.length) heap.set(inputs[i]!, at / F64);
-    at += F64 * n;
-  });
-  const offsetsPtr = at;
-  if (offsets !== undefined) new Uint32Array(x.memory.buffer).set(offsets, offsetsPtr / U32);
-  const result = use(pointers.slice(0, inputs.length), offsetsPtr, pointers.slice(inputs.length));
+  let result: T;
+  try {
+    // Views are made after alloc: growing memory detaches older views.
+    const heap = new Float64Array(x.memory.buffer);
+    const pointers: number[] = [];
+    let at = base;
+    f64Lengths.forEach((n, i) => {
+      pointers.push(at);
+      if (i < inputs.length) heap.set(inputs[i]!, at / F64);
+      at += F64 * n;
+    });
+    const offsetsPtr = at;
+    if (offsets !== undefined) new Uint32Array(x.memory.buffer).set(offsets, offsetsPtr / U32);
+    result = use(pointers.slice(0, inputs.length), offsetsPtr, pointers.slice(inputs.length));
+  } catch (error) {
+    if (!(error instanceof WebAssembly.RuntimeError)) x.jcpba_free(base, bytes);
+    throw error;
+  }
   x.jcpba_free(base, bytes);
   return result;
 }

@@ -193,6 +193,22 @@ function isProblem(x: unknown): x is Problem {
   return typeof x === 'object' && x !== null && (x as Problem).computeSeconds instanceof Float64Array;
 }
 
+/**
+ * Whether a typed array's buffer is detached (transferred to a worker, or by
+ * structuredClone): it then reads as empty, so an optional column would silently
+ * become "absent" and a client column "no clients". A detached buffer has byteLength 0
+ * and refuses a new view (ArrayBuffer.prototype.detached is not in every runtime).
+ */
+export function isDetached(a: unknown): boolean {
+  if (!ArrayBuffer.isView(a) || a.byteLength !== 0 || a.buffer.byteLength !== 0) return false;
+  try {
+    new Uint8Array(a.buffer);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
 /** How a problem is read: deadline mode does not need a pruning budget. */
 export interface ShapeOptions {
   /** When false, a missing `pruningBudget` reads as 0 (it is unused). Default true. */
@@ -219,8 +235,28 @@ export function toProblemShape(input: unknown, options: ShapeOptions = {}): Prob
   // The generator's canonical problems may carry the columns of MODEL.md sections 11 and
   // 12 and its labels (devices.ts).
   checkKeys(input, [...CANONICAL_KEYS, ...IGNORED_PROBLEM_KEYS, ...IGNORED_CLIENT_KEYS], 'problem', (key) => key);
-  if (input.pruningBudget === undefined && options.requireBudget === false) return { ...input, pruningBudget: 0 };
-  return input;
+  let shared: Partial<Problem> | undefined;
+  for (const f of [...CLIENT_FIELDS, ...OPTIONAL_FIELDS]) {
+    const col = input[f];
+    if (col !== undefined && isDetached(col)) {
+      throw new JcpbaError(
+        'invalid-input',
+        `clients.${f} is a typed array whose buffer is detached (transferred, e.g. by postMessage): it no longer holds the column; pass an attached copy`,
+        `clients.${f}`,
+      );
+    }
+    // A column on shared memory may be written by another thread while it is checked and
+    // solved (every backend reads it more than once): the solve takes a private snapshot.
+    if (col !== undefined && isShared(col)) (shared ??= {})[f] = col.slice();
+  }
+  const problem = shared === undefined ? input : { ...input, ...shared };
+  if (problem.pruningBudget === undefined && options.requireBudget === false) return { ...problem, pruningBudget: 0 };
+  return problem;
+}
+
+/** Whether a typed array views a SharedArrayBuffer (by tag: it works across realms). */
+function isShared(a: unknown): a is Float64Array {
+  return ArrayBuffer.isView(a) && Object.prototype.toString.call(a.buffer) === '[object SharedArrayBuffer]';
 }
 
 function parseShape(input: unknown, requireBudget: boolean): Problem {

@@ -154,7 +154,10 @@ impl Js {
             ));
         }
         // The view borrows the JS buffer without a copy. It stays valid for the whole
-        // call: the argument keeps the buffer alive, and nothing runs JS meanwhile.
+        // call: the argument keeps the buffer alive, and nothing on this thread runs JS
+        // meanwhile. A SharedArrayBuffer can still be written by another thread: the
+        // TypeScript facade (ts/core/problem.ts toProblemShape) copies shared columns
+        // before they get here (docs/CORE_API.md).
         Ok(slice::from_raw_parts(data as *const T, length))
     }
 
