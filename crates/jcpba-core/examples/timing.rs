@@ -6,7 +6,7 @@
 
 use jcpba_core::rate::counters;
 use jcpba_core::scenario::{generate_from_params, ScenarioParams};
-use jcpba_core::{solve, Method, SolveOptions};
+use jcpba_core::{min_pruning, solve, Method, SolveOptions};
 use std::time::Instant;
 
 /// The native addon's allocator, so that these timings are the addon's: with glibc's
@@ -132,5 +132,53 @@ fn main() {
                 evaluations
             );
         }
+        // Deadline mode at 1.05 times each problem's optimal latency, as in bench/.
+        let deadlines: Vec<f64> = problems
+            .iter()
+            .map(|p| {
+                1.05 * solve(&p.view(), Method::Optimal, &SolveOptions::default())
+                    .unwrap()
+                    .latency
+            })
+            .collect();
+        let mut iterations = 0;
+        counters::reset();
+        for (p, &d) in problems.iter().zip(deadlines.iter()) {
+            iterations += min_pruning(&p.view(), d, &SolveOptions::default())
+                .unwrap()
+                .iterations;
+        }
+        let counts = counters::read();
+        let origin = Instant::now();
+        let start = cpu_seconds(&origin);
+        let mut check = 0.0;
+        for _ in 0..repeats {
+            for (p, &d) in problems.iter().zip(deadlines.iter()) {
+                check += min_pruning(&p.view(), d, &SolveOptions::default())
+                    .unwrap()
+                    .weighted_pruning
+                    .unwrap_or(f64::NAN);
+            }
+        }
+        let ms = (cpu_seconds(&origin) - start) * 1e3 / (repeats as f64 * SEEDS as f64);
+        let per = (k_count as f64) * SEEDS as f64;
+        let evaluations = if counters::ENABLED {
+            format!(
+                "  per client: rate inverses {:.2}, stationarity {:.2}",
+                counts[0] as f64 / per,
+                counts[2] as f64 / per
+            )
+        } else {
+            String::new()
+        };
+        println!(
+            "K {:>5} {:<24} {:>9.4} ms/solve  mean P {:>10.4}    mean iterations {:.1}{}",
+            k_count,
+            "min-pruning",
+            ms,
+            check / (repeats * SEEDS as usize) as f64,
+            iterations as f64 / SEEDS as f64,
+            evaluations
+        );
     }
 }

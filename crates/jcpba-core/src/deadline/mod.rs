@@ -55,7 +55,11 @@ use crate::problem::{validate, ProblemView};
 use crate::pruning::weighted;
 use crate::rate::LN2;
 use crate::rate::{rate, rate_inverse};
+use crate::simd::dispatch;
 use crate::solution::Status;
+
+mod kernels;
+use kernels::{BoxNoise, Fit, LeastPruning, Needs as NeedColumns, PreciseBoxes};
 
 /// Newton steps in ln lambda start here when the band is not yet bracketed.
 const PRICE_STRIDE: f64 = 4.0;
@@ -145,42 +149,63 @@ struct Point {
     weighted: f64,
 }
 
-/// A point meeting D from the split `b` (of the search, at the loosened deadline): each
-/// client gets at least `need`, its bandwidth need at D at full pruning (unpruned when
-/// pruning saves it nothing); the split is then scaled up onto the band, and each client
-/// prunes the least that meets D with its bandwidth. None when the needs do not fit.
+impl Point {
+    fn new(k_count: usize) -> Point {
+        Point {
+            pruning: vec![0.0; k_count],
+            bandwidth: vec![0.0; k_count],
+            weighted: f64::INFINITY,
+        }
+    }
+}
+
+/// A point meeting D from the split `b` (of the search, at the loosened deadline), into
+/// `point`: each client gets at least `need`, its bandwidth need at D at full pruning
+/// (unpruned when pruning saves it nothing); the split is then scaled up onto the band,
+/// and each client prunes the least that meets D with its bandwidth. False (and `point`
+/// spent) when the needs do not fit. On the client columns (kernels::Fit, LeastPruning)
+/// without caps, client by client with them.
 fn meet_deadline(
     inst: &Instance,
     ws: &Workspace,
     d: f64,
     b: &[f64],
     need: &[f64],
-) -> Option<Point> {
+    point: &mut Point,
+) -> bool {
     let k_count = inst.clients;
-    let mut pruning = vec![0.0; k_count];
-    let mut bandwidth = vec![0.0; k_count];
-    let mut sum = 0.0;
-    for k in 0..k_count {
-        bandwidth[k] = if b[k] < need[k] { need[k] } else { b[k] };
-        sum += bandwidth[k];
+    let b_total = inst.bandwidth_hz;
+    let out = &mut point.bandwidth[..];
+    let sum = dispatch(inst.level, Fit { b, need, out });
+    if !(sum <= b_total) {
+        return false;
     }
-    if !(sum <= inst.bandwidth_hz) {
-        return None;
+    if ws.caps.is_none() {
+        let scale = b_total / sum;
+        dispatch(
+            inst.level,
+            LeastPruning {
+                inst,
+                ws,
+                t: d,
+                scale: if scale.is_finite() { Some(scale) } else { None },
+                sum,
+                bandwidth: &mut point.bandwidth,
+                pruning: &mut point.pruning,
+            },
+        );
+    } else {
+        scale_up_onto_band(&mut point.bandwidth, sum, b_total);
+        for k in 0..k_count {
+            point.pruning[k] = if fixed(ws, k) {
+                inst.rmin_at(k)
+            } else {
+                least_pruning(inst, k, d, point.bandwidth[k])
+            };
+        }
     }
-    scale_up_onto_band(&mut bandwidth, sum, inst.bandwidth_hz);
-    for k in 0..k_count {
-        pruning[k] = if fixed(ws, k) {
-            inst.rmin_at(k)
-        } else {
-            least_pruning(inst, k, d, bandwidth[k])
-        };
-    }
-    let weighted = weighted(&inst.w, &pruning);
-    Some(Point {
-        pruning,
-        bandwidth,
-        weighted,
-    })
+    point.weighted = weighted(&inst.w, &point.pruning);
+    true
 }
 
 /// Scales a split summing to `sum` (at most B) up onto the band B: by B / sum, or, when
@@ -197,7 +222,11 @@ fn scale_up_onto_band(bandwidth: &mut [f64], sum: f64, b_total: f64) {
     }
 }
 
-fn infeasible(d: f64, min_deadline: Option<f64>, infeasible_clients: Option<Vec<usize>>) -> MinPruning {
+fn infeasible(
+    d: f64,
+    min_deadline: Option<f64>,
+    infeasible_clients: Option<Vec<usize>>,
+) -> MinPruning {
     MinPruning {
         deadline: d,
         status: Status::Infeasible,
@@ -249,41 +278,12 @@ fn finish(
     }
 }
 
-/// a + b = s + e exactly (Knuth's TwoSum).
-fn two_sum(a: f64, b: f64) -> (f64, f64) {
-    let s = a + b;
-    let bb = s - a;
-    (s, a - (s - bb) + (b - bb))
-}
-
-/// a = hi + lo with hi the upper half of the significand (Veltkamp's split).
-fn split(a: f64) -> (f64, f64) {
-    let c = 134_217_729.0 * a;
-    let hi = c - (c - a);
-    (hi, a - hi)
-}
-
-/// a b = p + e exactly (Dekker's product; no fused multiply-add, as in the reference).
-fn two_prod(a: f64, b: f64) -> (f64, f64) {
-    let p = a * b;
-    let (ah, al) = split(a);
-    let (bh, bl) = split(b);
-    (p, ah * bh - p + ah * bl + al * bh + al * bl)
-}
-
 /// T - t0 - c (1 - phi_c rho), the time left for client k's upload, in compensated
-/// arithmetic: to about an ulp of itself even when the fixed time and the compute nearly
-/// fill T (the plain formula carries an ulp of T, relatively (T + t0 + c) / w ulps).
+/// arithmetic (TwoSum and Dekker's product, kernels::precise_window): to about an ulp of
+/// itself even when the fixed time and the compute nearly fill T (the plain formula
+/// carries an ulp of T, relatively (T + t0 + c) / w ulps).
 fn precise_window(inst: &Instance, k: usize, rho: f64, t: f64) -> f64 {
-    let c = inst.c[k];
-    let (x, xe) = two_prod(inst.phi_c, rho);
-    let (m, me1) = two_sum(1.0, -x);
-    let me = me1 - xe; // 1 - phi_c rho = m + me
-    let (y, ye1) = two_prod(c, m);
-    let ye = ye1 + c * me; // c (1 - phi_c rho) = y + ye
-    let (z, ze) = two_sum(t, -inst.t0[k]);
-    let (w, we) = two_sum(z, -y);
-    w + (we + ze - ye)
+    kernels::precise_window(inst.phi_c, inst.c[k], inst.t0[k], rho, t)
 }
 
 /// Client k's box at D from the compensated time window: the ends of the box are the
@@ -439,7 +439,9 @@ fn caps_rule_out(inst: &Instance, full: &[f64]) -> Option<Vec<usize>> {
         return Some(bad);
     }
     let mut floors = vec![0.0; inst.clients];
-    if !bandwidth_floors(inst, full, &mut floors).is_empty() || !(total(&floors) <= inst.bandwidth_hz) {
+    if !bandwidth_floors(inst, full, &mut floors).is_empty()
+        || !(total(&floors) <= inst.bandwidth_hz)
+    {
         return Some(Vec::new());
     }
     None
@@ -454,7 +456,25 @@ fn caps_rule_out(inst: &Instance, full: &[f64]) -> Option<Vec<usize>> {
 /// and 2 u plus 8 u^2 (D + t0 + c) / w from the compensated w; the rate inverse multiplies
 /// the error of q ln2 / a (2 u more) by its condition number, at most 1 + 2 b / a, and
 /// adds 3e-15 of its own (rate.rs). Doubled for safety.
-fn box_noise(inst: &Instance, d: f64, b: &[f64], rho: &[f64], interior: Option<&[f64]>) -> f64 {
+/// On the client columns (kernels::BoxNoise) without caps.
+fn box_noise(
+    inst: &Instance,
+    ws: &Workspace,
+    d: f64,
+    b: &[f64],
+    rho: &[f64],
+    interior: Option<&[f64]>,
+) -> f64 {
+    if ws.caps.is_none() {
+        let kernel = BoxNoise {
+            inst,
+            d,
+            b,
+            rho,
+            interior,
+        };
+        return dispatch(inst.level, kernel);
+    }
     let mut noise = 0.0;
     for k in 0..inst.clients {
         if let Some(gs) = interior {
@@ -518,8 +538,12 @@ fn deadline_boxes(inst: &Instance, ws: &mut Workspace, dd: f64) -> bool {
     if boxes(inst, ws, dd).is_none() {
         return false;
     }
-    for k in 0..inst.clients {
-        precise_box(inst, ws, k, dd);
+    if ws.caps.is_none() {
+        dispatch(inst.level, PreciseBoxes { inst, ws, d: dd });
+    } else {
+        for k in 0..inst.clients {
+            precise_box(inst, ws, k, dd);
+        }
     }
     true
 }
@@ -562,8 +586,19 @@ fn needs(inst: &Instance, ws: &Workspace, d: f64, full: &FullPruning) -> Needs {
     let k_count = inst.clients;
     let mut need = vec![0.0; k_count];
     let mut need_hi = vec![0.0; k_count];
-    let capped = inst.has_caps();
-    for k in 0..k_count {
+    let capped = ws.caps.is_some();
+    if !capped {
+        let kernel = NeedColumns {
+            inst,
+            ws,
+            d,
+            cap: &full.cap,
+            full: &mut need,
+            unpruned: &mut need_hi,
+        };
+        dispatch(inst.level, kernel);
+    }
+    for k in 0..if capped { k_count } else { 0 } {
         let rmin = inst.rmin_at(k);
         let lo = precise_window(inst, k, full.cap[k], d);
         let hi = precise_window(inst, k, rmin, d);
@@ -612,7 +647,8 @@ fn start_point(
     needs: &Needs,
 ) -> Result<Point, f64> {
     if full.band <= inst.bandwidth_hz {
-        if let Some(point) = meet_deadline(inst, ws, d, &full.bandwidth, &needs.full) {
+        let mut point = Point::new(inst.clients);
+        if meet_deadline(inst, ws, d, &full.bandwidth, &needs.full, &mut point) {
             return Ok(point);
         }
     }
@@ -676,7 +712,7 @@ fn full_pruning_dual(inst: &Instance, ws: &Workspace, dd: f64, full: &FullPrunin
     if y_full.is_finite() {
         let lambda = y_full.exp();
         let dual = full.weighted + (full.band - inst.bandwidth_hz) / lambda
-            - box_noise(inst, dd, &full.bandwidth, &full.rho, None) / lambda
+            - box_noise(inst, ws, dd, &full.bandwidth, &full.rho, None) / lambda
             - RHO_NOISE;
         if dual > lower {
             lower = dual;
@@ -726,6 +762,7 @@ fn price_search(
     let mut y_lo = y_full; // the split (with what meeting D adds) fits the band here
     let mut y_hi = f64::INFINITY; // and not here
     let mut y = b_total.ln().max(y_full + 1.0); // a unit of pruning worth the whole band
+    let mut candidate = Point::new(k_count);
     while !search.converged && search.iterations < max_iterations {
         search.iterations += 1;
         let used = price_response(inst, ws, dd, y).0;
@@ -738,7 +775,7 @@ fn price_search(
                 band_slope -= ws.b[k] / ws.gs[k];
             }
         }
-        let noise = box_noise(inst, dd, &ws.b, &ws.rho, Some(&ws.gs)) / lambda
+        let noise = box_noise(inst, ws, dd, &ws.b, &ws.rho, Some(&ws.gs)) / lambda
             + RHO_NOISE * rho_noise_scale(inst, ws);
         let mut dual = used + (band - b_total) / lambda - noise;
         if full.weighted < dual {
@@ -747,19 +784,13 @@ fn price_search(
         if dual > search.lower {
             search.lower = dual;
         }
-        let point = if band <= b_total {
-            meet_deadline(inst, ws, d, &ws.b, &needs.full)
-        } else {
-            None
-        };
-        match point {
-            Some(point) => {
-                y_lo = y;
-                if point.weighted < search.best.weighted {
-                    search.best = point;
-                }
+        if band <= b_total && meet_deadline(inst, ws, d, &ws.b, &needs.full, &mut candidate) {
+            y_lo = y;
+            if candidate.weighted < search.best.weighted {
+                std::mem::swap(&mut search.best, &mut candidate);
             }
-            None => y_hi = y,
+        } else {
+            y_hi = y;
         }
         search.converged = search.best.weighted - search.lower <= tolerance;
         let raw = used + (band - b_total) / lambda;
