@@ -124,7 +124,7 @@ function paperConfig(): Record<string, unknown> {
  * the dash (a filled shape 6 points wide shows no pattern). The shape scale stays out of
  * the legend, or Vega-Lite would draw the bare marker instead of that symbol.
  */
-function methodChannels(methods: string[], legend = false): { color: object; shape: object; strokeDash: object } {
+export function methodChannels(methods: string[], legend = false): { color: object; shape: object; strokeDash: object } {
   const pick = <T>(list: T[]) => methods.map((_, i) => list[i % list.length]);
   const common = { field: 'method', type: 'nominal', title: null, sort: methods };
   const symbols = Object.fromEntries(methods.map((m, i) => [m, legendSymbol(SHAPES[i % SHAPES.length])]));
@@ -160,10 +160,10 @@ export function legendOrder(methods: string[]): string[] {
 /** The field the marker shape encodes: a copy of `method` (see methodChannels). */
 const MARKER_FIELD = 'marker';
 /** The transform that makes MARKER_FIELD, for a layer whose marks have a shape. */
-const markerCopy = { calculate: 'datum.method', as: MARKER_FIELD };
+export const markerCopy = { calculate: 'datum.method', as: MARKER_FIELD };
 
 /** The size and layout keys of a spec in the paper style. */
-function paperFrame(): Record<string, unknown> {
+export function paperFrame(): Record<string, unknown> {
   // The plot area is set, not fitted: Vega's fit would also squeeze it for the legend below.
   return { width: PLOT_WIDTH, height: PLOT_HEIGHT, config: paperConfig() };
 }
@@ -434,7 +434,7 @@ export function scatterSpecs(c: SweepConfig, rows: ResultRow[], statistic: Stati
 }
 
 /** A grid value in a file name: a fleet's ':' ',' (and '/', spaces) become '_'; null is `none`. */
-function fileSafe(v: unknown): string {
+export function fileSafe(v: unknown): string {
   return v === null ? 'none' : String(v).replace(/[:,;/\\\s]/g, '_');
 }
 
