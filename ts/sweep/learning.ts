@@ -332,10 +332,11 @@ export function learningSpecs(c: SweepConfig, learning: Learning, targetLoss?: n
       { transform: [{ filter: 'datum.marked' }, markerCopy], mark: { type: 'point' }, encoding: { x, y, color: ch.color, shape: ch.shape } },
     ];
     if (targetLoss !== undefined) {
-      // A thin grey rule, labelled at its right end (above it): no method's dash pattern.
+      // A thin grey rule (no method's dash pattern), labelled above its left end: the loss
+      // falls with time, so the curves are high there and the label stays clear of them.
       const target = { data: { values: [{ target: targetLoss, label: 'target' }] }, encoding: { y: { field: 'target', type: 'quantitative' } } };
       layer.push({ ...target, mark: { type: 'rule', color: '#888', strokeWidth: 0.75 } });
-      layer.push({ ...target, mark: { type: 'text', color: '#666', fontSize: FONT_SIZE, align: 'right', baseline: 'bottom', dy: -1, x: { expr: 'width' } }, encoding: { ...target.encoding, text: { field: 'label' } } });
+      layer.push({ ...target, mark: { type: 'text', color: '#666', fontSize: FONT_SIZE, align: 'left', baseline: 'bottom', dx: 3, dy: -1, x: 0 }, encoding: { ...target.encoding, text: { field: 'label' } } });
     }
     specs.push({
       name: `loss-vs-time${key ? `_${key}` : ''}`,
