@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generate } from '../dist/ts/index.js';
 import { main } from '../dist/ts/cli/main.js';
-import { FONT_SIZE } from '../dist/ts/sweep/figures.js';
+import { FONT_SIZE, seriesOf } from '../dist/ts/sweep/figures.js';
 import { solver } from './helpers.mjs';
 
 const BIN = fileURLToPath(new URL('../bin/jcpba.js', import.meta.url));
@@ -184,7 +184,7 @@ test('the loss-vs-time figure in the paper style: colour, marker and dash per me
   const points = spec.layer.find((l) => l.mark.type === 'point');
   // One colour, one dash pattern and one marker per method, all different.
   for (const channel of [line.encoding.color, line.encoding.strokeDash, points.encoding.shape]) {
-    assert.equal(channel.scale.domain, methods);
+    assert.equal(channel.scale.domain, methods.map(seriesOf));
     const range = channel.scale.range.map((x) => JSON.stringify(x));
     assert.is(new Set(range).size, methods.length, JSON.stringify(channel.scale.range));
   }

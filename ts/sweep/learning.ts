@@ -23,7 +23,7 @@ import { weighted } from '../core/pruning.js';
 import type { Solver } from '../facade.js';
 import { type LossCurve, lastRound, lossAt } from '../learning/curve.js';
 import { type SweepConfig, gridPoints, scenarioOf } from './config.js';
-import { type Figure, FONT_SIZE, fileSafe, markerCopy, methodChannels, paperFrame } from './figures.js';
+import { type Figure, FONT_SIZE, fileSafe, markerCopy, methodChannels, paperFrame, seriesOf } from './figures.js';
 
 /** Points of the common time grid of one grid point (both ends included). */
 export const TIME_POINTS = 101;
@@ -319,7 +319,7 @@ export function learningSpecs(c: SweepConfig, learning: Learning, targetLoss?: n
         const k = seen.get(r.method) ?? 0;
         seen.set(r.method, k + 1);
         const shift = 3 * c.methods.indexOf(r.method);
-        return { hours: r.time! / 3600, method: r.method, y: r.lossMean!, lo: r.lossMean! - r.lossCi95!, hi: r.lossMean! + r.lossCi95!, marked: (k + shift) % MARKER_EVERY === 0 };
+        return { hours: r.time! / 3600, method: r.method, series: seriesOf(r.method), y: r.lossMean!, lo: r.lossMean! - r.lossCi95!, hi: r.lossMean! + r.lossCi95!, marked: (k + shift) % MARKER_EVERY === 0 };
       });
     const x = { field: 'hours', type: 'quantitative', title: 'wall-clock fine-tuning time (h)', scale: { zero: true, nice: false } };
     const y = { field: 'y', type: 'quantitative', title: 'mean loss', scale: { zero: false } };
