@@ -120,10 +120,27 @@ const BUSY_CORES = 0.25;
  */
 function sweepStatus(s) {
   if (s.threads < 2) return 'not measured (1 thread available)';
-  if (s.speedup >= SWEEP_SPEEDUP) return 'met';
   const busy = Math.max(s.otherCoresBusyOneThread ?? 0, s.otherCoresBusyAllThreads ?? 0);
-  if (busy > BUSY_CORES && s.cpuSpeedup >= SWEEP_SPEEDUP) return `met in CPU time (busiest thread); not met on the wall clock, inconclusive: other processes kept ${busy.toFixed(2)} cores busy`;
+  const cpu = s.cpuSpeedup ?? cpuBound(s);
+  const how = s.cpuSpeedup !== undefined ? 'busiest thread' : 'main thread and workers counted as serial';
+  if (busy > BUSY_CORES && cpu !== undefined) {
+    // The wall clock measures the cores the scheduler gave each run (cores got), either way.
+    const wall = `${s.speedup >= SWEEP_SPEEDUP ? 'met' : 'not met'} on the wall clock, inconclusive: other processes kept ${busy.toFixed(2)} cores busy`;
+    return `${cpu >= SWEEP_SPEEDUP ? 'met' : 'not met'} in CPU time (${how}); ${wall}`;
+  }
+  if (s.speedup >= SWEEP_SPEEDUP) return 'met';
   return busy > BUSY_CORES ? `not met; inconclusive: other processes kept ${busy.toFixed(2)} cores busy` : 'not met';
+}
+
+/**
+ * runSweep's speed-up with a core per thread, at least: the one-thread run's CPU time over
+ * the all-threads run's with its main thread and live workers counted as serial and its
+ * solver threads' time split evenly among them (runUnits measures that split).
+ */
+function cpuBound(s) {
+  const split = s.cpuSplitAllThreads;
+  if (!split || !Number.isFinite(split.main) || !(split.ended > 0) || s.cpuSecondsOneThread == null) return undefined;
+  return s.cpuSecondsOneThread / (split.main + split.alive + split.ended / s.threads);
 }
 
 /** The cores a run got (its CPU time over its wall time), 1 thread -> all threads. */
@@ -131,7 +148,13 @@ const cores = (s) => (s.shareOneThread == null ? '' : `; cores got ${s.shareOneT
 
 function sweepMeasured(s) {
   const wall = `${ratio(s.speedup)} (${rate(s.clientSolvesPerSecondOneThread)} -> ${rate(s.clientSolvesPerSecondAllThreads)} client-solves/s${cores(s)})`;
-  if (s.cpuSpeedup === undefined) return `${wall}${s.workRatio ? `; CPU time of the process x${s.workRatio.toFixed(2)} at ${s.threads} threads` : ''}`;
+  if (s.cpuSpeedup === undefined) {
+    const bound = cpuBound(s);
+    const split = s.cpuSplitAllThreads;
+    const work = s.workRatio ? `; CPU time of the process x${s.workRatio.toFixed(2)} at ${s.threads} threads` : '';
+    if (bound === undefined) return `${wall}${work}`;
+    return `${wall}${work}; CPU time: >= ${ratio(bound)} with a core per thread (${duration(1000 * s.cpuSecondsOneThread)} on 1 thread; at ${s.threads}: main thread ${duration(1000 * split.main)}, worker ${duration(1000 * split.alive)}, solver threads ${duration(1000 * split.ended)})`;
+  }
   return `${wall}; CPU time: ${ratio(s.cpuSpeedup)} (${duration(1000 * s.threadSecondsOneThread)} on 1 thread, busiest of ${s.threads} ${duration(1000 * s.busiestThreadSecondsAllThreads)}; work x${s.workRatio.toFixed(2)})`;
 }
 
@@ -165,6 +188,16 @@ function capsTarget(r) {
   };
 }
 
+/**
+ * Issue 22 asks for ratios in CPU time: judged by it when measured (the wall clock of a
+ * busy machine also counts other processes' time, unevenly between rows measured apart).
+ */
+function cpuFirst(metWall, metCpu) {
+  if (metCpu === undefined) return metWall ? 'met' : 'not met';
+  if (metCpu === metWall) return metCpu ? 'met' : 'not met';
+  return metCpu ? 'met in CPU time; not on the wall clock' : 'not met in CPU time (met on the wall clock)';
+}
+
 /** Issue 22: deadline mode against optimal and TypeScript, large K per client, optimal against its floor. */
 const FLOOR_LIMIT_MS = 0.22;
 const SCALE_LIMIT = 1.5;
@@ -180,14 +213,14 @@ function issue22Targets(r) {
     out.push({
       target: deadline,
       measured: `${wallCpu(dn.meanMs / on.meanMs, cpu)} optimal's (${duration(dn.meanMs)} vs ${duration(on.meanMs)}${cpu !== undefined ? `; CPU ${duration(dn.cpuMs)} vs ${duration(on.cpuMs)}` : ''})`,
-      status: status(dn.meanMs <= on.meanMs, cpu <= 1, r),
+      status: cpuFirst(dn.meanMs <= on.meanMs, cpu === undefined ? undefined : cpu <= 1),
     });
   }
   for (const [backend, factor] of [['native', 8], ['wasm', 3]]) {
     const target = `deadline mode, K = 1,000: ${backend === 'native' ? 'native' : 'WASM'} >= ${factor}x TypeScript`;
     const wall = speedup(r, backend, 'min-pruning');
     const cpu = speedup(r, backend, 'min-pruning', 'cpuMs');
-    out.push(wall === undefined ? { target, measured: 'not measured', status: 'not measured' } : { target, measured: wallCpu(wall, cpu), status: status(wall >= factor, cpu >= factor, r) });
+    out.push(wall === undefined ? { target, measured: 'not measured', status: 'not measured' } : { target, measured: wallCpu(wall, cpu), status: cpuFirst(wall >= factor, cpu === undefined ? undefined : cpu >= factor) });
   }
   for (const method of ['optimal', 'bcd']) {
     const row = r.scale?.rows.find((x) => x.method === method);
