@@ -162,6 +162,21 @@ function paperConfig(legendY: number = PLOT_HEIGHT + LEGEND_GAP): Record<string,
 }
 
 /**
+ * A method's value in the `series` field of a figure's data: its id after one space. Vega
+ * turns a legend's values, a sort list, a filter and an object literal into expressions, and
+ * a string there that names an Object.prototype member ("constructor", "toString": valid
+ * custom method ids) breaks its parser ("Operator not defined", "Illegal property"); with
+ * the space none does. The legend drops the space again (`labelExpr`), so it shows the id.
+ * Every scale over the methods is on `series`; `method` stays in the data for tooltips.
+ */
+export function seriesOf(method: string): string {
+  return ` ${method}`;
+}
+
+/** The legend's labels: each series without its leading space, the method's id. */
+const LABEL_EXPR = 'slice(datum.label, 1)';
+
+/**
  * Colour, shape and dash scales over the methods, in the sweep's order. The line layer
  * carries the legend's settings (`legend: true`; Vega-Lite merges every layer's into one). Its
  * symbol per method is a line segment stroked with the method's colour and dash pattern,
@@ -171,19 +186,21 @@ function paperConfig(legendY: number = PLOT_HEIGHT + LEGEND_GAP): Record<string,
  */
 function methodChannels(methods: string[], legend = false): { color: object; shape: object; strokeDash: object } {
   const pick = <T>(list: T[]) => methods.map((_, i) => list[i % list.length]);
-  const common = { field: 'method', type: 'nominal', title: null, sort: methods };
-  const symbols = Object.fromEntries(methods.map((m, i) => [m, legendSymbol(SHAPES[i % SHAPES.length])]));
+  const domain = methods.map(seriesOf);
+  const common = { field: 'series', type: 'nominal', title: null, sort: domain };
+  const symbols = Object.fromEntries(methods.map((m, i) => [seriesOf(m), legendSymbol(SHAPES[i % SHAPES.length])]));
   const withLegend = {
-    values: legendOrder(methods),
+    values: legendOrder(methods).map(seriesOf),
+    labelExpr: LABEL_EXPR,
     symbolSize: LEGEND_SYMBOL_SIZE,
     encoding: { symbols: { shape: { value: { expr: `${JSON.stringify(symbols)}[datum.value]` } }, fill: { value: { expr: "scale('color', datum.value)" } } } },
   };
   return {
-    color: { ...common, scale: { domain: methods, range: pick(PALETTE) }, ...(legend ? { legend: withLegend } : {}) },
+    color: { ...common, scale: { domain, range: pick(PALETTE) }, ...(legend ? { legend: withLegend } : {}) },
     // On a copy of the method (MARKER_FIELD, made by markerCopy in each layer that draws
     // markers): a scale of its own field stays out of the method's legend.
-    shape: { ...common, field: MARKER_FIELD, scale: { domain: methods, range: pick(SHAPES) }, legend: null },
-    strokeDash: { ...common, scale: { domain: methods, range: pick(DASHES) }, ...(legend ? { legend: withLegend } : {}) },
+    shape: { ...common, field: MARKER_FIELD, scale: { domain, range: pick(SHAPES) }, legend: null },
+    strokeDash: { ...common, scale: { domain, range: pick(DASHES) }, ...(legend ? { legend: withLegend } : {}) },
   };
 }
 
@@ -202,10 +219,10 @@ export function legendOrder(methods: string[]): string[] {
   return col1.flatMap((m, r) => (r < col2.length ? [m, col2[r]] : [m]));
 }
 
-/** The field the marker shape encodes: a copy of `method` (see methodChannels). */
+/** The field the marker shape encodes: a copy of `series` (see methodChannels). */
 const MARKER_FIELD = 'marker';
 /** The transform that makes MARKER_FIELD, for a layer whose marks have a shape. */
-const markerCopy = { calculate: 'datum.method', as: MARKER_FIELD };
+const markerCopy = { calculate: 'datum.series', as: MARKER_FIELD };
 
 /** The size and layout keys of a spec in the paper style. */
 function paperFrame(x?: object): Record<string, unknown> {
@@ -239,7 +256,7 @@ function linesWithIntervals(methods: string[], x: object, yTitle: string, extra:
   methods.forEach((m, i) => {
     const offset = (i - (methods.length - 1) / 2) * DODGE;
     layers.push({
-      transform: [{ filter: { field: 'method', equal: m } }],
+      transform: [{ filter: { field: 'series', equal: seriesOf(m) } }],
       mark: { type: 'rule', xOffset: offset, strokeWidth: 1, opacity: 0.8 },
       encoding: { x, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' }, color: ch.color },
     });
@@ -317,6 +334,7 @@ export function figureSpecs(c: SweepConfig, rows: ResultRow[], statistic: Statis
     const values = mine.filter(hasLatency).map((r) => ({
       x: axisValue(xAxis, r),
       method: r.method,
+      series: seriesOf(r.method),
       ...statisticOf(r, statistic),
     }));
     const x = axisChannel(xAxis);
@@ -428,7 +446,7 @@ export function energySpecs(c: SweepConfig, rows: ResultRow[]): Omit<Figure, 'sv
   const specs: Omit<Figure, 'svg'>[] = [];
   for (const [key, mine] of groupRows(c, rows, others)) {
     if (mine.length === 0) continue;
-    const values = mine.filter(hasEnergy).map((r) => ({ x: axisValue(xAxis, r), method: r.method, y: r.stats.energyMean, lo: r.stats.energyCi95Low, hi: r.stats.energyCi95High }));
+    const values = mine.filter(hasEnergy).map((r) => ({ x: axisValue(xAxis, r), method: r.method, series: seriesOf(r.method), y: r.stats.energyMean, lo: r.stats.energyCi95Low, hi: r.stats.energyCi95High }));
     const outage = mine.some((r) => r.stats.infeasibleShare > 0);
     const subtitle = wrapSubtitle([
       `total over the clients, ${barsLine(c, 'mean')[0]}`,
@@ -465,8 +483,8 @@ export function outageSpecs(c: SweepConfig, rows: ResultRow[], statistic: Statis
   const specs: Omit<Figure, 'svg'>[] = [];
   for (const [key, mine] of groupRows(c, rows, others)) {
     if (mine.length === 0) continue;
-    const latency = mine.filter(hasLatency).map((r) => ({ x: axisValue(capAxis, r), method: r.method, ...statisticOf(r, statistic) }));
-    const outage = mine.map((r) => ({ x: axisValue(capAxis, r), method: r.method, share: r.stats.infeasibleShare }));
+    const latency = mine.filter(hasLatency).map((r) => ({ x: axisValue(capAxis, r), method: r.method, series: seriesOf(r.method), ...statisticOf(r, statistic) }));
+    const outage = mine.map((r) => ({ x: axisValue(capAxis, r), method: r.method, series: seriesOf(r.method), share: r.stats.infeasibleShare }));
     // "outage" only: the panel is OUTAGE_HEIGHT tall, and the subtitle says what it is.
     const share = { field: 'share', type: 'quantitative', title: 'outage', scale: { domain: [0, 1] }, axis: { format: '.0%', tickCount: 3 } };
     const subtitle = wrapSubtitle([
@@ -515,6 +533,7 @@ export function scatterSpecs(c: SweepConfig, rows: ResultRow[], statistic: Stati
     .map((r) => ({
       energy: r.stats.energyMean,
       method: r.method,
+      series: seriesOf(r.method),
       grid: r.grid,
       point: c.grid.filter((a) => a.values.length > 1).map((a) => `${a.key} = ${display(r.point[a.key])}`).join(', '),
       y: statisticOf(r, statistic).y,
@@ -545,11 +564,11 @@ export function scatterSpecs(c: SweepConfig, rows: ResultRow[], statistic: Stati
     data: { values },
     layer: [
       ...(points > 1 ? [{ mark: { type: 'line', strokeWidth: 0.8 }, encoding: { x, y, order: { field: 'grid', type: 'quantitative' }, color: line.color, strokeDash: line.strokeDash } }] : []),
-      // Without lines the legend shows the bare markers: the shape on `method` itself, in the legend.
+      // Without lines the legend shows the bare markers: the shape on `series` itself, in the legend.
       {
         transform: [markerCopy],
         mark: { type: 'point' },
-        encoding: { x, y, color: ch.color, shape: points > 1 ? ch.shape : { ...ch.shape, field: 'method', legend: {} }, tooltip: [{ field: 'method' }, { field: 'point' }, { field: 'energy' }, { field: 'y' }] },
+        encoding: { x, y, color: ch.color, shape: points > 1 ? ch.shape : { ...ch.shape, field: 'series', legend: { labelExpr: LABEL_EXPR } }, tooltip: [{ field: 'method' }, { field: 'point' }, { field: 'energy' }, { field: 'y' }] },
       },
     ],
   };
@@ -585,6 +604,7 @@ export function fleetSpecs(c: SweepConfig, rows: ResultRow[], statistic: Statist
       share: r.fleet!.smallDeviceShare,
       fleet: r.point.devices,
       method: r.method,
+      series: seriesOf(r.method),
       ...statisticOf(r, statistic),
       excluded: r.fleet!.excludedShare,
       forced: r.fleet!.forcedPruning,
@@ -622,7 +642,7 @@ export function targetSpecs(c: SweepConfig, rows: ResultRow[]): Omit<Figure, 'sv
   for (const [key, mine] of groups) {
     const reachable = mine.filter((r) => r.timeToTarget !== undefined && Number.isFinite(r.timeToTarget));
     if (reachable.length === 0) continue;
-    const values = reachable.map((r) => ({ budget: r.point.budget, method: r.method, hours: r.timeToTarget! / 3600, rounds: r.roundsToTarget }));
+    const values = reachable.map((r) => ({ budget: r.point.budget, method: r.method, series: seriesOf(r.method), hours: r.timeToTarget! / 3600, rounds: r.roundsToTarget }));
     const best = c.methods.flatMap((m) => {
       const own = values.filter((v) => v.method === m);
       if (own.length === 0) return [];

@@ -23,7 +23,7 @@ import { weighted } from '../core/pruning.js';
 import type { Solver } from '../facade.js';
 import { type LossCurve, lastRound, lossAt } from '../learning/curve.js';
 import { type SweepConfig, gridPoints, scenarioOf } from './config.js';
-import type { Figure } from './figures.js';
+import { type Figure, seriesOf } from './figures.js';
 
 /** Points of the common time grid of one grid point (both ends included). */
 export const TIME_POINTS = 101;
@@ -232,9 +232,10 @@ export function learningSpecs(c: SweepConfig, learning: Learning, targetLoss?: n
   gridPoints(c).forEach((p, g) => {
     const mine = learning.rows.filter((r) => r.grid === g);
     if (mine.length === 0) return;
-    const values = mine.map((r) => ({ hours: r.time / 3600, method: r.method, loss: r.lossMean, lo: r.lossMean - r.lossCi95, hi: r.lossMean + r.lossCi95 }));
+    const values = mine.map((r) => ({ hours: r.time / 3600, method: r.method, series: seriesOf(r.method), loss: r.lossMean, lo: r.lossMean - r.lossCi95, hi: r.lossMean + r.lossCi95 }));
     const x = { field: 'hours', type: 'quantitative', title: 'wall-clock fine-tuning time (h)' };
-    const color = { field: 'method', type: 'nominal', title: 'method', sort: c.methods };
+    // `series`, not the id: see seriesOf.
+    const color = { field: 'series', type: 'nominal', title: 'method', sort: c.methods.map(seriesOf), legend: { labelExpr: 'slice(datum.label, 1)' } };
     const key = swept.map((a) => `${a.key}-${p[a.key]}`).join('_');
     const subtitle = [
       ...swept.map((a) => `${a.key} = ${p[a.key]}`),

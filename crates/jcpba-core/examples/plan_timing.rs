@@ -6,6 +6,7 @@
 use jcpba_core::plan::{plan, plans_to_json, PlanOptions, Policy};
 use jcpba_core::rate::counters;
 use jcpba_core::scenario::{generate_from_params, ScenarioParams};
+use jcpba_core::support::default_scenario;
 use jcpba_core::{BatchView, Method, Problem};
 use std::time::Instant;
 
@@ -13,36 +14,11 @@ use std::time::Instant;
 #[global_allocator]
 static ALLOC: jcpba_reuse::Reuse = jcpba_reuse::Reuse::new();
 
+/// Realization `realization` of drop 0 of the default scenario (seed 1).
 fn params(clients: usize, realization: u32) -> ScenarioParams {
     ScenarioParams {
-        clients,
-        seed: 1,
-        drop: 0,
         realization,
-        cell_radius_m: 500.0,
-        min_distance_m: 10.0,
-        shadowing_db: 0.0,
-        tx_power_w: 10f64.powf((23.0 - 30.0) / 10.0),
-        noise_psd_w_per_hz: 10f64.powf((-174.0 - 30.0) / 10.0),
-        bandwidth_hz: 20e6,
-        payload_bits: 4_194_304.0 * 16.0,
-        flops_per_sample: 256.0 * 4.0 * 6.74e9,
-        samples_min: 50.0,
-        samples_max: 150.0,
-        throughput_min: 1e13,
-        throughput_max: 5e13,
-        max_pruning: 0.5,
-        budget: 0.3,
-        fixed_seconds: 0.0,
-        prunable_compute_fraction: 1.0,
-        prunable_payload_fraction: 1.0,
-        compute_power_min: 200.0,
-        compute_power_max: 200.0,
-        energy_cap_j: f64::INFINITY,
-        utilization: 0.3,
-        model_memory_bytes: 14_679_570_944.0,
-        memory_prunable_fraction: 1.0,
-        device_shares: [0.0; jcpba_core::devices::DEVICE_COUNT],
+        ..default_scenario(clients, 1)
     }
 }
 
