@@ -10,6 +10,8 @@ import * as assert from 'uvu/assert';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { runSweep } from '../dist/ts/index.js';
 import { FIGURE_WIDTH, FONT_SIZE, SUBTITLE_CHARS, logTicks, textWidth, wrapSubtitle } from '../dist/ts/sweep/figures.js';
 
@@ -53,6 +55,18 @@ const SWEEPS = {
 };
 const runs = {};
 for (const [name, run] of Object.entries(SWEEPS)) runs[name] = await run();
+
+// The calibration's figure (jcpba calibrate --out), in the same style.
+{
+  const dir = mkdtempSync(join(tmpdir(), 'jcpba-layout-cal-'));
+  const bin = fileURLToPath(new URL('../bin/jcpba.js', import.meta.url));
+  const pilot = fileURLToPath(new URL('../examples/pilot-runs.csv', import.meta.url));
+  const r = spawnSync(process.execPath, [bin, 'calibrate', pilot, '--out', join(dir, 'convergence.json')], { encoding: 'utf8' });
+  assert.is(r.status, 0, r.stderr);
+  const svg = readdirSync(dir).includes('convergence.svg') ? readFileSync(join(dir, 'convergence.svg'), 'utf8') : undefined;
+  runs.calibrate = { figures: { convergence: { spec: JSON.parse(readFileSync(join(dir, 'convergence.vl.json'), 'utf8')), svg } } };
+  rmSync(dir, { recursive: true, force: true });
+}
 
 /** Every (text, font size, room) of a spec: the title and subtitle lines against the figure, axis titles against their plot side. */
 function texts(spec) {

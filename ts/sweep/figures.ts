@@ -224,8 +224,8 @@ const MARKER_FIELD = 'marker';
 /** The transform that makes MARKER_FIELD, for a layer whose marks have a shape. */
 const markerCopy = { calculate: 'datum.series', as: MARKER_FIELD };
 
-/** The size and layout keys of a spec in the paper style. */
-function paperFrame(x?: object): Record<string, unknown> {
+/** The size and layout keys of a spec in the paper style (the sweep's figures, the calibration's); `x` the x channel, when its labels may stand vertical. */
+export function paperFrame(x?: object): Record<string, unknown> {
   // The plot area is set, not fitted: Vega's fit would also squeeze it for the legend below.
   return { width: PLOT_WIDTH, height: PLOT_HEIGHT, config: paperConfig(PLOT_HEIGHT + LEGEND_GAP + (x ? labelDepth(x) : 0)) };
 }
