@@ -17,15 +17,6 @@ import { FIGURE_WIDTH, FONT_SIZE, SUBTITLE_CHARS, logTicks, textWidth, wrapSubti
 
 const backend = process.env.JCPBA_BACKEND || undefined;
 const METHODS = ['equal', 'bandwidth-only', 'uniform-prune', 'uniform-prune-bandwidth', 'prune-only', 'bcd', 'optimal'];
-let vega = true;
-try {
-  await import('vega');
-  await import('vega-lite');
-} catch {
-  vega = false;
-  console.log('figure-layout: vega or vega-lite is not installed: the rendered widths are not checked');
-}
-
 /** Runs a sweep into a fresh folder; returns its rows and every figure's spec and SVG by name. */
 async function sweep(input, options = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'jcpba-layout-'));
@@ -55,6 +46,9 @@ const SWEEPS = {
 };
 const runs = {};
 for (const [name, run] of Object.entries(SWEEPS)) runs[name] = await run();
+// SVGs are drawn when vega and vega-lite are installed (optional peer dependencies).
+const vega = runs.clients.figures['latency-vs-clients'].svg !== undefined;
+if (!vega) console.log('figure-layout: vega or vega-lite is not installed: the rendered widths are not checked');
 
 // The calibration's figure (jcpba calibrate --out), in the same style.
 {
