@@ -184,7 +184,7 @@ const LABEL_EXPR = 'slice(datum.label, 1)';
  * the dash (a filled shape 6 points wide shows no pattern). The shape scale stays out of
  * the legend, or Vega-Lite would draw the bare marker instead of that symbol.
  */
-function methodChannels(methods: string[], legend = false): { color: object; shape: object; strokeDash: object } {
+export function methodChannels(methods: string[], legend = false): { color: object; shape: object; strokeDash: object } {
   const pick = <T>(list: T[]) => methods.map((_, i) => list[i % list.length]);
   const domain = methods.map(seriesOf);
   const common = { field: 'series', type: 'nominal', title: null, sort: domain };
@@ -222,7 +222,7 @@ export function legendOrder(methods: string[]): string[] {
 /** The field the marker shape encodes: a copy of `series` (see methodChannels). */
 const MARKER_FIELD = 'marker';
 /** The transform that makes MARKER_FIELD, for a layer whose marks have a shape. */
-const markerCopy = { calculate: 'datum.series', as: MARKER_FIELD };
+export const markerCopy = { calculate: 'datum.series', as: MARKER_FIELD };
 
 /** The size and layout keys of a spec in the paper style (the sweep's figures, the calibration's); `x` the x channel, when its labels may stand vertical. */
 export function paperFrame(x?: object): Record<string, unknown> {
@@ -576,7 +576,7 @@ export function scatterSpecs(c: SweepConfig, rows: ResultRow[], statistic: Stati
 }
 
 /** A grid value in a file name: a fleet's ':' ',' (and '/', spaces) become '_'; null is `none`. */
-function fileSafe(v: unknown): string {
+export function fileSafe(v: unknown): string {
   return v === null ? 'none' : String(v).replace(/[:,;/\\\s]/g, '_');
 }
 
