@@ -7,9 +7,9 @@
 
 use jcpba_core::rate;
 use jcpba_core::scenario::generate_from_params;
-use jcpba_core::support::default_scenario;
 use jcpba_core::simd::columns::{self, Function};
 use jcpba_core::simd::Level;
+use jcpba_core::support::default_scenario;
 use std::time::Instant;
 
 mod common;

@@ -15,6 +15,9 @@ use jcpba_core::{
     DEFAULT_MAX_ITERATIONS, DEFAULT_TOLERANCE,
 };
 
+mod common;
+use common::log_uniform;
+
 const N0: f64 = 3.981_071_705_534_969e-21;
 
 fn run(p: &Problem, m: Method) -> Solution {
@@ -184,10 +187,6 @@ fn caps_bind_on_a_third_of_the_clients() {
     assert!(hi - lo <= 1e-10 * hi, "bracket [{}, {}]", lo, hi);
 }
 
-
-fn log_uniform(r: &mut Random, lo: f64, hi: f64) -> f64 {
-    (lo.ln() + r.uniform() * (hi.ln() - lo.ln())).exp()
-}
 
 fn rel(x: f64, y: f64) -> f64 {
     if x == y {

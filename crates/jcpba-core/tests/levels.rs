@@ -8,18 +8,17 @@ use jcpba_core::instance::instance;
 use jcpba_core::methods::solve_instance;
 use jcpba_core::optimal::optimal;
 use jcpba_core::scenario::{generate_from_params, ScenarioParams};
-use jcpba_core::support::default_scenario;
 use jcpba_core::simd::Level;
+use jcpba_core::support::default_scenario;
 use jcpba_core::{
     validate, Method, Problem, Random, Solution, DEFAULT_MAX_ITERATIONS, DEFAULT_TOLERANCE,
 };
 
+mod common;
+use common::log_uniform;
+
 /// N0 = -174 dBm/Hz, W/Hz.
 const N0: f64 = 3.981_071_705_534_969e-21;
-
-fn log_uniform(r: &mut Random, lo: f64, hi: f64) -> f64 {
-    (lo.ln() + r.uniform() * (hi.ln() - lo.ln())).exp()
-}
 
 fn scenario(clients: usize, seed: u32, v2: bool) -> Problem {
     let v1 = default_scenario(clients, seed);
