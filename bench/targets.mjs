@@ -139,7 +139,8 @@ function sweepStatus(s) {
  */
 function cpuBound(s) {
   const split = s.cpuSplitAllThreads;
-  if (!split || !Number.isFinite(split.main) || !(split.ended > 0) || s.cpuSecondsOneThread == null) return undefined;
+  // Native only: WASM's and TypeScript's solver threads are the workers, alive throughout.
+  if (!split || !Number.isFinite(split.main) || !(split.ended > split.alive) || s.cpuSecondsOneThread == null) return undefined;
   return s.cpuSecondsOneThread / (split.main + split.alive + split.ended / s.threads);
 }
 
