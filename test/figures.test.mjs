@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runSweep } from '../dist/ts/index.js';
-import { FIGURE_WIDTH, FONT_SIZE } from '../dist/ts/sweep/figures.js';
+import { FIGURE_WIDTH, FONT_SIZE, seriesOf } from '../dist/ts/sweep/figures.js';
 
 const backend = process.env.JCPBA_BACKEND || undefined;
 const METHODS = ['equal', 'bandwidth-only', 'uniform-prune', 'uniform-prune-bandwidth', 'prune-only', 'bcd', 'optimal'];
@@ -29,7 +29,9 @@ test('every method has its own colour, marker and dash, from a colour-blind-safe
   const colours = line.encoding.color.scale.range;
   const dashes = line.encoding.strokeDash.scale.range.map((d) => d.join(','));
   const shapes = point.encoding.shape.scale.range;
-  assert.equal(line.encoding.color.scale.domain, METHODS);
+  // The methods' series (each id after a space: see seriesOf), in the sweep's order; the legend shows the ids.
+  assert.equal(line.encoding.color.scale.domain, METHODS.map(seriesOf));
+  assert.equal(line.encoding.color.scale.domain, METHODS.map((m) => ` ${m}`));
   for (const list of [colours, dashes, shapes]) assert.is(new Set(list).size, METHODS.length);
   assert.not.ok(colours.map((c) => c.toUpperCase()).includes('#F0E442'), 'no yellow line on white');
   assert.is(spec.config.legend.labelLimit, 0, 'legend labels are never cut (uniform-prune-bandwidth)');
@@ -42,7 +44,7 @@ test('interval bars are dodged: one rule per method, each at its own offset, spa
   const rules = spec.layer.filter((l) => l.mark.type === 'rule');
   assert.is(rules.length, METHODS.length);
   assert.is(new Set(rules.map((r) => r.mark.xOffset)).size, METHODS.length);
-  assert.equal(rules.map((r) => r.transform[0].filter.equal), METHODS);
+  assert.equal(rules.map((r) => r.transform[0].filter.equal), METHODS.map(seriesOf));
   for (const v of spec.data.values) assert.ok(v.lo <= v.y && v.y <= v.hi, JSON.stringify(v));
 });
 
@@ -64,6 +66,34 @@ test('the statistic: mean with its Student t interval, or median with its order-
     assert.ok(r.stats.min <= v.lo && v.lo <= v.y && v.y <= v.hi && v.hi <= r.stats.max, JSON.stringify(v));
   }
   assert.match(median.spec.layer[0].encoding.y.title, /^median round latency/);
+});
+
+test('a custom method id naming an Object.prototype member (constructor, toString) is drawn like any other (audit2 08)', async () => {
+  // Vega compiles a legend's values, a sort list and a filter into expressions, where such
+  // a string literal broke its parser ("Operator not defined") after the CSV was written.
+  const K = (p) => p.computeSeconds.length;
+  const mine = (id) => ({ id, version: '1', solve: (p) => ({ pruning: new Array(K(p)).fill(0), bandwidth: new Array(K(p)).fill(p.bandwidthHz / K(p)) }) });
+  const ids = ['constructor', 'toString', 'hasOwnProperty', '__proto__'];
+  const dir = mkdtempSync(join(tmpdir(), 'jcpba-fig-'));
+  try {
+    const out = await runSweep({ grid: [{ key: 'clients', values: [4, 6] }], seed: 1, drops: 1, realizations: 4, methods: ['equal', ...ids.map(mine)] }, { out: dir, backend, threads: 1 });
+    assert.is(out.rows.length, 10);
+    const files = readdirSync(dir);
+    assert.ok(files.includes('latency-vs-clients.vl.json'), files.join(' '));
+    if (!files.includes('latency-vs-clients.svg')) {
+      console.log('SKIPPED the rendering: vega and vega-lite are not installed');
+      return;
+    }
+    // Every figure rendered (the energy figures and the scatter too), each legend showing the ids themselves (the series' space dropped).
+    const specs = files.filter((f) => f.endsWith('.vl.json'));
+    assert.ok(specs.length >= 3, files.join(' '));
+    for (const f of specs) {
+      const svg = readFileSync(join(dir, f.replace(/\.vl\.json$/, '.svg')), 'utf8');
+      for (const id of ['equal', ...ids]) assert.ok(svg.includes(`>${id}</text>`), `${f}: legend label ${id}`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('a bad statistic is an invalid-option error before anything runs', async () => {
@@ -114,7 +144,7 @@ test('energy figures: energy per round with its bars, latency and outage against
     assert.equal([v.y, v.lo, v.hi], [r.stats.energyMean, r.stats.energyCi95Low, r.stats.energyCi95High]);
   }
   // Methods told apart as in every figure: colour, marker, dash over the sweep's methods.
-  assert.equal(e.layer[0].encoding.color.scale.domain, METHODS);
+  assert.equal(e.layer[0].encoding.color.scale.domain, METHODS.map(seriesOf));
   // 2. Two panels on one cap axis (every cap, with or without a point: none last): latency over the rounds with a point, the outage below.
   const [top, bottom] = specs.outage.vconcat;
   assert.equal(bottom.layer[0].encoding.x.scale.domain, caps.map(label));

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runSweep, mergeShards } from '../dist/ts/index.js';
-import { solver } from './helpers.mjs';
+import { clientLatencyOf, solver } from './helpers.mjs';
 
 const backend = solver.backend;
 const dirs = [];
@@ -164,6 +164,82 @@ test('energy caps and minimum pruning: a custom point must meet them, and null (
   } catch (e) {
     assert.match(e.message, /pruning\[\d+\] = 0 is below minPruning = 0\.\d+/);
   }
+});
+
+test('a point outside the representable range is refused, naming the client; a tiny but representable bandwidth gets its true latency (audit2 07)', async () => {
+  const K = (p) => p.computeSeconds.length;
+  // Client 0 gets `tiny` Hz, the others share the rest of the band; nobody prunes.
+  const starve = (tiny) => ({
+    id: 'starve',
+    version: String(tiny),
+    solve: (p) => {
+      const b = new Array(K(p)).fill((p.bandwidthHz - tiny) / (K(p) - 1));
+      b[0] = tiny;
+      return { pruning: new Array(K(p)).fill(0), bandwidth: b };
+    },
+  });
+  const run = (method, extra = {}) => runSweep(config(['equal', method], { drops: 1, realizations: 3, ...extra }), { out: tmp(), backend, threads: 1 });
+  const refused = async (method, pattern) => {
+    try {
+      await run(method);
+      assert.unreachable(`${method.id} ${method.version} must be refused`);
+    } catch (e) {
+      assert.is(e.code, 'invalid-input', e.message);
+      assert.is(e.client, 0, e.message);
+      assert.match(e.message, /^custom method "starve" \(version [^)]+\) at grid point 0 \{"clients":5,"fixedSeconds":0\}, drop 0, realization 0: /);
+      assert.match(e.message, pattern);
+    }
+  };
+  // a / b overflows: the computed rate is Infinity and the upload would take 0 s (it was scored so, faster than equal).
+  await refused(starve(1e-310), /bandwidth\[0\] = 1e-310 Hz is below the representable range: client 0's upload time .* overflows/);
+  await refused({ ...starve(1e-310), solve: (p) => ({ pruning: new Array(K(p)).fill(0), bandwidth: new Array(K(p)).fill(1e-310) }) }, /bandwidth\[0\] = 1e-310 Hz is below the representable range/);
+  // A representable upload time (about 1e254 s) whose square the statistics cannot hold.
+  await refused(starve(1e-250), /round latency of the point is .* \(client 0: .* s\); expected a positive latency of at most 1e\+120 s/);
+  // Inside the range: the true latency, recomputed here from the problem (log1p(a/b) with a/b ~ 1e107).
+  const seen = [];
+  const tiny = 1e-100;
+  const recorded = { ...starve(tiny), solve: (p) => {
+    const r = starve(tiny).solve(p);
+    let T = 0;
+    for (let k = 0; k < K(p); k++) T = Math.max(T, clientLatencyOf(p, k, 0, r.bandwidth[k]));
+    seen.push(T);
+    return r;
+  } };
+  const out = await run(recorded, { grid: [{ key: 'clients', values: [5] }, { key: 'fixedSeconds', values: [0] }] });
+  const row = out.rows.find((x) => x.method === 'starve');
+  assert.is(seen.length, 6, '3 realizations x 2 rounds');
+  const mean = seen.reduce((a, b) => a + b, 0) / seen.length;
+  assert.ok(mean > 1e100 && mean < 1e110, String(mean));
+  assert.ok(Math.abs(row.stats.mean / mean - 1) < 1e-12, `${row.stats.mean} vs ${mean}`);
+  for (const v of Object.values(row.stats)) assert.ok(Number.isFinite(v), JSON.stringify(row.stats));
+});
+
+test('minimum pruning and energy caps: the points of the library score as the library does; a point below minPruning or over a cap is refused, naming the client', async () => {
+  const K = (p) => p.computeSeconds.length;
+  const viaSolver = (id, method) => ({ id, version: '1', solve: (p) => { const r = solver.solve(p, { method }); return { pruning: r.pruning, bandwidth: r.bandwidth, iterations: r.iterations, status: r.status }; } });
+  const c = (base, methods) => ({ ...config(methods), grid: [{ key: 'clients', values: [6] }], base, seed: 1, drops: 2, realizations: 4, rounds: 1 });
+  const refused = async (cfg, pattern) => {
+    try {
+      await runSweep(cfg, { out: tmp(), backend, threads: 1 });
+      assert.unreachable();
+    } catch (e) {
+      assert.is(e.code, 'invalid-input', e.message);
+      assert.ok(Number.isInteger(e.client), e.message);
+      assert.match(e.message, pattern);
+    }
+  };
+  // A fleet whose small devices must prune (minPruning 0.41 for some clients).
+  await refused(c({ devices: 'edge-mix' }, [myEqual]), /pruning\[0\] = 0 is below minPruning = 0\.41\d*/);
+  const fleet = await runSweep(c({ devices: 'edge-mix' }, ['optimal', 'bcd', viaSolver('lib-opt', 'optimal'), viaSolver('lib-bcd', 'bcd')]), { out: tmp(), backend, threads: 1 });
+  for (const m of ['optimal', 'bcd']) {
+    const own = fleet.rows.find((r) => r.method === m);
+    const mine = fleet.rows.find((r) => r.method === `lib-${m === 'optimal' ? 'opt' : m}`);
+    // The bcd-optimal gap is kept for the built-in pair only.
+    const { gapMean, gapMax, ...stats } = own.stats;
+    assert.equal(mine.stats, stats);
+  }
+  // Equal's point breaks a cap of 6000 J (client 3 spends about 10 kJ); optimal's meets it.
+  await refused(c({ energyCapJ: 6000 }, [myEqual]), /client 3 spends 1\d{4}\.?\d* J, more than its energyCapJ = 6000 J/);
 });
 
 test('custom method definitions are checked before anything runs', async () => {

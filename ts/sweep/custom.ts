@@ -16,6 +16,7 @@ import { JcpbaError } from '../core/error.js';
 import { METHODS, type MethodId } from '../core/methods.js';
 import { BLOCK_TRIALS, type MethodSummary, type UnitSpec, addGap, addNoPoint, addRound, emptySummary, welford } from '../core/montecarlo.js';
 import { type Instance, type Problem, capAt, instance, rminAt } from '../core/problem.js';
+import { rate } from '../core/rate.js';
 import { weighted } from '../core/pruning.js';
 import { type ScenarioOptions, type ScenarioParams, generateFromParams } from '../core/scenario.js';
 
@@ -114,8 +115,10 @@ export function placeError(at: Place, why: string, client?: number): JcpbaError 
 
 /**
  * Checks a returned point (MODEL.md section 2's constraints, with the tolerances the
- * built-in methods meet): K finite entries each; 0 <= rho_k <= rmax_k; b_k > 0;
- * sum b <= B (1 + 1e-12); sum w rho <= budget + 1e-12. Returns the point as arrays.
+ * built-in methods meet): K finite entries each; rmin_k <= rho_k <= rmax_k; b_k > 0;
+ * sum b <= B (1 + 1e-12); sum w rho <= budget + 1e-12; every upload time S / r_k(b_k)
+ * a positive finite double. Returns the point as arrays (the unit checks the energy caps
+ * with the point's accounting).
  */
 export function checkPoint(inst: Instance, r: unknown, at: Place): { pruning: Float64Array; bandwidth: Float64Array; iterations: number; limited: boolean } {
   if (typeof r !== 'object' || r === null) throw placeError(at, `solve returned ${r === null ? 'null' : typeof r}, expected { pruning, bandwidth }`);
@@ -145,6 +148,19 @@ export function checkPoint(inst: Instance, r: unknown, at: Place): { pruning: Fl
   if (sumB > inst.B * (1 + 1e-12)) throw placeError(at, `the bandwidth sums to ${sumB} Hz, more than B = ${inst.B} Hz`);
   const used = weighted(inst.w, pruning);
   if (used > inst.budget + 1e-12) throw placeError(at, `the weighted pruning sum_k w_k rho_k = ${used} is more than the budget ${inst.budget}`);
+  // The point is scored in doubles (MODEL.md section 2.1): a bandwidth so small that a_k / b_k
+  // overflows makes the computed rate Infinity and the upload take 0 s, and an upload time
+  // beyond the largest double is Infinity. Neither is the point's latency: refuse it.
+  for (let k = 0; k < inst.K; k++) {
+    const upload = inst.S / rate(inst.a[k], bandwidth[k]);
+    if (!(upload > 0 && upload < Infinity)) {
+      throw placeError(
+        at,
+        `bandwidth[${k}] = ${bandwidth[k]} Hz is below the representable range: client ${k}'s upload time S / r(b) ${upload > 0 ? 'overflows a double' : `is computed as ${upload} s (a_k / b_k = ${inst.a[k]} / ${bandwidth[k]} overflows)`}; give client ${k} more bandwidth`,
+        k,
+      );
+    }
+  }
   let iterations = 1;
   if (point.iterations !== undefined) {
     if (!(Number.isInteger(point.iterations) && point.iterations >= 0)) throw placeError(at, `iterations must be a non-negative integer (got ${JSON.stringify(point.iterations)})`);
@@ -155,6 +171,15 @@ export function checkPoint(inst: Instance, r: unknown, at: Place): { pruning: Fl
   }
   return { pruning, bandwidth, iterations, limited: point.status === 'iteration-limit' };
 }
+
+/**
+ * The longest round a custom point may take, s. A sweep's statistics square sums of up to
+ * 2^32 rounds' latencies over up to 2^32 trials (variances), so (2^32 x 1e120)^2 x 2^32
+ * ~ 1e270 stays a double; a longer round would make them Infinity or NaN. The built-in
+ * methods stay far below on every problem of the representable range (MODEL.md section
+ * 2.1: compute, fixed and upload times are each at most about 1e100 s there).
+ */
+export const LATENCY_LIMIT = 1e120;
 
 /** What a unit folds of one method's round: its point's latency, pruning and energy, or no point (status infeasible). */
 export type UnitRound = { latency: number; pruning: Float64Array; iterations: number; limited: boolean; energyTotal: number; energyMax: number } | null;
@@ -182,8 +207,16 @@ export function customUnitMethod(method: CustomMethod): UnitMethod {
       // No point, as a built-in method's infeasible result (MODEL.md 11.2).
       if (returned === null) return null;
       const r = checkPoint(inst, returned, at);
-      const latency = roundLatency(inst, r.pruning, r.bandwidth);
-      if (!(latency > 0 && Number.isFinite(latency))) throw placeError(at, `the round latency of the point is ${latency} s; expected a positive finite latency`);
+      const tau = new Float64Array(inst.K);
+      const latency = roundLatency(inst, r.pruning, r.bandwidth, tau);
+      if (!(latency > 0 && latency <= LATENCY_LIMIT)) {
+        const k = tau.findIndex((t) => !(t > 0 && t <= LATENCY_LIMIT));
+        throw placeError(
+          at,
+          `the round latency of the point is ${latency} s${k >= 0 ? ` (client ${k}: ${tau[k]} s)` : ''}; expected a positive latency of at most ${LATENCY_LIMIT} s, the most a sweep's statistics hold`,
+          k >= 0 ? k : undefined,
+        );
+      }
       // MODEL.md 11.1: what the point costs, as every built-in result reports it; every
       // cap met to CAP_SLACK, as a built-in method's point meets it.
       const cost = accounting(inst, r.pruning, r.bandwidth);

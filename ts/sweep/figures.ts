@@ -117,6 +117,21 @@ function paperConfig(): Record<string, unknown> {
 }
 
 /**
+ * A method's value in the `series` field of a figure's data: its id after one space. Vega
+ * turns a legend's values, a sort list, a filter and an object literal into expressions, and
+ * a string there that names an Object.prototype member ("constructor", "toString": valid
+ * custom method ids) breaks its parser ("Operator not defined", "Illegal property"); with
+ * the space none does. The legend drops the space again (`labelExpr`), so it shows the id.
+ * Every scale over the methods is on `series`; `method` stays in the data for tooltips.
+ */
+export function seriesOf(method: string): string {
+  return ` ${method}`;
+}
+
+/** The legend's labels: each series without its leading space, the method's id. */
+const LABEL_EXPR = 'slice(datum.label, 1)';
+
+/**
  * Colour, shape and dash scales over the methods, in the sweep's order. The line layer
  * carries the legend's settings (`legend: true`; Vega-Lite merges every layer's into one). Its
  * symbol per method is a line segment stroked with the method's colour and dash pattern,
@@ -124,21 +139,23 @@ function paperConfig(): Record<string, unknown> {
  * the dash (a filled shape 6 points wide shows no pattern). The shape scale stays out of
  * the legend, or Vega-Lite would draw the bare marker instead of that symbol.
  */
-function methodChannels(methods: string[], legend = false): { color: object; shape: object; strokeDash: object } {
+export function methodChannels(methods: string[], legend = false): { color: object; shape: object; strokeDash: object } {
   const pick = <T>(list: T[]) => methods.map((_, i) => list[i % list.length]);
-  const common = { field: 'method', type: 'nominal', title: null, sort: methods };
-  const symbols = Object.fromEntries(methods.map((m, i) => [m, legendSymbol(SHAPES[i % SHAPES.length])]));
+  const domain = methods.map(seriesOf);
+  const common = { field: 'series', type: 'nominal', title: null, sort: domain };
+  const symbols = Object.fromEntries(methods.map((m, i) => [seriesOf(m), legendSymbol(SHAPES[i % SHAPES.length])]));
   const withLegend = {
-    values: legendOrder(methods),
+    values: legendOrder(methods).map(seriesOf),
+    labelExpr: LABEL_EXPR,
     symbolSize: LEGEND_SYMBOL_SIZE,
     encoding: { symbols: { shape: { value: { expr: `${JSON.stringify(symbols)}[datum.value]` } }, fill: { value: { expr: "scale('color', datum.value)" } } } },
   };
   return {
-    color: { ...common, scale: { domain: methods, range: pick(PALETTE) }, ...(legend ? { legend: withLegend } : {}) },
+    color: { ...common, scale: { domain, range: pick(PALETTE) }, ...(legend ? { legend: withLegend } : {}) },
     // On a copy of the method (MARKER_FIELD, made by markerCopy in each layer that draws
     // markers): a scale of its own field stays out of the method's legend.
-    shape: { ...common, field: MARKER_FIELD, scale: { domain: methods, range: pick(SHAPES) }, legend: null },
-    strokeDash: { ...common, scale: { domain: methods, range: pick(DASHES) }, ...(legend ? { legend: withLegend } : {}) },
+    shape: { ...common, field: MARKER_FIELD, scale: { domain, range: pick(SHAPES) }, legend: null },
+    strokeDash: { ...common, scale: { domain, range: pick(DASHES) }, ...(legend ? { legend: withLegend } : {}) },
   };
 }
 
@@ -157,13 +174,13 @@ export function legendOrder(methods: string[]): string[] {
   return col1.flatMap((m, r) => (r < col2.length ? [m, col2[r]] : [m]));
 }
 
-/** The field the marker shape encodes: a copy of `method` (see methodChannels). */
+/** The field the marker shape encodes: a copy of `series` (see methodChannels). */
 const MARKER_FIELD = 'marker';
 /** The transform that makes MARKER_FIELD, for a layer whose marks have a shape. */
-const markerCopy = { calculate: 'datum.method', as: MARKER_FIELD };
+export const markerCopy = { calculate: 'datum.series', as: MARKER_FIELD };
 
 /** The size and layout keys of a spec in the paper style. */
-function paperFrame(): Record<string, unknown> {
+export function paperFrame(): Record<string, unknown> {
   // The plot area is set, not fitted: Vega's fit would also squeeze it for the legend below.
   return { width: PLOT_WIDTH, height: PLOT_HEIGHT, config: paperConfig() };
 }
@@ -183,7 +200,7 @@ function linesWithIntervals(methods: string[], x: object, yTitle: string, extra:
   methods.forEach((m, i) => {
     const offset = (i - (methods.length - 1) / 2) * DODGE;
     layers.push({
-      transform: [{ filter: { field: 'method', equal: m } }],
+      transform: [{ filter: { field: 'series', equal: seriesOf(m) } }],
       mark: { type: 'rule', xOffset: offset, strokeWidth: 1, opacity: 0.8 },
       encoding: { x, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' }, color: ch.color },
     });
@@ -235,6 +252,7 @@ export function figureSpecs(c: SweepConfig, rows: ResultRow[], statistic: Statis
     const values = mine.filter(hasLatency).map((r) => ({
       x: axisValue(xAxis, r),
       method: r.method,
+      series: seriesOf(r.method),
       ...statisticOf(r, statistic),
     }));
     const x = axisChannel(xAxis);
@@ -309,7 +327,7 @@ export function energySpecs(c: SweepConfig, rows: ResultRow[]): Omit<Figure, 'sv
   const others = swept.filter((a) => a !== xAxis);
   const specs: Omit<Figure, 'svg'>[] = [];
   for (const [key, mine] of groupRows(c, rows, others)) {
-    const values = mine.filter(hasEnergy).map((r) => ({ x: axisValue(xAxis, r), method: r.method, y: r.stats.energyMean, lo: r.stats.energyCi95Low, hi: r.stats.energyCi95High }));
+    const values = mine.filter(hasEnergy).map((r) => ({ x: axisValue(xAxis, r), method: r.method, series: seriesOf(r.method), y: r.stats.energyMean, lo: r.stats.energyCi95Low, hi: r.stats.energyCi95High }));
     if (values.length === 0) continue;
     const outage = mine.some((r) => r.stats.infeasibleShare > 0);
     const subtitle = [
@@ -344,8 +362,8 @@ export function outageSpecs(c: SweepConfig, rows: ResultRow[], statistic: Statis
   const specs: Omit<Figure, 'svg'>[] = [];
   for (const [key, mine] of groupRows(c, rows, others)) {
     if (mine.length === 0) continue;
-    const latency = mine.filter(hasLatency).map((r) => ({ x: axisValue(capAxis, r), method: r.method, ...statisticOf(r, statistic) }));
-    const outage = mine.map((r) => ({ x: axisValue(capAxis, r), method: r.method, share: r.stats.infeasibleShare }));
+    const latency = mine.filter(hasLatency).map((r) => ({ x: axisValue(capAxis, r), method: r.method, series: seriesOf(r.method), ...statisticOf(r, statistic) }));
+    const outage = mine.map((r) => ({ x: axisValue(capAxis, r), method: r.method, series: seriesOf(r.method), share: r.stats.infeasibleShare }));
     const share = { field: 'share', type: 'quantitative', title: 'outage probability', scale: { domain: [0, 1] }, axis: { format: '.0%' } };
     const subtitle = [
       ...barsLine(c, statistic),
@@ -394,6 +412,7 @@ export function scatterSpecs(c: SweepConfig, rows: ResultRow[], statistic: Stati
     .map((r) => ({
       energy: r.stats.energyMean,
       method: r.method,
+      series: seriesOf(r.method),
       grid: r.grid,
       point: c.grid.filter((a) => a.values.length > 1).map((a) => `${a.key} = ${display(r.point[a.key])}`).join(', '),
       y: statisticOf(r, statistic).y,
@@ -422,11 +441,11 @@ export function scatterSpecs(c: SweepConfig, rows: ResultRow[], statistic: Stati
     data: { values },
     layer: [
       ...(points > 1 ? [{ mark: { type: 'line', strokeWidth: 0.8, opacity: 0.7 }, encoding: { x, y, order: { field: 'grid', type: 'quantitative' }, color: line.color, strokeDash: line.strokeDash } }] : []),
-      // Without lines the legend shows the bare markers: the shape on `method` itself, in the legend.
+      // Without lines the legend shows the bare markers: the shape on `series` itself, in the legend.
       {
         transform: [markerCopy],
         mark: { type: 'point' },
-        encoding: { x, y, color: ch.color, shape: points > 1 ? ch.shape : { ...ch.shape, field: 'method', legend: {} }, tooltip: [{ field: 'method' }, { field: 'point' }, { field: 'energy' }, { field: 'y' }] },
+        encoding: { x, y, color: ch.color, shape: points > 1 ? ch.shape : { ...ch.shape, field: 'series', legend: { labelExpr: LABEL_EXPR } }, tooltip: [{ field: 'method' }, { field: 'point' }, { field: 'energy' }, { field: 'y' }] },
       },
     ],
   };
@@ -434,7 +453,7 @@ export function scatterSpecs(c: SweepConfig, rows: ResultRow[], statistic: Stati
 }
 
 /** A grid value in a file name: a fleet's ':' ',' (and '/', spaces) become '_'; null is `none`. */
-function fileSafe(v: unknown): string {
+export function fileSafe(v: unknown): string {
   return v === null ? 'none' : String(v).replace(/[:,;/\\\s]/g, '_');
 }
 
@@ -462,6 +481,7 @@ export function fleetSpecs(c: SweepConfig, rows: ResultRow[], statistic: Statist
       share: r.fleet!.smallDeviceShare,
       fleet: r.point.devices,
       method: r.method,
+      series: seriesOf(r.method),
       ...statisticOf(r, statistic),
       excluded: r.fleet!.excludedShare,
       forced: r.fleet!.forcedPruning,
@@ -501,7 +521,7 @@ export function targetSpecs(c: SweepConfig, rows: ResultRow[]): Omit<Figure, 'sv
   for (const [key, mine] of groups) {
     const reachable = mine.filter((r) => r.timeToTarget !== undefined && Number.isFinite(r.timeToTarget));
     if (reachable.length === 0) continue;
-    const values = reachable.map((r) => ({ budget: r.point.budget, method: r.method, hours: r.timeToTarget! / 3600, rounds: r.roundsToTarget }));
+    const values = reachable.map((r) => ({ budget: r.point.budget, method: r.method, series: seriesOf(r.method), hours: r.timeToTarget! / 3600, rounds: r.roundsToTarget }));
     const best = c.methods.flatMap((m) => {
       const own = values.filter((v) => v.method === m);
       if (own.length === 0) return [];

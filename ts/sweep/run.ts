@@ -87,6 +87,13 @@ export interface RunOptions {
   shouldStop?: () => boolean;
   /** Aborting stops the sweep after the current batch, as shouldStop does: what is done is kept (resume continues) and the outcome says how far it got. */
   signal?: AbortSignal;
+  /**
+   * Called when every unit of the sweep is done (not in a shard) and its results are
+   * written, with the folder's lock still held: what it writes into `out` (the CLI's
+   * learning pass: learning.csv and its figures) is written under the lock, as the
+   * results are; `backend` is the one that ran the sweep.
+   */
+  afterResults?: (out: string, backend: BackendName) => Promise<void>;
 }
 
 /**
@@ -451,6 +458,7 @@ export async function runSweep(input: SweepInput, o: RunOptions): Promise<SweepO
       await runner?.close();
     }
     const written = await writeResults(o.out, c, journalUnits(o.out, position), backends, threads, o.statistic);
+    if (o.afterResults && written.complete && !o.shard) await o.afterResults(o.out, solver.backend);
     return {
       backend: solver.backend,
       skipped: solver.skipped,

@@ -6,43 +6,19 @@
 use jcpba_core::plan::{plan, plans_to_json, PlanOptions, Policy};
 use jcpba_core::rate::counters;
 use jcpba_core::scenario::{generate_from_params, ScenarioParams};
-use jcpba_core::{BatchView, Method, Problem};
+use jcpba_core::support::{default_scenario, Batch};
+use jcpba_core::{Method, Problem};
 use std::time::Instant;
 
 /// The native addon's allocator, so that these timings are the addon's.
 #[global_allocator]
 static ALLOC: jcpba_reuse::Reuse = jcpba_reuse::Reuse::new();
 
+/// Realization `realization` of drop 0 of the default scenario (seed 1).
 fn params(clients: usize, realization: u32) -> ScenarioParams {
     ScenarioParams {
-        clients,
-        seed: 1,
-        drop: 0,
         realization,
-        cell_radius_m: 500.0,
-        min_distance_m: 10.0,
-        shadowing_db: 0.0,
-        tx_power_w: 10f64.powf((23.0 - 30.0) / 10.0),
-        noise_psd_w_per_hz: 10f64.powf((-174.0 - 30.0) / 10.0),
-        bandwidth_hz: 20e6,
-        payload_bits: 4_194_304.0 * 16.0,
-        flops_per_sample: 256.0 * 4.0 * 6.74e9,
-        samples_min: 50.0,
-        samples_max: 150.0,
-        throughput_min: 1e13,
-        throughput_max: 5e13,
-        max_pruning: 0.5,
-        budget: 0.3,
-        fixed_seconds: 0.0,
-        prunable_compute_fraction: 1.0,
-        prunable_payload_fraction: 1.0,
-        compute_power_min: 200.0,
-        compute_power_max: 200.0,
-        energy_cap_j: f64::INFINITY,
-        utilization: 0.3,
-        model_memory_bytes: 14_679_570_944.0,
-        memory_prunable_fraction: 1.0,
-        device_shares: [0.0; jcpba_core::devices::DEVICE_COUNT],
+        ..default_scenario(clients, 1)
     }
 }
 
@@ -58,46 +34,14 @@ fn main() {
     let problems: Vec<Problem> = (0..n)
         .map(|r| generate_from_params(&params(k, r)).unwrap())
         .collect();
-    let mut scalars = Vec::new();
-    let mut offsets = vec![0u32];
-    let mut cols: [Vec<f64>; 5] = Default::default();
-    for p in problems.iter() {
-        scalars.extend_from_slice(&[
-            p.bandwidth_hz,
-            p.noise_psd_w_per_hz,
-            p.payload_bits,
-            p.pruning_budget,
-            p.prunable_compute_fraction,
-            p.prunable_payload_fraction,
-        ]);
-        cols[0].extend_from_slice(&p.compute_seconds);
-        cols[1].extend_from_slice(&p.tx_power_w);
-        cols[2].extend_from_slice(&p.channel_gain);
-        cols[3].extend_from_slice(&p.data_weight);
-        cols[4].extend_from_slice(&p.max_pruning);
-        offsets.push(cols[0].len() as u32);
-    }
-    let batch = BatchView {
-        scalars: &scalars,
-        offsets: &offsets,
-        compute_seconds: &cols[0],
-        tx_power_w: &cols[1],
-        channel_gain: &cols[2],
-        data_weight: &cols[3],
-        max_pruning: &cols[4],
-        fixed_seconds: &[],
-        min_pruning: &[],
-        compute_power_w: &[],
-        fixed_joules: &[],
-        energy_cap_j: &[],
-    };
+    let batch = Batch::of(&problems);
     let opts = PlanOptions::new(method, policy, r0, pmax, 1.0, 1e-10, 500.0).unwrap();
     let repeats: usize = get(6, "1").parse().unwrap();
     let mut best = f64::INFINITY;
     let mut plans = Vec::new();
     for _ in 0..repeats {
         let start = Instant::now();
-        plans = plan(&batch, &opts).unwrap();
+        plans = plan(&batch.view(), &opts).unwrap();
         best = best.min(start.elapsed().as_secs_f64());
     }
     println!("{}", plans_to_json(&plans));

@@ -6,7 +6,7 @@
 //! K x methods x drops x realizations / seconds, the best of 5 runs.
 
 use jcpba_core::rate::counters;
-use jcpba_core::scenario::ScenarioParams;
+use jcpba_core::support::default_scenario;
 use jcpba_core::{run_units, Method, MonteCarloOptions, UnitSpec};
 use std::time::Instant;
 
@@ -24,36 +24,7 @@ fn main() {
         .nth(1)
         .map(|a| a.parse().expect("K"))
         .unwrap_or(100);
-    let params = ScenarioParams {
-        clients: k,
-        seed: 1,
-        drop: 0,
-        realization: 0,
-        cell_radius_m: 500.0,
-        min_distance_m: 10.0,
-        shadowing_db: 0.0,
-        tx_power_w: 10f64.powf((23.0 - 30.0) / 10.0),
-        noise_psd_w_per_hz: 10f64.powf((-174.0 - 30.0) / 10.0),
-        bandwidth_hz: 20e6,
-        payload_bits: 4_194_304.0 * 16.0,
-        flops_per_sample: 256.0 * 4.0 * 6.74e9,
-        samples_min: 50.0,
-        samples_max: 150.0,
-        throughput_min: 1e13,
-        throughput_max: 5e13,
-        max_pruning: 0.5,
-        budget: 0.3,
-        fixed_seconds: 0.0,
-        prunable_compute_fraction: 1.0,
-        prunable_payload_fraction: 1.0,
-        compute_power_min: 200.0,
-        compute_power_max: 200.0,
-        energy_cap_j: f64::INFINITY,
-        utilization: 0.3,
-        model_memory_bytes: 14_679_570_944.0,
-        memory_prunable_fraction: 1.0,
-        device_shares: [0.0; jcpba_core::devices::DEVICE_COUNT],
-    };
+    let params = default_scenario(k, 1);
     let o = MonteCarloOptions {
         methods: Method::ALL.to_vec(),
         trials: REALIZATIONS,

@@ -36,6 +36,8 @@ pub mod simd;
 pub mod solution;
 pub mod solve;
 pub mod summary;
+#[doc(hidden)]
+pub mod support;
 pub mod threads;
 
 pub use deadline::{min_pruning, min_pruning_options, MinPruning};

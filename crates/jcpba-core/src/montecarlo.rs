@@ -368,40 +368,7 @@ pub(crate) mod tests {
     use crate::scenario::generate_from_params;
     use crate::solve::solve;
 
-    /// ts/core/scenario.ts `resolveScenario({ clients, seed })` with the default presets.
-    pub(crate) fn scenario(clients: usize, seed: u32) -> ScenarioParams {
-        let dbm = |x: f64| 10f64.powf((x - 30.0) / 10.0);
-        ScenarioParams {
-            clients,
-            seed,
-            drop: 0,
-            realization: 0,
-            cell_radius_m: 500.0,
-            min_distance_m: 10.0,
-            shadowing_db: 0.0,
-            tx_power_w: dbm(23.0),
-            noise_psd_w_per_hz: dbm(-174.0),
-            bandwidth_hz: 20e6,
-            payload_bits: 4_194_304.0 * 16.0,
-            flops_per_sample: 256.0 * 4.0 * 6.74e9,
-            samples_min: 50.0,
-            samples_max: 150.0,
-            throughput_min: 1e13,
-            throughput_max: 5e13,
-            max_pruning: 0.5,
-            budget: 0.3,
-            fixed_seconds: 0.0,
-            prunable_compute_fraction: 1.0,
-            prunable_payload_fraction: 1.0,
-            compute_power_min: 200.0,
-            compute_power_max: 200.0,
-            energy_cap_j: f64::INFINITY,
-            utilization: 0.3,
-            model_memory_bytes: 14_679_570_944.0,
-            memory_prunable_fraction: 1.0,
-            device_shares: [0.0; crate::devices::DEVICE_COUNT],
-        }
-    }
+    pub(crate) use crate::support::default_scenario as scenario;
 
     fn options(trials: u32, rounds: u32) -> MonteCarloOptions {
         MonteCarloOptions {

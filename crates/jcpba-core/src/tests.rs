@@ -1,6 +1,7 @@
 //! Unit tests of the boundary contract: validation order and messages, method ids,
 //! options, and `equal` against a hand computation.
 
+use crate::support::Batch;
 use crate::*;
 
 /// Three clients built so every rate is a whole number of Mbit/s at B/K = 1 MHz:
@@ -220,52 +221,16 @@ fn rate_keeps_precision_when_bandwidth_dwarfs_snr_bandwidth() {
     assert!(close(r, a / std::f64::consts::LN_2));
 }
 
-fn batch_of(problems: &[Problem]) -> (Vec<f64>, Vec<u32>, [Vec<f64>; 5]) {
-    let mut scalars = Vec::new();
-    let mut offsets = vec![0u32];
-    let mut columns: [Vec<f64>; 5] = Default::default();
-    for p in problems {
-        scalars.extend_from_slice(&[
-            p.bandwidth_hz,
-            p.noise_psd_w_per_hz,
-            p.payload_bits,
-            p.pruning_budget,
-            p.prunable_compute_fraction,
-            p.prunable_payload_fraction,
-        ]);
-        columns[0].extend_from_slice(&p.compute_seconds);
-        columns[1].extend_from_slice(&p.tx_power_w);
-        columns[2].extend_from_slice(&p.channel_gain);
-        columns[3].extend_from_slice(&p.data_weight);
-        columns[4].extend_from_slice(&p.max_pruning);
-        offsets.push(columns[0].len() as u32);
-    }
-    (scalars, offsets, columns)
-}
-
-fn view<'a>(scalars: &'a [f64], offsets: &'a [u32], c: &'a [Vec<f64>; 5]) -> BatchView<'a> {
-    BatchView {
-        scalars,
-        offsets,
-        compute_seconds: &c[0],
-        tx_power_w: &c[1],
-        channel_gain: &c[2],
-        data_weight: &c[3],
-        max_pruning: &c[4],
-        fixed_seconds: &[],
-        min_pruning: &[],
-        compute_power_w: &[],
-        fixed_joules: &[],
-        energy_cap_j: &[],
-    }
-}
-
 #[test]
 fn batch_solves_each_problem_and_prefixes_errors() {
     let mut second = three_clients();
     second.bandwidth_hz = 6e6;
-    let (s, o, c) = batch_of(&[three_clients(), second.clone()]);
-    let out = solve_many(&view(&s, &o, &c), Method::Equal, &SolveOptions::default()).unwrap();
+    let out = solve_many(
+        &Batch::of(&[three_clients(), second.clone()]).view(),
+        Method::Equal,
+        &SolveOptions::default(),
+    )
+    .unwrap();
     assert_eq!(out.len(), 2);
     assert!(close(out[0].latency, 8.0));
     assert_eq!(
@@ -274,8 +239,12 @@ fn batch_solves_each_problem_and_prefixes_errors() {
     );
 
     second.tx_power_w[1] = f64::NAN;
-    let (s, o, c) = batch_of(&[three_clients(), second]);
-    let e = solve_many(&view(&s, &o, &c), Method::Equal, &SolveOptions::default()).unwrap_err();
+    let e = solve_many(
+        &Batch::of(&[three_clients(), second]).view(),
+        Method::Equal,
+        &SolveOptions::default(),
+    )
+    .unwrap_err();
     assert_eq!(
         e.message,
         "problems[1]: clients[1].txPowerW must be a positive finite number"
@@ -285,33 +254,57 @@ fn batch_solves_each_problem_and_prefixes_errors() {
         ("clients[1].txPowerW", Some(1))
     );
 
-    let (s, o, c) = batch_of(&[]);
     assert_eq!(
-        solve_many(&view(&s, &o, &c), Method::Equal, &SolveOptions::default()),
+        solve_many(
+            &Batch::of(&[]).view(),
+            Method::Equal,
+            &SolveOptions::default()
+        ),
         Ok(vec![])
     );
 }
 
 #[test]
 fn batch_layout_errors_are_input_errors() {
-    let (s, o, c) = batch_of(&[three_clients()]);
+    let b = Batch::of(&[three_clients()]);
+    let s = &b.scalars;
     let bad_offsets = [0u32, 4];
-    let e = view(&s, &bad_offsets, &c).check_layout().unwrap_err();
+    let e = BatchView {
+        offsets: &bad_offsets,
+        ..b.view()
+    }
+    .check_layout()
+    .unwrap_err();
     assert_eq!(
         e.message,
         "batch column computeSeconds has 3 entries but the offsets end at 4"
     );
-    let e = view(&s[..5], &o, &c).check_layout().unwrap_err();
+    let e = BatchView {
+        scalars: &s[..5],
+        ..b.view()
+    }
+    .check_layout()
+    .unwrap_err();
     assert_eq!(
         e.message,
         "batch scalars hold 5 numbers but 1 problems need 6"
     );
-    let e = view(&s, &[1u32, 3], &c).check_layout().unwrap_err();
+    let e = BatchView {
+        offsets: &[1, 3],
+        ..b.view()
+    }
+    .check_layout()
+    .unwrap_err();
     assert_eq!(
         e.message,
         "batch offsets must start at 0 and never decrease"
     );
-    let e = view(&s, &[], &c).check_layout().unwrap_err();
+    let e = BatchView {
+        offsets: &[],
+        ..b.view()
+    }
+    .check_layout()
+    .unwrap_err();
     assert_eq!(
         e.message,
         "batch offsets must hold n + 1 entries for n problems, got 0"

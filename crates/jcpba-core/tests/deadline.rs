@@ -8,25 +8,13 @@
 use jcpba_core::rate::rate;
 use jcpba_core::{min_pruning, solve, Method, MinPruning, Problem, Random, SolveOptions, Status};
 
+mod common;
+use common::{fraction, grid_golden_min, log_uniform};
+
 const N0: f64 = 3.981_071_705_534_969e-21;
 
 fn opts() -> SolveOptions {
     SolveOptions::default()
-}
-
-fn log_uniform(r: &mut Random, lo: f64, hi: f64) -> f64 {
-    (lo.ln() + r.uniform() * (hi.ln() - lo.ln())).exp()
-}
-
-fn fraction(r: &mut Random) -> f64 {
-    let x = r.uniform();
-    if x < 0.15 {
-        0.0
-    } else if x < 0.3 {
-        1.0
-    } else {
-        r.uniform()
-    }
 }
 
 /// Random problems of round model v2 (every third one of v1), K from 1 to 30. Channels
@@ -339,30 +327,7 @@ fn brute_force(p: &Problem, d: f64) -> f64 {
         }
         w1 * rho1 + w2 * hi
     };
-    let n = 400;
-    let m1 = p.max_pruning[0];
-    let mut best = (f64::INFINITY, 0);
-    for j in 0..=n {
-        let x = total(m1 * j as f64 / n as f64);
-        if x < best.0 {
-            best = (x, j);
-        }
-    }
-    let (mut lo, mut hi) = (
-        m1 * (best.1.max(1) - 1) as f64 / n as f64,
-        m1 * (best.1 + 1).min(n) as f64 / n as f64,
-    );
-    let g = 0.5 * (5f64.sqrt() - 1.0);
-    for _ in 0..200 {
-        let x1 = hi - g * (hi - lo);
-        let x2 = lo + g * (hi - lo);
-        if total(x1) < total(x2) {
-            hi = x2;
-        } else {
-            lo = x1;
-        }
-    }
-    total(0.5 * (lo + hi)).min(best.0)
+    grid_golden_min(p.max_pruning[0], total)
 }
 
 #[test]

@@ -13,6 +13,9 @@
 
 use jcpba_core::{min_pruning, solve, Method, MinPruning, Problem, Random, SolveOptions, Status};
 
+mod common;
+use common::log_uniform;
+
 const N0: f64 = 3.981_071_705_534_969e-21;
 const LN2: f64 = std::f64::consts::LN_2;
 
@@ -289,10 +292,6 @@ fn one_client_thresholds_on_both_sides() {
     let r = min_pruning(&p.view(), 4.0, &opts()).unwrap();
     assert_meets(&p, &r, "rmin = rmax");
     assert_eq!(r.pruning, vec![rmax]);
-}
-
-fn log_uniform(r: &mut Random, lo: f64, hi: f64) -> f64 {
-    (lo.ln() + r.uniform() * (hi.ln() - lo.ln())).exp()
 }
 
 /// Random problems with minimum pruning on about half the clients and caps on about half,

@@ -8,11 +8,15 @@ use jcpba_core::instance::instance;
 use jcpba_core::methods::solve_instance;
 use jcpba_core::rate::{rate, LN2};
 use jcpba_core::scenario::{generate_from_params, ScenarioParams};
+use jcpba_core::support::default_scenario;
 use jcpba_core::simd::Level;
 use jcpba_core::{
     solve, validate, Method, Problem, Random, Solution, SolveOptions, Status,
     DEFAULT_MAX_ITERATIONS, DEFAULT_TOLERANCE,
 };
+
+mod common;
+use common::log_uniform;
 
 const N0: f64 = 3.981_071_705_534_969e-21;
 
@@ -110,34 +114,9 @@ fn assert_point(p: &Problem, s: &Solution, label: &str) {
 
 fn scenario(clients: usize, seed: u32) -> Problem {
     let mut p = generate_from_params(&ScenarioParams {
-        clients,
-        seed,
-        drop: 0,
-        realization: 0,
-        cell_radius_m: 500.0,
-        min_distance_m: 10.0,
-        shadowing_db: 0.0,
-        tx_power_w: 10f64.powf((23.0 - 30.0) / 10.0),
-        noise_psd_w_per_hz: 10f64.powf((-174.0 - 30.0) / 10.0),
-        bandwidth_hz: 20e6,
-        payload_bits: 4_194_304.0 * 16.0,
-        flops_per_sample: 256.0 * 4.0 * 6.74e9,
-        samples_min: 50.0,
-        samples_max: 150.0,
-        throughput_min: 1e13,
-        throughput_max: 5e13,
-        max_pruning: 0.5,
-        budget: 0.3,
-        fixed_seconds: 0.0,
-        prunable_compute_fraction: 1.0,
-        prunable_payload_fraction: 1.0,
         compute_power_min: 30.0,
         compute_power_max: 30.0,
-        energy_cap_j: f64::INFINITY,
-        utilization: 0.3,
-        model_memory_bytes: 14_679_570_944.0,
-        memory_prunable_fraction: 1.0,
-        device_shares: [0.0; jcpba_core::devices::DEVICE_COUNT],
+        ..default_scenario(clients, seed)
     })
     .unwrap();
     // A 30 W accelerator on every client.
@@ -208,10 +187,6 @@ fn caps_bind_on_a_third_of_the_clients() {
     assert!(hi - lo <= 1e-10 * hi, "bracket [{}, {}]", lo, hi);
 }
 
-
-fn log_uniform(r: &mut Random, lo: f64, hi: f64) -> f64 {
-    (lo.ln() + r.uniform() * (hi.ln() - lo.ln())).exp()
-}
 
 fn rel(x: f64, y: f64) -> f64 {
     if x == y {

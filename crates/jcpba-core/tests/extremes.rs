@@ -7,6 +7,9 @@
 use jcpba_core::rate::rate;
 use jcpba_core::{solve, ErrorCode, Method, Problem, Random, Solution, SolveOptions, Status};
 
+mod common;
+use common::log_uniform;
+
 fn run(p: &Problem, m: Method) -> Solution {
     solve(&p.view(), m, &SolveOptions::default()).unwrap()
 }
@@ -221,10 +224,6 @@ fn a_tiny_payload_leaves_bandwidth_only_at_the_slowest_compute_time() {
     assert!(latency(&all, Method::Bcd) <= latency(&all, Method::PruneOnly));
     let c = p.compute_seconds.iter().cloned().fold(0.0, f64::max);
     assert!(rel(latency(&all, Method::BandwidthOnly), c) <= 1e-14);
-}
-
-fn log_uniform(r: &mut Random, lo: f64, hi: f64) -> f64 {
-    (lo.ln() + r.uniform() * (hi.ln() - lo.ln())).exp()
 }
 
 /// test/helpers.mjs `extremeProblem`: the scales drawn over [1e-50, 1e50] a quarter of the

@@ -9,47 +9,29 @@ use jcpba_core::methods::solve_instance;
 use jcpba_core::optimal::optimal;
 use jcpba_core::scenario::{generate_from_params, ScenarioParams};
 use jcpba_core::simd::Level;
+use jcpba_core::support::default_scenario;
 use jcpba_core::{
     validate, Method, Problem, Random, Solution, DEFAULT_MAX_ITERATIONS, DEFAULT_TOLERANCE,
 };
 
+mod common;
+use common::log_uniform;
+
 /// N0 = -174 dBm/Hz, W/Hz.
 const N0: f64 = 3.981_071_705_534_969e-21;
 
-fn log_uniform(r: &mut Random, lo: f64, hi: f64) -> f64 {
-    (lo.ln() + r.uniform() * (hi.ln() - lo.ln())).exp()
-}
-
 fn scenario(clients: usize, seed: u32, v2: bool) -> Problem {
-    generate_from_params(&ScenarioParams {
-        clients,
-        seed,
-        drop: 0,
-        realization: 0,
-        cell_radius_m: 500.0,
-        min_distance_m: 10.0,
-        shadowing_db: if v2 { 8.0 } else { 0.0 },
-        tx_power_w: 10f64.powf((23.0 - 30.0) / 10.0),
-        noise_psd_w_per_hz: 10f64.powf((-174.0 - 30.0) / 10.0),
-        bandwidth_hz: 20e6,
-        payload_bits: 4_194_304.0 * 16.0,
-        flops_per_sample: 256.0 * 4.0 * 6.74e9,
-        samples_min: 50.0,
-        samples_max: 150.0,
-        throughput_min: 1e13,
-        throughput_max: 5e13,
-        max_pruning: 0.5,
-        budget: 0.3,
-        fixed_seconds: if v2 { 20.0 } else { 0.0 },
-        prunable_compute_fraction: if v2 { 0.8 } else { 1.0 },
-        prunable_payload_fraction: if v2 { 0.6 } else { 1.0 },
-        compute_power_min: 200.0,
-        compute_power_max: 200.0,
-        energy_cap_j: f64::INFINITY,
-        utilization: 0.3,
-        model_memory_bytes: 14_679_570_944.0,
-        memory_prunable_fraction: 1.0,
-        device_shares: [0.0; jcpba_core::devices::DEVICE_COUNT],
+    let v1 = default_scenario(clients, seed);
+    generate_from_params(&if v2 {
+        ScenarioParams {
+            shadowing_db: 8.0,
+            fixed_seconds: 20.0,
+            prunable_compute_fraction: 0.8,
+            prunable_payload_fraction: 0.6,
+            ..v1
+        }
+    } else {
+        v1
     })
     .unwrap()
 }
@@ -216,34 +198,11 @@ fn every_level_agrees_with_the_scalar_path_on_random_problems() {
 #[test]
 fn optimal_converges_when_the_budget_is_every_clients_full_pruning() {
     let p = generate_from_params(&ScenarioParams {
-        clients: 30,
-        seed: 3,
-        drop: 0,
-        realization: 0,
-        cell_radius_m: 500.0,
-        min_distance_m: 10.0,
-        shadowing_db: 0.0,
-        tx_power_w: 10f64.powf((23.0 - 30.0) / 10.0),
-        noise_psd_w_per_hz: 10f64.powf((-174.0 - 30.0) / 10.0),
-        bandwidth_hz: 20e6,
-        payload_bits: 4_194_304.0 * 16.0,
-        flops_per_sample: 256.0 * 4.0 * 6.74e9,
-        samples_min: 50.0,
-        samples_max: 150.0,
-        throughput_min: 1e13,
-        throughput_max: 5e13,
-        max_pruning: 0.5,
         budget: 0.04,
         fixed_seconds: 2.0,
         prunable_compute_fraction: 0.6,
         prunable_payload_fraction: 0.9,
-        compute_power_min: 200.0,
-        compute_power_max: 200.0,
-        energy_cap_j: f64::INFINITY,
-        utilization: 0.3,
-        model_memory_bytes: 14_679_570_944.0,
-        memory_prunable_fraction: 1.0,
-        device_shares: [0.0; jcpba_core::devices::DEVICE_COUNT],
+        ..default_scenario(30, 3)
     })
     .unwrap();
     for &level in Level::all_available().iter() {

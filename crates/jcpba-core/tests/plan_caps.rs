@@ -6,75 +6,16 @@
 
 #![allow(clippy::neg_cmp_op_on_partial_ord)]
 
+use jcpba_core::support::Batch;
 use jcpba_core::{
-    plan, solve, BatchView, Method, Plan, PlanOptions, Policy, Problem, Random, SolveOptions,
+    plan, solve, Method, Plan, PlanOptions, Policy, Problem, Random, SolveOptions,
     Status,
 };
 
+mod common;
+use common::log_uniform;
+
 const N0: f64 = 3.981_071_705_534_969e-21;
-
-/// The columns of a batch, laid out as the bindings lay them out.
-struct Batch {
-    scalars: Vec<f64>,
-    offsets: Vec<u32>,
-    cols: Vec<Vec<f64>>,
-}
-
-impl Batch {
-    fn of(problems: &[Problem]) -> Batch {
-        let mut b = Batch {
-            scalars: Vec::new(),
-            offsets: vec![0],
-            cols: vec![Vec::new(); 10],
-        };
-        for p in problems.iter() {
-            b.scalars.extend_from_slice(&[
-                p.bandwidth_hz,
-                p.noise_psd_w_per_hz,
-                p.payload_bits,
-                p.pruning_budget,
-                p.prunable_compute_fraction,
-                p.prunable_payload_fraction,
-            ]);
-            let k = p.compute_seconds.len();
-            let opt = |v: &Vec<f64>, d: f64| if v.is_empty() { vec![d; k] } else { v.clone() };
-            let columns = [
-                p.compute_seconds.clone(),
-                p.tx_power_w.clone(),
-                p.channel_gain.clone(),
-                p.data_weight.clone(),
-                p.max_pruning.clone(),
-                opt(&p.fixed_seconds, 0.0),
-                opt(&p.min_pruning, 0.0),
-                opt(&p.compute_power_w, 0.0),
-                opt(&p.fixed_joules, 0.0),
-                opt(&p.energy_cap_j, f64::INFINITY),
-            ];
-            for (c, v) in b.cols.iter_mut().zip(columns.iter()) {
-                c.extend_from_slice(v);
-            }
-            b.offsets.push(b.cols[0].len() as u32);
-        }
-        b
-    }
-
-    fn view(&self) -> BatchView<'_> {
-        BatchView {
-            scalars: &self.scalars,
-            offsets: &self.offsets,
-            compute_seconds: &self.cols[0],
-            tx_power_w: &self.cols[1],
-            channel_gain: &self.cols[2],
-            data_weight: &self.cols[3],
-            max_pruning: &self.cols[4],
-            fixed_seconds: &self.cols[5],
-            min_pruning: &self.cols[6],
-            compute_power_w: &self.cols[7],
-            fixed_joules: &self.cols[8],
-            energy_cap_j: &self.cols[9],
-        }
-    }
-}
 
 fn options(method: Method, policy: Policy, rounds0: f64, pruning_limit: f64, tolerance: f64) -> PlanOptions {
     PlanOptions::new(method, policy, rounds0, pruning_limit, 1.0, tolerance, 500.0).unwrap()
@@ -102,10 +43,6 @@ fn top(p: &Problem) -> f64 {
 /// ceil(R0 / (1 - P / Pmax)), written out.
 fn rounds_at(r0: f64, pmax: f64, p: f64) -> f64 {
     (r0 / (1.0 - p / pmax)).ceil()
-}
-
-fn log_uniform(r: &mut Random, lo: f64, hi: f64) -> f64 {
-    (lo.ln() + r.uniform() * (hi.ln() - lo.ln())).exp()
 }
 
 /// A drop of `k_count` clients, each with a least pruning up to a third of rmax, and its

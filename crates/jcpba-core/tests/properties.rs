@@ -6,6 +6,9 @@ use jcpba_core::instance::instance;
 use jcpba_core::rate::rate;
 use jcpba_core::{solve, Method, Problem, Random, Solution, SolveOptions, Status};
 
+mod common;
+use common::{grid_golden_min, log_uniform};
+
 /// N0 = -174 dBm/Hz, W/Hz.
 const N0: f64 = 3.981_071_705_534_969e-21;
 
@@ -22,10 +25,6 @@ fn rel(x: f64, y: f64) -> f64 {
 }
 
 /// x log-uniform in [lo, hi].
-fn log_uniform(r: &mut Random, lo: f64, hi: f64) -> f64 {
-    (lo.ln() + r.uniform() * (hi.ln() - lo.ln())).exp()
-}
-
 /// A random problem over wide ranges: K up to 60; compute times, SNR bandwidths,
 /// payloads and bands spanning decades; some clients that may not prune at all.
 fn random_problem(i: u32) -> Problem {
@@ -316,35 +315,12 @@ fn optimal_matches_a_one_dimensional_search_on_two_clients() {
         let (m1, m2) = (p.max_pruning[0], p.max_pruning[1]);
         let budget = p.pruning_budget;
         let mut b = [0.0; 2];
-        let mut latency = |rho1: f64| {
+        let latency = |rho1: f64| {
             let rho2 = f64::min(m2, ((budget - w1 * rho1) / w2).max(0.0));
             bandwidth_block(&inst, &[rho1, rho2], &mut b).0
         };
-        let top = f64::min(m1, budget / w1);
-        let n = 400;
-        let mut best = (f64::INFINITY, 0);
-        for j in 0..=n {
-            let tj = latency(top * j as f64 / n as f64);
-            if tj < best.0 {
-                best = (tj, j);
-            }
-        }
-        // Golden-section refinement around the best grid point (T is unimodal in rho_1).
-        let (mut lo, mut hi) = (
-            top * (best.1.max(1) - 1) as f64 / n as f64,
-            top * (best.1 + 1).min(n) as f64 / n as f64,
-        );
-        let g = 0.5 * (5f64.sqrt() - 1.0);
-        for _ in 0..200 {
-            let x1 = hi - g * (hi - lo);
-            let x2 = lo + g * (hi - lo);
-            if latency(x1) < latency(x2) {
-                hi = x2;
-            } else {
-                lo = x1;
-            }
-        }
-        let brute = latency(0.5 * (lo + hi)).min(best.0);
+        // T is unimodal in rho_1.
+        let brute = grid_golden_min(f64::min(m1, budget / w1), latency);
         let opt = run(&p, Method::Optimal).latency;
         assert!(
             opt <= brute * (1.0 + 1e-9),

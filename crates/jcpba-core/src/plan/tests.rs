@@ -4,6 +4,7 @@ use super::drop::*;
 use super::*;
 use crate::problem::Problem;
 use crate::rng::Random;
+use crate::support::Batch;
 
 fn drop_with(rounds0: f64, pruning_limit: f64, cap: f64) -> Drop<'static> {
     drop_with_exponent(rounds0, pruning_limit, cap, 1.0)
@@ -174,40 +175,7 @@ fn client_problem(gain: f64) -> Problem {
 }
 
 fn plan_of(problems: &[Problem], opts: &PlanOptions) -> Result<Vec<Plan>, Error> {
-    let mut scalars = Vec::new();
-    let mut offsets = vec![0u32];
-    let mut cols: [Vec<f64>; 5] = Default::default();
-    for p in problems.iter() {
-        scalars.extend_from_slice(&[
-            p.bandwidth_hz,
-            p.noise_psd_w_per_hz,
-            p.payload_bits,
-            p.pruning_budget,
-            p.prunable_compute_fraction,
-            p.prunable_payload_fraction,
-        ]);
-        cols[0].extend_from_slice(&p.compute_seconds);
-        cols[1].extend_from_slice(&p.tx_power_w);
-        cols[2].extend_from_slice(&p.channel_gain);
-        cols[3].extend_from_slice(&p.data_weight);
-        cols[4].extend_from_slice(&p.max_pruning);
-        offsets.push(cols[0].len() as u32);
-    }
-    let batch = BatchView {
-        scalars: &scalars,
-        offsets: &offsets,
-        compute_seconds: &cols[0],
-        tx_power_w: &cols[1],
-        channel_gain: &cols[2],
-        data_weight: &cols[3],
-        max_pruning: &cols[4],
-        fixed_seconds: &[],
-        min_pruning: &[],
-        compute_power_w: &[],
-        fixed_joules: &[],
-        energy_cap_j: &[],
-    };
-    plan(&batch, opts)
+    plan(&Batch::of(problems).view(), opts)
 }
 
 #[test]
