@@ -167,6 +167,34 @@ test('learning.csv is written while the sweep holds the folder lock', async () =
   assert.is(existsSync(join(dir, 'jcpba.lock')), false);
 });
 
+test('a stop signal during the learning pass: no learning.csv, the signal\'s exit code, and --resume writes it', async () => {
+  const dir = join(tmp(), 'out');
+  const args = ['sweep', '--clients', '4', '--drops', '1', '--realizations', '2', '--rounds', '3', '--methods', 'equal,optimal', '--loss-curve', curveFile(), '--pruning-limit', '0.6', '--out', dir, '--backend', solver.backend];
+  const said = [];
+  let sent = false;
+  const io = {
+    out: () => {},
+    err: (text) => {
+      said.push(text);
+      // The last progress line (every unit done): a SIGINT now arrives before the pass.
+      if (!sent && /sweep 1\/1 units/.test(text)) {
+        sent = true;
+        process.emit('SIGINT', 'SIGINT');
+      }
+    },
+    readStdin: async () => '',
+  };
+  const code = await main([...args, '--progress-every', '0.001'], io);
+  assert.ok(sent, said.join(''));
+  assert.is(code, 130, said.join(''));
+  assert.match(said.join(''), /interrupted in the learning pass; learning\.csv not written/);
+  assert.is(existsSync(join(dir, 'learning.csv')), false);
+  assert.is(existsSync(join(dir, 'jcpba.lock')), false);
+  const again = await main([...args, '--resume', '--quiet'], { ...io, err: () => {} });
+  assert.is(again, 0);
+  assert.ok(existsSync(join(dir, 'learning.csv')));
+});
+
 test('the loss-vs-time figure in the paper style: colour, marker and dash per method, 8 pt, a subtitle saying what the band is', () => {
   const dir = tmp();
   const methods = ['equal', 'bandwidth-only', 'uniform-prune-bandwidth', 'optimal'];
