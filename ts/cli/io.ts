@@ -17,6 +17,8 @@ export interface Io {
   stdin?: () => Readable;
   /** Writes to stdout and resolves when the text may be buffered without growing memory (backpressure). */
   write?: (text: string) => Promise<void>;
+  /** The size of the chunks JSON output is written in, characters (default JSON_CHUNK_CHARS; tests make it small). */
+  chunkChars?: number;
 }
 
 /**

@@ -7,6 +7,7 @@ import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { JcpbaError } from '../core/error.js';
 import { type Io, MAX_INPUT_BYTES, terminalSafe } from './io.js';
+import { writeJson } from './json-writer.js';
 
 /**
  * The lines of a stream (`\n` or `\r\n`), each at most `limit` bytes (longer: an Error in
@@ -93,9 +94,8 @@ export async function solveNdjson(path: string, io: Io, answer: Answer): Promise
         out = { line: n, error };
         io.err(`jcpba: ${terminalSafe(`${source} line ${n}: ${e.message}`)}\n`);
       }
-      const text = `${JSON.stringify(out)}\n`;
-      if (io.write) await io.write(text);
-      else io.out(text);
+      // Compact, in chunks: one line of a huge problem's results may pass V8's longest string.
+      await writeJson(io, out);
     }
   } catch (e) {
     if (e instanceof JcpbaError) throw e;

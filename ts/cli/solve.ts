@@ -10,6 +10,7 @@ import { type Problem, type ProblemInput, toProblem } from '../core/problem.js';
 import { type CheckedPlanOptions, checkPlanOptions, roundsNeeded } from '../core/plan.js';
 import { type FlagSpec, formatHelp, parseArgs, parseNumber, usageError } from './args.js';
 import type { Io } from './io.js';
+import { writeJson } from './json-writer.js';
 import { backendNotes } from './notes.js';
 import { solveNdjson } from './ndjson.js';
 import { EXPONENT_FLAG, backendOption, exponentOption, parseMethods, parseProblemJson, pruningLimitOption, readProblemText } from './options.js';
@@ -31,6 +32,9 @@ const SOLVE_FLAGS: Record<string, FlagSpec> = {
   verbose: { boolean: true, help: 'print the note on a skipped backend every time (default: once per machine)' },
   help: { boolean: true, help: 'show this help' },
 };
+
+/** solve's JSON indentation, as JSON.stringify(value, null, 2). */
+const JSON_INDENT = '  ';
 
 /** `--rounds0` with `--pruning-limit`: the rounds to the target and their time (null for an infeasible result). */
 type Target = { roundsToTarget: number; timeToTarget: number } | { roundsToTarget: null; timeToTarget: null };
@@ -114,7 +118,8 @@ export async function solveCommand(argv: string[], io: Io): Promise<number> {
     const one = (p: unknown) => ({ backend: solver.backend, results: [resultJson(solver.minPruning(p as ProblemInput, { deadline, tolerance, maxIterations }))] });
     if (ndjson) return solveNdjson(positionals[0], io, one);
     const r = solver.minPruning(problem, { deadline, tolerance, maxIterations });
-    io.out(format === 'json' ? `${JSON.stringify({ backend: solver.backend, results: [resultJson(r)] }, null, 2)}\n` : minPruningTable(r, solver.backend));
+    if (format === 'json') await writeJson(io, { backend: solver.backend, results: [resultJson(r)] }, JSON_INDENT);
+    else io.out(minPruningTable(r, solver.backend));
     return 0;
   }
   if (ndjson) {
@@ -128,7 +133,8 @@ export async function solveCommand(argv: string[], io: Io): Promise<number> {
   const targets = target ? results.map((r) => toTarget(toProblem(problem), r, target)) : undefined;
   if (format === 'json') {
     const json = results.map((r, i) => ({ ...resultJson(r), ...(targets ? targets[i] : {}) }));
-    io.out(`${JSON.stringify({ backend: solver.backend, results: json }, null, 2)}\n`);
+    // In chunks: a million clients' results are longer than V8's longest string.
+    await writeJson(io, { backend: solver.backend, results: json }, JSON_INDENT);
   } else {
     const equal = results.find((r) => r.method === 'equal') ?? solver.solve(problem, { method: 'equal' });
     io.out(resultTable(results, equal.latency, solver.backend, targets));
