@@ -87,25 +87,6 @@ function denseScan(drop, R0, Pmax, count) {
   return { best, points, cap };
 }
 
-/** The least h on [0, top]: a scan of n + 1 points, then `steps` golden sections in the cells either side of the best. */
-function scanGolden(h, top, n, steps) {
-  let bi = 0;
-  let bh = Infinity;
-  for (let i = 0; i <= n; i++) {
-    const v = h((top * i) / n);
-    if (v < bh) [bh, bi] = [v, i];
-  }
-  let a = (top * Math.max(bi - 1, 0)) / n;
-  let b = (top * Math.min(bi + 1, n)) / n;
-  for (let i = 0; i < steps; i++) {
-    const x1 = b - 0.618033988749895 * (b - a);
-    const x2 = a + 0.618033988749895 * (b - a);
-    if (h(x1) < h(x2)) b = x2;
-    else a = x1;
-  }
-  return Math.min(bh, h(0.5 * (a + b)));
-}
-
 test('static plan of optimal equals a dense scan of thousands of full solves, and its bracket holds it', () => {
   const cases = [
     { drop: randomDrop(3, 5, 3), R0: 20, Pmax: 0.6 },
@@ -168,7 +149,22 @@ test('R0 scaling: J*(R0) / R0 tends to the unrounded optimum, R0 h* <= J* <= R0 
   const top = Math.min(cap, Pmax);
   // h* = min_P Tbar(P) / (1 - P / Pmax): a scan, then golden sections around its best cell.
   const h = (P) => meanLatency(drop, P) / (1 - P / Pmax);
-  const hStar = scanGolden(h, top, 400, 80);
+  const n = 400;
+  let bi = 0;
+  let bh = Infinity;
+  for (let i = 0; i <= n; i++) {
+    const v = h((top * i) / n);
+    if (v < bh) [bh, bi] = [v, i];
+  }
+  let a = (top * Math.max(bi - 1, 0)) / n;
+  let b = (top * Math.min(bi + 1, n)) / n;
+  for (let i = 0; i < 80; i++) {
+    const x1 = b - 0.618033988749895 * (b - a);
+    const x2 = a + 0.618033988749895 * (b - a);
+    if (h(x1) < h(x2)) b = x2;
+    else a = x1;
+  }
+  const hStar = Math.min(bh, h(0.5 * (a + b)));
   const T0 = meanLatency(drop, 0);
   let previous = 0;
   let price;
@@ -226,8 +222,23 @@ test('adaptive equals the unrounded static optimum when every realization is the
   const Pmax = 0.9;
   const top = Math.min(capOf(one), Pmax);
   const h = (P) => (R0 / (1 - P / Pmax)) * solver.solve({ ...one, pruningBudget: P }, { method: 'optimal' }).latency;
-  // Independent minimization.
-  const best = scanGolden(h, top, 500, 90);
+  // Independent minimization: a scan, then golden sections in the best cell.
+  const n = 500;
+  let bi = 0;
+  let bh = Infinity;
+  for (let i = 0; i <= n; i++) {
+    const v = h((top * i) / n);
+    if (v < bh) [bh, bi] = [v, i];
+  }
+  let a = (top * Math.max(bi - 1, 0)) / n;
+  let b = (top * Math.min(bi + 1, n)) / n;
+  for (let i = 0; i < 90; i++) {
+    const x1 = b - 0.618033988749895 * (b - a);
+    const x2 = a + 0.618033988749895 * (b - a);
+    if (h(x1) < h(x2)) b = x2;
+    else a = x1;
+  }
+  const best = Math.min(bh, h(0.5 * (a + b)));
   const [adaptive] = solver.plan(drop, { rounds0: R0, pruningLimit: Pmax, policy: 'adaptive' });
   assert.ok(rel(adaptive.fineTuningSeconds, best) <= 1e-9, `adaptive ${adaptive.fineTuningSeconds} vs ${best}`);
   assert.ok(adaptive.budgets.every((x) => x === adaptive.budgets[0]), 'one budget for identical realizations');
