@@ -45,8 +45,8 @@ export function cpuPerSolve(solver, pool, method, budgetMs) {
   return (cpuMs() - c0) / n;
 }
 
-/** The (K, method) rows that also get a CPU time per solve: issue 12's targets. */
-export const CPU_ROWS = { clients: 1000, methods: ['bcd', 'optimal'] };
+/** The (K, method) rows that also get a CPU time per solve: issue 12's and issue 22's targets (deadline mode). */
+export const CPU_ROWS = { clients: 1000, methods: ['bcd', 'optimal', 'min-pruning'] };
 
 /**
  * @param solvers map backend name -> solver

@@ -50,15 +50,18 @@ function sweepSection(sw) {
     s.cpuSecondsOneThread == null ? 'n/a' : `${s.cpuSecondsOneThread.toFixed(3)} / ${s.cpuSecondsAllThreads.toFixed(3)} s`,
     s.threadSecondsAllThreads ? `${s.threadSecondsAllThreads.map((x) => (1000 * x).toFixed(1)).join(' + ')} ms (${s.threadUnitsAllThreads.join(' + ')} units)` : 'n/a',
     ratio(s.cpuSpeedup),
+    s.shareOneThread == null ? 'n/a' : `${s.shareOneThread.toFixed(2)} / ${s.shareAllThreads.toFixed(2)}`,
+    s.workRatio == null ? 'n/a' : `x${s.workRatio.toFixed(2)}`,
+    s.cpuSplitAllThreads ? ['main', 'alive', 'ended'].map((k) => `${(1000 * s.cpuSplitAllThreads[k]).toFixed(1)}`).join(' / ') + ' ms' : 'n/a',
     s.path !== 'runSweep' ? 'n/a' : s.startupSecondsOneThread == null || s.startupSecondsAllThreads == null ? 'n/a (included)' : `${s.startupSecondsOneThread.toFixed(2)} / ${s.startupSecondsAllThreads.toFixed(2)} s`,
     `${others(s.otherCoresBusyOneThread)} / ${others(s.otherCoresBusyAllThreads)}`,
   ]);
   return [
     '## Sweep throughput',
     '',
-    `K = ${c.clients}, methods ${c.methods.join(', ')}; ${c.drops} drops x ${c.realizations} realizations x ${c.rounds} round = ${rate(sw.clientSolves)} client-solves per run; best of ${c.repeats} (each figure on its own). runUnits: the native core's Monte Carlo entry, with each of its threads' CPU time (the speed-up in CPU time is the one thread's over the busiest of all: how long the run takes with a core per thread); runSweep: the CLI's path (workers for WASM and TS) at its steady state, its batches after the first, with the workers' start-up (in the first batch) on its own. Process CPU: every thread, user and system.`,
+    `K = ${c.clients}, methods ${c.methods.join(', ')}; ${c.drops} drops x ${c.realizations} realizations x ${c.rounds} round = ${rate(sw.clientSolves)} client-solves per run; best of ${c.repeats} (each figure on its own). runUnits: the native core's Monte Carlo entry, with each of its threads' CPU time (the speed-up in CPU time is the one thread's over the busiest of all: how long the run takes with a core per thread); runSweep: the CLI's path (workers for WASM and TS) at its steady state, its batches after the first, with the workers' start-up (in the first batch) on its own. Process CPU: every thread, user and system (runSweep: its steady state, scaled to the whole sweep). Cores got: the process's CPU time over the wall time (for runUnits its solver threads'), what the scheduler gave the run; the wall-clock speed-up is the ratio of those shares over the work ratio (CPU time at all threads over 1 thread). runSweep's CPU at all threads: main thread (results, journal, progress) / live workers (the JavaScript worker, V8's helpers) / threads that ended (the addon's solver threads, one set per batch).`,
     '',
-    table(['path', 'backend', '1 thread', 'client-solves/s', `${sw.rows[0]?.threads ?? 'all'} threads`, 'client-solves/s', 'speed-up', 'process CPU (1 / all)', 'threads at all', 'speed-up in CPU time', 'start-up (1 / all)', 'cores others used (1 / all)'], rows, ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r']),
+    table(['path', 'backend', '1 thread', 'client-solves/s', `${sw.rows[0]?.threads ?? 'all'} threads`, 'client-solves/s', 'speed-up', 'process CPU (1 / all)', 'threads at all', 'speed-up in CPU time', 'cores got (1 / all)', 'work ratio', 'CPU at all: main / workers / ended', 'start-up (1 / all)', 'cores others used (1 / all)'], rows, ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r']),
   ].join('\n');
 }
 

@@ -3,7 +3,7 @@
 // directly, and runSweep (the CLI's path, at its steady state) on each backend into a
 // temporary folder. Wall and CPU time from the same runs; for runUnits also each
 // thread's CPU time, which on a shared machine shows how the work splits.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { flattenParams, gridPoints, monteCarloOptions, scenarioOf, units } from '../dist/ts/sweep/config.js';
@@ -41,20 +41,59 @@ function cpuSeconds() {
 }
 
 /**
+ * CPU seconds of each live thread of this process (Linux's /proc/self/task/<id>/schedstat,
+ * in nanoseconds), keyed by thread id; empty elsewhere. Threads that ended since (the
+ * addon's solver threads end with each runUnits) are in the process's total only.
+ */
+function taskSeconds() {
+  const out = new Map();
+  let ids;
+  try {
+    ids = readdirSync('/proc/self/task');
+  } catch {
+    return out;
+  }
+  for (const id of ids) {
+    try {
+      out.set(id, Number(readFileSync(`/proc/self/task/${id}/schedstat`, 'utf8').split(' ')[0]) / 1e9);
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return out;
+}
+
+/**
+ * How a runSweep's steady state (between two progress reports) spent the process's CPU:
+ * the main thread (journal, progress, parsing the results), the other threads still alive
+ * at the end (the JavaScript worker, V8's helpers), and the threads that ended meanwhile
+ * (the addon's solver threads, one set per batch).
+ */
+function cpuSplit(a, b) {
+  const main = (b.tasks.get(String(process.pid)) ?? NaN) - (a.tasks.get(String(process.pid)) ?? NaN);
+  let alive = 0;
+  for (const [id, x] of b.tasks) if (id !== String(process.pid) && a.tasks.has(id)) alive += x - a.tasks.get(id);
+  const total = b.cpu - a.cpu;
+  return { total, main, alive, ended: Math.max(0, total - main - alive) };
+}
+
+/**
  * The best of `repeats` runs (noise only ever adds time), each figure on its own: wall
  * seconds (with the mean number of cores other processes kept busy meanwhile: a thread
  * speed-up needs idle cores), CPU seconds of the process, and for runUnits the CPU
  * seconds of its busiest thread (`busiest`) and of all its threads (`threadsTotal`).
  */
 async function best(repeats, measure) {
-  const out = { seconds: Infinity, others: null, cpuSeconds: Infinity, busiest: Infinity, threadsTotal: Infinity, threadSeconds: null };
+  const out = { seconds: Infinity, others: null, cpuSeconds: Infinity, busiest: Infinity, threadsTotal: Infinity, threadSeconds: null, share: null, split: null };
   for (let i = 0; i < repeats; i++) {
     const others = otherWork();
     const cpu0 = cpuSeconds();
     const run = await measure();
-    const cpu = cpuSeconds() - cpu0;
+    // runSweep: its steady state's CPU time (as its seconds), scaled to the whole sweep.
+    const cpu = run.cpuSeconds ?? cpuSeconds() - cpu0;
     const { seconds } = run;
-    if (seconds < out.seconds) Object.assign(out, { seconds, others: others(), startupSeconds: run.startupSeconds });
+    // The cores this run got: its CPU time over its wall time (1 thread: at most 1).
+    if (seconds < out.seconds) Object.assign(out, { seconds, others: others(), startupSeconds: run.startupSeconds, share: cpu / seconds, split: run.split ?? null });
     out.cpuSeconds = Math.min(out.cpuSeconds, cpu);
     if (run.threads?.length && run.threads.every((t) => Number.isFinite(t.cpuSeconds))) {
       const busiest = Math.max(...run.threads.map((t) => t.cpuSeconds));
@@ -93,16 +132,18 @@ async function runSweepSeconds(c, backend, threads) {
       out,
       backend,
       threads,
-      onProgress: (_position, _total, s) => marks.push({ at: performance.now(), solves: s.clientSolvesDone }),
+      onProgress: (_position, _total, s) => marks.push({ at: performance.now(), solves: s.clientSolvesDone, cpu: cpuSeconds(), tasks: taskSeconds() }),
     });
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
   const [start, second, end] = [marks[0], marks[1], marks.at(-1)];
   // One batch only (a small sweep on many threads): all of it, the start-up included.
-  if (marks.length < 3 || !(end.solves > second.solves)) return { seconds: (end.at - start.at) / 1000, startupSeconds: null };
+  if (marks.length < 3 || !(end.solves > second.solves)) return { seconds: (end.at - start.at) / 1000, startupSeconds: null, cpuSeconds: end.cpu - start.cpu, split: null };
+  const scale = end.solves / (end.solves - second.solves);
   const rate = (end.solves - second.solves) / ((end.at - second.at) / 1000);
-  return { seconds: end.solves / rate, startupSeconds: (second.at - start.at) / 1000 - second.solves / rate };
+  const split = Object.fromEntries(Object.entries(cpuSplit(second, end)).map(([k, v]) => [k, v * scale]));
+  return { seconds: end.solves / rate, startupSeconds: (second.at - start.at) / 1000 - second.solves / rate, cpuSeconds: split.total, split };
 }
 
 /**
@@ -147,7 +188,15 @@ export async function runSweepThroughput({ solvers, methods, quick, log, baselin
       // CPU time of the whole process (user + system, every thread), best of the repeats.
       cpuSecondsOneThread: one.cpuSeconds,
       cpuSecondsAllThreads: many.cpuSeconds,
+      // Efficiency: useful CPU over wall time, the cores each run actually got. The wall
+      // clock speed-up is shareAllThreads / shareOneThread / (cpuSecondsAllThreads /
+      // cpuSecondsOneThread): on a shared machine the share, not the threads, decides it.
+      shareOneThread: one.share,
+      shareAllThreads: many.share,
+      workRatio: many.cpuSeconds / one.cpuSeconds,
     };
+    // runSweep: the main thread's, the live workers' and the ended solver threads' CPU.
+    if (one.split && many.split) Object.assign(r, { cpuSplitOneThread: one.split, cpuSplitAllThreads: many.split });
     if (one.startupSeconds !== undefined) Object.assign(r, { startupSecondsOneThread: one.startupSeconds, startupSecondsAllThreads: many.startupSeconds });
     if (one.busiest !== null && many.busiest !== null) {
       // With a core per thread a run lasts as long as its busiest thread: the speed-up in
@@ -160,11 +209,16 @@ export async function runSweepThroughput({ solvers, methods, quick, log, baselin
         busiestThreadSecondsAllThreads: many.busiest,
         cpuSpeedup: one.busiest / many.busiest,
         workRatio: many.threadsTotal / one.threadsTotal,
+        // The busiest thread's share of the work: 1 / threads when evenly split.
+        busiestShare: many.busiest / many.threadsTotal,
+        shareOneThread: one.threadsTotal / one.seconds,
+        shareAllThreads: many.threadsTotal / many.seconds,
       });
     }
     rows.push(r);
     const cpu = r.cpuSpeedup === undefined ? '' : `; in CPU time x${r.cpuSpeedup.toFixed(2)}: ${(one.busiest * 1e3).toFixed(1)} ms on 1 thread, busiest of ${all} ${(many.busiest * 1e3).toFixed(1)} ms (${many.threadSeconds.map((x) => (x * 1e3).toFixed(1)).join(' + ')} ms, ${many.threadUnits.join(' + ')} units)`;
-    log(`sweep ${path} ${backend}: ${r.clientSolvesPerSecondOneThread.toFixed(0)} -> ${r.clientSolvesPerSecondAllThreads.toFixed(0)} client-solves/s (x${r.speedup.toFixed(2)} on ${all} threads; other processes busy on ${r.otherCoresBusyAllThreads ?? '?'} cores meanwhile)${cpu}`);
+    const split = r.cpuSplitAllThreads ? `; CPU at ${all} threads: main thread ${(r.cpuSplitAllThreads.main * 1e3).toFixed(1)} ms, workers ${(r.cpuSplitAllThreads.alive * 1e3).toFixed(1)} ms, solver threads ${(r.cpuSplitAllThreads.ended * 1e3).toFixed(1)} ms` : '';
+    log(`sweep ${path} ${backend}: ${r.clientSolvesPerSecondOneThread.toFixed(0)} -> ${r.clientSolvesPerSecondAllThreads.toFixed(0)} client-solves/s (x${r.speedup.toFixed(2)} on ${all} threads; cores got ${r.shareOneThread?.toFixed(2)} -> ${r.shareAllThreads?.toFixed(2)}; other processes busy on ${r.otherCoresBusyAllThreads ?? '?'} cores meanwhile)${cpu}${split}`);
     return r;
   };
   const measure = async (path, backend, seconds) => row(path, backend, await best(plan.repeats, () => seconds(1)), await best(plan.repeats, () => seconds(all)));

@@ -120,16 +120,43 @@ const BUSY_CORES = 0.25;
  */
 function sweepStatus(s) {
   if (s.threads < 2) return 'not measured (1 thread available)';
-  if (s.speedup >= SWEEP_SPEEDUP) return 'met';
   const busy = Math.max(s.otherCoresBusyOneThread ?? 0, s.otherCoresBusyAllThreads ?? 0);
-  if (busy > BUSY_CORES && s.cpuSpeedup >= SWEEP_SPEEDUP) return `met in CPU time (busiest thread); not met on the wall clock, inconclusive: other processes kept ${busy.toFixed(2)} cores busy`;
+  const cpu = s.cpuSpeedup ?? cpuBound(s);
+  const how = s.cpuSpeedup !== undefined ? 'busiest thread' : 'main thread and workers counted as serial';
+  if (busy > BUSY_CORES && cpu !== undefined) {
+    // The wall clock measures the cores the scheduler gave each run (cores got), either way.
+    const wall = `${s.speedup >= SWEEP_SPEEDUP ? 'met' : 'not met'} on the wall clock, inconclusive: other processes kept ${busy.toFixed(2)} cores busy`;
+    return `${cpu >= SWEEP_SPEEDUP ? 'met' : 'not met'} in CPU time (${how}); ${wall}`;
+  }
+  if (s.speedup >= SWEEP_SPEEDUP) return 'met';
   return busy > BUSY_CORES ? `not met; inconclusive: other processes kept ${busy.toFixed(2)} cores busy` : 'not met';
 }
 
+/**
+ * runSweep's speed-up with a core per thread, at least: the one-thread run's CPU time over
+ * the all-threads run's with its main thread and live workers counted as serial and its
+ * solver threads' time split evenly among them (runUnits measures that split).
+ */
+function cpuBound(s) {
+  const split = s.cpuSplitAllThreads;
+  // Native only: WASM's and TypeScript's solver threads are the workers, alive throughout.
+  if (!split || !Number.isFinite(split.main) || !(split.ended > split.alive) || s.cpuSecondsOneThread == null) return undefined;
+  return s.cpuSecondsOneThread / (split.main + split.alive + split.ended / s.threads);
+}
+
+/** The cores a run got (its CPU time over its wall time), 1 thread -> all threads. */
+const cores = (s) => (s.shareOneThread == null ? '' : `; cores got ${s.shareOneThread.toFixed(2)} -> ${s.shareAllThreads.toFixed(2)}`);
+
 function sweepMeasured(s) {
-  const wall = `${ratio(s.speedup)} (${rate(s.clientSolvesPerSecondOneThread)} -> ${rate(s.clientSolvesPerSecondAllThreads)} client-solves/s)`;
-  if (s.cpuSpeedup === undefined) return wall;
-  return `${wall}; CPU time: ${ratio(s.cpuSpeedup)} (${duration(1000 * s.threadSecondsOneThread)} on 1 thread, busiest of ${s.threads} ${duration(1000 * s.busiestThreadSecondsAllThreads)})`;
+  const wall = `${ratio(s.speedup)} (${rate(s.clientSolvesPerSecondOneThread)} -> ${rate(s.clientSolvesPerSecondAllThreads)} client-solves/s${cores(s)})`;
+  if (s.cpuSpeedup === undefined) {
+    const bound = cpuBound(s);
+    const split = s.cpuSplitAllThreads;
+    const work = s.workRatio ? `; CPU time of the process x${s.workRatio.toFixed(2)} at ${s.threads} threads` : '';
+    if (bound === undefined) return `${wall}${work}`;
+    return `${wall}${work}; CPU time: >= ${ratio(bound)} with a core per thread (${duration(1000 * s.cpuSecondsOneThread)} on 1 thread; at ${s.threads}: main thread ${duration(1000 * split.main)}, worker ${duration(1000 * split.alive)}, solver threads ${duration(1000 * split.ended)})`;
+  }
+  return `${wall}; CPU time: ${ratio(s.cpuSpeedup)} (${duration(1000 * s.threadSecondsOneThread)} on 1 thread, busiest of ${s.threads} ${duration(1000 * s.busiestThreadSecondsAllThreads)}; work x${s.workRatio.toFixed(2)})`;
 }
 
 /** Agreement with Ipopt (bench/anchors): an optimum found independently. */
@@ -162,6 +189,57 @@ function capsTarget(r) {
   };
 }
 
+/**
+ * Issue 22 asks for ratios in CPU time: judged by it when measured (the wall clock of a
+ * busy machine also counts other processes' time, unevenly between rows measured apart).
+ */
+function cpuFirst(metWall, metCpu) {
+  if (metCpu === undefined) return metWall ? 'met' : 'not met';
+  if (metCpu === metWall) return metCpu ? 'met' : 'not met';
+  return metCpu ? 'met in CPU time; not on the wall clock' : 'not met in CPU time (met on the wall clock)';
+}
+
+/** Issue 22: deadline mode against optimal and TypeScript, large K per client, optimal against its floor. */
+const FLOOR_LIMIT_MS = 0.22;
+const SCALE_LIMIT = 1.5;
+function issue22Targets(r) {
+  const out = [];
+  const wallCpu = (wall, cpu, f = ratio) => `${f(wall)}${cpu !== undefined && cpu !== null ? ` (CPU ${f(cpu)})` : ''}`;
+  const dn = solveRow(r, 'native', 'min-pruning');
+  const on = solveRow(r, 'native', 'optimal');
+  const deadline = 'deadline mode (min-pruning, deadline 1.05 T*), K = 1,000, native: at most optimal\'s time per solve';
+  if (!dn || !on) out.push({ target: deadline, measured: 'not measured', status: 'not measured' });
+  else {
+    const cpu = dn.cpuMs !== undefined && on.cpuMs !== undefined ? dn.cpuMs / on.cpuMs : undefined;
+    out.push({
+      target: deadline,
+      measured: `${wallCpu(dn.meanMs / on.meanMs, cpu)} optimal's (${duration(dn.meanMs)} vs ${duration(on.meanMs)}${cpu !== undefined ? `; CPU ${duration(dn.cpuMs)} vs ${duration(on.cpuMs)}` : ''})`,
+      status: cpuFirst(dn.meanMs <= on.meanMs, cpu === undefined ? undefined : cpu <= 1),
+    });
+  }
+  for (const [backend, factor] of [['native', 8], ['wasm', 3]]) {
+    const target = `deadline mode, K = 1,000: ${backend === 'native' ? 'native' : 'WASM'} >= ${factor}x TypeScript`;
+    const wall = speedup(r, backend, 'min-pruning');
+    const cpu = speedup(r, backend, 'min-pruning', 'cpuMs');
+    out.push(wall === undefined ? { target, measured: 'not measured', status: 'not measured' } : { target, measured: wallCpu(wall, cpu), status: cpuFirst(wall >= factor, cpu === undefined ? undefined : cpu >= factor) });
+  }
+  for (const method of ['optimal', 'bcd']) {
+    const row = r.scale?.rows.find((x) => x.method === method);
+    const target = `${method} native, CPU time per client at K = 1,000,000 within ${SCALE_LIMIT}x that at K = 10,000`;
+    if (!row) out.push({ target, measured: 'not measured', status: 'not measured' });
+    else {
+      out.push({
+        target,
+        measured: `${ratio(row.ratio)} (${row.nsPerClientLarge.toFixed(0)} vs ${row.nsPerClientSmall.toFixed(0)} ns${row.clientsLarge !== 1_000_000 ? `; K = ${row.clientsLarge.toLocaleString('en-US')} vs ${row.clientsSmall.toLocaleString('en-US')}` : ''})`,
+        status: row.clientsLarge !== 1_000_000 ? 'not measured (quick run: smaller K)' : row.ratio <= SCALE_LIMIT ? 'met' : 'not met',
+      });
+    }
+  }
+  const floor = `optimal, K = 1,000, native: CPU time <= ${duration(FLOOR_LIMIT_MS)} per solve (1.5x its floor of 144 µs, AVX-512)`;
+  out.push(on?.cpuMs === undefined ? { target: floor, measured: 'not measured', status: 'not measured' } : { target: floor, measured: `${duration(on.cpuMs)} (kernels ${r.machine?.kernels?.native ?? '?'})`, status: on.cpuMs <= FLOOR_LIMIT_MS ? 'met' : 'not met' });
+  return out;
+}
+
 /** Every target with its measured figure and met / not met / not measured. */
 export function judge(result) {
   const out = judgeAll(result);
@@ -173,7 +251,7 @@ function judgeAll(result) {
     const j = t.judge(result);
     return { target: t.target, measured: j?.measured ?? 'not measured', status: j?.status ?? 'not measured' };
   });
-  out.push(...baselineTargets(result), ...accuracyTargets(result), ...anchorTargets(result), capsTarget(result));
+  out.push(...baselineTargets(result), ...accuracyTargets(result), ...anchorTargets(result), capsTarget(result), ...issue22Targets(result));
   for (const s of (result.sweep?.rows ?? []).filter((x) => !x.baseline)) {
     out.push({
       target: `sweep (${s.path}, ${s.backend}): ${s.threads} threads >= ${SWEEP_SPEEDUP}x 1 thread${s.threads === 2 ? '' : ' (target set for 2)'}`,
@@ -235,20 +313,22 @@ export function performanceSection(result, { heading = '## Performance', intro =
   if (result.sweep) {
     const c = result.sweep.config;
     const n = result.sweep.rows[0]?.threads ?? 'all';
-    lines.push('', `Sweep throughput (K = ${c.clients}, ${c.methods.length} methods, ${c.drops} drops x ${c.realizations} realizations; client-solves per second on the wall clock, runSweep at its steady state; CPU time of the process, and for runUnits each thread's, in the same runs):`, '');
+    lines.push('', `Sweep throughput (K = ${c.clients}, ${c.methods.length} methods, ${c.drops} drops x ${c.realizations} realizations; client-solves per second on the wall clock, runSweep at its steady state; in the same runs the CPU time of the process, the cores it got (CPU over wall time), for runUnits each solver thread's CPU time, and for runSweep the main thread's):`, '');
     lines.push(table(
-      ['path', 'backend', '1 thread', `${n} threads`, 'speed-up', `CPU (1 / ${n} threads)`, `threads' CPU at ${n}`, 'speed-up in CPU time'],
+      ['path', 'backend', '1 thread', `${n} threads`, 'speed-up', 'cores got', `CPU (1 / ${n} threads)`, `threads' CPU at ${n}`, 'speed-up in CPU time', `main thread's CPU at ${n}`],
       result.sweep.rows.map((s) => [
         s.path,
         s.backend,
         rate(s.clientSolvesPerSecondOneThread),
         rate(s.clientSolvesPerSecondAllThreads),
         ratio(s.speedup),
+        s.shareOneThread == null ? 'n/a' : `${s.shareOneThread.toFixed(2)} / ${s.shareAllThreads.toFixed(2)}`,
         s.cpuSecondsOneThread == null ? 'n/a' : `${duration(1000 * s.cpuSecondsOneThread)} / ${duration(1000 * s.cpuSecondsAllThreads)}`,
         s.threadSecondsAllThreads ? s.threadSecondsAllThreads.map((x) => duration(1000 * x)).join(' + ') : 'n/a',
         ratio(s.cpuSpeedup),
+        s.cpuSplitAllThreads && Number.isFinite(s.cpuSplitAllThreads.main) ? `${duration(1000 * s.cpuSplitAllThreads.main)} (${(100 * s.cpuSplitAllThreads.main / s.cpuSplitAllThreads.total).toFixed(0)} %)` : 'n/a',
       ]),
-      ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r'],
+      ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
     ));
   }
   if (result.plan) {
@@ -262,6 +342,6 @@ export function performanceSection(result, { heading = '## Performance', intro =
   }
   if (result.caps) lines.push('', capsTable(result.caps));
   if (result.anchors) lines.push('', ipoptTable(result.anchors), '', gapTable(result.anchors));
-  if (intro) lines.push('', 'Full figures (every method, K = 10 to 10,000, p99, batching, evaluations per client): `bench/results/latest.md`; regenerate this section with `node bench/readme-table.mjs`.');
+  if (intro) lines.push('', 'Full figures (every method, K = 10 to 10,000, p99, batching, evaluations per client): `bench/results/latest.md`; after `npm run bench`, `npm run bench:readme` regenerates this part of the section; the notes below it are written by hand.');
   return lines.join('\n');
 }

@@ -136,8 +136,8 @@ test('energy figures: energy per round with its bars, latency and outage against
   const rowOf = (x, method) => out.rows.find((r) => label(r.point.energyCapJ) === x && r.method === method);
   // 1. Energy per round: the mean total energy and its Student t interval, only where the method had a point.
   const e = specs.energy;
-  assert.match(e.title.subtitle.join(' '), /mean of 2 drops x 8 realizations; bars: 95% CI of the mean \(Student t\) over the rounds with a point only/);
-  assert.is(e.layer[0].encoding.y.title, 'mean total energy per round (J)');
+  assert.match(e.title.subtitle.join(' '), /total over the clients, mean of 2 drops x 8 realizations; bars: 95% CI of the mean \(Student t\) over the rounds with a point only/);
+  assert.is(e.layer[0].encoding.y.title, 'energy per round (J)');
   assert.is(e.data.values.length, out.rows.filter((r) => r.stats.energyMean !== null).length);
   for (const v of e.data.values) {
     const r = rowOf(v.x, v.method);
@@ -154,7 +154,7 @@ test('energy figures: energy per round with its bars, latency and outage against
   for (const v of top.data.values) assert.equal([v.y, v.lo, v.hi], [rowOf(v.x, v.method).stats.mean, rowOf(v.x, v.method).stats.ci95Low, rowOf(v.x, v.method).stats.ci95High]);
   assert.ok(bottom.data.values.some((v) => v.share === 1) && bottom.data.values.some((v) => v.share > 0 && v.share < 1), 'the outage covers every case');
   assert.is(top.data.values.length, out.rows.filter((r) => r.stats.mean !== null).length);
-  assert.match(specs.outage.title.subtitle.join(' '), /top: over the rounds with a point only; bottom: share of rounds without one/);
+  assert.match(specs.outage.title.subtitle.join(' '), /top: rounds with a point only; bottom: outage, the share of rounds without a point/);
   // 3. The scatter: one point per method and grid point with a point, at (mean energy, mean latency).
   const sc = specs.scatter;
   const points = sc.data.values;
@@ -163,7 +163,7 @@ test('energy figures: energy per round with its bars, latency and outage against
     const r = out.rows.find((x) => x.grid === v.grid && x.method === v.method);
     assert.equal([v.energy, v.y], [r.stats.energyMean, r.stats.mean]);
   }
-  assert.match(sc.title.subtitle.join(' '), /a point per method and grid point, joined in grid order: energy cap per round \(J\)/);
+  assert.match(sc.title.subtitle.join(' '), /a point per method and grid point, joined in the order of energy cap per round \(J\)/);
   if (Object.keys(svgs).length > 0) {
     for (const name of ['energy-vs-energyCapJ.svg', 'outage-vs-energyCapJ.svg', 'latency-energy.svg']) {
       assert.ok(files.includes(name), name);

@@ -46,7 +46,8 @@ test('calibrate examples/pilot-runs.csv: the API\'s fit; --out writes it and the
   assert.equal(cal, JSON.parse(JSON.stringify(calibrate(runs))));
   assert.ok(existsSync(join(dir, 'convergence.vl.json')));
   const spec = JSON.parse(readFileSync(join(dir, 'convergence.vl.json'), 'utf8'));
-  assert.match(spec.title.text, /pilot runs and the fit/);
+  assert.match(spec.title.text, /runs and fit/);
+  assert.match(spec.title.subtitle.join(' '), new RegExp(`points: ${runs.length} pilot runs`));
   assert.is(spec.layer[1].data.values.length, runs.length);
   let hasVega = true;
   try {

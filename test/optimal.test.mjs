@@ -1,66 +1,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { toProblem } from '../dist/ts/index.js';
-import { bandwidthBlock } from '../dist/ts/core/bandwidth.js';
 import { instance } from '../dist/ts/core/problem.js';
 import { optimal } from '../dist/ts/core/optimal.js';
-import { infeasibility, randomProblem, rngFor, solve } from './helpers.mjs';
-
-/**
- * Brute force on a tiny instance: pruning more never lengthens a round, so at the optimum
- * the last client takes whatever budget (up to its cap) the others leave. Scan the
- * others' pruning on a grid, give the last client the rest, solve block B exactly for
- * each pruning vector, then refine around the best grid cell by pattern search.
- */
-function bruteForce(p) {
-  const inst = instance(toProblem(p));
-  const K = inst.K;
-  const T = (free) => {
-    const rho = new Float64Array(K);
-    let used = 0;
-    for (let k = 0; k < K - 1; k++) {
-      rho[k] = Math.min(Math.max(free[k], 0), inst.rmax[k]);
-      used += inst.w[k] * rho[k];
-    }
-    if (used > inst.budget) return Infinity;
-    rho[K - 1] = Math.min(inst.rmax[K - 1], (inst.budget - used) / inst.w[K - 1]);
-    return bandwidthBlock(inst, rho).latency;
-  };
-  const n = K === 2 ? 2000 : 120;
-  let best = Infinity;
-  let arg = [];
-  const walk = (k, free) => {
-    if (k === K - 1) {
-      const t = T(free);
-      if (t < best) {
-        best = t;
-        arg = [...free];
-      }
-      return;
-    }
-    for (let i = 0; i <= n; i++) walk(k + 1, [...free, (inst.rmax[k] * i) / n]);
-  };
-  walk(0, []);
-  // Pattern search from the best grid point.
-  let step = Math.max(...inst.rmax) / n;
-  while (step > 1e-13) {
-    let moved = false;
-    for (let k = 0; k < K - 1; k++) {
-      for (const s of [step, -step]) {
-        const trial = [...arg];
-        trial[k] = Math.min(Math.max(trial[k] + s, 0), inst.rmax[k]);
-        const t = T(trial);
-        if (t < best) {
-          best = t;
-          arg = trial;
-          moved = true;
-        }
-      }
-    }
-    if (!moved) step /= 2;
-  }
-  return best;
-}
+import { bruteForce, infeasibility, randomProblem, rngFor, solve } from './helpers.mjs';
 
 test('optimal matches a brute force on tiny instances (K = 2, 3)', () => {
   const rng = rngFor(7);

@@ -4,9 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { METHODS, toProblem } from '../dist/ts/index.js';
-import { bandwidthBlock } from '../dist/ts/core/bandwidth.js';
-import { instance } from '../dist/ts/core/problem.js';
-import { infeasibility, randomV2Problem, rate, rngFor, solve } from './helpers.mjs';
+import { bruteForce, infeasibility, randomV2Problem, rate, rngFor, solve } from './helpers.mjs';
 
 const N0 = 10 ** ((-174 - 30) / 10);
 const rel = (x, y) => Math.abs(x / y - 1);
@@ -107,60 +105,6 @@ test('a common fixed time t0 shifts every method\'s latency by t0', () => {
     }
   }
 });
-
-/**
- * Brute force on a tiny instance (as in optimal.test.mjs): at the optimum the last client
- * takes whatever budget the others leave, since pruning never lengthens a round; scan the
- * others' pruning on a grid, solve block B exactly for each vector, refine by pattern search.
- */
-function bruteForce(p) {
-  const inst = instance(toProblem(p));
-  const K = inst.K;
-  const T = (free) => {
-    const rho = new Float64Array(K);
-    let used = 0;
-    for (let k = 0; k < K - 1; k++) {
-      rho[k] = Math.min(Math.max(free[k], 0), inst.rmax[k]);
-      used += inst.w[k] * rho[k];
-    }
-    if (used > inst.budget) return Infinity;
-    rho[K - 1] = Math.min(inst.rmax[K - 1], (inst.budget - used) / inst.w[K - 1]);
-    return bandwidthBlock(inst, rho).latency;
-  };
-  const n = K === 2 ? 2000 : 120;
-  let best = Infinity;
-  let arg = [];
-  const walk = (k, free) => {
-    if (k === K - 1) {
-      const t = T(free);
-      if (t < best) {
-        best = t;
-        arg = [...free];
-      }
-      return;
-    }
-    for (let i = 0; i <= n; i++) walk(k + 1, [...free, (inst.rmax[k] * i) / n]);
-  };
-  walk(0, []);
-  let step = Math.max(...inst.rmax) / n;
-  while (step > 1e-13) {
-    let moved = false;
-    for (let k = 0; k < K - 1; k++) {
-      for (const s of [step, -step]) {
-        const trial = [...arg];
-        trial[k] = Math.min(Math.max(trial[k] + s, 0), inst.rmax[k]);
-        const t = T(trial);
-        if (t < best) {
-          best = t;
-          arg = trial;
-          moved = true;
-        }
-      }
-    }
-    if (!moved) step /= 2;
-  }
-  return best;
-}
 
 test('optimal matches a brute force on tiny v2 instances (K = 2, 3; random t0, phi_c, phi_s)', () => {
   const rng = rngFor(103);

@@ -6,6 +6,8 @@ import * as assert from 'uvu/assert';
 import { METHODS, createSolver } from '../../dist/ts/index.js';
 import { rngFor } from '../helpers.mjs';
 import { randomCapped } from '../energy-model.mjs';
+import { instance } from '../../dist/ts/core/problem.js';
+import { energyAt } from '../../dist/ts/core/energy.js';
 
 const backends = {
   ts: await createSolver({ backend: 'ts' }),
@@ -59,6 +61,35 @@ test('sum w rmin above the budget: every backend infeasible with [] for every me
     assert.is(r.status, 'infeasible', `${method} ${name}`);
     assert.equal(r.infeasibleClients, [], `${method} ${name}`);
   }
+});
+
+test('a cap exactly at the cap condition of bandwidth-only\'s pruning (E(0, unlimited band)): every backend lists the client, as it cannot meet its cap with any bandwidth (MODEL.md 11.2)', () => {
+  // The rate inverse of q_E rounds to a finite, huge bandwidth on some of these problems:
+  // the compiled core then took it as the floor and returned [] (the band exceeded).
+  let listed = 0;
+  for (let i = 0; i < 40; i++) {
+    const p = {
+      bandwidthHz: 1e6,
+      noisePsdWPerHz: 4e-21,
+      payloadBits: 1e6 * (1 + (i % 7)),
+      pruningBudget: 0.3,
+      computeSeconds: Float64Array.of(1 + (i % 17) * 0.37),
+      txPowerW: Float64Array.of(0.2 + 0.01 * (i % 11)),
+      channelGain: Float64Array.of(1e-12 * (1 + (i % 13))),
+      dataWeight: Float64Array.of(1),
+      maxPruning: Float64Array.of(0.5),
+      computePowerW: Float64Array.of([0, 3, 30][i % 3]),
+      fixedJoules: Float64Array.of([0, 0.5][i % 2]),
+    };
+    const inst = instance(p);
+    p.energyCapJ = Float64Array.of(energyAt(inst, 0, 0, (inst.S * Math.LN2) / inst.a[0]));
+    for (const method of METHODS) compare(p, method, `#${i} cap at E(0, inf)`);
+    const r = backends.ts.solve(p, { method: 'bandwidth-only' });
+    assert.is(r.status, 'infeasible', `#${i}`);
+    assert.equal(r.infeasibleClients, [0], `#${i}`);
+    listed++;
+  }
+  assert.is(listed, 40);
 });
 
 test.run();

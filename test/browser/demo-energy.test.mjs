@@ -3,21 +3,14 @@
 // playwright-core. Every number shown is checked against the Node API for the same settings;
 // axe-core (injected into the page) must report no violation at 1280 px and at 390 px.
 // Needs /usr/bin/chromium and a built tree (npm run build).
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { METHODS, generate, solve } from '../../dist/ts/index.js';
+import { ARTIFACTS, startDemo, stopDemo } from './demo-page.mjs';
 
-const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
-const ARTIFACTS = join(ROOT, 'test/browser/artifacts');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-quic', '--disable-sync'];
 const SOLVE_TIMEOUT_MS = 60_000;
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
@@ -33,21 +26,6 @@ const rel = (x, y) => Math.abs(x - y) / Math.abs(y);
 
 const energy = suite('demo page: energy, caps, the problem statement, accessibility');
 const ctx = { server: undefined, url: '', browser: undefined, page: undefined, profile: '', problems: [] };
-
-function startServer() {
-  const child = spawn(process.execPath, [join(ROOT, 'scripts/demo-server.mjs'), '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  return new Promise((resolvePromise, reject) => {
-    let out = '';
-    let err = '';
-    child.stderr.on('data', (d) => (err += d));
-    child.stdout.on('data', (d) => {
-      out += d;
-      const m = out.match(/^jcpba demo: (\S+)$/m);
-      if (m) resolvePromise({ child, url: m[1] });
-    });
-    child.once('exit', (code) => reject(new Error(`demo server exited with ${code}: ${err}`)));
-  });
-}
 
 async function open(page, query) {
   await page.goto(`${ctx.url}?${query}`);
@@ -82,26 +60,9 @@ async function axeViolations(page) {
   return result.violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(' | ')}`);
 }
 
-energy.before(async () => {
-  for (const file of ['dist/ts/browser.js', 'bindings/wasm/jcpba.wasm']) {
-    if (!existsSync(join(ROOT, file))) throw new Error(`${file} is missing: run npm run build first`);
-  }
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
-  const started = await startServer();
-  ctx.server = started.child;
-  ctx.url = started.url;
-  ctx.profile = mkdtempSync(join(tmpdir(), 'jcpba-chromium-'));
-  ctx.browser = await chromium.launchPersistentContext(ctx.profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1280, height: 900 } });
-  ctx.page = ctx.browser.pages()[0] ?? (await ctx.browser.newPage());
-  ctx.page.on('pageerror', (e) => ctx.problems.push(`page error: ${e.message}`));
-  ctx.page.on('console', (m) => m.type() === 'error' && ctx.problems.push(`console error: ${m.text()}`));
-});
+energy.before(() => startDemo(ctx, ['dist/ts/browser.js', 'bindings/wasm/jcpba.wasm']));
 
-energy.after(async () => {
-  await ctx.browser?.close();
-  ctx.server?.kill('SIGTERM');
-  if (ctx.profile) rmSync(ctx.profile, { recursive: true, force: true });
-});
+energy.after(() => stopDemo(ctx));
 
 energy('the page states problem P, one sentence per method, and links the model and the paper', async () => {
   const { page } = ctx;

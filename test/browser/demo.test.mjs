@@ -2,29 +2,14 @@
 // Starts `node scripts/demo-server.mjs --port 0`, loads the page with fixed settings
 // and checks that what it shows is what the Node API computes for the same settings.
 // Needs /usr/bin/chromium (apt-get install -y chromium) and a built tree (npm run build).
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { METHODS, createSolver, generate, solve } from '../../dist/ts/index.js';
+import { ARTIFACTS, startDemo, stopDemo } from './demo-page.mjs';
 import { t975 } from '../../dist/ts/core/montecarlo.js';
 
-const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
-const ARTIFACTS = join(ROOT, 'test/browser/artifacts');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-  '--disable-quic',
-  '--disable-sync',
-];
 /** Longest wait for one solve or one Monte Carlo run in the page, ms. */
 const SOLVE_TIMEOUT_MS = 30_000;
 const MC_TIMEOUT_MS = 180_000;
@@ -38,22 +23,6 @@ const rel = (x, y) => Math.abs(x - y) / Math.abs(y);
 
 const demo = suite('demo page in Chromium');
 const ctx = { server: undefined, url: '', browser: undefined, page: undefined, profile: '', problems: [] };
-
-/** Starts the demo server on a free port; resolves with its page URL (its first line). */
-function startServer() {
-  const child = spawn(process.execPath, [join(ROOT, 'scripts/demo-server.mjs'), '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  return new Promise((resolvePromise, reject) => {
-    let out = '';
-    let err = '';
-    child.stderr.on('data', (d) => (err += d));
-    child.stdout.on('data', (d) => {
-      out += d;
-      const m = out.match(/^jcpba demo: (\S+)$/m);
-      if (m) resolvePromise({ child, url: m[1] });
-    });
-    child.once('exit', (code) => reject(new Error(`demo server exited with ${code}: ${err}`)));
-  });
-}
 
 /** Latencies shown in the latency table: method -> { text, value } (value: data-value). */
 async function shownLatencies(page) {
@@ -73,32 +42,11 @@ async function solveAndWait(page) {
 }
 
 demo.before(async () => {
-  for (const file of ['dist/ts/browser.js', 'bindings/wasm/jcpba.wasm', 'bindings/wasm/jcpba-nosimd.wasm']) {
-    if (!existsSync(join(ROOT, file))) throw new Error(`${file} is missing: run npm run build first`);
-  }
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
-  const started = await startServer();
-  ctx.server = started.child;
-  ctx.url = started.url;
-  // launchPersistentContext gives Chromium a fresh, empty profile of our own.
-  ctx.profile = mkdtempSync(join(tmpdir(), 'jcpba-chromium-'));
-  ctx.browser = await chromium.launchPersistentContext(ctx.profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_ARGS,
-    viewport: { width: 1280, height: 900 },
-  });
-  ctx.page = ctx.browser.pages()[0] ?? (await ctx.browser.newPage());
-  ctx.page.on('pageerror', (e) => ctx.problems.push(`page error: ${e.message}`));
-  ctx.page.on('console', (m) => m.type() === 'error' && ctx.problems.push(`console error: ${m.text()}`));
+  await startDemo(ctx, ['dist/ts/browser.js', 'bindings/wasm/jcpba.wasm', 'bindings/wasm/jcpba-nosimd.wasm']);
   ctx.page.on('requestfailed', (r) => ctx.problems.push(`request failed: ${r.url()}`));
 });
 
-demo.after(async () => {
-  await ctx.browser?.close();
-  ctx.server?.kill('SIGTERM');
-  if (ctx.profile) rmSync(ctx.profile, { recursive: true, force: true });
-});
+demo.after(() => stopDemo(ctx));
 
 demo('the page loads with the settings of its address and runs the WASM backend', async () => {
   const { page } = ctx;

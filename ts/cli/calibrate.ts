@@ -6,7 +6,7 @@
 import { JcpbaError } from '../core/error.js';
 import { type Calibration, type PilotRun, calibrate } from '../learning/calibrate.js';
 import { csvCells, csvNumber } from '../learning/curve.js';
-import { type Figure, renderFigures } from '../sweep/figures.js';
+import { type Figure, paperFrame, renderFigures, wrapSubtitle } from '../sweep/figures.js';
 import { writeCopies } from '../sweep/render.js';
 import { writeAtomic } from '../sweep/files.js';
 import { type FlagSpec, formatHelp, parseArgs, parseNumber, usageError } from './args.js';
@@ -129,18 +129,23 @@ export function calibrationSpec(c: Calibration): Omit<Figure, 'svg'> {
     return { pruning: P, rounds: c.rounds0 / pi };
   });
   const limit = c.pruningLimit === null ? 'inf' : num(c.pruningLimit);
+  // The paper style of the sweep's figures (one column, 8-point text): the fit a black line, the runs orange circles.
   const spec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: {
-      text: 'Rounds to the target against mean pruning: pilot runs and the fit',
-      subtitle: `R0 = ${num(c.rounds0)}, Pmax = ${limit}, m = ${num(c.convergenceExponent)}${c.exponent === 'fit' ? '' : ' (fixed)'}; rms residual ${c.rmsResidual.toFixed(3)} in ln rounds`,
+      text: 'Rounds to target: runs and fit',
+      subtitle: wrapSubtitle([
+        `points: ${c.runs.length} pilot runs; no bars;`,
+        'line: the fit R0/(1-P/Pmax)^m,',
+        `R0 = ${num(c.rounds0)}, Pmax = ${limit}, m = ${num(c.convergenceExponent)}${c.exponent === 'fit' ? '' : ' (fixed)'};`,
+        `rms residual ${c.rmsResidual.toFixed(3)} in ln rounds`,
+      ]),
     },
-    width: 520,
-    height: 340,
+    ...paperFrame(),
     layer: [
       {
         data: { values: curve },
-        mark: { type: 'line', color: '#4c78a8' },
+        mark: { type: 'line', color: '#000000' },
         encoding: {
           x: { field: 'pruning', type: 'quantitative', title: 'mean pruning P' },
           y: { field: 'rounds', type: 'quantitative', title: 'rounds to the target', scale: { zero: false } },
@@ -148,7 +153,7 @@ export function calibrationSpec(c: Calibration): Omit<Figure, 'svg'> {
       },
       {
         data: { values: c.runs.map((r) => ({ pruning: r.pruning, rounds: r.rounds })) },
-        mark: { type: 'point', filled: true, color: '#e45756', size: 60 },
+        mark: { type: 'point', shape: 'circle', filled: true, color: '#E69F00', stroke: '#000000', strokeWidth: 0.5, size: 30 },
         encoding: { x: { field: 'pruning', type: 'quantitative' }, y: { field: 'rounds', type: 'quantitative' } },
       },
     ],

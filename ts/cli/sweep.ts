@@ -12,7 +12,7 @@ import { type Io, progressStyle, redraw } from './io.js';
 import { backendNotes } from './notes.js';
 import { SCENARIO_FLAGS, scenarioFlagSpecs, scenarioValue } from './scenario-flags.js';
 import { CONVERGENCE_FLAGS, EXPONENT_FLAG, backendOption, convergenceModel, exponentOption, pruningLimitOption } from './options.js';
-import { type LearningModel, checkLearning, learningCsv, learningCurves, learningSpecs, targetTable } from '../sweep/learning.js';
+import { type Learning, type LearningModel, checkLearning, learningCsv, learningCurves, learningSpecs, targetTable } from '../sweep/learning.js';
 import { renderFigures } from '../sweep/figures.js';
 import { writeCopies } from '../sweep/render.js';
 import { writeAtomic } from '../sweep/files.js';
@@ -192,7 +192,38 @@ export async function sweepCommand(argv: string[], io: Io): Promise<number> {
   const started = Date.now();
   let first: { done: number; at: number } | undefined;
   let lastLine = -Infinity;
+  // The learning pass runs inside runSweep, after the results and under the folder's
+  // lock, so learning.csv and its figures are written as the results are (sweep/learning.ts).
+  let curves: Learning | undefined;
+  let learningStopped = false;
+  const afterResults = async (dir: string, backend: string): Promise<void> => {
+    const solver = await createSolver({ backend: backend as 'native' | 'wasm' | 'ts' });
+    curves = await learningCurves(config, solver, learning!, { shouldStop: () => stopSignal !== undefined });
+    if (!curves) {
+      learningStopped = true;
+      return;
+    }
+    writeAtomic(join(dir, 'learning.csv'), learningCsv(config, curves.rows));
+    const { figures, note } = await renderFigures(learningSpecs(config, curves, learning!.targetLoss));
+    let copiesNote: string | undefined;
+    for (const f of figures) {
+      writeAtomic(join(dir, `${f.name}.vl.json`), `${JSON.stringify(f.spec, null, 2)}\n`);
+      if (f.svg !== undefined) {
+        writeAtomic(join(dir, `${f.name}.svg`), f.svg);
+        copiesNote ??= (await writeCopies(join(dir, f.name), f.svg)).note;
+      }
+    }
+    io.err(`jcpba: wrote ${dir}/learning.csv and ${plural(figures.filter((f) => f.svg !== undefined).length, 'loss-against-time figure')}\n`);
+    const outage = curves.rows.filter((r) => r.outageShare > 0);
+    if (outage.length > 0) {
+      const methods = [...new Set(outage.map((r) => r.method))];
+      io.err(`jcpba: note: loss curves cover the trials with a point in every round; ${methods.join(', ')} had an outage in some trials (learning.csv: outageShare)\n`);
+    }
+    for (const n of [note, copiesNote]) if (n !== undefined) learningNotes.push(n);
+  };
+  const learningNotes: string[] = [];
   const outcome = await runSweep(dropsFile === undefined ? config : { ...config, dropsFile }, {
+    ...(learning && shard === undefined ? { afterResults } : {}),
     out,
     backend,
     threads,
@@ -235,24 +266,16 @@ export async function sweepCommand(argv: string[], io: Io): Promise<number> {
     io.err(`jcpba: interrupted; results cover complete grid points only; continue with the same command and --resume\n`);
     return exitCode(stopSignal ?? 'SIGINT');
   }
-  if (learning && shard === undefined) {
-    // The learning pass replays every trial round by round (sweep/learning.ts).
-    const solver = await createSolver({ backend: outcome.backend as 'native' | 'wasm' | 'ts' });
-    const curves = learningCurves(config, solver, learning);
-    writeAtomic(join(out, 'learning.csv'), learningCsv(config, curves.rows));
-    const { figures, note } = await renderFigures(learningSpecs(config, curves, learning.targetLoss));
-    for (const f of figures) {
-      writeAtomic(join(out, `${f.name}.vl.json`), `${JSON.stringify(f.spec, null, 2)}\n`);
-      if (f.svg !== undefined) {
-        writeAtomic(join(out, `${f.name}.svg`), f.svg);
-        await writeCopies(join(out, f.name), f.svg); // a missing renderer: the sweep's notes said so
-      }
-    }
-    if (!quiet && learning.targetLoss !== undefined) io.out(`\n${targetTable(config, curves.targets, learning.targetLoss)}`);
-    io.err(`jcpba: wrote ${out}/learning.csv and ${plural(figures.filter((f) => f.svg !== undefined).length, 'loss-against-time figure')}\n`);
-    if (note && outcome.notes.length === 0) io.err(`jcpba: note: ${note}\n`);
+  if (learningStopped) {
+    io.err(`jcpba: interrupted in the learning pass; learning.csv not written; the same command with --resume writes it (nothing else is recomputed)\n`);
+    return exitCode(stopSignal ?? 'SIGINT');
+  }
+  if (curves) {
+    if (!quiet && learning!.targetLoss !== undefined) io.out(`\n${targetTable(config, curves.targets, learning!.targetLoss)}`);
+    // The sweep's notes already say how to get SVGs or their copies.
+    for (const note of learningNotes) if (!outcome.notes.includes(note)) io.err(`jcpba: note: ${note}\n`);
   } else if (learning) {
-    io.err('jcpba: note: learning.csv is written by an unsharded sweep (or after jcpba merge, with the same command and --resume)\n');
+    io.err('jcpba: note: learning.csv is written by an unsharded sweep only (MODEL.md 13.2)\n');
   }
   return 0;
 }

@@ -55,13 +55,57 @@ function labelOf(key: keyof ScenarioOptions): string {
  */
 export const FIGURE_WIDTH = 252;
 /** The plot area, in the same units (points at one column): with the y axis and padding the figure is about FIGURE_WIDTH wide. */
-const PLOT_WIDTH = 200;
-const PLOT_HEIGHT = 150;
+export const PLOT_WIDTH = 200;
+/** The plot's height: a y axis title of up to 25 characters fits along it (textWidth). */
+export const PLOT_HEIGHT = 160;
 /** The outage panel under the latency panel of the energy-cap figure. */
 const OUTAGE_HEIGHT = 70;
 const OUTAGE_SPACING = 8;
 /** Text size, points at one column. */
 export const FONT_SIZE = 8;
+/** From the bottom of a plot to its legend: the x axis labels and title in between, in points. */
+const LEGEND_GAP = 34;
+/** Length of an axis tick (Vega's default), in points. */
+const TICK_SIZE = 5;
+/** Title size, points at one column. */
+const TITLE_SIZE = FONT_SIZE + 1;
+/** The Vega-Lite schema of every spec. */
+const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
+/** Vega's padding around a figure, each side, in points. */
+const PADDING = 5;
+
+/**
+ * The width Vega gives a text when it lays out a figure headless (no canvas to measure
+ * with: vega-scenegraph's estimate, 0.8 x font size per character), in points. Drawn
+ * in Helvetica the text is narrower, but the layout, and so the figure's width, follows
+ * this estimate: a title wider than the figure widens the figure.
+ */
+export function textWidth(text: string, fontSize: number = FONT_SIZE): number {
+  return 0.8 * fontSize * text.length;
+}
+
+/** The most characters of a subtitle line at FONT_SIZE within FIGURE_WIDTH (its padding left out). */
+export const SUBTITLE_CHARS = Math.floor((FIGURE_WIDTH - 2 * PADDING) / textWidth('x'));
+
+/**
+ * Subtitle lines from sentences: each part starts a line and is wrapped at spaces to at
+ * most SUBTITLE_CHARS characters, so no subtitle widens its figure past the column (a
+ * single word longer than a line stays whole, and a test catches it).
+ */
+export function wrapSubtitle(parts: string[], chars: number = SUBTITLE_CHARS): string[] {
+  const lines: string[] = [];
+  for (const part of parts) {
+    let line = '';
+    for (const word of part.split(' ').filter((w) => w !== '')) {
+      if (line !== '' && line.length + 1 + word.length > chars) {
+        lines.push(line);
+        line = word;
+      } else line = line === '' ? word : `${line} ${word}`;
+    }
+    if (line !== '') lines.push(line);
+  }
+  return lines;
+}
 /** Okabe and Ito's colour-blind-safe palette (Color Universal Design), yellow left out. */
 const PALETTE = ['#000000', '#E69F00', '#56B4E9', '#009E73', '#0072B2', '#D55E00', '#CC79A7'];
 const SHAPES = ['circle', 'square', 'triangle-up', 'diamond', 'cross', 'triangle-down', 'triangle-right'];
@@ -104,15 +148,16 @@ const DODGE = 1.5;
 export type Statistic = 'mean' | 'median';
 
 /** The config block of every spec: sizes and fonts of the paper style. */
-function paperConfig(): Record<string, unknown> {
+function paperConfig(legendY: number = PLOT_HEIGHT + LEGEND_GAP): Record<string, unknown> {
   return {
     font: 'Helvetica, Arial, sans-serif',
     axis: { labelFontSize: FONT_SIZE, titleFontSize: FONT_SIZE, titleFontWeight: 'normal', gridColor: '#e6e6e6', tickCount: 5 },
-    legend: { labelFontSize: FONT_SIZE, titleFontSize: FONT_SIZE, titleFontWeight: 'normal', labelLimit: 0, orient: 'none', legendX: -43, legendY: PLOT_HEIGHT + 34, direction: 'horizontal', columns: 2, symbolSize: 40, symbolStrokeWidth: 1.5, symbolType: 'stroke', rowPadding: 2, columnPadding: 0, labelOffset: 2 },
-    title: { fontSize: FONT_SIZE + 1, subtitleFontSize: FONT_SIZE, anchor: 'start', subtitleColor: '#444' },
+    legend: { labelFontSize: FONT_SIZE, titleFontSize: FONT_SIZE, titleFontWeight: 'normal', labelLimit: 0, orient: 'none', legendX: -43, legendY, direction: 'horizontal', columns: 2, symbolSize: 40, symbolStrokeWidth: 1.5, symbolType: 'stroke', rowPadding: 2, columnPadding: 0, labelOffset: 2 },
+    title: { fontSize: TITLE_SIZE, subtitleFontSize: FONT_SIZE, anchor: 'start', subtitleColor: '#444' },
     view: { stroke: null },
     line: { strokeWidth: 1.25 },
-    point: { size: 22, filled: true },
+    // Opaque markers: a translucent one prints as a paler colour than its line and legend.
+    point: { size: 22, filled: true, opacity: 1 },
   };
 }
 
@@ -139,7 +184,7 @@ const LABEL_EXPR = 'slice(datum.label, 1)';
  * the dash (a filled shape 6 points wide shows no pattern). The shape scale stays out of
  * the legend, or Vega-Lite would draw the bare marker instead of that symbol.
  */
-function methodChannels(methods: string[], legend = false): { color: object; shape: object; strokeDash: object } {
+export function methodChannels(methods: string[], legend = false): { color: object; shape: object; strokeDash: object } {
   const pick = <T>(list: T[]) => methods.map((_, i) => list[i % list.length]);
   const domain = methods.map(seriesOf);
   const common = { field: 'series', type: 'nominal', title: null, sort: domain };
@@ -177,19 +222,30 @@ export function legendOrder(methods: string[]): string[] {
 /** The field the marker shape encodes: a copy of `series` (see methodChannels). */
 const MARKER_FIELD = 'marker';
 /** The transform that makes MARKER_FIELD, for a layer whose marks have a shape. */
-const markerCopy = { calculate: 'datum.series', as: MARKER_FIELD };
+export const markerCopy = { calculate: 'datum.series', as: MARKER_FIELD };
 
-/** The size and layout keys of a spec in the paper style. */
-function paperFrame(): Record<string, unknown> {
+/** The size and layout keys of a spec in the paper style (the sweep's figures, the calibration's); `x` the x channel, when its labels may stand vertical. */
+export function paperFrame(x?: object): Record<string, unknown> {
   // The plot area is set, not fitted: Vega's fit would also squeeze it for the legend below.
-  return { width: PLOT_WIDTH, height: PLOT_HEIGHT, config: paperConfig() };
+  return { width: PLOT_WIDTH, height: PLOT_HEIGHT, config: paperConfig(PLOT_HEIGHT + LEGEND_GAP + (x ? labelDepth(x) : 0)) };
+}
+
+/**
+ * How much deeper than an upright label the labels of an x channel reach, in points:
+ * vertical labels (an ordinal axis with long values, such as fleets) take their
+ * estimated width (textWidth), and the legend moves down by as much.
+ */
+function labelDepth(x: object): number {
+  const ch = x as { type?: string; scale?: { domain?: unknown[] }; axis?: { labelAngle?: number } };
+  if (ch.type !== 'ordinal' || ch.axis?.labelAngle === 0 || !ch.scale?.domain) return 0;
+  return Math.max(0, ...ch.scale.domain.flatMap((v) => String(v).split(',')).map((v) => textWidth(v) - FONT_SIZE));
 }
 
 /**
  * A line per method with its marker, and each method's interval as a vertical rule moved
  * sideways by its rank (dodged), so the bars at one x never hide each other.
  */
-function linesWithIntervals(methods: string[], x: object, yTitle: string, extra: { tooltip?: object[]; yAxis?: object } = {}): object[] {
+function linesWithIntervals(methods: string[], x: object, yTitle: string, extra: { tooltip?: object[]; yAxis?: object | undefined } = {}): object[] {
   const ch = methodChannels(methods);
   const line = methodChannels(methods, true);
   const y = { field: 'y', type: 'quantitative', title: yTitle, ...(extra.yAxis ? { axis: extra.yAxis } : {}) };
@@ -222,13 +278,39 @@ function statisticOf(r: ResultRow, statistic: Statistic): { y: number; lo: numbe
 /** Rows with a latency: the method returned a point in some round of the grid point (the others are drawn nowhere on a latency axis). */
 const hasLatency = (r: ResultRow) => r.stats.mean !== null;
 
-/** The subtitle line that says what the line and the bars are. */
-function barsLine(c: SweepConfig, statistic: Statistic): string[] {
-  const n = `${c.drops} drops x ${c.realizations} realizations${c.rounds > 1 ? ` x ${c.rounds} rounds` : ''}`;
-  return statistic === 'median'
-    ? [`median of ${n};`, 'bars: 95% CI of the median (order statistics)']
-    : [`mean of ${n};`, 'bars: 95% CI of the mean (Student t)'];
+/** The sample behind every statistic of a sweep's figures. */
+function sampleOf(c: SweepConfig): string {
+  return `${c.drops} drops x ${c.realizations} realizations${c.rounds > 1 ? ` x ${c.rounds} rounds` : ''}`;
 }
+
+/** The subtitle's sentences that say what the line and the bars are (wrapSubtitle makes the lines). */
+function barsLine(c: SweepConfig, statistic: Statistic): string[] {
+  return statistic === 'median'
+    ? [`median of ${sampleOf(c)};`, 'bars: 95% CI of the median (order statistics)']
+    : [`mean of ${sampleOf(c)};`, 'bars: 95% CI of the mean (Student t)'];
+}
+
+/** The y axis title of a latency figure (at most 25 characters: it fits along PLOT_HEIGHT). */
+function latencyTitle(statistic: Statistic): string {
+  return `${statistic} round latency (s)`;
+}
+
+/**
+ * What a figure (or a panel) whose data has no point shows instead of empty axes with a
+ * made-up tick: the reason in words, at the plot's width, no axis and no number.
+ */
+function noPointView(lines: string[], height = 40): Record<string, unknown> {
+  return {
+    width: PLOT_WIDTH,
+    height,
+    data: { values: [{}] },
+    mark: { type: 'text', align: 'left', baseline: 'top', fontSize: FONT_SIZE, lineHeight: FONT_SIZE + 2, x: 0, y: 4 },
+    encoding: { text: { value: wrapSubtitle(lines, Math.floor(PLOT_WIDTH / textWidth('x'))) } },
+  };
+}
+
+/** The sentence of a figure whose methods returned no point anywhere. */
+const NO_POINT = 'No method returned a point at any grid point (every round infeasible: infeasibleShare 1 in results.csv), so there is no value to draw.';
 
 /**
  * One spec per combination of the other swept axes: mean round latency against the
@@ -256,15 +338,14 @@ export function figureSpecs(c: SweepConfig, rows: ResultRow[], statistic: Statis
       ...statisticOf(r, statistic),
     }));
     const x = axisChannel(xAxis);
-    const subtitle = [...barsLine(c, statistic), ...(others.length > 0 ? [others.map((a) => `${labelOf(a.key)} = ${mine[0].point[a.key]}`).join(', ')] : [])];
-    const spec = {
-      $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-      // Vega sizes a figure by its text estimate: a long axis label stays on the axis only, so the figure keeps one column.
-      title: { text: labelOf(xAxis.key).length <= 20 ? `Round latency against ${labelOf(xAxis.key)}` : 'Round latency', subtitle },
-      ...paperFrame(),
-      data: { values },
-      layer: linesWithIntervals(c.methods, x, `${statistic} round latency (s)`),
-    };
+    const subtitle = wrapSubtitle([...barsLine(c, statistic), ...othersLine(others, mine[0])]);
+    // Vega sizes a figure by its text estimate: a long axis label stays on the axis only, so the figure keeps one column.
+    const text = `Round latency against ${labelOf(xAxis.key)}`;
+    const title = { text: textWidth(text, TITLE_SIZE) <= FIGURE_WIDTH - 2 * PADDING ? text : 'Round latency', subtitle };
+    const spec =
+      values.length === 0
+        ? { $schema: SCHEMA, title, config: paperConfig(), ...noPointView([NO_POINT]) }
+        : { $schema: SCHEMA, title, ...paperFrame(x), data: { values }, layer: linesWithIntervals(c.methods, x, latencyTitle(statistic)) };
     specs.push({ name: `latency-vs-${xAxis.key}${key ? `_${key}` : ''}`, spec });
   }
   return [...specs, ...targetSpecs(c, rows), ...fleetSpecs(c, rows, statistic), ...energySpecs(c, rows), ...outageSpecs(c, rows, statistic), ...scatterSpecs(c, rows, statistic)];
@@ -294,11 +375,24 @@ function display(v: unknown): string {
 /** The x channel of a grid axis: quantitative when every value is a number, else ordinal in grid order (`none` for no cap last, as given). */
 function axisChannel(axis: { key: keyof ScenarioOptions; values: unknown[] }, field = 'x'): object {
   const numeric = axis.values.every((v) => typeof v === 'number');
-  if (numeric) return { field, type: 'quantitative', title: labelOf(axis.key), scale: { zero: false, nice: false, padding: 8 } };
+  if (numeric) {
+    // The domain is the grid's, whether or not every value has a point, so panels and
+    // figures of one sweep share it; a short grid gets a tick and a label at each value
+    // (the automatic ticks may label none of two caps 0.001 apart).
+    const v = axis.values as number[];
+    // Labels as the grid gives them (150, 0.001), and only those that would overlap left out.
+    // A last label wider than the padding ends at its tick, so it does not widen the figure.
+    const top = Math.max(...v);
+    const flush = textWidth(String(top)) / 2 > AXIS_PADDING ? { labelAlign: { condition: { test: `datum.value === ${top}`, value: 'right' }, value: 'center' } } : {};
+    const ticks = v.length <= GRID_TICKS ? { axis: { values: v, labelExpr: "'' + datum.value", labelOverlap: 'greedy', ...flush } } : {};
+    return { field, type: 'quantitative', title: labelOf(axis.key), scale: { zero: false, nice: false, padding: AXIS_PADDING, domain: [Math.min(...v), top] }, ...ticks };
+  }
   // Every value of the axis on it, with or without data (a panel's methods may all lack a
   // point at a value); short labels upright.
   const labels = axis.values.map(display);
-  return { field, type: 'ordinal', title: labelOf(axis.key), sort: labels, scale: { domain: labels }, ...(labels.every((l) => l.length <= 8) ? { axis: { labelAngle: 0 } } : {}) };
+  // A long label (a fleet, `orin-nano-8gb:1,rtx-4090:3`) stands vertical, a line per comma-separated part.
+  const upright = labels.every((l) => l.length <= 8);
+  return { field, type: 'ordinal', title: labelOf(axis.key), sort: labels, scale: { domain: labels }, axis: upright ? { labelAngle: 0 } : { labelAngle: -90, labelExpr: "split(datum.label, ',')" } };
 }
 
 /** The x value of a row on a grid axis (numbers as they are, others as text). */
@@ -307,9 +401,33 @@ function axisValue(axis: { key: keyof ScenarioOptions; values: unknown[] }, r: R
   return axis.values.every((x) => typeof x === 'number') ? v : display(v);
 }
 
-/** An energy axis: SI prefixes (50k = 50 kJ) once the values reach 10 kJ, plain numbers below (no milli). */
-function energyAxis(values: number[]): object | undefined {
-  return Math.max(...values) >= 1e4 ? { format: '~s' } : undefined;
+/** Room between the plot's edge and the first and last grid value, in points (a marker and its bars stay inside). */
+const AXIS_PADDING = 8;
+
+/** Most values of a numeric grid axis that each get a tick and a label. */
+const GRID_TICKS = 8;
+
+/**
+ * An energy axis in J, kJ or MJ by its largest value (from 10 kJ and 10 MJ up): its title
+ * with the unit (`<what> (kJ)`) and labels that divide by it. The data stay in J. (An SI
+ * format would write `0M` and `0.2M`, and a reader of `M` cannot tell mega from milli.)
+ */
+function energyAxis(what: string, values: number[]): { title: string; axis?: object } {
+  const top = Math.max(...values);
+  const [unit, scale] = top >= 1e7 ? ['MJ', 1e6] : top >= 1e4 ? ['kJ', 1e3] : ['J', 1];
+  return { title: `${what} (${unit})`, ...(scale === 1 ? {} : { axis: { labelExpr: `format(datum.value / ${scale}, '~g')` } }) };
+}
+
+/** Ticks of a log axis from lo to hi: 1, 2 and 5 times the powers of ten in between (Vega's own would label 40, 50, 70, 90, 200 and skip 100). */
+export function logTicks(lo: number, hi: number): number[] {
+  const out: number[] = [];
+  for (let e = Math.floor(Math.log10(lo)); e <= Math.ceil(Math.log10(hi)); e++) {
+    for (const m of [1, 2, 5]) {
+      const t = Number((m * 10 ** e).toPrecision(12));
+      if (t >= lo && t <= hi) out.push(t);
+    }
+  }
+  return out;
 }
 
 /** Rows with energy statistics (a point in some round). */
@@ -327,21 +445,23 @@ export function energySpecs(c: SweepConfig, rows: ResultRow[]): Omit<Figure, 'sv
   const others = swept.filter((a) => a !== xAxis);
   const specs: Omit<Figure, 'svg'>[] = [];
   for (const [key, mine] of groupRows(c, rows, others)) {
+    if (mine.length === 0) continue;
     const values = mine.filter(hasEnergy).map((r) => ({ x: axisValue(xAxis, r), method: r.method, series: seriesOf(r.method), y: r.stats.energyMean, lo: r.stats.energyCi95Low, hi: r.stats.energyCi95High }));
-    if (values.length === 0) continue;
     const outage = mine.some((r) => r.stats.infeasibleShare > 0);
-    const subtitle = [
-      ...barsLine(c, 'mean'),
+    const subtitle = wrapSubtitle([
+      `total over the clients, ${barsLine(c, 'mean')[0]}`,
+      barsLine(c, 'mean')[1],
       ...(outage ? ['over the rounds with a point only'] : []),
       ...othersLine(others, mine[0]),
-    ];
-    const spec = {
-      $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-      title: { text: 'Energy per round', subtitle },
-      ...paperFrame(),
-      data: { values },
-      layer: linesWithIntervals(c.methods, axisChannel(xAxis), 'mean total energy per round (J)', { yAxis: energyAxis(values.map((v) => v.hi as number)) }),
-    };
+    ]);
+    const title = { text: 'Energy per round', subtitle };
+    let spec: Record<string, unknown>;
+    if (values.length === 0) spec = { $schema: SCHEMA, title, config: paperConfig(), ...noPointView([NO_POINT]) };
+    else {
+      const y = energyAxis('energy per round', values.map((v) => v.hi as number));
+      const x = axisChannel(xAxis);
+      spec = { $schema: SCHEMA, title, ...paperFrame(x), data: { values }, layer: linesWithIntervals(c.methods, x, y.title, { yAxis: y.axis }) };
+    }
     specs.push({ name: `energy-vs-${xAxis.key}${key ? `_${key}` : ''}`, spec });
   }
   return specs;
@@ -358,38 +478,39 @@ export function outageSpecs(c: SweepConfig, rows: ResultRow[], statistic: Statis
   if (!capAxis) return [];
   const others = c.grid.filter((a) => a !== capAxis && a.values.length > 1);
   const ch = methodChannels(c.methods);
+  const line = methodChannels(c.methods, true);
   const x = axisChannel(capAxis);
   const specs: Omit<Figure, 'svg'>[] = [];
   for (const [key, mine] of groupRows(c, rows, others)) {
     if (mine.length === 0) continue;
     const latency = mine.filter(hasLatency).map((r) => ({ x: axisValue(capAxis, r), method: r.method, series: seriesOf(r.method), ...statisticOf(r, statistic) }));
     const outage = mine.map((r) => ({ x: axisValue(capAxis, r), method: r.method, series: seriesOf(r.method), share: r.stats.infeasibleShare }));
-    const share = { field: 'share', type: 'quantitative', title: 'outage probability', scale: { domain: [0, 1] }, axis: { format: '.0%' } };
-    const subtitle = [
-      ...barsLine(c, statistic),
-      'top: over the rounds with a point only;',
-      'bottom: share of rounds without one',
+    // "outage" only: the panel is OUTAGE_HEIGHT tall, and the subtitle says what it is.
+    const share = { field: 'share', type: 'quantitative', title: 'outage', scale: { domain: [0, 1] }, axis: { format: '.0%', tickCount: 3 } };
+    const subtitle = wrapSubtitle([
+      ...(latency.length > 0 ? [...barsLine(c, statistic), 'top: rounds with a point only;'] : [`${sampleOf(c)};`, 'top: no method returned a point at any cap;']),
+      'bottom: outage, the share of rounds without a point',
       ...othersLine(others, mine[0]),
-    ];
+    ]);
+    // The cap axis is the lower panel's: the upper one has its ticks only.
+    const top =
+      latency.length > 0
+        ? { width: PLOT_WIDTH, height: PLOT_HEIGHT, data: { values: latency }, layer: linesWithIntervals(c.methods, { ...x, title: null, axis: { labels: false } }, latencyTitle(statistic)) }
+        : noPointView(['No latency to draw: every method was infeasible in every round at every cap (outage 100%).']);
     const spec = {
-      $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-      title: { text: 'Latency and outage against the cap', subtitle },
+      $schema: SCHEMA,
+      title: { text: 'Latency and outage by energy cap', subtitle },
       // Two panels: the legend goes under the lower one.
-      config: { ...paperConfig(), legend: { ...(paperConfig().legend as object), legendY: PLOT_HEIGHT + OUTAGE_SPACING + OUTAGE_HEIGHT + 64 } },
+      config: paperConfig((top.height as number) + (latency.length > 0 ? TICK_SIZE : 0) + OUTAGE_SPACING + OUTAGE_HEIGHT + LEGEND_GAP + labelDepth(x)),
       vconcat: [
-        {
-          width: PLOT_WIDTH,
-          height: PLOT_HEIGHT,
-          data: { values: latency },
-          // The cap axis is the lower panel's: here its ticks only.
-          layer: linesWithIntervals(c.methods, { ...x, title: null, axis: { labels: false } }, `${statistic} round latency (s)`),
-        },
+        top,
         {
           width: PLOT_WIDTH,
           height: OUTAGE_HEIGHT,
           data: { values: outage },
           layer: [
-            { mark: { type: 'line' }, encoding: { x, y: share, color: ch.color, strokeDash: ch.strokeDash } },
+            // The legend's settings here too: the upper panel may have no lines.
+            { mark: { type: 'line' }, encoding: { x, y: share, color: line.color, strokeDash: line.strokeDash } },
             { transform: [markerCopy], mark: { type: 'point' }, encoding: { x, y: share, color: ch.color, shape: ch.shape } },
           ],
         },
@@ -417,30 +538,32 @@ export function scatterSpecs(c: SweepConfig, rows: ResultRow[], statistic: Stati
       point: c.grid.filter((a) => a.values.length > 1).map((a) => `${a.key} = ${display(r.point[a.key])}`).join(', '),
       y: statisticOf(r, statistic).y,
     }));
-  if (values.length === 0) return [];
+  if (rows.length === 0) return [];
+  if (values.length === 0) return [{ name: 'latency-energy', spec: { $schema: SCHEMA, title: { text: 'Latency against energy per round' }, config: paperConfig(), ...noPointView([NO_POINT]) } }];
   const ch = methodChannels(c.methods);
   const line = methodChannels(c.methods, true);
   const energies = values.map((v) => v.energy as number);
   // Methods' energies may span decades (a cap binding or not): a log axis then.
   const wide = Math.min(...energies) > 0 && Math.max(...energies) / Math.min(...energies) > 20;
-  const format = energyAxis(energies);
-  const x = { field: 'energy', type: 'quantitative', title: 'mean total energy per round (J)', scale: wide ? { type: 'log' } : { zero: false }, ...(format ? { axis: format } : {}) };
-  const y = { field: 'y', type: 'quantitative', title: `${statistic} round latency (s)`, scale: { zero: false } };
+  const energy = energyAxis('mean energy per round', energies);
+  // A log axis spans the data, not the decades around them (nice would pad 35 kJ to 1.1 MJ out to 10 kJ and 10 MJ).
+  const axis = { ...(energy.axis ?? {}), ...(wide ? { values: logTicks(Math.min(...energies), Math.max(...energies)) } : {}) };
+  const x = { field: 'energy', type: 'quantitative', title: energy.title, scale: wide ? { type: 'log', nice: false } : { zero: false }, axis };
+  const y = { field: 'y', type: 'quantitative', title: latencyTitle(statistic), scale: { zero: false } };
   const points = gridPoints(c).length;
   const swept = c.grid.filter((a) => a.values.length > 1);
-  const subtitle = [
-    `${statistic} latency and mean energy of`,
-    `${c.drops} drops x ${c.realizations} realizations${c.rounds > 1 ? ` x ${c.rounds} rounds` : ''};`,
-    ...(points > 1 ? ['a point per method and grid point,', 'joined in grid order:', ...swept.map((a) => labelOf(a.key))] : ['a point per method']),
+  const subtitle = wrapSubtitle([
+    `${statistic} latency and mean total energy of ${sampleOf(c)}; no bars;`,
+    points > 1 ? `a point per method and grid point, joined in the order of ${swept.map((a) => labelOf(a.key)).join(', ')}` : 'a point per method',
     ...(rows.some((r) => r.stats.infeasibleShare > 0) ? ['over the rounds with a point only'] : []),
-  ];
+  ]);
   const spec = {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    $schema: SCHEMA,
     title: { text: 'Latency against energy per round', subtitle },
     ...paperFrame(),
     data: { values },
     layer: [
-      ...(points > 1 ? [{ mark: { type: 'line', strokeWidth: 0.8, opacity: 0.7 }, encoding: { x, y, order: { field: 'grid', type: 'quantitative' }, color: line.color, strokeDash: line.strokeDash } }] : []),
+      ...(points > 1 ? [{ mark: { type: 'line', strokeWidth: 0.8 }, encoding: { x, y, order: { field: 'grid', type: 'quantitative' }, color: line.color, strokeDash: line.strokeDash } }] : []),
       // Without lines the legend shows the bare markers: the shape on `series` itself, in the legend.
       {
         transform: [markerCopy],
@@ -453,7 +576,7 @@ export function scatterSpecs(c: SweepConfig, rows: ResultRow[], statistic: Stati
 }
 
 /** A grid value in a file name: a fleet's ':' ',' (and '/', spaces) become '_'; null is `none`. */
-function fileSafe(v: unknown): string {
+export function fileSafe(v: unknown): string {
   return v === null ? 'none' : String(v).replace(/[:,;/\\\s]/g, '_');
 }
 
@@ -486,16 +609,14 @@ export function fleetSpecs(c: SweepConfig, rows: ResultRow[], statistic: Statist
       excluded: r.fleet!.excludedShare,
       forced: r.fleet!.forcedPruning,
     }));
-    const x = { field: 'share', type: 'quantitative', title: 'share of small devices (memory below the fine-tuning need)' };
+    const x = { field: 'share', type: 'quantitative', title: 'share of small devices', scale: { zero: false, nice: false, padding: 8 } };
     const tooltip = ['fleet', 'method', 'y', 'excluded', 'forced'].map((field) => ({ field }));
-    const subtitle = [...barsLine(c, statistic), ...(others.length > 0 ? [others.map((a) => `${labelOf(a.key)} = ${mine[0].point[a.key]}`).join(', ')] : [])];
-    const spec = {
-      $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-      title: { text: 'Round latency against the share of small devices', subtitle },
-      ...paperFrame(),
-      data: { values },
-      layer: linesWithIntervals(c.methods, x, `${statistic} round latency (s)`, { tooltip }),
-    };
+    const subtitle = wrapSubtitle([...barsLine(c, statistic), 'small: memory below the fine-tuning need', ...othersLine(others, mine[0])]);
+    const title = { text: 'Latency against small devices', subtitle };
+    const spec =
+      values.length === 0
+        ? { $schema: SCHEMA, title, config: paperConfig(), ...noPointView([NO_POINT]) }
+        : { $schema: SCHEMA, title, ...paperFrame(), data: { values }, layer: linesWithIntervals(c.methods, x, latencyTitle(statistic), { tooltip }) };
     specs.push({ name: `latency-vs-small-devices${key ? `_${key}` : ''}`, spec });
   }
   return specs;
@@ -527,20 +648,23 @@ export function targetSpecs(c: SweepConfig, rows: ResultRow[]): Omit<Figure, 'sv
       if (own.length === 0) return [];
       return [own.reduce((a, b) => (b.hours < a.hours ? b : a))];
     });
-    const x = { field: 'budget', type: 'quantitative', title: labelOf('budget') };
-    const y = { field: 'hours', type: 'quantitative', title: 'fine-tuning time to the target (h)', scale: { zero: false } };
+    const x = axisChannel(budgetAxis, 'budget');
+    const y = { field: 'hours', type: 'quantitative', title: 'time to the target (h)', scale: { zero: false } };
     const ch = methodChannels(c.methods);
     const line = methodChannels(c.methods, true);
-    const subtitle = [
-      (c.convergenceExponent ?? 1) === 1
-        ? `R0 = ${Number(c.rounds0.toPrecision(6))}, Pmax = ${limit}: rounds = ceil(R0 / (1 - mean pruning / Pmax))`
-        : `R0 = ${Number(c.rounds0.toPrecision(6))}, Pmax = ${limit}, m = ${Number(c.convergenceExponent!.toPrecision(6))}: rounds = ceil(R0 / (1 - mean pruning / Pmax)^m)`,
-      `time = rounds x mean round latency (${c.drops} drops x ${c.realizations} realizations); large outlined marks: each method's best budget`,
-      ...(others.length > 0 ? [others.map((a) => `${labelOf(a.key)} = ${mine[0].point[a.key]}`).join(', ')] : []),
-    ];
+    const m = c.convergenceExponent ?? 1;
+    // The formula without spaces, so a line break never splits it.
+    const subtitle = wrapSubtitle([
+      `time = rounds x mean round latency of ${sampleOf(c)}; no bars;`,
+      m === 1
+        ? `rounds = ceil(R0/(1-P/Pmax)), P the mean pruning, R0 = ${Number(c.rounds0.toPrecision(6))}, Pmax = ${limit};`
+        : `rounds = ceil(R0/(1-P/Pmax)^m), P the mean pruning, R0 = ${Number(c.rounds0.toPrecision(6))}, Pmax = ${limit}, m = ${Number(m.toPrecision(6))};`,
+      "large outlined marks: each method's best budget",
+      ...othersLine(others, mine[0]),
+    ]);
     const spec = {
-      $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-      title: { text: 'Fine-tuning time against the pruning budget', subtitle },
+      $schema: SCHEMA,
+      title: { text: 'Fine-tuning time against budget', subtitle },
       ...paperFrame(),
       layer: [
         { data: { values }, mark: { type: 'line' }, encoding: { x, y, color: line.color, strokeDash: line.strokeDash } },

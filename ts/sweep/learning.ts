@@ -15,7 +15,7 @@
  * section 6).
  */
 import { JcpbaError } from '../core/error.js';
-import { type MethodId, METHODS } from '../core/methods.js';
+import { type MethodId, METHODS, hasPoint } from '../core/methods.js';
 import { t975 } from '../core/montecarlo.js';
 import { progress } from '../core/plan.js';
 import { type ScenarioOptions, SCENARIO_DEFAULTS, generateFromParams } from '../core/scenario.js';
@@ -23,7 +23,7 @@ import { weighted } from '../core/pruning.js';
 import type { Solver } from '../facade.js';
 import { type LossCurve, lastRound, lossAt } from '../learning/curve.js';
 import { type SweepConfig, gridPoints, scenarioOf } from './config.js';
-import { type Figure, seriesOf } from './figures.js';
+import { type Figure, FONT_SIZE, fileSafe, markerCopy, methodChannels, paperFrame, seriesOf } from './figures.js';
 
 /** Points of the common time grid of one grid point (both ends included). */
 export const TIME_POINTS = 101;
@@ -40,24 +40,31 @@ export interface LearningRow {
   grid: number;
   point: Partial<ScenarioOptions>;
   method: string;
-  /** Wall-clock fine-tuning time, s. */
-  time: number;
-  lossMean: number;
-  /** Half-width of the Student t 95 % CI of lossMean (0 with one trial). */
-  lossCi95: number;
+  /** Wall-clock fine-tuning time, s; null on the one row of a method without a complete trial. */
+  time: number | null;
+  /** Mean loss over the complete trials at `time` (null without a complete trial). */
+  lossMean: number | null;
+  /** Half-width of the Student t 95 % CI of lossMean (0 with one trial; null without a complete trial). */
+  lossCi95: number | null;
+  /** Complete trials (a point in every round) averaged. */
   trials: number;
+  /** Trials with a round where the method returned no point / all trials (drops x realizations). */
+  outageShare: number;
 }
 
 export interface TargetRow {
   grid: number;
   point: Partial<ScenarioOptions>;
   method: string;
-  /** Trials that reached the target within R rounds, of `trials`. */
+  /** Complete trials that reached the target within R rounds. */
   reached: number;
+  /** Complete trials (a point in every round). */
   trials: number;
-  /** Mean time to the target over the trials that reached it, s (NaN when none did). */
-  timeMean: number;
-  timeCi95: number;
+  /** All trials: drops x realizations (a trial with an outage never reaches the target). */
+  all: number;
+  /** Mean time to the target over the trials that reached it, s (null when none did). */
+  timeMean: number | null;
+  timeCi95: number | null;
 }
 
 export interface Learning {
@@ -129,32 +136,49 @@ export function checkLearning(c: SweepConfig, model: LearningModel): void {
   }
 }
 
-/** Replays every trial of every grid point and method (module docs). */
-export function learningCurves(c: SweepConfig, solver: Solver, model: LearningModel): Learning {
+/** Yields to the event loop: the folder's lock is refreshed and signals are seen during a long pass. */
+const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * Replays every trial of every grid point and method (module docs). A trial in which the
+ * method returns no point in some round (energy caps, minimum pruning: MODEL.md 11.2, 12)
+ * is an outage: fine-tuning with that method cannot go on in that realization, so the
+ * trial has no loss path; it counts in `outageShare` and never reaches the target, and the
+ * curves and times cover the complete trials (MODEL.md 13.2). Resolves to undefined when
+ * `shouldStop` (polled between trials) says so.
+ */
+export async function learningCurves(
+  c: SweepConfig,
+  solver: Solver,
+  model: LearningModel,
+  o: { shouldStop?: () => boolean } = {},
+): Promise<Learning | undefined> {
   checkLearning(c, model);
   const rows: LearningRow[] = [];
   const targets: TargetRow[] = [];
   const points = gridPoints(c);
-  points.forEach((point, grid) => {
+  const all = c.drops * c.realizations;
+  for (let grid = 0; grid < points.length; grid++) {
+    const point = points[grid];
     const params = scenarioOf(c, point);
+    // The complete trials' paths, per method.
     const paths: Path[][] = c.methods.map(() => []);
     for (let drop = 0; drop < c.drops; drop++) {
       for (let trial = 0; trial < c.realizations; trial++) {
+        if (o.shouldStop?.()) return undefined;
         const time = c.methods.map(() => new Float64Array(c.rounds + 1));
         const loss = c.methods.map(() => new Float64Array(c.rounds + 1));
         const x = new Float64Array(c.methods.length);
+        const outage = c.methods.map(() => false);
         c.methods.forEach((_, m) => (loss[m][0] = model.curve.loss[0]));
         for (let round = 0; round < c.rounds; round++) {
           const problem = generateFromParams({ ...params, drop, realization: trial * c.rounds + round });
           c.methods.forEach((method, m) => {
+            if (outage[m]) return; // fine-tuning stopped in this trial: its later rounds do not matter
             const r = solver.solve(problem, { method: method as MethodId, tolerance: c.tolerance, maxIterations: c.maxIterations });
-            if (typeof r.latency !== 'number' || !Number.isFinite(r.latency)) {
-              // An infeasible round (energy caps, MODEL.md 11.2) never ends: no loss after it.
-              throw new JcpbaError(
-                'invalid-option',
-                `--loss-curve: ${method} has no point in round ${round} of trial ${trial} of drop ${drop} at grid point ${grid} (status ${r.status}); learning curves need every round to end (no energy caps that rule rounds out)`,
-                'loss-curve',
-              );
+            if (!hasPoint(r)) {
+              outage[m] = true;
+              return;
             }
             // A returned point may exceed the budget by rounding (1e-12): not a round's worth.
             const P = Math.min(weighted(normalized(problem.dataWeight), r.pruning), problem.pruningBudget);
@@ -163,26 +187,35 @@ export function learningCurves(c: SweepConfig, solver: Solver, model: LearningMo
             loss[m][round + 1] = lossAt(model.curve, x[m]);
           });
         }
-        c.methods.forEach((_, m) => paths[m].push({ time: time[m], loss: loss[m] }));
+        c.methods.forEach((_, m) => {
+          if (!outage[m]) paths[m].push({ time: time[m], loss: loss[m] });
+        });
+        await turn();
       }
     }
-    // The common grid: to the latest time every trial of some method reaches.
-    const ends = paths.map((ps) => Math.min(...ps.map((p) => p.time[p.time.length - 1])));
+    // The common grid: to the latest time every complete trial of some method reaches.
+    const ends = paths.map((ps) => (ps.length > 0 ? Math.min(...ps.map((p) => p.time[p.time.length - 1])) : -Infinity));
     const horizon = Math.max(...ends);
     c.methods.forEach((method, m) => {
-      for (let k = 0; k < TIME_POINTS; k++) {
-        const t = (horizon * k) / (TIME_POINTS - 1);
-        if (t > ends[m]) break;
-        const [lossMean, lossCi95] = meanCi(paths[m].map((p) => lossOfPath(p, t)));
-        rows.push({ grid, point, method, time: t, lossMean, lossCi95, trials: paths[m].length });
+      const complete = paths[m].length;
+      const outageShare = (all - complete) / all;
+      if (complete === 0) {
+        rows.push({ grid, point, method, time: null, lossMean: null, lossCi95: null, trials: 0, outageShare });
+      } else {
+        for (let k = 0; k < TIME_POINTS; k++) {
+          const t = (horizon * k) / (TIME_POINTS - 1);
+          if (t > ends[m]) break;
+          const [lossMean, lossCi95] = meanCi(paths[m].map((p) => lossOfPath(p, t)));
+          rows.push({ grid, point, method, time: t, lossMean, lossCi95, trials: complete, outageShare });
+        }
       }
       if (model.targetLoss !== undefined) {
         const times = paths[m].map((p) => timeToTarget(p, model.targetLoss!)).filter((t) => !Number.isNaN(t));
-        const [timeMean, timeCi95] = times.length > 0 ? meanCi(times) : [NaN, NaN];
-        targets.push({ grid, point, method, reached: times.length, trials: paths[m].length, timeMean, timeCi95 });
+        const [timeMean, timeCi95] = times.length > 0 ? meanCi(times) : [null, null];
+        targets.push({ grid, point, method, reached: times.length, trials: complete, all, timeMean, timeCi95 });
       }
     });
-  });
+  }
   return { rows, targets };
 }
 
@@ -192,13 +225,13 @@ function normalized(w: Float64Array): Float64Array {
   return Float64Array.from(w, (x) => x / s);
 }
 
-const cell = (v: unknown) => (v === undefined ? '' : typeof v === 'number' && !Number.isFinite(v) ? '' : String(v));
+const cell = (v: unknown) => (v === undefined || v === null ? '' : typeof v === 'number' && !Number.isFinite(v) ? '' : String(v));
 
 /** learning.csv: one row per grid point, method and time of the common grid (README data dictionary). */
 export function learningCsv(c: SweepConfig, rows: LearningRow[]): string {
   const axes = c.grid.map((a) => a.key);
-  const header = [...axes, 'method', 'time', 'lossMean', 'lossCi95', 'trials'];
-  const lines = rows.map((r) => [...axes.map((k) => r.point[k]), r.method, r.time, r.lossMean, r.lossCi95, r.trials].map(cell).join(','));
+  const header = [...axes, 'method', 'time', 'lossMean', 'lossCi95', 'trials', 'outageShare'];
+  const lines = rows.map((r) => [...axes.map((k) => (r.point[k] === null ? 'none' : r.point[k])), r.method, r.time, r.lossMean, r.lossCi95, r.trials, r.outageShare].map(cell).join(','));
   return `${[header.join(','), ...lines].join('\n')}\n`;
 }
 
@@ -212,50 +245,105 @@ export function targetTable(c: SweepConfig, targets: TargetRow[], targetLoss: nu
     const mine = targets.filter((t) => t.grid === g);
     if (mine.length === 0) return;
     const text = (t: TargetRow) =>
-      t.reached === 0 ? 'not reached' : `${(t.timeMean / 3600).toFixed(3)} ± ${(t.timeCi95 / 3600).toFixed(3)}${t.reached < t.trials ? ` (${t.reached}/${t.trials})` : ''}`;
-    body.push([...shown.map((k) => String(p[k] ?? SCENARIO_DEFAULTS[k])), ...mine.map(text)]);
+      t.timeMean === null || t.timeCi95 === null
+        ? t.trials === 0
+          ? 'outage in every trial'
+          : 'not reached'
+        : `${(t.timeMean / 3600).toFixed(3)} ± ${(t.timeCi95 / 3600).toFixed(3)}${t.reached < t.all ? ` (${t.reached}/${t.all})` : ''}`;
+    body.push([...shown.map((k) => display(k in p ? p[k] : SCENARIO_DEFAULTS[k])), ...mine.map(text)]);
   });
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => r[i].length)));
   const line = (cells: string[]) => cells.map((x, i) => x.padStart(widths[i])).join('  ');
+  const outage = targets.some((t) => t.trials < t.all);
   return `${[
     `time to the target loss ${targetLoss} (h) per method: mean ± 95% CI over trials (reached/trials when some trials did not reach it in ${c.rounds} rounds)`,
+    ...(outage ? ['a trial with a round where the method returned no point (an outage) has no loss path and counts as not reached (learning.csv: outageShare)'] : []),
     line(header),
     widths.map((w) => '-'.repeat(w)).join('  '),
     ...body.map(line),
   ].join('\n')}\n`;
 }
 
-/** One figure per grid point: mean loss against wall-clock time, one curve per method, the 95 % band, the target marked. */
+/** A grid value for people: `none` for no energy cap. */
+function display(v: unknown): string {
+  return v === null ? 'none' : String(v);
+}
+
+/** Markers on a loss curve: one every MARKER_EVERY points of the time grid, shifted per method so that curves close together do not stack them. */
+const MARKER_EVERY = 10;
+
+/** Characters of a subtitle line at 8 pt within the 252 pt column (Vega's estimate, 6.4 pt a character). */
+const LINE_CHARS = 37;
+
+/** Items joined by ', ' into lines of at most LINE_CHARS characters. */
+function packed(items: string[]): string[] {
+  const lines: string[] = [];
+  for (const item of items) {
+    const last = lines.length - 1;
+    if (last >= 0 && lines[last].length + 2 + item.length <= LINE_CHARS) lines[last] += `, ${item}`;
+    else lines.push(item);
+  }
+  return lines.map((l, i) => (i < lines.length - 1 ? `${l},` : l));
+}
+
+/** The subtitle: the grid point, what the line and the band are, the outage of each method that had one, the target. */
+function subtitleLines(c: SweepConfig, rows: LearningRow[], swept: { key: keyof ScenarioOptions }[], p: Partial<ScenarioOptions>, targetLoss?: number): string[] {
+  const share = new Map(rows.map((r) => [r.method, r.outageShare]));
+  const pct = (x: number) => `${Number((100 * x).toPrecision(3))}%`;
+  const outage = c.methods.filter((m) => share.get(m)! > 0).map((m) => `${m} ${pct(share.get(m)!)}${share.get(m) === 1 ? ' (no curve)' : ''}`);
+  return [
+    ...(swept.length > 0 ? packed(swept.map((a) => `${a.key} = ${display(p[a.key])}`)) : []),
+    `mean of ${c.drops} drop${c.drops === 1 ? '' : 's'} x ${c.realizations} trials, ${c.rounds} rounds;`,
+    'band: 95% CI of the mean (Student t)',
+    ...(outage.length > 0 ? ['trials with an outage left out:', ...packed(outage)] : []),
+    ...(targetLoss !== undefined ? [`grey line: target loss ${targetLoss}`] : []),
+  ];
+}
+
+/**
+ * One figure per grid point, in the paper style of figures.ts (a 3.5 in column at 8 pt,
+ * methods told apart by colour, marker and dash): the mean loss against wall-clock time,
+ * one curve per method with its 95 % band, the target loss as a grey line.
+ */
 export function learningSpecs(c: SweepConfig, learning: Learning, targetLoss?: number): Omit<Figure, 'svg'>[] {
   const swept = c.grid.filter((a) => a.values.length > 1);
   const specs: Omit<Figure, 'svg'>[] = [];
   gridPoints(c).forEach((p, g) => {
     const mine = learning.rows.filter((r) => r.grid === g);
     if (mine.length === 0) return;
-    const values = mine.map((r) => ({ hours: r.time / 3600, method: r.method, series: seriesOf(r.method), loss: r.lossMean, lo: r.lossMean - r.lossCi95, hi: r.lossMean + r.lossCi95 }));
-    const x = { field: 'hours', type: 'quantitative', title: 'wall-clock fine-tuning time (h)' };
-    // `series`, not the id: see seriesOf.
-    const color = { field: 'series', type: 'nominal', title: 'method', sort: c.methods.map(seriesOf), legend: { labelExpr: 'slice(datum.label, 1)' } };
-    const key = swept.map((a) => `${a.key}-${p[a.key]}`).join('_');
-    const subtitle = [
-      ...swept.map((a) => `${a.key} = ${p[a.key]}`),
-      `${c.drops} drop${c.drops === 1 ? '' : 's'} x ${c.realizations} trials of ${c.rounds} rounds, 95% CI`,
-      ...(targetLoss !== undefined ? [`target loss ${targetLoss}`] : []),
-    ].join(', ');
+    // k: the row's place on its method's time grid (rows are in grid order per method).
+    const seen = new Map<string, number>();
+    const values = mine
+      .filter((r) => r.time !== null && r.lossMean !== null && r.lossCi95 !== null)
+      .map((r) => {
+        const k = seen.get(r.method) ?? 0;
+        seen.set(r.method, k + 1);
+        const shift = 3 * c.methods.indexOf(r.method);
+        return { hours: r.time! / 3600, method: r.method, series: seriesOf(r.method), y: r.lossMean!, lo: r.lossMean! - r.lossCi95!, hi: r.lossMean! + r.lossCi95!, marked: (k + shift) % MARKER_EVERY === 0 };
+      });
+    const x = { field: 'hours', type: 'quantitative', title: 'wall-clock fine-tuning time (h)', scale: { zero: true, nice: false } };
+    const y = { field: 'y', type: 'quantitative', title: 'mean loss', scale: { zero: false } };
+    const ch = methodChannels(c.methods);
+    const line = methodChannels(c.methods, true);
+    const key = swept.map((a) => `${a.key}-${fileSafe(p[a.key])}`).join('_');
     const layer: Record<string, unknown>[] = [
-      { mark: { type: 'area', opacity: 0.15 }, encoding: { x, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' }, color } },
-      { mark: { type: 'line' }, encoding: { x, y: { field: 'loss', type: 'quantitative', title: 'loss', scale: { zero: false } }, color } },
+      { mark: { type: 'area', opacity: 0.12 }, encoding: { x, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' }, color: ch.color } },
+      { mark: { type: 'line' }, encoding: { x, y, color: line.color, strokeDash: line.strokeDash } },
+      { transform: [{ filter: 'datum.marked' }, markerCopy], mark: { type: 'point' }, encoding: { x, y, color: ch.color, shape: ch.shape } },
     ];
     if (targetLoss !== undefined) {
-      layer.push({ data: { values: [{ target: targetLoss }] }, mark: { type: 'rule', strokeDash: [6, 4], color: '#555' }, encoding: { y: { field: 'target', type: 'quantitative' } } });
+      // A thin grey rule (no method's dash pattern), labelled above its left end: the loss
+      // falls with time, so the curves are high there and the label stays clear of them.
+      const target = { data: { values: [{ target: targetLoss, label: 'target' }] }, encoding: { y: { field: 'target', type: 'quantitative' } } };
+      layer.push({ ...target, mark: { type: 'rule', color: '#888', strokeWidth: 0.75 } });
+      layer.push({ ...target, mark: { type: 'text', color: '#666', fontSize: FONT_SIZE, align: 'left', baseline: 'bottom', dx: 3, dy: -1, x: 0 }, encoding: { ...target.encoding, text: { field: 'label' } } });
     }
     specs.push({
       name: `loss-vs-time${key ? `_${key}` : ''}`,
       spec: {
         $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-        title: { text: 'Loss against wall-clock fine-tuning time', subtitle },
-        width: 520,
-        height: 340,
+        title: { text: 'Loss against fine-tuning time', subtitle: subtitleLines(c, mine, swept, p, targetLoss) },
+        ...paperFrame(),
         data: { values },
         layer,
       },

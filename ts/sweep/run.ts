@@ -87,6 +87,13 @@ export interface RunOptions {
   shouldStop?: () => boolean;
   /** Aborting stops the sweep after the current batch, as shouldStop does: what is done is kept (resume continues) and the outcome says how far it got. */
   signal?: AbortSignal;
+  /**
+   * Called when every unit of the sweep is done (not in a shard) and its results are
+   * written, with the folder's lock still held: what it writes into `out` (the CLI's
+   * learning pass: learning.csv and its figures) is written under the lock, as the
+   * results are; `backend` is the one that ran the sweep.
+   */
+  afterResults?: (out: string, backend: BackendName) => Promise<void>;
 }
 
 /**
@@ -382,8 +389,8 @@ export async function runSweep(input: SweepInput, o: RunOptions): Promise<SweepO
     const customs = c.methods.filter((id) => custom.has(id)).map((id) => custom.get(id)!);
     // Built-in methods in worker threads (drops from a file included: the main thread
     // stays free for signals and progress), but TypeScript on one thread inline.
-    const runner: Runner | undefined =
-      builtins.length === 0 ? undefined : threads === 1 && solver.backend === 'ts' && !drops ? inlineRunner(c) : workerRunner(solver.backend, c, threads, drops);
+    const inline = threads === 1 && solver.backend === 'ts' && !drops;
+    const runner: Runner | undefined = builtins.length === 0 ? undefined : inline ? inlineRunner(c) : workerRunner(solver.backend, c, threads, drops);
     // Built-in methods on the backend (in workers, while the custom methods run here),
     // custom methods inline; their summaries joined in the order of c.methods.
     const customIds = new Set(custom.keys());
@@ -422,35 +429,53 @@ export async function runSweep(input: SweepInput, o: RunOptions): Promise<SweepO
         seconds: (performance.now() - started) / 1000,
       });
     // Batches sized to take about BATCH_SECONDS: long enough that the threads rarely idle
-    // at a batch's end or while JavaScript writes the journal, short enough that progress
-    // and an interruption wait at most about that long. Whole multiples of the thread count.
+    // at a batch's end, short enough that progress and an interruption wait at most about
+    // that long. Whole multiples of the thread count.
     let batch = threads * 2;
+    /** Starts the next batch, or returns undefined when no unit is left. */
+    const start = () => {
+      const specs: UnitSpec[] = [];
+      while (specs.length < batch) {
+        const next = todo.next();
+        if (next.done) break;
+        specs.push(next.value);
+      }
+      if (specs.length === 0) return undefined;
+      const t0 = performance.now();
+      const done = runBatch(specs).then((results) => ({ results, seconds: (performance.now() - t0) / 1000 }));
+      done.catch(() => {}); // awaited in turn (or dropped with its batch after a stop)
+      return { specs, done };
+    };
+    const stopping = () => o.shouldStop?.() || o.signal?.aborted;
+    // With worker threads the next batch starts as soon as one comes back, before the main
+    // thread writes the journal and reports progress: the solver threads no longer wait
+    // for that work (bench/sweep-throughput.mjs measures the main thread's CPU time). A
+    // stop still ends the sweep after the batch just written: the batch started ahead is
+    // dropped unwritten (a resume runs it again).
+    const ahead = runner !== undefined && !inline;
     try {
       report();
-      while (position < total && !o.shouldStop?.() && !o.signal?.aborted) {
-        const specs: UnitSpec[] = [];
-        while (specs.length < batch) {
-          const next = todo.next();
-          if (next.done) break;
-          specs.push(next.value);
-        }
-        if (specs.length === 0) break;
-        const t0 = performance.now();
-        const results = await runBatch(specs);
-        const seconds = (performance.now() - t0) / 1000;
+      let running = stopping() ? undefined : start();
+      while (running) {
+        const { specs } = running;
+        const { results, seconds } = await running.done;
+        const perUnit = seconds / specs.length;
+        const fit = perUnit > 0 ? Math.floor((BATCH_SECONDS / perUnit) / threads) * threads : batch * 2;
+        batch = Math.min(MAX_BATCH_PER_THREAD * threads, Math.max(threads * 2, fit));
+        running = ahead ? start() : undefined;
         appendLines(journal, results.map((r) => JSON.stringify(r)));
         position += specs.length;
         for (const u of specs) work += unitWork(c, clients, u, dropClients);
         report();
-        const perUnit = seconds / specs.length;
-        const fit = perUnit > 0 ? Math.floor((BATCH_SECONDS / perUnit) / threads) * threads : batch * 2;
-        batch = Math.min(MAX_BATCH_PER_THREAD * threads, Math.max(threads * 2, fit));
         await turn();
+        if (position >= total || stopping()) break;
+        if (!ahead) running = start();
       }
     } finally {
       await runner?.close();
     }
     const written = await writeResults(o.out, c, journalUnits(o.out, position), backends, threads, o.statistic);
+    if (o.afterResults && written.complete && !o.shard) await o.afterResults(o.out, solver.backend);
     return {
       backend: solver.backend,
       skipped: solver.skipped,

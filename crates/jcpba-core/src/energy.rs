@@ -137,14 +137,19 @@ pub fn upload_allowance(inst: &Instance, k: usize, rho: f64) -> f64 {
 
 /// Block B's floor (MODEL.md 11.2): r_k^-1(q_E(rho)), q_E = S (1 - phi_s rho) / A_k(rho), the
 /// least bandwidth with which client k meets its cap at pruning rho, Hz; 0 uncapped, +inf
-/// when no bandwidth suffices. Moved up by ulps until the energy as computed meets the cap
-/// (the rate inverse is a few ulps off, times its condition number 1 + 2 b / a).
+/// when no bandwidth suffices (E_k(rho, inf) >= Ebar_k, as energy_at computes it: the cap
+/// condition at rho, decided as cap_reachable decides it at rmax, so that a cap at its
+/// threshold is out of reach here too whatever the rate inverse rounds to). Moved up by
+/// ulps until the energy as computed meets the cap (the rate inverse is a few ulps off,
+/// times its condition number 1 + 2 b / a).
 pub fn cap_bandwidth(inst: &Instance, k: usize, rho: f64) -> f64 {
     let allowance = upload_allowance(inst, k, rho);
     if allowance == f64::INFINITY {
         return 0.0;
     }
-    if !(allowance > 0.0) {
+    if !(allowance > 0.0)
+        || !(energy_at(inst, k, rho, (inst.payload_bits * LN2) / inst.a[k]) < inst.cap_at(k))
+    {
         return f64::INFINITY;
     }
     let mut b = rate_inverse(inst.a[k], inst.payload(rho) / allowance);
@@ -225,11 +230,14 @@ impl<'a, 'b> Kernel for CapBandwidths<'a, 'b> {
             let compute = e * c * (one - phi_c * rho);
             let allowance = ((cap - e0) - compute) / p;
             let share = one - phi_s * rho;
-            let open = allowance.gt(zero);
+            let fixed = e0 + compute;
+            // The cap condition at rho, as cap_bandwidth decides it (energy_at with the
+            // upload of unlimited band, S ln 2 / a).
+            let least = fixed + (p * ((bits * V::splat(LN2)) / a)) * share;
+            let open = allowance.gt(zero) & least.lt(cap);
             let q = (bits * share) / V::select(open, allowance, one);
             let mut b = V::select(open, math::rate_inverse(a, q), inf);
             let finite = b.lt(inf);
-            let fixed = e0 + compute;
             let at = V::select(finite, b, one);
             let mut step = zero;
             let mut over = finite & (fixed + (p * (bits / math::rate(a, at))) * share).gt(cap);

@@ -887,3 +887,76 @@ fn scalar_and_vector_paths_agree_with_caps() {
         }
     }
 }
+
+/// Block B's floor at the cap condition's threshold (MODEL.md 11.2: a client meets its cap
+/// at pruning rho only if E(rho, unlimited band) < Ebar, strictly): with the cap exactly at
+/// the energy with unlimited band, no bandwidth meets it, so cap_bandwidth and the column
+/// kernel on every level say +inf, and bandwidth-only lists the client (as the TypeScript
+/// reference does), although the rate inverse of q_E rounds to a finite (huge) bandwidth on
+/// some of these problems (it did here before: bandwidth-only then returned `[]`). A cap
+/// 1e-9 above the threshold is met at a finite floor.
+#[test]
+fn cap_floor_is_infinite_at_the_cap_condition_threshold() {
+    use jcpba_core::energy::{cap_bandwidth, cap_bandwidths, energy_at, upload_allowance};
+    use jcpba_core::rate::rate_inverse;
+    let mut rounded_finite = 0;
+    for i in 0..60u32 {
+        let mut p = Problem {
+            bandwidth_hz: 1e6,
+            noise_psd_w_per_hz: 4e-21,
+            payload_bits: 1e6 * (1 + i % 7) as f64,
+            pruning_budget: 0.3,
+            compute_seconds: vec![1.0 + (i % 17) as f64 * 0.37],
+            tx_power_w: vec![0.2 + 0.01 * (i % 11) as f64],
+            channel_gain: vec![1e-12 * (1 + i % 13) as f64],
+            data_weight: vec![1.0],
+            max_pruning: vec![0.5],
+            compute_power_w: vec![[0.0, 3.0, 30.0][(i % 3) as usize]],
+            fixed_joules: vec![[0.0, 0.5][(i % 2) as usize]],
+            energy_cap_j: vec![1.0],
+            ..Problem::default()
+        };
+        for &rho in [0.0, 0.25].iter() {
+            let threshold = {
+                let view = p.view();
+                let inst = instance(&view);
+                energy_at(&inst, 0, rho, (p.payload_bits * LN2) / inst.a[0])
+            };
+            for &(factor, reachable) in [(1.0, false), (1.0 + 1e-9, true)].iter() {
+                p.energy_cap_j = vec![threshold * factor];
+                let view = p.view();
+                validate(&view).unwrap();
+                let mut inst = instance(&view);
+                let label = format!("#{} rho {} cap {} x threshold", i, rho, factor);
+                let allowance = upload_allowance(&inst, 0, rho);
+                let raw = rate_inverse(inst.a[0], p.payload_bits * (1.0 - rho) / allowance);
+                if !reachable && raw < f64::INFINITY {
+                    rounded_finite += 1;
+                }
+                let b = cap_bandwidth(&inst, 0, rho);
+                assert_eq!(b < f64::INFINITY, reachable, "{}: floor {}", label, b);
+                if reachable {
+                    assert!(energy(&p, 0, rho, b) <= p.energy_cap_j[0] * (1.0 + 1e-12), "{}", label);
+                }
+                for &level in Level::all_available().iter() {
+                    inst.level = level;
+                    let mut got = vec![-1.0];
+                    cap_bandwidths(&inst, &[0], &[rho], &mut got);
+                    assert_eq!(got[0] < f64::INFINITY, reachable, "{} {:?}: floor {}", label, level, got[0]);
+                }
+                if rho == 0.0 {
+                    // bandwidth-only prunes nothing: at the threshold its client cannot meet
+                    // the cap with any bandwidth and is listed.
+                    let s = run(&p, Method::BandwidthOnly);
+                    if !reachable {
+                        assert_eq!(s.status, Status::Infeasible, "{}", label);
+                        assert_eq!(s.infeasible_clients, vec![0], "{}", label);
+                    } else if s.status == Status::Infeasible {
+                        assert!(s.infeasible_clients.is_empty(), "{}", label);
+                    }
+                }
+            }
+        }
+    }
+    assert!(rounded_finite > 0, "no problem where the rate inverse rounds to a finite floor");
+}

@@ -168,12 +168,14 @@ impl Dense {
     }
 }
 
-/// Settles every client a box end decides (and the fixed ones), lists the others in
-/// ws.interior; returns how many are interior.
+/// Settles every client of from..to a box end decides (and the fixed ones), lists the
+/// others in ws.interior; returns how many are interior.
 pub(super) struct Classify<'a, 'b> {
     pub(super) inst: &'a Instance<'b>,
     pub(super) ws: &'a mut Workspace,
     pub(super) log_price: f64,
+    pub(super) from: usize,
+    pub(super) to: usize,
 }
 
 impl<'a, 'b> simd::Kernel for Classify<'a, 'b> {
@@ -182,11 +184,11 @@ impl<'a, 'b> simd::Kernel for Classify<'a, 'b> {
     #[inline(always)]
     fn run<V: Lanes>(self) -> usize {
         let (inst, ws) = (self.inst, self.ws);
-        let n = inst.clients;
+        let n = self.to;
         let (one, zero) = (V::splat(1.0), V::splat(0.0));
         let no_price = self.log_price == f64::NEG_INFINITY;
         let mut count = 0;
-        let mut start = 0;
+        let mut start = self.from;
         while start < n {
             let step = Step::<V>::at(start, n);
             let b_lo = step.load(&ws.b_lo, 1.0);

@@ -71,6 +71,9 @@ const STAGNATION: u32 = 32;
 /// the tolerance, and below a few ulps they round onto the ends of the bracket and stall
 /// it far from its rounding-limited width. A smaller tolerance still decides convergence.
 const STEER: f64 = 1e-15;
+/// Clients per block of a price's passes (price_response): the block's workspace columns
+/// and dense columns (35 of them, 70 KiB) stay within the L2 cache between the passes.
+const BLOCK: usize = 256;
 /// 2^-51: a relative step that always moves a double by at least one ulp.
 const NUDGE: f64 = 4.440892098500626e-16;
 
@@ -115,7 +118,8 @@ pub struct Workspace {
     pub ratio: Vec<f64>,
     /// ln w_k: the same value the reference recomputes at every price.
     log_w: Vec<f64>,
-    /// The clients a price leaves inside their box, and their columns gathered.
+    /// The clients of a block (price_response) a price leaves inside their box, and their
+    /// columns gathered.
     interior: Vec<usize>,
     dense: Dense,
     pub log_price: f64,
@@ -279,8 +283,8 @@ impl Workspace {
             b: column(),
             ratio: vec![1.0; k_count],
             log_w: inst.w.iter().map(|w| w.ln()).collect(),
-            interior: vec![0; k_count],
-            dense: Dense::new(k_count),
+            interior: vec![0; k_count.min(BLOCK)],
+            dense: Dense::new(k_count.min(BLOCK)),
             log_price: f64::NAN,
             last_t: f64::NAN,
             price_slope: f64::NAN,
@@ -467,22 +471,69 @@ fn place_kink(caps: &mut Caps, k: usize, b_lo: f64, b_hi: f64) {
 /// quadratically, so once a step falls below CLIENT_STOP the step is applied and the
 /// search ends: the next one would be below rounding. log_price = -inf: every client at
 /// full pruning, warm starts kept.
+///
+/// The clients go through in blocks of BLOCK (classify, gather, Newton, scatter, sum), so
+/// each block's columns stay in cache between the passes and each column of the
+/// workspace crosses the memory bus once per price; the dense columns hold one block.
+/// Each client's result does not depend on its block (a converged lane stops moving),
+/// and both sums run in client order, so the result is the same for every block size.
 pub fn price_response(inst: &Instance, ws: &mut Workspace, t: f64, log_price: f64) -> (f64, f64) {
-    let count = dispatch(
-        inst.level,
-        Classify {
-            inst,
-            ws,
-            log_price,
-        },
-    );
-    if count == 0 {
-        return (weighted(&inst.w, &ws.rho), 0.0);
+    if let Some(caps) = ws.caps.as_mut() {
+        for &k in caps.list.iter() {
+            caps.at_kink[k] = false;
+        }
     }
-    // Gather the interior clients.
-    let ws = &mut *ws;
+    let price = log_price.exp();
+    let (n, w) = (inst.clients, &inst.w);
+    let mut used = 0.0;
+    let mut slope = 0.0;
+    let mut from = 0;
+    while from < n {
+        let to = n.min(from + BLOCK);
+        let count = dispatch(
+            inst.level,
+            Classify {
+                inst,
+                ws,
+                log_price,
+                from,
+                to,
+            },
+        );
+        let count = if count == 0 {
+            0
+        } else {
+            gather_interior(inst, ws, t, log_price, count)
+        };
+        if count > 0 {
+            let d = &mut ws.dense;
+            dispatch(inst.level, Interior { inst, d, count, t });
+            // Scatter their solutions back.
+            for (j, &k) in ws.interior[..count].iter().enumerate() {
+                ws.s[k] = d.s[j];
+                ws.gs[k] = d.gs[j];
+                ws.b[k] = d.b[j];
+                ws.rho[k] = d.rho[j];
+                ws.ratio[k] = d.ratio[j];
+                // d rho / d ln lambda = b / (mu dG/ds), so w d rho = b / (lambda dG/ds).
+                slope += d.b[j] / (price * d.gs[j]);
+            }
+        }
+        // Summed in client order, as everywhere the budget is compared (pruning::weighted):
+        // a decision at the budget must not depend on the lane count.
+        for k in from..to {
+            used += w[k] * ws.rho[k];
+        }
+        from = to;
+    }
+    (used, slope)
+}
+
+/// Gathers the `count` interior clients of a block (ws.interior) into the dense columns;
+/// returns how many run Newton's method (a client at its kink does not).
+fn gather_interior(inst: &Instance, ws: &mut Workspace, t: f64, log_price: f64, count: usize) -> usize {
     let d = &mut ws.dense;
-    let count = match ws.caps.as_mut() {
+    match ws.caps.as_mut() {
         None => {
             for (j, &k) in ws.interior[..count].iter().enumerate() {
                 d.a[j] = inst.a[k];
@@ -506,9 +557,6 @@ pub fn price_response(inst: &Instance, ws: &mut Workspace, t: f64, log_price: f6
         Some(caps) => {
             // A kinked client's price puts it on one side of the kink or at it; each
             // side is a smooth problem on one branch (MODEL.md 11.2).
-            for &k in caps.list.iter() {
-                caps.at_kink[k] = false;
-            }
             let mut j = 0;
             for i in 0..count {
                 let k = ws.interior[i];
@@ -571,26 +619,7 @@ pub fn price_response(inst: &Instance, ws: &mut Workspace, t: f64, log_price: f6
             }
             j
         }
-    };
-    if count == 0 {
-        return (weighted(&inst.w, &ws.rho), 0.0);
     }
-    dispatch(inst.level, Interior { inst, d, count, t });
-    // Scatter their solutions back.
-    let price = log_price.exp();
-    let mut slope = 0.0;
-    for (j, &k) in ws.interior[..count].iter().enumerate() {
-        ws.s[k] = d.s[j];
-        ws.gs[k] = d.gs[j];
-        ws.b[k] = d.b[j];
-        ws.rho[k] = d.rho[j];
-        ws.ratio[k] = d.ratio[j];
-        // d rho / d ln lambda = b / (mu dG/ds), so w d rho = b / (lambda dG/ds).
-        slope += d.b[j] / (price * d.gs[j]);
-    }
-    // Summed in client order, as everywhere the budget is compared (weighted): a decision
-    // at the budget must not depend on the lane count.
-    (weighted(&inst.w, &ws.rho), slope)
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
