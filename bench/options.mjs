@@ -14,9 +14,10 @@ certificates, scalar and vector paths), backend and batching suites (benny),
 sweep throughput at 1 and all threads (against a baseline build when there is
 one), the fine-tuning plan (N = 64, K = 100), optimal with energy caps binding
 on about a third of the clients against the uncapped solve (K = 1,000), CPU
-time per client at K = 10,000 and 1,000,000 (native), rate evaluations per client, and the anchors (Ipopt beside optimal and bcd at K = 10
-to 10,000 when coinor-libipopt-dev is installed; bcd's gap to the optimum over
-generated problems). Prints the performance targets met or not met. Writes
+time per client at K = 10,000 and 1,000,000 (native), rate evaluations per
+client, and the anchors (Ipopt beside optimal and bcd at K = 10 to 10,000 when
+coinor-libipopt-dev is installed; bcd's gap to the optimum over generated
+problems). Prints the performance targets met or not met. Writes
 DIR/latest.json, DIR/latest.md and benny's files (default DIR: bench/results).
 Build first: npm run build; for the baseline, bash bench/baseline.sh once.
 
