@@ -323,6 +323,7 @@ class WasmBackend implements WasmModule {
       const [scalars, ...columns] = SOLVE_ARGS.slice(0, 1 + COLUMNS).map((name, i) => f64Array('solve', name, args[i]));
       const [method, tolerance, maxIterations] = this.#methodAndOptions(x, 'solve', args.slice(1 + COLUMNS));
       const k = columns[0]!.length;
+      checkRows('solve', columns as Float64Array[]);
       const inputs: Float64Array[] = [scalars!, ...columns];
       const outputs = [k, k, k, k, k, HEADER_LEN];
       const result = withBlock(x, inputs, undefined, outputs, (inPtrs, _offsetsPtr, outPtrs) => {
@@ -348,6 +349,7 @@ class WasmBackend implements WasmModule {
         return value;
       });
       const k = columns[0]!.length;
+      checkRows('minPruning', columns as Float64Array[]);
       const inputs: Float64Array[] = [scalars!, ...columns];
       const outputs = [k, k, k, k, MIN_PRUNING_HEADER_LEN];
       const result = withBlock(x, inputs, undefined, outputs, (inPtrs, _offsetsPtr, outPtrs) => {
@@ -370,6 +372,7 @@ class WasmBackend implements WasmModule {
       const columns = SOLVE_MANY_ARGS.slice(2, 2 + COLUMNS).map((name, i) => f64Array('solveMany', name, args[2 + i]));
       const [method, tolerance, maxIterations] = this.#methodAndOptions(x, 'solveMany', args.slice(2 + COLUMNS));
       const rows = columns[0]!.length;
+      checkRows('solveMany', columns);
       // On success the core has checked that offsets hold n + 1 entries.
       const problems = Math.max(offsets.length - 1, 0);
       const inputs = [scalars, ...columns];
@@ -454,6 +457,7 @@ class WasmBackend implements WasmModule {
         if (typeof value !== 'number') throw argumentError('plan', name, 'a number');
         return value;
       });
+      checkRows('plan', columns);
       const text = encoder.encode(policy);
       const inputs = [scalars, ...columns];
       // The policy bytes ride in an output slot of their own size, after every f64 array.
@@ -566,6 +570,21 @@ function f64Array(fn: string, name: string, value: unknown): Float64Array {
   if (tagOf(value) !== '[object Float64Array]') throw argumentError(fn, name, 'a Float64Array');
   if (detached(value as Float64Array)) throw argumentError(fn, name, 'a Float64Array whose buffer is not detached');
   return value as Float64Array;
+}
+
+/**
+ * The most clients (rows) one call may bring into linear memory: ts/solvers.ts
+ * CLIENT_LIMITS.wasm, which the facade checks first; checked here again before the
+ * block is allocated, for callers of the binding itself.
+ */
+export const WASM_CLIENT_LIMIT = 4_000_000;
+
+/** Every column counts: a longer one would be copied in before the core refused it. */
+function checkRows(fn: string, columns: readonly Float64Array[]): void {
+  const rows = columns.reduce((n, c) => Math.max(n, c.length), 0);
+  if (rows > WASM_CLIENT_LIMIT) {
+    throw coreError('invalid-input', 'clients', `${fn}: ${rows} clients, more than the wasm backend's limit of ${WASM_CLIENT_LIMIT} per call (its 4 GiB linear memory); use the native backend or split the problem`);
+  }
 }
 
 function u32Array(fn: string, name: string, value: unknown): Uint32Array {

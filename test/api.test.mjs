@@ -8,7 +8,7 @@ import * as node from '../dist/ts/index.js';
 import * as browser from '../dist/ts/browser.js';
 
 const SHARED_VALUES = [
-  'CLIENT_FIELDS', 'DATASET_PRESETS', 'DEFAULT_MAX_ITERATIONS', 'DEFAULT_TOLERANCE', 'JcpbaError', 'METHODS', 'calibrate',
+  'CLIENT_FIELDS', 'CLIENT_LIMITS', 'DATASET_PRESETS', 'DEFAULT_MAX_ITERATIONS', 'DEFAULT_TOLERANCE', 'JcpbaError', 'METHODS', 'calibrate',
   'MODEL_PRESETS', 'POLICIES', 'SCENARIO_DEFAULTS', 'SCENARIO_HELP', 'VERSION', 'createSolver', 'dbmToWatts', 'generate', 'hasPoint',
   'minPruning', 'plan', 'rate', 'rateInverse', 'resolveScenario', 'solve', 'toJson', 'toProblem', 'validateProblem',
   // The device catalog (MODEL.md section 12).

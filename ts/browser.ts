@@ -17,6 +17,7 @@ import type { CoreBackend } from '../bindings/types.js';
 // both lists): the same solver, problem and generator names; no sweep (it needs Node).
 
 // Solver.
+export { CLIENT_LIMITS } from './solvers.js';
 export type { BackendName, Kernels, Solver } from './solvers.js';
 export { METHODS, DEFAULT_TOLERANCE, DEFAULT_MAX_ITERATIONS, hasPoint, solve } from './core/methods.js';
 export type { FeasibleResult, InfeasibleResult, MethodId, PointStatus, SolveOptions, SolveResult, Status } from './core/methods.js';

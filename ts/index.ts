@@ -8,6 +8,7 @@
 // Solver: the facade over the native, WASM and TypeScript backends.
 export { createSolver, BACKENDS } from './facade.js';
 export type { BackendName, CreateSolverOptions, Solver } from './facade.js';
+export { CLIENT_LIMITS } from './solvers.js';
 export type { Kernels } from './solvers.js';
 export { METHODS, DEFAULT_TOLERANCE, DEFAULT_MAX_ITERATIONS, hasPoint, solve } from './core/methods.js';
 export type { FeasibleResult, InfeasibleResult, MethodId, PointStatus, SolveOptions, SolveResult, Status } from './core/methods.js';

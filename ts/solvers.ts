@@ -70,6 +70,70 @@ export interface Solver {
   readonly core?: CoreBackend;
 }
 
+/**
+ * The most clients one call may hold, per backend (README "Limits", docs/CORE_API.md
+ * "Client limits"), checked from the input's lengths alone, before anything is copied or
+ * allocated:
+ * - `wasm`: 4,000,000 in all (a batch's problems together: they sit in the module's 4 GiB
+ *   linear memory at once). Deadline mode with every optional column, the heaviest call,
+ *   needs about 820 bytes per client there: 3.1 GiB at the limit.
+ * - `ts`: 2^32 - 1 per problem, the longest JavaScript array (memory runs out first).
+ * - `native`: 2^32 - 1 in all, the width of the boundary's client offsets (memory runs out
+ *   long before: about 440 bytes per client for `optimal`).
+ */
+export const CLIENT_LIMITS: Readonly<Record<BackendName, number>> = { native: 2 ** 32 - 1, wasm: 4_000_000, ts: 2 ** 32 - 1 };
+
+/** Why each backend has its limit, for the error message. */
+const LIMIT_REASON: Readonly<Record<BackendName, string>> = {
+  native: 'the width of its client offsets',
+  wasm: 'its 4 GiB linear memory',
+  ts: 'the longest JavaScript array',
+};
+
+const lengthOf = (v: unknown): number =>
+  (Array.isArray(v) || ArrayBuffer.isView(v)) && typeof (v as { length?: unknown }).length === 'number' ? (v as { length: number }).length : 0;
+
+/**
+ * The number of clients a problem input holds, read from lengths only (row form:
+ * `clients.length`; column forms: the longest column), 0 for what is not a problem (its
+ * shape check then names the defect).
+ */
+export function clientCount(input: unknown): number {
+  if (typeof input !== 'object' || input === null) return 0;
+  const o = input as Record<string, unknown>;
+  const clients = o.clients;
+  if (Array.isArray(clients)) return clients.length;
+  const columns = typeof clients === 'object' && clients !== null ? (clients as Record<string, unknown>) : o;
+  let n = 0;
+  for (const f of [...CLIENT_FIELDS, ...OPTIONAL_FIELDS]) n = Math.max(n, lengthOf(Object.prototype.hasOwnProperty.call(columns, f) ? columns[f] : undefined));
+  return n;
+}
+
+/**
+ * Refuses a call with more clients than `backend` can hold (CLIENT_LIMITS): a problem on
+ * its own, or (`batch`) the problems of a batch together, as the compiled cores receive it.
+ */
+export function checkClientLimit(backend: BackendName, problems: readonly unknown[], batch: boolean): void {
+  const limit = CLIENT_LIMITS[backend];
+  const advice = backend === 'native' ? 'split the problem' : 'use the native backend or split the problem';
+  let total = 0;
+  problems.forEach((p, i) => {
+    const n = clientCount(p);
+    const at = batch ? `problems[${i}]: ` : '';
+    if (n > limit) {
+      throw new JcpbaError('invalid-input', `${at}clients: ${n} clients, more than the ${backend} backend's limit of ${limit} per call (${LIMIT_REASON[backend]}); ${advice}`, 'clients');
+    }
+    total += n;
+  });
+  if (batch && backend !== 'ts' && total > limit) {
+    throw new JcpbaError(
+      'invalid-input',
+      `problems: the batch holds ${total} clients in all, more than the ${backend} backend's limit of ${limit} per call (${LIMIT_REASON[backend]}); solve it in smaller batches`,
+      'clients',
+    );
+  }
+}
+
 /** Prefixes an error about one problem of a batch with `problems[i]: `. */
 export function inBatch(e: unknown, i: number): unknown {
   if (!(e instanceof JcpbaError)) return e;
@@ -96,9 +160,13 @@ export function tsSolver(skipped: Solver['skipped']): Solver {
   return {
     backend: 'ts',
     skipped,
-    solve: (problem, options) => solveTs(problem, options),
+    solve: (problem, options) => {
+      checkClientLimit('ts', [problem], false);
+      return solveTs(problem, options);
+    },
     solveMany: (problems, options) => {
       checkBatch(problems);
+      checkClientLimit('ts', problems, true);
       return problems.map((p, i) => {
         try {
           return solveTs(p, options);
@@ -107,8 +175,14 @@ export function tsSolver(skipped: Solver['skipped']): Solver {
         }
       });
     },
-    minPruning: (problem, options) => minPruningTs(problem, options),
-    plan: (problems, options) => planTs(problems, options),
+    minPruning: (problem, options) => {
+      checkClientLimit('ts', [problem], false);
+      return minPruningTs(problem, options);
+    },
+    plan: (problems, options) => {
+      if (Array.isArray(problems)) checkClientLimit('ts', problems, true);
+      return planTs(problems, options);
+    },
   };
 }
 
@@ -197,6 +271,7 @@ export function coreSolver(backend: BackendName, core: CoreBackend, skipped: Sol
   const solve = (problem: unknown, options?: SolveOptions): SolveResult => {
     try {
       const { method, tolerance, maxIterations } = checkOptions(options);
+      checkClientLimit(backend, [problem], false);
       const p = toProblemShape(problem);
       const c = columnsOf(p);
       return fromCore(core.solve(scalarsOf(p), c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9], method, tolerance, maxIterations));
@@ -208,6 +283,7 @@ export function coreSolver(backend: BackendName, core: CoreBackend, skipped: Sol
     try {
       checkBatch(problems);
       const { method, tolerance, maxIterations } = checkOptions(options);
+      checkClientLimit(backend, problems, true);
       const b = packBatch(problems);
       const c = b.columns;
       return core
@@ -220,6 +296,7 @@ export function coreSolver(backend: BackendName, core: CoreBackend, skipped: Sol
   const minPruning = (problem: unknown, options: MinPruningOptions): MinPruningResult => {
     try {
       const { deadline, tolerance, maxIterations } = checkMinPruningOptions(options);
+      checkClientLimit(backend, [problem], false);
       const p = toProblemShape(problem, { requireBudget: false });
       const c = columnsOf(p);
       return core.minPruning(scalarsOf(p), c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9], deadline, tolerance, maxIterations) as MinPruningResult;
@@ -233,6 +310,7 @@ export function coreSolver(backend: BackendName, core: CoreBackend, skipped: Sol
       if (!Array.isArray(problems)) {
         throw new JcpbaError('invalid-input', 'problems must be an array of problems (the fading realizations of one drop)', 'problems');
       }
+      checkClientLimit(backend, problems, true);
       const b = packBatch(problems);
       const c = b.columns;
       const json = core.plan(

@@ -230,14 +230,20 @@ function uniformBoxPruning(inst: Instance, pruning: Float64Array): Float64Array 
   for (let k = 0; k < K; k++) maxCap = Math.max(maxCap, rmax[k]);
   let u = maxCap;
   if (at(maxCap) > budget) {
-    const points = Array.from(new Set([0, ...rmin, ...rmax]))
-      .filter((x) => x <= maxCap)
-      .sort((x, y) => x - y);
+    // Every breakpoint, sorted, repeats included (as pruning.rs keeps them): a repeat has
+    // the repeated value's f, so the search below ends on the same two values. (A Set of
+    // the distinct ones held at most 2^24 values: K <= 8,388,607.)
+    const points = new Float64Array(2 * K + 1);
+    for (let k = 0; k < K; k++) {
+      points[2 * k + 1] = rmin[k];
+      points[2 * k + 2] = rmax[k];
+    }
+    points.sort();
     // f(points[0] = 0) <= budget < f(points[n-1] = maxCap): the last breakpoint within it.
     let i = 0;
     let j = points.length - 1;
     while (j - i > 1) {
-      const m = (i + j) >> 1;
+      const m = (i + j) >>> 1;
       if (at(points[m]) > budget) j = m;
       else i = m;
     }
