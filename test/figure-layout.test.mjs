@@ -37,6 +37,8 @@ async function sweep(input, options = {}) {
 
 const SWEEPS = {
   clients: () => sweep({ grid: [{ key: 'clients', values: [5, 10, 20] }] }),
+  // The README quick start's grid (fewer realizations).
+  quickStart: () => sweep({ grid: [{ key: 'clients', values: [10, 25, 50, 100, 150, 200] }], drops: 1, realizations: 2 }),
   median: () => sweep({ grid: [{ key: 'clients', values: [5, 10, 20] }] }, { statistic: 'median' }),
   twoAxes: () => sweep({ grid: [{ key: 'clients', values: [5, 10] }, { key: 'bandwidthHz', values: [10e6, 20e6] }] }),
   fineTuning: () => sweep({ grid: [{ key: 'budget', values: [0, 0.1, 0.2, 0.3] }], base: { clients: 8 }, rounds0: 100, pruningLimit: 0.5, convergenceExponent: 1.5 }),
@@ -59,6 +61,20 @@ if (!vega) console.log('figure-layout: vega or vega-lite is not installed: the r
   assert.is(r.status, 0, r.stderr);
   const svg = readdirSync(dir).includes('convergence.svg') ? readFileSync(join(dir, 'convergence.svg'), 'utf8') : undefined;
   runs.calibrate = { figures: { convergence: { spec: JSON.parse(readFileSync(join(dir, 'convergence.vl.json'), 'utf8')), svg } } };
+  rmSync(dir, { recursive: true, force: true });
+}
+
+// The learning curves' figure (jcpba sweep --loss-curve): its sample line at 8 drops x 64
+// trials had 39 characters and widened the figure to 259 points.
+{
+  const dir = mkdtempSync(join(tmpdir(), 'jcpba-layout-loss-'));
+  const bin = fileURLToPath(new URL('../bin/jcpba.js', import.meta.url));
+  const curve = fileURLToPath(new URL('../examples/loss-curve.csv', import.meta.url));
+  const args = ['sweep', '--clients', '5', '--drops', '8', '--realizations', '64', '--rounds', '12', '--loss-curve', curve, '--pruning-limit', '0.5', '--target-loss', '1', '--methods', 'equal,optimal', '--out', dir, '--quiet'];
+  const r = spawnSync(process.execPath, [bin, ...args, ...(backend ? ['--backend', backend] : [])], { encoding: 'utf8' });
+  assert.is(r.status, 0, r.stderr);
+  const svg = readdirSync(dir).includes('loss-vs-time.svg') ? readFileSync(join(dir, 'loss-vs-time.svg'), 'utf8') : undefined;
+  runs.learning = { figures: { 'loss-vs-time': { spec: JSON.parse(readFileSync(join(dir, 'loss-vs-time.vl.json'), 'utf8')), svg } } };
   rmSync(dir, { recursive: true, force: true });
 }
 
@@ -139,6 +155,25 @@ test('a short numeric grid axis has a labelled tick at each grid value', () => {
   assert.equal(latency.layer[0].encoding.x.axis.values, [5, 10, 20]);
   assert.equal(latency.layer[0].encoding.x.scale.domain, [5, 20]);
   if (vega) for (const v of ['5', '10', '20']) assert.match(runs.clients.figures['latency-vs-clients'].svg, new RegExp(`>${v}</text>`));
+});
+
+/** The texts of a rendered figure's x axis labels, in drawing order, with their x positions. */
+function drawn(svg) {
+  const group = (from, to) => {
+    const i = svg.indexOf(from);
+    return i < 0 ? '' : svg.slice(i, svg.indexOf(to, i));
+  };
+  const texts = (part) => [...part.matchAll(/<text[^>]*transform="translate\(([-\d.]+),[-\d.]+\)"[^>]*>([^<]*)<\/text>/g)].map((m) => ({ x: Number(m[1]), text: m[2] }));
+  return { xLabels: texts(group('aria-label="X-axis', 'role-axis-domain')) };
+}
+
+test('rendered, every grid value of a short numeric x axis keeps its label (Vega thinned 10, 25, 50, 100, 150, 200 to 10, 50, 150)', () => {
+  if (!vega) return;
+  for (const run of ['quickStart', 'clients']) {
+    const fig = runs[run].figures['latency-vs-clients'];
+    const values = fig.spec.layer[0].encoding.x.axis.values.map(String);
+    assert.equal(drawn(fig.svg).xLabels.map((l) => l.text), values, run);
+  }
 });
 
 test('energy axes in kJ from 10 kJ: the title names the unit and the labels divide by it (no 0M, 0.2M)', () => {

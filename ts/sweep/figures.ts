@@ -383,8 +383,14 @@ function axisChannel(axis: { key: keyof ScenarioOptions; values: unknown[] }, fi
     // Labels as the grid gives them (150, 0.001), and only those that would overlap left out.
     // A last label wider than the padding ends at its tick, so it does not widen the figure.
     const top = Math.max(...v);
-    const flush = textWidth(String(top)) / 2 > AXIS_PADDING ? { labelAlign: { condition: { test: `datum.value === ${top}`, value: 'right' }, value: 'center' } } : {};
-    const ticks = v.length <= GRID_TICKS ? { axis: { values: v, labelExpr: "'' + datum.value", labelOverlap: 'greedy', ...flush } } : {};
+    const flushTop = textWidth(String(top)) / 2 > AXIS_PADDING;
+    const flush = flushTop ? { labelAlign: { condition: { test: `datum.value === ${top}`, value: 'right' }, value: 'center' } } : {};
+    // Vega thins explicit tick values down to the axis's tickCount (5 in paperConfig): 10,
+    // 50 and 150 were all that was left of 10, 25, 50, 100, 150, 200. So the count is the
+    // grid's, and the labels are chosen here, not by Vega's overlap removal.
+    const shown = labelledValues(v, top, flushTop);
+    const labelExpr = shown.length === v.length ? "'' + datum.value" : `indexof([${shown.join(', ')}], datum.value) >= 0 ? '' + datum.value : ''`;
+    const ticks = v.length <= GRID_TICKS ? { axis: { values: v, tickCount: v.length, labelExpr, labelOverlap: false, ...flush } } : {};
     return { field, type: 'quantitative', title: labelOf(axis.key), scale: { zero: false, nice: false, padding: AXIS_PADDING, domain: [Math.min(...v), top] }, ...ticks };
   }
   // Every value of the axis on it, with or without data (a panel's methods may all lack a
@@ -394,6 +400,30 @@ function axisChannel(axis: { key: keyof ScenarioOptions; values: unknown[] }, fi
   const upright = labels.every((l) => l.length <= 8);
   return { field, type: 'ordinal', title: labelOf(axis.key), sort: labels, scale: { domain: labels }, axis: upright ? { labelAngle: 0 } : { labelAngle: -90, labelExpr: "split(datum.label, ',')" } };
 }
+
+/**
+ * The grid values of a numeric x axis that get a label: from the smallest up, each whose
+ * label (centred on its tick, the last one flush right when `flushTop`) keeps LABEL_GAP
+ * points from the previous label, by the text estimate Vega lays out with.
+ */
+export function labelledValues(values: readonly number[], top: number, flushTop: boolean): number[] {
+  const lo = Math.min(...values);
+  const at = (x: number) => AXIS_PADDING + (top === lo ? 0 : ((x - lo) / (top - lo)) * (PLOT_WIDTH - 2 * AXIS_PADDING));
+  const shown: number[] = [];
+  let right = -Infinity;
+  for (const x of [...values].sort((a, b) => a - b)) {
+    const w = textWidth(String(x));
+    const [from, to] = flushTop && x === top ? [at(x) - w, at(x)] : [at(x) - w / 2, at(x) + w / 2];
+    if (from >= right + LABEL_GAP) {
+      shown.push(x);
+      right = to;
+    }
+  }
+  return shown;
+}
+
+/** Least room between two x axis labels, in points. */
+const LABEL_GAP = 1;
 
 /** The x value of a row on a grid axis (numbers as they are, others as text). */
 function axisValue(axis: { key: keyof ScenarioOptions; values: unknown[] }, r: ResultRow): unknown {

@@ -23,7 +23,7 @@ import { weighted } from '../core/pruning.js';
 import type { Solver } from '../facade.js';
 import { type LossCurve, lastRound, lossAt } from '../learning/curve.js';
 import { type SweepConfig, gridPoints, scenarioOf } from './config.js';
-import { type Figure, FONT_SIZE, fileSafe, markerCopy, methodChannels, paperFrame, seriesOf } from './figures.js';
+import { type Figure, FONT_SIZE, SUBTITLE_CHARS, fileSafe, markerCopy, methodChannels, paperFrame, seriesOf, wrapSubtitle } from './figures.js';
 
 /** Points of the common time grid of one grid point (both ends included). */
 export const TIME_POINTS = 101;
@@ -272,15 +272,12 @@ function display(v: unknown): string {
 /** Markers on a loss curve: one every MARKER_EVERY points of the time grid, shifted per method so that curves close together do not stack them. */
 const MARKER_EVERY = 10;
 
-/** Characters of a subtitle line at 8 pt within the 252 pt column (Vega's estimate, 6.4 pt a character). */
-const LINE_CHARS = 37;
-
-/** Items joined by ', ' into lines of at most LINE_CHARS characters. */
+/** Items joined by ', ' into lines of at most SUBTITLE_CHARS characters. */
 function packed(items: string[]): string[] {
   const lines: string[] = [];
   for (const item of items) {
     const last = lines.length - 1;
-    if (last >= 0 && lines[last].length + 2 + item.length <= LINE_CHARS) lines[last] += `, ${item}`;
+    if (last >= 0 && lines[last].length + 2 + item.length <= SUBTITLE_CHARS) lines[last] += `, ${item}`;
     else lines.push(item);
   }
   return lines.map((l, i) => (i < lines.length - 1 ? `${l},` : l));
@@ -291,13 +288,15 @@ function subtitleLines(c: SweepConfig, rows: LearningRow[], swept: { key: keyof 
   const share = new Map(rows.map((r) => [r.method, r.outageShare]));
   const pct = (x: number) => `${Number((100 * x).toPrecision(3))}%`;
   const outage = c.methods.filter((m) => share.get(m)! > 0).map((m) => `${m} ${pct(share.get(m)!)}${share.get(m) === 1 ? ' (no curve)' : ''}`);
-  return [
+  // Every line within the column (the sample's line, 39 characters with 8 drops x 64 trials, widened the figure to 259 points).
+  return wrapSubtitle([
     ...(swept.length > 0 ? packed(swept.map((a) => `${a.key} = ${display(p[a.key])}`)) : []),
-    `mean of ${c.drops} drop${c.drops === 1 ? '' : 's'} x ${c.realizations} trials, ${c.rounds} rounds;`,
+    `mean of ${c.drops} drop${c.drops === 1 ? '' : 's'} x ${c.realizations} trials`,
+    `of ${c.rounds} round${c.rounds === 1 ? '' : 's'} each;`,
     'band: 95% CI of the mean (Student t)',
     ...(outage.length > 0 ? ['trials with an outage left out:', ...packed(outage)] : []),
     ...(targetLoss !== undefined ? [`grey line: target loss ${targetLoss}`] : []),
-  ];
+  ]);
 }
 
 /**
