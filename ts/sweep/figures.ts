@@ -264,7 +264,7 @@ function linesWithIntervals(methods: string[], x: object, yTitle: string, extra:
   return layers;
 }
 
-/** The statistic of a row and its 95% interval: the mean with its Student t interval, or the median with its distribution-free order-statistic interval. */
+/** The statistic of a row and its 95% interval: the mean with its Student t interval, or the median with its exact percentile-bootstrap interval (montecarlo.ts medianInterval). */
 function statisticOf(r: ResultRow, statistic: Statistic): { y: number; lo: number; hi: number } {
   const s = r.stats;
   if (s.mean === null || s.median === null || s.ci95Low === null || s.ci95High === null) throw new Error('statisticOf: a row without a point has no statistic (filter with hasLatency)');
@@ -286,7 +286,7 @@ function sampleOf(c: SweepConfig): string {
 /** The subtitle's sentences that say what the line and the bars are (wrapSubtitle makes the lines). */
 function barsLine(c: SweepConfig, statistic: Statistic): string[] {
   return statistic === 'median'
-    ? [`median of ${sampleOf(c)};`, 'bars: 95% CI of the median (order statistics)']
+    ? [`median of ${sampleOf(c)};`, 'bars: 95% bootstrap CI of the median']
     : [`mean of ${sampleOf(c)};`, 'bars: 95% CI of the mean (Student t)'];
 }
 
