@@ -197,6 +197,8 @@ export interface SweepOutcome {
 /** Target duration of one batch of units, s. */
 const BATCH_SECONDS = 1;
 const MAX_BATCH_PER_THREAD = 256;
+/** Jobs posted ahead to each worker (the one it runs and the next). */
+const DEPTH = 2;
 
 interface Runner {
   run(specs: UnitSpec[]): Promise<UnitSummary[]>;
@@ -218,37 +220,59 @@ function workerRunner(backend: BackendName, c: SweepConfig, threads: number, dro
   // The drops are on shared memory (drops.ts): every worker reads them without a copy.
   const workerData = { backend, params, options, ...(drops ? { drops: { draws: drops.drops, points: gridPoints(c) } } : {}) };
   const workers = Array.from({ length: native ? 1 : threads }, () => new Worker(url, { workerData }));
+  // A queue of jobs (a unit, or a whole batch for the native worker) that every worker
+  // pulls from, across batches, with up to DEPTH jobs posted to each worker: the next one
+  // waits in the worker's own message queue, so a worker never idles while the main
+  // thread parses a result, writes the journal or reports progress, nor at a batch's end
+  // while another worker finishes the batch's last unit (the next batch is queued ahead).
+  interface Job {
+    specs: UnitSpec[];
+    resolve: (r: UnitSummary[]) => void;
+    reject: (e: unknown) => void;
+  }
+  const queue: Job[] = [];
+  const posted = workers.map(() => new Map<number, Job>());
   let nextId = 0;
-  const call = (w: Worker, specs: UnitSpec[]) =>
+  let failed: unknown;
+  const fail = (e: unknown) => {
+    failed ??= e;
+    for (const jobs of posted) for (const j of jobs.values()) j.reject(failed);
+    for (const j of queue.splice(0)) j.reject(failed);
+  };
+  const pump = () => {
+    workers.forEach((w, k) => {
+      while (failed === undefined && posted[k].size < DEPTH && queue.length > 0) {
+        const job = queue.shift()!;
+        const id = nextId++;
+        posted[k].set(id, job);
+        w.postMessage({ id, units: job.specs, threads: native ? threads : 1 });
+      }
+    });
+  };
+  workers.forEach((w, k) => {
+    w.on('message', (msg: { id?: number; json?: string; error?: { message: string; code?: string; field?: string; client?: number } }) => {
+      const job = msg.id === undefined ? undefined : posted[k].get(msg.id);
+      if (!job) return;
+      posted[k].delete(msg.id!);
+      if (msg.error) job.reject(new JcpbaError((msg.error.code as never) ?? 'internal', msg.error.message, msg.error.field, msg.error.client));
+      else job.resolve(JSON.parse(msg.json!) as UnitSummary[]);
+      pump();
+    });
+    w.on('error', fail);
+  });
+  const submit = (specs: UnitSpec[]) =>
     new Promise<UnitSummary[]>((resolve, reject) => {
-      const id = nextId++;
-      const onMessage = (msg: { id?: number; json?: string; error?: { message: string; code?: string; field?: string; client?: number } }) => {
-        if (msg.id !== id) return;
-        w.off('message', onMessage);
-        w.off('error', reject);
-        if (msg.error) reject(new JcpbaError((msg.error.code as never) ?? 'internal', msg.error.message, msg.error.field, msg.error.client));
-        else resolve(JSON.parse(msg.json!) as UnitSummary[]);
-      };
-      w.on('message', onMessage);
-      w.once('error', reject);
-      w.postMessage({ id, units: specs, threads: native ? threads : 1 });
+      if (failed !== undefined) return reject(failed);
+      queue.push({ specs, resolve, reject });
+      pump();
     });
   return {
     run: async (specs) => {
-      if (native) return call(workers[0], specs);
-      const out: UnitSummary[] = new Array(specs.length);
-      let next = 0;
-      await Promise.all(
-        workers.map(async (w) => {
-          while (next < specs.length) {
-            const i = next++;
-            [out[i]] = await call(w, [specs[i]]);
-          }
-        }),
-      );
-      return out;
+      if (native) return submit(specs);
+      return (await Promise.all(specs.map((s) => submit([s])))).map(([u]) => u);
     },
     close: async () => {
+      queue.length = 0;
       await Promise.all(workers.map((w) => w.terminate()));
     },
   };
@@ -441,35 +465,47 @@ export async function runSweep(input: SweepInput, o: RunOptions): Promise<SweepO
         specs.push(next.value);
       }
       if (specs.length === 0) return undefined;
-      const t0 = performance.now();
-      const done = runBatch(specs).then((results) => ({ results, seconds: (performance.now() - t0) / 1000 }));
+      const done = runBatch(specs).then((results) => ({ results, at: performance.now() }));
       done.catch(() => {}); // awaited in turn (or dropped with its batch after a stop)
       return { specs, done };
     };
     const stopping = () => o.shouldStop?.() || o.signal?.aborted;
-    // With worker threads the next batch starts as soon as one comes back, before the main
-    // thread writes the journal and reports progress: the solver threads no longer wait
-    // for that work (bench/sweep-throughput.mjs measures the main thread's CPU time). A
-    // stop still ends the sweep after the batch just written: the batch started ahead is
+    // With worker threads two batches are in flight: the runner queues the second's units
+    // behind the first's, so the workers go on from one batch to the next without waiting
+    // for the main thread, which writes a batch to the journal and reports progress while
+    // the next runs (bench/sweep-throughput.mjs measures the main thread's CPU time). A
+    // stop still ends the sweep after the batch just written: the batch in flight is
     // dropped unwritten (a resume runs it again).
     const ahead = runner !== undefined && !inline;
     try {
       report();
-      let running = stopping() ? undefined : start();
-      while (running) {
-        const { specs } = running;
-        const { results, seconds } = await running.done;
-        const perUnit = seconds / specs.length;
+      const running: NonNullable<ReturnType<typeof start>>[] = [];
+      const refill = () => {
+        while (running.length < (ahead ? 2 : 1)) {
+          const next = start();
+          if (!next) break;
+          running.push(next);
+        }
+      };
+      if (!stopping()) refill();
+      // The batch size follows the time between two batches' ends: the rate the units run
+      // at, however long a batch waited in the queue behind the one before.
+      let last = performance.now();
+      while (running.length > 0) {
+        const { specs, done } = running.shift()!;
+        const { results, at } = await done;
+        const perUnit = (at - last) / 1000 / specs.length;
+        last = at;
         const fit = perUnit > 0 ? Math.floor((BATCH_SECONDS / perUnit) / threads) * threads : batch * 2;
         batch = Math.min(MAX_BATCH_PER_THREAD * threads, Math.max(threads * 2, fit));
-        running = ahead ? start() : undefined;
+        if (ahead) refill();
         appendLines(journal, results.map((r) => JSON.stringify(r)));
         position += specs.length;
         for (const u of specs) work += unitWork(c, clients, u, dropClients);
         report();
         await turn();
         if (position >= total || stopping()) break;
-        if (!ahead) running = start();
+        if (!ahead) refill();
       }
     } finally {
       await runner?.close();
