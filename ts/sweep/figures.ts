@@ -189,8 +189,10 @@ export function methodChannels(methods: string[], legend = false): { color: obje
   const domain = methods.map(seriesOf);
   const common = { field: 'series', type: 'nominal', title: null, sort: domain };
   const symbols = Object.fromEntries(methods.map((m, i) => [seriesOf(m), legendSymbol(SHAPES[i % SHAPES.length])]));
+  const layout = legendLayout(methods);
   const withLegend = {
-    values: legendOrder(methods).map(seriesOf),
+    values: layout.values.map(seriesOf),
+    columns: layout.columns,
     labelExpr: LABEL_EXPR,
     symbolSize: LEGEND_SYMBOL_SIZE,
     encoding: { symbols: { shape: { value: { expr: `${JSON.stringify(symbols)}[datum.value]` } }, fill: { value: { expr: "scale('color', datum.value)" } } } },
@@ -205,18 +207,28 @@ export function methodChannels(methods: string[], legend = false): { color: obje
 }
 
 /**
- * The legend's entries in its reading order (two columns, filled row by row): the longer
- * half of the names in the first column and the rest in the second, each column in the
- * methods' order. The columns are as wide as their longest name, so this keeps the legend,
- * and the figure, within the column width (Vega sizes text by an estimate, longer than drawn).
+ * A legend entry's width besides its label's text, in points: the symbol (20), the
+ * label's offset and Vega's rounding, as measured on the rendered legend.
  */
-export function legendOrder(methods: string[]): string[] {
+const LEGEND_ENTRY = 26;
+/** The widest legend that keeps the figure FIGURE_WIDTH wide (the legend starts 8 points right of the figure's left padding). */
+const LEGEND_ROOM = FIGURE_WIDTH - 2 * PADDING - 8;
+
+/**
+ * The legend's columns and its entries in the order Vega draws them (filled row by row),
+ * so that it reads in the methods' order, the order of the result table: down the first
+ * column (the first ceil(n/2) methods), then down the second; one column when two would
+ * widen the figure past FIGURE_WIDTH by Vega's text estimate (the seven built-in methods:
+ * "uniform-prune-bandwidth" and "prune-only" side by side need 261 points). Before, the
+ * longer names went first, so the legend read out of the table's order.
+ */
+export function legendLayout(methods: string[]): { columns: number; values: string[] } {
   const first = Math.ceil(methods.length / 2);
-  const byLength = methods.map((m, i) => ({ m, i })).sort((a, b) => b.m.length - a.m.length || a.i - b.i);
-  const left = new Set(byLength.slice(0, first).map((x) => x.m));
-  const col1 = methods.filter((m) => left.has(m));
-  const col2 = methods.filter((m) => !left.has(m));
-  return col1.flatMap((m, r) => (r < col2.length ? [m, col2[r]] : [m]));
+  const col1 = methods.slice(0, first);
+  const col2 = methods.slice(first);
+  const width = (col: string[]) => (col.length > 0 ? LEGEND_ENTRY + Math.max(...col.map((m) => textWidth(m))) : 0);
+  if (width(col1) + width(col2) > LEGEND_ROOM) return { columns: 1, values: [...methods] };
+  return { columns: 2, values: col1.flatMap((m, r) => (r < col2.length ? [m, col2[r]] : [m])) };
 }
 
 /** The field the marker shape encodes: a copy of `series` (see methodChannels). */
