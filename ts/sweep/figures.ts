@@ -311,6 +311,16 @@ function barsLine(c: SweepConfig, statistic: Statistic): string[] {
     : [`mean of ${sampleOf(c)};`, 'bars: 95% CI of the mean (Student t)'];
 }
 
+/**
+ * The subtitle's sentence when some bar reaches below 0 (a Student t interval of a few
+ * rounds is symmetric about the mean, so it may, though latency and energy are positive):
+ * the bar is drawn as computed, on an axis that extends below 0, never clamped, and the
+ * subtitle says why (issue 21).
+ */
+function belowZeroLine(values: { lo: number | null }[]): string[] {
+  return values.some((v) => v.lo !== null && v.lo < 0) ? ['bars below 0: the t interval of few rounds, as computed'] : [];
+}
+
 /** The y axis title of a latency figure (at most 25 characters: it fits along PLOT_HEIGHT). */
 function latencyTitle(statistic: Statistic): string {
   return `${statistic} round latency (s)`;
@@ -359,7 +369,7 @@ export function figureSpecs(c: SweepConfig, rows: ResultRow[], statistic: Statis
       ...statisticOf(r, statistic),
     }));
     const x = axisChannel(xAxis);
-    const subtitle = wrapSubtitle([...barsLine(c, statistic), ...othersLine(others, mine[0])]);
+    const subtitle = wrapSubtitle([...barsLine(c, statistic), ...belowZeroLine(values), ...othersLine(others, mine[0])]);
     // Vega sizes a figure by its text estimate: a long axis label stays on the axis only, so the figure keeps one column.
     const text = `Round latency against ${labelOf(xAxis.key)}`;
     const title = { text: textWidth(text, TITLE_SIZE) <= FIGURE_WIDTH - 2 * PADDING ? text : 'Round latency', subtitle };
@@ -502,6 +512,7 @@ export function energySpecs(c: SweepConfig, rows: ResultRow[]): Omit<Figure, 'sv
     const subtitle = wrapSubtitle([
       `total over the clients, ${barsLine(c, 'mean')[0]}`,
       barsLine(c, 'mean')[1],
+      ...belowZeroLine(values),
       ...(outage ? ['over the rounds with a point only'] : []),
       ...othersLine(others, mine[0]),
     ]);
@@ -539,7 +550,7 @@ export function outageSpecs(c: SweepConfig, rows: ResultRow[], statistic: Statis
     // "outage" only: the panel is OUTAGE_HEIGHT tall, and the subtitle says what it is.
     const share = { field: 'share', type: 'quantitative', title: 'outage', scale: { domain: [0, 1] }, axis: { format: '.0%', tickCount: 3 } };
     const subtitle = wrapSubtitle([
-      ...(latency.length > 0 ? [...barsLine(c, statistic), 'top: rounds with a point only;'] : [`${sampleOf(c)};`, 'top: no method returned a point at any cap;']),
+      ...(latency.length > 0 ? [...barsLine(c, statistic), ...belowZeroLine(latency), 'top: rounds with a point only;'] : [`${sampleOf(c)};`, 'top: no method returned a point at any cap;']),
       'bottom: outage, the share of rounds without a point',
       ...othersLine(others, mine[0]),
     ]);
@@ -608,6 +619,7 @@ export function scatterSpecs(c: SweepConfig, rows: ResultRow[], statistic: Stati
   const subtitle = wrapSubtitle([
     `${statistic} latency and mean total energy of ${sampleOf(c)};`,
     `bars: 95% CI of the ${statistic === 'median' ? 'median latency (bootstrap)' : 'mean latency (Student t)'}, up and down, and of the mean energy, across;`,
+    ...belowZeroLine(values.map((v) => ({ lo: Math.min(v.lo as number, v.energyLo as number) }))),
     points > 1 ? `a point per method and grid point, joined in the order of ${swept.map((a) => labelOf(a.key)).join(', ')}` : 'a point per method',
     ...(rows.some((r) => r.stats.infeasibleShare > 0) ? ['over the rounds with a point only'] : []),
   ]);
@@ -667,7 +679,7 @@ export function fleetSpecs(c: SweepConfig, rows: ResultRow[], statistic: Statist
     }));
     const x = { field: 'share', type: 'quantitative', title: 'share of small devices', scale: { zero: false, nice: false, padding: 8 } };
     const tooltip = ['fleet', 'method', 'y', 'excluded', 'forced'].map((field) => ({ field }));
-    const subtitle = wrapSubtitle([...barsLine(c, statistic), 'small: memory below the fine-tuning need', ...othersLine(others, mine[0])]);
+    const subtitle = wrapSubtitle([...barsLine(c, statistic), ...belowZeroLine(values), 'small: memory below the fine-tuning need', ...othersLine(others, mine[0])]);
     const title = { text: 'Latency against small devices', subtitle };
     const spec =
       values.length === 0
@@ -723,6 +735,7 @@ export function targetSpecs(c: SweepConfig, rows: ResultRow[]): Omit<Figure, 'sv
     const subtitle = wrapSubtitle([
       `time = rounds x mean round latency of ${sampleOf(c)};`,
       'bars: rounds x the 95% CI of the mean latency (Student t);',
+      ...belowZeroLine(values),
       m === 1
         ? `rounds = ceil(R0/(1-P/Pmax)), P the mean pruning, R0 = ${Number(c.rounds0.toPrecision(6))}, Pmax = ${limit};`
         : `rounds = ceil(R0/(1-P/Pmax)^m), P the mean pruning, R0 = ${Number(c.rounds0.toPrecision(6))}, Pmax = ${limit}, m = ${Number(m.toPrecision(6))};`,
