@@ -608,7 +608,10 @@ export function scatterSpecs(c: SweepConfig, rows: ResultRow[], statistic: Stati
   const line = methodChannels(c.methods, true);
   const energies = values.map((v) => v.energy as number);
   // Methods' energies may span decades (a cap binding or not): a log axis then.
-  const wide = Math.min(...energies) > 0 && Math.max(...energies) / Math.min(...energies) > 20;
+  // Not when an energy bar reaches 0 or below (few rounds): on a log axis it would become a
+  // stroke across the whole plot.
+  const barsPositive = values.every((v) => v.energyLo === null || v.energyLo > 0);
+  const wide = barsPositive && Math.min(...energies) > 0 && Math.max(...energies) / Math.min(...energies) > 20;
   const energy = energyAxis('mean energy per round', energies);
   // A log axis spans the data, not the decades around them (nice would pad 35 kJ to 1.1 MJ out to 10 kJ and 10 MJ).
   const axis = { ...(energy.axis ?? {}), ...(wide ? { values: logTicks(Math.min(...energies), Math.max(...energies)) } : {}) };
