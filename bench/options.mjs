@@ -1,7 +1,7 @@
 // The command line of `npm run bench`: which parts, sizes, methods and backends run.
 import { BACKENDS, METHODS } from '../dist/ts/index.js';
 
-export const PARTS = ['solve', 'accuracy', 'suites', 'sweep', 'plan', 'caps', 'scale', 'counts', 'anchors'];
+export const PARTS = ['solve', 'accuracy', 'suites', 'sweep', 'plan', 'caps', 'scale', 'memory', 'counts', 'anchors'];
 export const FULL_SIZES = [10, 100, 1000, 10000];
 export const QUICK_SIZES = [10, 100];
 
@@ -13,12 +13,14 @@ Per-solve timings (tinybench, and CPU time at K = 1,000), accuracy (parity,
 certificates, scalar and vector paths), backend and batching suites (benny),
 sweep throughput at 1 and all threads (against a baseline build when there is
 one), the fine-tuning plan (N = 64, K = 100), optimal with energy caps binding
-on about a third of the clients against the uncapped solve (K = 1,000), CPU
-time per client at K = 10,000 and 1,000,000 (native), rate evaluations per
-client, and the anchors (Ipopt beside optimal and bcd at K = 10 to 10,000 when
-coinor-libipopt-dev is installed; bcd's gap to the optimum over generated
-problems). Prints the performance targets met or not met. Writes
-DIR/latest.json, DIR/latest.md and benny's files (default DIR: bench/results).
+on about a third of the clients against the uncapped solve (K = 1,000), CPU time
+per client at K = 10,000 and 1,000,000 (native), peak memory per client of a
+solve at K = 1,000,000 (native RSS, WASM linear memory; K = 100,000 with
+--quick), rate evaluations per client, and the anchors (Ipopt beside optimal and
+bcd at K = 10 to 10,000 when coinor-libipopt-dev is installed; bcd's gap to the
+optimum over generated problems). Prints the performance targets met or not met.
+Writes DIR/latest.json, DIR/latest.md and benny's files (default DIR:
+bench/results).
 Build first: npm run build; for the baseline, bash bench/baseline.sh once.
 
   --quick      sizes ${QUICK_SIZES.join(', ')}, few iterations, small suites and sweep

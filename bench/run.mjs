@@ -16,6 +16,7 @@ import { runSweepThroughput } from './sweep-throughput.mjs';
 import { runPlanBench } from './plan.mjs';
 import { runCapsBench } from './caps.mjs';
 import { runScaleBench } from './scale.mjs';
+import { MEMORY, runMemoryBench } from './memory.mjs';
 import { runAccuracy } from './accuracy.mjs';
 import { findBaseline } from './baseline.mjs';
 import { judge } from './targets.mjs';
@@ -62,6 +63,7 @@ if (o.parts.includes('sweep')) {
 if (o.parts.includes('plan') && o.methods.includes('optimal')) result.plan = runPlanBench({ solvers, quick: o.quick, log });
 if (o.parts.includes('caps') && o.methods.includes('optimal')) result.caps = runCapsBench({ solvers, quick: o.quick, log });
 if (o.parts.includes('scale')) result.scale = runScaleBench({ solvers, quick: o.quick, log });
+if (o.parts.includes('memory')) result.memory = runMemoryBench({ backends: o.backends, clients: o.quick ? MEMORY.clients / 10 : MEMORY.clients, log });
 const countMethods = COUNT_METHODS.filter((x) => o.methods.includes(x));
 if (o.parts.includes('counts') && countMethods.length) {
   // A process of its own: V8's call counting slows the code it counts.

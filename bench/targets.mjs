@@ -288,6 +288,20 @@ export function capsTable(caps) {
   ].join('\n');
 }
 
+/** Memory per client of one solve at K = 1,000,000 (bench/memory.mjs), per backend and method. */
+export function memoryTable(memory) {
+  const bytes = (x) => (x == null ? 'n/a' : `${Math.round(x).toLocaleString('en-US')} B`);
+  return [
+    `Memory of one solve at K = ${memory.config.clients.toLocaleString('en-US')} (default scenario, seed 1; each in a fresh process), per client: native, the growth of the peak resident set across the call (the problem generated before it); WASM, the linear memory after it (input columns, solver and result together) and its growth across the solve. Deadline mode's call includes the optimal solve that sets its deadline (1.05 T*). Linear memory never shrinks: a long-lived page keeps the largest solve's.`,
+    '',
+    table(
+      ['backend', 'method', 'peak RSS growth', 'linear memory', 'linear growth'],
+      memory.rows.map((x) => [x.backend, x.method, bytes(x.peakRssGrowthPerClient), bytes(x.linearMemoryPerClient), bytes(x.linearGrowthPerClient)]),
+      ['l', 'l', 'r', 'r', 'r'],
+    ),
+  ].join('\n');
+}
+
 /** The Markdown section for the README: machine, command, targets, headline figures. */
 export function performanceSection(result, { heading = '## Performance', intro = true } = {}) {
   const m = result.machine;
@@ -341,6 +355,7 @@ export function performanceSection(result, { heading = '## Performance', intro =
     ));
   }
   if (result.caps) lines.push('', capsTable(result.caps));
+  if (result.memory) lines.push('', memoryTable(result.memory));
   if (result.anchors) lines.push('', ipoptTable(result.anchors), '', gapTable(result.anchors));
   if (intro) lines.push('', 'Full figures (every method, K = 10 to 10,000, p99, batching, evaluations per client): `bench/results/latest.md`; after `npm run bench`, `npm run bench:readme` regenerates this part of the section; the notes below it are written by hand.');
   return lines.join('\n');

@@ -12,7 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { runSweep } from '../dist/ts/index.js';
 import { PNG_DPI, NO_COPIES_NOTE, loadConverters, solidDashes, svgSize } from '../dist/ts/sweep/render.js';
-import { legendOrder } from '../dist/ts/sweep/figures.js';
+import { legendLayout } from '../dist/ts/sweep/figures.js';
 
 const backend = process.env.JCPBA_BACKEND || undefined;
 const METHODS = ['equal', 'bandwidth-only', 'uniform-prune', 'uniform-prune-bandwidth', 'prune-only', 'bcd', 'optimal'];
@@ -65,11 +65,17 @@ test('each legend entry draws its method\'s dash pattern on a line segment, with
   assert.is(new Set(markers).size, METHODS.length);
 });
 
-test('the legend\'s two columns: the longer half of the names first, each column in the methods\' order', () => {
-  // Row by row: [c1, c2, c1, c2, ...].
-  assert.equal(legendOrder(METHODS), ['bandwidth-only', 'equal', 'uniform-prune', 'bcd', 'uniform-prune-bandwidth', 'optimal', 'prune-only']);
-  assert.equal(legendOrder(['a', 'bb']), ['bb', 'a']);
-  assert.equal(legendOrder(['optimal']), ['optimal']);
+test('the legend reads in the methods\' (the table\'s) order: down the first column, then the second; one column when two would widen the figure', () => {
+  // Vega fills the grid row by row: [c1, c2, c1, c2, ...].
+  assert.equal(legendLayout(['a', 'b', 'c', 'd', 'e']), { columns: 2, values: ['a', 'd', 'b', 'e', 'c'] });
+  assert.equal(legendLayout(['equal', 'bcd', 'optimal']), { columns: 2, values: ['equal', 'optimal', 'bcd'] });
+  assert.equal(legendLayout(['optimal']), { columns: 2, values: ['optimal'] });
+  // The built-in methods: "uniform-prune-bandwidth" beside "prune-only" is 261 points by Vega's estimate.
+  assert.equal(legendLayout(METHODS), { columns: 1, values: METHODS });
+  if (!vega) return;
+  // Rendered: the labels in drawing order.
+  const labels = [...run.svg.matchAll(/role-legend-label[^>]*><text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
+  assert.equal(labels, METHODS, 'one column, in the methods\' order');
 });
 
 test('a PNG at 300 dpi of the figure\'s size in points, beside the SVG', () => {

@@ -237,4 +237,18 @@ test('wrapSubtitle: lines of at most SUBTITLE_CHARS, words kept whole and in ord
   assert.equal(wrapSubtitle(['a b c'], 3), ['a b', 'c']);
 });
 
+test('a bar below 0 (a t interval of few rounds) is drawn as computed, not clamped, and the subtitle says so', () => {
+  let below = 0;
+  for (const [run, { figures }] of Object.entries(runs)) {
+    for (const [name, { spec }] of Object.entries(figures)) {
+      const values = spec.data?.values ?? spec.vconcat?.[0].data?.values ?? spec.layer?.[0].data?.values ?? [];
+      const negative = values.some((v) => [v.lo, v.energyLo].some((lo) => typeof lo === 'number' && lo < 0));
+      const says = (spec.title?.subtitle ?? []).join(' ').includes('bars below 0: the t interval of few rounds, as computed');
+      assert.is(says, negative, `${run}/${name}`);
+      if (negative) below++;
+    }
+  }
+  assert.ok(below > 0, 'some figure has a bar below 0 (so the test can fail)');
+});
+
 test.run();

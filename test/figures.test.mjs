@@ -173,4 +173,15 @@ test('energy figures: energy per round with its bars, latency and outage against
   }
 });
 
+
+test('the latency-energy scatter takes a log energy axis only when every energy bar stays above 0 (a bar to 0 or below would cross the whole plot)', async () => {
+  const { scatterSpecs } = await import('../dist/ts/sweep/figures.js');
+  const c = { grid: [{ key: 'clients', values: [5, 50] }], methods: ['equal', 'optimal'], drops: 1, realizations: 2, rounds: 1 };
+  const row = (grid, method, e, lo) => ({ grid, point: { clients: c.grid[0].values[grid] }, method, stats: { mean: 10, median: 10, ci95Low: 5, ci95High: 15, energyMean: e, energyCi95Low: lo, energyCi95High: 2 * e - lo, infeasibleShare: 0 } });
+  const scale = (lo) => scatterSpecs(c, [row(0, 'equal', 100, lo), row(0, 'optimal', 100, lo), row(1, 'equal', 1e5, 9e4), row(1, 'optimal', 1e5, 9e4)])[0].spec.layer[0].encoding.x.scale;
+  assert.is(scale(1).type, 'log', 'energies three decades apart, bars above 0');
+  assert.is(scale(-5).type, undefined, 'a bar below 0: linear');
+  assert.is(scale(0).type, undefined, 'a bar to 0: linear');
+});
+
 test.run();

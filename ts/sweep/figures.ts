@@ -189,8 +189,10 @@ export function methodChannels(methods: string[], legend = false): { color: obje
   const domain = methods.map(seriesOf);
   const common = { field: 'series', type: 'nominal', title: null, sort: domain };
   const symbols = Object.fromEntries(methods.map((m, i) => [seriesOf(m), legendSymbol(SHAPES[i % SHAPES.length])]));
+  const layout = legendLayout(methods);
   const withLegend = {
-    values: legendOrder(methods).map(seriesOf),
+    values: layout.values.map(seriesOf),
+    columns: layout.columns,
     labelExpr: LABEL_EXPR,
     symbolSize: LEGEND_SYMBOL_SIZE,
     encoding: { symbols: { shape: { value: { expr: `${JSON.stringify(symbols)}[datum.value]` } }, fill: { value: { expr: "scale('color', datum.value)" } } } },
@@ -205,18 +207,28 @@ export function methodChannels(methods: string[], legend = false): { color: obje
 }
 
 /**
- * The legend's entries in its reading order (two columns, filled row by row): the longer
- * half of the names in the first column and the rest in the second, each column in the
- * methods' order. The columns are as wide as their longest name, so this keeps the legend,
- * and the figure, within the column width (Vega sizes text by an estimate, longer than drawn).
+ * A legend entry's width besides its label's text, in points: the symbol (20), the
+ * label's offset and Vega's rounding, as measured on the rendered legend.
  */
-export function legendOrder(methods: string[]): string[] {
+const LEGEND_ENTRY = 26;
+/** The widest legend that keeps the figure FIGURE_WIDTH wide (the legend starts 8 points right of the figure's left padding). */
+const LEGEND_ROOM = FIGURE_WIDTH - 2 * PADDING - 8;
+
+/**
+ * The legend's columns and its entries in the order Vega draws them (filled row by row),
+ * so that it reads in the methods' order, the order of the result table: down the first
+ * column (the first ceil(n/2) methods), then down the second; one column when two would
+ * widen the figure past FIGURE_WIDTH by Vega's text estimate (the seven built-in methods:
+ * "uniform-prune-bandwidth" and "prune-only" side by side need 261 points). Before, the
+ * longer names went first, so the legend read out of the table's order.
+ */
+export function legendLayout(methods: string[]): { columns: number; values: string[] } {
   const first = Math.ceil(methods.length / 2);
-  const byLength = methods.map((m, i) => ({ m, i })).sort((a, b) => b.m.length - a.m.length || a.i - b.i);
-  const left = new Set(byLength.slice(0, first).map((x) => x.m));
-  const col1 = methods.filter((m) => left.has(m));
-  const col2 = methods.filter((m) => !left.has(m));
-  return col1.flatMap((m, r) => (r < col2.length ? [m, col2[r]] : [m]));
+  const col1 = methods.slice(0, first);
+  const col2 = methods.slice(first);
+  const width = (col: string[]) => (col.length > 0 ? LEGEND_ENTRY + Math.max(...col.map((m) => textWidth(m))) : 0);
+  if (width(col1) + width(col2) > LEGEND_ROOM) return { columns: 1, values: [...methods] };
+  return { columns: 2, values: col1.flatMap((m, r) => (r < col2.length ? [m, col2[r]] : [m])) };
 }
 
 /** The field the marker shape encodes: a copy of `series` (see methodChannels). */
@@ -299,6 +311,16 @@ function barsLine(c: SweepConfig, statistic: Statistic): string[] {
     : [`mean of ${sampleOf(c)};`, 'bars: 95% CI of the mean (Student t)'];
 }
 
+/**
+ * The subtitle's sentence when some bar reaches below 0 (a Student t interval of a few
+ * rounds is symmetric about the mean, so it may, though latency and energy are positive):
+ * the bar is drawn as computed, on an axis that extends below 0, never clamped, and the
+ * subtitle says why (issue 21).
+ */
+function belowZeroLine(values: { lo: number | null }[]): string[] {
+  return values.some((v) => v.lo !== null && v.lo < 0) ? ['bars below 0: the t interval of few rounds, as computed'] : [];
+}
+
 /** The y axis title of a latency figure (at most 25 characters: it fits along PLOT_HEIGHT). */
 function latencyTitle(statistic: Statistic): string {
   return `${statistic} round latency (s)`;
@@ -347,7 +369,7 @@ export function figureSpecs(c: SweepConfig, rows: ResultRow[], statistic: Statis
       ...statisticOf(r, statistic),
     }));
     const x = axisChannel(xAxis);
-    const subtitle = wrapSubtitle([...barsLine(c, statistic), ...othersLine(others, mine[0])]);
+    const subtitle = wrapSubtitle([...barsLine(c, statistic), ...belowZeroLine(values), ...othersLine(others, mine[0])]);
     // Vega sizes a figure by its text estimate: a long axis label stays on the axis only, so the figure keeps one column.
     const text = `Round latency against ${labelOf(xAxis.key)}`;
     const title = { text: textWidth(text, TITLE_SIZE) <= FIGURE_WIDTH - 2 * PADDING ? text : 'Round latency', subtitle };
@@ -490,6 +512,7 @@ export function energySpecs(c: SweepConfig, rows: ResultRow[]): Omit<Figure, 'sv
     const subtitle = wrapSubtitle([
       `total over the clients, ${barsLine(c, 'mean')[0]}`,
       barsLine(c, 'mean')[1],
+      ...belowZeroLine(values),
       ...(outage ? ['over the rounds with a point only'] : []),
       ...othersLine(others, mine[0]),
     ]);
@@ -527,7 +550,7 @@ export function outageSpecs(c: SweepConfig, rows: ResultRow[], statistic: Statis
     // "outage" only: the panel is OUTAGE_HEIGHT tall, and the subtitle says what it is.
     const share = { field: 'share', type: 'quantitative', title: 'outage', scale: { domain: [0, 1] }, axis: { format: '.0%', tickCount: 3 } };
     const subtitle = wrapSubtitle([
-      ...(latency.length > 0 ? [...barsLine(c, statistic), 'top: rounds with a point only;'] : [`${sampleOf(c)};`, 'top: no method returned a point at any cap;']),
+      ...(latency.length > 0 ? [...barsLine(c, statistic), ...belowZeroLine(latency), 'top: rounds with a point only;'] : [`${sampleOf(c)};`, 'top: no method returned a point at any cap;']),
       'bottom: outage, the share of rounds without a point',
       ...othersLine(others, mine[0]),
     ]);
@@ -585,7 +608,10 @@ export function scatterSpecs(c: SweepConfig, rows: ResultRow[], statistic: Stati
   const line = methodChannels(c.methods, true);
   const energies = values.map((v) => v.energy as number);
   // Methods' energies may span decades (a cap binding or not): a log axis then.
-  const wide = Math.min(...energies) > 0 && Math.max(...energies) / Math.min(...energies) > 20;
+  // Not when an energy bar reaches 0 or below (few rounds): on a log axis it would become a
+  // stroke across the whole plot.
+  const barsPositive = values.every((v) => v.energyLo === null || v.energyLo > 0);
+  const wide = barsPositive && Math.min(...energies) > 0 && Math.max(...energies) / Math.min(...energies) > 20;
   const energy = energyAxis('mean energy per round', energies);
   // A log axis spans the data, not the decades around them (nice would pad 35 kJ to 1.1 MJ out to 10 kJ and 10 MJ).
   const axis = { ...(energy.axis ?? {}), ...(wide ? { values: logTicks(Math.min(...energies), Math.max(...energies)) } : {}) };
@@ -596,6 +622,7 @@ export function scatterSpecs(c: SweepConfig, rows: ResultRow[], statistic: Stati
   const subtitle = wrapSubtitle([
     `${statistic} latency and mean total energy of ${sampleOf(c)};`,
     `bars: 95% CI of the ${statistic === 'median' ? 'median latency (bootstrap)' : 'mean latency (Student t)'}, up and down, and of the mean energy, across;`,
+    ...belowZeroLine(values.map((v) => ({ lo: Math.min(v.lo as number, v.energyLo as number) }))),
     points > 1 ? `a point per method and grid point, joined in the order of ${swept.map((a) => labelOf(a.key)).join(', ')}` : 'a point per method',
     ...(rows.some((r) => r.stats.infeasibleShare > 0) ? ['over the rounds with a point only'] : []),
   ]);
@@ -655,7 +682,7 @@ export function fleetSpecs(c: SweepConfig, rows: ResultRow[], statistic: Statist
     }));
     const x = { field: 'share', type: 'quantitative', title: 'share of small devices', scale: { zero: false, nice: false, padding: 8 } };
     const tooltip = ['fleet', 'method', 'y', 'excluded', 'forced'].map((field) => ({ field }));
-    const subtitle = wrapSubtitle([...barsLine(c, statistic), 'small: memory below the fine-tuning need', ...othersLine(others, mine[0])]);
+    const subtitle = wrapSubtitle([...barsLine(c, statistic), ...belowZeroLine(values), 'small: memory below the fine-tuning need', ...othersLine(others, mine[0])]);
     const title = { text: 'Latency against small devices', subtitle };
     const spec =
       values.length === 0
@@ -711,6 +738,7 @@ export function targetSpecs(c: SweepConfig, rows: ResultRow[]): Omit<Figure, 'sv
     const subtitle = wrapSubtitle([
       `time = rounds x mean round latency of ${sampleOf(c)};`,
       'bars: rounds x the 95% CI of the mean latency (Student t);',
+      ...belowZeroLine(values),
       m === 1
         ? `rounds = ceil(R0/(1-P/Pmax)), P the mean pruning, R0 = ${Number(c.rounds0.toPrecision(6))}, Pmax = ${limit};`
         : `rounds = ceil(R0/(1-P/Pmax)^m), P the mean pruning, R0 = ${Number(c.rounds0.toPrecision(6))}, Pmax = ${limit}, m = ${Number(m.toPrecision(6))};`,

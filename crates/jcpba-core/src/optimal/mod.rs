@@ -630,6 +630,9 @@ pub struct Evaluation {
     pub demand: f64,
     /// dF/dT at that point (negative).
     pub slope: f64,
+    /// The weighted pruning of the point left in ws.rho, summed as pruning::weighted
+    /// (+inf when no point is left).
+    pub used: f64,
 }
 
 /// sum_k b_k and sum_k d b_k / dT at fixed rho: (dq/dT) / r'(b) with
@@ -749,6 +752,7 @@ pub fn evaluate(inst: &Instance, ws: &mut Workspace, t: f64) -> Evaluation {
         infeasible: true,
         demand: f64::INFINITY,
         slope: f64::NAN,
+        used: f64::INFINITY,
     };
     // The weighted pruning needed with infinite bandwidth.
     let min_used = match boxes(inst, ws, t) {
@@ -761,16 +765,19 @@ pub fn evaluate(inst: &Instance, ws: &mut Workspace, t: f64) -> Evaluation {
 
     if budget == 0.0 {
         // Nobody may prune: F(T) is the unpruned demand, exactly; no price is involved.
+        let mut used = 0.0;
         for k in 0..k_count {
             ws.rho[k] = ws.rmin[k];
             ws.b[k] = ws.b_hi[k];
             ws.gs[k] = 0.0;
+            used += w[k] * ws.rho[k];
         }
         let (demand, slope) = demand_and_slope(inst, ws, t, f64::NEG_INFINITY);
         return Evaluation {
             infeasible: demand - demand_noise(inst, &ws.b, &ws.gs) > b_total,
             demand,
             slope,
+            used,
         };
     }
 
@@ -795,7 +802,9 @@ pub fn evaluate(inst: &Instance, ws: &mut Workspace, t: f64) -> Evaluation {
     }
     let mut price = f64::NEG_INFINITY; // ln lambda
     let mut used = price_response(inst, ws, t, price).0;
-    if used > budget {
+    let bound = used > budget;
+    let mut price_slope = f64::NAN;
+    if bound {
         // The budget binds: search ln lambda, Newton safeguarded by a bracket.
         let mut lo = f64::NEG_INFINITY; // used > budget here
         let mut hi = f64::INFINITY; // used <= budget here
@@ -873,36 +882,45 @@ pub fn evaluate(inst: &Instance, ws: &mut Workspace, t: f64) -> Evaluation {
             }
         }
         ws.log_price = price;
-        // d ln(lambda)/dT = -U_T / U_y with U_y = slope and, over the interior clients,
-        // U_T = -sum w / V + sum (b / (lambda dG/ds)) phi_s / K: d rho/dT at fixed lambda is
-        // -1 / V directly, plus the move of b (dG/dT = phi_s / K at fixed b). With
-        // T / V = ratio - rho and cross = sum (b / (lambda dG/ds)) (phi_s T / K - 1), which
-        // is exactly 0 in the model of section 2 (where T / V = 1 - rho), T U_T = slope +
-        // cross - interior.
-        let lambda = price.exp();
-        let mut interior = 0.0;
-        let mut cross = 0.0;
-        for k in 0..k_count {
-            if ws.gs[k] != 0.0 && on_time(ws, k) {
-                interior += w[k] * (ws.ratio[k] - ws.rho[k]);
-                let scale = (inst.phi_s * t) / stationarity_scale(inst, k, t);
-                cross += (ws.b[k] / (lambda * ws.gs[k])) * (scale - 1.0);
-            }
-        }
-        ws.last_t = t;
-        ws.price_slope = (interior / slope - 1.0 - cross / slope) / t;
+        price_slope = slope;
     }
     let (demand, slope) = demand_and_slope(inst, ws, t, price);
-    // Weight of the clients whose rho is computed (U / V - T / V, a few ulps off); at a
-    // bound rho is exactly 0 or rmax.
+    let lambda = price.exp();
+    // One pass over the columns for every remaining sum, each still in client order:
+    // - the weight of the clients whose rho is computed (U / V - T / V, a few ulps off;
+    //   at a bound rho is exactly 0 or rmax), and rho_noise_scale's maximum;
+    // - demand_noise's sum;
+    // - when the budget binds, the price predictor's data: d ln(lambda)/dT = -U_T / U_y
+    //   with U_y = the price slope and, over the interior clients, U_T = -sum w / V +
+    //   sum (b / (lambda dG/ds)) phi_s / K: d rho/dT at fixed lambda is -1 / V directly,
+    //   plus the move of b (dG/dT = phi_s / K at fixed b). With T / V = ratio - rho and
+    //   cross = sum (b / (lambda dG/ds)) (phi_s T / K - 1), which is exactly 0 in the
+    //   model of section 2 (where T / V = 1 - rho), T U_T = slope + cross - interior.
     let mut loose = 0.0;
+    let mut scale: f64 = 1.0;
+    let mut noise = 0.0;
+    let mut interior = 0.0;
+    let mut cross = 0.0;
     for k in 0..k_count {
-        if ws.gs[k] != 0.0 {
+        let (gs, b) = (ws.gs[k], ws.b[k]);
+        if gs != 0.0 {
             loose += w[k];
+            scale = scale.max(ws.ratio[k] - ws.rho[k]);
+            noise += b;
+            if bound && on_time(ws, k) {
+                interior += w[k] * (ws.ratio[k] - ws.rho[k]);
+                let scale = (inst.phi_s * t) / stationarity_scale(inst, k, t);
+                cross += (b / (lambda * gs)) * (scale - 1.0);
+            }
+        } else {
+            noise += b * (1.0 + (2.0 * b) / inst.a[k]);
         }
     }
+    if bound {
+        ws.last_t = t;
+        ws.price_slope = (interior / price_slope - 1.0 - cross / price_slope) / t;
+    }
     // Weak duality: sum_k min_rho (b_k + lambda w_k rho_k) - lambda budget <= F(T).
-    let lambda = price.exp();
     let dual = demand
         + if lambda > 0.0 {
             lambda * (used - budget)
@@ -913,9 +931,9 @@ pub fn evaluate(inst: &Instance, ws: &mut Workspace, t: f64) -> Evaluation {
     // used - budget; the price magnifies both. Only a dual value clear of that noise
     // certifies infeasibility. (A huge price comes from a client of tiny weight, so the
     // noise is weighted: lambda times the whole weight would swamp the certificate.)
-    let noise = demand_noise(inst, &ws.b, &ws.gs)
+    let noise = DUAL_NOISE * noise
         + if lambda > 0.0 {
-            RHO_NOISE * rho_noise_scale(inst, ws) * lambda * (loose + used + budget)
+            RHO_NOISE * scale * lambda * (loose + used + budget)
         } else {
             0.0
         };
@@ -923,6 +941,7 @@ pub fn evaluate(inst: &Instance, ws: &mut Workspace, t: f64) -> Evaluation {
         infeasible: dual - noise > b_total,
         demand,
         slope,
+        used,
     }
 }
 
@@ -974,7 +993,8 @@ pub fn optimal(
         if ev.infeasible {
             lo = lo.max(t);
         }
-        if ev.demand.is_finite() && weighted(&inst.w, &ws.rho) <= inst.budget {
+        // ev.used is weighted(&inst.w, &ws.rho), summed by evaluate's last price.
+        if ev.demand.is_finite() && ev.used <= inst.budget {
             // A feasible point from this T: its bandwidth rescaled onto the band (down when T
             // is infeasible, which lengthens the round a little; up when it is feasible).
             let moved = if capped && ev.demand > b_total {
