@@ -45,6 +45,8 @@ import { RHO_NOISE, TIME, Workspace, clientBox, priceResponse, pruningFor, rhoNo
 import { bandwidthFloors, capBandwidth, total, unreachableCaps, uploadAllowance } from './energy.js';
 import { weighted } from './pruning.js';
 import { checkSolverOptions } from './methods.js';
+import * as kernels from './deadline-kernels.js';
+import { MIN_NORMAL, ROUNDING_STEPS, U } from './deadline-kernels.js';
 
 /** Options of `minPruning` (deadline mode, docs/MODEL.md section 9). */
 export interface MinPruningOptions {
@@ -149,13 +151,8 @@ const PRICE_STRIDE = 4;
  * pruning, and the certificate holds for every point that meets D up to this.
  */
 const DEADLINE_SLACK = 1e-12;
-const U = Number.EPSILON / 2;
 /** A bound on the relative rounding error of a computed client latency (a few operations, 16 ulps, with margin). */
 const LATENCY_ROUNDING = 64 * U;
-/** Steps of leastPruning's rise onto the deadline: doubling from an ulp, 64 reach any rmax. */
-const ROUNDING_STEPS = 64;
-/** The least positive normal double (Rust's f64::MIN_POSITIVE). */
-const MIN_NORMAL = 2.2250738585072014e-308;
 
 /** The deadline, then the options, with the messages of docs/CORE_API.md. */
 export function checkMinPruningOptions(options: MinPruningOptions): { deadline: number; tolerance: number; maxIterations: number } {
@@ -177,10 +174,15 @@ export function minPruning(problem: ProblemInput | Problem, options: MinPruningO
   return minPruningInstance(instance(p), o.deadline, o.tolerance, o.maxIterations);
 }
 
+/** A point of Q(D): pruning, bandwidth and its weighted pruning. */
 interface Point {
   pruning: Float64Array;
   bandwidth: Float64Array;
   weighted: number;
+}
+
+function newPoint(K: number): Point {
+  return { pruning: new Float64Array(K), bandwidth: new Float64Array(K), weighted: Infinity };
 }
 
 /**
@@ -210,25 +212,27 @@ function fixed(ws: Workspace, k: number): boolean {
 }
 
 /**
- * A point meeting D from the split `b` (of the search, at the loosened deadline): each
- * client gets at least `need`, its bandwidth need at D at full pruning (unpruned when
- * pruning saves it nothing); the split is then scaled up onto the band, and each client
- * prunes the least that meets D with its bandwidth. Undefined when the needs do not fit.
+ * A point meeting D from the split `b` (of the search, at the loosened deadline), into
+ * `point`: each client gets at least `need`, its bandwidth need at D at full pruning
+ * (unpruned when pruning saves it nothing); the split is then scaled up onto the band, and
+ * each client prunes the least that meets D with its bandwidth. False (and `point` spent)
+ * when the needs do not fit. On the client columns (kernels.fit, kernels.leastPruning)
+ * without caps, client by client with them.
  */
-function meetDeadline(inst: Instance, ws: Workspace, D: number, b: Float64Array, need: Float64Array): Point | undefined {
-  const pruning = new Float64Array(inst.K);
-  const bandwidth = new Float64Array(inst.K);
-  let sum = 0;
-  for (let k = 0; k < inst.K; k++) {
-    bandwidth[k] = b[k] < need[k] ? need[k] : b[k];
-    sum += bandwidth[k];
+function meetDeadline(inst: Instance, ws: Workspace, D: number, b: Float64Array, need: Float64Array, point: Point): boolean {
+  const sum = kernels.fit(b, need, point.bandwidth);
+  if (!(sum <= inst.B)) return false;
+  if (!hasCaps(inst)) {
+    const scale = inst.B / sum;
+    kernels.leastPruning(inst, ws, D, Number.isFinite(scale) ? scale : undefined, sum, point.bandwidth, point.pruning);
+  } else {
+    scaleUpOntoBand(point.bandwidth, sum, inst.B);
+    for (let k = 0; k < inst.K; k++) {
+      point.pruning[k] = fixed(ws, k) ? rminAt(inst, k) : leastPruning(inst, k, D, point.bandwidth[k]);
+    }
   }
-  if (!(sum <= inst.B)) return undefined;
-  scaleUpOntoBand(bandwidth, sum, inst.B);
-  for (let k = 0; k < inst.K; k++) {
-    pruning[k] = fixed(ws, k) ? rminAt(inst, k) : leastPruning(inst, k, D, bandwidth[k]);
-  }
-  return { pruning, bandwidth, weighted: weighted(inst.w, pruning) };
+  point.weighted = weighted(inst.w, point.pruning);
+  return true;
 }
 
 /**
@@ -278,43 +282,13 @@ function finish(inst: Instance, D: number, point: Point, lower: number, iteratio
   };
 }
 
-/** a + b = s + e exactly (Knuth's TwoSum). */
-function twoSum(a: number, b: number): [number, number] {
-  const s = a + b;
-  const bb = s - a;
-  return [s, a - (s - bb) + (b - bb)];
-}
-
-/** a = hi + lo with hi the upper half of the significand (Veltkamp's split). */
-function split(a: number): [number, number] {
-  const c = 134217729 * a;
-  const hi = c - (c - a);
-  return [hi, a - hi];
-}
-
-/** a b = p + e exactly (Dekker's product, no fused multiply-add needed). */
-function twoProd(a: number, b: number): [number, number] {
-  const p = a * b;
-  const [ah, al] = split(a);
-  const [bh, bl] = split(b);
-  return [p, ah * bh - p + ah * bl + al * bh + al * bl];
-}
-
 /**
  * T - t0 - c (1 - phi_c rho), the time left for client k's upload, in compensated
- * arithmetic: to about an ulp of itself even when the fixed time and the compute nearly
+ * arithmetic (TwoSum and Dekker's product, kernels.preciseWindow): to about an ulp of itself even when the fixed time and the compute nearly
  * fill T (the plain formula carries an ulp of T, relatively (T + t0 + c) / w ulps).
  */
 function preciseWindow(inst: Instance, k: number, rho: number, T: number): number {
-  const c = inst.c[k];
-  const [x, xe] = twoProd(inst.phiC, rho);
-  const [m, me1] = twoSum(1, -x);
-  const me = me1 - xe; // 1 - phi_c rho = m + me
-  const [y, ye1] = twoProd(c, m);
-  const ye = ye1 + c * me; // c (1 - phi_c rho) = y + ye
-  const [z, ze] = twoSum(T, -inst.t0[k]);
-  const [w, we] = twoSum(z, -y);
-  return w + (we + ze - ye);
+  return kernels.preciseWindow(inst.phiC, inst.c[k], inst.t0[k], rho, T);
 }
 
 /**
@@ -386,9 +360,10 @@ function capsRuleOut(inst: Instance, full: Float64Array): number[] | undefined {
  * the unit roundoff: q carries u (3 + 1 / m_s) from S m_s and the division, and 2 u plus
  * 8 u^2 (D + t0 + c) / w from the compensated w; the rate inverse multiplies the error of
  * q ln2 / a (2 u more) by its condition number, at most 1 + 2 b / a, and adds 3e-15 of its
- * own (rate.ts). Doubled for safety.
+ * own (rate.ts). Doubled for safety. On the client columns (kernels.boxNoise) without caps.
  */
 function boxNoise(inst: Instance, D: number, b: Float64Array, rho: Float64Array, interior?: Float64Array): number {
+  if (!hasCaps(inst)) return kernels.boxNoise(inst, D, b, rho, interior);
   let noise = 0;
   for (let k = 0; k < inst.K; k++) {
     if (interior !== undefined && interior[k] !== 0) continue;
@@ -442,10 +417,9 @@ interface Needs {
  * client cannot meet it even with infinite bandwidth at full pruning.
  */
 function deadlineBoxes(inst: Instance, ws: Workspace, Dd: number): boolean {
-  for (let k = 0; k < inst.K; k++) {
-    if (clientBox(inst, ws, k, Dd) === undefined) return false;
-    preciseBox(inst, ws, k, Dd);
-  }
+  for (let k = 0; k < inst.K; k++) if (clientBox(inst, ws, k, Dd) === undefined) return false;
+  if (!hasCaps(inst)) kernels.preciseBoxes(inst, ws, Dd);
+  else for (let k = 0; k < inst.K; k++) preciseBox(inst, ws, k, Dd);
   return true;
 }
 
@@ -475,7 +449,8 @@ function needs(inst: Instance, ws: Workspace, D: number, full: FullPruning): Nee
   const need = new Float64Array(inst.K);
   const needHi = new Float64Array(inst.K);
   const capped = hasCaps(inst);
-  for (let k = 0; k < inst.K; k++) {
+  if (!capped) kernels.needs(inst, ws, D, full.cap, need, needHi);
+  for (let k = 0; k < (capped ? inst.K : 0); k++) {
     const rmin = rminAt(inst, k);
     const lo = preciseWindow(inst, k, full.cap[k], D);
     const hi = preciseWindow(inst, k, rmin, D);
@@ -498,8 +473,8 @@ function needs(inst: Instance, ws: Workspace, D: number, full: FullPruning): Nee
  */
 function startPoint(inst: Instance, ws: Workspace, D: number, full: FullPruning, needs: Needs): Point | number {
   if (full.band <= inst.B) {
-    const point = meetDeadline(inst, ws, D, full.bandwidth, needs.full);
-    if (point !== undefined) return point;
+    const point = newPoint(inst.K);
+    if (meetDeadline(inst, ws, D, full.bandwidth, needs.full, point)) return point;
   }
   const least = leastDeadline(inst, full.cap);
   if (!(least.latency <= D * (1 + DEADLINE_SLACK))) return least.latency;
@@ -578,6 +553,7 @@ function priceSearch(inst: Instance, ws: Workspace, at: Deadline, yFull: number,
   let yLo = yFull; // the split (with what meeting D adds) fits the band here
   let yHi = Infinity; // and not here
   let y = Math.max(Math.log(B), yFull + 1); // a unit of pruning worth the whole band
+  let candidate = newPoint(K);
   while (!search.converged && search.iterations < maxIterations) {
     search.iterations++;
     const [used] = priceResponse(inst, ws, Dd, y);
@@ -592,10 +568,9 @@ function priceSearch(inst: Instance, ws: Workspace, at: Deadline, yFull: number,
     let dual = used + (band - B) / lambda - noise;
     if (full.weighted < dual) dual = full.weighted;
     if (dual > search.lower) search.lower = dual;
-    const point = band <= B ? meetDeadline(inst, ws, D, ws.b, needs.full) : undefined;
-    if (point !== undefined) {
+    if (band <= B && meetDeadline(inst, ws, D, ws.b, needs.full, candidate)) {
       yLo = y;
-      if (point.weighted < search.best.weighted) search.best = point;
+      if (candidate.weighted < search.best.weighted) [search.best, candidate] = [candidate, search.best];
     } else {
       yHi = y;
     }
