@@ -176,6 +176,30 @@ test('rendered, every grid value of a short numeric x axis keeps its label (Vega
   }
 });
 
+test('bars on the fine-tuning and latency-energy figures: dodged per method, around each point, from the rows\' intervals', () => {
+  const ft = runs.fineTuning;
+  const spec = ft.figures['fine-tuning-vs-budget'].spec;
+  const rules = spec.layer.filter((l) => l.mark.type === 'rule');
+  assert.is(rules.length, METHODS.length);
+  assert.is(new Set(rules.map((r) => r.mark.xOffset)).size, METHODS.length, 'dodged');
+  assert.match(spec.title.subtitle.join(' '), /bars: rounds x the 95% CI of the mean latency/);
+  const values = rules[0].data.values;
+  assert.ok(values.length > 0);
+  for (const v of values) {
+    const r = ft.out.rows.find((x) => x.method === v.method && x.point.budget === v.budget);
+    assert.ok(Math.abs(v.lo - (r.roundsToTarget * r.stats.ci95Low) / 3600) <= 1e-12 * v.hours && Math.abs(v.hi - (r.roundsToTarget * r.stats.ci95High) / 3600) <= 1e-12 * v.hours, JSON.stringify(v));
+    assert.ok(v.lo <= v.hours && v.hours <= v.hi, JSON.stringify(v));
+  }
+  const scatter = runs.clients.figures['latency-energy'].spec;
+  const bars = scatter.layer.filter((l) => l.mark.type === 'rule');
+  assert.is(bars.length, 2 * METHODS.length, 'latency bars and energy bars per method');
+  assert.match(scatter.title.subtitle.join(' '), /bars: 95% CI of the mean latency \(Student t\), up and down, and of the mean energy, across/);
+  for (const v of scatter.data.values) {
+    const r = runs.clients.out.rows.find((x) => x.method === v.method && x.grid === v.grid);
+    assert.equal([v.lo, v.hi, v.energyLo, v.energyHi], [r.stats.ci95Low, r.stats.ci95High, r.stats.energyCi95Low, r.stats.energyCi95High]);
+  }
+});
+
 test('energy axes in kJ from 10 kJ: the title names the unit and the labels divide by it (no 0M, 0.2M)', () => {
   const big = runs.fleets.figures['energy-vs-devices'];
   const values = big.spec.data.values;

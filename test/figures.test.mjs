@@ -48,11 +48,11 @@ test('interval bars are dodged: one rule per method, each at its own offset, spa
   for (const v of spec.data.values) assert.ok(v.lo <= v.y && v.y <= v.hi, JSON.stringify(v));
 });
 
-test('the statistic: mean with its Student t interval, or median with its order-statistic interval, said in the subtitle', async () => {
+test('the statistic: mean with its Student t interval, or median with its bootstrap interval, said in the subtitle', async () => {
   const mean = await sweep('mean');
   const median = await sweep('median');
   assert.match(mean.spec.title.subtitle.join(' '), /mean of 2 drops x 8 realizations; bars: 95% CI of the mean/);
-  assert.match(median.spec.title.subtitle.join(' '), /median of 2 drops x 8 realizations; bars: 95% CI of the median/);
+  assert.match(median.spec.title.subtitle.join(' '), /median of 2 drops x 8 realizations; bars: 95% bootstrap CI of the median/);
   const rowOf = (o, v) => o.out.rows.find((r) => r.point.clients === v.x && r.method === v.method);
   for (const v of mean.spec.data.values) {
     const r = rowOf(mean, v);
@@ -61,8 +61,7 @@ test('the statistic: mean with its Student t interval, or median with its order-
   for (const v of median.spec.data.values) {
     const r = rowOf(median, v);
     assert.is(v.y, r.stats.median);
-    // n = 16 round latencies: ranks j = floor(8 - 0.98 x 4) = 4 and k = ceil(8 + 3.92) + 1 = 13,
-    // inside [min, max] and around the median.
+    // n = 16 round latencies: the bootstrap quantiles lie inside [min, max] and around the median.
     assert.ok(r.stats.min <= v.lo && v.lo <= v.y && v.y <= v.hi && v.hi <= r.stats.max, JSON.stringify(v));
   }
   assert.match(median.spec.layer[0].encoding.y.title, /^median round latency/);

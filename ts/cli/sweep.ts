@@ -55,7 +55,7 @@ const SWEEP_FLAGS: Record<string, FlagSpec> = {
   resume: { boolean: true, help: 'continue the sweep already in --out' },
   quiet: { boolean: true, help: 'no progress on stderr' },
   'progress-every': { value: 'S', help: 'seconds between progress lines on stderr when it is not a terminal (a log)', default: '5' },
-  statistic: { value: 'mean|median', help: 'what the latency figures draw: the mean with its 95% CI (Student t), or the median with its 95% CI (order statistics); energy is drawn as its mean', default: 'mean' },
+  statistic: { value: 'mean|median', help: 'what the latency figures draw: the mean with its 95% CI (Student t), or the median with its 95% bootstrap CI; energy is drawn as its mean', default: 'mean' },
   verbose: { boolean: true, help: 'print the note on a skipped backend every time (default: once per machine)' },
   help: { boolean: true, help: 'show this help' },
 };

@@ -253,18 +253,27 @@ function linesWithIntervals(methods: string[], x: object, yTitle: string, extra:
     { mark: { type: 'line' }, encoding: { x, y, color: line.color, strokeDash: line.strokeDash } },
     { transform: [markerCopy], mark: { type: 'point' }, encoding: { x, y, color: ch.color, shape: ch.shape, ...(extra.tooltip ? { tooltip: extra.tooltip } : {}) } },
   ];
-  methods.forEach((m, i) => {
-    const offset = (i - (methods.length - 1) / 2) * DODGE;
-    layers.push({
-      transform: [{ filter: { field: 'series', equal: seriesOf(m) } }],
-      mark: { type: 'rule', xOffset: offset, strokeWidth: 1, opacity: 0.8 },
-      encoding: { x, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' }, color: ch.color },
-    });
-  });
-  return layers;
+  return [...layers, ...dodgedBars(methods, x, { field: 'lo', type: 'quantitative' }, { field: 'hi' })];
 }
 
-/** The statistic of a row and its 95% interval: the mean with its Student t interval, or the median with its distribution-free order-statistic interval. */
+/**
+ * Each method's interval bars, from `y` to `y2` (vertical) or, with `horizontal`, from
+ * `x` to `x2` at `y`: a rule per method moved sideways by its rank (dodged), so the bars
+ * at one place never hide each other.
+ */
+function dodgedBars(methods: string[], at: object, from: object, to: object, horizontal = false): Record<string, unknown>[] {
+  const ch = methodChannels(methods);
+  return methods.map((m, i) => {
+    const offset = (i - (methods.length - 1) / 2) * DODGE;
+    return {
+      transform: [{ filter: { field: 'series', equal: seriesOf(m) } }],
+      mark: { type: 'rule', ...(horizontal ? { yOffset: offset } : { xOffset: offset }), strokeWidth: 1, opacity: 0.8 },
+      encoding: horizontal ? { y: at, x: from, x2: to, color: ch.color } : { x: at, y: from, y2: to, color: ch.color },
+    };
+  });
+}
+
+/** The statistic of a row and its 95% interval: the mean with its Student t interval, or the median with its exact percentile-bootstrap interval (montecarlo.ts medianInterval). */
 function statisticOf(r: ResultRow, statistic: Statistic): { y: number; lo: number; hi: number } {
   const s = r.stats;
   if (s.mean === null || s.median === null || s.ci95Low === null || s.ci95High === null) throw new Error('statisticOf: a row without a point has no statistic (filter with hasLatency)');
@@ -286,7 +295,7 @@ function sampleOf(c: SweepConfig): string {
 /** The subtitle's sentences that say what the line and the bars are (wrapSubtitle makes the lines). */
 function barsLine(c: SweepConfig, statistic: Statistic): string[] {
   return statistic === 'median'
-    ? [`median of ${sampleOf(c)};`, 'bars: 95% CI of the median (order statistics)']
+    ? [`median of ${sampleOf(c)};`, 'bars: 95% bootstrap CI of the median']
     : [`mean of ${sampleOf(c)};`, 'bars: 95% CI of the mean (Student t)'];
 }
 
@@ -566,7 +575,9 @@ export function scatterSpecs(c: SweepConfig, rows: ResultRow[], statistic: Stati
       series: seriesOf(r.method),
       grid: r.grid,
       point: c.grid.filter((a) => a.values.length > 1).map((a) => `${a.key} = ${display(r.point[a.key])}`).join(', '),
-      y: statisticOf(r, statistic).y,
+      ...statisticOf(r, statistic),
+      energyLo: r.stats.energyCi95Low,
+      energyHi: r.stats.energyCi95High,
     }));
   if (rows.length === 0) return [];
   if (values.length === 0) return [{ name: 'latency-energy', spec: { $schema: SCHEMA, title: { text: 'Latency against energy per round' }, config: paperConfig(), ...noPointView([NO_POINT]) } }];
@@ -583,7 +594,8 @@ export function scatterSpecs(c: SweepConfig, rows: ResultRow[], statistic: Stati
   const points = gridPoints(c).length;
   const swept = c.grid.filter((a) => a.values.length > 1);
   const subtitle = wrapSubtitle([
-    `${statistic} latency and mean total energy of ${sampleOf(c)}; no bars;`,
+    `${statistic} latency and mean total energy of ${sampleOf(c)};`,
+    `bars: 95% CI of the ${statistic === 'median' ? 'median latency (bootstrap)' : 'mean latency (Student t)'}, up and down, and of the mean energy, across;`,
     points > 1 ? `a point per method and grid point, joined in the order of ${swept.map((a) => labelOf(a.key)).join(', ')}` : 'a point per method',
     ...(rows.some((r) => r.stats.infeasibleShare > 0) ? ['over the rounds with a point only'] : []),
   ]);
@@ -600,6 +612,8 @@ export function scatterSpecs(c: SweepConfig, rows: ResultRow[], statistic: Stati
         mark: { type: 'point' },
         encoding: { x, y, color: ch.color, shape: points > 1 ? ch.shape : { ...ch.shape, field: 'series', legend: { labelExpr: LABEL_EXPR } }, tooltip: [{ field: 'method' }, { field: 'point' }, { field: 'energy' }, { field: 'y' }] },
       },
+      ...dodgedBars(c.methods, x, { field: 'lo', type: 'quantitative' }, { field: 'hi' }),
+      ...dodgedBars(c.methods, y, { field: 'energyLo', type: 'quantitative' }, { field: 'energyHi' }, true),
     ],
   };
   return [{ name: 'latency-energy', spec }];
@@ -672,7 +686,17 @@ export function targetSpecs(c: SweepConfig, rows: ResultRow[]): Omit<Figure, 'sv
   for (const [key, mine] of groups) {
     const reachable = mine.filter((r) => r.timeToTarget !== undefined && Number.isFinite(r.timeToTarget));
     if (reachable.length === 0) continue;
-    const values = reachable.map((r) => ({ budget: r.point.budget, method: r.method, series: seriesOf(r.method), hours: r.timeToTarget! / 3600, rounds: r.roundsToTarget }));
+    // The bars: the rounds times the 95% interval of the mean round latency (the rounds are
+    // those of the sample's mean pruning, taken as given).
+    const values = reachable.map((r) => ({
+      budget: r.point.budget,
+      method: r.method,
+      series: seriesOf(r.method),
+      hours: r.timeToTarget! / 3600,
+      rounds: r.roundsToTarget,
+      lo: (r.roundsToTarget! * r.stats.ci95Low!) / 3600,
+      hi: (r.roundsToTarget! * r.stats.ci95High!) / 3600,
+    }));
     const best = c.methods.flatMap((m) => {
       const own = values.filter((v) => v.method === m);
       if (own.length === 0) return [];
@@ -685,7 +709,8 @@ export function targetSpecs(c: SweepConfig, rows: ResultRow[]): Omit<Figure, 'sv
     const m = c.convergenceExponent ?? 1;
     // The formula without spaces, so a line break never splits it.
     const subtitle = wrapSubtitle([
-      `time = rounds x mean round latency of ${sampleOf(c)}; no bars;`,
+      `time = rounds x mean round latency of ${sampleOf(c)};`,
+      'bars: rounds x the 95% CI of the mean latency (Student t);',
       m === 1
         ? `rounds = ceil(R0/(1-P/Pmax)), P the mean pruning, R0 = ${Number(c.rounds0.toPrecision(6))}, Pmax = ${limit};`
         : `rounds = ceil(R0/(1-P/Pmax)^m), P the mean pruning, R0 = ${Number(c.rounds0.toPrecision(6))}, Pmax = ${limit}, m = ${Number(m.toPrecision(6))};`,
@@ -699,6 +724,7 @@ export function targetSpecs(c: SweepConfig, rows: ResultRow[]): Omit<Figure, 'sv
       layer: [
         { data: { values }, mark: { type: 'line' }, encoding: { x, y, color: line.color, strokeDash: line.strokeDash } },
         { data: { values }, transform: [markerCopy], mark: { type: 'point' }, encoding: { x, y, color: ch.color, shape: ch.shape } },
+        ...dodgedBars(c.methods, x, { field: 'lo', type: 'quantitative' }, { field: 'hi' }).map((bar) => ({ data: { values }, ...bar })),
         {
           data: { values: best },
           transform: [markerCopy],

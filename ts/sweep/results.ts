@@ -41,7 +41,7 @@ export interface ResultRow {
   timeToTarget?: number | null;
   /** When a grid point draws devices (MODEL.md section 12): the drops' forced pruning, excluded share, small-device share. */
   fleet?: FleetStats;
-  /** The 95% order-statistic interval of the median round latency, s (montecarlo.ts medianInterval), null when the method returned no point; for figures, not written to the result files. */
+  /** The 95% percentile-bootstrap interval of the median round latency, s (montecarlo.ts medianInterval, exact), null when the method returned no point; for figures, not written to the result files. */
   medianCi95?: {
     /** Lower end, s. */
     low: number;

@@ -69,7 +69,7 @@ export interface RunOptions {
   out: string;
   /**
    * What the figures draw: `mean` (default; bars: the Student t 95% interval of the mean)
-   * or `median` (bars: the 95% order-statistic interval of the median, which suits
+   * or `median` (bars: the 95% percentile-bootstrap interval of the median, computed exactly from the histogram, which suits
    * heavy-tailed round latencies). The result files hold both statistics either way.
    */
   statistic?: Statistic;
