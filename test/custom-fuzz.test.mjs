@@ -174,5 +174,100 @@ test('broken points: refused with one line naming method, grid point, drop, real
   assert.ok(cases >= 55, `${cases} refusals`);
 });
 
+/** The bandwidth at which client k's whole upload S / r(b) takes `seconds` (r grows with b: bisection in log b). */
+function bandwidthFor(p, k, seconds) {
+  const a = (p.txPowerW[k] * p.channelGain[k]) / p.noisePsdWPerHz;
+  // Below about a * 1e-300 Hz, a / b overflows and the computed upload is 0 s: start above.
+  let lo = Math.log(a * 1e-300);
+  let hi = Math.log(p.bandwidthHz);
+  for (let i = 0; i < 200; i++) {
+    const m = (lo + hi) / 2;
+    if (p.payloadBits / rateOf(a, Math.exp(m)) > seconds) lo = m;
+    else hi = m;
+  }
+  return Math.exp(hi);
+}
+
+/** The largest round latency a custom point may have (ts/sweep/custom.ts LATENCY_LIMIT). */
+const LIMIT = 1e120;
+
+/**
+ * Points at the edges of what is accepted. Each edge moves one client (or a sum) to just
+ * inside or just outside: `inside` points must be scored with their true latency, the
+ * others refused naming that client.
+ */
+const EDGES = [
+  // A client whose upload alone takes close to the most a sweep's statistics hold.
+  ['upload near the latency limit', (r, k, p) => (r.pruning[k] = 0, r.bandwidth[k] = bandwidthFor(p, k, LIMIT * 0.999)), true],
+  ['upload over the latency limit', (r, k, p) => (r.pruning[k] = 0, r.bandwidth[k] = bandwidthFor(p, k, LIMIT * 1.001)), false, /the round latency of the point is .* s \(client K: .* s\); expected a positive latency of at most 1e\+120 s/],
+  // Normal doubles whose a / b is still finite but the upload far beyond the limit.
+  ['bandwidth 1e-290 Hz', (r, k) => (r.bandwidth[k] = 1e-290), false, /client K: .*expected a positive latency of at most 1e\+120 s/],
+  // a / b overflows (the computed rate would be Infinity, the upload 0 s) or the upload does.
+  ['bandwidth 1e-305 Hz', (r, k) => (r.bandwidth[k] = 1e-305), false, /bandwidth\[K\] = 1e-305 Hz is below the representable range: client K's upload time S \/ r\(b\) (is computed as 0 s|overflows a double)/],
+  ['smallest subnormal bandwidth', (r, k) => (r.bandwidth[k] = 5e-324), false, /bandwidth\[K\] = 5e-324 Hz is below the representable range/],
+  // The band used to its tolerance (1e-12 relative) and just past it.
+  ['band to 1 + 5e-13', (r, _k, p) => { const s = r.bandwidth.reduce((x, y) => x + y, 0); r.bandwidth.forEach((b, i) => (r.bandwidth[i] = (b / s) * p.bandwidthHz * (1 + 5e-13))); }, true],
+  ['band to 1 + 3e-12', (r, _k, p) => { const s = r.bandwidth.reduce((x, y) => x + y, 0); r.bandwidth.forEach((b, i) => (r.bandwidth[i] = (b / s) * p.bandwidthHz * (1 + 3e-12))); }, false, /the bandwidth sums to .* Hz, more than B = /],
+  // Pruning at the ends of client k's box.
+  ['one client pruned to min(rmax, budget)', (r, k, p) => { r.pruning.fill(0); r.pruning[k] = Math.min(p.maxPruning[k], 0.05); }, true],
+  ['pruning rmax + 1 ulp', (r, k, p) => { r.pruning.fill(0); r.pruning[k] = p.maxPruning[k] + Number.EPSILON * Math.max(p.maxPruning[k], 2 ** -52); }, false, /pruning\[K\] = .* is outside \[0, maxPruning = /],
+  ['pruning -5e-324', (r, k) => (r.pruning[k] = -5e-324), false, /pruning\[K\] = -5e-324 is outside \[0, maxPruning/],
+];
+
+test('edges: points just inside are scored with their true latency, points just outside refused naming the client', async () => {
+  const u = rng(11);
+  let accepted = 0;
+  let refused = 0;
+  for (let i = 0; i < 80; i++) {
+    const [name, edge, inside, pattern] = EDGES[i % EDGES.length];
+    const K = [1, 2, 5][Math.floor(u() * 3)];
+    const realizations = 6;
+    const failAt = Math.floor(u() * realizations);
+    const client = Math.floor(u() * K);
+    const latencies = [];
+    let calls = 0;
+    const method = {
+      id: `edge-${i}`,
+      version: '1',
+      solve: (p) => {
+        const r = feasiblePoint(p, u);
+        // Inside edges apply at every realization (the statistics see them); outside ones once.
+        if (inside || calls === failAt) edge(r, client, p);
+        calls++;
+        latencies.push(latencyOf(p, r.pruning, r.bandwidth));
+        return r;
+      },
+    };
+    let out;
+    let error;
+    try {
+      out = await runSweep({ grid: [{ key: 'clients', values: [K] }], base: { budget: 0.05, fixedSeconds: 0.5 }, seed: 500 + i, drops: 1, realizations, rounds: 1, methods: [method] }, { out: tmp(), backend, threads: 1 });
+    } catch (e) {
+      error = e;
+    }
+    if (inside) {
+      assert.is(error, undefined, `${name} (K = ${K}): ${error?.message}`);
+      const [row] = out.rows;
+      const mean = latencies.reduce((s, x) => s + x, 0) / latencies.length;
+      assert.ok(Math.abs(row.stats.mean / mean - 1) <= 1e-12, `${name}: mean ${row.stats.mean} vs ${mean}`);
+      assert.ok(Math.abs(row.stats.max / Math.max(...latencies) - 1) <= 1e-12, `${name}: max ${row.stats.max} vs ${Math.max(...latencies)}`);
+      for (const [k, v] of Object.entries(row.stats)) assert.ok(v === null || !Number.isNaN(v), `${name}: ${k} is NaN`);
+      accepted++;
+      continue;
+    }
+    assert.ok(error !== undefined, `${name} (K = ${K}) was accepted`);
+    assert.is(error.code, 'invalid-input', `${name}: ${error.message}`);
+    assert.not.match(error.message, /\n/);
+    const prefix = `custom method "edge-${i}" (version 1) at grid point 0 {"clients":${K}}, drop 0, realization ${failAt}: `;
+    assert.ok(error.message.startsWith(prefix), `${name}: ${error.message}`);
+    const rest = error.message.slice(prefix.length);
+    assert.match(rest, new RegExp(pattern.source.replace(/K/g, String(client))), `${name}: ${rest}`);
+    if (/K/.test(pattern.source)) assert.is(error.client, client, `${name}: ${error.message}`);
+    refused++;
+  }
+  assert.is(accepted, 24);
+  assert.is(refused, 56);
+});
+
 test.after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 test.run();

@@ -76,7 +76,7 @@ export interface Solver {
  * allocated:
  * - `wasm`: 4,000,000 in all (a batch's problems together: they sit in the module's 4 GiB
  *   linear memory at once). Deadline mode with every optional column, the heaviest call,
- *   needs about 820 bytes per client there: 3.1 GiB at the limit.
+ *   peaks at 2.47 GiB there at the limit (measured: about 660 bytes per client).
  * - `ts`: 2^32 - 1 per problem, the longest JavaScript array (memory runs out first).
  * - `native`: 2^32 - 1 in all, the width of the boundary's client offsets (memory runs out
  *   long before: about 440 bytes per client for `optimal`).
