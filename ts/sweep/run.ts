@@ -487,10 +487,14 @@ export async function runSweep(input: SweepInput, o: RunOptions): Promise<SweepO
           running.push(next);
         }
       };
-      if (!stopping()) refill();
       // The batch size follows the time between two batches' ends: the rate the units run
-      // at, however long a batch waited in the queue behind the one before.
+      // at, however long a batch waited in the queue behind the one before. The clock
+      // starts before the first batch: run inline (one thread, no worker), refill runs it
+      // to the end, and a clock started after it took the batch for instant and made the
+      // next one MAX_BATCH_PER_THREAD units long, which held off a second SIGINT for
+      // tens of seconds (test/limits.test.mjs).
       let last = performance.now();
+      if (!stopping()) refill();
       while (running.length > 0) {
         const { specs, done } = running.shift()!;
         const { results, at } = await done;
