@@ -361,6 +361,10 @@ pub struct KinkColumns {
     pub(super) d_lo: Vec<f64>,
     pub(super) g_hi: Vec<f64>,
     pub(super) d_hi: Vec<f64>,
+    /// At the kink (rho_x, b_x): b_E'(rho_x), the cap branch's need's derivative in rho,
+    /// and rho_x'(T) = -1 / (phi_c (c - c')), for demand_and_slope's kink_move.
+    pub(super) db: Vec<f64>,
+    pub(super) drho: Vec<f64>,
 }
 
 impl KinkColumns {
@@ -384,6 +388,8 @@ impl KinkColumns {
             d_lo: column(),
             g_hi: column(),
             d_hi: column(),
+            db: column(),
+            drho: column(),
         }
     }
 }
@@ -447,6 +453,14 @@ impl<'a, 'b> simd::Kernel for Kinks<'a, 'b> {
             step.store(V::select(lower, d_e, d_t), &mut d.d_lo);
             step.store(V::select(lower, g_t, g_e), &mut d.g_hi);
             step.store(V::select(lower, d_t, d_e), &mut d.d_hi);
+            // Where the client sits at its kink, its move with T (kink_move): the cap's
+            // need at rho_x, b_E(rho) = r^{-1}(S m_s / (H - c' m_c)), has
+            // dq/drho = -(phi_s S w + S m_s phi_c c') / w^2 with w = H - c' m_c.
+            step.store(-one / (phi_c * (c - c1)), &mut d.drho);
+            let m_s = one - phi_s * rho;
+            let w_e = h - c1 * (one - phi_c * rho);
+            let dq = -(phi_s * bits * w_e + bits * m_s * phi_c * c1) / (w_e * w_e);
+            step.store(dq / (math::ln_gap(a / b) / V::splat(LN2)), &mut d.db);
             if counters::ENABLED {
                 let z = step.lanes(V::select(finite, (q * V::splat(LN2)) / a, inf));
                 for &z in z[..step.count].iter() {

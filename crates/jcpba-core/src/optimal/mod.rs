@@ -41,7 +41,7 @@ use crate::bandwidth::round_latency;
 use crate::energy;
 use crate::instance::Instance;
 use crate::pruning::weighted;
-use crate::rate::{rate_derivative, LN2};
+use crate::rate::LN2;
 use crate::simd::dispatch;
 
 mod kernels;
@@ -171,14 +171,9 @@ pub struct Caps {
     /// Whether the kink's point has been checked against the box ends for this T (on the
     /// first price that leaves the client inside its box: place_kink).
     pub kink_ready: Vec<bool>,
-    pub kink_b: Vec<f64>,
-    pub kink_s: Vec<f64>,
-    pub kink_rho: Vec<f64>,
-    /// G and dG/ds of the lower-end branch and of the upper-end branch at the kink.
-    pub kink_g_lo: Vec<f64>,
-    pub kink_d_lo: Vec<f64>,
-    pub kink_g_hi: Vec<f64>,
-    pub kink_d_hi: Vec<f64>,
+    /// Where a kinked client's kink is in `columns` (its point, ln of it, G and dG/ds of
+    /// the lower-end and the upper-end branch there, and its move with T), for this T.
+    kink_at: Vec<usize>,
     /// Per price: whether an interior client's solution is on the cap's branch, and
     /// whether the client sits at its kink.
     pub on_cap: Vec<bool>,
@@ -217,13 +212,7 @@ impl Caps {
             upper: vec![false; k_count],
             kink: vec![false; k_count],
             kink_ready: vec![false; k_count],
-            kink_b: column(0.0),
-            kink_s: column(0.0),
-            kink_rho: column(0.0),
-            kink_g_lo: column(0.0),
-            kink_d_lo: column(0.0),
-            kink_g_hi: column(0.0),
-            kink_d_hi: column(0.0),
+            kink_at: vec![0; k_count],
             on_cap: vec![false; k_count],
             at_kink: vec![false; k_count],
             moving: column(1.0),
@@ -418,6 +407,7 @@ fn merge_caps(inst: &Instance, ws: &mut Workspace, caps: &mut Caps, t: f64) {
             d.rmin[j] = ws.rmin[k];
             d.rmax[j] = inst.rmax[k];
             d.lower[j] = if lower { 1.0 } else { 0.0 };
+            caps.kink_at[k] = j;
             caps.kinked.push(k);
         }
     }
@@ -425,32 +415,22 @@ fn merge_caps(inst: &Instance, ws: &mut Workspace, caps: &mut Caps, t: f64) {
     if count == 0 {
         return;
     }
-    let d = &mut caps.columns;
     dispatch(
         inst.level,
         Kinks {
             inst,
-            cols: d,
+            cols: &mut caps.columns,
             count,
             t,
         },
     );
-    for (j, &k) in caps.kinked.iter().enumerate() {
-        caps.kink_b[k] = d.b[j];
-        caps.kink_s[k] = d.s[j];
-        caps.kink_rho[k] = d.rho[j];
-        caps.kink_g_lo[k] = d.g_lo[j];
-        caps.kink_d_lo[k] = d.d_lo[j];
-        caps.kink_g_hi[k] = d.g_hi[j];
-        caps.kink_d_hi[k] = d.d_hi[j];
-    }
 }
 
 /// Client k's kink at T (merge_caps) against its box: when rounding puts the crossing at
 /// a box end (not inside (b_lo, b_hi)), the client keeps one branch.
 fn place_kink(caps: &mut Caps, k: usize, b_lo: f64, b_hi: f64) {
     caps.kink_ready[k] = true;
-    let b = caps.kink_b[k];
+    let b = caps.columns.b[caps.kink_at[k]];
     if !(b > b_lo) {
         // Rounding put the crossing at the lower end: the upper branch throughout.
         caps.lower[k] = caps.upper[k];
@@ -568,21 +548,22 @@ fn gather_interior(inst: &Instance, ws: &mut Workspace, t: f64, log_price: f64, 
                 let (mut box_hi, mut g_hi, mut d_hi) = (ws.box_hi[k], ws.g_hi[k], ws.d_hi[k]);
                 let on_cap;
                 if caps.kink[k] {
-                    if caps.kink_g_lo[k] + log_mu < 0.0 {
+                    let (x, kc) = (caps.kink_at[k], &caps.columns);
+                    if kc.g_lo[x] + log_mu < 0.0 {
                         on_cap = caps.lower[k];
-                        box_hi = caps.kink_s[k];
-                        g_hi = caps.kink_g_lo[k];
-                        d_hi = caps.kink_d_lo[k];
-                    } else if caps.kink_g_hi[k] + log_mu > 0.0 {
+                        box_hi = kc.s[x];
+                        g_hi = kc.g_lo[x];
+                        d_hi = kc.d_lo[x];
+                    } else if kc.g_hi[x] + log_mu > 0.0 {
                         on_cap = caps.upper[k];
-                        box_lo = caps.kink_s[k];
-                        g_lo = caps.kink_g_hi[k];
-                        d_lo = caps.kink_d_hi[k];
+                        box_lo = kc.s[x];
+                        g_lo = kc.g_hi[x];
+                        d_lo = kc.d_hi[x];
                     } else {
                         // At the kink: rho is where the windows cross, as at a box end.
-                        ws.rho[k] = caps.kink_rho[k];
-                        ws.b[k] = caps.kink_b[k];
-                        ws.s[k] = caps.kink_s[k];
+                        ws.rho[k] = kc.rho[x];
+                        ws.b[k] = kc.b[x];
+                        ws.s[k] = kc.s[x];
                         ws.gs[k] = 0.0;
                         caps.on_cap[k] = false;
                         caps.at_kink[k] = true;
@@ -653,7 +634,7 @@ fn demand_and_slope(inst: &Instance, ws: &mut Workspace, t: f64, log_price: f64)
             };
             for &k in caps.list.iter() {
                 caps.moving[k] = if caps.at_kink[k] {
-                    kink_slope += kink_move(inst, caps, k, lambda, ws.rho[k], ws.b[k]);
+                    kink_slope += kink_move(inst, caps, k, lambda);
                     0.0
                 } else if ws.gs[k] != 0.0 {
                     if caps.on_cap[k] {
@@ -690,16 +671,11 @@ fn demand_and_slope(inst: &Instance, ws: &mut Workspace, t: f64, log_price: f64)
     (demand, slope + kink_slope)
 }
 
-/// d(b_x + lambda w rho_x) / dT for client k at its kink (demand_and_slope).
-fn kink_move(inst: &Instance, caps: &Caps, k: usize, lambda: f64, rho: f64, b: f64) -> f64 {
-    let (c, c1, h) = (inst.c[k], caps.e_c[k], caps.e_h[k]);
-    let drho = -1.0 / (inst.phi_c * (c - c1));
-    let bits = inst.payload_bits;
-    let m_s = 1.0 - inst.phi_s * rho;
-    let window = h - c1 * (1.0 - inst.phi_c * rho);
-    let dq = -(inst.phi_s * bits * window + bits * m_s * inst.phi_c * c1) / (window * window);
-    let db = dq / rate_derivative(inst.a[k], b);
-    let value = (db + lambda * inst.w[k]) * drho;
+/// d(b_x + lambda w rho_x) / dT for client k at its kink (demand_and_slope), from the
+/// kink's b_E'(rho_x) and rho_x'(T) (the Kinks kernel).
+fn kink_move(inst: &Instance, caps: &Caps, k: usize, lambda: f64) -> f64 {
+    let (x, kc) = (caps.kink_at[k], &caps.columns);
+    let value = (kc.db[x] + lambda * inst.w[k]) * kc.drho[x];
     if value.is_finite() {
         value
     } else {
