@@ -189,6 +189,7 @@ impl<'a, 'b> simd::Kernel for Classify<'a, 'b> {
         let no_price = self.log_price == f64::NEG_INFINITY;
         let mut count = 0;
         let mut start = self.from;
+        let mut caps = ws.caps.as_mut();
         while start < n {
             let step = Step::<V>::at(start, n);
             let b_lo = step.load(&ws.b_lo, 1.0);
@@ -204,15 +205,28 @@ impl<'a, 'b> simd::Kernel for Classify<'a, 'b> {
                     | (step.load(&ws.g_lo, 0.0) + log_mu).le(zero));
             // The first bit of pruning is not worth its price: no pruning.
             let clip_hi = !fixed & !clip_lo & (step.load(&ws.g_hi, 0.0) + log_mu).ge(zero);
-            let interior = !fixed & !clip_lo & !clip_hi;
-            let rho = V::select(clip_lo, rmax, rmin);
+            let mut interior = !fixed & !clip_lo & !clip_hi;
+            let mut rho = V::select(clip_lo, rmax, rmin);
+            let mut b = V::select(clip_lo, b_lo, b_hi);
+            let mut s = V::select(clip_lo, step.load(&ws.box_lo, 0.0), step.load(&ws.s, 0.0));
+            s = V::select(clip_hi, step.load(&ws.box_hi, 0.0), s);
+            if let Some(caps) = caps.as_mut() {
+                // A client whose price falls between G on the two sides of its kink sits
+                // at the kink (gather_interior's third case, settled here on the lanes).
+                let at = interior
+                    & !(step.load(&caps.at_g_lo, f64::NEG_INFINITY) + log_mu).lt(zero)
+                    & !(step.load(&caps.at_g_hi, 0.0) + log_mu).gt(zero);
+                interior = interior & !at;
+                rho = V::select(at, step.load(&caps.at_rho, 0.0), rho);
+                b = V::select(at, step.load(&caps.at_b, 0.0), b);
+                s = V::select(at, step.load(&caps.at_s, 0.0), s);
+                step.store(V::select(at, one, zero), &mut caps.at_kink);
+            }
             if !no_price {
-                let s = step.load(&ws.s, 0.0);
-                let s = V::select(clip_lo, step.load(&ws.box_lo, 0.0), s);
-                step.store(V::select(clip_hi, step.load(&ws.box_hi, 0.0), s), &mut ws.s);
+                step.store(s, &mut ws.s);
             }
             step.store(zero, &mut ws.gs);
-            step.store(V::select(clip_lo, b_lo, b_hi), &mut ws.b);
+            step.store(b, &mut ws.b);
             step.store(rho, &mut ws.rho);
             if interior.any() {
                 let flags = step.lanes(V::select(interior, one, zero));

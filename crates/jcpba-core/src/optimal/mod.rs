@@ -174,10 +174,19 @@ pub struct Caps {
     /// Where a kinked client's kink is in `columns` (its point, ln of it, G and dG/ds of
     /// the lower-end and the upper-end branch there, and its move with T), for this T.
     kink_at: Vec<usize>,
-    /// Per price: whether an interior client's solution is on the cap's branch, and
-    /// whether the client sits at its kink.
+    /// Per T, for the Classify kernel: G of the branch binding below and above the kink,
+    /// and the kink's rho, b and ln b, where the kink is inside (b_lo, b_hi) (at_g_lo =
+    /// -inf elsewhere, so that no price settles the client there). A price between the
+    /// two settles the client at its kink like a box end, on the vector lanes.
+    at_g_lo: Vec<f64>,
+    at_g_hi: Vec<f64>,
+    at_rho: Vec<f64>,
+    at_b: Vec<f64>,
+    at_s: Vec<f64>,
+    /// Per price: whether an interior client's solution is on the cap's branch, and 1
+    /// where the client sits at its kink (else 0; written by Classify for every client).
     pub on_cap: Vec<bool>,
-    pub at_kink: Vec<bool>,
+    pub at_kink: Vec<f64>,
     /// Per point: 1 where the client's need moves with T (its time branch binds), else 0.
     pub moving: Vec<f64>,
     /// The caps-only problem F_E(inf): the time branch is dropped.
@@ -214,7 +223,12 @@ impl Caps {
             kink_ready: vec![false; k_count],
             kink_at: vec![0; k_count],
             on_cap: vec![false; k_count],
-            at_kink: vec![false; k_count],
+            at_g_lo: column(f64::NEG_INFINITY),
+            at_g_hi: column(0.0),
+            at_rho: column(0.0),
+            at_b: column(0.0),
+            at_s: column(0.0),
+            at_kink: column(0.0),
             moving: column(1.0),
             only: false,
             kinked: Vec::new(),
@@ -340,6 +354,7 @@ fn cap_boxes(inst: &Instance, ws: &mut Workspace, caps: &mut Caps) {
     for k in 0..inst.clients {
         ws.needed[k] = caps.floor_inf[k];
         caps.kink[k] = false;
+        caps.at_g_lo[k] = f64::NEG_INFINITY;
         caps.moving[k] = 0.0;
         if !energy::is_capped(inst, k) {
             ws.b_lo[k] = 0.0;
@@ -395,6 +410,7 @@ fn merge_caps(inst: &Instance, ws: &mut Workspace, caps: &mut Caps, t: f64) {
         caps.upper[k] = upper;
         caps.kink[k] = lower != upper && ws.b_lo[k] < ws.b_hi[k];
         caps.kink_ready[k] = false;
+        caps.at_g_lo[k] = f64::NEG_INFINITY;
         if caps.kink[k] {
             let (j, d) = (caps.kinked.len(), &mut caps.columns);
             d.a[j] = inst.a[k];
@@ -424,6 +440,19 @@ fn merge_caps(inst: &Instance, ws: &mut Workspace, caps: &mut Caps, t: f64) {
             t,
         },
     );
+    // The kinks inside their box, for Classify (one place_kink would keep, and drop
+    // nothing from).
+    let d = &caps.columns;
+    for (j, &k) in caps.kinked.iter().enumerate() {
+        let b = d.b[j];
+        if b > ws.b_lo[k] && b < ws.b_hi[k] {
+            caps.at_g_lo[k] = d.g_lo[j];
+            caps.at_g_hi[k] = d.g_hi[j];
+            caps.at_rho[k] = d.rho[j];
+            caps.at_b[k] = b;
+            caps.at_s[k] = d.s[j];
+        }
+    }
 }
 
 /// Client k's kink at T (merge_caps) against its box: when rounding puts the crossing at
@@ -458,11 +487,6 @@ fn place_kink(caps: &mut Caps, k: usize, b_lo: f64, b_hi: f64) {
 /// Each client's result does not depend on its block (a converged lane stops moving),
 /// and both sums run in client order, so the result is the same for every block size.
 pub fn price_response(inst: &Instance, ws: &mut Workspace, t: f64, log_price: f64) -> (f64, f64) {
-    if let Some(caps) = ws.caps.as_mut() {
-        for &k in caps.list.iter() {
-            caps.at_kink[k] = false;
-        }
-    }
     let price = log_price.exp();
     let (n, w) = (inst.clients, &inst.w);
     let mut used = 0.0;
@@ -566,7 +590,7 @@ fn gather_interior(inst: &Instance, ws: &mut Workspace, t: f64, log_price: f64, 
                         ws.s[k] = kc.s[x];
                         ws.gs[k] = 0.0;
                         caps.on_cap[k] = false;
-                        caps.at_kink[k] = true;
+                        caps.at_kink[k] = 1.0;
                         continue;
                     }
                 } else {
@@ -633,7 +657,7 @@ fn demand_and_slope(inst: &Instance, ws: &mut Workspace, t: f64, log_price: f64)
                 0.0
             };
             for &k in caps.list.iter() {
-                caps.moving[k] = if caps.at_kink[k] {
+                caps.moving[k] = if caps.at_kink[k] != 0.0 {
                     kink_slope += kink_move(inst, caps, k, lambda);
                     0.0
                 } else if ws.gs[k] != 0.0 {
