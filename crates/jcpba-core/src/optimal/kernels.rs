@@ -183,13 +183,25 @@ impl<'a, 'b> simd::Kernel for Classify<'a, 'b> {
 
     #[inline(always)]
     fn run<V: Lanes>(self) -> usize {
+        if self.ws.caps.is_some() {
+            self.blocks::<V, true>()
+        } else {
+            self.blocks::<V, false>()
+        }
+    }
+}
+
+impl<'a, 'b> Classify<'a, 'b> {
+    /// The kernel; KINKS (caps present) adds the clients at their kink.
+    #[inline(always)]
+    fn blocks<V: Lanes, const KINKS: bool>(self) -> usize {
         let (inst, ws) = (self.inst, self.ws);
         let n = self.to;
         let (one, zero) = (V::splat(1.0), V::splat(0.0));
         let no_price = self.log_price == f64::NEG_INFINITY;
         let mut count = 0;
         let mut start = self.from;
-        let mut caps = ws.caps.as_mut();
+        let mut caps = if KINKS { ws.caps.as_mut() } else { None };
         while start < n {
             let step = Step::<V>::at(start, n);
             let b_lo = step.load(&ws.b_lo, 1.0);
@@ -208,19 +220,25 @@ impl<'a, 'b> simd::Kernel for Classify<'a, 'b> {
             let mut interior = !fixed & !clip_lo & !clip_hi;
             let mut rho = V::select(clip_lo, rmax, rmin);
             let mut b = V::select(clip_lo, b_lo, b_hi);
-            let mut s = V::select(clip_lo, step.load(&ws.box_lo, 0.0), step.load(&ws.s, 0.0));
-            s = V::select(clip_hi, step.load(&ws.box_hi, 0.0), s);
-            if let Some(caps) = caps.as_mut() {
-                // A client whose price falls between G on the two sides of its kink sits
-                // at the kink (gather_interior's third case, settled here on the lanes).
-                let at = interior
-                    & !(step.load(&caps.at_g_lo, f64::NEG_INFINITY) + log_mu).lt(zero)
-                    & !(step.load(&caps.at_g_hi, 0.0) + log_mu).gt(zero);
-                interior = interior & !at;
-                rho = V::select(at, step.load(&caps.at_rho, 0.0), rho);
-                b = V::select(at, step.load(&caps.at_b, 0.0), b);
-                s = V::select(at, step.load(&caps.at_s, 0.0), s);
-                step.store(V::select(at, one, zero), &mut caps.at_kink);
+            let mut s = zero;
+            if !no_price {
+                s = V::select(clip_lo, step.load(&ws.box_lo, 0.0), step.load(&ws.s, 0.0));
+                s = V::select(clip_hi, step.load(&ws.box_hi, 0.0), s);
+            }
+            if KINKS {
+                if let Some(caps) = caps.as_mut() {
+                    // A client whose price falls between G on the two sides of its kink
+                    // sits at the kink (gather_interior's third case, settled here on the
+                    // lanes like a box end; never without a price: all clipped then).
+                    let at = interior
+                        & !(step.load(&caps.at_g_lo, f64::NEG_INFINITY) + log_mu).lt(zero)
+                        & !(step.load(&caps.at_g_hi, 0.0) + log_mu).gt(zero);
+                    interior = interior & !at;
+                    rho = V::select(at, step.load(&caps.at_rho, 0.0), rho);
+                    b = V::select(at, step.load(&caps.at_b, 0.0), b);
+                    s = V::select(at, step.load(&caps.at_s, 0.0), s);
+                    step.store(V::select(at, one, zero), &mut caps.at_kink);
+                }
             }
             if !no_price {
                 step.store(s, &mut ws.s);
