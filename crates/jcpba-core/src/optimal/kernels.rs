@@ -183,12 +183,25 @@ impl<'a, 'b> simd::Kernel for Classify<'a, 'b> {
 
     #[inline(always)]
     fn run<V: Lanes>(self) -> usize {
+        if self.ws.caps.is_some() {
+            self.blocks::<V, true>()
+        } else {
+            self.blocks::<V, false>()
+        }
+    }
+}
+
+impl<'a, 'b> Classify<'a, 'b> {
+    /// The kernel; KINKS (caps present) adds the clients at their kink.
+    #[inline(always)]
+    fn blocks<V: Lanes, const KINKS: bool>(self) -> usize {
         let (inst, ws) = (self.inst, self.ws);
         let n = self.to;
         let (one, zero) = (V::splat(1.0), V::splat(0.0));
         let no_price = self.log_price == f64::NEG_INFINITY;
         let mut count = 0;
         let mut start = self.from;
+        let mut caps = if KINKS { ws.caps.as_mut() } else { None };
         while start < n {
             let step = Step::<V>::at(start, n);
             let b_lo = step.load(&ws.b_lo, 1.0);
@@ -204,15 +217,34 @@ impl<'a, 'b> simd::Kernel for Classify<'a, 'b> {
                     | (step.load(&ws.g_lo, 0.0) + log_mu).le(zero));
             // The first bit of pruning is not worth its price: no pruning.
             let clip_hi = !fixed & !clip_lo & (step.load(&ws.g_hi, 0.0) + log_mu).ge(zero);
-            let interior = !fixed & !clip_lo & !clip_hi;
-            let rho = V::select(clip_lo, rmax, rmin);
+            let mut interior = !fixed & !clip_lo & !clip_hi;
+            let mut rho = V::select(clip_lo, rmax, rmin);
+            let mut b = V::select(clip_lo, b_lo, b_hi);
+            let mut s = zero;
             if !no_price {
-                let s = step.load(&ws.s, 0.0);
-                let s = V::select(clip_lo, step.load(&ws.box_lo, 0.0), s);
-                step.store(V::select(clip_hi, step.load(&ws.box_hi, 0.0), s), &mut ws.s);
+                s = V::select(clip_lo, step.load(&ws.box_lo, 0.0), step.load(&ws.s, 0.0));
+                s = V::select(clip_hi, step.load(&ws.box_hi, 0.0), s);
+            }
+            if KINKS {
+                if let Some(caps) = caps.as_mut() {
+                    // A client whose price falls between G on the two sides of its kink
+                    // sits at the kink (gather_interior's third case, settled here on the
+                    // lanes like a box end; never without a price: all clipped then).
+                    let at = interior
+                        & !(step.load(&caps.at_g_lo, f64::NEG_INFINITY) + log_mu).lt(zero)
+                        & !(step.load(&caps.at_g_hi, 0.0) + log_mu).gt(zero);
+                    interior = interior & !at;
+                    rho = V::select(at, step.load(&caps.at_rho, 0.0), rho);
+                    b = V::select(at, step.load(&caps.at_b, 0.0), b);
+                    s = V::select(at, step.load(&caps.at_s, 0.0), s);
+                    step.store(V::select(at, one, zero), &mut caps.at_kink);
+                }
+            }
+            if !no_price {
+                step.store(s, &mut ws.s);
             }
             step.store(zero, &mut ws.gs);
-            step.store(V::select(clip_lo, b_lo, b_hi), &mut ws.b);
+            step.store(b, &mut ws.b);
             step.store(rho, &mut ws.rho);
             if interior.any() {
                 let flags = step.lanes(V::select(interior, one, zero));
@@ -361,6 +393,10 @@ pub struct KinkColumns {
     pub(super) d_lo: Vec<f64>,
     pub(super) g_hi: Vec<f64>,
     pub(super) d_hi: Vec<f64>,
+    /// At the kink (rho_x, b_x): b_E'(rho_x), the cap branch's need's derivative in rho,
+    /// and rho_x'(T) = -1 / (phi_c (c - c')), for demand_and_slope's kink_move.
+    pub(super) db: Vec<f64>,
+    pub(super) drho: Vec<f64>,
 }
 
 impl KinkColumns {
@@ -384,6 +420,8 @@ impl KinkColumns {
             d_lo: column(),
             g_hi: column(),
             d_hi: column(),
+            db: column(),
+            drho: column(),
         }
     }
 }
@@ -447,6 +485,14 @@ impl<'a, 'b> simd::Kernel for Kinks<'a, 'b> {
             step.store(V::select(lower, d_e, d_t), &mut d.d_lo);
             step.store(V::select(lower, g_t, g_e), &mut d.g_hi);
             step.store(V::select(lower, d_t, d_e), &mut d.d_hi);
+            // Where the client sits at its kink, its move with T (kink_move): the cap's
+            // need at rho_x, b_E(rho) = r^{-1}(S m_s / (H - c' m_c)), has
+            // dq/drho = -(phi_s S w + S m_s phi_c c') / w^2 with w = H - c' m_c.
+            step.store(-one / (phi_c * (c - c1)), &mut d.drho);
+            let m_s = one - phi_s * rho;
+            let w_e = h - c1 * (one - phi_c * rho);
+            let dq = -(phi_s * bits * w_e + bits * m_s * phi_c * c1) / (w_e * w_e);
+            step.store(dq / (math::ln_gap(a / b) / V::splat(LN2)), &mut d.db);
             if counters::ENABLED {
                 let z = step.lanes(V::select(finite, (q * V::splat(LN2)) / a, inf));
                 for &z in z[..step.count].iter() {

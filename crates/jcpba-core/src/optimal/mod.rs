@@ -41,7 +41,7 @@ use crate::bandwidth::round_latency;
 use crate::energy;
 use crate::instance::Instance;
 use crate::pruning::weighted;
-use crate::rate::{rate_derivative, LN2};
+use crate::rate::LN2;
 use crate::simd::dispatch;
 
 mod kernels;
@@ -171,18 +171,22 @@ pub struct Caps {
     /// Whether the kink's point has been checked against the box ends for this T (on the
     /// first price that leaves the client inside its box: place_kink).
     pub kink_ready: Vec<bool>,
-    pub kink_b: Vec<f64>,
-    pub kink_s: Vec<f64>,
-    pub kink_rho: Vec<f64>,
-    /// G and dG/ds of the lower-end branch and of the upper-end branch at the kink.
-    pub kink_g_lo: Vec<f64>,
-    pub kink_d_lo: Vec<f64>,
-    pub kink_g_hi: Vec<f64>,
-    pub kink_d_hi: Vec<f64>,
-    /// Per price: whether an interior client's solution is on the cap's branch, and
-    /// whether the client sits at its kink.
+    /// Where a kinked client's kink is in `columns` (its point, ln of it, G and dG/ds of
+    /// the lower-end and the upper-end branch there, and its move with T), for this T.
+    kink_at: Vec<usize>,
+    /// Per T, for the Classify kernel: G of the branch binding below and above the kink,
+    /// and the kink's rho, b and ln b, where the kink is inside (b_lo, b_hi) (at_g_lo =
+    /// -inf elsewhere, so that no price settles the client there). A price between the
+    /// two settles the client at its kink like a box end, on the vector lanes.
+    at_g_lo: Vec<f64>,
+    at_g_hi: Vec<f64>,
+    at_rho: Vec<f64>,
+    at_b: Vec<f64>,
+    at_s: Vec<f64>,
+    /// Per price: whether an interior client's solution is on the cap's branch, and 1
+    /// where the client sits at its kink (else 0; written by Classify for every client).
     pub on_cap: Vec<bool>,
-    pub at_kink: Vec<bool>,
+    pub at_kink: Vec<f64>,
     /// Per point: 1 where the client's need moves with T (its time branch binds), else 0.
     pub moving: Vec<f64>,
     /// The caps-only problem F_E(inf): the time branch is dropped.
@@ -217,15 +221,14 @@ impl Caps {
             upper: vec![false; k_count],
             kink: vec![false; k_count],
             kink_ready: vec![false; k_count],
-            kink_b: column(0.0),
-            kink_s: column(0.0),
-            kink_rho: column(0.0),
-            kink_g_lo: column(0.0),
-            kink_d_lo: column(0.0),
-            kink_g_hi: column(0.0),
-            kink_d_hi: column(0.0),
+            kink_at: vec![0; k_count],
             on_cap: vec![false; k_count],
-            at_kink: vec![false; k_count],
+            at_g_lo: column(f64::NEG_INFINITY),
+            at_g_hi: column(0.0),
+            at_rho: column(0.0),
+            at_b: column(0.0),
+            at_s: column(0.0),
+            at_kink: column(0.0),
             moving: column(1.0),
             only: false,
             kinked: Vec::new(),
@@ -351,6 +354,7 @@ fn cap_boxes(inst: &Instance, ws: &mut Workspace, caps: &mut Caps) {
     for k in 0..inst.clients {
         ws.needed[k] = caps.floor_inf[k];
         caps.kink[k] = false;
+        caps.at_g_lo[k] = f64::NEG_INFINITY;
         caps.moving[k] = 0.0;
         if !energy::is_capped(inst, k) {
             ws.b_lo[k] = 0.0;
@@ -406,6 +410,7 @@ fn merge_caps(inst: &Instance, ws: &mut Workspace, caps: &mut Caps, t: f64) {
         caps.upper[k] = upper;
         caps.kink[k] = lower != upper && ws.b_lo[k] < ws.b_hi[k];
         caps.kink_ready[k] = false;
+        caps.at_g_lo[k] = f64::NEG_INFINITY;
         if caps.kink[k] {
             let (j, d) = (caps.kinked.len(), &mut caps.columns);
             d.a[j] = inst.a[k];
@@ -418,6 +423,7 @@ fn merge_caps(inst: &Instance, ws: &mut Workspace, caps: &mut Caps, t: f64) {
             d.rmin[j] = ws.rmin[k];
             d.rmax[j] = inst.rmax[k];
             d.lower[j] = if lower { 1.0 } else { 0.0 };
+            caps.kink_at[k] = j;
             caps.kinked.push(k);
         }
     }
@@ -425,24 +431,27 @@ fn merge_caps(inst: &Instance, ws: &mut Workspace, caps: &mut Caps, t: f64) {
     if count == 0 {
         return;
     }
-    let d = &mut caps.columns;
     dispatch(
         inst.level,
         Kinks {
             inst,
-            cols: d,
+            cols: &mut caps.columns,
             count,
             t,
         },
     );
+    // The kinks inside their box, for Classify (one place_kink would keep, and drop
+    // nothing from).
+    let d = &caps.columns;
     for (j, &k) in caps.kinked.iter().enumerate() {
-        caps.kink_b[k] = d.b[j];
-        caps.kink_s[k] = d.s[j];
-        caps.kink_rho[k] = d.rho[j];
-        caps.kink_g_lo[k] = d.g_lo[j];
-        caps.kink_d_lo[k] = d.d_lo[j];
-        caps.kink_g_hi[k] = d.g_hi[j];
-        caps.kink_d_hi[k] = d.d_hi[j];
+        let b = d.b[j];
+        if b > ws.b_lo[k] && b < ws.b_hi[k] {
+            caps.at_g_lo[k] = d.g_lo[j];
+            caps.at_g_hi[k] = d.g_hi[j];
+            caps.at_rho[k] = d.rho[j];
+            caps.at_b[k] = b;
+            caps.at_s[k] = d.s[j];
+        }
     }
 }
 
@@ -450,7 +459,7 @@ fn merge_caps(inst: &Instance, ws: &mut Workspace, caps: &mut Caps, t: f64) {
 /// a box end (not inside (b_lo, b_hi)), the client keeps one branch.
 fn place_kink(caps: &mut Caps, k: usize, b_lo: f64, b_hi: f64) {
     caps.kink_ready[k] = true;
-    let b = caps.kink_b[k];
+    let b = caps.columns.b[caps.kink_at[k]];
     if !(b > b_lo) {
         // Rounding put the crossing at the lower end: the upper branch throughout.
         caps.lower[k] = caps.upper[k];
@@ -478,11 +487,6 @@ fn place_kink(caps: &mut Caps, k: usize, b_lo: f64, b_hi: f64) {
 /// Each client's result does not depend on its block (a converged lane stops moving),
 /// and both sums run in client order, so the result is the same for every block size.
 pub fn price_response(inst: &Instance, ws: &mut Workspace, t: f64, log_price: f64) -> (f64, f64) {
-    if let Some(caps) = ws.caps.as_mut() {
-        for &k in caps.list.iter() {
-            caps.at_kink[k] = false;
-        }
-    }
     let price = log_price.exp();
     let (n, w) = (inst.clients, &inst.w);
     let mut used = 0.0;
@@ -568,24 +572,25 @@ fn gather_interior(inst: &Instance, ws: &mut Workspace, t: f64, log_price: f64, 
                 let (mut box_hi, mut g_hi, mut d_hi) = (ws.box_hi[k], ws.g_hi[k], ws.d_hi[k]);
                 let on_cap;
                 if caps.kink[k] {
-                    if caps.kink_g_lo[k] + log_mu < 0.0 {
+                    let (x, kc) = (caps.kink_at[k], &caps.columns);
+                    if kc.g_lo[x] + log_mu < 0.0 {
                         on_cap = caps.lower[k];
-                        box_hi = caps.kink_s[k];
-                        g_hi = caps.kink_g_lo[k];
-                        d_hi = caps.kink_d_lo[k];
-                    } else if caps.kink_g_hi[k] + log_mu > 0.0 {
+                        box_hi = kc.s[x];
+                        g_hi = kc.g_lo[x];
+                        d_hi = kc.d_lo[x];
+                    } else if kc.g_hi[x] + log_mu > 0.0 {
                         on_cap = caps.upper[k];
-                        box_lo = caps.kink_s[k];
-                        g_lo = caps.kink_g_hi[k];
-                        d_lo = caps.kink_d_hi[k];
+                        box_lo = kc.s[x];
+                        g_lo = kc.g_hi[x];
+                        d_lo = kc.d_hi[x];
                     } else {
                         // At the kink: rho is where the windows cross, as at a box end.
-                        ws.rho[k] = caps.kink_rho[k];
-                        ws.b[k] = caps.kink_b[k];
-                        ws.s[k] = caps.kink_s[k];
+                        ws.rho[k] = kc.rho[x];
+                        ws.b[k] = kc.b[x];
+                        ws.s[k] = kc.s[x];
                         ws.gs[k] = 0.0;
                         caps.on_cap[k] = false;
-                        caps.at_kink[k] = true;
+                        caps.at_kink[k] = 1.0;
                         continue;
                     }
                 } else {
@@ -652,8 +657,8 @@ fn demand_and_slope(inst: &Instance, ws: &mut Workspace, t: f64, log_price: f64)
                 0.0
             };
             for &k in caps.list.iter() {
-                caps.moving[k] = if caps.at_kink[k] {
-                    kink_slope += kink_move(inst, caps, k, lambda, ws.rho[k], ws.b[k]);
+                caps.moving[k] = if caps.at_kink[k] != 0.0 {
+                    kink_slope += kink_move(inst, caps, k, lambda);
                     0.0
                 } else if ws.gs[k] != 0.0 {
                     if caps.on_cap[k] {
@@ -690,16 +695,11 @@ fn demand_and_slope(inst: &Instance, ws: &mut Workspace, t: f64, log_price: f64)
     (demand, slope + kink_slope)
 }
 
-/// d(b_x + lambda w rho_x) / dT for client k at its kink (demand_and_slope).
-fn kink_move(inst: &Instance, caps: &Caps, k: usize, lambda: f64, rho: f64, b: f64) -> f64 {
-    let (c, c1, h) = (inst.c[k], caps.e_c[k], caps.e_h[k]);
-    let drho = -1.0 / (inst.phi_c * (c - c1));
-    let bits = inst.payload_bits;
-    let m_s = 1.0 - inst.phi_s * rho;
-    let window = h - c1 * (1.0 - inst.phi_c * rho);
-    let dq = -(inst.phi_s * bits * window + bits * m_s * inst.phi_c * c1) / (window * window);
-    let db = dq / rate_derivative(inst.a[k], b);
-    let value = (db + lambda * inst.w[k]) * drho;
+/// d(b_x + lambda w rho_x) / dT for client k at its kink (demand_and_slope), from the
+/// kink's b_E'(rho_x) and rho_x'(T) (the Kinks kernel).
+fn kink_move(inst: &Instance, caps: &Caps, k: usize, lambda: f64) -> f64 {
+    let (x, kc) = (caps.kink_at[k], &caps.columns);
+    let value = (kc.db[x] + lambda * inst.w[k]) * kc.drho[x];
     if value.is_finite() {
         value
     } else {
