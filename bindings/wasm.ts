@@ -11,6 +11,7 @@
 // native binding's (crates/jcpba-napi/src/js.rs) word for word.
 
 import { coreError } from './errors.js';
+import { WASM_CLIENT_LIMIT } from './limits.js';
 import type { CoreBackend, CoreError, CoreMinPruning, CoreSolution } from './types.js';
 
 export interface WasmModule extends CoreBackend {
@@ -573,13 +574,9 @@ function f64Array(fn: string, name: string, value: unknown): Float64Array {
 }
 
 /**
- * The most clients (rows) one call may bring into linear memory: ts/solvers.ts
- * CLIENT_LIMITS.wasm, which the facade checks first; checked here again before the
- * block is allocated, for callers of the binding itself.
+ * At most WASM_CLIENT_LIMIT rows (bindings/limits.ts), checked before the block is
+ * allocated. Every column counts: a longer one would be copied in before the core refused it.
  */
-export const WASM_CLIENT_LIMIT = 4_000_000;
-
-/** Every column counts: a longer one would be copied in before the core refused it. */
 function checkRows(fn: string, columns: readonly Float64Array[]): void {
   const rows = columns.reduce((n, c) => Math.max(n, c.length), 0);
   if (rows > WASM_CLIENT_LIMIT) {

@@ -8,6 +8,7 @@ import { type MethodId, type SolveOptions, type SolveResult, checkOptions, solve
 import { type OptionalField, type Problem, type ProblemInput, CLIENT_FIELDS, OPTIONAL_DEFAULT, OPTIONAL_FIELDS, toProblemShape } from './core/problem.js';
 import { type MinPruningOptions, type MinPruningResult, checkMinPruningOptions, minPruning as minPruningTs } from './core/deadline.js';
 import { type PlanOptions, type PlanResult, checkPlanOptions, plan as planTs } from './core/plan.js';
+import { WASM_CLIENT_LIMIT } from '../bindings/limits.js';
 import type { CoreBackend, CoreSolution } from '../bindings/types.js';
 
 /** The backends, fastest first: `auto` tries them in this order. */
@@ -74,14 +75,15 @@ export interface Solver {
  * The most clients one call may hold, per backend (README "Limits", docs/CORE_API.md
  * "Client limits"), checked from the input's lengths alone, before anything is copied or
  * allocated:
- * - `wasm`: 4,000,000 in all (a batch's problems together: they sit in the module's 4 GiB
- *   linear memory at once). Deadline mode with every optional column, the heaviest call,
- *   peaks at 2.47 GiB there at the limit (measured: about 660 bytes per client).
+ * - `wasm`: 4,000,000 in all (bindings/limits.ts, the number the binding checks too; a
+ *   batch's problems together: they sit in the module's 4 GiB linear memory at once).
+ *   Deadline mode with every optional column, the heaviest call, peaks at 2.47 GiB there
+ *   at the limit (measured: about 660 bytes per client).
  * - `ts`: 2^32 - 1 per problem, the longest JavaScript array (memory runs out first).
  * - `native`: 2^32 - 1 in all, the width of the boundary's client offsets (memory runs out
  *   long before: about 440 bytes per client for `optimal`).
  */
-export const CLIENT_LIMITS: Readonly<Record<BackendName, number>> = { native: 2 ** 32 - 1, wasm: 4_000_000, ts: 2 ** 32 - 1 };
+export const CLIENT_LIMITS: Readonly<Record<BackendName, number>> = { native: 2 ** 32 - 1, wasm: WASM_CLIENT_LIMIT, ts: 2 ** 32 - 1 };
 
 /** Why each backend has its limit, for the error message. */
 const LIMIT_REASON: Readonly<Record<BackendName, string>> = {

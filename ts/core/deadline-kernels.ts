@@ -54,35 +54,49 @@ export function preciseWindow(phiC: number, c: number, t0: number, rho: number, 
   return w + (we + ze - ye);
 }
 
+/** The columns of one end of the boxes (the workspace's bLo, boxLo, gLo, dLo or their Hi). */
+interface EndColumns {
+  /** The end's bandwidth. */
+  readonly b: Float64Array;
+  /** Its logarithm. */
+  readonly lnB: Float64Array;
+  /** G and G' there. */
+  readonly g: Float64Array;
+  readonly d: Float64Array;
+}
+
+/**
+ * One end of client k's box (deadline.ts's preciseBox): the bandwidth with which pruning
+ * `rho` meets the deadline, given its compensated (positive) `window`, with its logarithm
+ * and G there, into `cols`.
+ */
+function end(inst: Instance, ws: Workspace, k: number, rho: number, window: number, cols: EndColumns): void {
+  const { phiC, phiS, S } = inst;
+  const a = inst.a[k];
+  const b = rateInverse(a, (S * (1 - phiS * rho)) / window);
+  cols.b[k] = b;
+  cols.lnB[k] = Math.log(b);
+  [cols.g[k], cols.d[k]] = stationarity(a, phiC * inst.c[k], S, phiS * S, ws.kk[k], b);
+}
+
 /**
  * deadline.ts's preciseBox for every client (no caps): each end the deadline binds
  * recomputed from the compensated window at `D`, with its logarithm and G there.
  */
 export function preciseBoxes(inst: Instance, ws: Workspace, D: number): void {
-  const { phiC, phiS, S } = inst;
-  const ss = phiS * S;
+  const { phiC } = inst;
+  const low: EndColumns = { b: ws.bLo, lnB: ws.boxLo, g: ws.gLo, d: ws.dLo };
+  const high: EndColumns = { b: ws.bHi, lnB: ws.boxHi, g: ws.gHi, d: ws.dHi };
   for (let k = 0; k < inst.K; k++) {
-    const a = inst.a[k];
     const c = inst.c[k];
     const t0 = inst.t0[k];
     const rmax = inst.rmax[k];
     const rmin = inst.rmin.length === 0 ? 0 : inst.rmin[k];
-    const cc = phiC * c;
     const lo = preciseWindow(phiC, c, t0, rmax, D);
-    if (lo > 0) {
-      const b = rateInverse(a, (S * (1 - phiS * rmax)) / lo);
-      ws.bLo[k] = b;
-      ws.boxLo[k] = Math.log(b);
-      [ws.gLo[k], ws.dLo[k]] = stationarity(a, cc, S, ss, ws.kk[k], b);
-    }
+    if (lo > 0) end(inst, ws, k, rmax, lo, low);
     if (!(ws.bHi[k] < Infinity)) continue;
     const hi = preciseWindow(phiC, c, t0, rmin, D);
-    if (hi > 0) {
-      const b = rateInverse(a, (S * (1 - phiS * rmin)) / hi);
-      ws.bHi[k] = b;
-      ws.boxHi[k] = Math.log(b);
-      [ws.gHi[k], ws.dHi[k]] = stationarity(a, cc, S, ss, ws.kk[k], b);
-    }
+    if (hi > 0) end(inst, ws, k, rmin, hi, high);
   }
 }
 

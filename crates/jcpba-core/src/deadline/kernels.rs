@@ -70,6 +70,63 @@ fn inverse_where<V: Lanes>(step: &Step<V>, ok: V::M, a: V, q: V) -> V {
     math::rate_inverse(a, q)
 }
 
+/// The columns of one end of the boxes (Workspace's b_lo, box_lo, g_lo, d_lo or their
+/// _hi).
+struct EndColumns<'w> {
+    /// The end's bandwidth.
+    b: &'w mut [f64],
+    /// Its logarithm.
+    ln_b: &'w mut [f64],
+    /// G and G' there.
+    g: &'w mut [f64],
+    d: &'w mut [f64],
+}
+
+impl<'w> EndColumns<'w> {
+    #[inline(always)]
+    fn low(ws: &'w mut Workspace) -> Self {
+        let (b, ln_b, g, d) = (&mut ws.b_lo, &mut ws.box_lo, &mut ws.g_lo, &mut ws.d_lo);
+        EndColumns { b, ln_b, g, d }
+    }
+
+    #[inline(always)]
+    fn high(ws: &'w mut Workspace) -> Self {
+        let (b, ln_b, g, d) = (&mut ws.b_hi, &mut ws.box_hi, &mut ws.g_hi, &mut ws.d_hi);
+        EndColumns { b, ln_b, g, d }
+    }
+}
+
+/// One step's clients as the ends of their boxes see them (precise_box's arguments on
+/// lanes).
+struct Ends<'s, V: Lanes> {
+    step: &'s Step<V>,
+    a: V,
+    cc: V,
+    kk: V,
+    bits: V,
+    ss: V,
+    phi_s: V,
+}
+
+impl<'s, V: Lanes> Ends<'s, V> {
+    /// One end of the clients' boxes where `ok` (deadline::precise_box): the bandwidth with
+    /// which pruning `rho` meets the deadline, given its compensated (positive) `window`,
+    /// with its logarithm and G there, into `cols`; elsewhere the columns keep theirs.
+    #[inline(always)]
+    fn end(&self, ok: V::M, rho: V, window: V, cols: EndColumns) {
+        let (step, a, bits, one) = (self.step, self.a, self.bits, V::splat(1.0));
+        let b = inverse_where(step, ok, a, (bits * (one - self.phi_s * rho)) / window);
+        let (g, dg) = stationarity(a, self.cc, bits, self.ss, self.kk, V::select(ok, b, one));
+        let keep = |new: V, col: &mut [f64]| {
+            step.store(V::select(ok, new, step.load(col, 0.0)), col);
+        };
+        keep(b, cols.b);
+        keep(b.ln(), cols.ln_b);
+        keep(g, cols.g);
+        keep(dg, cols.d);
+    }
+}
+
 /// deadline::precise_box for every client (no caps): each end the deadline binds
 /// recomputed from the compensated window at `d`, with its logarithm and G there.
 pub(super) struct PreciseBoxes<'a, 'b> {
@@ -99,29 +156,22 @@ impl<'a, 'b> simd::Kernel for PreciseBoxes<'a, 'b> {
             let rmin = step.load(&ws.rmin, 0.0);
             let kk = step.load(&ws.kk, 1.0);
             let cc = phi_c * c;
+            let clients = Ends {
+                step: &step,
+                a,
+                cc,
+                kk,
+                bits,
+                ss,
+                phi_s,
+            };
             let lo = precise_window(phi_c, c, t0, rmax, d);
             let ok_lo = lo.gt(zero);
-            let b = inverse_where(&step, ok_lo, a, (bits * (one - phi_s * rmax)) / lo);
-            let (g, dg) = stationarity(a, cc, bits, ss, kk, V::select(ok_lo, b, one));
-            let keep = |new: V, col: &Vec<f64>| V::select(ok_lo, new, step.load(col, 0.0));
-            let (b_lo, box_lo) = (keep(b, &ws.b_lo), keep(b.ln(), &ws.box_lo));
-            let (g_lo, d_lo) = (keep(g, &ws.g_lo), keep(dg, &ws.d_lo));
-            step.store(b_lo, &mut ws.b_lo);
-            step.store(box_lo, &mut ws.box_lo);
-            step.store(g_lo, &mut ws.g_lo);
-            step.store(d_lo, &mut ws.d_lo);
+            clients.end(ok_lo, rmax, lo, EndColumns::low(ws));
             let hi = precise_window(phi_c, c, t0, rmin, d);
             let ok_hi = step.load(&ws.b_hi, 0.0).lt(inf) & hi.gt(zero);
             if ok_hi.any() {
-                let b = inverse_where(&step, ok_hi, a, (bits * (one - phi_s * rmin)) / hi);
-                let (g, dg) = stationarity(a, cc, bits, ss, kk, V::select(ok_hi, b, one));
-                let keep = |new: V, col: &Vec<f64>| V::select(ok_hi, new, step.load(col, 0.0));
-                let (b_hi, box_hi) = (keep(b, &ws.b_hi), keep(b.ln(), &ws.box_hi));
-                let (g_hi, d_hi) = (keep(g, &ws.g_hi), keep(dg, &ws.d_hi));
-                step.store(b_hi, &mut ws.b_hi);
-                step.store(box_hi, &mut ws.box_hi);
-                step.store(g_hi, &mut ws.g_hi);
-                step.store(d_hi, &mut ws.d_hi);
+                clients.end(ok_hi, rmin, hi, EndColumns::high(ws));
             }
             if counters::ENABLED {
                 let ends = step.lanes(V::select(ok_lo, one, zero) + V::select(ok_hi, one, zero));
