@@ -207,7 +207,9 @@ export function total(x: Float64Array): number {
  * Moves a split `b` onto the band: up by plain scaling (which keeps every floor), down (a
  * split over the band) by shrinking only the bandwidth above the floors, so that every cap
  * stays met (`floor` undefined: plain scaling both ways). Returns false, b untouched, when
- * the floors alone use the band.
+ * the floors alone use more than the band. A split over the band by less than the rounding
+ * of `sum - F` gives a factor of exactly 1: it is on the band to rounding and is kept as it
+ * is (refusing it threw away block B's optimum for its start: energy.rs onto_band).
  */
 export function ontoBand(inst: Instance, floor: Float64Array | undefined, b: Float64Array): boolean {
   const B = inst.B;
@@ -219,7 +221,7 @@ export function ontoBand(inst: Instance, floor: Float64Array | undefined, b: Flo
   }
   const F = total(floor);
   const scale = (B - F) / (sum - F);
-  if (!(scale >= 0 && scale < 1)) return false;
+  if (!(scale >= 0 && scale <= 1)) return false;
   for (let k = 0; k < inst.K; k++) b[k] = floor[k] + (b[k] - floor[k]) * scale;
   return true;
 }
