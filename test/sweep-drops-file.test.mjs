@@ -260,7 +260,7 @@ test("a drops file's sweep honours signals while a batch runs: a second SIGINT l
   const child = spawn(process.execPath, [BIN, 'sweep', '--drops-file', file, '--realizations', '16', '--rounds', '4', '--methods', 'optimal', '--threads', '1', '--backend', backend, '--quiet', '--out', out], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
-  const exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
+  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
   const t0 = Date.now();
   while (!existsSync(join(out, 'units.jsonl'))) {
     assert.ok(child.exitCode === null && Date.now() - t0 < 60_000, `the sweep did not start: ${stderr}`);
@@ -271,9 +271,10 @@ test("a drops file's sweep honours signals while a batch runs: a second SIGINT l
   await new Promise((r) => setTimeout(r, 100));
   child.kill('SIGINT');
   const t1 = Date.now();
-  const code = await exited;
+  const { code, signal } = await exited;
   const seconds = (Date.now() - t1) / 1000;
-  assert.is(code, 130, stderr);
+  // The first signal stops after the batch; the second takes SIGINT's default action.
+  assert.is(signal, 'SIGINT', `code ${code}: ${stderr}`);
   assert.match(stderr, /SIGINT: stopping after the current batch/);
   // The batch alone runs for far longer (128 solves of 100,000 clients); the bound is generous for a busy machine.
   assert.ok(seconds < 4, `exited ${seconds} s after the second SIGINT`);

@@ -180,11 +180,17 @@ export async function sweepCommand(argv: string[], io: Io): Promise<number> {
   // SIGINT (Ctrl-C) or SIGTERM (a scheduler's cancel): stop after the current batch,
   // write results, exit 128 + the signal's number; a second signal leaves at once (the
   // journal is consistent between batches, and --resume continues either way).
+  // The first signal removes the listeners, so that a second one takes the signal's
+  // default action and ends the process there and then (status 128 + its number to a
+  // shell): a listener runs only when the main thread is back in JavaScript, and
+  // process.exit waits for the worker threads, both of which wait for a native batch to
+  // end (2.3-2.7 s with 100,000 clients and every method).
   let stopSignal: NodeJS.Signals | undefined;
   const exitCode = (signal: NodeJS.Signals) => 128 + constants.signals[signal];
   const onSignal = (signal: NodeJS.Signals) => {
-    if (stopSignal) process.exit(exitCode(signal));
     stopSignal = signal;
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     io.err(`${tty ? '\n' : ''}jcpba: ${signal}: stopping after the current batch (again to stop at once); --resume continues\n`);
   };
   process.on('SIGINT', onSignal);
