@@ -504,12 +504,8 @@ pub fn price_response(inst: &Instance, ws: &mut Workspace, t: f64, log_price: f6
                 to,
             },
         );
-        let count = if count == 0 {
-            0
-        } else {
-            gather_interior(inst, ws, t, log_price, count)
-        };
         if count > 0 {
+            gather_interior(inst, ws, t, log_price, count);
             let d = &mut ws.dense;
             dispatch(inst.level, Interior { inst, d, count, t });
             // Scatter their solutions back.
@@ -533,9 +529,9 @@ pub fn price_response(inst: &Instance, ws: &mut Workspace, t: f64, log_price: f6
     (used, slope)
 }
 
-/// Gathers the `count` interior clients of a block (ws.interior) into the dense columns;
-/// returns how many run Newton's method (a client at its kink does not).
-fn gather_interior(inst: &Instance, ws: &mut Workspace, t: f64, log_price: f64, count: usize) -> usize {
+/// Gathers the `count` interior clients of a block (ws.interior) into the dense columns,
+/// all of which run Newton's method (Classify settled the clients at their kink).
+fn gather_interior(inst: &Instance, ws: &mut Workspace, t: f64, log_price: f64, count: usize) {
     let d = &mut ws.dense;
     match ws.caps.as_mut() {
         None => {
@@ -556,14 +552,12 @@ fn gather_interior(inst: &Instance, ws: &mut Workspace, t: f64, log_price: f64, 
                 d.log_mu[j] = log_price + ws.log_w[k];
                 d.s[j] = ws.s[k];
             }
-            count
         }
         Some(caps) => {
-            // A kinked client's price puts it on one side of the kink or at it; each
-            // side is a smooth problem on one branch (MODEL.md 11.2).
-            let mut j = 0;
-            for i in 0..count {
-                let k = ws.interior[i];
+            // A kinked client's price puts it on one side of the kink (at it, Classify
+            // settled it); each side is a smooth problem on one branch (MODEL.md 11.2).
+            for j in 0..count {
+                let k = ws.interior[j];
                 if caps.kink[k] && !caps.kink_ready[k] {
                     place_kink(caps, k, ws.b_lo[k], ws.b_hi[k]);
                 }
@@ -578,26 +572,22 @@ fn gather_interior(inst: &Instance, ws: &mut Workspace, t: f64, log_price: f64, 
                         box_hi = kc.s[x];
                         g_hi = kc.g_lo[x];
                         d_hi = kc.d_lo[x];
-                    } else if kc.g_hi[x] + log_mu > 0.0 {
+                    } else {
+                        // Above the kink. A price at the kink (neither side's G settles
+                        // the sign) never comes here: the Classify kernel settled the
+                        // client there, with the same two tests on the same values
+                        // (at_g_lo, at_g_hi, set by merge_caps exactly where place_kink
+                        // keeps the kink).
+                        debug_assert!(kc.g_hi[x] + log_mu > 0.0, "client {} at its kink", k);
                         on_cap = caps.upper[k];
                         box_lo = kc.s[x];
                         g_lo = kc.g_hi[x];
                         d_lo = kc.d_hi[x];
-                    } else {
-                        // At the kink: rho is where the windows cross, as at a box end.
-                        ws.rho[k] = kc.rho[x];
-                        ws.b[k] = kc.b[x];
-                        ws.s[k] = kc.s[x];
-                        ws.gs[k] = 0.0;
-                        caps.on_cap[k] = false;
-                        caps.at_kink[k] = 1.0;
-                        continue;
                     }
                 } else {
                     on_cap = caps.upper[k];
                 }
                 caps.on_cap[k] = on_cap;
-                ws.interior[j] = k;
                 d.a[j] = inst.a[k];
                 if on_cap {
                     d.c[j] = caps.e_c[k];
@@ -620,9 +610,7 @@ fn gather_interior(inst: &Instance, ws: &mut Workspace, t: f64, log_price: f64, 
                 d.d_hi[j] = d_hi;
                 d.log_mu[j] = log_mu;
                 d.s[j] = ws.s[k];
-                j += 1;
             }
-            j
         }
     }
 }
